@@ -1,0 +1,112 @@
+// Agent use cases: create, update (new immutable version), archive, and reading them back.
+import type { AgentCreateInput, AgentUpdateInput, MultiagentParam } from '../api/schemas/agent.js';
+import { newId } from '../api/ids.js';
+import { applyAgentUpdate, buildAgentSnapshot } from '../domain/agent-config.js';
+import { conflict, invalidRequest, notFound } from '../errors.js';
+import type { AgentRecord, AgentSnapshot, Store } from '../store/types.js';
+import type { CommandContext } from './context.js';
+
+export async function getAgent(store: Store, workspaceId: string, id: string): Promise<AgentRecord> {
+  const agent = await store.agents.get(workspaceId, id);
+  if (!agent) throw notFound(`agent ${id} not found`);
+  return agent;
+}
+
+type RosterRef = { type: 'agent'; id: string; version: number } | { type: 'advisor'; model: string };
+
+/** Resolves roster entries to pinned agent references (string and unpinned entries → latest). */
+async function resolveMultiagent(
+  store: Store,
+  workspaceId: string,
+  param: MultiagentParam | null | undefined,
+  self: { id: string; version: number },
+): Promise<AgentSnapshot['multiagent']> {
+  if (!param) return null;
+  const resolve = async (entry: unknown, field: string): Promise<RosterRef> => {
+    const e = entry as string | { type: string; id?: string; version?: number; model?: string };
+    if (typeof e !== 'string' && e.type === 'self') return { type: 'agent', ...self };
+    if (typeof e !== 'string' && e.type === 'advisor') return { type: 'advisor', model: e.model! };
+    const id = typeof e === 'string' ? e : e.id!;
+    const agent = await store.agents.get(workspaceId, id);
+    if (!agent) throw invalidRequest(`${field}: agent ${id} not found`);
+    const version = typeof e === 'string' ? undefined : e.version;
+    if (version !== undefined && !(await store.agents.getVersion(id, version))) {
+      throw invalidRequest(`${field}: agent ${id} has no version ${version}`);
+    }
+    return { type: 'agent', id, version: version ?? agent.version };
+  };
+  if (param.type === 'coordinator') {
+    const agents = await Promise.all(param.agents.map((a, i) => resolve(a, `multiagent.agents[${i}]`)));
+    return { type: 'coordinator', agents } as AgentSnapshot['multiagent'];
+  }
+  const pool = async (p: (typeof param)['subagents'], field: string) => {
+    if (!p || p.type === 'disabled') return { type: 'disabled' as const };
+    const predefined = await Promise.all(
+      (p.predefined_agents ?? []).map((a, i) => resolve(a, `${field}.predefined_agents[${i}]`)),
+    );
+    return {
+      type: 'enabled' as const,
+      inline_agents: p.inline_agents ?? { type: 'disabled' as const },
+      predefined_agents: predefined.filter((r) => r.type === 'agent'),
+    };
+  };
+  return {
+    type: 'multiagent_20261001',
+    advisor: param.advisor ?? { type: 'disabled' },
+    subagents: await pool(param.subagents, 'multiagent.subagents'),
+    workflows: await pool(param.workflows, 'multiagent.workflows'),
+  } as AgentSnapshot['multiagent'];
+}
+
+export async function createAgent(ctx: CommandContext, workspaceId: string, input: AgentCreateInput): Promise<AgentRecord> {
+  const id = newId('agent');
+  const multiagent = await resolveMultiagent(ctx.store, workspaceId, input.multiagent, { id, version: 1 });
+  const now = ctx.now();
+  const agent: AgentRecord = {
+    id,
+    workspaceId,
+    version: 1,
+    snapshot: buildAgentSnapshot(input, multiagent),
+    createdAt: now,
+    updatedAt: now,
+    archivedAt: null,
+  };
+  await ctx.store.transaction((tx) => tx.agents.insert(agent));
+  return agent;
+}
+
+const sameSnapshot = (a: AgentSnapshot, b: AgentSnapshot) => JSON.stringify(a) === JSON.stringify(b);
+
+export async function updateAgent(
+  ctx: CommandContext,
+  workspaceId: string,
+  id: string,
+  input: AgentUpdateInput,
+): Promise<AgentRecord> {
+  const current = await getAgent(ctx.store, workspaceId, id);
+  if (current.archivedAt) throw conflict(`agent ${id} is archived and read-only`);
+  if (input.version !== undefined && input.version !== current.version) {
+    throw conflict(
+      `version: agent ${id} is at version ${current.version}, not ${input.version}; retrieve it and apply your change again`,
+    );
+  }
+  const multiagent =
+    input.multiagent === undefined
+      ? undefined
+      : await resolveMultiagent(ctx.store, workspaceId, input.multiagent, { id, version: current.version + 1 });
+  const snapshot = applyAgentUpdate(current.snapshot, input, multiagent);
+  // An update that changes nothing does not mint a version.
+  if (sameSnapshot(snapshot, current.snapshot)) return current;
+  const next: AgentRecord = { ...current, version: current.version + 1, snapshot, updatedAt: ctx.now() };
+  const won = await ctx.store.transaction((tx) => tx.agents.addVersion(next, current.version));
+  if (!won) throw conflict(`agent ${id} was updated concurrently; retrieve it and apply your change again`);
+  return next;
+}
+
+export async function archiveAgent(ctx: CommandContext, workspaceId: string, id: string): Promise<AgentRecord> {
+  const agent = await getAgent(ctx.store, workspaceId, id);
+  if (agent.archivedAt) return agent;
+  const now = ctx.now();
+  await ctx.store.agents.archive(id, now);
+  return { ...agent, archivedAt: now, updatedAt: now };
+}

@@ -1,0 +1,12 @@
+// What every use case needs: the store, the event log, the blob store and a clock.
+import type { EventLog } from '../events/event-log.js';
+import type { BlobStore } from '../store/blob-store.js';
+import type { Store } from '../store/types.js';
+
+export interface CommandContext {
+  readonly store: Store;
+  readonly log: EventLog;
+  readonly blobs: BlobStore;
+  /** Current time as a fixed-width ISO-8601 UTC string. */
+  readonly now: () => string;
+}

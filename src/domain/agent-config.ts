@@ -1,0 +1,155 @@
+// Turns agent request params into the stored, fully-defaulted wire shape, and checks the
+// rules that span several fields.
+import type { AgentCreateInput, AgentUpdateInput, ModelParam, SkillParam, ToolParam } from '../api/schemas/agent.js';
+import type { Agent, AgentToolConfig, CustomTool, ModelConfig } from '../api/wire.js';
+import type { AgentSnapshot } from '../store/types.js';
+import { invalidRequest } from '../errors.js';
+
+type Policy = AgentToolConfig['permission_policy'];
+const DEFAULT_POLICY: Policy = { type: 'always_allow' };
+
+export function normalizeModel(m: ModelParam): ModelConfig {
+  if (typeof m === 'string') return { id: m, speed: 'standard' };
+  const out: ModelConfig = { id: m.id, speed: m.speed ?? 'standard' };
+  if (m.effort) out.effort = typeof m.effort === 'string' ? { type: m.effort } : m.effort;
+  if (m.inference_geo) out.inference_geo = m.inference_geo;
+  return out;
+}
+
+function dropNullish<T extends Record<string, unknown>>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined)) as T;
+}
+
+export function normalizeTools(tools: readonly ToolParam[]): Agent['tools'] {
+  return tools.map((tool): Agent['tools'][number] => {
+    switch (tool.type) {
+      case 'agent_toolset_20260401': {
+        const enabled = tool.default_config?.enabled ?? true;
+        const policy = tool.default_config?.permission_policy ?? DEFAULT_POLICY;
+        return {
+          type: tool.type,
+          default_config: { enabled, permission_policy: policy },
+          configs: (tool.configs ?? []).map((c) => {
+            const base = {
+              ...dropNullish(c),
+              type: c.name,
+              enabled: c.enabled ?? enabled,
+              permission_policy: c.permission_policy ?? policy,
+            };
+            return (c.name === 'web_fetch' ? { url_sources: null, ...base } : base) as AgentToolConfig;
+          }),
+        };
+      }
+      case 'mcp_toolset': {
+        const enabled = tool.default_config?.enabled ?? true;
+        const policy = tool.default_config?.permission_policy ?? DEFAULT_POLICY;
+        return {
+          type: tool.type,
+          mcp_server_name: tool.mcp_server_name,
+          default_config: { enabled, permission_policy: policy },
+          configs: (tool.configs ?? []).map((c) => ({
+            name: c.name,
+            enabled: c.enabled ?? enabled,
+            permission_policy: c.permission_policy ?? policy,
+          })),
+        };
+      }
+      case 'custom':
+        return { ...tool } as CustomTool;
+    }
+  });
+}
+
+export function normalizeSkills(skills: readonly SkillParam[]): Agent['skills'] {
+  return skills.map((s) => ({ type: s.type, skill_id: s.skill_id, version: s.version ?? 'latest' }));
+}
+
+/** Rules across fields: unique tool names, toolsets that point at declared MCP servers. */
+export function checkAgentConsistency(s: Pick<AgentSnapshot, 'tools' | 'mcp_servers'>, field = 'tools'): void {
+  const serverNames = new Set(s.mcp_servers.map((m) => m.name));
+  const customNames = new Set<string>();
+  const mcpToolsets = new Set<string>();
+  let toolsets = 0;
+  s.tools.forEach((tool, i) => {
+    const at = `${field}[${i}]`;
+    if (tool.type === 'agent_toolset_20260401') {
+      if (++toolsets > 1) throw invalidRequest(`${at}: only one agent_toolset_20260401 entry is allowed`);
+      const names = new Set<string>();
+      tool.configs.forEach((c, j) => {
+        if (names.has(c.name)) throw invalidRequest(`${at}.configs[${j}].name: "${c.name}" is configured twice`);
+        names.add(c.name);
+      });
+    } else if (tool.type === 'mcp_toolset') {
+      if (!serverNames.has(tool.mcp_server_name)) {
+        throw invalidRequest(
+          `${at}.mcp_server_name: no MCP server named "${tool.mcp_server_name}" is declared in mcp_servers`,
+        );
+      }
+      if (mcpToolsets.has(tool.mcp_server_name)) {
+        throw invalidRequest(`${at}.mcp_server_name: "${tool.mcp_server_name}" already has an mcp_toolset`);
+      }
+      mcpToolsets.add(tool.mcp_server_name);
+    } else {
+      if (customNames.has(tool.name)) {
+        throw invalidRequest(`${at}.name: a custom tool named "${tool.name}" is already defined`, 'tool_name_conflict');
+      }
+      customNames.add(tool.name);
+    }
+  });
+}
+
+export function buildAgentSnapshot(input: AgentCreateInput, multiagent: AgentSnapshot['multiagent']): AgentSnapshot {
+  const snapshot: AgentSnapshot = {
+    name: input.name,
+    description: input.description ?? null,
+    system: input.system ?? null,
+    model: normalizeModel(input.model),
+    tools: normalizeTools(input.tools ?? []),
+    skills: normalizeSkills(input.skills ?? []),
+    mcp_servers: (input.mcp_servers ?? []).map((m) => ({ ...m })),
+    metadata: { ...(input.metadata ?? {}) },
+    multiagent,
+    execution_identity: input.execution_identity ?? { type: 'service_account' },
+  };
+  checkAgentConsistency(snapshot);
+  return snapshot;
+}
+
+export function applyMetadataPatch(
+  current: Record<string, string>,
+  patch: Record<string, string | null> | null | undefined,
+): Record<string, string> {
+  if (patch === undefined) return current;
+  if (patch === null) return {};
+  const next = { ...current };
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete next[k];
+    else next[k] = v;
+  }
+  return next;
+}
+
+/** Omitted fields keep their value; null clears a field (or empties a list). */
+export function applyAgentUpdate(
+  current: AgentSnapshot,
+  patch: AgentUpdateInput,
+  multiagent: AgentSnapshot['multiagent'] | undefined,
+): AgentSnapshot {
+  const next: AgentSnapshot = {
+    ...current,
+    ...(patch.name !== undefined ? { name: patch.name } : {}),
+    ...(patch.model !== undefined ? { model: normalizeModel(patch.model) } : {}),
+    ...(patch.description !== undefined ? { description: patch.description } : {}),
+    ...(patch.system !== undefined ? { system: patch.system } : {}),
+    ...(patch.tools !== undefined ? { tools: normalizeTools(patch.tools ?? []) } : {}),
+    ...(patch.skills !== undefined ? { skills: normalizeSkills(patch.skills ?? []) } : {}),
+    ...(patch.mcp_servers !== undefined ? { mcp_servers: (patch.mcp_servers ?? []).map((m) => ({ ...m })) } : {}),
+    ...(patch.execution_identity !== undefined
+      ? { execution_identity: patch.execution_identity ?? { type: 'service_account' } }
+      : {}),
+    ...(multiagent !== undefined ? { multiagent } : {}),
+    metadata: applyMetadataPatch(current.metadata, patch.metadata),
+  };
+  checkAgentConsistency(next);
+  return next;
+}

@@ -1,0 +1,57 @@
+// The error registry: every failure a client can see, mapped to the wire envelope
+// {"type":"error","error":{"type","message"},"request_id"} with its documented status.
+
+/** The SDK's `ErrorType` values, with the HTTP status each one travels with. */
+export const ErrorTypes = {
+  invalid_request_error: 400,
+  authentication_error: 401,
+  permission_error: 403,
+  not_found_error: 404,
+  request_too_large: 413,
+  rate_limit_error: 429,
+  api_error: 500,
+  overloaded_error: 529,
+} as const;
+export type ErrorType = keyof typeof ErrorTypes;
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: ErrorType,
+    message: string,
+    /** Machine-readable code; the SDK maps `error.details.error_code` to typed error classes. */
+    readonly errorCode?: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export const invalidRequest = (message: string, errorCode?: string) =>
+  new ApiError(400, 'invalid_request_error', message, errorCode);
+/** 409 carries `invalid_request_error`: the hosted API has no separate conflict type. */
+export const conflict = (message: string, errorCode?: string) =>
+  new ApiError(409, 'invalid_request_error', message, errorCode);
+export const notFound = (message: string, errorCode?: string) =>
+  new ApiError(404, 'not_found_error', message, errorCode);
+export const unauthenticated = (message: string) => new ApiError(401, 'authentication_error', message);
+export const forbidden = (message: string) => new ApiError(403, 'permission_error', message);
+export const tooLarge = (message: string) => new ApiError(413, 'request_too_large', message);
+
+export interface ErrorEnvelope {
+  type: 'error';
+  error: { type: ErrorType; message: string; details?: { error_code: string } };
+  request_id: string;
+}
+
+export function toEnvelope(err: ApiError, requestId: string): ErrorEnvelope {
+  return {
+    type: 'error',
+    error: {
+      type: err.type,
+      message: err.message,
+      ...(err.errorCode ? { details: { error_code: err.errorCode } } : {}),
+    },
+    request_id: requestId,
+  };
+}

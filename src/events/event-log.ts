@@ -1,0 +1,33 @@
+// Appends to session logs and publishes only after the transaction commits.
+import type { EventRecord, NewEvent, Store } from '../store/types.js';
+import type { EventBus } from './event-bus.js';
+
+export type Emit = (sessionId: string, events: NewEvent[]) => Promise<EventRecord[]>;
+
+export class EventLog {
+  constructor(
+    private readonly store: Store,
+    readonly bus: EventBus,
+  ) {}
+
+  /**
+   * Runs `fn` in one transaction; events it emits become visible to followers only once
+   * the whole transaction has committed, so nobody ever sees an event that could roll back.
+   */
+  async transaction<T>(fn: (tx: Store, emit: Emit) => Promise<T>): Promise<T> {
+    const pending: Array<[string, EventRecord[]]> = [];
+    const result = await this.store.transaction((tx) =>
+      fn(tx, async (sessionId, events) => {
+        const records = await tx.events.append(sessionId, events);
+        pending.push([sessionId, records]);
+        return records;
+      }),
+    );
+    for (const [sessionId, records] of pending) this.bus.publish(sessionId, records);
+    return result;
+  }
+
+  async append(sessionId: string, events: NewEvent[]): Promise<EventRecord[]> {
+    return this.transaction((_tx, emit) => emit(sessionId, events));
+  }
+}

@@ -1,0 +1,43 @@
+// Maps every failure to the wire envelope; unknown errors become a logged 500 that leaks nothing.
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError, invalidRequest, notFound, toEnvelope, tooLarge } from '../errors.js';
+
+function classify(err: FastifyError | Error): ApiError | undefined {
+  if (err instanceof ApiError) return err;
+  const fe = err as FastifyError;
+  switch (fe.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+    case 'FST_REQ_FILE_TOO_LARGE':
+    case 'FST_FILES_LIMIT':
+    case 'FST_PARTS_LIMIT':
+      return tooLarge('request body is larger than this server accepts');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return invalidRequest('unsupported content-type: send application/json (multipart/form-data for file uploads)');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return invalidRequest('request body is empty but content-type is application/json');
+  }
+  if (err instanceof SyntaxError || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+    return invalidRequest(`request body is not valid JSON: ${err.message}`);
+  }
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    if (fe.statusCode === 404) return notFound(err.message);
+    if (fe.statusCode === 413) return tooLarge(err.message);
+    return invalidRequest(err.message);
+  }
+  return undefined;
+}
+
+export function errorHandler(err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply): void {
+  let apiError = classify(err);
+  if (!apiError) {
+    req.log.error({ err, request_id: req.id }, 'unhandled error');
+    apiError = new ApiError(500, 'api_error', 'internal server error');
+  }
+  if (reply.sent || reply.raw.headersSent) return;
+  void reply.code(apiError.status).send(toEnvelope(apiError, String(req.id)));
+}
+
+export function notFoundHandler(req: FastifyRequest, reply: FastifyReply): void {
+  const err = notFound(`no such endpoint: ${req.method} ${req.url.split('?')[0]}`);
+  void reply.code(404).send(toEnvelope(err, String(req.id)));
+}

@@ -1,0 +1,81 @@
+// Process wiring: open the store, build the app, listen, and shut down gracefully.
+import fs from 'node:fs';
+import pino from 'pino';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { Config } from '../config/config.js';
+import { createApp } from '../http/app.js';
+import { EventLog } from '../events/event-log.js';
+import { InProcessEventBus } from '../events/event-bus.js';
+import { openStore } from '../store/open-store.js';
+import { DiskBlobStore } from '../store/blob-store.js';
+import type { Store } from '../store/types.js';
+import { resolveApiKeys } from './api-keys.js';
+
+export interface RunningServer {
+  readonly url: string;
+  readonly app: FastifyInstance;
+  readonly store: Store;
+  /** Stop accepting, end streams, finish in-flight requests, close the store. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: FastifyBaseLogger;
+  /** Where to print the one-time key notice (default stdout). */
+  announce?: (text: string) => void;
+}
+
+export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
+  const logger = opts.logger ?? pino({ level: config.logLevel });
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  const keys = resolveApiKeys(config.apiKeys, config.dataDir);
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const bus = new InProcessEventBus();
+  const ctx = {
+    store,
+    log: new EventLog(store, bus),
+    blobs: new DiskBlobStore(config.filesDir),
+    now: () => new Date().toISOString(),
+  };
+  const shutdown = new AbortController();
+  const app = await createApp({
+    ctx,
+    bus,
+    apiKeys: keys.entries,
+    logger,
+    maxBodyBytes: config.maxBodyBytes,
+    maxFileBytes: config.maxFileBytes,
+    heartbeatMs: config.heartbeatMs,
+    shuttingDown: shutdown.signal,
+  });
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+
+  const announce = opts.announce ?? ((t: string) => process.stdout.write(t));
+  if (keys.generated) {
+    announce(
+      `\nGenerated an API key (stored in ${keys.generated.file}; shown only this once):\n\n` +
+        `  ${keys.generated.key}\n\n` +
+        `Use it with the Anthropic SDK:\n` +
+        `  new Anthropic({ baseURL: '${url}', apiKey: '<key>' })\n` +
+        `or set AGENTD_API_KEY to choose your own keys.\n\n`,
+    );
+  }
+  logger.info({ url, dialect: store.dialect, dataDir: config.dataDir }, 'agentd listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    app,
+    store,
+    close: () =>
+      (closing ??= (async () => {
+        shutdown.abort();
+        await app.close();
+        await store.close();
+      })()),
+  };
+}

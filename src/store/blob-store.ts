@@ -1,0 +1,63 @@
+// File bytes on local disk, written to a temp name and renamed so a crash never leaves a torn file.
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+
+export interface BlobStore {
+  /** Streams `source` into the blob `key`; returns the byte count. Rejects (and cleans up) past `maxBytes`. */
+  write(key: string, source: Readable, maxBytes: number): Promise<number>;
+  copy(fromKey: string, toKey: string): Promise<void>;
+  read(key: string): Readable;
+  remove(key: string): Promise<void>;
+}
+
+export class BlobTooLargeError extends Error {}
+
+export class DiskBlobStore implements BlobStore {
+  constructor(private readonly dir: string) {
+    fs.mkdirSync(dir, { recursive: true });
+  }
+
+  private file(key: string): string {
+    if (!/^[A-Za-z0-9_-]+$/.test(key)) throw new Error(`invalid blob key ${key}`);
+    return path.join(this.dir, key);
+  }
+
+  async write(key: string, source: Readable, maxBytes: number): Promise<number> {
+    const tmp = `${this.file(key)}.${randomBytes(6).toString('hex')}.tmp`;
+    let size = 0;
+    try {
+      await pipeline(
+        source,
+        async function* (chunks: AsyncIterable<Buffer>) {
+          for await (const chunk of chunks) {
+            size += chunk.length;
+            if (size > maxBytes) throw new BlobTooLargeError(`file exceeds ${maxBytes} bytes`);
+            yield chunk;
+          }
+        },
+        fs.createWriteStream(tmp),
+      );
+      await fsp.rename(tmp, this.file(key));
+      return size;
+    } catch (err) {
+      await fsp.rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  async copy(fromKey: string, toKey: string): Promise<void> {
+    await fsp.copyFile(this.file(fromKey), this.file(toKey));
+  }
+
+  read(key: string): Readable {
+    return fs.createReadStream(this.file(key));
+  }
+
+  async remove(key: string): Promise<void> {
+    await fsp.rm(this.file(key), { force: true });
+  }
+}

@@ -1,0 +1,83 @@
+// The per-session append-only event log.
+import type { Kysely, Selectable } from 'kysely';
+import type { EventFilter, EventRecord, EventRepository, NewEvent, Page, PageRequest } from '../types.js';
+import type { Database, SessionEventsTable } from './schema.js';
+import { fromJson, toJson } from './json.js';
+import { pageQuery, toPage, whereCreatedAt } from './paging.js';
+
+const toRecord = (r: Selectable<SessionEventsTable>): EventRecord => ({
+  sessionId: r.session_id,
+  seq: Number(r.seq),
+  id: r.id,
+  threadId: r.thread_id,
+  type: r.type,
+  body: fromJson(r.body),
+  processedAt: r.processed_at,
+  createdAt: r.created_at,
+});
+
+export class KyselyEventRepository implements EventRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async append(sessionId: string, events: NewEvent[]): Promise<EventRecord[]> {
+    if (events.length === 0) return [];
+    const write = async (tx: Kysely<Database>): Promise<EventRecord[]> => {
+      // Reserving the sequence range locks the session row, serialising appends per session
+      // (also across PostgreSQL replicas).
+      const { last_seq } = await tx
+        .updateTable('sessions')
+        .set((eb) => ({ last_seq: eb('last_seq', '+', events.length) }))
+        .where('id', '=', sessionId)
+        .returning('last_seq')
+        .executeTakeFirstOrThrow();
+      const first = Number(last_seq) - events.length + 1;
+      const records = events.map((e, i): EventRecord => ({ ...e, sessionId, seq: first + i }));
+      await tx
+        .insertInto('session_events')
+        .values(
+          records.map((r) => ({
+            session_id: r.sessionId,
+            seq: r.seq,
+            id: r.id,
+            thread_id: r.threadId,
+            type: r.type,
+            body: toJson(r.body),
+            processed_at: r.processedAt,
+            created_at: r.createdAt,
+          })),
+        )
+        .execute();
+      return records;
+    };
+    return this.db.isTransaction ? write(this.db) : this.db.transaction().execute(write);
+  }
+
+  async list(sessionId: string, filter: EventFilter, page: PageRequest<number>): Promise<Page<EventRecord>> {
+    let q = this.db.selectFrom('session_events').selectAll().where('session_id', '=', sessionId);
+    if (filter.types && filter.types.length > 0) q = q.where('type', 'in', filter.types);
+    q = whereCreatedAt(q, 'created_at', filter.createdAt);
+    return toPage(await pageQuery(q, 'seq', page).execute(), page, toRecord);
+  }
+
+  async after(sessionId: string, afterSeq: number, limit: number): Promise<EventRecord[]> {
+    const rows = await this.db
+      .selectFrom('session_events')
+      .selectAll()
+      .where('session_id', '=', sessionId)
+      .where('seq', '>', afterSeq)
+      .orderBy('seq', 'asc')
+      .limit(limit)
+      .execute();
+    return rows.map(toRecord);
+  }
+
+  async get(sessionId: string, id: string): Promise<EventRecord | undefined> {
+    const row = await this.db
+      .selectFrom('session_events')
+      .selectAll()
+      .where('session_id', '=', sessionId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && toRecord(row);
+  }
+}

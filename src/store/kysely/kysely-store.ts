@@ -1,0 +1,35 @@
+// A Store over any Kysely instance; the dialect modules only supply the connection.
+import { Migrator, type Kysely } from 'kysely';
+import type { Store } from '../types.js';
+import type { Database } from './schema.js';
+import { migrationProvider } from './migrations/index.js';
+import { KyselyAgentRepository } from './agent-repository.js';
+import { KyselyEnvironmentRepository } from './environment-repository.js';
+import { KyselySessionRepository } from './session-repository.js';
+import { KyselyEventRepository } from './event-repository.js';
+import { KyselyFileRepository } from './file-repository.js';
+
+export function kyselyStore(db: Kysely<Database>, dialect: Store['dialect'], close: () => Promise<void>): Store {
+  return {
+    dialect,
+    agents: new KyselyAgentRepository(db),
+    environments: new KyselyEnvironmentRepository(db),
+    sessions: new KyselySessionRepository(db),
+    events: new KyselyEventRepository(db),
+    files: new KyselyFileRepository(db),
+    transaction: (fn) =>
+      db.isTransaction
+        ? fn(kyselyStore(db, dialect, close))
+        : db.transaction().execute((tx) => fn(kyselyStore(tx, dialect, close))),
+    close,
+  };
+}
+
+export async function migrateToLatest(db: Kysely<Database>): Promise<void> {
+  const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) {
+    const reason = error instanceof Error ? error.message : String(error ?? 'unknown error');
+    throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${reason}`);
+  }
+}

@@ -1,0 +1,91 @@
+// Table shapes shared by both dialects. JSON is stored as text and timestamps as
+// fixed-width ISO-8601 UTC strings, so ordering and filtering behave identically everywhere.
+export interface WorkspacesTable {
+  id: string;
+  name: string;
+  created_at: string;
+}
+
+export interface AgentsTable {
+  id: string;
+  workspace_id: string;
+  version: number;
+  snapshot: string;
+  created_at: string;
+  updated_at: string;
+  archived_at: string | null;
+}
+
+export interface AgentVersionsTable {
+  agent_id: string;
+  version: number;
+  snapshot: string;
+  created_at: string;
+}
+
+export interface EnvironmentsTable {
+  id: string;
+  workspace_id: string;
+  name: string;
+  description: string | null;
+  config: string;
+  metadata: string;
+  scope: string | null;
+  created_at: string;
+  updated_at: string;
+  archived_at: string | null;
+}
+
+export interface SessionsTable {
+  id: string;
+  workspace_id: string;
+  environment_id: string;
+  agent_id: string;
+  agent_version: number;
+  agent: string;
+  title: string | null;
+  metadata: string;
+  status: string;
+  resources: string;
+  vault_ids: string;
+  usage: string;
+  budget: string | null;
+  deployment_id: string | null;
+  last_seq: number;
+  created_at: string;
+  updated_at: string;
+  archived_at: string | null;
+}
+
+export interface SessionEventsTable {
+  session_id: string;
+  seq: number;
+  id: string;
+  thread_id: string | null;
+  type: string;
+  body: string;
+  processed_at: string | null;
+  created_at: string;
+}
+
+export interface FilesTable {
+  id: string;
+  workspace_id: string;
+  filename: string;
+  mime_type: string;
+  size_bytes: number | string;
+  scope_session_id: string | null;
+  downloadable: number;
+  created_at: string;
+  expires_at: string | null;
+}
+
+export interface Database {
+  workspaces: WorkspacesTable;
+  agents: AgentsTable;
+  agent_versions: AgentVersionsTable;
+  environments: EnvironmentsTable;
+  sessions: SessionsTable;
+  session_events: SessionEventsTable;
+  files: FilesTable;
+}

@@ -1,0 +1,100 @@
+// Sessions: the resolved agent snapshot they run with, their status and counters.
+import type { Kysely, Selectable } from 'kysely';
+import type { Page, PageRequest, SessionFilter, SessionRecord, SessionRepository, SessionStatus } from '../types.js';
+import type { Database, SessionsTable } from './schema.js';
+import { fromJson, toJson } from './json.js';
+import { pageQuery, toPage, whereCreatedAt } from './paging.js';
+
+const toRecord = (r: Selectable<SessionsTable>): SessionRecord => ({
+  id: r.id,
+  workspaceId: r.workspace_id,
+  environmentId: r.environment_id,
+  agentId: r.agent_id,
+  agentVersion: Number(r.agent_version),
+  agent: fromJson(r.agent),
+  title: r.title,
+  metadata: fromJson(r.metadata),
+  status: r.status as SessionStatus,
+  resources: fromJson(r.resources),
+  vaultIds: fromJson(r.vault_ids),
+  usage: fromJson(r.usage),
+  budget: r.budget === null ? null : fromJson(r.budget),
+  deploymentId: r.deployment_id,
+  lastSeq: Number(r.last_seq),
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  archivedAt: r.archived_at,
+});
+
+const toRow = (s: SessionRecord) => ({
+  id: s.id,
+  workspace_id: s.workspaceId,
+  environment_id: s.environmentId,
+  agent_id: s.agentId,
+  agent_version: s.agentVersion,
+  agent: toJson(s.agent),
+  title: s.title,
+  metadata: toJson(s.metadata),
+  status: s.status,
+  resources: toJson(s.resources),
+  vault_ids: toJson(s.vaultIds),
+  usage: toJson(s.usage),
+  budget: s.budget === null || s.budget === undefined ? null : toJson(s.budget),
+  deployment_id: s.deploymentId,
+  last_seq: s.lastSeq,
+  created_at: s.createdAt,
+  updated_at: s.updatedAt,
+  archived_at: s.archivedAt,
+});
+
+export class KyselySessionRepository implements SessionRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(s: SessionRecord): Promise<void> {
+    await this.db.insertInto('sessions').values(toRow(s)).execute();
+  }
+
+  async get(workspaceId: string, id: string): Promise<SessionRecord | undefined> {
+    const row = await this.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  async update(s: SessionRecord): Promise<void> {
+    // last_seq is owned by the event log's append; never overwrite it from a stale copy.
+    const { id, workspace_id, created_at, last_seq, ...changes } = toRow(s);
+    await this.db.updateTable('sessions').set(changes).where('id', '=', id).execute();
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.db.deleteFrom('session_events').where('session_id', '=', id).execute();
+    await this.db.deleteFrom('sessions').where('id', '=', id).execute();
+  }
+
+  async countActiveInEnvironment(environmentId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('sessions')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('environment_id', '=', environmentId)
+      .where('archived_at', 'is', null)
+      .where('status', '!=', 'terminated')
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async list(workspaceId: string, filter: SessionFilter, page: PageRequest): Promise<Page<SessionRecord>> {
+    let q = this.db.selectFrom('sessions').selectAll().where('workspace_id', '=', workspaceId);
+    if (!filter.includeArchived) q = q.where('archived_at', 'is', null);
+    if (filter.agentId !== undefined) q = q.where('agent_id', '=', filter.agentId);
+    if (filter.agentVersion !== undefined) q = q.where('agent_version', '=', filter.agentVersion);
+    if (filter.environmentId !== undefined) q = q.where('environment_id', '=', filter.environmentId);
+    if (filter.deploymentId !== undefined) q = q.where('deployment_id', '=', filter.deploymentId);
+    if (filter.statuses && filter.statuses.length > 0) q = q.where('status', 'in', filter.statuses);
+    q = whereCreatedAt(q, 'created_at', filter.createdAt);
+    return toPage(await pageQuery(q, 'id', page).execute(), page, toRecord);
+  }
+}

@@ -1,0 +1,22 @@
+// The embedded default: SQLite in WAL mode via better-sqlite3.
+import fs from 'node:fs';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import type { Store } from '../types.js';
+import type { Database } from '../kysely/schema.js';
+import { kyselyStore, migrateToLatest } from '../kysely/kysely-store.js';
+
+export async function openSqliteStore(file: string): Promise<Store> {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const sqlite = new BetterSqlite3(file);
+  sqlite.pragma('journal_mode = WAL');
+  // NORMAL in WAL mode is durable against process crashes (the guarantee we promise);
+  // only an OS crash or power loss can drop the last transactions.
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  await migrateToLatest(db);
+  return kyselyStore(db, 'sqlite', () => db.destroy());
+}

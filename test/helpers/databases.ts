@@ -1,0 +1,38 @@
+// Which database dialects the suite runs against, and fresh PostgreSQL databases for them.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** SQLite always; PostgreSQL too when AGENTD_TEST_DATABASE_URL is set (CI sets it). */
+export function dialects(): Dialect[] {
+  return process.env.AGENTD_TEST_DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+}
+
+/** Creates an empty database next to AGENTD_TEST_DATABASE_URL's and returns its URL and a dropper. */
+export async function createPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const base = process.env.AGENTD_TEST_DATABASE_URL;
+  if (!base) throw new Error('AGENTD_TEST_DATABASE_URL is not set');
+  const name = `agentd_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: base });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}

@@ -1,0 +1,63 @@
+// Starts a real agentd server on loopback (port 0) for a test, with the official SDK as client.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Anthropic from '@anthropic-ai/sdk';
+import pino from 'pino';
+import { loadConfig } from '../../src/config/config.js';
+import { startServer, type RunningServer } from '../../src/services/server.js';
+import { createPostgresDatabase, type Dialect } from './databases.js';
+
+export const TEST_API_KEY = 'sk-agentd-test-key';
+
+export interface TestServer {
+  readonly url: string;
+  readonly client: Anthropic;
+  readonly dataDir: string;
+  readonly server: RunningServer;
+  /** Stops the server and starts a new one on the same data (dir and database). */
+  restart(): Promise<void>;
+  /** A client with a different key (or none). */
+  clientWith(opts: { apiKey?: string | null; authToken?: string | null }): Anthropic;
+  close(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  env?: Record<string, string>;
+}
+
+export async function startTestServer(dialect: Dialect, opts: TestServerOptions = {}): Promise<TestServer> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-test-'));
+  const pgdb = dialect === 'postgres' ? await createPostgresDatabase() : undefined;
+  const env = { AGENTD_API_KEY: TEST_API_KEY, ...opts.env };
+  let port = '0';
+  const boot = async () => {
+    const config = loadConfig({ host: '127.0.0.1', port, dataDir, databaseUrl: pgdb?.url }, env);
+    return startServer(config, { logger: pino({ level: process.env.AGENTD_TEST_LOG ?? 'silent' }) });
+  };
+  let server = await boot();
+  port = new URL(server.url).port; // restarts keep the URL so existing clients still work
+  const makeClient = (o: { apiKey?: string | null; authToken?: string | null }) =>
+    new Anthropic({ baseURL: server.url, maxRetries: 0, timeout: 30_000, ...o });
+  const t: TestServer = {
+    get url() {
+      return server.url;
+    },
+    client: makeClient({ apiKey: TEST_API_KEY }),
+    dataDir,
+    get server() {
+      return server;
+    },
+    restart: async () => {
+      await server.close();
+      server = await boot();
+    },
+    clientWith: makeClient,
+    close: async () => {
+      await server.close();
+      await pgdb?.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return t;
+}
