@@ -6,6 +6,8 @@ import type { EventBus } from '../events/event-bus.js';
 import { authenticate, type ApiKeyEntry } from './auth.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { agentRoutes } from './routes/agents.js';
+import { environmentRoutes } from './routes/environments.js';
+import { fileRoutes } from './routes/files.js';
 import { healthRoutes } from './routes/health.js';
 
 declare module 'fastify' {
@@ -46,5 +48,7 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
 
   healthRoutes(app);
   agentRoutes(app, opts.ctx);
+  environmentRoutes(app, opts.ctx);
+  fileRoutes(app, opts.ctx, { maxFileBytes: opts.maxFileBytes });
   return app;
 }
