@@ -37,6 +37,7 @@ export const notFound = (message: string, errorCode?: string) =>
 export const unauthenticated = (message: string) => new ApiError(401, 'authentication_error', message);
 export const forbidden = (message: string) => new ApiError(403, 'permission_error', message);
 export const tooLarge = (message: string) => new ApiError(413, 'request_too_large', message);
+export const rateLimited = (message: string) => new ApiError(429, 'rate_limit_error', message);
 
 export interface ErrorEnvelope {
   type: 'error';

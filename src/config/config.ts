@@ -17,6 +17,8 @@ export interface Config {
   readonly maxFileBytes: number;
   /** Interval between SSE heartbeats. */
   readonly heartbeatMs: number;
+  /** Requests per minute per API key on /v1/*; undefined (the default) means unlimited. */
+  readonly rateLimitPerMinute: number | undefined;
   readonly logLevel: string;
 }
 
@@ -61,6 +63,9 @@ export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.e
     maxBodyBytes: positiveInt(env.AGENTD_MAX_BODY_BYTES, 32 * MiB, 'AGENTD_MAX_BODY_BYTES'),
     maxFileBytes: positiveInt(env.AGENTD_MAX_FILE_BYTES, 500 * MiB, 'AGENTD_MAX_FILE_BYTES'),
     heartbeatMs: positiveInt(env.AGENTD_HEARTBEAT_MS, 15_000, 'AGENTD_HEARTBEAT_MS'),
+    rateLimitPerMinute: env.AGENTD_RATE_LIMIT_PER_MINUTE
+      ? positiveInt(env.AGENTD_RATE_LIMIT_PER_MINUTE, 0, 'AGENTD_RATE_LIMIT_PER_MINUTE')
+      : undefined,
     logLevel: env.AGENTD_LOG_LEVEL ?? 'info',
   });
 }

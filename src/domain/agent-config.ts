@@ -4,6 +4,7 @@ import type { AgentCreateInput, AgentUpdateInput, ModelParam, SkillParam, ToolPa
 import type { Agent, AgentToolConfig, CustomTool, ModelConfig } from '../api/wire.js';
 import type { AgentSnapshot } from '../store/types.js';
 import { invalidRequest } from '../errors.js';
+import { applyMetadataPatch } from './metadata.js';
 
 type Policy = AgentToolConfig['permission_policy'];
 const DEFAULT_POLICY: Policy = { type: 'always_allow' };
@@ -113,20 +114,6 @@ export function buildAgentSnapshot(input: AgentCreateInput, multiagent: AgentSna
   };
   checkAgentConsistency(snapshot);
   return snapshot;
-}
-
-export function applyMetadataPatch(
-  current: Record<string, string>,
-  patch: Record<string, string | null> | null | undefined,
-): Record<string, string> {
-  if (patch === undefined) return current;
-  if (patch === null) return {};
-  const next = { ...current };
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete next[k];
-    else next[k] = v;
-  }
-  return next;
 }
 
 /** Omitted fields keep their value; null clears a field (or empties a list). */

@@ -2,30 +2,38 @@
 // a LISTEN/NOTIFY implementation of the same interface serves several replicas.
 import type { EventRecord } from '../store/types.js';
 
-export type EventListener = (records: readonly EventRecord[]) => void;
+export interface LogSubscriber {
+  /** Newly committed records, in sequence order. */
+  onEvents(records: readonly EventRecord[]): void;
+  /** The session was deleted: its log is gone and followers should stop. */
+  onEnd(): void;
+}
 
 export interface EventBus {
   /** Called only after the records are committed. */
   publish(sessionId: string, records: readonly EventRecord[]): void;
-  subscribe(sessionId: string, listener: EventListener): () => void;
+  end(sessionId: string): void;
+  subscribe(sessionId: string, subscriber: LogSubscriber): () => void;
 }
 
 export class InProcessEventBus implements EventBus {
-  private readonly listeners = new Map<string, Set<EventListener>>();
+  private readonly subscribers = new Map<string, Set<LogSubscriber>>();
 
   publish(sessionId: string, records: readonly EventRecord[]): void {
-    const set = this.listeners.get(sessionId);
-    if (!set) return;
-    for (const listener of [...set]) listener(records);
+    for (const s of [...(this.subscribers.get(sessionId) ?? [])]) s.onEvents(records);
   }
 
-  subscribe(sessionId: string, listener: EventListener): () => void {
-    let set = this.listeners.get(sessionId);
-    if (!set) this.listeners.set(sessionId, (set = new Set()));
-    set.add(listener);
+  end(sessionId: string): void {
+    for (const s of [...(this.subscribers.get(sessionId) ?? [])]) s.onEnd();
+  }
+
+  subscribe(sessionId: string, subscriber: LogSubscriber): () => void {
+    let set = this.subscribers.get(sessionId);
+    if (!set) this.subscribers.set(sessionId, (set = new Set()));
+    set.add(subscriber);
     return () => {
-      set.delete(listener);
-      if (set.size === 0) this.listeners.delete(sessionId);
+      set.delete(subscriber);
+      if (set.size === 0) this.subscribers.delete(sessionId);
     };
   }
 }

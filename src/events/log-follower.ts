@@ -11,6 +11,8 @@ export interface FollowOptions {
   /** Deliver events with seq greater than this. */
   afterSeq: number;
   deliver: (records: readonly EventRecord[]) => void | Promise<void>;
+  /** The session was deleted. */
+  onEnd: () => void;
   onError: (err: unknown) => void;
 }
 
@@ -47,12 +49,14 @@ export function followLog(opts: FollowOptions): () => void {
     }
   };
 
-  const unsubscribe = opts.bus.subscribe(opts.sessionId, (records) => {
-    run(async () => {
-      const first = records[0];
-      if (first && first.seq <= cursor + 1) await deliver(records);
-      else await catchUp();
-    });
+  const unsubscribe = opts.bus.subscribe(opts.sessionId, {
+    onEvents: (records) =>
+      run(async () => {
+        const first = records[0];
+        if (first && first.seq <= cursor + 1) await deliver(records);
+        else await catchUp();
+      }),
+    onEnd: () => run(async () => opts.onEnd()),
   });
   run(catchUp);
 

@@ -8,7 +8,10 @@ import { errorHandler, notFoundHandler } from './error-handler.js';
 import { agentRoutes } from './routes/agents.js';
 import { environmentRoutes } from './routes/environments.js';
 import { fileRoutes } from './routes/files.js';
+import { sessionRoutes } from './routes/sessions.js';
+import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
+import { registerRateLimit } from './rate-limit.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -25,6 +28,8 @@ export interface AppOptions {
   maxBodyBytes: number;
   maxFileBytes: number;
   heartbeatMs: number;
+  /** Requests per minute per API key on /v1/*; undefined disables the limit. */
+  rateLimitPerMinute?: number | undefined;
   /** Resolves when the server starts shutting down; long-lived streams end then. */
   shuttingDown: AbortSignal;
 }
@@ -36,7 +41,6 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     genReqId: () => newId('req'),
     // Per-request access logs would dominate the hot path; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
-    forceCloseConnections: false,
   });
   app.decorateRequest('workspaceId', '');
   app.addHook('onRequest', async (req, reply) => {
@@ -45,10 +49,13 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
+  await registerRateLimit(app, opts.rateLimitPerMinute);
 
   healthRoutes(app);
   agentRoutes(app, opts.ctx);
   environmentRoutes(app, opts.ctx);
   fileRoutes(app, opts.ctx, { maxFileBytes: opts.maxFileBytes });
+  sessionRoutes(app, opts.ctx);
+  eventRoutes(app, opts.ctx, { bus: opts.bus, heartbeatMs: opts.heartbeatMs, shuttingDown: opts.shuttingDown });
   return app;
 }

@@ -11,7 +11,7 @@ export interface ApiKeyEntry {
 
 export const digestKey = (key: string): Buffer => createHash('sha256').update(key, 'utf8').digest();
 
-function presentedKey(req: FastifyRequest): string | undefined {
+export function presentedKey(req: FastifyRequest): string | undefined {
   const header = req.headers['x-api-key'];
   if (typeof header === 'string' && header !== '') return header;
   const auth = req.headers.authorization;

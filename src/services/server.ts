@@ -46,6 +46,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     maxBodyBytes: config.maxBodyBytes,
     maxFileBytes: config.maxFileBytes,
     heartbeatMs: config.heartbeatMs,
+    rateLimitPerMinute: config.rateLimitPerMinute,
     shuttingDown: shutdown.signal,
   });
   await app.listen({ host: config.host, port: config.port });
@@ -74,7 +75,15 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     close: () =>
       (closing ??= (async () => {
         shutdown.abort();
-        await app.close();
+        const closed = app.close();
+        // A keep-alive connection whose request finishes after close() began would otherwise
+        // hold shutdown open until its keep-alive timeout; close each one as soon as it idles.
+        const sweeper = setInterval(() => app.server.closeIdleConnections(), 25);
+        try {
+          await closed;
+        } finally {
+          clearInterval(sweeper);
+        }
         await store.close();
       })()),
   };

@@ -139,6 +139,7 @@ export interface AgentRepository {
 }
 
 export interface EnvironmentRepository {
+  /** insert and update throw UniqueViolationError (store/errors.ts) when the name is taken in the workspace. */
   insert(env: EnvironmentRecord): Promise<void>;
   get(workspaceId: string, id: string): Promise<EnvironmentRecord | undefined>;
   getByName(workspaceId: string, name: string): Promise<EnvironmentRecord | undefined>;

@@ -9,15 +9,23 @@ export function dialects(): Dialect[] {
   return process.env.AGENTD_TEST_DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'];
 }
 
-/** Creates an empty database next to AGENTD_TEST_DATABASE_URL's and returns its URL and a dropper. */
-export async function createPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+/**
+ * Creates an empty database next to AGENTD_TEST_DATABASE_URL's and returns its URL and a dropper.
+ * `icuLocale` gives it a linguistic default collation (e.g. 'en-US'), as many real clusters have.
+ */
+export async function createPostgresDatabase(
+  opts: { icuLocale?: string } = {},
+): Promise<{ url: string; drop: () => Promise<void> }> {
   const base = process.env.AGENTD_TEST_DATABASE_URL;
   if (!base) throw new Error('AGENTD_TEST_DATABASE_URL is not set');
   const name = `agentd_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name}`);
+    const locale = opts.icuLocale
+      ? ` TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE ${admin.escapeLiteral(opts.icuLocale)}`
+      : '';
+    await admin.query(`CREATE DATABASE ${name}${locale}`);
   } finally {
     await admin.end();
   }

@@ -50,6 +50,8 @@ export async function startTestServer(dialect: Dialect, opts: TestServerOptions 
     },
     restart: async () => {
       await server.close();
+      // Let the client's connection pool see the old sockets close before reusing them.
+      await new Promise((r) => setTimeout(r, 50));
       server = await boot();
     },
     clientWith: makeClient,

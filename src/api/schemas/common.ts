@@ -5,19 +5,29 @@ export const METADATA_MAX_PAIRS = 16;
 export const METADATA_KEY_MAX = 64;
 export const METADATA_VALUE_MAX = 512;
 
-const metadataKey = z.string().min(1).max(METADATA_KEY_MAX);
+/** Keys and pair count are checked together so the message states the limit that was broken. */
+function checkMetadata(m: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const keys = Object.keys(m);
+  if (keys.length > METADATA_MAX_PAIRS) {
+    ctx.addIssue({ code: 'custom', message: `at most ${METADATA_MAX_PAIRS} metadata pairs are allowed` });
+  }
+  for (const key of keys) {
+    if (key.length < 1 || key.length > METADATA_KEY_MAX) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: `metadata keys must be 1 to ${METADATA_KEY_MAX} characters`,
+      });
+    }
+  }
+}
 
-const maxPairs = (m: Record<string, unknown>) => Object.keys(m).length <= METADATA_MAX_PAIRS;
-const maxPairsMessage = { message: `at most ${METADATA_MAX_PAIRS} metadata pairs are allowed` };
-
-export const metadataSchema = z
-  .record(metadataKey, z.string().max(METADATA_VALUE_MAX))
-  .refine(maxPairs, maxPairsMessage);
+export const metadataSchema = z.record(z.string(), z.string().max(METADATA_VALUE_MAX)).superRefine(checkMetadata);
 
 /** On update a null value deletes the key. */
 export const metadataPatchSchema = z
-  .record(metadataKey, z.string().max(METADATA_VALUE_MAX).nullable())
-  .refine(maxPairs, maxPairsMessage);
+  .record(z.string(), z.string().max(METADATA_VALUE_MAX).nullable())
+  .superRefine(checkMetadata);
 
 export const textBlock = z.strictObject({ type: z.literal('text'), text: z.string() });
 

@@ -1,9 +1,18 @@
-// Environments.
+// Environments. A name already taken in the workspace surfaces as UniqueViolationError.
 import type { Kysely, Selectable } from 'kysely';
 import type { EnvironmentRecord, EnvironmentRepository, Page, PageRequest } from '../types.js';
 import type { Database, EnvironmentsTable } from './schema.js';
 import { fromJson, toJson } from './json.js';
 import { pageQuery, toPage } from './paging.js';
+import { UniqueViolationError } from '../errors.js';
+import { isUniqueViolation } from './unique-violation.js';
+
+/** The only unique key besides the id: names are unique per workspace. */
+const NAME_CONSTRAINT = 'environments_workspace_name';
+
+const asNameConflict = (err: unknown): never => {
+  throw isUniqueViolation(err) ? new UniqueViolationError(NAME_CONSTRAINT, { cause: err }) : err;
+};
 
 const toRecord = (r: Selectable<EnvironmentsTable>): EnvironmentRecord => ({
   id: r.id,
@@ -35,7 +44,7 @@ export class KyselyEnvironmentRepository implements EnvironmentRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
   async insert(e: EnvironmentRecord): Promise<void> {
-    await this.db.insertInto('environments').values(toRow(e)).execute();
+    await this.db.insertInto('environments').values(toRow(e)).execute().catch(asNameConflict);
   }
 
   async get(workspaceId: string, id: string): Promise<EnvironmentRecord | undefined> {
@@ -60,7 +69,7 @@ export class KyselyEnvironmentRepository implements EnvironmentRepository {
 
   async update(e: EnvironmentRecord): Promise<void> {
     const { id, workspace_id, created_at, ...changes } = toRow(e);
-    await this.db.updateTable('environments').set(changes).where('id', '=', id).execute();
+    await this.db.updateTable('environments').set(changes).where('id', '=', id).execute().catch(asNameConflict);
   }
 
   async delete(id: string): Promise<void> {

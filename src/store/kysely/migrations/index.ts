@@ -1,9 +1,11 @@
 // Numbered migrations, applied in order on start by Kysely's Migrator.
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m001 from './001-initial.js';
+import * as m002 from './002-byte-order-ids.js';
 
 const migrations: Record<string, Migration> = {
   '001-initial': m001,
+  '002-byte-order-ids': m002,
 };
 
 export const migrationProvider: MigrationProvider = {

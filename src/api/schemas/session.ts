@@ -1,0 +1,79 @@
+// Request schemas for /v1/sessions.
+import { z } from 'zod';
+import { metadataPatchSchema, metadataSchema } from './common.js';
+import { mcpServerParam, modelParam, skillParam, toolParam } from './agent.js';
+import { defineOutcomeEvent, userMessageEvent } from './event.js';
+
+const agentVersion = z.number().int().positive();
+
+export const sessionAgentParam = z.union([
+  z.string().min(1),
+  z.strictObject({ type: z.literal('agent'), id: z.string().min(1), version: agentVersion.optional() }),
+  z.strictObject({
+    type: z.literal('agent_with_overrides'),
+    id: z.string().min(1),
+    version: agentVersion.optional(),
+    model: modelParam.optional(),
+    system: z.string().max(100_000).nullish(),
+    tools: z.array(toolParam).max(128).optional(),
+    mcp_servers: z.array(mcpServerParam).max(20).optional(),
+    skills: z.array(skillParam).max(20).optional(),
+  }),
+]);
+export type SessionAgentParam = z.infer<typeof sessionAgentParam>;
+
+const budget = z.strictObject({
+  type: z.literal('limit'),
+  max_list_cost: z.looseObject({ amount: z.union([z.string(), z.number()]), currency: z.string() }),
+});
+
+const fileResource = z.strictObject({
+  type: z.literal('file'),
+  file_id: z.string().min(1),
+  mount_path: z.string().nullish(),
+});
+const githubResource = z.strictObject({
+  type: z.literal('github_repository'),
+  url: z.string().min(1),
+  authorization_token: z.string().optional(),
+  mount_path: z.string().nullish(),
+  checkout: z
+    .discriminatedUnion('type', [
+      z.strictObject({ type: z.literal('branch'), name: z.string().min(1) }),
+      z.strictObject({ type: z.literal('commit'), sha: z.string().min(1) }),
+    ])
+    .nullish(),
+});
+const memoryStoreResource = z.strictObject({
+  type: z.literal('memory_store'),
+  memory_store_id: z.string().min(1),
+  access: z.enum(['read_write', 'read_only']).nullish(),
+  instructions: z.string().nullish(),
+});
+export const sessionResourceParam = z.discriminatedUnion('type', [fileResource, githubResource, memoryStoreResource]);
+
+export const sessionCreateSchema = z.strictObject({
+  agent: sessionAgentParam,
+  environment_id: z.string().min(1),
+  title: z.string().max(512).nullish(),
+  metadata: metadataSchema.optional(),
+  resources: z.array(sessionResourceParam).max(1000).optional(),
+  vault_ids: z.array(z.string().min(1)).optional(),
+  budget: budget.optional(),
+  initial_events: z.array(z.discriminatedUnion('type', [userMessageEvent, defineOutcomeEvent])).optional(),
+});
+export type SessionCreateInput = z.infer<typeof sessionCreateSchema>;
+
+export const sessionUpdateSchema = z.strictObject({
+  title: z.string().max(512).nullish(),
+  metadata: metadataPatchSchema.nullish(),
+  agent: z
+    .strictObject({
+      tools: z.array(toolParam).max(128).optional(),
+      mcp_servers: z.array(mcpServerParam).max(20).optional(),
+    })
+    .optional(),
+  vault_ids: z.array(z.string().min(1)).optional(),
+  budget: budget.nullish(),
+});
+export type SessionUpdateInput = z.infer<typeof sessionUpdateSchema>;

@@ -1,0 +1,59 @@
+// Client events into a session's log: validated as a batch, written atomically or not at all.
+import { parseClientEvent } from '../api/schemas/parse-client-event.js';
+import type { ClientEventInput } from '../api/schemas/event.js';
+import { newId } from '../api/ids.js';
+import { conflict, invalidRequest } from '../errors.js';
+import type { EventRecord, NewEvent, SessionRecord, Store } from '../store/types.js';
+import type { CommandContext } from './context.js';
+import { getSession } from './sessions-read.js';
+
+/** Refuses input to sessions that can no longer take it. */
+export function assertAcceptsEvents(session: SessionRecord): void {
+  if (session.archivedAt) throw conflict(`session ${session.id} is archived and read-only`);
+  if (session.status === 'terminated') throw conflict(`session ${session.id} is terminated and cannot accept events`);
+}
+
+/** Turns a validated client event into a log entry, queued (`processed_at: null`). */
+export function clientEventRecord(e: ClientEventInput, now: string): NewEvent {
+  const id = newId('sevt');
+  const body: NewEvent['body'] = { id, ...e };
+  if (e.type === 'user.define_outcome') {
+    body.outcome_id = newId('outc');
+    body.max_iterations = e.max_iterations ?? 3;
+  }
+  const threadId = 'session_thread_id' in e && e.session_thread_id ? e.session_thread_id : null;
+  return { id, threadId, type: e.type, body, processedAt: null, createdAt: now };
+}
+
+/** Checks references a client event makes to other resources (files for outcome rubrics). */
+export async function checkEventReferences(
+  store: Store,
+  workspaceId: string,
+  e: ClientEventInput,
+  field: string,
+): Promise<void> {
+  if (e.type === 'user.define_outcome' && e.rubric.type === 'file') {
+    if (!(await store.files.get(workspaceId, e.rubric.file_id))) {
+      throw invalidRequest(`${field}.rubric.file_id: file ${e.rubric.file_id} not found`);
+    }
+  }
+}
+
+export async function sendEvents(
+  ctx: CommandContext,
+  workspaceId: string,
+  sessionId: string,
+  rawEvents: unknown[],
+): Promise<EventRecord[]> {
+  const session = await getSession(ctx.store, workspaceId, sessionId);
+  assertAcceptsEvents(session);
+  const events = rawEvents.map((raw, i) => parseClientEvent(raw, `events[${i}]`));
+  for (const [i, e] of events.entries()) await checkEventReferences(ctx.store, workspaceId, e, `events[${i}]`);
+  const now = ctx.now();
+  return ctx.log.transaction(async (tx, emit) => {
+    // Re-read inside the transaction: the session may have been archived or deleted meanwhile.
+    const current = await getSession(tx, workspaceId, sessionId);
+    assertAcceptsEvents(current);
+    return emit(sessionId, events.map((e) => clientEventRecord(e, now)));
+  });
+}

@@ -1,0 +1,154 @@
+// Session use cases: create (resolving and snapshotting the agent), update, archive, delete.
+import type { SessionAgentParam, SessionCreateInput, SessionUpdateInput } from '../api/schemas/session.js';
+import { newId } from '../api/ids.js';
+import { checkAgentConsistency, normalizeModel, normalizeSkills, normalizeTools } from '../domain/agent-config.js';
+import { applyMetadataPatch } from '../domain/metadata.js';
+import { requireUsableEnvironment } from './environments.js';
+import { emptyUsage, sessionAgentFrom } from '../domain/session-agent.js';
+import type { SessionAgent } from '../api/wire.js';
+import { conflict, invalidRequest, notFound } from '../errors.js';
+import type { SessionRecord, Store } from '../store/types.js';
+import type { CommandContext } from './context.js';
+import { checkEventReferences, clientEventRecord } from './events.js';
+import { getSession } from './sessions-read.js';
+
+export { getSession };
+
+async function resolveAgent(store: Store, workspaceId: string, param: SessionAgentParam): Promise<SessionAgent> {
+  const ref = typeof param === 'string' ? { type: 'agent' as const, id: param } : param;
+  const agent = await store.agents.get(workspaceId, ref.id);
+  if (!agent) throw notFound(`agent ${ref.id} not found`);
+  if (agent.archivedAt) {
+    throw invalidRequest(`agent: agent ${agent.id} is archived; archived agents cannot be used by new sessions`);
+  }
+  let version = agent.version;
+  let snapshot = agent.snapshot;
+  if (ref.version !== undefined && ref.version !== agent.version) {
+    const past = await store.agents.getVersion(agent.id, ref.version);
+    if (!past) throw invalidRequest(`agent.version: agent ${agent.id} has no version ${ref.version}`);
+    version = past.version;
+    snapshot = past.snapshot;
+  }
+  const resolved = sessionAgentFrom(agent.id, version, snapshot);
+  if (ref.type !== 'agent_with_overrides') return resolved;
+  const overridden: SessionAgent = {
+    ...resolved,
+    ...(ref.model !== undefined ? { model: normalizeModel(ref.model) } : {}),
+    ...(ref.system !== undefined ? { system: ref.system } : {}),
+    ...(ref.tools !== undefined ? { tools: normalizeTools(ref.tools) } : {}),
+    ...(ref.mcp_servers !== undefined ? { mcp_servers: ref.mcp_servers.map((m) => ({ ...m })) } : {}),
+    ...(ref.skills !== undefined ? { skills: normalizeSkills(ref.skills) } : {}),
+  };
+  checkAgentConsistency(overridden, 'agent.tools');
+  return overridden;
+}
+
+export async function createSession(
+  ctx: CommandContext,
+  workspaceId: string,
+  input: SessionCreateInput,
+): Promise<SessionRecord> {
+  const agent = await resolveAgent(ctx.store, workspaceId, input.agent);
+  await requireUsableEnvironment(ctx.store, workspaceId, input.environment_id, 'environment_id');
+  if (input.resources && input.resources.length > 0) {
+    throw invalidRequest('resources: session resources are not supported by this agentd version yet');
+  }
+  if (input.vault_ids && input.vault_ids.length > 0) {
+    throw invalidRequest('vault_ids: vaults are not supported by this agentd version yet');
+  }
+  const initial = input.initial_events ?? [];
+  for (const [i, e] of initial.entries()) await checkEventReferences(ctx.store, workspaceId, e, `initial_events[${i}]`);
+
+  const now = ctx.now();
+  const session: SessionRecord = {
+    id: newId('sesn'),
+    workspaceId,
+    environmentId: input.environment_id,
+    agentId: agent.id,
+    agentVersion: agent.version,
+    agent,
+    title: input.title ?? null,
+    metadata: input.metadata ?? {},
+    status: 'idle',
+    resources: [],
+    vaultIds: [],
+    usage: emptyUsage(),
+    budget: input.budget ?? null,
+    deploymentId: null,
+    lastSeq: 0,
+    createdAt: now,
+    updatedAt: now,
+    archivedAt: null,
+  };
+  return ctx.log.transaction(async (tx, emit) => {
+    await tx.sessions.insert(session);
+    const records = await emit(session.id, initial.map((e) => clientEventRecord(e, now)));
+    return { ...session, lastSeq: records.length };
+  });
+}
+
+export async function updateSession(
+  ctx: CommandContext,
+  workspaceId: string,
+  id: string,
+  input: SessionUpdateInput,
+): Promise<SessionRecord> {
+  if (input.vault_ids !== undefined) throw invalidRequest('vault_ids: vaults are not supported by this agentd version yet');
+  return ctx.store.transaction(async (tx) => {
+    const session = await getSession(tx, workspaceId, id);
+    if (session.archivedAt) throw conflict(`session ${id} is archived and read-only`);
+    let agent = session.agent;
+    if (input.agent && (input.agent.tools !== undefined || input.agent.mcp_servers !== undefined)) {
+      if (session.status !== 'idle') {
+        throw conflict(`agent: session ${id} is ${session.status}; tools and MCP servers can only change while idle (interrupt it first)`);
+      }
+      agent = {
+        ...agent,
+        ...(input.agent.tools !== undefined ? { tools: normalizeTools(input.agent.tools) } : {}),
+        ...(input.agent.mcp_servers !== undefined ? { mcp_servers: input.agent.mcp_servers.map((m) => ({ ...m })) } : {}),
+      };
+      checkAgentConsistency(agent, 'agent.tools');
+    }
+    const next: SessionRecord = {
+      ...session,
+      agent,
+      ...(input.title !== undefined ? { title: input.title } : {}),
+      ...(input.budget !== undefined ? { budget: input.budget } : {}),
+      metadata: applyMetadataPatch(session.metadata, input.metadata),
+      updatedAt: ctx.now(),
+    };
+    await tx.sessions.update(next);
+    return next;
+  });
+}
+
+function assertNotRunning(session: SessionRecord, action: string): void {
+  if (session.status === 'running' || session.status === 'rescheduling') {
+    throw conflict(`cannot ${action} session ${session.id} while it is ${session.status}; interrupt it and wait for idle`);
+  }
+}
+
+export async function archiveSession(ctx: CommandContext, workspaceId: string, id: string): Promise<SessionRecord> {
+  return ctx.store.transaction(async (tx) => {
+    const session = await getSession(tx, workspaceId, id);
+    if (session.archivedAt) return session;
+    assertNotRunning(session, 'archive');
+    const now = ctx.now();
+    const next = { ...session, archivedAt: now, updatedAt: now };
+    await tx.sessions.update(next);
+    return next;
+  });
+}
+
+export async function deleteSession(ctx: CommandContext, workspaceId: string, id: string): Promise<void> {
+  const removedFiles = await ctx.store.transaction(async (tx) => {
+    const session = await getSession(tx, workspaceId, id);
+    assertNotRunning(session, 'delete');
+    const files = await tx.files.deleteByScope(id);
+    await tx.sessions.delete(id);
+    return files;
+  });
+  // Bytes go only after the rows are gone, so no file row ever points at missing bytes.
+  await Promise.all(removedFiles.map((f) => ctx.blobs.remove(f.id)));
+  ctx.log.bus.end(id);
+}

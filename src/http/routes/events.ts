@@ -1,0 +1,92 @@
+// /v1/sessions/:id/events: send (batch), list (paginated), and the SSE stream.
+import type { FastifyInstance } from 'fastify';
+import { sendEventsSchema } from '../../api/schemas/event.js';
+import type { CommandContext } from '../../commands/context.js';
+import { sendEvents } from '../../commands/events.js';
+import { getSession } from '../../commands/sessions-read.js';
+import { invalidRequest } from '../../errors.js';
+import type { EventBus } from '../../events/event-bus.js';
+import { followLog } from '../../events/log-follower.js';
+import { pageRequest, wirePage } from '../pagination.js';
+import { presentEvent } from '../presenters/event.js';
+import { createdAtFilter, queryArray, type Query } from '../query.js';
+import { PING_FRAME, openSseResponse, sseFrame, writeWithBackpressure } from '../sse.js';
+import { parseInput } from '../validate.js';
+
+type IdParams = { Params: { session_id: string }; Querystring: Query };
+
+export interface EventRouteOptions {
+  bus: EventBus;
+  heartbeatMs: number;
+  shuttingDown: AbortSignal;
+}
+
+function lastEventId(raw: string | string[] | undefined): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const value = Array.isArray(raw) ? raw[0]! : raw;
+  const seq = Number(value);
+  if (!Number.isInteger(seq) || seq < 0) throw invalidRequest(`Last-Event-ID: "${value}" is not an event sequence number`);
+  return seq;
+}
+
+export function eventRoutes(app: FastifyInstance, ctx: CommandContext, opts: EventRouteOptions): void {
+  app.post<IdParams>('/v1/sessions/:session_id/events', async (req) => {
+    const { events } = parseInput(sendEventsSchema, req.body);
+    const records = await sendEvents(ctx, req.workspaceId, req.params.session_id, events);
+    return { data: records.map(presentEvent) };
+  });
+
+  app.get<IdParams>('/v1/sessions/:session_id/events', async (req) => {
+    const session = await getSession(ctx.store, req.workspaceId, req.params.session_id);
+    const page = pageRequest<number>(req.query, { defaultLimit: 1000, maxLimit: 1000, defaultOrder: 'asc', keyType: 'number' });
+    const result = await ctx.store.events.list(
+      session.id,
+      { types: queryArray(req.query, 'types'), createdAt: createdAtFilter(req.query) },
+      page,
+    );
+    return wirePage(result, page, (e) => e.seq, presentEvent);
+  });
+
+  app.get<IdParams>('/v1/sessions/:session_id/events/stream', async (req, reply) => {
+    const resumeAfter = lastEventId(req.headers['last-event-id']);
+    const session = await getSession(ctx.store, req.workspaceId, req.params.session_id);
+    // Without Last-Event-ID a stream carries only what happens after it opens.
+    const afterSeq = resumeAfter ?? session.lastSeq;
+    const res = reply.raw;
+    reply.hijack();
+    openSseResponse(res, String(req.id));
+
+    let stop = () => {};
+    const close = () => {
+      stop();
+      clearInterval(heartbeat);
+      opts.shuttingDown.removeEventListener('abort', close);
+      if (!res.writableEnded) res.end();
+    };
+    const heartbeat = setInterval(() => res.write(PING_FRAME), opts.heartbeatMs);
+    heartbeat.unref();
+    stop = followLog({
+      store: ctx.store,
+      bus: opts.bus,
+      sessionId: session.id,
+      afterSeq,
+      deliver: async (records) => {
+        await writeWithBackpressure(res, records.map((r) => sseFrame(r.seq, r.type, presentEvent(r))).join(''));
+      },
+      onEnd: () => {
+        res.write(sseFrame(undefined, 'session.deleted', {
+          id: `${session.id}_deleted`,
+          type: 'session.deleted',
+          processed_at: new Date().toISOString(),
+        }));
+        close();
+      },
+      onError: (err) => {
+        req.log.error({ err, session_id: session.id }, 'event stream failed');
+        close();
+      },
+    });
+    req.raw.on('close', close);
+    opts.shuttingDown.addEventListener('abort', close);
+  });
+}

@@ -1,0 +1,35 @@
+// Server-Sent Events: frames carry `id:` (log sequence), `event:` (event type) and `data:` JSON.
+import type { ServerResponse } from 'node:http';
+
+/** `id` is omitted for frames that are not log entries (they must not move a resume cursor). */
+export function sseFrame(id: number | undefined, event: string, data: unknown): string {
+  return `${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+/** The SDK skips `ping` frames; they keep idle connections (and proxies) alive. */
+export const PING_FRAME = 'event: ping\ndata: {"type":"ping"}\n\n';
+
+export function openSseResponse(res: ServerResponse, requestId: string): void {
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+    'request-id': requestId,
+  });
+  res.flushHeaders();
+}
+
+/** Writes and waits for the socket to drain when the client reads slower than we produce. */
+export async function writeWithBackpressure(res: ServerResponse, chunk: string): Promise<void> {
+  if (res.write(chunk)) return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}

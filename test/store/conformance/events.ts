@@ -1,0 +1,88 @@
+// Conformance: EventRepository (contiguous per-session seq under concurrency, list/after/get).
+import { expect, it } from 'vitest';
+import type { StoreHarness } from '../conformance.js';
+import { at, expectKeysetWalks, newEvent, newEvents, sessionRecord, WS } from '../fixtures.js';
+
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+export function eventConformance(h: StoreHarness): void {
+  const session = async (ms = 0) => {
+    const s = sessionRecord(ms);
+    await h.store.sessions.insert(s);
+    return s.id;
+  };
+
+  it('append assigns contiguous seq from 1 and keeps the body', async () => {
+    const id = await session();
+    const batch = [newEvent('user.message'), { ...newEvent('session.status_idle'), threadId: 'sthr_1', processedAt: at(5) }];
+    const first = await h.store.events.append(id, batch);
+    expect(first).toEqual(batch.map((e, i) => ({ ...e, sessionId: id, seq: i + 1 })));
+    const second = await h.store.events.append(id, newEvents(3));
+    expect(second.map((e) => e.seq)).toEqual([3, 4, 5]);
+    expect(await h.store.events.append(id, [])).toEqual([]);
+    expect((await h.store.sessions.get(WS, id))?.lastSeq).toBe(5);
+    expect(await h.store.events.after(id, 0, 10)).toEqual([...first, ...second]);
+  });
+
+  it('concurrent appends to one session get 1..n with no duplicates or gaps', async () => {
+    const id = await session();
+    const batches = await Promise.all(Array.from({ length: 20 }, () => h.store.events.append(id, newEvents(3))));
+    // Each append is atomic: its events are consecutive.
+    for (const b of batches) expect(b.map((e) => e.seq)).toEqual(range(b[0]!.seq, b[0]!.seq + 2));
+    expect(batches.flat().map((e) => e.seq).sort((x, y) => x - y)).toEqual(range(1, 60));
+    const stored = await h.store.events.after(id, 0, 100);
+    expect(stored.map((e) => e.seq)).toEqual(range(1, 60));
+    expect(new Set(stored.map((e) => e.id)).size).toBe(60);
+    expect((await h.store.sessions.get(WS, id))?.lastSeq).toBe(60);
+  });
+
+  it('sessions have independent sequences, also when appended concurrently', async () => {
+    const a = await session(0);
+    const b = await session(1000);
+    await Promise.all([
+      ...Array.from({ length: 5 }, () => h.store.events.append(a, newEvents(2))),
+      ...Array.from({ length: 5 }, () => h.store.events.append(b, newEvents(2))),
+    ]);
+    expect((await h.store.events.after(a, 0, 100)).map((e) => e.seq)).toEqual(range(1, 10));
+    expect((await h.store.events.after(b, 0, 100)).map((e) => e.seq)).toEqual(range(1, 10));
+  });
+
+  it('append to an unknown session throws and writes nothing', async () => {
+    await expect(h.store.events.append('sesn_missing', newEvents(1))).rejects.toThrow();
+    expect(await h.store.events.after('sesn_missing', 0, 10)).toEqual([]);
+  });
+
+  it('lists with a types filter and keyset paging', async () => {
+    const id = await session();
+    const types = ['user.message', 'agent.message', 'agent.message', 'session.status_idle', 'agent.message', 'user.message'];
+    const appended = await h.store.events.append(id, types.map((t, i) => newEvent(t, i * 1000)));
+    const list = (filterTypes?: string[]) => (page: Parameters<typeof h.store.events.list>[2]) =>
+      h.store.events.list(id, { types: filterTypes, createdAt: {} }, page);
+
+    await expectKeysetWalks(list(), (e) => e.seq, 'asc', 4, range(1, 6));
+    await expectKeysetWalks(list(), (e) => e.seq, 'desc', 4, range(1, 6).reverse());
+    await expectKeysetWalks(list(['agent.message']), (e) => e.seq, 'asc', 2, [2, 3, 5]);
+    await expectKeysetWalks(list(['user.message', 'session.status_idle']), (e) => e.seq, 'desc', 2, [6, 4, 1]);
+    await expectKeysetWalks(list([]), (e) => e.seq, 'asc', 10, range(1, 6));
+
+    const page = await h.store.events.list(id, { createdAt: { gte: at(2000), lt: at(4000) } }, { limit: 10, order: 'asc' });
+    expect(page.items).toEqual(appended.slice(2, 4));
+  });
+
+  it('after(seq, limit) returns the tail oldest first', async () => {
+    const id = await session();
+    await h.store.events.append(id, newEvents(10));
+    expect((await h.store.events.after(id, 0, 3)).map((e) => e.seq)).toEqual([1, 2, 3]);
+    expect((await h.store.events.after(id, 7, 100)).map((e) => e.seq)).toEqual([8, 9, 10]);
+    expect(await h.store.events.after(id, 10, 100)).toEqual([]);
+  });
+
+  it('gets one event by id, only within its session', async () => {
+    const id = await session();
+    const other = await session(1000);
+    const [, second] = await h.store.events.append(id, newEvents(2));
+    expect(await h.store.events.get(id, second!.id)).toEqual(second);
+    expect(await h.store.events.get(other, second!.id)).toBeUndefined();
+    expect(await h.store.events.get(id, 'sevt_missing')).toBeUndefined();
+  });
+}

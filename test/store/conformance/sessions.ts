@@ -1,0 +1,120 @@
+// Conformance: SessionRepository (round trip, update never rewinds last_seq, filters, delete, counts).
+import { expect, it } from 'vitest';
+import type { SessionFilter } from '../../../src/store/types.js';
+import type { StoreHarness } from '../conformance.js';
+import { at, expectKeysetWalks, newEvents, sessionRecord, WS } from '../fixtures.js';
+
+const noFilter: SessionFilter = { includeArchived: false, createdAt: {} };
+
+export function sessionConformance(h: StoreHarness): void {
+  it('inserts and gets a session with every field intact', async () => {
+    const s = sessionRecord(0, {
+      title: 'T',
+      metadata: { k: 'v' },
+      status: 'running',
+      resources: [
+        {
+          resource: {
+            type: 'github_repository',
+            id: 'sesrsc_1',
+            url: 'https://github.com/o/r',
+            mount_path: '/workspace/r',
+            checkout: null,
+            created_at: at(0),
+            updated_at: at(0),
+          },
+          secret: { authorization_token: 'ghp_secret' },
+        },
+      ],
+      vaultIds: ['vlt_1', 'vlt_2'],
+      usage: { input_tokens: 10, output_tokens: 5 },
+      budget: { max_tokens: 100 },
+      deploymentId: 'depl_1',
+    });
+    await h.store.sessions.insert(s);
+    expect(await h.store.sessions.get(WS, s.id)).toEqual(s);
+    expect(await h.store.sessions.get('wrkspc_other', s.id)).toBeUndefined();
+    expect(await h.store.sessions.get(WS, 'sesn_missing')).toBeUndefined();
+  });
+
+  it('update changes fields but never overwrites last_seq', async () => {
+    const s = sessionRecord();
+    await h.store.sessions.insert(s);
+    await h.store.events.append(s.id, newEvents(3));
+    // `s` is a stale copy (lastSeq 0): writing it back must not rewind the log counter.
+    const changed = { ...s, title: 'renamed', status: 'terminated' as const, usage: { input_tokens: 1 }, updatedAt: at(9000) };
+    await h.store.sessions.update(changed);
+    expect(await h.store.sessions.get(WS, s.id)).toEqual({ ...changed, lastSeq: 3 });
+    await h.store.sessions.update({ ...changed, lastSeq: 100 });
+    expect((await h.store.sessions.get(WS, s.id))?.lastSeq).toBe(3);
+    const [next] = await h.store.events.append(s.id, newEvents(1));
+    expect(next?.seq).toBe(4);
+  });
+
+  it('filters the list by agent, version, environment, deployment, status, archive and created_at', async () => {
+    const a = sessionRecord(0, { agentId: 'agent_a', agentVersion: 1, status: 'idle' });
+    const b = sessionRecord(1000, { agentId: 'agent_a', agentVersion: 2, status: 'running', environmentId: 'env_b' });
+    const c = sessionRecord(2000, { agentId: 'agent_c', status: 'terminated', deploymentId: 'depl_1' });
+    const d = sessionRecord(3000, { agentId: 'agent_a', agentVersion: 1, archivedAt: at(3500) });
+    for (const s of [a, b, c, d]) await h.store.sessions.insert(s);
+    const ids = async (f: Partial<SessionFilter>) =>
+      (await h.store.sessions.list(WS, { ...noFilter, ...f }, { limit: 10, order: 'asc' })).items.map((s) => s.id);
+
+    expect(await ids({})).toEqual([a.id, b.id, c.id]);
+    expect(await ids({ includeArchived: true })).toEqual([a.id, b.id, c.id, d.id]);
+    expect(await ids({ agentId: 'agent_a' })).toEqual([a.id, b.id]);
+    expect(await ids({ agentId: 'agent_a', agentVersion: 1 })).toEqual([a.id]);
+    expect(await ids({ agentId: 'agent_a', agentVersion: 1, includeArchived: true })).toEqual([a.id, d.id]);
+    expect(await ids({ statuses: ['running', 'terminated'] })).toEqual([b.id, c.id]);
+    expect(await ids({ statuses: ['rescheduling'] })).toEqual([]);
+    expect(await ids({ statuses: [] })).toEqual([a.id, b.id, c.id]);
+    expect(await ids({ environmentId: 'env_b' })).toEqual([b.id]);
+    expect(await ids({ deploymentId: 'depl_1' })).toEqual([c.id]);
+    expect(await ids({ createdAt: { gte: at(1000), lt: at(2000) } })).toEqual([b.id]);
+  });
+
+  it('pages the list by keyset in both orders and both directions', async () => {
+    const sessions = Array.from({ length: 6 }, (_, i) => sessionRecord(i * 1000));
+    for (const s of sessions) await h.store.sessions.insert(s);
+    const list = (page: Parameters<typeof h.store.sessions.list>[2]) => h.store.sessions.list(WS, noFilter, page);
+    const ids = sessions.map((s) => s.id);
+    await expectKeysetWalks(list, (s) => s.id, 'desc', 4, [...ids].reverse());
+    await expectKeysetWalks(list, (s) => s.id, 'asc', 4, ids);
+  });
+
+  it('delete removes the session and its events, and leaves other sessions alone', async () => {
+    const s = sessionRecord();
+    const other = sessionRecord(1000);
+    await h.store.sessions.insert(s);
+    await h.store.sessions.insert(other);
+    const [first] = await h.store.events.append(s.id, newEvents(2));
+    await h.store.events.append(other.id, newEvents(2));
+    await h.store.sessions.delete(s.id);
+    expect(await h.store.sessions.get(WS, s.id)).toBeUndefined();
+    expect(await h.store.events.after(s.id, 0, 10)).toEqual([]);
+    expect(await h.store.events.get(s.id, first!.id)).toBeUndefined();
+    expect(await h.store.events.list(s.id, { createdAt: {} }, { limit: 10, order: 'asc' })).toEqual({
+      items: [],
+      hasMore: false,
+    });
+    expect(await h.store.events.after(other.id, 0, 10)).toHaveLength(2);
+  });
+
+  it('counts active (not terminated, not archived) sessions in an environment', async () => {
+    const inEnv = (ms: number, over: Parameters<typeof sessionRecord>[1]) =>
+      sessionRecord(ms, { environmentId: 'env_a', ...over });
+    for (const s of [
+      inEnv(0, { status: 'idle' }),
+      inEnv(1, { status: 'running' }),
+      inEnv(2, { status: 'rescheduling' }),
+      inEnv(3, { status: 'terminated' }),
+      inEnv(4, { status: 'idle', archivedAt: at(5) }),
+      sessionRecord(5, { environmentId: 'env_b', status: 'running' }),
+    ]) {
+      await h.store.sessions.insert(s);
+    }
+    expect(await h.store.sessions.countActiveInEnvironment('env_a')).toBe(3);
+    expect(await h.store.sessions.countActiveInEnvironment('env_b')).toBe(1);
+    expect(await h.store.sessions.countActiveInEnvironment('env_none')).toBe(0);
+  });
+}
