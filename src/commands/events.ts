@@ -6,6 +6,7 @@ import { conflict, invalidRequest } from '../errors.js';
 import type { EventRecord, NewEvent, SessionRecord, Store } from '../store/types.js';
 import type { CommandContext } from './context.js';
 import { getSession } from './sessions-read.js';
+import { checkAnswers } from './check-answers.js';
 
 /** Refuses input to sessions that can no longer take it. */
 export function assertAcceptsEvents(session: SessionRecord): void {
@@ -49,6 +50,7 @@ export async function sendEvents(
   assertAcceptsEvents(session);
   const events = rawEvents.map((raw, i) => parseClientEvent(raw, `events[${i}]`));
   for (const [i, e] of events.entries()) await checkEventReferences(ctx.store, workspaceId, e, `events[${i}]`);
+  await checkAnswers(ctx.store, session, events);
   const now = ctx.now();
   return ctx.log.transaction(async (tx, emit) => {
     // Re-read inside the transaction: the session may have been archived or deleted meanwhile.

@@ -20,6 +20,72 @@ export interface Config {
   /** Requests per minute per API key on /v1/*; undefined (the default) means unlimited. */
   readonly rateLimitPerMinute: number | undefined;
   readonly logLevel: string;
+  readonly engine: EngineConfig;
+}
+
+export const MODEL_PROVIDERS = ['anthropic', 'bedrock', 'vertex', 'foundry'] as const;
+export type ModelProviderName = (typeof MODEL_PROVIDERS)[number];
+
+/** How sessions run: the model endpoint, retries, context management, workspaces. */
+export interface EngineConfig {
+  /** Run agent loops in this process (AGENTD_ENGINE=off makes an API-only node). */
+  readonly enabled: boolean;
+  /** Which SDK calls the Messages API (AGENTD_MODEL_PROVIDER). */
+  readonly provider: ModelProviderName;
+  /** Provider credentials and endpoint, read from the standard variables of each SDK. */
+  readonly providerEnv: Readonly<Record<string, string | undefined>>;
+  /** Agent model id → provider model id (AGENTD_MODEL_MAP, JSON), e.g. Bedrock ARNs. */
+  readonly modelMap: Readonly<Record<string, string>>;
+  /** Retries of a retryable model error before `retries_exhausted` (AGENTD_MODEL_MAX_RETRIES). */
+  readonly maxRetries: number;
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
+  /** Output cap per model call (AGENTD_MAX_OUTPUT_TOKENS), bounded by the model's own limit. */
+  readonly maxOutputTokens: number;
+  /** Compact history once a turn's context exceeds this many tokens (default 80% of the window). */
+  readonly compactionTokens: number | undefined;
+  /** Per-session workspace directories (AGENTD_WORKSPACES_DIR, default `<dataDir>/workspaces`). */
+  readonly workspacesDir: string;
+  /** How long a runner's claim on a session lasts without renewal. */
+  readonly leaseMs: number;
+}
+
+function parseModelMap(raw: string | undefined): Record<string, string> {
+  if (!raw) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new Error('AGENTD_MODEL_MAP must be a JSON object of model id to provider model id');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Object.values(parsed).some((v) => typeof v !== 'string')) {
+    throw new Error('AGENTD_MODEL_MAP must be a JSON object of model id to provider model id');
+  }
+  return parsed as Record<string, string>;
+}
+
+/** The variables the provider SDKs read (credentials, endpoints, regions, projects). */
+function providerEnv(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (/^(ANTHROPIC_|AWS_|CLOUD_ML_|GOOGLE_|ANTHROPIC_FOUNDRY_)/.test(k)) out[k] = v;
+  }
+  return out;
+}
+
+function parseOnOff(raw: string | undefined, fallback: boolean, name: string): boolean {
+  if (raw === undefined || raw === '') return fallback;
+  if (['on', 'true', '1'].includes(raw)) return true;
+  if (['off', 'false', '0'].includes(raw)) return false;
+  throw new Error(`invalid ${name} "${raw}": expected on or off`);
+}
+
+function parseProvider(raw: string | undefined): ModelProviderName {
+  const value = raw ?? 'anthropic';
+  if (!(MODEL_PROVIDERS as readonly string[]).includes(value)) {
+    throw new Error(`AGENTD_MODEL_PROVIDER must be one of ${MODEL_PROVIDERS.join(', ')}, not "${value}"`);
+  }
+  return value as ModelProviderName;
 }
 
 export interface ServeFlags {
@@ -37,6 +103,13 @@ function parsePort(raw: string): number {
     throw new Error(`invalid port "${raw}": expected an integer from 0 to 65535`);
   }
   return port;
+}
+
+function nonNegativeInt(raw: string | undefined, fallback: number, name: string): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`invalid ${name} "${raw}": expected a non-negative integer`);
+  return n;
 }
 
 function positiveInt(raw: string | undefined, fallback: number, name: string): number {
@@ -67,6 +140,22 @@ export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.e
       ? positiveInt(env.AGENTD_RATE_LIMIT_PER_MINUTE, 0, 'AGENTD_RATE_LIMIT_PER_MINUTE')
       : undefined,
     logLevel: env.AGENTD_LOG_LEVEL ?? 'info',
+    engine: Object.freeze({
+      enabled: parseOnOff(env.AGENTD_ENGINE, true, 'AGENTD_ENGINE'),
+      provider: parseProvider(env.AGENTD_MODEL_PROVIDER),
+      providerEnv: Object.freeze(providerEnv(env)),
+      modelMap: Object.freeze(parseModelMap(env.AGENTD_MODEL_MAP)),
+      maxRetries: nonNegativeInt(env.AGENTD_MODEL_MAX_RETRIES, 6, 'AGENTD_MODEL_MAX_RETRIES'),
+      retryBaseMs: positiveInt(env.AGENTD_RETRY_BASE_MS, 1000, 'AGENTD_RETRY_BASE_MS'),
+      retryMaxMs: positiveInt(env.AGENTD_RETRY_MAX_MS, 30_000, 'AGENTD_RETRY_MAX_MS'),
+      maxOutputTokens: positiveInt(env.AGENTD_MAX_OUTPUT_TOKENS, 32_000, 'AGENTD_MAX_OUTPUT_TOKENS'),
+      compactionTokens:
+        env.AGENTD_COMPACTION_TOKENS === undefined
+          ? undefined
+          : positiveInt(env.AGENTD_COMPACTION_TOKENS, 1, 'AGENTD_COMPACTION_TOKENS'),
+      workspacesDir: path.resolve(env.AGENTD_WORKSPACES_DIR ?? path.join(dataDir, 'workspaces')),
+      leaseMs: positiveInt(env.AGENTD_LEASE_MS, 30_000, 'AGENTD_LEASE_MS'),
+    }),
   });
 }
 

@@ -14,13 +14,22 @@ export interface EventBus {
   publish(sessionId: string, records: readonly EventRecord[]): void;
   end(sessionId: string): void;
   subscribe(sessionId: string, subscriber: LogSubscriber): () => void;
+  /** Every committed append, for whoever schedules work (the engine). */
+  subscribeAll(listener: (sessionId: string, records: readonly EventRecord[]) => void): () => void;
 }
 
 export class InProcessEventBus implements EventBus {
   private readonly subscribers = new Map<string, Set<LogSubscriber>>();
+  private readonly all = new Set<(sessionId: string, records: readonly EventRecord[]) => void>();
 
   publish(sessionId: string, records: readonly EventRecord[]): void {
     for (const s of [...(this.subscribers.get(sessionId) ?? [])]) s.onEvents(records);
+    for (const listener of [...this.all]) listener(sessionId, records);
+  }
+
+  subscribeAll(listener: (sessionId: string, records: readonly EventRecord[]) => void): () => void {
+    this.all.add(listener);
+    return () => this.all.delete(listener);
   }
 
   end(sessionId: string): void {

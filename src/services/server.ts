@@ -10,6 +10,9 @@ import { openStore } from '../store/open-store.js';
 import { DiskBlobStore } from '../store/blob-store.js';
 import type { Store } from '../store/types.js';
 import { resolveApiKeys } from './api-keys.js';
+import { Engine } from '../engine/engine.js';
+import { createModelClient } from '../engine/model/create-model-client.js';
+import { engineOwnerId } from './engine-owner.js';
 
 export interface RunningServer {
   readonly url: string;
@@ -37,6 +40,16 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     blobs: new DiskBlobStore(config.filesDir),
     now: () => new Date().toISOString(),
   };
+  const engine = new Engine({
+    owner: engineOwnerId(config.dataDir),
+    store,
+    log: ctx.log,
+    bus,
+    model: createModelClient(config.engine),
+    config: config.engine,
+    logger,
+    now: ctx.now,
+  });
   const shutdown = new AbortController();
   const app = await createApp({
     ctx,
@@ -49,6 +62,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     rateLimitPerMinute: config.rateLimitPerMinute,
     shuttingDown: shutdown.signal,
   });
+  if (config.engine.enabled) await engine.start();
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -75,6 +89,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     close: () =>
       (closing ??= (async () => {
         shutdown.abort();
+        await engine.stop();
         const closed = app.close();
         // A keep-alive connection whose request finishes after close() began would otherwise
         // hold shutdown open until its keep-alive timeout; close each one as soon as it idles.

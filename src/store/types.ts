@@ -86,6 +86,8 @@ export interface EventRecord {
   body: Record<string, unknown> & { id: string; type: string };
   processedAt: string | null;
   createdAt: string;
+  /** Engine data kept with the event and never presented (exact model content, tool_use ids). */
+  internal?: unknown;
 }
 
 export type NewEvent = Omit<EventRecord, 'sessionId' | 'seq'>;
@@ -165,6 +167,17 @@ export interface SessionRepository {
   delete(id: string): Promise<void>;
   countActiveInEnvironment(environmentId: string): Promise<number>;
   list(workspaceId: string, filter: SessionFilter, page: PageRequest): Promise<Page<SessionRecord>>;
+  /** Looks a session up by id alone (the engine works across workspaces). */
+  find(id: string): Promise<SessionRecord | undefined>;
+  /** Engine-owned fields, written without touching what clients edit (title, metadata...). */
+  setRuntime(id: string, patch: { status?: SessionStatus; usage?: SessionRecord['usage'] }, at: string): Promise<void>;
+  /** Takes the session's lease if it is free, lapsed, or already `owner`'s. */
+  acquireLease(id: string, owner: string, now: string, until: string): Promise<boolean>;
+  /** Extends a lease `owner` still holds; false if it was lost. */
+  renewLease(id: string, owner: string, until: string): Promise<boolean>;
+  releaseLease(id: string, owner: string): Promise<void>;
+  /** Ids of sessions in any of `statuses` (the engine's recovery scan). */
+  idsWithStatus(statuses: SessionStatus[]): Promise<string[]>;
 }
 
 export interface EventFilter {
@@ -179,6 +192,12 @@ export interface EventRepository {
   /** Events with seq > afterSeq, oldest first: the tail a stream follows. */
   after(sessionId: string, afterSeq: number, limit: number): Promise<EventRecord[]>;
   get(sessionId: string, id: string): Promise<EventRecord | undefined>;
+  /** Stamps `processed_at` on queued events. */
+  markProcessed(sessionId: string, ids: string[], at: string): Promise<void>;
+  /** Sessions that have queued (unprocessed) events. */
+  sessionsWithQueuedEvents(): Promise<string[]>;
+  /** Replaces an event's engine-only data (never its wire body). */
+  setInternal(sessionId: string, id: string, internal: unknown): Promise<void>;
 }
 
 export interface FileRepository {

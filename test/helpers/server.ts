@@ -24,12 +24,27 @@ export interface TestServer {
 
 export interface TestServerOptions {
   env?: Record<string, string>;
+  /**
+   * A fake Messages API to run agent loops against. Without one the engine is off, and the
+   * server only records events (what control-plane tests want to observe).
+   */
+  model?: { url: string };
 }
+
+export const TEST_MODEL_KEY = 'sk-test-model-key';
 
 export async function startTestServer(dialect: Dialect, opts: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-test-'));
   const pgdb = dialect === 'postgres' ? await createPostgresDatabase() : undefined;
-  const env = { AGENTD_API_KEY: TEST_API_KEY, ...opts.env };
+  const engineEnv: Record<string, string> = opts.model
+    ? {
+        ANTHROPIC_BASE_URL: opts.model.url,
+        ANTHROPIC_API_KEY: TEST_MODEL_KEY,
+        AGENTD_RETRY_BASE_MS: '20',
+        AGENTD_RETRY_MAX_MS: '100',
+      }
+    : { AGENTD_ENGINE: 'off' };
+  const env = { AGENTD_API_KEY: TEST_API_KEY, ...engineEnv, ...opts.env };
   let port = '0';
   const boot = async () => {
     const config = loadConfig({ host: '127.0.0.1', port, dataDir, databaseUrl: pgdb?.url }, env);

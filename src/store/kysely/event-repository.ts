@@ -14,6 +14,7 @@ const toRecord = (r: Selectable<SessionEventsTable>): EventRecord => ({
   body: fromJson(r.body),
   processedAt: r.processed_at,
   createdAt: r.created_at,
+  ...(r.internal === null ? {} : { internal: fromJson<unknown>(r.internal) }),
 });
 
 export class KyselyEventRepository implements EventRepository {
@@ -44,6 +45,7 @@ export class KyselyEventRepository implements EventRepository {
             body: toJson(r.body),
             processed_at: r.processedAt,
             created_at: r.createdAt,
+            internal: r.internal === undefined ? null : toJson(r.internal),
           })),
         )
         .execute();
@@ -79,5 +81,35 @@ export class KyselyEventRepository implements EventRepository {
       .where('id', '=', id)
       .executeTakeFirst();
     return row && toRecord(row);
+  }
+
+  async markProcessed(sessionId: string, ids: string[], at: string): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db
+      .updateTable('session_events')
+      .set({ processed_at: at })
+      .where('session_id', '=', sessionId)
+      .where('id', 'in', ids)
+      .where('processed_at', 'is', null)
+      .execute();
+  }
+
+  async sessionsWithQueuedEvents(): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('session_events')
+      .select('session_id')
+      .distinct()
+      .where('processed_at', 'is', null)
+      .execute();
+    return rows.map((r) => r.session_id);
+  }
+
+  async setInternal(sessionId: string, id: string, internal: unknown): Promise<void> {
+    await this.db
+      .updateTable('session_events')
+      .set({ internal: toJson(internal) })
+      .where('session_id', '=', sessionId)
+      .where('id', '=', id)
+      .execute();
   }
 }

@@ -55,6 +55,8 @@ export interface SessionsTable {
   created_at: string;
   updated_at: string;
   archived_at: string | null;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
 }
 
 export interface SessionEventsTable {
@@ -66,6 +68,7 @@ export interface SessionEventsTable {
   body: string;
   processed_at: string | null;
   created_at: string;
+  internal: string | null;
 }
 
 export interface FilesTable {

@@ -97,4 +97,62 @@ export class KyselySessionRepository implements SessionRepository {
     q = whereCreatedAt(q, 'created_at', filter.createdAt);
     return toPage(await pageQuery(q, 'id', page).execute(), page, toRecord);
   }
+
+  async find(id: string): Promise<SessionRecord | undefined> {
+    const row = await this.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toRecord(row);
+  }
+
+  async setRuntime(
+    id: string,
+    patch: { status?: SessionStatus; usage?: SessionRecord['usage'] },
+    at: string,
+  ): Promise<void> {
+    await this.db
+      .updateTable('sessions')
+      .set({
+        ...(patch.status !== undefined ? { status: patch.status } : {}),
+        ...(patch.usage !== undefined ? { usage: toJson(patch.usage) } : {}),
+        updated_at: at,
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async acquireLease(id: string, owner: string, now: string, until: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('sessions')
+      .set({ lease_owner: owner, lease_expires_at: until })
+      .where('id', '=', id)
+      .where((eb) =>
+        eb.or([eb('lease_owner', 'is', null), eb('lease_owner', '=', owner), eb('lease_expires_at', '<', now)]),
+      )
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async renewLease(id: string, owner: string, until: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('sessions')
+      .set({ lease_expires_at: until })
+      .where('id', '=', id)
+      .where('lease_owner', '=', owner)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async releaseLease(id: string, owner: string): Promise<void> {
+    await this.db
+      .updateTable('sessions')
+      .set({ lease_owner: null, lease_expires_at: null })
+      .where('id', '=', id)
+      .where('lease_owner', '=', owner)
+      .execute();
+  }
+
+  async idsWithStatus(statuses: SessionStatus[]): Promise<string[]> {
+    if (statuses.length === 0) return [];
+    const rows = await this.db.selectFrom('sessions').select('id').where('status', 'in', statuses).execute();
+    return rows.map((r) => r.id);
+  }
 }

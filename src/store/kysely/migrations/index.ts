@@ -2,10 +2,12 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m001 from './001-initial.js';
 import * as m002 from './002-byte-order-ids.js';
+import * as m003 from './003-engine.js';
 
 const migrations: Record<string, Migration> = {
   '001-initial': m001,
   '002-byte-order-ids': m002,
+  '003-engine': m003,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,34 @@
+// Engine data stored with events (`EventRecord.internal`), never shown to clients.
+import type { BetaContentBlock, BetaStopReason } from '@anthropic-ai/sdk/resources/beta/messages/messages.js';
+
+/** span.model_request_start: the queued client events this request consumed. */
+export interface RequestStartInternal {
+  consumed: string[];
+}
+
+/** span.model_request_end: the assistant turn exactly as returned, for faithful replay. */
+export interface RequestEndInternal {
+  content: BetaContentBlock[];
+  stop_reason: BetaStopReason | null;
+  context_tokens: number;
+}
+
+/**
+ * agent.tool_use / agent.custom_tool_use: the model's id, and whether execution began — set
+ * durably before a built-in tool runs, so a crash never leads to running it twice.
+ */
+export interface ToolUseInternal {
+  tool_use_id: string;
+  kind: 'builtin' | 'custom';
+  started?: boolean;
+}
+
+/** agent.thread_context_compacted: the summary that replaces earlier history. */
+export interface CompactedInternal {
+  summary: string;
+}
+
+/** session.status_idle after an interrupt: calls still open at that point are void. */
+export interface IdleInternal {
+  interrupted?: boolean;
+}

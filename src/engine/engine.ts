@@ -1,0 +1,145 @@
+// Schedules session runners: one per session with pending work, each holding the session's
+// lease (so two processes never run one session, and a dead process's sessions are taken over).
+import path from 'node:path';
+import type { FastifyBaseLogger } from 'fastify';
+import type { EngineConfig } from '../config/config.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { EventLog } from '../events/event-log.js';
+import type { EventRecord, Store } from '../store/types.js';
+import type { ModelClient } from './model/model-client.js';
+import { SessionRunner } from './session-runner.js';
+import { WorkspaceTools } from './tools/workspace-tools.js';
+
+export interface EngineDeps {
+  /** Stable per installation, so a restarted process reclaims its own leases at once. */
+  owner: string;
+  store: Store;
+  log: EventLog;
+  bus: EventBus;
+  model: ModelClient;
+  config: EngineConfig;
+  logger: FastifyBaseLogger;
+  now: () => string;
+}
+
+interface Active {
+  runner: SessionRunner;
+  /** Input arrived while the runner was finishing: run once more. */
+  again: boolean;
+  done: Promise<void>;
+}
+
+/** Event types that give a session work to do. */
+const WAKING = new Set([
+  'user.message',
+  'user.interrupt',
+  'user.tool_confirmation',
+  'user.custom_tool_result',
+  'user.tool_result',
+  'user.define_outcome',
+  'system.message',
+]);
+
+export class Engine {
+  private readonly active = new Map<string, Active>();
+  private readonly tools = new Map<string, WorkspaceTools>();
+  private unsubscribe: (() => void) | undefined;
+  private sweeper: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(private readonly deps: EngineDeps) {}
+
+  private get owner(): string {
+    return this.deps.owner;
+  }
+
+  /** Subscribes to new input and resumes every session left mid-work by a previous process. */
+  async start(): Promise<void> {
+    this.unsubscribe = this.deps.bus.subscribeAll((sessionId, records) => this.onCommitted(sessionId, records));
+    await this.sweep();
+    // Sessions whose owner died (another replica) become claimable when their lease lapses.
+    this.sweeper = setInterval(() => {
+      this.sweep().catch((err) => this.deps.logger.error({ err }, 'engine sweep failed'));
+    }, this.deps.config.leaseMs);
+    this.sweeper.unref();
+  }
+
+  /** Wakes every session that has queued input or was left running. */
+  private async sweep(): Promise<void> {
+    const [queued, busy] = await Promise.all([
+      this.deps.store.events.sessionsWithQueuedEvents(),
+      this.deps.store.sessions.idsWithStatus(['running', 'rescheduling']),
+    ]);
+    for (const id of new Set([...queued, ...busy])) if (!this.active.has(id)) this.wake(id);
+  }
+
+  private onCommitted(sessionId: string, records: readonly EventRecord[]): void {
+    const waking = records.filter((r) => r.processedAt === null && WAKING.has(r.type)).map((r) => r.type);
+    if (waking.length > 0) this.wake(sessionId, waking);
+  }
+
+  wake(sessionId: string, types: readonly string[] = []): void {
+    if (this.stopped) return;
+    const current = this.active.get(sessionId);
+    if (current) {
+      current.again = true;
+      current.runner.notify(types);
+      return;
+    }
+    const runner = new SessionRunner(
+      { ...this.deps, tools: (id) => this.toolsFor(id) },
+      sessionId,
+    );
+    const entry: Active = { runner, again: false, done: Promise.resolve() };
+    this.active.set(sessionId, entry);
+    entry.done = this.drive(entry).finally(() => this.active.delete(sessionId));
+  }
+
+  private toolsFor(sessionId: string): WorkspaceTools {
+    let tools = this.tools.get(sessionId);
+    if (!tools) {
+      tools = new WorkspaceTools(path.join(this.deps.config.workspacesDir, sessionId));
+      this.tools.set(sessionId, tools);
+    }
+    return tools;
+  }
+
+  /** Runs the session while holding its lease, renewing it, until no work is left. */
+  private async drive(entry: Active): Promise<void> {
+    const { store, config, logger } = this.deps;
+    const id = entry.runner.sessionId;
+    const until = () => new Date(Date.now() + config.leaseMs).toISOString();
+    if (!(await store.sessions.acquireLease(id, this.owner, this.deps.now(), until()))) return;
+    const renew = setInterval(() => {
+      store.sessions.renewLease(id, this.owner, until()).then(
+        (held) => {
+          if (!held) entry.runner.stop();
+        },
+        (err) => logger.error({ err, session_id: id }, 'lease renewal failed'),
+      );
+    }, Math.max(50, Math.floor(config.leaseMs / 3)));
+    renew.unref();
+    try {
+      do {
+        entry.again = false;
+        await entry.runner.run();
+      } while (entry.again && !this.stopped);
+    } catch (err) {
+      logger.error({ err, session_id: id }, 'session runner failed');
+    } finally {
+      clearInterval(renew);
+      await store.sessions.releaseLease(id, this.owner).catch(() => {});
+    }
+  }
+
+  /** Stops every runner at its next safe point; their work resumes from the log on next start. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe?.();
+    clearInterval(this.sweeper);
+    for (const entry of this.active.values()) entry.runner.stop();
+    await Promise.all([...this.active.values()].map((e) => e.done));
+    for (const tools of this.tools.values()) await tools.close();
+    this.tools.clear();
+  }
+}

@@ -1,0 +1,48 @@
+// Classifies model-call failures by the SDK's error classes: retry with backoff, or give up.
+import Anthropic from '@anthropic-ai/sdk';
+import { MissingCredentialsError } from './model-client.js';
+
+export type ModelErrorType =
+  | 'model_overloaded_error'
+  | 'model_rate_limited_error'
+  | 'model_request_failed_error'
+  | 'unknown_error';
+
+export interface ClassifiedError {
+  retryable: boolean;
+  type: ModelErrorType;
+  message: string;
+}
+
+function apiErrorType(err: InstanceType<typeof Anthropic.APIError>): string | undefined {
+  const body = err.error as { error?: { type?: string }; type?: string } | undefined;
+  return body?.error?.type ?? body?.type;
+}
+
+export function classifyModelError(err: unknown): ClassifiedError {
+  if (err instanceof MissingCredentialsError) {
+    return { retryable: false, type: 'model_request_failed_error', message: err.message };
+  }
+  if (err instanceof Anthropic.APIConnectionError) {
+    return { retryable: true, type: 'model_request_failed_error', message: `could not reach the model API: ${err.message}` };
+  }
+  if (err instanceof Anthropic.APIError) {
+    const type = apiErrorType(err);
+    const status = err.status;
+    const detail = `${status ?? 'stream'} ${type ?? 'error'}: ${err.message}`;
+    if (status === 529 || type === 'overloaded_error') return { retryable: true, type: 'model_overloaded_error', message: detail };
+    if (status === 429 || type === 'rate_limit_error') return { retryable: true, type: 'model_rate_limited_error', message: detail };
+    if (status === undefined || status >= 500 || status === 408 || type === 'api_error') {
+      return { retryable: true, type: 'model_request_failed_error', message: detail };
+    }
+    return { retryable: false, type: 'model_request_failed_error', message: detail };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return { retryable: false, type: 'unknown_error', message };
+}
+
+/** Exponential backoff with full jitter, capped. */
+export function backoffMs(attempt: number, baseMs: number, maxMs: number, random = Math.random): number {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** attempt);
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}

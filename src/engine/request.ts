@@ -1,0 +1,81 @@
+// Builds the Messages API request for a session's next turn, with prompt-cache breakpoints on
+// the stable prefix (tools, system, history) as prompt-caching.md describes.
+import type {
+  BetaContentBlockParam,
+  BetaMessageParam,
+  BetaTextBlockParam,
+  BetaToolUnion,
+} from '@anthropic-ai/sdk/resources/beta/messages/messages.js';
+import type { SessionAgent } from '../api/wire.js';
+import { modelTraits } from '../domain/models.js';
+import { appendUserBlocks, inputBlocks, type Conversation } from '../domain/conversation.js';
+import type { ModelRequest } from './model/model-client.js';
+import type { EventRecord } from '../store/types.js';
+
+const CACHE = { type: 'ephemeral' } as const;
+
+export interface RequestOptions {
+  maxOutputTokens: number;
+}
+
+/** Text of queued system.message events, in order. */
+export const systemTexts = (inputs: readonly EventRecord[]) =>
+  inputs
+    .filter((e) => e.type === 'system.message')
+    .map((e) => (e.body.content as Array<{ text: string }>).map((b) => b.text).join('\n'));
+
+function systemBlocks(agent: SessionAgent, additions: string[]): BetaTextBlockParam[] {
+  const texts = [agent.system ?? '', ...additions].filter((t) => t.trim() !== '');
+  const blocks: BetaTextBlockParam[] = texts.map((text) => ({ type: 'text', text }));
+  const last = blocks[blocks.length - 1];
+  if (last) last.cache_control = CACHE;
+  return blocks;
+}
+
+function withCachedTail(tools: BetaToolUnion[]): BetaToolUnion[] {
+  if (tools.length === 0) return tools;
+  const out = tools.slice();
+  out[out.length - 1] = { ...out[out.length - 1], cache_control: CACHE } as BetaToolUnion;
+  return out;
+}
+
+/** Marks the last cacheable block of the last message, so the whole history is one cached prefix. */
+function cacheHistory(messages: BetaMessageParam[]): void {
+  const content = messages[messages.length - 1]?.content;
+  if (!content || typeof content === 'string') return;
+  for (let i = content.length - 1; i >= 0; i--) {
+    const block = content[i]!;
+    if (block.type === 'thinking' || block.type === 'redacted_thinking') continue;
+    if (block.type === 'text' && block.text.trim() === '') continue;
+    content[i] = { ...block, cache_control: CACHE } as BetaContentBlockParam;
+    return;
+  }
+}
+
+/**
+ * `pending` is the queued input this request consumes; it goes after the history (and after any
+ * tool results, which the API wants first in their turn).
+ */
+export function buildRequest(
+  agent: SessionAgent,
+  conversation: Conversation,
+  pending: readonly EventRecord[],
+  tools: BetaToolUnion[],
+  opts: RequestOptions,
+): ModelRequest {
+  const messages = structuredClone(conversation.messages);
+  for (const input of pending) appendUserBlocks(messages, inputBlocks(input));
+  cacheHistory(messages);
+
+  const traits = modelTraits(agent.model.id);
+  const request: ModelRequest = {
+    model: agent.model.id,
+    max_tokens: Math.min(opts.maxOutputTokens, traits.maxOutputTokens),
+    messages,
+  };
+  const system = systemBlocks(agent, [...conversation.systemAdditions, ...systemTexts(pending)]);
+  if (system.length > 0) request.system = system;
+  if (tools.length > 0) request.tools = withCachedTail(tools);
+  if (traits.thinking === 'adaptive') request.thinking = { type: 'adaptive' };
+  return request;
+}

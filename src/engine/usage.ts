@@ -1,0 +1,36 @@
+// Token accounting: per-request model_usage on span events, and the session's running total.
+import type { BetaUsage } from '@anthropic-ai/sdk/resources/beta/messages/messages.js';
+import type { SessionUsage } from '../api/wire.js';
+
+export interface ModelUsage {
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_input_tokens: number;
+  cache_read_input_tokens: number;
+}
+
+export function modelUsage(u: BetaUsage | undefined): ModelUsage {
+  return {
+    input_tokens: u?.input_tokens ?? 0,
+    output_tokens: u?.output_tokens ?? 0,
+    cache_creation_input_tokens: u?.cache_creation_input_tokens ?? 0,
+    cache_read_input_tokens: u?.cache_read_input_tokens ?? 0,
+  };
+}
+
+export function addUsage(total: SessionUsage, u: BetaUsage): SessionUsage {
+  const creation = u.cache_creation_input_tokens ?? 0;
+  // Split cache writes by TTL when the API reports it; otherwise they are 5-minute writes.
+  const oneHour = u.cache_creation?.ephemeral_1h_input_tokens ?? 0;
+  const fiveMinutes = u.cache_creation?.ephemeral_5m_input_tokens ?? creation - oneHour;
+  return {
+    ...total,
+    input_tokens: (total.input_tokens ?? 0) + (u.input_tokens ?? 0),
+    output_tokens: (total.output_tokens ?? 0) + (u.output_tokens ?? 0),
+    cache_read_input_tokens: (total.cache_read_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0),
+    cache_creation: {
+      ephemeral_5m_input_tokens: (total.cache_creation?.ephemeral_5m_input_tokens ?? 0) + fiveMinutes,
+      ephemeral_1h_input_tokens: (total.cache_creation?.ephemeral_1h_input_tokens ?? 0) + oneHour,
+    },
+  };
+}
