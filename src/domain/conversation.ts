@@ -91,9 +91,10 @@ export function inputBlocks(e: EventRecord): BetaContentBlockParam[] {
 function toolResultBlock(call: ToolCall): BetaToolResultBlockParam {
   if (call.result) {
     const block: BetaToolResultBlockParam = { type: 'tool_result', tool_use_id: call.toolUseId, is_error: call.result.isError };
-    const content = call.result.content;
-    // The API rejects empty content; an empty success is still a result.
-    block.content = content === undefined || (Array.isArray(content) && content.length === 0) ? [{ type: 'text', text: '(no output)' }] : content;
+    // The API rejects empty text blocks; a command that printed nothing still has a result.
+    const content = (typeof call.result.content === 'string' ? [{ type: 'text' as const, text: call.result.content }] : (call.result.content ?? []))
+      .filter((b) => b.type !== 'text' || b.text.trim() !== '');
+    block.content = content.length > 0 ? content : [{ type: 'text', text: '(no output)' }];
     return block;
   }
   return {

@@ -92,7 +92,11 @@ export class Engine {
     );
     const entry: Active = { runner, again: false, done: Promise.resolve() };
     this.active.set(sessionId, entry);
-    entry.done = this.drive(entry).finally(() => this.active.delete(sessionId));
+    entry.done = this.drive(entry).finally(() => {
+      this.active.delete(sessionId);
+      // Input that arrived while the runner was winding down (releasing its lease) still counts.
+      if (entry.again) this.wake(sessionId);
+    });
   }
 
   private toolsFor(sessionId: string): WorkspaceTools {

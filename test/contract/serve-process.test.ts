@@ -1,74 +1,28 @@
 // The real `agentd serve` process: flags, env, the one-time key notice, /health, SIGTERM.
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import { afterEach, describe, expect, it } from 'vitest';
-
-const BIN = path.resolve('dist/cli/main.js');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
-
-interface Proc {
-  child: ChildProcess;
-  stdout: () => string;
-  exited: Promise<number | null>;
-}
-
-function serve(args: string[], env: Record<string, string> = {}): Proc {
-  const { AGENTD_API_KEY: _drop, ...base } = process.env;
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], {
-    env: { ...base, AGENTD_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, stdout: () => out, exited };
-}
-
-async function waitForHealth(url: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${url}/health`)).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${url}/health never answered 200`);
-}
+import { AGENTD_BIN, freePort, spawnAgentd, waitForHealth, type AgentdProcess } from '../helpers/agentd-process.js';
 
 describe('agentd serve (process)', () => {
-  const procs: Proc[] = [];
+  const procs: AgentdProcess[] = [];
   afterEach(() => {
     for (const p of procs.splice(0)) p.child.kill('SIGKILL');
   });
 
   it('generates a key once, serves /health, and shuts down cleanly on SIGTERM with streams closed', async () => {
-    expect(fs.existsSync(BIN), 'run `npm run build` first').toBe(true);
+    expect(fs.existsSync(AGENTD_BIN), 'run `npm run build` first').toBe(true);
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-serve-'));
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
 
-    const first = serve(['--port', String(port), '--data-dir', dataDir]);
+    const first = spawnAgentd(['--port', String(port), '--data-dir', dataDir]);
     procs.push(first);
     await waitForHealth(url);
     const key = fs.readFileSync(path.join(dataDir, 'api-key'), 'utf8').trim();
-    expect(first.stdout()).toContain(key);
+    expect(first.output()).toContain(key);
 
     const client = new Anthropic({ baseURL: url, apiKey: key, maxRetries: 0 });
     const agent = await client.beta.agents.create({ name: 'p', model: 'claude-sonnet-4-6' });
@@ -86,10 +40,10 @@ describe('agentd serve (process)', () => {
     expect(await drained).toEqual([]); // the stream ended instead of hanging
 
     // Second start on the same data dir: same key accepted, never printed again, data intact.
-    const second = serve([], { AGENTD_PORT: String(port), AGENTD_DATA_DIR: dataDir });
+    const second = spawnAgentd([], { AGENTD_PORT: String(port), AGENTD_DATA_DIR: dataDir });
     procs.push(second);
     await waitForHealth(url);
-    expect(second.stdout()).not.toContain(key);
+    expect(second.output()).not.toContain(key);
     expect((await client.beta.agents.retrieve(agent.id)).name).toBe('p');
     const denied = await new Anthropic({ baseURL: url, apiKey: 'wrong', maxRetries: 0 }).beta.agents
       .list()
@@ -104,7 +58,7 @@ describe('agentd serve (process)', () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-serve-'));
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const p = serve(['--port', String(port), '--data-dir', dataDir], { AGENTD_API_KEY: 'key-one, key-two' });
+    const p = spawnAgentd(['--port', String(port), '--data-dir', dataDir], { AGENTD_API_KEY: 'key-one, key-two' });
     procs.push(p);
     await waitForHealth(url);
     expect(fs.existsSync(path.join(dataDir, 'api-key'))).toBe(false);

@@ -35,3 +35,16 @@ export function sendText(client: Anthropic, sessionId: string, ...texts: string[
 }
 
 export const typesOf = (events: StreamEvent[]) => events.map((e) => e.type);
+
+/** Polls until every queued client event is processed and the session idles on a terminal reason. */
+export async function waitSettled(client: Anthropic, sessionId: string, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const events = (await client.beta.sessions.events.list(sessionId)).data as StreamEvent[];
+    const queued = events.some((e) => e.type.startsWith('user.') && 'processed_at' in e && e.processed_at === null);
+    const last = events.at(-1);
+    if (!queued && last && isTerminal(last)) return events;
+    if (Date.now() > deadline) throw new Error(`session ${sessionId} never settled: ${events.map((e) => e.type).join(', ')}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

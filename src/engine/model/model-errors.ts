@@ -16,8 +16,19 @@ export interface ClassifiedError {
 
 function apiErrorType(err: InstanceType<typeof Anthropic.APIError>): string | undefined {
   const body = err.error as { error?: { type?: string }; type?: string } | undefined;
-  return body?.error?.type ?? body?.type;
+  // Bedrock answers HTTP errors as `{"message": …}` and names the exception in a header.
+  const amzn = err.headers?.get('x-amzn-errortype')?.split(':')[0];
+  return body?.error?.type ?? body?.type ?? (amzn || undefined);
 }
+
+/**
+ * Bedrock's event-stream exception frames, which the Bedrock SDK turns into mid-stream `error` events (no HTTP
+ * status) typed by the camel-cased exception name. Anything not listed keeps the default for stream errors: retryable.
+ */
+const BEDROCK_STREAM_ERRORS: ReadonlyMap<string, { retryable: boolean; type: ModelErrorType }> = new Map([
+  ['throttlingException', { retryable: true, type: 'model_rate_limited_error' }],
+  ['validationException', { retryable: false, type: 'model_request_failed_error' }],
+]);
 
 export function classifyModelError(err: unknown): ClassifiedError {
   if (err instanceof MissingCredentialsError) {
@@ -30,6 +41,8 @@ export function classifyModelError(err: unknown): ClassifiedError {
     const type = apiErrorType(err);
     const status = err.status;
     const detail = `${status ?? 'stream'} ${type ?? 'error'}: ${err.message}`;
+    const bedrock = status === undefined && type ? BEDROCK_STREAM_ERRORS.get(type) : undefined;
+    if (bedrock) return { ...bedrock, message: detail };
     if (status === 529 || type === 'overloaded_error') return { retryable: true, type: 'model_overloaded_error', message: detail };
     if (status === 429 || type === 'rate_limit_error') return { retryable: true, type: 'model_rate_limited_error', message: detail };
     if (status === undefined || status >= 500 || status === 408 || type === 'api_error') {

@@ -4,6 +4,7 @@ import type { BetaToolResultBlockParam } from '@anthropic-ai/sdk/resources/beta/
 import { betaAgentToolset20260401 } from '@anthropic-ai/sdk/tools/agent-toolset/node';
 import { runRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
 import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
+import { globTool } from './glob-tool.js';
 
 export const AGENT_WORKDIR = '/workspace';
 
@@ -24,18 +25,28 @@ function mapPaths(input: Record<string, unknown>, workdir: string): Record<strin
   return out;
 }
 
-const textContent = (content: string | BetaToolResultBlockParam['content']): ToolOutcome['content'] =>
-  typeof content === 'string' ? [{ type: 'text', text: content }] : (content ?? []);
+/** Shows the session directory to the agent as /workspace, the path it works with. */
+function agentView(content: string | BetaToolResultBlockParam['content'], workdir: string): ToolOutcome['content'] {
+  const blocks: ToolOutcome['content'] = typeof content === 'string' ? [{ type: 'text', text: content }] : (content ?? []);
+  return blocks.map((b) => (b.type === 'text' ? { ...b, text: b.text.split(workdir).join(AGENT_WORKDIR) } : b));
+}
 
 export class WorkspaceTools {
   private tools: Map<string, BetaRunnableTool> | undefined;
+  /** The workdir with symlinks resolved: what tools report in their output. */
+  private realWorkdir: string;
 
-  constructor(readonly workdir: string) {}
+  constructor(readonly workdir: string) {
+    this.realWorkdir = workdir;
+  }
 
   private toolset(): Map<string, BetaRunnableTool> {
     if (!this.tools) {
       fs.mkdirSync(this.workdir, { recursive: true });
-      this.tools = new Map(betaAgentToolset20260401({ workdir: this.workdir }).map((t) => [t.name, t]));
+      const workdir = fs.realpathSync(this.workdir);
+      const tools = betaAgentToolset20260401({ workdir }).filter((t) => t.name !== 'glob');
+      this.tools = new Map([...tools, globTool(workdir) as BetaRunnableTool].map((t) => [t.name, t]));
+      this.realWorkdir = workdir;
     }
     return this.tools;
   }
@@ -46,10 +57,10 @@ export class WorkspaceTools {
     }
     const tool = this.toolset().get(name);
     if (!tool) return { isError: true, content: [{ type: 'text', text: `Unknown tool "${name}".` }] };
-    const args = mapPaths(input, this.workdir);
+    const args = mapPaths(input, this.realWorkdir);
     const toolUse = { type: 'tool_use' as const, id: toolUseId, name, input: args };
     const outcome = await runRunnableTool(tool, args, { toolUse, toolUseBlock: toolUse, signal } as never);
-    return { isError: outcome.isError, content: textContent(outcome.content) };
+    return { isError: outcome.isError, content: agentView(outcome.content, this.realWorkdir) };
   }
 
   async close(): Promise<void> {

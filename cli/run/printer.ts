@@ -1,0 +1,89 @@
+// Writes session events: readable text (or JSON lines) on stdout, warnings and errors on stderr.
+import type { SessionEvent } from './feed.js';
+import { describeToolCall, summarizeResult, textOf } from './render.js';
+import type { Style } from './style.js';
+
+export interface Printer {
+  event(event: SessionEvent): void;
+  /** Status and diagnostics: always stderr, so stdout stays the agent's output. */
+  note(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+  /** The closing summary: stdout in text mode, stderr in JSON mode (stdout stays pure JSON lines). */
+  summary(message: string): void;
+}
+
+export interface PrinterOptions {
+  json: boolean;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  out: Style;
+  err: Style;
+}
+
+export function createPrinter(o: PrinterOptions): Printer {
+  const line = (stream: NodeJS.WritableStream, s: string) => stream.write(`${s}\n`);
+  const note = (m: string) => line(o.stderr, o.err.dim(m));
+  const warn = (m: string) => line(o.stderr, o.err.yellow(`⚠ ${m}`));
+  const error = (m: string) => line(o.stderr, o.err.red(o.err.bold(`✗ ${m}`)));
+
+  /** Diagnostics that matter in both modes. */
+  function diagnostics(e: SessionEvent): void {
+    switch (e.type) {
+      case 'session.status_rescheduled':
+        warn('the model call failed with a retryable error; agentd is retrying');
+        return;
+      case 'session.error':
+        if (e.error.retry_status?.type === 'retrying') warn(e.error.message);
+        else error(e.error.message);
+        return;
+      case 'session.status_terminated':
+        error('the session was terminated');
+        return;
+    }
+  }
+
+  function text(e: SessionEvent): void {
+    const { out } = o;
+    switch (e.type) {
+      case 'agent.message':
+        line(o.stdout, textOf(e.content));
+        return;
+      case 'agent.tool_use': {
+        const denied = e.evaluated_permission === 'deny' ? out.dim(' (not permitted)') : '';
+        line(o.stdout, `${out.cyan('▸')} ${describeToolCall(e.name, e.input)}${denied}`);
+        return;
+      }
+      case 'agent.mcp_tool_use':
+        line(o.stdout, `${out.cyan('▸')} ${e.mcp_server_name}/${describeToolCall(e.name, e.input)}`);
+        return;
+      case 'agent.custom_tool_use':
+        line(o.stdout, `${out.cyan('▸')} ${describeToolCall(e.name, e.input)} ${out.dim('(custom tool)')}`);
+        return;
+      case 'agent.tool_result':
+      case 'agent.mcp_tool_result': {
+        const lines = summarizeResult(e.content);
+        lines.forEach((l, i) => {
+          if (e.is_error && i === 0) line(o.stdout, `  ${out.red(`✗ ${l}`)}`);
+          else line(o.stdout, `  ${out.dim(l)}`);
+        });
+        return;
+      }
+      case 'agent.thread_context_compacted':
+        note('(the conversation was compacted to fit the context window)');
+        return;
+    }
+  }
+
+  return {
+    event(e) {
+      if (o.json) line(o.stdout, JSON.stringify(e));
+      else text(e);
+      diagnostics(e);
+    },
+    note,
+    warn,
+    error,
+    summary: (m) => (o.json ? note(m) : line(o.stdout, o.out.dim(m))),
+  };
+}

@@ -1,0 +1,40 @@
+// Microsoft Foundry through @anthropic-ai/foundry-sdk, configured from providerEnv.
+import { MissingCredentialsError, type ModelClient } from './model-client.js';
+import { lazily, setting, type ProviderEnv } from './provider-env.js';
+
+/**
+ * Required: ANTHROPIC_FOUNDRY_API_KEY, and exactly one of ANTHROPIC_FOUNDRY_RESOURCE (the resource name, giving
+ * https://<resource>.services.ai.azure.com/anthropic/) or ANTHROPIC_FOUNDRY_BASE_URL. Microsoft Entra ID tokens are
+ * not supported here.
+ */
+export function foundryModelClient(env: ProviderEnv): ModelClient {
+  const apiKey = setting(env, 'ANTHROPIC_FOUNDRY_API_KEY');
+  const resource = setting(env, 'ANTHROPIC_FOUNDRY_RESOURCE');
+  const baseURL = setting(env, 'ANTHROPIC_FOUNDRY_BASE_URL');
+  const missing = [!apiKey && 'ANTHROPIC_FOUNDRY_API_KEY', !resource && !baseURL && 'ANTHROPIC_FOUNDRY_RESOURCE (or ANTHROPIC_FOUNDRY_BASE_URL)'].filter(Boolean);
+  const problem = missing.length
+    ? `AGENTD_MODEL_PROVIDER=foundry needs ${missing.join(' and ')} set`
+    : resource && baseURL
+      ? 'AGENTD_MODEL_PROVIDER=foundry: set ANTHROPIC_FOUNDRY_RESOURCE or ANTHROPIC_FOUNDRY_BASE_URL, not both'
+      : undefined;
+
+  const client = lazily(async () => {
+    const { AnthropicFoundry } = await import('@anthropic-ai/foundry-sdk');
+    return new AnthropicFoundry({
+      apiKey: apiKey!,
+      // null (not undefined) keeps the SDK from reading the other one from process.env.
+      resource: resource ?? null,
+      baseURL: baseURL ?? null,
+      // The engine owns retries so that each one is visible as session.status_rescheduled.
+      maxRetries: 0,
+      timeout: 10 * 60_000,
+    });
+  });
+
+  return {
+    async complete(request, signal) {
+      if (problem) throw new MissingCredentialsError(problem);
+      return (await client()).beta.messages.stream(request as never, { signal }).finalMessage();
+    },
+  };
+}

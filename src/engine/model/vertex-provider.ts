@@ -1,0 +1,46 @@
+// Google Vertex AI (:streamRawPredict) through @anthropic-ai/vertex-sdk, configured from providerEnv.
+import { MissingCredentialsError, type ModelClient } from './model-client.js';
+import { lazily, setting, type ProviderEnv } from './provider-env.js';
+
+const SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
+
+/**
+ * Required: CLOUD_ML_REGION (e.g. us-east5, or global) and ANTHROPIC_VERTEX_PROJECT_ID. Auth: the credentials file
+ * GOOGLE_APPLICATION_CREDENTIALS (service account, workload identity federation, …), otherwise Google Application
+ * Default Credentials as google-auth-library finds them (gcloud ADC file, metadata server). ANTHROPIC_VERTEX_BASE_URL
+ * overrides the endpoint.
+ */
+export function vertexModelClient(env: ProviderEnv): ModelClient {
+  const region = setting(env, 'CLOUD_ML_REGION');
+  const projectId = setting(env, 'ANTHROPIC_VERTEX_PROJECT_ID');
+  const missing = [!region && 'CLOUD_ML_REGION', !projectId && 'ANTHROPIC_VERTEX_PROJECT_ID'].filter(Boolean);
+  const problem = missing.length
+    ? `AGENTD_MODEL_PROVIDER=vertex needs ${missing.join(' and ')} set (the Vertex AI region, e.g. us-east5 or global, ` +
+      'and the Google Cloud project id); credentials come from GOOGLE_APPLICATION_CREDENTIALS or Application Default Credentials'
+    : undefined;
+
+  const client = lazily(async () => {
+    const [{ AnthropicVertex }, { GoogleAuth }] = await Promise.all([
+      import('@anthropic-ai/vertex-sdk'),
+      import('google-auth-library'),
+    ]);
+    const keyFilename = setting(env, 'GOOGLE_APPLICATION_CREDENTIALS');
+    return new AnthropicVertex({
+      region: region!,
+      projectId: projectId!,
+      // null (not undefined) derives the endpoint from the region instead of reading process.env.
+      baseURL: setting(env, 'ANTHROPIC_VERTEX_BASE_URL') ?? null,
+      googleAuth: new GoogleAuth({ scopes: SCOPE, projectId: projectId!, ...(keyFilename ? { keyFilename } : {}) }),
+      // The engine owns retries so that each one is visible as session.status_rescheduled.
+      maxRetries: 0,
+      timeout: 10 * 60_000,
+    });
+  });
+
+  return {
+    async complete(request, signal) {
+      if (problem) throw new MissingCredentialsError(problem);
+      return (await client()).beta.messages.stream(request as never, { signal }).finalMessage();
+    },
+  };
+}

@@ -1,0 +1,154 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dialects } from '../helpers/databases.js';
+import { startFakeAnthropic, type FakeAnthropic } from '../helpers/fake-anthropic/index.js';
+import { createAgent, createEnvironment } from '../helpers/fixtures.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { StreamReader } from '../helpers/stream.js';
+import { isTerminal, sendText, streamWhile, typesOf } from '../helpers/turns.js';
+
+describe.each(dialects())('model failures, interrupts and compaction (%s)', (dialect) => {
+  let fake: FakeAnthropic;
+  let t: TestServer;
+  beforeAll(async () => {
+    fake = await startFakeAnthropic();
+    t = await startTestServer(dialect, { model: fake, env: { AGENTD_MODEL_MAX_RETRIES: '3', AGENTD_COMPACTION_TOKENS: '5000' } });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await fake?.close();
+  });
+
+  async function newSession(agentOverrides = {}) {
+    const agent = await createAgent(t.client, { model: 'claude-sonnet-4-6', ...agentOverrides });
+    const env = await createEnvironment(t.client);
+    return t.client.beta.sessions.create({ agent: agent.id, environment_id: env.id });
+  }
+
+  it('529 twice then success: two reschedules, then the answer', async () => {
+    const session = await newSession();
+    fake.enqueue(
+      { error: { status: 529, message: 'Overloaded' } },
+      { error: { status: 529, message: 'Overloaded' } },
+      { content: [{ type: 'text', text: 'Third time lucky.' }] },
+    );
+    const events = await streamWhile(t.client, session.id, () => sendText(t.client, session.id, 'hello'));
+    expect(typesOf(events)).toEqual([
+      'user.message',
+      'session.status_running',
+      'span.model_request_start',
+      'span.model_request_end',
+      'session.status_rescheduled',
+      'session.status_running',
+      'span.model_request_start',
+      'span.model_request_end',
+      'session.status_rescheduled',
+      'session.status_running',
+      'span.model_request_start',
+      'agent.message',
+      'span.model_request_end',
+      'session.status_idle',
+    ]);
+    const ends = events.filter((e) => e.type === 'span.model_request_end');
+    expect(ends.map((e) => e.is_error)).toEqual([true, true, false]);
+    expect(events.at(-1)).toMatchObject({ stop_reason: { type: 'end_turn' } });
+    // The retried request carried the same conversation.
+    const bodies = fake.requests.slice(-3).map((r) => JSON.stringify((r.body as Record<string, any>).messages));
+    expect(new Set(bodies).size).toBe(1);
+  });
+
+  it('retryable errors past the budget: session.error (exhausted) then idle retries_exhausted', async () => {
+    const session = await newSession();
+    fake.enqueue(...Array.from({ length: 4 }, () => ({ error: { status: 529 as const } })));
+    const events = await streamWhile(t.client, session.id, () => sendText(t.client, session.id, 'hello'));
+    expect(events.filter((e) => e.type === 'session.status_rescheduled')).toHaveLength(3);
+    expect(events.at(-2)).toMatchObject({ type: 'session.error', error: { type: 'model_overloaded_error', retry_status: { type: 'exhausted' } } });
+    expect(events.at(-1)).toMatchObject({ type: 'session.status_idle', stop_reason: { type: 'retries_exhausted' } });
+    expect((await t.client.beta.sessions.retrieve(session.id)).status).toBe('idle');
+  });
+
+  it('a persistent 400 surfaces as session.error without retry', async () => {
+    const session = await newSession();
+    fake.enqueue({ error: { status: 400, message: 'messages.0: something is wrong' } });
+    const before = fake.requests.length;
+    const events = await streamWhile(t.client, session.id, () => sendText(t.client, session.id, 'hello'));
+    expect(events.some((e) => e.type === 'session.status_rescheduled')).toBe(false);
+    expect(events.at(-2)).toMatchObject({
+      type: 'session.error',
+      error: { type: 'model_request_failed_error', retry_status: { type: 'terminal' } },
+    });
+    expect(JSON.stringify(events.at(-2))).toContain('something is wrong');
+    expect(events.at(-1)).toMatchObject({ stop_reason: { type: 'retries_exhausted' } });
+    expect(fake.requests.length - before).toBe(1);
+
+    // The session stays usable.
+    fake.enqueue({ content: [{ type: 'text', text: 'Recovered.' }] });
+    const next = await streamWhile(t.client, session.id, () => sendText(t.client, session.id, 'again'));
+    expect(next.at(-1)).toMatchObject({ stop_reason: { type: 'end_turn' } });
+  });
+
+  it('interrupt during a slow stream aborts it and leaves the session idle and reusable', async () => {
+    const session = await newSession();
+    fake.enqueue({ content: [{ type: 'text', text: 'word '.repeat(200) }], chunkDelayMs: 50 });
+    const stream = await t.client.beta.sessions.events.stream(session.id);
+    const reader = new StreamReader(stream);
+    await sendText(t.client, session.id, 'write a lot');
+    await reader.until((e) => e.type === 'span.model_request_start');
+    await t.client.beta.sessions.events.send(session.id, { events: [{ type: 'user.interrupt' }] });
+    const rest = await reader.until(isTerminal, 10_000);
+    stream.controller.abort();
+    expect(rest.some((e) => e.type === 'agent.message')).toBe(false);
+    expect(rest.find((e) => e.type === 'span.model_request_end')).toMatchObject({ is_error: true });
+    expect(rest.at(-1)).toMatchObject({ type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
+    expect((await t.client.beta.sessions.retrieve(session.id)).status).toBe('idle');
+    const interrupt = (await t.client.beta.sessions.events.list(session.id, { types: ['user.interrupt'] })).data[0];
+    expect(interrupt?.processed_at).not.toBeNull();
+    await fake.waitForIdle();
+    expect(fake.requests.at(-1)!.response.outcome).toBe('client_disconnected');
+
+    fake.enqueue({ content: [{ type: 'text', text: 'Short answer.' }] });
+    const next = await streamWhile(t.client, session.id, () => sendText(t.client, session.id, 'just a short one'));
+    expect(next.at(-1)).toMatchObject({ stop_reason: { type: 'end_turn' } });
+  });
+
+  it('interrupt while waiting on a custom tool result voids the call', async () => {
+    const session = await newSession({
+      tools: [{ type: 'custom', name: 'lookup', description: 'Look up', input_schema: { type: 'object', properties: {} } }],
+    });
+    fake.enqueue({ content: [{ type: 'tool_use', id: 'toolu_lk', name: 'lookup', input: {} }] });
+    const waiting = await streamWhile(t.client, session.id, () => sendText(t.client, session.id, 'look it up'), (e) => e.type === 'session.status_idle');
+    const use = waiting.find((e) => e.type === 'agent.custom_tool_use')!;
+    const after = await streamWhile(t.client, session.id, () =>
+      t.client.beta.sessions.events.send(session.id, { events: [{ type: 'user.interrupt' }] }),
+    );
+    expect(after.at(-1)).toMatchObject({ stop_reason: { type: 'end_turn' } });
+    const late = await t.client.beta.sessions.events
+      .send(session.id, { events: [{ type: 'user.custom_tool_result', custom_tool_use_id: use.id, content: [] }] })
+      .catch((e) => e);
+    expect(late.status).toBe(400);
+    fake.enqueue({ content: [{ type: 'text', text: 'ok' }] });
+    await streamWhile(t.client, session.id, () => sendText(t.client, session.id, 'never mind'));
+    const last = (fake.requests.at(-1)!.body as Record<string, any>).messages.at(-1).content;
+    expect(last[0]).toMatchObject({ type: 'tool_result', tool_use_id: 'toolu_lk', is_error: true });
+    expect(last[1]).toMatchObject({ type: 'text', text: 'never mind' });
+  });
+
+  it('compacts history when the context nears the window', async () => {
+    const session = await newSession();
+    fake.enqueue(
+      { content: [{ type: 'text', text: 'A long answer.' }], usage: { input_tokens: 6000, output_tokens: 100 } },
+      { content: [{ type: 'text', text: 'Summary: the user asked two things.' }], usage: { input_tokens: 6100, output_tokens: 20 } },
+      { content: [{ type: 'text', text: 'Answer after compaction.' }] },
+    );
+    await streamWhile(t.client, session.id, () => sendText(t.client, session.id, 'first question'));
+    const events = await streamWhile(t.client, session.id, () => sendText(t.client, session.id, 'second question'));
+    expect(typesOf(events)).toContain('agent.thread_context_compacted');
+    const summaryRequest = fake.requests.at(-2)!.body as Record<string, any>;
+    expect(JSON.stringify(summaryRequest.messages.at(-1))).toContain('summary');
+    const afterCompaction = fake.requests.at(-1)!.body as Record<string, any>;
+    expect(afterCompaction.messages).toHaveLength(1);
+    const text = JSON.stringify(afterCompaction.messages[0].content);
+    expect(text).toContain('Summary: the user asked two things.');
+    expect(text).toContain('second question');
+    expect(text).not.toContain('first question');
+  });
+});
