@@ -8,6 +8,8 @@ export type Step =
   | { type: 'abandon_tools'; calls: ToolCall[] }
   /** Built-in calls cleared to run (policy allow, or confirmed). */
   | { type: 'run_tools'; calls: ToolCall[] }
+  /** Self-hosted environment: cleared calls wait for a worker's user.tool_result. */
+  | { type: 'offer_remote'; calls: ToolCall[] }
   /** Calls that may not run (denied by the user or by policy): answer them with an error. */
   | { type: 'refuse_tools'; calls: ToolCall[] }
   /** Call the model (new input, or tool results to continue from). */
@@ -21,11 +23,16 @@ export type Step =
  * Tools run inside a step, so when this is called no call is in flight in this process: a call
  * that started and has no result was cut off (crash, shutdown) and is abandoned, not re-run.
  */
-export function decide(c: Conversation): Step {
+export interface DecideOptions {
+  /** Built-in tools run on the environment's own workers (self_hosted), not here. */
+  remoteTools: boolean;
+}
+
+export function decide(c: Conversation, opts: DecideOptions = { remoteTools: false }): Step {
   if (c.pendingInterrupts.length > 0) return { type: 'interrupt' };
 
   const open = openCalls(c);
-  const abandoned = open.filter((call) => call.kind === 'builtin' && call.started);
+  const abandoned = opts.remoteTools ? [] : open.filter((call) => call.kind === 'builtin' && call.started);
   if (abandoned.length > 0) return { type: 'abandon_tools', calls: abandoned };
 
   const refused = open.filter(
@@ -39,7 +46,7 @@ export function decide(c: Conversation): Step {
       !call.started &&
       (call.permission === 'allow' || call.confirmation?.result === 'allow'),
   );
-  if (runnable.length > 0) return { type: 'run_tools', calls: runnable };
+  if (runnable.length > 0) return opts.remoteTools ? { type: 'offer_remote', calls: runnable } : { type: 'run_tools', calls: runnable };
 
   if (open.length > 0) return { type: 'await_client', eventIds: open.map((call) => call.eventId) };
 

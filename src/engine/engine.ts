@@ -1,6 +1,5 @@
 // Schedules session runners: one per session with pending work, each holding the session's
 // lease (so two processes never run one session, and a dead process's sessions are taken over).
-import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import type { EngineConfig } from '../config/config.js';
 import type { EventBus } from '../events/event-bus.js';
@@ -8,7 +7,7 @@ import type { EventLog } from '../events/event-log.js';
 import type { EventRecord, Store } from '../store/types.js';
 import type { ModelClient } from './model/model-client.js';
 import { SessionRunner } from './session-runner.js';
-import { WorkspaceTools } from './tools/workspace-tools.js';
+import type { RemoteWork, SandboxProvider, SessionSandbox } from '../sandbox/types.js';
 
 export interface EngineDeps {
   /** Stable per installation, so a restarted process reclaims its own leases at once. */
@@ -20,6 +19,10 @@ export interface EngineDeps {
   config: EngineConfig;
   logger: FastifyBaseLogger;
   now: () => string;
+  /** Runs built-in tools of sessions in cloud environments. */
+  sandboxes: SandboxProvider;
+  /** Offers sessions of self-hosted environments to their workers. */
+  remoteWork: RemoteWork;
 }
 
 interface Active {
@@ -42,7 +45,7 @@ const WAKING = new Set([
 
 export class Engine {
   private readonly active = new Map<string, Active>();
-  private readonly tools = new Map<string, WorkspaceTools>();
+  private readonly sandboxes = new Map<string, SessionSandbox>();
   private unsubscribe: (() => void) | undefined;
   private sweeper: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -86,10 +89,7 @@ export class Engine {
       current.runner.notify(types);
       return;
     }
-    const runner = new SessionRunner(
-      { ...this.deps, tools: (id) => this.toolsFor(id) },
-      sessionId,
-    );
+    const runner = new SessionRunner({ ...this.deps, sandbox: (session, env) => this.sandboxFor(session, env) }, sessionId);
     const entry: Active = { runner, again: false, done: Promise.resolve() };
     this.active.set(sessionId, entry);
     entry.done = this.drive(entry).finally(() => {
@@ -99,13 +99,14 @@ export class Engine {
     });
   }
 
-  private toolsFor(sessionId: string): WorkspaceTools {
-    let tools = this.tools.get(sessionId);
-    if (!tools) {
-      tools = new WorkspaceTools(path.join(this.deps.config.workspacesDir, sessionId));
-      this.tools.set(sessionId, tools);
+  /** One sandbox per session, kept across turns (a bash session keeps its state). */
+  private sandboxFor(...[session, env]: Parameters<SandboxProvider['open']>): SessionSandbox {
+    let sandbox = this.sandboxes.get(session.id);
+    if (!sandbox) {
+      sandbox = this.deps.sandboxes.open(session, env);
+      this.sandboxes.set(session.id, sandbox);
     }
-    return tools;
+    return sandbox;
   }
 
   /** Runs the session while holding its lease, renewing it, until no work is left. */
@@ -143,7 +144,7 @@ export class Engine {
     clearInterval(this.sweeper);
     for (const entry of this.active.values()) entry.runner.stop();
     await Promise.all([...this.active.values()].map((e) => e.done));
-    for (const tools of this.tools.values()) await tools.close();
-    this.tools.clear();
+    for (const sandbox of this.sandboxes.values()) await sandbox.close();
+    this.sandboxes.clear();
   }
 }

@@ -6,7 +6,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { EngineConfig } from '../config/config.js';
 import type { Emit, EventLog } from '../events/event-log.js';
 import { modelTraits } from '../domain/models.js';
-import type { NewEvent, SessionRecord, Store } from '../store/types.js';
+import type { EnvironmentRecord, NewEvent, SessionRecord, Store } from '../store/types.js';
 import { foldConversation, openCalls, type Conversation, type ToolCall } from '../domain/conversation.js';
 import { decide, type Step } from '../domain/decide.js';
 import { engineEvent, textContent } from './engine-events.js';
@@ -16,7 +16,7 @@ import { backoffMs, classifyModelError } from './model/model-errors.js';
 import { buildRequest } from './request.js';
 import { compactionRequest, summaryOf } from './compaction.js';
 import { evaluatePermission, resolveToolset } from './tools/toolset.js';
-import type { WorkspaceTools } from './tools/workspace-tools.js';
+import type { RemoteWork, SandboxProvider, SessionSandbox } from '../sandbox/types.js';
 import { addUsage, modelUsage } from './usage.js';
 
 export interface RunnerDeps {
@@ -26,8 +26,9 @@ export interface RunnerDeps {
   config: EngineConfig;
   logger: FastifyBaseLogger;
   now: () => string;
-  /** The session's workspace tools (kept by the engine across turns). */
-  tools: (sessionId: string) => WorkspaceTools;
+  /** The session's sandbox for built-in tools (kept by the engine across turns). */
+  sandbox: (...args: Parameters<SandboxProvider['open']>) => SessionSandbox;
+  remoteWork: RemoteWork;
 }
 
 /** Why the current step was cut short. */
@@ -59,14 +60,16 @@ export class SessionRunner {
     while (!this.stopped) {
       const session = await this.deps.store.sessions.find(this.sessionId);
       if (!session || session.archivedAt || session.status === 'terminated') return;
+      const environment = await this.deps.store.environments.get(session.workspaceId, session.environmentId);
+      if (!environment) return;
       const log = await this.deps.store.events.after(this.sessionId, 0, Number.MAX_SAFE_INTEGER);
       const conversation = foldConversation(log);
-      const step = decide(conversation);
-      if (!(await this.perform(step, session, conversation))) return;
+      const step = decide(conversation, { remoteTools: environment.config.type === 'self_hosted' });
+      if (!(await this.perform(step, session, environment, conversation))) return;
     }
   }
 
-  private async perform(step: Step, session: SessionRecord, c: Conversation): Promise<boolean> {
+  private async perform(step: Step, session: SessionRecord, environment: EnvironmentRecord, c: Conversation): Promise<boolean> {
     switch (step.type) {
       case 'interrupt':
         return this.interrupt(c);
@@ -88,7 +91,12 @@ export class SessionRunner {
         }));
         return true;
       case 'run_tools':
-        return this.runTools(session, c, step.calls);
+        return this.runTools(session, environment, c, step.calls);
+      case 'offer_remote':
+        // A worker of the self-hosted environment runs them and answers with user.tool_result.
+        await this.ensureRunning(c);
+        await this.deps.remoteWork.offer(session);
+        return false;
       case 'call_model':
         return this.callModel(session, c);
       case 'await_client': {
@@ -171,17 +179,17 @@ export class SessionRunner {
     return c.pendingAnswers.filter((e) => ids.has(e.body.tool_use_id as string)).map((e) => e.id);
   }
 
-  private async runTools(session: SessionRecord, c: Conversation, calls: ToolCall[]): Promise<boolean> {
+  private async runTools(session: SessionRecord, environment: EnvironmentRecord, c: Conversation, calls: ToolCall[]): Promise<boolean> {
     await this.ensureRunning(c);
     const confirmations = this.confirmationsFor(c, calls);
     if (confirmations.length) await this.deps.store.events.markProcessed(this.sessionId, confirmations, this.deps.now());
-    const tools = this.deps.tools(session.id);
+    const sandbox = this.deps.sandbox(session, environment);
     for (const call of calls) {
       // Durably mark the call started first: after a crash it is reported, never re-run.
       const internal: ToolUseInternal = { tool_use_id: call.toolUseId, kind: 'builtin', started: true };
       await this.deps.store.events.setInternal(this.sessionId, call.eventId, internal);
       const ctrl = (this.step = new AbortController());
-      const outcome = await tools.run(call.name, call.input, call.toolUseId, ctrl.signal);
+      const outcome = await sandbox.run(call.name, call.input, call.toolUseId, ctrl.signal);
       this.step = undefined;
       if (ctrl.signal.aborted) return ctrl.signal.reason !== SHUTDOWN;
       await this.deps.log.append(this.sessionId, [

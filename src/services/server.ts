@@ -13,6 +13,7 @@ import { resolveApiKeys } from './api-keys.js';
 import { Engine } from '../engine/engine.js';
 import { createModelClient } from '../engine/model/create-model-client.js';
 import { engineOwnerId } from './engine-owner.js';
+import { directSandboxProvider } from '../sandbox/direct/direct-sandbox.js';
 
 export interface RunningServer {
   readonly url: string;
@@ -49,6 +50,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     config: config.engine,
     logger,
     now: ctx.now,
+    sandboxes: directSandboxProvider(config.engine.workspacesDir),
+    // Self-hosted work queue: until it lands, such sessions wait for tool results.
+    remoteWork: { offer: async () => {} },
   });
   const shutdown = new AbortController();
   const app = await createApp({

@@ -1,17 +1,14 @@
-// Runs built-in tools for one session in its workspace directory, which the agent sees as /workspace.
+// Runs built-in tools for one session directly in its workspace directory (no isolation
+// boundary: only for hosts without one, behind an explicit operator opt-out). The agent sees the
+// directory as /workspace.
 import fs from 'node:fs';
 import type { BetaToolResultBlockParam } from '@anthropic-ai/sdk/resources/beta/messages/messages.js';
+import path from 'node:path';
 import { betaAgentToolset20260401 } from '@anthropic-ai/sdk/tools/agent-toolset/node';
 import { runRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
 import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
 import { globTool } from './glob-tool.js';
-
-export const AGENT_WORKDIR = '/workspace';
-
-export interface ToolOutcome {
-  content: Exclude<BetaToolResultBlockParam['content'], string | undefined>;
-  isError: boolean;
-}
+import { AGENT_WORKDIR, type SandboxProvider, type SessionSandbox, type ToolOutcome } from '../types.js';
 
 /** Rewrites agent-visible absolute paths (/workspace/...) to the session's directory. */
 function mapPaths(input: Record<string, unknown>, workdir: string): Record<string, unknown> {
@@ -31,7 +28,7 @@ function agentView(content: string | BetaToolResultBlockParam['content'], workdi
   return blocks.map((b) => (b.type === 'text' ? { ...b, text: b.text.split(workdir).join(AGENT_WORKDIR) } : b));
 }
 
-export class WorkspaceTools {
+export class DirectSandbox implements SessionSandbox {
   private tools: Map<string, BetaRunnableTool> | undefined;
   /** The workdir with symlinks resolved: what tools report in their output. */
   private realWorkdir: string;
@@ -67,4 +64,11 @@ export class WorkspaceTools {
     for (const tool of this.tools?.values() ?? []) await tool.close?.();
     this.tools = undefined;
   }
+}
+
+export function directSandboxProvider(workspacesDir: string): SandboxProvider {
+  return {
+    kind: 'direct',
+    open: (session) => new DirectSandbox(path.join(workspacesDir, session.id)),
+  };
 }
