@@ -1,0 +1,49 @@
+// Where a session's files live on the host, and what the agent sees where. Shared by every local
+// sandbox provider, resource mounting and output capture.
+import path from 'node:path';
+import type { SessionRecord } from '../store/types.js';
+import { AGENT_WORKDIR } from './types.js';
+
+export const AGENT_OUTPUTS_DIR = '/mnt/session/outputs';
+
+export interface SessionLayout {
+  /** Everything of the session on the host (deleted with the session). */
+  root: string;
+  /** Host directory the agent sees as /workspace (read-write, persists for the session's life). */
+  workspace: string;
+  /** Host directory the agent sees as /mnt/session/outputs (captured as session-scoped files). */
+  outputs: string;
+  /** Host directory holding materialised resources (mounted copies of files, cloned repositories). */
+  resources: string;
+}
+
+export function sessionLayout(workspacesDir: string, sessionId: string): SessionLayout {
+  const root = path.join(workspacesDir, sessionId);
+  return {
+    root,
+    workspace: path.join(root, 'workspace'),
+    outputs: path.join(root, 'outputs'),
+    resources: path.join(root, 'resources'),
+  };
+}
+
+export interface Mount {
+  hostPath: string;
+  /** Absolute path inside the sandbox. */
+  mountPath: string;
+  readOnly: boolean;
+}
+
+/** The resource mounts of a session: each resource lives at `<resources>/<resource id>` on the host. */
+export function resourceMounts(layout: SessionLayout, session: SessionRecord): Mount[] {
+  return session.resources
+    .map(({ resource }) => resource)
+    .filter((r): r is Extract<typeof r, { id: string; mount_path: string }> => 'id' in r && typeof r.mount_path === 'string')
+    .map((r) => ({
+      hostPath: path.join(layout.resources, r.id),
+      mountPath: r.mount_path,
+      readOnly: r.type === 'file',
+    }));
+}
+
+export { AGENT_WORKDIR };
