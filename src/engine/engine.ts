@@ -1,6 +1,7 @@
 // Schedules session runners: one per session with pending work, each holding the session's
 // lease (so two processes never run one session, and a dead process's sessions are taken over).
 import type { FastifyBaseLogger } from 'fastify';
+import { CLIENT_EVENT_TYPES } from '../api/schemas/event.js';
 import type { EngineConfig } from '../config/config.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { EventLog } from '../events/event-log.js';
@@ -32,16 +33,8 @@ interface Active {
   done: Promise<void>;
 }
 
-/** Event types that give a session work to do. */
-const WAKING = new Set([
-  'user.message',
-  'user.interrupt',
-  'user.tool_confirmation',
-  'user.custom_tool_result',
-  'user.tool_result',
-  'user.define_outcome',
-  'system.message',
-]);
+/** Every client event type gives a session work to do. */
+const WAKING: ReadonlySet<string> = new Set(CLIENT_EVENT_TYPES);
 
 export class Engine {
   private readonly active = new Map<string, Active>();

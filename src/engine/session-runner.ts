@@ -11,7 +11,7 @@ import { foldConversation, openCalls, type Conversation, type ToolCall } from '.
 import { decide, type Step } from '../domain/decide.js';
 import { engineEvent, textContent } from './engine-events.js';
 import type { RequestEndInternal, RequestStartInternal, ToolUseInternal } from '../domain/event-internal.js';
-import type { ModelClient } from './model/model-client.js';
+import type { ModelClient, ModelRequest } from './model/model-client.js';
 import { backoffMs, classifyModelError } from './model/model-errors.js';
 import { buildRequest } from './request.js';
 import { compactionRequest, summaryOf } from './compaction.js';
@@ -227,18 +227,25 @@ export class SessionRunner {
     });
 
     const request = buildRequest(session.agent, c, pending, toolset.definitions, { maxOutputTokens: this.deps.config.maxOutputTokens });
-    const ctrl = (this.step = new AbortController());
-    let message: BetaMessage;
-    try {
-      message = await this.deps.model.complete(request, ctrl.signal);
-    } catch (err) {
-      this.step = undefined;
-      return this.modelFailed(c, startId, err, ctrl.signal);
-    }
-    this.step = undefined;
+    const result = await this.complete(request);
+    if ('error' in result) return this.modelFailed(c, startId, result.error, result.signal);
     this.retries = 0;
-    await this.recordResponse(session, startId, message, toolset);
+    await this.recordResponse(session, startId, result.message, toolset);
     return true;
+  }
+
+  /** One model call as the current step, so an interrupt or shutdown can abort it. */
+  private async complete(
+    request: ModelRequest,
+  ): Promise<{ message: BetaMessage } | { error: unknown; signal: AbortSignal }> {
+    const ctrl = (this.step = new AbortController());
+    try {
+      return { message: await this.deps.model.complete(request, ctrl.signal) };
+    } catch (error) {
+      return { error, signal: ctrl.signal };
+    } finally {
+      this.step = undefined;
+    }
   }
 
   private async recordResponse(
@@ -334,16 +341,9 @@ export class SessionRunner {
   }
 
   private async compact(session: SessionRecord, c: Conversation, tools: ReturnType<typeof resolveToolset>['definitions']): Promise<boolean> {
-    const request = compactionRequest(session.agent, c, tools, this.deps.config.maxOutputTokens);
-    const ctrl = (this.step = new AbortController());
-    let message: BetaMessage;
-    try {
-      message = await this.deps.model.complete(request, ctrl.signal);
-    } catch (err) {
-      this.step = undefined;
-      return this.modelFailed(c, undefined, err, ctrl.signal);
-    }
-    this.step = undefined;
+    const result = await this.complete(compactionRequest(session.agent, c, tools, this.deps.config.maxOutputTokens));
+    if ('error' in result) return this.modelFailed(c, undefined, result.error, result.signal);
+    const message = result.message;
     const summary = summaryOf(message);
     const now = this.deps.now();
     await this.deps.log.transaction(async (tx, emit) => {

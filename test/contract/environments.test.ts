@@ -3,25 +3,9 @@ import type { BetaEnvironment } from '@anthropic-ai/sdk/resources/beta/environme
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects } from '../helpers/databases.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { expectEnvelope, failure } from '../helpers/errors.js';
 
 const EMPTY_PACKAGES = { type: 'packages', apt: [], cargo: [], gem: [], go: [], npm: [], pip: [] };
-
-/** Resolves to the SDK's error (or fails the test if the call succeeded). */
-async function failure(p: Promise<unknown>): Promise<any> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err, 'expected the request to fail').toBeDefined();
-  return err;
-}
-
-function expectEnvelope(err: any, status: number, type: string): void {
-  expect(err.status).toBe(status);
-  expect(err.error.type).toBe('error');
-  expect(err.error.error.type).toBe(type);
-  expect(err.error.request_id).toMatch(/^req_/);
-}
 
 describe.each(dialects())('environments (%s)', (dialect) => {
   let t: TestServer;

@@ -11,25 +11,9 @@ import { DiskBlobStore } from '../../src/store/blob-store.js';
 import { DEFAULT_WORKSPACE_ID } from '../../src/store/workspace.js';
 import { dialects } from '../helpers/databases.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { expectEnvelope, failure } from '../helpers/errors.js';
 
 const MANAGED_AGENTS_BETA = 'managed-agents-2026-04-01' as const;
-
-/** Resolves to the SDK's error (or fails the test if the call succeeded). */
-async function failure(p: Promise<unknown>): Promise<any> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err, 'expected the request to fail').toBeDefined();
-  return err;
-}
-
-function expectEnvelope(err: any, status: number, type: string): void {
-  expect(err.status).toBe(status);
-  expect(err.error.type).toBe('error');
-  expect(err.error.error.type).toBe(type);
-  expect(err.error.request_id).toMatch(/^req_/);
-}
 
 async function download(t: TestServer, id: string): Promise<{ bytes: Buffer; headers: Headers }> {
   const res = await t.client.beta.files.download(id);
