@@ -3,12 +3,14 @@
 // lazily, so `run` never pays for the server's modules (database drivers, Fastify).
 import { RUN_USAGE } from './run/help.js';
 import { SERVE_USAGE } from './serve-usage.js';
+import { ENVIRONMENTS_USAGE } from './environments/usage.js';
 
 const USAGE = `usage: agentd <command> [options]
 
 commands:
 ${SERVE_USAGE}
-${RUN_USAGE}`;
+${RUN_USAGE}
+${ENVIRONMENTS_USAGE}`;
 
 async function main(): Promise<void> {
   const [command, ...rest] = process.argv.slice(2);
@@ -20,6 +22,11 @@ async function main(): Promise<void> {
     case 'run': {
       const { runCommand } = await import('./run/command.js');
       process.exitCode = await runCommand(rest);
+      return;
+    }
+    case 'environments': {
+      const { environmentsCommand } = await import('./environments/command.js');
+      process.exitCode = await environmentsCommand(rest);
       return;
     }
     case undefined:

@@ -21,6 +21,8 @@ export class ApiError extends Error {
     message: string,
     /** Machine-readable code; the SDK maps `error.details.error_code` to typed error classes. */
     readonly errorCode?: string,
+    /** More `error.details` fields that go with the code (e.g. a 412's `current_state`). */
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -32,6 +34,9 @@ export const invalidRequest = (message: string, errorCode?: string) =>
 /** 409 carries `invalid_request_error`: the hosted API has no separate conflict type. */
 export const conflict = (message: string, errorCode?: string) =>
   new ApiError(409, 'invalid_request_error', message, errorCode);
+/** 412: a compare-and-set precondition (e.g. `expected_last_heartbeat`) does not hold. */
+export const preconditionFailed = (message: string, errorCode: string, details: Record<string, unknown>) =>
+  new ApiError(412, 'invalid_request_error', message, errorCode, details);
 export const notFound = (message: string, errorCode?: string) =>
   new ApiError(404, 'not_found_error', message, errorCode);
 export const unauthenticated = (message: string) => new ApiError(401, 'authentication_error', message);
@@ -41,7 +46,7 @@ export const rateLimited = (message: string) => new ApiError(429, 'rate_limit_er
 
 export interface ErrorEnvelope {
   type: 'error';
-  error: { type: ErrorType; message: string; details?: { error_code: string } };
+  error: { type: ErrorType; message: string; details?: { error_code: string; [field: string]: unknown } };
   request_id: string;
 }
 
@@ -51,7 +56,7 @@ export function toEnvelope(err: ApiError, requestId: string): ErrorEnvelope {
     error: {
       type: err.type,
       message: err.message,
-      ...(err.errorCode ? { details: { error_code: err.errorCode } } : {}),
+      ...(err.errorCode ? { details: { ...err.details, error_code: err.errorCode } } : {}),
     },
     request_id: requestId,
   };

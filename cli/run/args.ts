@@ -44,7 +44,7 @@ function toolList(raw: string, flag: string): BuiltInToolName[] {
 }
 
 /** The server's AGENTD_API_KEY may list several keys; any one of them works for a client. */
-function firstKey(raw: string | undefined): string | undefined {
+export function firstKey(raw: string | undefined): string | undefined {
   const key = raw
     ?.split(',')
     .map((k) => k.trim())

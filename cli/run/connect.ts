@@ -20,7 +20,7 @@ export interface ResolvedKey {
   source: 'flag or AGENTD_API_KEY' | 'key file';
 }
 
-export function resolveKey(opts: RunOptions): ResolvedKey {
+export function resolveKey(opts: Pick<RunOptions, 'apiKey' | 'keyFile'>): ResolvedKey {
   if (opts.apiKey !== undefined) return { key: opts.apiKey, source: 'flag or AGENTD_API_KEY' };
   let key = '';
   try {
@@ -62,7 +62,7 @@ export async function probeServer(url: string): Promise<void> {
 }
 
 /** Turns an SDK error into what the user should do about it. */
-export function explainError(err: unknown, opts: RunOptions, key: ResolvedKey): RunFailure {
+export function explainError(err: unknown, opts: Pick<RunOptions, 'url' | 'keyFile'>, key: ResolvedKey): RunFailure {
   if (err instanceof RunFailure) return err;
   if (err instanceof Anthropic.APIConnectionError) {
     return new RunFailure(`cannot reach agentd at ${opts.url}: start it with \`npx agentd serve\``);

@@ -12,6 +12,8 @@ export const IdPrefix = {
   thread: 'sthr',
   workspace: 'wrkspc',
   request: 'req',
+  work: 'work',
+  environmentKey: 'envkey',
 } as const;
 export type IdPrefix = (typeof IdPrefix)[keyof typeof IdPrefix];
 

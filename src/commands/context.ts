@@ -1,4 +1,4 @@
-// What every use case needs: the store, the event log, the blob store and a clock.
+// What every use case needs: the store, the event log, the blob store, a clock and where sessions' files live.
 import type { EventLog } from '../events/event-log.js';
 import type { BlobStore } from '../store/blob-store.js';
 import type { Store } from '../store/types.js';
@@ -9,4 +9,6 @@ export interface CommandContext {
   readonly blobs: BlobStore;
   /** Current time as a fixed-width ISO-8601 UTC string. */
   readonly now: () => string;
+  /** Per-session host directories (see sandbox/session-layout.ts): resources are materialised there. */
+  readonly workspacesDir: string;
 }

@@ -11,6 +11,7 @@ import type { SessionRecord, Store } from '../store/types.js';
 import type { CommandContext } from './context.js';
 import { checkEventReferences, clientEventRecord } from './events.js';
 import { getSession } from './sessions-read.js';
+import { mountResources, removeSessionFiles } from './mount-resources.js';
 
 export { getSession };
 
@@ -49,19 +50,22 @@ export async function createSession(
   input: SessionCreateInput,
 ): Promise<SessionRecord> {
   const agent = await resolveAgent(ctx.store, workspaceId, input.agent);
-  await requireUsableEnvironment(ctx.store, workspaceId, input.environment_id, 'environment_id');
-  if (input.resources && input.resources.length > 0) {
-    throw invalidRequest('resources: session resources are not supported by this agentd version yet');
-  }
+  const environment = await requireUsableEnvironment(ctx.store, workspaceId, input.environment_id, 'environment_id');
   if (input.vault_ids && input.vault_ids.length > 0) {
     throw invalidRequest('vault_ids: vaults are not supported by this agentd version yet');
   }
   const initial = input.initial_events ?? [];
   for (const [i, e] of initial.entries()) await checkEventReferences(ctx.store, workspaceId, e, `initial_events[${i}]`);
 
+  const id = newId('sesn');
+  // Creation blocks until every resource is in place; a failure leaves nothing behind.
+  const mounted = await mountResources(ctx, workspaceId, id, environment, input.resources ?? []).catch(async (err: unknown) => {
+    await removeSessionFiles(ctx, id);
+    throw err;
+  });
   const now = ctx.now();
   const session: SessionRecord = {
-    id: newId('sesn'),
+    id,
     workspaceId,
     environmentId: input.environment_id,
     agentId: agent.id,
@@ -70,7 +74,7 @@ export async function createSession(
     title: input.title ?? null,
     metadata: input.metadata ?? {},
     status: 'idle',
-    resources: [],
+    resources: mounted.stored,
     vaultIds: [],
     usage: emptyUsage(),
     budget: input.budget ?? null,
@@ -80,11 +84,17 @@ export async function createSession(
     updatedAt: now,
     archivedAt: null,
   };
-  return ctx.log.transaction(async (tx, emit) => {
-    await tx.sessions.insert(session);
-    const records = await emit(session.id, initial.map((e) => clientEventRecord(e, now)));
-    return { ...session, lastSeq: records.length };
-  });
+  try {
+    return await ctx.log.transaction(async (tx, emit) => {
+      await tx.sessions.insert(session);
+      const records = await emit(session.id, initial.map((e) => clientEventRecord(e, now)));
+      return { ...session, lastSeq: records.length };
+    });
+  } catch (err) {
+    await mounted.discard();
+    await removeSessionFiles(ctx, id);
+    throw err;
+  }
 }
 
 export async function updateSession(
@@ -150,5 +160,6 @@ export async function deleteSession(ctx: CommandContext, workspaceId: string, id
   });
   // Bytes go only after the rows are gone, so no file row ever points at missing bytes.
   await Promise.all(removedFiles.map((f) => ctx.blobs.remove(f.id)));
+  await removeSessionFiles(ctx, id);
   ctx.log.bus.end(id);
 }

@@ -17,10 +17,33 @@ export interface Config {
   readonly maxFileBytes: number;
   /** Interval between SSE heartbeats. */
   readonly heartbeatMs: number;
+  /** How long a self-hosted worker's lease on a work item lasts without a heartbeat (seconds). */
+  readonly workLeaseTtlSeconds: number;
   /** Requests per minute per API key on /v1/*; undefined (the default) means unlimited. */
   readonly rateLimitPerMinute: number | undefined;
   readonly logLevel: string;
   readonly engine: EngineConfig;
+  readonly sandbox: SandboxConfig;
+}
+
+export const SANDBOX_KINDS = ['bubblewrap', 'none'] as const;
+
+/** Where built-in tools of cloud environments run (see docs/sandbox.md). */
+export interface SandboxConfig {
+  /** AGENTD_SANDBOX: `bubblewrap` (default) isolates each session; `none` runs tools unisolated. */
+  readonly kind: (typeof SANDBOX_KINDS)[number];
+  /** AGENTD_BWRAP_PATH: the bubblewrap binary (a path, or a name looked up on PATH). */
+  readonly bwrapPath: string;
+  /** AGENTD_SANDBOX_IDLE_MS: stop a session's tool process after this long without calls. */
+  readonly idleMs: number;
+  /** AGENTD_TOOL_TIMEOUT_MS: the longest one tool call may run (bash's timeout_ms is capped to it). */
+  readonly toolTimeoutMs: number;
+  /** AGENTD_TOOL_OUTPUT_BYTES: a tool result's content is cut to this size, with a marker. */
+  readonly toolOutputBytes: number;
+  /** AGENTD_SANDBOX_MEMORY_MB: address-space limit per sandboxed process (0: none). */
+  readonly memoryMb: number;
+  /** AGENTD_SANDBOX_PIDS: process limit (RLIMIT_NPROC; 0: none; see docs/sandbox.md for when it holds). */
+  readonly maxProcesses: number;
 }
 
 export const MODEL_PROVIDERS = ['anthropic', 'bedrock', 'vertex', 'foundry'] as const;
@@ -80,6 +103,14 @@ function parseOnOff(raw: string | undefined, fallback: boolean, name: string): b
   throw new Error(`invalid ${name} "${raw}": expected on or off`);
 }
 
+function parseSandboxKind(raw: string | undefined): SandboxConfig['kind'] {
+  const value = raw === undefined || raw === '' ? 'bubblewrap' : raw;
+  if (!(SANDBOX_KINDS as readonly string[]).includes(value)) {
+    throw new Error(`AGENTD_SANDBOX must be one of ${SANDBOX_KINDS.join(', ')}, not "${value}"`);
+  }
+  return value as SandboxConfig['kind'];
+}
+
 function parseProvider(raw: string | undefined): ModelProviderName {
   const value = raw ?? 'anthropic';
   if (!(MODEL_PROVIDERS as readonly string[]).includes(value)) {
@@ -136,6 +167,7 @@ export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.e
     maxBodyBytes: positiveInt(env.AGENTD_MAX_BODY_BYTES, 32 * MiB, 'AGENTD_MAX_BODY_BYTES'),
     maxFileBytes: positiveInt(env.AGENTD_MAX_FILE_BYTES, 500 * MiB, 'AGENTD_MAX_FILE_BYTES'),
     heartbeatMs: positiveInt(env.AGENTD_HEARTBEAT_MS, 15_000, 'AGENTD_HEARTBEAT_MS'),
+    workLeaseTtlSeconds: positiveInt(env.AGENTD_WORK_LEASE_TTL_SECONDS, 90, 'AGENTD_WORK_LEASE_TTL_SECONDS'),
     rateLimitPerMinute: env.AGENTD_RATE_LIMIT_PER_MINUTE
       ? positiveInt(env.AGENTD_RATE_LIMIT_PER_MINUTE, 0, 'AGENTD_RATE_LIMIT_PER_MINUTE')
       : undefined,
@@ -155,6 +187,15 @@ export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.e
           : positiveInt(env.AGENTD_COMPACTION_TOKENS, 1, 'AGENTD_COMPACTION_TOKENS'),
       workspacesDir: path.resolve(env.AGENTD_WORKSPACES_DIR ?? path.join(dataDir, 'workspaces')),
       leaseMs: positiveInt(env.AGENTD_LEASE_MS, 30_000, 'AGENTD_LEASE_MS'),
+    }),
+    sandbox: Object.freeze({
+      kind: parseSandboxKind(env.AGENTD_SANDBOX),
+      bwrapPath: env.AGENTD_BWRAP_PATH || 'bwrap',
+      idleMs: positiveInt(env.AGENTD_SANDBOX_IDLE_MS, 5 * 60_000, 'AGENTD_SANDBOX_IDLE_MS'),
+      toolTimeoutMs: positiveInt(env.AGENTD_TOOL_TIMEOUT_MS, 10 * 60_000, 'AGENTD_TOOL_TIMEOUT_MS'),
+      toolOutputBytes: positiveInt(env.AGENTD_TOOL_OUTPUT_BYTES, 256 * 1024, 'AGENTD_TOOL_OUTPUT_BYTES'),
+      memoryMb: nonNegativeInt(env.AGENTD_SANDBOX_MEMORY_MB, 4096, 'AGENTD_SANDBOX_MEMORY_MB'),
+      maxProcesses: nonNegativeInt(env.AGENTD_SANDBOX_PIDS, 512, 'AGENTD_SANDBOX_PIDS'),
     }),
   });
 }

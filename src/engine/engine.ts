@@ -9,6 +9,7 @@ import type { EventRecord, Store } from '../store/types.js';
 import type { ModelClient } from './model/model-client.js';
 import { SessionRunner } from './session-runner.js';
 import type { RemoteWork, SandboxProvider, SessionSandbox } from '../sandbox/types.js';
+import type { OutputCapture } from '../sandbox/outputs/capture-outputs.js';
 
 export interface EngineDeps {
   /** Stable per installation, so a restarted process reclaims its own leases at once. */
@@ -24,6 +25,8 @@ export interface EngineDeps {
   sandboxes: SandboxProvider;
   /** Offers sessions of self-hosted environments to their workers. */
   remoteWork: RemoteWork;
+  /** Captures what built-in tools write under /mnt/session/outputs. */
+  outputs: OutputCapture;
 }
 
 interface Active {
@@ -38,7 +41,7 @@ const WAKING: ReadonlySet<string> = new Set(CLIENT_EVENT_TYPES);
 
 export class Engine {
   private readonly active = new Map<string, Active>();
-  private readonly sandboxes = new Map<string, SessionSandbox>();
+  private readonly sandboxes = new Map<string, { sandbox: SessionSandbox; mounts: string }>();
   private unsubscribe: (() => void) | undefined;
   private sweeper: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -94,11 +97,14 @@ export class Engine {
 
   /** One sandbox per session, kept across turns (a bash session keeps its state). */
   private sandboxFor(...[session, env]: Parameters<SandboxProvider['open']>): SessionSandbox {
-    let sandbox = this.sandboxes.get(session.id);
-    if (!sandbox) {
-      sandbox = this.deps.sandboxes.open(session, env);
-      this.sandboxes.set(session.id, sandbox);
-    }
+    // Mounts are fixed when a sandbox opens: a resource added since means a fresh one (the
+    // workspace persists; only the tool processes restart).
+    const mounts = JSON.stringify(session.resources.map((r) => r.resource));
+    const cached = this.sandboxes.get(session.id);
+    if (cached && cached.mounts === mounts) return cached.sandbox;
+    if (cached) void cached.sandbox.close();
+    const sandbox = this.deps.sandboxes.open(session, env);
+    this.sandboxes.set(session.id, { sandbox, mounts });
     return sandbox;
   }
 
@@ -137,7 +143,7 @@ export class Engine {
     clearInterval(this.sweeper);
     for (const entry of this.active.values()) entry.runner.stop();
     await Promise.all([...this.active.values()].map((e) => e.done));
-    for (const sandbox of this.sandboxes.values()) await sandbox.close();
+    for (const { sandbox } of this.sandboxes.values()) await sandbox.close();
     this.sandboxes.clear();
   }
 }

@@ -17,6 +17,7 @@ import { buildRequest } from './request.js';
 import { compactionRequest, summaryOf } from './compaction.js';
 import { evaluatePermission, resolveToolset } from './tools/toolset.js';
 import type { RemoteWork, SandboxProvider, SessionSandbox } from '../sandbox/types.js';
+import type { OutputCapture } from '../sandbox/outputs/capture-outputs.js';
 import { addUsage, modelUsage } from './usage.js';
 
 export interface RunnerDeps {
@@ -29,6 +30,8 @@ export interface RunnerDeps {
   /** The session's sandbox for built-in tools (kept by the engine across turns). */
   sandbox: (...args: Parameters<SandboxProvider['open']>) => SessionSandbox;
   remoteWork: RemoteWork;
+  /** Turns files written under /mnt/session/outputs into session-scoped files. */
+  outputs: OutputCapture;
 }
 
 /** Why the current step was cut short. */
@@ -191,6 +194,8 @@ export class SessionRunner {
       const ctrl = (this.step = new AbortController());
       const outcome = await sandbox.run(call.name, call.input, call.toolUseId, ctrl.signal);
       this.step = undefined;
+      // Before the result is recorded, so a client that sees it can already list the outputs.
+      await this.deps.outputs.capture(session);
       if (ctrl.signal.aborted) return ctrl.signal.reason !== SHUTDOWN;
       await this.deps.log.append(this.sessionId, [
         engineEvent('agent.tool_result', { tool_use_id: call.eventId, content: outcome.content, is_error: outcome.isError }, this.deps.now()),

@@ -3,20 +3,30 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { newId } from '../api/ids.js';
 import type { CommandContext } from '../commands/context.js';
 import type { EventBus } from '../events/event-bus.js';
-import { authenticate, type ApiKeyEntry } from './auth.js';
+import { resolveWorkerCredential } from '../commands/work/resolve-credential.js';
+import type { WorkQueue } from '../commands/work/work-queue.js';
+import type { Principal } from '../domain/principal.js';
+import { authenticatePrincipal, type ApiKeyEntry } from './auth.js';
+import { checkCredentialBody, checkCredentialScope } from './credential-scopes.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { agentRoutes } from './routes/agents.js';
 import { environmentRoutes } from './routes/environments.js';
 import { fileRoutes } from './routes/files.js';
 import { sessionRoutes } from './routes/sessions.js';
+import { sessionResourceRoutes } from './routes/session-resources.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
+import { workRoutes } from './routes/work.js';
+import { workItemRoutes } from './routes/work-items.js';
+import { environmentKeyRoutes } from './routes/environment-keys.js';
 import { registerRateLimit } from './rate-limit.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The workspace of the authenticated API key. */
     workspaceId: string;
+    /** Who is calling: an API key, or a self-hosted worker credential (see credential-scopes.ts). */
+    principal: Principal;
   }
 }
 
@@ -32,6 +42,8 @@ export interface AppOptions {
   rateLimitPerMinute?: number | undefined;
   /** Resolves when the server starts shutting down; long-lived streams end then. */
   shuttingDown: AbortSignal;
+  /** The self-hosted environments' work queue. */
+  work: WorkQueue;
 }
 
 export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
@@ -43,9 +55,19 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
   });
   app.decorateRequest('workspaceId', '');
+  app.decorateRequest('principal', null as never); // set for every /v1/ request by the hook below
+  const workerCredential = (key: string) => resolveWorkerCredential(opts.ctx.store, key);
+  const offered = async (environmentId: string, sessionId: string) =>
+    (await opts.ctx.store.work.openForSession(sessionId))?.environmentId === environmentId;
   app.addHook('onRequest', async (req, reply) => {
     void reply.header('request-id', req.id);
-    if (req.url.startsWith('/v1/')) req.workspaceId = authenticate(req, opts.apiKeys);
+    if (!req.url.startsWith('/v1/')) return;
+    req.principal = await authenticatePrincipal(req, opts.apiKeys, workerCredential);
+    req.workspaceId = req.principal.workspaceId;
+    await checkCredentialScope(req, req.principal, offered);
+  });
+  app.addHook('preHandler', async (req) => {
+    if (req.url.startsWith('/v1/')) checkCredentialBody(req, req.principal);
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
@@ -56,6 +78,10 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
   environmentRoutes(app, opts.ctx);
   fileRoutes(app, opts.ctx, { maxFileBytes: opts.maxFileBytes });
   sessionRoutes(app, opts.ctx);
+  sessionResourceRoutes(app, opts.ctx);
   eventRoutes(app, opts.ctx, { bus: opts.bus, heartbeatMs: opts.heartbeatMs, shuttingDown: opts.shuttingDown });
+  workRoutes(app, opts.ctx, { queue: opts.work, shuttingDown: opts.shuttingDown });
+  workItemRoutes(app, opts.ctx, { queue: opts.work });
+  environmentKeyRoutes(app, opts.ctx);
   return app;
 }

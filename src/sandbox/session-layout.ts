@@ -34,13 +34,29 @@ export interface Mount {
   readOnly: boolean;
 }
 
-/** The resource mounts of a session: each resource lives at `<resources>/<resource id>` on the host. */
+/** The path of `mountPath` relative to /workspace, or undefined when it lies outside it. */
+export function workspaceRelative(mountPath: string): string | undefined {
+  return mountPath.startsWith(AGENT_WORKDIR + '/') ? mountPath.slice(AGENT_WORKDIR.length + 1) : undefined;
+}
+
+/**
+ * Where a resource is materialised on the host. A mount path under /workspace is materialised in
+ * the workspace directory itself, so every provider finds it there (the direct one has no mounts;
+ * a sandbox's bind of it onto the same path is an identity mount that adds read-only for files).
+ * Any other mount path is materialised at `<resources>/<resource id>`.
+ */
+export function resourceHostPath(layout: SessionLayout, resource: { id: string; mount_path: string }): string {
+  const inWorkspace = workspaceRelative(resource.mount_path);
+  return inWorkspace === undefined ? path.join(layout.resources, resource.id) : path.join(layout.workspace, inWorkspace);
+}
+
+/** The resource mounts of a session (see resourceHostPath); files are read-only, repositories not. */
 export function resourceMounts(layout: SessionLayout, session: SessionRecord): Mount[] {
   return session.resources
     .map(({ resource }) => resource)
     .filter((r): r is Extract<typeof r, { id: string; mount_path: string }> => 'id' in r && typeof r.mount_path === 'string')
     .map((r) => ({
-      hostPath: path.join(layout.resources, r.id),
+      hostPath: resourceHostPath(layout, r),
       mountPath: r.mount_path,
       readOnly: r.type === 'file',
     }));

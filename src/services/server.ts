@@ -13,7 +13,10 @@ import { resolveApiKeys } from './api-keys.js';
 import { Engine } from '../engine/engine.js';
 import { createModelClient } from '../engine/model/create-model-client.js';
 import { engineOwnerId } from './engine-owner.js';
-import { directSandboxProvider } from '../sandbox/direct/direct-sandbox.js';
+import { WorkQueue } from '../commands/work/work-queue.js';
+import { QueueRemoteWork } from '../sandbox/remote/queue-remote-work.js';
+import { outputCapture } from '../sandbox/outputs/capture-outputs.js';
+import { createLocalSandboxes } from './sandboxes.js';
 
 export interface RunningServer {
   readonly url: string;
@@ -40,7 +43,11 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     log: new EventLog(store, bus),
     blobs: new DiskBlobStore(config.filesDir),
     now: () => new Date().toISOString(),
+    workspacesDir: config.engine.workspacesDir,
   };
+  const sandboxes = await createLocalSandboxes(config, logger);
+  const work = new WorkQueue({ store, now: ctx.now, leaseTtlSeconds: config.workLeaseTtlSeconds });
+  const remoteWork = new QueueRemoteWork(work, bus, logger);
   const engine = new Engine({
     owner: engineOwnerId(config.dataDir),
     store,
@@ -50,9 +57,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     config: config.engine,
     logger,
     now: ctx.now,
-    sandboxes: directSandboxProvider(config.engine.workspacesDir),
-    // Self-hosted work queue: until it lands, such sessions wait for tool results.
-    remoteWork: { offer: async () => {} },
+    sandboxes: sandboxes.provider,
+    remoteWork,
+    outputs: outputCapture({ ...ctx, logger, maxFileBytes: config.maxFileBytes }),
   });
   const shutdown = new AbortController();
   const app = await createApp({
@@ -65,6 +72,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     heartbeatMs: config.heartbeatMs,
     rateLimitPerMinute: config.rateLimitPerMinute,
     shuttingDown: shutdown.signal,
+    work,
   });
   if (config.engine.enabled) await engine.start();
   await app.listen({ host: config.host, port: config.port });
@@ -94,6 +102,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       (closing ??= (async () => {
         shutdown.abort();
         await engine.stop();
+        remoteWork.close();
+        await sandboxes.close();
         const closed = app.close();
         // A keep-alive connection whose request finishes after close() began would otherwise
         // hold shutdown open until its keep-alive timeout; close each one as soon as it idles.

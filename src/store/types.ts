@@ -7,6 +7,7 @@ import type {
   SessionResource,
   SessionUsage,
 } from '../api/wire.js';
+import type { EnvironmentKeyRepository, WorkRepository } from './work-types.js';
 
 /** The versioned part of an agent: everything except identity and timestamps. */
 export type AgentSnapshot = Omit<Agent, 'id' | 'type' | 'version' | 'created_at' | 'updated_at' | 'archived_at'>;
@@ -163,12 +164,15 @@ export interface SessionFilter {
 export interface SessionRepository {
   insert(session: SessionRecord): Promise<void>;
   get(workspaceId: string, id: string): Promise<SessionRecord | undefined>;
+  /** Writes the session's fields, except `lastSeq` (the log's) and `resources` (see replaceResources). */
   update(session: SessionRecord): Promise<void>;
   delete(id: string): Promise<void>;
   countActiveInEnvironment(environmentId: string): Promise<number>;
   list(workspaceId: string, filter: SessionFilter, page: PageRequest): Promise<Page<SessionRecord>>;
   /** Looks a session up by id alone (the engine works across workspaces). */
   find(id: string): Promise<SessionRecord | undefined>;
+  /** Replaces the resources (and updated_at) if they are still `expected`; false if they changed meanwhile. */
+  replaceResources(id: string, expected: StoredResource[], next: StoredResource[], at: string): Promise<boolean>;
   /** Engine-owned fields, written without touching what clients edit (title, metadata...). */
   setRuntime(id: string, patch: { status?: SessionStatus; usage?: SessionRecord['usage'] }, at: string): Promise<void>;
   /** Takes the session's lease if it is free, lapsed, or already `owner`'s. */
@@ -219,6 +223,9 @@ export interface Store {
   readonly sessions: SessionRepository;
   readonly events: EventRepository;
   readonly files: FileRepository;
+  /** Self-hosted environments' work queue and environment keys (store/work-types.ts). */
+  readonly work: WorkRepository;
+  readonly environmentKeys: EnvironmentKeyRepository;
   /** Runs `fn` atomically; the store it receives is bound to the transaction. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   close(): Promise<void>;

@@ -56,7 +56,7 @@ describe('agentd run', () => {
     expect(first.stdout.indexOf('▸ write')).toBeLessThan(first.stdout.indexOf('I wrote a.txt'));
     expect(first.stdout).toMatch(/tokens: [\d,]+ input · [\d,]+ output · \d+ cache read · \d+ cache write/);
     const sessionId = sessionIdIn(first.stderr)!;
-    expect(fs.readFileSync(path.join(t.dataDir, 'workspaces', sessionId, 'a.txt'), 'utf8')).toBe('hello world\n');
+    expect(fs.readFileSync(path.join(t.dataDir, 'workspaces', sessionId, 'workspace', 'a.txt'), 'utf8')).toBe('hello world\n');
     const session = await t.client.beta.sessions.retrieve(sessionId);
     expect(session.title).toBe('Write hello world to a.txt');
     expect(session.status).toBe('idle');
@@ -111,7 +111,7 @@ describe('agentd run', () => {
     expect(r.stderr).toContain('denied write /workspace/denied.txt (1 byte) (cannot ask: stdin is not a terminal)');
     expect(r.stdout).toContain('Permission was denied.');
     const sessionId = sessionIdIn(r.stderr)!;
-    expect(fs.existsSync(path.join(t.dataDir, 'workspaces', sessionId, 'denied.txt'))).toBe(false);
+    expect(fs.existsSync(path.join(t.dataDir, 'workspaces', sessionId, 'workspace', 'denied.txt'))).toBe(false);
   });
 
   it('exits 1 with the error message when the model keeps failing (400)', async () => {

@@ -85,7 +85,7 @@ describe.each(dialects())('crash safety (%s)', (dialect) => {
 
   it('SIGKILL mid-turn: the request is re-issued after restart and the turn completes', async () => {
     const session = await newSession();
-    const workspace = path.join(dataDir, 'ws', session.id);
+    const workspace = path.join(dataDir, 'ws', session.id, 'workspace');
     fake.enqueue(
       { content: [{ type: 'tool_use', name: 'bash', input: { command: 'echo run >> count.txt' } }] },
       { content: [{ type: 'text', text: 'slow '.repeat(400) }], chunkDelayMs: 50 },
@@ -115,7 +115,7 @@ describe.each(dialects())('crash safety (%s)', (dialect) => {
 
   it('SIGKILL mid-tool: the cut-off call is reported to the model, never re-run', async () => {
     const session = await newSession();
-    const workspace = path.join(dataDir, 'ws', session.id);
+    const workspace = path.join(dataDir, 'ws', session.id, 'workspace');
     fake.enqueue({ content: [{ type: 'tool_use', id: 'toolu_slow', name: 'bash', input: { command: 'echo started >> ran.txt; sleep 2' } }] });
     const stream = await client.beta.sessions.events.stream(session.id);
     const reader = new StreamReader(stream);

@@ -8,6 +8,7 @@ import { eventConformance } from './conformance/events.js';
 import { fileConformance } from './conformance/files.js';
 import { sessionConformance } from './conformance/sessions.js';
 import { transactionConformance } from './conformance/transactions.js';
+import { workConformance } from './conformance/work.js';
 
 export interface OpenedStore {
   store: Store;
@@ -57,5 +58,6 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
     describe('events', () => eventConformance(h));
     describe('files', () => fileConformance(h));
     describe('transactions and persistence', () => transactionConformance(h));
+    describe('work queue and environment keys', () => workConformance(h));
   });
 }

@@ -1,49 +1,64 @@
 // Runs built-in tools for one session directly in its workspace directory (no isolation
-// boundary: only for hosts without one, behind an explicit operator opt-out). The agent sees the
-// directory as /workspace.
+// boundary: only for hosts without one, behind an explicit operator opt-out). File tools see the
+// session's directories as /workspace and /mnt/session/outputs; bash sees host paths.
 import fs from 'node:fs';
 import type { BetaToolResultBlockParam } from '@anthropic-ai/sdk/resources/beta/messages/messages.js';
-import path from 'node:path';
 import { betaAgentToolset20260401 } from '@anthropic-ai/sdk/tools/agent-toolset/node';
 import { runRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
 import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
 import { globTool } from './glob-tool.js';
 import { AGENT_WORKDIR, type SandboxProvider, type SessionSandbox, type ToolOutcome } from '../types.js';
+import { AGENT_OUTPUTS_DIR, sessionLayout } from '../session-layout.js';
 
-/** Rewrites agent-visible absolute paths (/workspace/...) to the session's directory. */
-function mapPaths(input: Record<string, unknown>, workdir: string): Record<string, unknown> {
+/** Agent-visible directories and the host directories behind them. */
+type PathMap = Array<[agentPath: string, hostPath: string]>;
+
+/** Rewrites agent-visible absolute paths (/workspace/..., /mnt/session/outputs/...) to host paths. */
+function mapPaths(input: Record<string, unknown>, map: PathMap): Record<string, unknown> {
   const out = { ...input };
   for (const key of ['file_path', 'path']) {
     const v = out[key];
-    if (typeof v === 'string' && (v === AGENT_WORKDIR || v.startsWith(AGENT_WORKDIR + '/'))) {
-      out[key] = workdir + v.slice(AGENT_WORKDIR.length);
+    if (typeof v !== 'string') continue;
+    for (const [agentPath, hostPath] of map) {
+      if (v === agentPath || v.startsWith(agentPath + '/')) {
+        out[key] = hostPath + v.slice(agentPath.length);
+        break;
+      }
     }
   }
   return out;
 }
 
-/** Shows the session directory to the agent as /workspace, the path it works with. */
-function agentView(content: string | BetaToolResultBlockParam['content'], workdir: string): ToolOutcome['content'] {
+/** Shows host paths in tool output as the agent-visible paths it works with. */
+function agentView(content: string | BetaToolResultBlockParam['content'], map: PathMap): ToolOutcome['content'] {
   const blocks: ToolOutcome['content'] = typeof content === 'string' ? [{ type: 'text', text: content }] : (content ?? []);
-  return blocks.map((b) => (b.type === 'text' ? { ...b, text: b.text.split(workdir).join(AGENT_WORKDIR) } : b));
+  const rewrite = (text: string) => map.reduce((t, [agentPath, hostPath]) => t.split(hostPath).join(agentPath), text);
+  return blocks.map((b) => (b.type === 'text' ? { ...b, text: rewrite(b.text) } : b));
 }
 
 export class DirectSandbox implements SessionSandbox {
   private tools: Map<string, BetaRunnableTool> | undefined;
-  /** The workdir with symlinks resolved: what tools report in their output. */
-  private realWorkdir: string;
+  /** Agent path → host path (symlinks resolved, as tools report them). */
+  private paths: PathMap = [];
 
-  constructor(readonly workdir: string) {
-    this.realWorkdir = workdir;
-  }
+  constructor(
+    readonly workdir: string,
+    readonly outputsDir: string,
+  ) {}
 
   private toolset(): Map<string, BetaRunnableTool> {
     if (!this.tools) {
       fs.mkdirSync(this.workdir, { recursive: true });
+      fs.mkdirSync(this.outputsDir, { recursive: true });
       const workdir = fs.realpathSync(this.workdir);
-      const tools = betaAgentToolset20260401({ workdir }).filter((t) => t.name !== 'glob');
-      this.tools = new Map([...tools, globTool(workdir) as BetaRunnableTool].map((t) => [t.name, t]));
-      this.realWorkdir = workdir;
+      const outputs = fs.realpathSync(this.outputsDir);
+      const ctx = { workdir, allowedRoots: [outputs] };
+      const tools = betaAgentToolset20260401(ctx).filter((t) => t.name !== 'glob');
+      this.tools = new Map([...tools, globTool(workdir, [outputs]) as BetaRunnableTool].map((t) => [t.name, t]));
+      this.paths = [
+        [AGENT_OUTPUTS_DIR, outputs],
+        [AGENT_WORKDIR, workdir],
+      ];
     }
     return this.tools;
   }
@@ -54,10 +69,10 @@ export class DirectSandbox implements SessionSandbox {
     }
     const tool = this.toolset().get(name);
     if (!tool) return { isError: true, content: [{ type: 'text', text: `Unknown tool "${name}".` }] };
-    const args = mapPaths(input, this.realWorkdir);
+    const args = mapPaths(input, this.paths);
     const toolUse = { type: 'tool_use' as const, id: toolUseId, name, input: args };
     const outcome = await runRunnableTool(tool, args, { toolUse, toolUseBlock: toolUse, signal } as never);
-    return { isError: outcome.isError, content: agentView(outcome.content, this.realWorkdir) };
+    return { isError: outcome.isError, content: agentView(outcome.content, this.paths) };
   }
 
   async close(): Promise<void> {
@@ -69,6 +84,9 @@ export class DirectSandbox implements SessionSandbox {
 export function directSandboxProvider(workspacesDir: string): SandboxProvider {
   return {
     kind: 'direct',
-    open: (session) => new DirectSandbox(path.join(workspacesDir, session.id)),
+    open: (session) => {
+      const layout = sessionLayout(workspacesDir, session.id);
+      return new DirectSandbox(layout.workspace, layout.outputs);
+    },
   };
 }

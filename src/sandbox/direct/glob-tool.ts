@@ -13,7 +13,7 @@ const WALK_LIMIT = 50_000;
 
 const isWithin = (root: string, p: string) => p === root || p.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
 
-export function globTool(workdir: string) {
+export function globTool(workdir: string, allowedRoots: string[] = []) {
   return betaTool({
     name: 'glob',
     description: 'Match files under the workdir against a glob pattern. Results are mtime-sorted, newest first.',
@@ -29,7 +29,7 @@ export function globTool(workdir: string) {
       if (!pattern) throw new ToolError('glob: pattern is required');
       if (path.isAbsolute(pattern)) throw new ToolError('glob: absolute pattern not permitted; pass a relative pattern (and optionally path)');
       if (pattern.split(/[\\/{},]/).includes('..')) throw new ToolError('glob: ".." is not permitted in the pattern');
-      const root = searchPath ? await resolvePath({ workdir }, searchPath) : await fs.realpath(workdir);
+      const root = searchPath ? await resolvePath({ workdir, allowedRoots }, searchPath) : await fs.realpath(workdir);
       const found = await glob(pattern, {
         cwd: root,
         absolute: true,

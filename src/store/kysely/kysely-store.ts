@@ -8,6 +8,8 @@ import { KyselyEnvironmentRepository } from './environment-repository.js';
 import { KyselySessionRepository } from './session-repository.js';
 import { KyselyEventRepository } from './event-repository.js';
 import { KyselyFileRepository } from './file-repository.js';
+import { KyselyWorkRepository } from './work-repository.js';
+import { KyselyEnvironmentKeyRepository } from './environment-key-repository.js';
 
 export function kyselyStore(db: Kysely<Database>, dialect: Store['dialect'], close: () => Promise<void>): Store {
   return {
@@ -17,6 +19,8 @@ export function kyselyStore(db: Kysely<Database>, dialect: Store['dialect'], clo
     sessions: new KyselySessionRepository(db),
     events: new KyselyEventRepository(db),
     files: new KyselyFileRepository(db),
+    work: new KyselyWorkRepository(db),
+    environmentKeys: new KyselyEnvironmentKeyRepository(db),
     transaction: (fn) =>
       db.isTransaction
         ? fn(kyselyStore(db, dialect, close))

@@ -1,5 +1,7 @@
 // Table shapes shared by both dialects. JSON is stored as text and timestamps as
 // fixed-width ISO-8601 UTC strings, so ordering and filtering behave identically everywhere.
+import type { EnvironmentKeysTable, WorkItemsTable, WorkPollersTable, WorkTokensTable } from './work-schema.js';
+
 export interface WorkspacesTable {
   id: string;
   name: string;
@@ -91,4 +93,8 @@ export interface Database {
   sessions: SessionsTable;
   session_events: SessionEventsTable;
   files: FilesTable;
+  work_items: WorkItemsTable;
+  work_tokens: WorkTokensTable;
+  work_pollers: WorkPollersTable;
+  environment_keys: EnvironmentKeysTable;
 }

@@ -1,6 +1,6 @@
 // Sessions: the resolved agent snapshot they run with, their status and counters.
 import type { Kysely, Selectable } from 'kysely';
-import type { Page, PageRequest, SessionFilter, SessionRecord, SessionRepository, SessionStatus } from '../types.js';
+import type { Page, PageRequest, SessionFilter, SessionRecord, SessionRepository, SessionStatus, StoredResource } from '../types.js';
 import type { Database, SessionsTable } from './schema.js';
 import { fromJson, toJson } from './json.js';
 import { pageQuery, toPage, whereCreatedAt } from './paging.js';
@@ -65,8 +65,9 @@ export class KyselySessionRepository implements SessionRepository {
   }
 
   async update(s: SessionRecord): Promise<void> {
-    // last_seq is owned by the event log's append; never overwrite it from a stale copy.
-    const { id, workspace_id, created_at, last_seq, ...changes } = toRow(s);
+    // last_seq is owned by the event log's append and resources by replaceResources; never
+    // overwrite them from a stale copy.
+    const { id, workspace_id, created_at, last_seq, resources, ...changes } = toRow(s);
     await this.db.updateTable('sessions').set(changes).where('id', '=', id).execute();
   }
 
@@ -101,6 +102,17 @@ export class KyselySessionRepository implements SessionRepository {
   async find(id: string): Promise<SessionRecord | undefined> {
     const row = await this.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toRecord(row);
+  }
+
+  async replaceResources(id: string, expected: StoredResource[], next: StoredResource[], at: string): Promise<boolean> {
+    // Compare-and-set on the stored JSON text: concurrent changes never overwrite each other.
+    const result = await this.db
+      .updateTable('sessions')
+      .set({ resources: toJson(next), updated_at: at })
+      .where('id', '=', id)
+      .where('resources', '=', toJson(expected))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 
   async setRuntime(

@@ -41,6 +41,16 @@ export interface FakeAnthropicOptions {
    * edited signatures. Default true; turn off only to replay hand-written fixtures.
    */
   verifyThinkingSignatures?: boolean;
+  /**
+   * Keep every request in `requests` (default true). Benchmarks turn it off: a long run would otherwise hold every
+   * request body ever sent. Without it `requests` stays empty and `waitForRequests` counts arrivals only.
+   */
+  recordRequests?: boolean;
+  /**
+   * Check each request against the API's rules (default true). Benchmarks turn it off so that the fake's own CPU
+   * cost stays out of what they measure; auth, JSON parsing and threads still work as usual.
+   */
+  validate?: boolean;
 }
 
 const NO_SCRIPT = 'fake-anthropic: no scripted response left';
@@ -51,6 +61,9 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
   const signatures = new SignatureBook();
   const threads = new ThreadStore();
   const verifyThinking = options.verifyThinkingSignatures === false ? undefined : signatures.verify;
+  const record = options.recordRequests !== false;
+  const validate = options.validate !== false;
+  let arrived = 0;
   let responder: ScriptFunction | undefined;
   let inFlight = 0;
   const listeners = new Set<() => void>();
@@ -75,7 +88,8 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
       conversation: Array.isArray(body.messages) ? body.messages : [],
       response: { status: 0, streamed: false, outcome: 'pending', requestId },
     };
-    requests.push(recorded);
+    arrived++;
+    if (record) requests.push(recorded);
     notify();
     res.once('finish', () => {
       recorded.response.status = res.statusCode;
@@ -98,13 +112,15 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
     const threaded = thread.kind === 'threaded' ? thread : undefined;
     try {
       const effective = (threaded?.body ?? parsed) as RecordedBody;
-      const verdict = validateRequest(effective, {
-        endpoint,
-        betas,
-        ...(verifyThinking ? { verifyThinking } : {}),
-        ...(threaded ? { historyLength: threaded.historyLength } : {}),
-      });
-      if (!verdict.ok) return fail({ status: 400, message: verdict.message });
+      if (validate) {
+        const verdict = validateRequest(effective, {
+          endpoint,
+          betas,
+          ...(verifyThinking ? { verifyThinking } : {}),
+          ...(threaded ? { historyLength: threaded.historyLength } : {}),
+        });
+        if (!verdict.ok) return fail({ status: 400, message: verdict.message });
+      }
       recorded.conversation = effective.messages;
 
       if (endpoint === 'count_tokens') {
@@ -185,7 +201,7 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
       responder = fn;
     },
     waitForRequests: async (n, timeoutMs = 5_000) => {
-      await waitFor(`${n} request(s) (got ${requests.length})`, () => requests.length >= n, timeoutMs);
+      await waitFor(`${n} request(s) (got ${arrived})`, () => arrived >= n, timeoutMs);
       return requests;
     },
     waitForIdle: (timeoutMs = 5_000) => waitFor(`idle (${inFlight} in flight)`, () => inFlight === 0, timeoutMs),

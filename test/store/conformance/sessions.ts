@@ -1,4 +1,4 @@
-// Conformance: SessionRepository (round trip, update never rewinds last_seq, filters, delete, counts).
+// Conformance: SessionRepository (round trip, update never rewinds last_seq, resources CAS, filters, delete, counts).
 import { expect, it } from 'vitest';
 import type { SessionFilter } from '../../../src/store/types.js';
 import type { StoreHarness } from '../conformance.js';
@@ -49,6 +49,25 @@ export function sessionConformance(h: StoreHarness): void {
     expect((await h.store.sessions.get(WS, s.id))?.lastSeq).toBe(3);
     const [next] = await h.store.events.append(s.id, newEvents(1));
     expect(next?.seq).toBe(4);
+  });
+
+  it('replaceResources is a compare-and-set that leaves status and usage alone', async () => {
+    const s = sessionRecord(0, { status: 'running' });
+    await h.store.sessions.insert(s);
+    await h.store.sessions.setRuntime(s.id, { usage: { input_tokens: 7 } }, at(10));
+    const file = {
+      resource: { type: 'file' as const, id: 'sesrsc_f', file_id: 'file_1', mount_path: '/workspace/f', created_at: at(20), updated_at: at(20) },
+    };
+    expect(await h.store.sessions.replaceResources(s.id, [], [file], at(20))).toBe(true);
+    // A writer holding a stale copy loses instead of overwriting.
+    expect(await h.store.sessions.replaceResources(s.id, [], [], at(30))).toBe(false);
+    const got = await h.store.sessions.get(WS, s.id);
+    expect(got).toMatchObject({ resources: [file], status: 'running', usage: { input_tokens: 7 }, updatedAt: at(20) });
+    // update() writes client fields from its copy but leaves resources to replaceResources.
+    await h.store.sessions.update({ ...s, title: 'renamed' });
+    expect(await h.store.sessions.get(WS, s.id)).toMatchObject({ title: 'renamed', resources: [file] });
+    expect(await h.store.sessions.replaceResources(s.id, [file], [], at(40))).toBe(true);
+    expect((await h.store.sessions.get(WS, s.id))?.resources).toEqual([]);
   });
 
   it('filters the list by agent, version, environment, deployment, status, archive and created_at', async () => {

@@ -3,11 +3,13 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m001 from './001-initial.js';
 import * as m002 from './002-byte-order-ids.js';
 import * as m003 from './003-engine.js';
+import * as m004 from './004-work-queue.js';
 
 const migrations: Record<string, Migration> = {
   '001-initial': m001,
   '002-byte-order-ids': m002,
   '003-engine': m003,
+  '004-work-queue': m004,
 };
 
 export const migrationProvider: MigrationProvider = {

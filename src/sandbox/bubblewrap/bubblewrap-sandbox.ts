@@ -1,0 +1,181 @@
+// One session's bubblewrap sandbox: starts the tool host on the first call, stops it after an idle
+// period or on close (the workspace stays on disk), and starts a fresh one on the next call.
+// A restarted host has a fresh bash: shell state (cwd, variables, background jobs) does not survive.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FastifyBaseLogger } from 'fastify';
+import type { EnvironmentRecord, SessionRecord } from '../../store/types.js';
+import type { EgressEndpoint, EgressProxy } from '../egress/egress-proxy.js';
+import { egressPolicy } from '../egress/egress-policy.js';
+import { resourceMounts, sessionLayout, type Mount, type SessionLayout } from '../session-layout.js';
+import type { SessionSandbox, ToolOutcome } from '../types.js';
+import { bwrapArgs, type RuntimeFiles, type SandboxSpec } from './bwrap-args.js';
+import { prepareMountPoints } from './mount-points.js';
+import type { ToolHostFiles } from './tool-host-files.js';
+import { ToolHostProcess } from './tool-host-process.js';
+
+/** Everything a session sandbox needs from its provider (shared by all sessions). */
+export interface BubblewrapRuntime {
+  bwrapPath: string;
+  disableUserns: boolean;
+  workspacesDir: string;
+  runtimeFiles: RuntimeFiles;
+  toolHost: ToolHostFiles;
+  proxy: EgressProxy;
+  idleMs: number;
+  maxCallMs: number;
+  maxOutputBytes: number;
+  limits: { memoryMb: number; maxProcesses: number };
+  /** Host paths no bind may contain (the data dir, the files dir). */
+  protectedPaths: readonly string[];
+  logger: FastifyBaseLogger;
+}
+
+const errorOutcome = (text: string): ToolOutcome => ({ isError: true, content: [{ type: 'text', text }] });
+
+function contains(ancestor: string, p: string): boolean {
+  const rel = path.relative(ancestor, p);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+export class BubblewrapSandbox implements SessionSandbox {
+  private readonly layout: SessionLayout;
+  private readonly logger: FastifyBaseLogger;
+  private proc: ToolHostProcess | undefined;
+  private starting: Promise<ToolHostProcess> | undefined;
+  private endpoint: EgressEndpoint | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private busy = 0;
+  /** Bumped by every stop, so a start that raced with it knows its host is unwanted. */
+  private generation = 0;
+
+  constructor(
+    private readonly rt: BubblewrapRuntime,
+    private readonly session: SessionRecord,
+    private readonly environment: EnvironmentRecord,
+  ) {
+    this.layout = sessionLayout(rt.workspacesDir, session.id);
+    this.logger = rt.logger.child({ session_id: session.id, sandbox: 'bubblewrap' });
+  }
+
+  async run(name: string, input: Record<string, unknown>, toolUseId: string, signal: AbortSignal): Promise<ToolOutcome> {
+    if (name === 'web_fetch' || name === 'web_search') {
+      return errorOutcome(`${name} is not available: this agentd server has no outbound web access for tools yet.`);
+    }
+    clearTimeout(this.idleTimer);
+    this.busy++;
+    try {
+      let host: ToolHostProcess;
+      try {
+        host = await this.host();
+      } catch (err) {
+        this.logger.warn({ err }, 'sandbox failed to start');
+        return errorOutcome(`The sandbox could not start, so the tool did not run: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      return await host.call(name, input, toolUseId, signal);
+    } finally {
+      this.busy--;
+      this.armIdle();
+    }
+  }
+
+  private armIdle(): void {
+    if (this.busy > 0 || !this.proc) return;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.logger.debug('stopping idle sandbox');
+      void this.stopHost();
+    }, this.rt.idleMs);
+    this.idleTimer.unref();
+  }
+
+  private host(): Promise<ToolHostProcess> {
+    // Reuse a live (or still starting) host; start again after an exit or a failed start.
+    if (this.starting && this.proc?.alive !== false) return this.starting;
+    const started = this.start().catch((err: unknown) => {
+      if (this.starting === started) this.starting = undefined;
+      throw err;
+    });
+    this.starting = started;
+    return started;
+  }
+
+  /**
+   * Mounts in force for this start. Mount points inside the session's directories are checked
+   * first (no symlink followed); resources not materialised on the host are then left out.
+   */
+  private mounts(): Mount[] {
+    const all = resourceMounts(this.layout, this.session);
+    prepareMountPoints(this.layout, all);
+    return all.filter((m) => {
+      if (fs.existsSync(m.hostPath)) return true;
+      this.logger.warn({ mount_path: m.mountPath }, 'resource not present on the host; not mounted');
+      return false;
+    });
+  }
+
+  private async start(): Promise<ToolHostProcess> {
+    this.proc = undefined;
+    const generation = this.generation;
+    fs.mkdirSync(this.layout.workspace, { recursive: true });
+    fs.mkdirSync(this.layout.outputs, { recursive: true });
+    const mounts = this.mounts();
+    for (const source of [this.layout.workspace, this.layout.outputs, ...mounts.map((m) => m.hostPath)]) {
+      const real = fs.realpathSync(source);
+      const exposed = this.rt.protectedPaths.find((p) => contains(real, p));
+      if (exposed) throw new Error(`refusing to mount ${real} into the sandbox: it contains ${exposed} (check AGENTD_WORKSPACES_DIR)`);
+    }
+    const policy = egressPolicy(this.session, this.environment);
+    // Decided by the policy alone: a limited sandbox never falls back to the host's network.
+    let network: SandboxSpec['network'] = { kind: 'host' };
+    if (policy) {
+      this.endpoint ??= await this.rt.proxy.open(this.session.id, policy);
+      network = { kind: 'proxy', socketPath: this.endpoint.socketPath };
+    }
+    const { options, command } = bwrapArgs({
+      layout: this.layout,
+      mounts,
+      toolHost: this.rt.toolHost,
+      runtime: this.rt.runtimeFiles,
+      network,
+      limits: this.rt.limits,
+      disableUserns: this.rt.disableUserns,
+      maxCallMs: this.rt.maxCallMs,
+    });
+    const proc = new ToolHostProcess({
+      bwrapPath: this.rt.bwrapPath,
+      args: options,
+      command,
+      maxCallMs: this.rt.maxCallMs,
+      maxOutputBytes: this.rt.maxOutputBytes,
+      onStderr: (text) => this.logger.debug({ stderr: text.slice(0, 2000) }, 'sandbox stderr'),
+    });
+    this.proc = proc;
+    void proc.exited.then(() => this.logger.debug('sandbox exited'));
+    await proc.ready;
+    if (generation !== this.generation) {
+      proc.kill();
+      throw new Error('the sandbox was stopped while starting');
+    }
+    this.logger.debug({ networking: policy ? 'limited' : 'unrestricted' }, 'sandbox started');
+    return proc;
+  }
+
+  /** Stops the tool host (every process in its sandbox) and its egress endpoint; the workspace stays. */
+  private async stopHost(): Promise<void> {
+    clearTimeout(this.idleTimer);
+    this.generation++;
+    const proc = this.proc;
+    const endpoint = this.endpoint;
+    this.proc = undefined;
+    this.starting = undefined;
+    this.endpoint = undefined;
+    await proc?.stop();
+    await endpoint?.close();
+  }
+
+  /** Stops what runs; a later call starts it again. */
+  async close(): Promise<void> {
+    await this.stopHost();
+  }
+}

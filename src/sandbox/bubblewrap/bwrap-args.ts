@@ -1,0 +1,144 @@
+// The bubblewrap command line for one session's tool host: which host paths the sandbox sees,
+// where, and how (read-only unless it is the session's own workspace or outputs).
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Mount, SessionLayout } from '../session-layout.js';
+import { AGENT_OUTPUTS_DIR } from '../session-layout.js';
+import { AGENT_WORKDIR } from '../types.js';
+import type { ToolHostConfig } from './protocol.js';
+import { SANDBOX_BIN_DIR, SANDBOX_NODE, type ToolHostFiles } from './tool-host-files.js';
+
+export const SANDBOX_HOSTNAME = 'sandbox';
+/** Inside the sandbox's own network namespace the proxy relay listens here. */
+export const SANDBOX_PROXY_PORT = 3128;
+/** Where a `limited` sandbox finds its egress proxy endpoint. */
+export const SANDBOX_PROXY_SOCKET = '/run/agentd/egress.sock';
+/** /tmp is memory-backed: cap it so it cannot eat the host's RAM. */
+const TMP_BYTES = 1024 * 1024 * 1024;
+
+/**
+ * System files bash, coreutils, git, curl and node need: name service basics, TLS roots, dynamic
+ * linker config, time zone, shell defaults. Not /etc as a whole (it holds host secrets such as
+ * /etc/shadow and TLS private keys), and passwd/group/hosts are generated (see RuntimeFiles).
+ */
+const ETC_ENTRIES = [
+  'alternatives',
+  'ssl/certs',
+  'ssl/openssl.cnf',
+  'ca-certificates',
+  'ca-certificates.conf',
+  'pki/tls/certs',
+  'pki/ca-trust/extracted',
+  'ld.so.cache',
+  'ld.so.conf',
+  'ld.so.conf.d',
+  'localtime',
+  'timezone',
+  'nsswitch.conf',
+  'host.conf',
+  'gai.conf',
+  'protocols',
+  'services',
+  'mime.types',
+  'bash.bashrc',
+  'profile',
+  'inputrc',
+  'gitconfig',
+  'os-release',
+  'debian_version',
+  'locale.alias',
+  'terminfo',
+  'magic',
+  'magic.mime',
+];
+
+/** Top-level system directories: bound read-only, or recreated as the symlinks they are (merged /usr). */
+const SYSTEM_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
+
+/** Files agentd generates for every sandbox (a private directory on the host). */
+export interface RuntimeFiles {
+  passwd: string;
+  group: string;
+  hosts: string;
+  /** `{"type":"module"}`, so node loads the tool host's .js files as ES modules. */
+  appPackageJson: string;
+}
+
+export interface SandboxSpec {
+  layout: SessionLayout;
+  mounts: Mount[];
+  toolHost: ToolHostFiles;
+  runtime: RuntimeFiles;
+  /** `host`: share the host's network (unrestricted); `proxy`: empty namespace + egress socket. */
+  network: { kind: 'host' } | { kind: 'proxy'; socketPath: string };
+  limits: { memoryMb: number; maxProcesses: number };
+  /** bubblewrap ≥ 0.8 can forbid nested user namespaces (probed at start). */
+  disableUserns: boolean;
+  maxCallMs: number;
+}
+
+function systemArgs(): string[] {
+  const args: string[] = [];
+  for (const dir of SYSTEM_DIRS) {
+    const st = fs.lstatSync(dir, { throwIfNoEntry: false });
+    if (!st) continue;
+    if (st.isSymbolicLink()) args.push('--symlink', fs.readlinkSync(dir), dir);
+    else if (st.isDirectory()) args.push('--ro-bind', dir, dir);
+  }
+  for (const entry of ETC_ENTRIES) args.push('--ro-bind-try', `/etc/${entry}`, `/etc/${entry}`);
+  return args;
+}
+
+const PATH = `/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:${SANDBOX_BIN_DIR}`;
+
+function envArgs(spec: SandboxSpec): string[] {
+  const env: Record<string, string> = { PATH, HOME: AGENT_WORKDIR, LANG: 'C.UTF-8', TERM: 'dumb', TMPDIR: '/tmp' };
+  if (spec.network.kind === 'proxy') {
+    const proxy = `http://127.0.0.1:${SANDBOX_PROXY_PORT}`;
+    Object.assign(env, { HTTP_PROXY: proxy, HTTPS_PROXY: proxy, http_proxy: proxy, https_proxy: proxy });
+    // The sandbox's loopback is its own (servers the agent starts): keep it off the proxy.
+    Object.assign(env, { NO_PROXY: 'localhost,127.0.0.1,::1', no_proxy: 'localhost,127.0.0.1,::1' });
+  }
+  return ['--clearenv', ...Object.entries(env).flatMap(([k, v]) => ['--setenv', k, v])];
+}
+
+/** Lowers (never raises) hard and soft limits, then runs the tool host: children inherit them. */
+const LIMITS_SCRIPT = [
+  'lower() { cur=$(ulimit -H "$1"); if [ "$2" != 0 ] && { [ "$cur" = unlimited ] || [ "$cur" -gt "$2" ]; }; then ulimit -S -H "$1" "$2"; fi; }',
+  'lower -v "$AGENTD_AS_KB" && lower -u "$AGENTD_NPROC" && ulimit -S -H -c 0 || exit 97',
+  'unset AGENTD_AS_KB AGENTD_NPROC',
+  'exec "$@"',
+].join('\n');
+
+/** bwrap's options, and the command it runs inside the sandbox. */
+export function bwrapArgs(spec: SandboxSpec): { options: string[]; command: string[] } {
+  const { layout, network } = spec;
+  const args = ['--unshare-all', '--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--hostname', SANDBOX_HOSTNAME];
+  if (spec.disableUserns) args.push('--unshare-user', '--disable-userns');
+  if (network.kind === 'host') args.push('--share-net');
+  args.push(...systemArgs());
+  args.push('--proc', '/proc', '--dev', '/dev', '--size', String(TMP_BYTES), '--tmpfs', '/tmp');
+  args.push('--ro-bind', spec.runtime.passwd, '/etc/passwd', '--ro-bind', spec.runtime.group, '/etc/group');
+  args.push('--ro-bind', spec.runtime.hosts, '/etc/hosts');
+  if (network.kind === 'host') args.push('--ro-bind-try', '/etc/resolv.conf', '/etc/resolv.conf');
+  for (const b of spec.toolHost.binds) args.push('--ro-bind', b.hostPath, b.sandboxPath);
+  args.push('--bind', layout.workspace, AGENT_WORKDIR, '--bind', layout.outputs, AGENT_OUTPUTS_DIR);
+  for (const m of spec.mounts) args.push(m.readOnly ? '--ro-bind' : '--bind', m.hostPath, m.mountPath);
+  if (network.kind === 'proxy') args.push('--ro-bind', network.socketPath, SANDBOX_PROXY_SOCKET);
+  // The root itself (a tmpfs holding the mount points) becomes read-only once everything is in place.
+  args.push('--remount-ro', '/', '--chdir', AGENT_WORKDIR);
+  args.push(...envArgs(spec));
+  args.push('--setenv', 'AGENTD_AS_KB', String(spec.limits.memoryMb * 1024), '--setenv', 'AGENTD_NPROC', String(spec.limits.maxProcesses));
+  const config: ToolHostConfig = {
+    workdir: AGENT_WORKDIR,
+    allowedRoots: [AGENT_OUTPUTS_DIR, ...spec.mounts.map((m) => m.mountPath).filter((p) => !isWithin(AGENT_WORKDIR, p))],
+    maxCallMs: spec.maxCallMs,
+    ...(network.kind === 'proxy' ? { proxy: { port: SANDBOX_PROXY_PORT, socketPath: SANDBOX_PROXY_SOCKET } } : {}),
+  };
+  return { options: args, command: ['/bin/bash', '-c', LIMITS_SCRIPT, 'tool-host', SANDBOX_NODE, spec.toolHost.entry, JSON.stringify(config)] };
+}
+
+export function isWithin(root: string, p: string): boolean {
+  const rel = path.posix.relative(root, p);
+  return rel === '' || (!rel.startsWith('..') && !path.posix.isAbsolute(rel));
+}

@@ -1,0 +1,44 @@
+// RemoteWork over the environment work queue: the engine's offers become work items, and offers
+// no worker took are withdrawn once the session's turn is over.
+import type { FastifyBaseLogger } from 'fastify';
+import type { WorkQueue } from '../../commands/work/work-queue.js';
+import type { EventBus } from '../../events/event-bus.js';
+import type { EventRecord, SessionRecord } from '../../store/types.js';
+import type { RemoteWork } from '../types.js';
+
+/** The log event that ends a turn: idle for any reason but requires_action, or terminated. */
+function turnEnd(records: readonly EventRecord[]): EventRecord | undefined {
+  return records.findLast(
+    (r) =>
+      r.type === 'session.status_terminated' ||
+      (r.type === 'session.status_idle' &&
+        (r.body.stop_reason as { type?: string } | undefined)?.type !== 'requires_action'),
+  );
+}
+
+export class QueueRemoteWork implements RemoteWork {
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly queue: WorkQueue,
+    bus: EventBus,
+    logger: FastifyBaseLogger,
+  ) {
+    this.unsubscribe = bus.subscribeAll((sessionId, records) => {
+      const end = turnEnd(records);
+      if (!end) return;
+      // Items a worker already holds are left to it: its SessionToolRunner idles out and stops them.
+      this.queue.withdraw(sessionId, end.createdAt).catch((err: unknown) => {
+        logger.error({ err, session_id: sessionId }, 'withdrawing unclaimed work failed');
+      });
+    });
+  }
+
+  async offer(session: SessionRecord): Promise<void> {
+    await this.queue.offer(session);
+  }
+
+  close(): void {
+    this.unsubscribe();
+  }
+}

@@ -1,0 +1,132 @@
+// Clones a repository resource on the host with git. The authorization token reaches only this git
+// process (as an HTTP header through GIT_CONFIG_* environment variables): it is never written to
+// the clone's .git/config, never put on a command line, and never enters the sandbox.
+import { execFile } from 'node:child_process';
+import { invalidRequest } from '../../errors.js';
+
+export type Checkout = { type: 'branch'; name: string } | { type: 'commit'; sha: string };
+
+export interface CloneRequest {
+  url: string;
+  token?: string | undefined;
+  checkout?: Checkout | null | undefined;
+  /** Directory to create (must not exist). */
+  dest: string;
+  /** Field prefix for error messages, e.g. `resources[0]`. */
+  field: string;
+  timeoutMs?: number;
+}
+
+const CLONE_TIMEOUT_MS = 10 * 60_000;
+
+/** Transports a repository url may use; anything else (e.g. `ext::`, which runs commands) is refused. */
+const URL_FORMS = [/^https?:\/\//i, /^ssh:\/\//i, /^git:\/\//i, /^file:\/\//i, /^\//, /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^/]/];
+
+/** Checks a repository url before anything is cloned. */
+export function checkRepositoryUrl(url: string, field: string): void {
+  if (!URL_FORMS.some((re) => re.test(url)) || /[\0\n\r]/.test(url)) {
+    throw invalidRequest(`${field}: expected an https://, http://, ssh://, git:// or file:// url, user@host:path, or an absolute path`);
+  }
+  if (/^[a-z]+:\/\//i.test(url)) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw invalidRequest(`${field}: not a valid url`);
+    }
+    if (parsed.password !== '') throw invalidRequest(`${field}: must not embed credentials; pass the token as authorization_token`);
+  }
+}
+
+export function checkCheckout(checkout: Checkout | null | undefined, field: string): void {
+  if (!checkout) return;
+  if (checkout.type === 'commit' && !/^[0-9a-f]{7,64}$/i.test(checkout.sha)) {
+    throw invalidRequest(`${field}.checkout.sha: expected a hexadecimal commit SHA`);
+  }
+  if (checkout.type === 'branch' && (checkout.name.startsWith('-') || /[\0-\x20\x7f~^:?*[\\]/.test(checkout.name))) {
+    throw invalidRequest(`${field}.checkout.name: not a valid branch name`);
+  }
+}
+
+/** Host settings and credential helpers must not apply; only the listed transports are allowed. */
+function gitEnv(url: string, token: string | undefined): NodeJS.ProcessEnv {
+  const config: [string, string][] = [
+    ['protocol.allow', 'never'],
+    ...['https', 'http', 'ssh', 'git', 'file'].map((p): [string, string] => [`protocol.${p}.allow`, 'always']),
+    ['credential.helper', ''],
+    ['core.hooksPath', '/dev/null'],
+  ];
+  if (token !== undefined && /^https?:\/\//i.test(url)) {
+    // Scoped to the repository's origin so a redirect elsewhere never receives it.
+    const origin = new URL(url).origin + '/';
+    const basic = Buffer.from(`x-access-token:${token}`).toString('base64');
+    config.push([`http.${origin}.extraHeader`, `Authorization: Basic ${basic}`]);
+  }
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/nonexistent',
+    LANG: 'C',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_ASKPASS: '/bin/false',
+    SSH_ASKPASS: '/bin/false',
+    GIT_SSH_COMMAND: 'ssh -o BatchMode=yes',
+    GIT_CONFIG_COUNT: String(config.length),
+  };
+  config.forEach(([k, v], i) => {
+    env[`GIT_CONFIG_KEY_${i}`] = k;
+    env[`GIT_CONFIG_VALUE_${i}`] = v;
+  });
+  return env;
+}
+
+function git(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile('git', args, { env, timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024, killSignal: 'SIGKILL' }, (err, _stdout, stderr) => {
+      if (err) reject(Object.assign(err, { stderr: String(stderr) }));
+      else resolve();
+    });
+  });
+}
+
+/** The last meaningful line of git's stderr, with any trace of the token removed. */
+function reason(err: unknown, token: string | undefined): string {
+  const e = err as { stderr?: string; killed?: boolean; code?: unknown; message?: string };
+  if (e.killed) return 'timed out';
+  if (e.code === 'ENOENT') return 'git is not installed on the server';
+  let text = (e.stderr ?? '').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('Cloning into')).pop() ?? 'git failed';
+  if (token) {
+    for (const secret of [token, Buffer.from(`x-access-token:${token}`).toString('base64')]) text = text.split(secret).join('***');
+  }
+  return text;
+}
+
+/** Clones `url` into `dest` and checks out the requested branch or commit; 400 naming the field on failure. */
+export async function cloneRepository(req: CloneRequest): Promise<void> {
+  const env = gitEnv(req.url, req.token);
+  const timeout = req.timeoutMs ?? CLONE_TIMEOUT_MS;
+  const checkout = req.checkout ?? undefined;
+  // --no-hardlinks: a local source repository must not share inodes with a tree the agent can write.
+  const clone = ['clone', '--quiet', '--no-hardlinks'];
+  if (checkout?.type === 'branch') clone.push(`--branch=${checkout.name}`);
+  if (checkout?.type === 'commit') clone.push('--no-checkout');
+  try {
+    await git([...clone, '--', req.url, req.dest], env, timeout);
+  } catch (err) {
+    throw invalidRequest(`${req.field}.url: could not clone ${req.url}: ${reason(err, req.token)}`);
+  }
+  if (checkout?.type !== 'commit') return;
+  const inRepo = (...args: string[]) => git(['-C', req.dest, ...args], env, timeout);
+  try {
+    await inRepo('checkout', '--quiet', '--detach', checkout.sha);
+  } catch {
+    // Not reachable from the cloned refs: ask the remote for that commit alone.
+    try {
+      await inRepo('fetch', '--quiet', 'origin', checkout.sha);
+      await inRepo('checkout', '--quiet', '--detach', 'FETCH_HEAD');
+    } catch (err) {
+      throw invalidRequest(`${req.field}.checkout.sha: commit ${checkout.sha} not found in ${req.url}: ${reason(err, req.token)}`);
+    }
+  }
+}

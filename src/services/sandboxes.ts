@@ -1,0 +1,32 @@
+// Chooses where built-in tools of cloud environments run (AGENTD_SANDBOX): bubblewrap isolation
+// by default; `none` is the operator's explicit, loudly logged opt-out.
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../config/config.js';
+import { createBubblewrapSandboxes, type LocalSandboxes } from '../sandbox/bubblewrap/bubblewrap-provider.js';
+import { directSandboxProvider } from '../sandbox/direct/direct-sandbox.js';
+import { unavailableProvider } from '../sandbox/bubblewrap/unavailable.js';
+
+export async function createLocalSandboxes(config: Config, logger: FastifyBaseLogger): Promise<LocalSandboxes> {
+  const s = config.sandbox;
+  // An API-only node (AGENTD_ENGINE=off) never runs tools: nothing to probe or warn about.
+  if (!config.engine.enabled) return { provider: unavailableProvider('this node does not run sessions', logger), unavailable: undefined, close: async () => {} };
+  if (s.kind === 'none') {
+    // Logged at every start, not once: the choice must stay visible in the server's logs.
+    logger.warn(
+      'AGENTD_SANDBOX=none: SANDBOX DISABLED. Built-in tools of cloud environments run directly on this host as the ' +
+        "server's user, with access to its files, environment and network. Use only on a machine dedicated to trusted agents.",
+    );
+    return { provider: directSandboxProvider(config.engine.workspacesDir), unavailable: undefined, close: async () => {} };
+  }
+  return createBubblewrapSandboxes({
+    bwrapPath: s.bwrapPath,
+    workspacesDir: config.engine.workspacesDir,
+    idleMs: s.idleMs,
+    maxCallMs: s.toolTimeoutMs,
+    maxOutputBytes: s.toolOutputBytes,
+    memoryMb: s.memoryMb,
+    maxProcesses: s.maxProcesses,
+    protectedPaths: [config.dataDir, config.filesDir],
+    logger,
+  });
+}

@@ -1,0 +1,180 @@
+// The SDK's own EnvironmentWorker, run as a separate Node 22 process the way users run it, serving
+// a self_hosted environment of a real agentd: its key comes from `agentd environments key`, the
+// agent's write/bash/read calls run in the worker's workdir, and a worker killed mid-call is
+// replaced by another that finishes the session.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AGENTD_BIN } from '../helpers/agentd-process.js';
+import { dialects } from '../helpers/databases.js';
+import { startFakeAnthropic, type FakeAnthropic } from '../helpers/fake-anthropic/index.js';
+import { createAgent, createEnvironment } from '../helpers/fixtures.js';
+import { node22 } from '../helpers/node22.js';
+import { startTestServer, TEST_API_KEY, type TestServer } from '../helpers/server.js';
+import { sendText, waitSettled, type StreamEvent } from '../helpers/turns.js';
+
+const WORKER = path.resolve('test/sandbox/fixtures/worker.mjs');
+
+interface Worker {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<void>;
+}
+
+/** `agentd environments key <env>` against the server; the key is the last line of stdout. */
+async function keyFromCli(url: string, environmentId: string): Promise<string> {
+  const { stdout } = await promisify(execFile)(process.execPath, [AGENTD_BIN, 'environments', 'key', environmentId], {
+    env: { PATH: process.env.PATH ?? '', AGENTD_URL: url, AGENTD_API_KEY: TEST_API_KEY },
+  });
+  const key = stdout.trim().split('\n').at(-1) ?? '';
+  expect(key).toMatch(/^sk-agentd-envkey-/);
+  return key;
+}
+
+function startWorker(url: string, environmentId: string, key: string, workdir: string): Worker {
+  // Its own process group, so a SIGKILL takes the worker's bash with it, as a dying host would.
+  const child = spawn(node22(), [WORKER], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: os.homedir(),
+      AGENTD_URL: url,
+      ANTHROPIC_ENVIRONMENT_ID: environmentId,
+      ANTHROPIC_ENVIRONMENT_KEY: key,
+      WORKER_DIR: workdir,
+      ANTHROPIC_LOG: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return { child, output: () => out, exited };
+}
+
+function killGroup(w: Worker, signal: NodeJS.Signals): void {
+  if (w.child.exitCode !== null || w.child.signalCode !== null) return;
+  try {
+    process.kill(-w.child.pid!, signal);
+  } catch {
+    // already gone
+  }
+}
+
+const toolResults = (events: StreamEvent[]) =>
+  events.filter((e): e is Extract<StreamEvent, { type: 'user.tool_result' }> => e.type === 'user.tool_result');
+const textOf = (e: { content?: Array<{ type: string; text?: string }> }) =>
+  (e.content ?? []).map((b) => (b.type === 'text' ? b.text : '')).join('');
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe.each(dialects())('the SDK EnvironmentWorker against agentd (%s)', (dialect) => {
+  let fake: FakeAnthropic;
+  let t: TestServer;
+  const workers: Worker[] = [];
+  const dirs: string[] = [];
+  const workdir = () => {
+    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-worker-')));
+    dirs.push(dir);
+    return dir;
+  };
+
+  beforeAll(async () => {
+    node22(); // installs the pinned Node 22 on first use, outside any test's timeout
+    fake = await startFakeAnthropic();
+    // A short lease, so a killed worker's item is reclaimed within seconds.
+    t = await startTestServer(dialect, { model: fake, env: { AGENTD_WORK_LEASE_TTL_SECONDS: '2' } });
+  }, 300_000);
+  afterEach((ctx) => {
+    if (ctx.task.result?.state === 'fail' || process.env.AGENTD_TEST_LOG) {
+      for (const [i, w] of workers.entries()) console.error(`--- worker ${i} output ---\n${w.output()}`);
+    }
+  });
+  afterAll(async () => {
+    for (const w of workers) killGroup(w, 'SIGKILL');
+    await Promise.all(workers.map((w) => w.exited));
+    await t?.close();
+    await fake?.close();
+    for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs write/bash/read in the worker workdir; after a SIGKILL mid-call another worker completes the session', async () => {
+    const env = await createEnvironment(t.client, { config: { type: 'self_hosted' } });
+    const agent = await createAgent(t.client, { tools: [{ type: 'agent_toolset_20260401' }] });
+    const session = await t.client.beta.sessions.create({ agent: agent.id, environment_id: env.id });
+    const key = await keyFromCli(t.url, env.id);
+
+    const dirA = workdir();
+    const a = startWorker(t.url, env.id, key, dirA);
+    workers.push(a);
+    fake.enqueue(
+      { content: [{ type: 'tool_use', name: 'write', input: { file_path: 'hello.txt', content: 'hello from the worker\n' } }] },
+      { content: [{ type: 'tool_use', name: 'bash', input: { command: 'cat hello.txt && pwd' } }] },
+      { content: [{ type: 'tool_use', name: 'read', input: { file_path: 'hello.txt' } }] },
+      { content: [{ type: 'text', text: 'Wrote, showed and read hello.txt.' }] },
+    );
+    await sendText(t.client, session.id, 'Write hello.txt, show it with bash, then read it back.');
+    const first = await waitSettled(t.client, session.id, 60_000);
+
+    expect(first.at(-1)).toMatchObject({ type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
+    expect(fs.readFileSync(path.join(dirA, 'hello.txt'), 'utf8')).toBe('hello from the worker\n');
+    const results = toolResults(first);
+    expect(results.map((r) => r.is_error)).toEqual([false, false, false]);
+    expect(textOf(results[1]!)).toContain('hello from the worker');
+    expect(textOf(results[1]!)).toContain(dirA);
+    expect(textOf(results[2]!)).toContain('hello from the worker');
+    // The model saw the worker's results.
+    const lastRequest = fake.requests.at(-1)!.body as { messages: Array<{ content: Array<{ type: string }> }> };
+    expect(lastRequest.messages.at(-1)!.content[0]).toMatchObject({ type: 'tool_result' });
+    // The worker holds the session's one work item (it stays attached until it idles out).
+    const items = (await t.client.beta.environments.work.list(env.id)).data;
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ data: { type: 'session', id: session.id }, state: 'active', secret: null });
+
+    // Second turn: a slow command, and the worker dies while running it.
+    fake.enqueue(
+      { content: [{ type: 'tool_use', name: 'bash', input: { command: 'sleep 4 && echo slept > slept.txt && echo slept' } }] },
+      { content: [{ type: 'text', text: 'Slept.' }] },
+    );
+    await sendText(t.client, session.id, 'Now sleep a little.');
+    await until('the worker to start the slow bash call', async () => {
+      const events = (await t.client.beta.sessions.events.list(session.id)).data as StreamEvent[];
+      return events.filter((e) => e.type === 'agent.tool_use').length === 4 ? true : undefined;
+    });
+    await new Promise((r) => setTimeout(r, 1000));
+    killGroup(a, 'SIGKILL');
+    await a.exited;
+
+    const dirB = workdir();
+    const b = startWorker(t.url, env.id, key, dirB);
+    workers.push(b);
+    const second = await waitSettled(t.client, session.id, 90_000);
+
+    expect(second.at(-1)).toMatchObject({ type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
+    expect(fs.readFileSync(path.join(dirB, 'slept.txt'), 'utf8')).toBe('slept\n');
+    const slowCall = second.filter((e) => e.type === 'agent.tool_use').at(-1)!;
+    const answers = toolResults(second).filter((r) => r.tool_use_id === slowCall.id);
+    expect(answers).toHaveLength(1);
+    expect(answers[0]).toMatchObject({ is_error: false });
+    expect(textOf(answers[0]!)).toContain('slept');
+    // Still one item for the session: the dead worker's lease lapsed and the same item was handed on.
+    const after = (await t.client.beta.environments.work.list(env.id)).data;
+    expect(after).toHaveLength(1);
+    expect(after[0]).toMatchObject({ id: items[0]!.id, state: 'active' });
+
+    killGroup(b, 'SIGTERM');
+    await b.exited;
+  });
+});
