@@ -1,25 +1,14 @@
 // `agentd run` as a real process against a real server whose engine calls the scripted fake model.
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeAnthropic, type FakeAnthropic } from '../helpers/fake-anthropic/index.js';
 import { startTestServer, TEST_API_KEY, type TestServer } from '../helpers/server.js';
+import { freePort } from '../helpers/agentd-process.js';
 import { BIN, runCli, spawnCli, type CliProcess } from './run-cli.js';
 
 const sessionIdIn = (stderr: string) => /session (sesn_\w+)/.exec(stderr)?.[1];
-
-async function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
 
 describe('agentd run', () => {
   let fake: FakeAnthropic;
@@ -163,7 +152,7 @@ describe('agentd run', () => {
   });
 
   it('explains an unreachable server, a wrong key, and bad usage', async () => {
-    const port = await closedPort();
+    const port = await freePort(); // nothing listens there
     const down = await runCli(['run', '--url', `http://127.0.0.1:${port}`, '--api-key', 'k', 'Hello']);
     expect(down.code).toBe(1);
     expect(down.stderr).toContain(`cannot reach agentd at http://127.0.0.1:${port}: start it with \`npx agentd serve\``);

@@ -1,5 +1,6 @@
 // Amazon Bedrock (InvokeModel with response streaming) through @anthropic-ai/bedrock-sdk, configured from providerEnv.
-import { MissingCredentialsError, type ModelClient } from './model-client.js';
+import type { ModelClient } from './model-client.js';
+import { ENGINE_CLIENT_OPTIONS, streamingModelClient } from './streaming-client.js';
 import { lazily, setting, type ProviderEnv } from './provider-env.js';
 
 /**
@@ -27,9 +28,7 @@ export function bedrockModelClient(env: ProviderEnv): ModelClient {
       // Explicit, so that the SDK does not fall back to process.env.
       baseURL: setting(env, 'ANTHROPIC_BEDROCK_BASE_URL') ?? `https://bedrock-runtime.${region}.amazonaws.com`,
       apiKey: apiKey ?? null,
-      // The engine owns retries so that each one is visible as session.status_rescheduled.
-      maxRetries: 0,
-      timeout: 10 * 60_000,
+      ...ENGINE_CLIENT_OPTIONS,
     };
     return !apiKey && accessKey && secretKey
       ? new AnthropicBedrock({
@@ -41,10 +40,5 @@ export function bedrockModelClient(env: ProviderEnv): ModelClient {
       : new AnthropicBedrock(common);
   });
 
-  return {
-    async complete(request, signal) {
-      if (problem) throw new MissingCredentialsError(problem);
-      return (await client()).beta.messages.stream(request as never, { signal }).finalMessage();
-    },
-  };
+  return streamingModelClient(problem, client);
 }

@@ -1,5 +1,6 @@
 // Microsoft Foundry through @anthropic-ai/foundry-sdk, configured from providerEnv.
-import { MissingCredentialsError, type ModelClient } from './model-client.js';
+import type { ModelClient } from './model-client.js';
+import { ENGINE_CLIENT_OPTIONS, streamingModelClient } from './streaming-client.js';
 import { lazily, setting, type ProviderEnv } from './provider-env.js';
 
 /**
@@ -25,16 +26,9 @@ export function foundryModelClient(env: ProviderEnv): ModelClient {
       // null (not undefined) keeps the SDK from reading the other one from process.env.
       resource: resource ?? null,
       baseURL: baseURL ?? null,
-      // The engine owns retries so that each one is visible as session.status_rescheduled.
-      maxRetries: 0,
-      timeout: 10 * 60_000,
+      ...ENGINE_CLIENT_OPTIONS,
     });
   });
 
-  return {
-    async complete(request, signal) {
-      if (problem) throw new MissingCredentialsError(problem);
-      return (await client()).beta.messages.stream(request as never, { signal }).finalMessage();
-    },
-  };
+  return streamingModelClient(problem, client);
 }

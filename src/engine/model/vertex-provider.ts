@@ -1,5 +1,6 @@
 // Google Vertex AI (:streamRawPredict) through @anthropic-ai/vertex-sdk, configured from providerEnv.
-import { MissingCredentialsError, type ModelClient } from './model-client.js';
+import type { ModelClient } from './model-client.js';
+import { ENGINE_CLIENT_OPTIONS, streamingModelClient } from './streaming-client.js';
 import { lazily, setting, type ProviderEnv } from './provider-env.js';
 
 const SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
@@ -31,16 +32,9 @@ export function vertexModelClient(env: ProviderEnv): ModelClient {
       // null (not undefined) derives the endpoint from the region instead of reading process.env.
       baseURL: setting(env, 'ANTHROPIC_VERTEX_BASE_URL') ?? null,
       googleAuth: new GoogleAuth({ scopes: SCOPE, projectId: projectId!, ...(keyFilename ? { keyFilename } : {}) }),
-      // The engine owns retries so that each one is visible as session.status_rescheduled.
-      maxRetries: 0,
-      timeout: 10 * 60_000,
+      ...ENGINE_CLIENT_OPTIONS,
     });
   });
 
-  return {
-    async complete(request, signal) {
-      if (problem) throw new MissingCredentialsError(problem);
-      return (await client()).beta.messages.stream(request as never, { signal }).finalMessage();
-    },
-  };
+  return streamingModelClient(problem, client);
 }
