@@ -19,6 +19,7 @@ import { evaluatePermission, resolveToolset } from './tools/toolset.js';
 import type { RemoteWork, SandboxProvider, SessionSandbox } from '../sandbox/types.js';
 import type { OutputCapture } from '../sandbox/outputs/capture-outputs.js';
 import { addUsage, modelUsage } from './usage.js';
+import { SessionLogCache } from './session-log-cache.js';
 
 export interface RunnerDeps {
   store: Store;
@@ -43,11 +44,20 @@ export class SessionRunner {
   private stopped = false;
   /** Consecutive retryable model failures (reset by any success). */
   private retries = 0;
+  private readonly log: SessionLogCache;
 
   constructor(
     private readonly deps: RunnerDeps,
     readonly sessionId: string,
-  ) {}
+  ) {
+    this.log = new SessionLogCache(sessionId);
+  }
+
+  /** Stamps queued events processed, in the store (or transaction) and in the cached log. */
+  private async markProcessed(store: Store, ids: string[], at: string): Promise<void> {
+    await store.events.markProcessed(this.sessionId, ids, at);
+    this.log.markProcessed(ids, at);
+  }
 
   /** Called with newly committed events of this session. */
   notify(types: readonly string[]): void {
@@ -65,8 +75,7 @@ export class SessionRunner {
       if (!session || session.archivedAt || session.status === 'terminated') return;
       const environment = await this.deps.store.environments.get(session.workspaceId, session.environmentId);
       if (!environment) return;
-      const log = await this.deps.store.events.after(this.sessionId, 0, Number.MAX_SAFE_INTEGER);
-      const conversation = foldConversation(log);
+      const conversation = foldConversation(await this.log.refresh(this.deps.store));
       const step = decide(conversation, { remoteTools: environment.config.type === 'self_hosted' });
       if (!(await this.perform(step, session, environment, conversation))) return;
     }
@@ -149,11 +158,11 @@ export class SessionRunner {
     const ids = c.pendingInterrupts.map((e) => e.id);
     const hasOpenWork = openCalls(c).length > 0 || c.phase !== 'idle' || c.waitingOn !== undefined;
     if (!hasOpenWork) {
-      await this.deps.store.events.markProcessed(this.sessionId, ids, this.deps.now());
+      await this.markProcessed(this.deps.store, ids, this.deps.now());
       return true;
     }
     await this.transition(c, 'idle', async (emit, now, tx) => {
-      await tx.events.markProcessed(this.sessionId, ids, now);
+      await this.markProcessed(tx, ids, now);
       await emit(this.sessionId, [
         engineEvent('session.status_idle', { stop_reason: { type: 'end_turn' }, stop_details: null }, now, { interrupted: true }),
       ]);
@@ -166,7 +175,7 @@ export class SessionRunner {
     await this.ensureRunning(c);
     const confirmations = this.confirmationsFor(c, calls);
     await this.transition(c, undefined, async (emit, now, tx) => {
-      await tx.events.markProcessed(this.sessionId, confirmations, now);
+      await this.markProcessed(tx, confirmations, now);
       await emit(
         this.sessionId,
         calls.map((call) => {
@@ -185,12 +194,13 @@ export class SessionRunner {
   private async runTools(session: SessionRecord, environment: EnvironmentRecord, c: Conversation, calls: ToolCall[]): Promise<boolean> {
     await this.ensureRunning(c);
     const confirmations = this.confirmationsFor(c, calls);
-    if (confirmations.length) await this.deps.store.events.markProcessed(this.sessionId, confirmations, this.deps.now());
+    if (confirmations.length) await this.markProcessed(this.deps.store, confirmations, this.deps.now());
     const sandbox = this.deps.sandbox(session, environment);
     for (const call of calls) {
       // Durably mark the call started first: after a crash it is reported, never re-run.
       const internal: ToolUseInternal = { tool_use_id: call.toolUseId, kind: 'builtin', started: true };
       await this.deps.store.events.setInternal(this.sessionId, call.eventId, internal);
+      this.log.setInternal(call.eventId, internal);
       const ctrl = (this.step = new AbortController());
       const outcome = await sandbox.run(call.name, call.input, call.toolUseId, ctrl.signal);
       this.step = undefined;
@@ -225,7 +235,7 @@ export class SessionRunner {
           engineEvent('span.model_request_end', { is_error: true, model_request_start_id: orphan, model_usage: modelUsage(undefined) }, now),
         ]);
       }
-      await tx.events.markProcessed(this.sessionId, consumed, now);
+      await this.markProcessed(tx, consumed, now);
       const start = engineEvent('span.model_request_start', {}, now, { consumed: pending.map((e) => e.id) } satisfies RequestStartInternal);
       startId = start.id;
       await emit(this.sessionId, [start]);

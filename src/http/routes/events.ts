@@ -6,6 +6,7 @@ import { sendEvents } from '../../commands/events.js';
 import { getSession } from '../../commands/sessions-read.js';
 import { invalidRequest } from '../../errors.js';
 import type { EventBus } from '../../events/event-bus.js';
+import type { EventRecord } from '../../store/types.js';
 import { followLog } from '../../events/log-follower.js';
 import { pageRequest, wirePage } from '../pagination.js';
 import { presentEvent } from '../presenters/event.js';
@@ -14,6 +15,17 @@ import { PING_FRAME, openSseResponse, sseFrame, writeWithBackpressure } from '..
 import { parseInput } from '../validate.js';
 
 type IdParams = { Params: { session_id: string }; Querystring: Query };
+
+/**
+ * Published records are shared by every stream of the session: serialise each once, not once per
+ * stream (100 streams on a session would otherwise do 100 JSON encodings per event).
+ */
+const frames = new WeakMap<EventRecord, string>();
+function frameOf(r: EventRecord): string {
+  let frame = frames.get(r);
+  if (frame === undefined) frames.set(r, (frame = sseFrame(r.seq, r.type, presentEvent(r))));
+  return frame;
+}
 
 export interface EventRouteOptions {
   bus: EventBus;
@@ -71,7 +83,7 @@ export function eventRoutes(app: FastifyInstance, ctx: CommandContext, opts: Eve
       sessionId: session.id,
       afterSeq,
       deliver: async (records) => {
-        await writeWithBackpressure(res, records.map((r) => sseFrame(r.seq, r.type, presentEvent(r))).join(''));
+        await writeWithBackpressure(res, records.map(frameOf).join(''));
       },
       onEnd: () => {
         res.write(sseFrame(undefined, 'session.deleted', {
