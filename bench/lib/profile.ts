@@ -1,0 +1,150 @@
+// Summarises `node --cpu-prof` profiles: self time by function and by code area (agentd module,
+// npm package, Node internals), enough to see what a missed target is spending its time on.
+import fs from 'node:fs';
+import path from 'node:path';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+  endTime: number;
+}
+
+export interface ProfileSummary {
+  file: string;
+  totalMs: number;
+  top: Array<{ fn: string; where: string; selfMs: number; selfPct: number }>;
+  areas: Array<{ area: string; selfMs: number; selfPct: number }>;
+  /**
+   * Self time charged to the nearest caller that is agentd or an npm package (Node internals and
+   * native calls such as writev or SQLite are charged to whoever called them; async roots stay as is).
+   */
+  owners: Array<{ owner: string; selfMs: number; selfPct: number }>;
+  /** Inclusive (self + callees) time of agentd's own functions: where the time goes, top-down. */
+  agentdInclusive: Array<{ fn: string; where: string; totalMs: number; totalPct: number }>;
+}
+
+/** Which part of the system a script URL belongs to. */
+export function areaOf(url: string): string {
+  if (!url) return '(native / idle / gc)';
+  if (url.startsWith('node:')) return 'node internals';
+  const nm = url.lastIndexOf('/node_modules/');
+  if (nm >= 0) {
+    const rest = url.slice(nm + '/node_modules/'.length).split('/');
+    return `npm ${rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]}`;
+  }
+  const dist = url.indexOf('/dist/');
+  if (dist >= 0) return `agentd ${url.slice(dist + '/dist/'.length).split('/').slice(0, 3).join('/')}`;
+  return url;
+}
+
+export function summarizeProfile(file: string): ProfileSummary {
+  const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<number, number>();
+  for (let i = 0; i < profile.samples.length; i++) {
+    const id = profile.samples[i]!;
+    self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  }
+  const fns = new Map<string, { fn: string; where: string; selfUs: number }>();
+  const areas = new Map<string, number>();
+  let total = 0;
+  for (const [id, us] of self) {
+    const n = byId.get(id)!;
+    const { functionName, url, lineNumber } = n.callFrame;
+    if (functionName === '(idle)' || functionName === '(program)') continue;
+    total += us;
+    const where = url ? `${url.replace(/^file:\/\//, '').replace(process.cwd() + '/', '')}:${lineNumber + 1}` : '';
+    const key = `${functionName}@${where}`;
+    const entry = fns.get(key) ?? { fn: functionName || '(anonymous)', where, selfUs: 0 };
+    entry.selfUs += us;
+    fns.set(key, entry);
+    const area = functionName === '(garbage collector)' ? 'garbage collector' : areaOf(url);
+    areas.set(area, (areas.get(area) ?? 0) + us);
+  }
+  const pct = (us: number) => (total ? (100 * us) / total : 0);
+  // Inclusive time per agentd function: each sample counts once per distinct function on its stack.
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const owners = new Map<string, number>();
+  for (const [id, us] of self) {
+    const leaf = byId.get(id)!.callFrame;
+    if (leaf.functionName === '(idle)' || leaf.functionName === '(program)') continue;
+    let owner = leaf.functionName === '(garbage collector)' ? 'garbage collector' : '(async / event loop: node internals)';
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      const { url } = byId.get(cur)!.callFrame;
+      if (url.includes('/node_modules/') || url.includes('/dist/')) {
+        owner = areaOf(url);
+        break;
+      }
+    }
+    owners.set(owner, (owners.get(owner) ?? 0) + us);
+  }
+  const inclusive = new Map<string, { fn: string; where: string; us: number }>();
+  for (const [id, us] of self) {
+    const leaf = byId.get(id)!.callFrame.functionName;
+    if (leaf === '(idle)' || leaf === '(program)') continue;
+    const seen = new Set<string>();
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      const { functionName, url, lineNumber } = byId.get(cur)!.callFrame;
+      if (!url.includes('/dist/src/')) continue;
+      const where = `${url.slice(url.indexOf('/dist/') + 1)}:${lineNumber + 1}`;
+      const key = `${functionName}@${where}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const e = inclusive.get(key) ?? { fn: functionName || '(anonymous)', where, us: 0 };
+      e.us += us;
+      inclusive.set(key, e);
+    }
+  }
+  return {
+    file: path.relative(process.cwd(), file),
+    totalMs: total / 1000,
+    top: [...fns.values()]
+      .sort((a, b) => b.selfUs - a.selfUs)
+      .slice(0, 40)
+      .map((f) => ({ fn: f.fn, where: f.where, selfMs: f.selfUs / 1000, selfPct: pct(f.selfUs) })),
+    areas: [...areas.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 25)
+      .map(([area, us]) => ({ area, selfMs: us / 1000, selfPct: pct(us) })),
+    owners: [...owners.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 25)
+      .map(([owner, us]) => ({ owner, selfMs: us / 1000, selfPct: pct(us) })),
+    agentdInclusive: [...inclusive.values()]
+      .sort((a, b) => b.us - a.us)
+      .slice(0, 40)
+      .map((e) => ({ fn: e.fn, where: e.where, totalMs: e.us / 1000, totalPct: pct(e.us) })),
+  };
+}
+
+export function summarizeProfiles(dir: string): ProfileSummary[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => summarizeProfile(path.join(dir, f)));
+}
+
+// `npx tsx bench/lib/profile.ts <file.cpuprofile>...` prints the summary of each.
+if (process.argv[1] && import.meta.url === `file://${path.resolve(process.argv[1])}`) {
+  for (const file of process.argv.slice(2)) {
+    const s = summarizeProfile(file);
+    console.log(`\n${s.file}: ${s.totalMs.toFixed(0)} ms of samples (idle excluded)`);
+    console.log('by area:');
+    for (const a of s.areas) console.log(`  ${a.selfPct.toFixed(1).padStart(5)}%  ${a.area}`);
+    console.log('by owner (self time charged to the nearest agentd / npm caller):');
+    for (const o of s.owners) console.log(`  ${o.selfPct.toFixed(1).padStart(5)}%  ${o.owner}`);
+    console.log('by function (self):');
+    for (const f of s.top.slice(0, 25)) console.log(`  ${f.selfPct.toFixed(1).padStart(5)}%  ${f.fn}  ${f.where}`);
+    console.log('agentd functions (inclusive):');
+    for (const f of s.agentdInclusive.slice(0, 30)) console.log(`  ${f.totalPct.toFixed(1).padStart(5)}%  ${f.fn}  ${f.where}`);
+  }
+}
