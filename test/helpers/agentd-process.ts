@@ -36,7 +36,7 @@ export function spawnAgentd(args: string[], env: Record<string, string> = {}): A
   return { child, output: () => out, exited };
 }
 
-export async function waitForHealth(url: string, timeoutMs = 15_000): Promise<void> {
+export async function waitForHealth(url: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try {
