@@ -3,7 +3,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -11,6 +10,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { createDatabase, type FreshDatabase } from './databases.js';
 import { HttpClient } from './http-client.js';
 import type { Dialect } from './options.js';
+import { freePort } from '../../test/helpers/agentd-process.js';
 
 export const BENCH_API_KEY = 'sk-agentd-bench-key';
 export const BENCH_MODEL_KEY = 'sk-bench-model-key';
@@ -61,16 +61,7 @@ export interface Agentd {
 /** Live servers, so that a budget overrun or Ctrl-C can stop them. */
 export const liveServers = new Set<Agentd>();
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
+export { freePort };
 
 /** Our environment minus anything that could point agentd at a real model, key or database. */
 function cleanEnv(): NodeJS.ProcessEnv {
