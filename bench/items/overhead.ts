@@ -15,6 +15,7 @@ import { betaAgentToolset20260401 } from '@anthropic-ai/sdk/tools/agent-toolset/
 import { BENCH_MODEL_KEY } from '../lib/agentd.js';
 import type { Item } from '../lib/context.js';
 import { BENCH_FILE, FILE_CONTENT, planMessage } from '../lib/fake-model.js';
+import { sandboxInfo } from '../lib/machine.js';
 import { metric } from '../lib/metrics.js';
 import { BENCH_MODEL, createSession, runTurn, setup } from '../lib/sessions.js';
 
@@ -136,7 +137,9 @@ export const overhead: Item = async (ctx) => {
     }
     return {
       metrics: [
-        metric(1, 'overhead.agentd', `agentd, ms per tool round trip (N=${reads} reads + 1 write)`, 'ms', perTrip.agentd),
+        metric(1, 'overhead.agentd', `agentd, ms per tool round trip (N=${reads} reads + 1 write)`, 'ms', perTrip.agentd, {
+          note: `sandbox: ${sandboxInfo().wiring}`,
+        }),
         metric(1, 'overhead.sdk_threaded', 'SDK toolRunner (default: message thread), ms per round trip', 'ms', perTrip.threaded),
         metric(1, 'overhead.sdk_full', 'SDK toolRunner (thread: false), ms per round trip', 'ms', perTrip.full),
         metric(1, 'overhead.ratio', 'ratio agentd / faster toolRunner (same run)', 'x', ratioBest, { target: { op: '<=', value: 1.5 } }),

@@ -65,7 +65,9 @@ export function respond(req: RecordedRequest): ScriptedOutcome {
 }
 
 export async function startBenchModel(): Promise<FakeAnthropic> {
-  const fake = await startFakeAnthropic({ recordRequests: false, validate: false });
+  // Sessions wait seconds between model calls while sandboxes start; with Node's 5 s keep-alive the
+  // fake would close connections agentd is about to reuse (a bench artefact, seen as model errors).
+  const fake = await startFakeAnthropic({ recordRequests: false, validate: false, keepAliveTimeoutMs: 120_000, backlog: 4096 });
   fake.setResponder(respond);
   return fake;
 }

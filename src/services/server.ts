@@ -75,7 +75,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     work,
   });
   if (config.engine.enabled) await engine.start();
-  await app.listen({ host: config.host, port: config.port });
+  // Node's default backlog (511) overflows when a thousand clients connect at once (the kernel
+  // then resets connections: seen as failed requests in the 1,000-session benchmark).
+  await app.listen({ host: config.host, port: config.port, backlog: 4096 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;

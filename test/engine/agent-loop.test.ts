@@ -1,21 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dialects } from '../helpers/databases.js';
-import { startFakeAnthropic, type FakeAnthropic } from '../helpers/fake-anthropic/index.js';
 import { createAgent, createEnvironment } from '../helpers/fixtures.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { useFakeAnthropic, useServer } from '../helpers/use.js';
 import { sendText, streamWhile, typesOf, waitSettled } from '../helpers/turns.js';
 
 describe.each(dialects())('agent loop (%s)', (dialect) => {
-  let fake: FakeAnthropic;
-  let t: TestServer;
-  beforeAll(async () => {
-    fake = await startFakeAnthropic();
-    t = await startTestServer(dialect, { model: fake });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await fake?.close();
-  });
+  const fake = useFakeAnthropic();
+  const t = useServer(dialect, () => ({ model: fake }));
 
   async function newSession(agentOverrides = {}) {
     const agent = await createAgent(t.client, { model: 'claude-opus-4-8', system: 'Be brief.', ...agentOverrides });

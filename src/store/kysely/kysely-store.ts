@@ -30,7 +30,10 @@ export function kyselyStore(db: Kysely<Database>, dialect: Store['dialect'], clo
 }
 
 export async function migrateToLatest(db: Kysely<Database>): Promise<void> {
-  const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+  // Unordered: features land in any order with migration numbers reserved per feature, so a
+  // database may have applied a higher number before a lower one arrives.
+  const migrator = new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true });
+  const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
     const reason = error instanceof Error ? error.message : String(error ?? 'unknown error');

@@ -51,6 +51,13 @@ export interface FakeAnthropicOptions {
    * cost stays out of what they measure; auth, JSON parsing and threads still work as usual.
    */
   validate?: boolean;
+  /**
+   * How long an idle keep-alive connection stays open (Node's default is 5 s). A client that reuses a connection
+   * just as the fake closes it sees a connection error; benchmarks whose sessions pause for seconds raise this.
+   */
+  keepAliveTimeoutMs?: number;
+  /** The listen backlog (Node's default is 511); benchmarks that connect a thousand clients at once raise it. */
+  backlog?: number;
 }
 
 const NO_SCRIPT = 'fake-anthropic: no scripted response left';
@@ -163,9 +170,14 @@ export async function startFakeAnthropic(options: FakeAnthropicOptions = {}): Pr
         notify();
       });
   });
+  if (options.keepAliveTimeoutMs !== undefined) {
+    server.keepAliveTimeout = options.keepAliveTimeoutMs;
+    // Node closes a connection whose next request's headers take longer than this; keep it above.
+    server.headersTimeout = Math.max(server.headersTimeout, options.keepAliveTimeoutMs + 1_000);
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen({ port: 0, host: '127.0.0.1', ...(options.backlog !== undefined ? { backlog: options.backlog } : {}) }, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
 
