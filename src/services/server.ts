@@ -17,6 +17,7 @@ import { WorkQueue } from '../commands/work/work-queue.js';
 import { QueueRemoteWork } from '../sandbox/remote/queue-remote-work.js';
 import { outputCapture } from '../sandbox/outputs/capture-outputs.js';
 import { createLocalSandboxes } from './sandboxes.js';
+import { isoNow, systemClock, type Clock } from '../domain/clock.js';
 
 export interface RunningServer {
   readonly url: string;
@@ -28,12 +29,15 @@ export interface RunningServer {
 
 export interface StartOptions {
   logger?: FastifyBaseLogger;
+  /** Time source for everything the server schedules (tests inject a manual clock). */
+  clock?: Clock;
   /** Where to print the one-time key notice (default stdout). */
   announce?: (text: string) => void;
 }
 
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
   const logger = opts.logger ?? pino({ level: config.logLevel });
+  const clock = opts.clock ?? systemClock;
   fs.mkdirSync(config.dataDir, { recursive: true });
   const keys = resolveApiKeys(config.apiKeys, config.dataDir);
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
@@ -42,7 +46,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     store,
     log: new EventLog(store, bus),
     blobs: new DiskBlobStore(config.filesDir),
-    now: () => new Date().toISOString(),
+    now: () => isoNow(clock),
     workspacesDir: config.engine.workspacesDir,
   };
   const sandboxes = await createLocalSandboxes(config, logger);

@@ -7,6 +7,7 @@ import pino from 'pino';
 import { loadConfig } from '../../src/config/config.js';
 import { startServer, type RunningServer } from '../../src/services/server.js';
 import { createPostgresDatabase, type Dialect } from './databases.js';
+import type { Clock } from '../../src/domain/clock.js';
 
 export const TEST_API_KEY = 'sk-agentd-test-key';
 
@@ -29,6 +30,8 @@ export interface TestServerOptions {
    * server only records events (what control-plane tests want to observe).
    */
   model?: { url: string };
+  /** The server's clock (e.g. a ManualClock from manual-clock.ts); the system clock otherwise. */
+  clock?: Clock;
 }
 
 export const TEST_MODEL_KEY = 'sk-test-model-key';
@@ -48,7 +51,10 @@ export async function startTestServer(dialect: Dialect, opts: TestServerOptions 
   let port = '0';
   const boot = async () => {
     const config = loadConfig({ host: '127.0.0.1', port, dataDir, databaseUrl: pgdb?.url }, env);
-    return startServer(config, { logger: pino({ level: process.env.AGENTD_TEST_LOG ?? 'silent' }) });
+    return startServer(config, {
+      logger: pino({ level: process.env.AGENTD_TEST_LOG ?? 'silent' }),
+      ...(opts.clock ? { clock: opts.clock } : {}),
+    });
   };
   let server = await boot();
   port = new URL(server.url).port; // restarts keep the URL so existing clients still work
