@@ -1,41 +1,48 @@
-// Checks client answers against the session's open tool calls before they are written, so a
-// confirmation or result for the wrong (or an already answered) call is a clear 400.
+// Looks up what client answers refer to, inside the transaction that records them (the session's
+// log locked), and checks them (domain/client-answers.ts). Only the current turn is read: every
+// call before the latest model request is answered or void by then (the engine calls the model
+// only once no call is open), so the log from that request on decides every open call.
 import type { ClientEventInput } from '../api/schemas/event.js';
-import { foldConversation } from '../domain/conversation.js';
-import { invalidRequest } from '../errors.js';
+import { checkClientAnswers, NEEDS_LOG, type CallStatus } from '../domain/client-answers.js';
+import { foldLog } from '../domain/fold.js';
+import { primaryThread } from '../domain/session-state.js';
 import type { SessionRecord, Store } from '../store/types.js';
 
-const NEEDS_LOG = new Set(['user.tool_confirmation', 'user.custom_tool_result', 'user.tool_result', 'system.message']);
+const referencedCalls = (events: readonly ClientEventInput[]) =>
+  events.flatMap((e) =>
+    e.type === 'user.custom_tool_result' ? [e.custom_tool_use_id] : e.type === 'user.tool_confirmation' || e.type === 'user.tool_result' ? [e.tool_use_id] : [],
+  );
 
-export async function checkAnswers(store: Store, session: SessionRecord, events: ClientEventInput[]): Promise<void> {
+/** `tx` must be a transaction that has locked the session's log (sessions.lockLog). */
+export async function checkAnswers(tx: Store, session: SessionRecord, events: readonly ClientEventInput[]): Promise<void> {
   if (!events.some((e) => NEEDS_LOG.has(e.type))) return;
-  const c = foldConversation(await store.events.after(session.id, 0, Number.MAX_SAFE_INTEGER));
-  const answered = new Set<string>();
-  const environment = await store.environments.get(session.workspaceId, session.environmentId);
-  for (const [i, e] of events.entries()) {
-    const at = `events[${i}]`;
-    if (e.type === 'system.message' && c.phase === 'idle' && c.waitingOn !== undefined) {
-      throw invalidRequest(`${at}: system.message cannot be sent while the session waits for tool confirmations or results (requires_action)`);
-    }
-    if (e.type !== 'user.tool_confirmation' && e.type !== 'user.custom_tool_result' && e.type !== 'user.tool_result') continue;
-    const [field, id] = e.type === 'user.custom_tool_result' ? ['custom_tool_use_id', e.custom_tool_use_id] : ['tool_use_id', e.tool_use_id];
-    const call = c.callIndex.get(id);
-    const pending = call && !call.result && !call.interrupted;
-    if (e.type === 'user.tool_confirmation') {
-      if (!call || call.kind !== 'builtin' || call.permission !== 'ask') {
-        throw invalidRequest(`${at}.${field}: ${id} is not a tool call awaiting confirmation in this session`);
-      }
-      if (call.confirmation || !pending || answered.has(id)) throw invalidRequest(`${at}.${field}: tool call ${id} was already answered`);
-    } else if (e.type === 'user.custom_tool_result') {
-      if (!call || call.kind !== 'custom') throw invalidRequest(`${at}.${field}: ${id} is not a custom tool call in this session`);
-      if (!pending || answered.has(id)) throw invalidRequest(`${at}.${field}: custom tool call ${id} was already answered`);
-    } else {
-      if (environment?.config.type !== 'self_hosted') {
-        throw invalidRequest(`${at}: user.tool_result is only accepted for sessions in self_hosted environments`);
-      }
-      if (!call || call.kind !== 'builtin') throw invalidRequest(`${at}.${field}: ${id} is not a tool call in this session`);
-      if (!pending || answered.has(id)) throw invalidRequest(`${at}.${field}: tool call ${id} was already answered`);
-    }
-    answered.add(id);
+  const latest = await tx.events.list(session.id, { types: ['span.model_request_start'], createdAt: {} }, { limit: 1, order: 'desc' });
+  const from = latest.items[0]?.seq ?? 1;
+  const turn = foldLog(await tx.events.after(session.id, from - 1, Number.MAX_SAFE_INTEGER));
+
+  const known = new Map<string, CallStatus>();
+  for (const [id, call] of turn.calls) {
+    known.set(id, {
+      kind: call.kind,
+      permission: call.permission,
+      pending: !call.result && !call.interrupted,
+      confirmed: call.confirmation !== undefined,
+    });
   }
+  for (const id of referencedCalls(events)) {
+    if (known.has(id)) continue;
+    const earlier = await tx.events.get(session.id, id);
+    if (earlier?.type === 'agent.tool_use') {
+      known.set(id, { kind: 'builtin', permission: earlier.body.evaluated_permission ?? 'allow', pending: false, confirmed: false });
+    } else if (earlier?.type === 'agent.custom_tool_use') {
+      known.set(id, { kind: 'custom', permission: 'allow', pending: false, confirmed: false });
+    }
+  }
+  const thread = primaryThread(turn);
+  const environment = await tx.environments.get(session.workspaceId, session.environmentId);
+  checkClientAnswers(events, {
+    call: (id) => known.get(id),
+    requiresAction: thread.status === 'idle' && thread.waitingOn !== undefined,
+    selfHosted: environment?.config.type === 'self_hosted',
+  });
 }

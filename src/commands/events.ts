@@ -17,13 +17,10 @@ export function assertAcceptsEvents(session: SessionRecord): void {
 /** Turns a validated client event into a log entry, queued (`processed_at: null`). */
 export function clientEventRecord(e: ClientEventInput, now: string): NewEvent {
   const id = newId('sevt');
-  const body: NewEvent['body'] = { id, ...e };
-  if (e.type === 'user.define_outcome') {
-    body.outcome_id = newId('outc');
-    body.max_iterations = e.max_iterations ?? 3;
-  }
+  const body = e.type === 'user.define_outcome' ? { id, ...e, outcome_id: newId('outc'), max_iterations: e.max_iterations ?? 3 } : { id, ...e };
   const threadId = 'session_thread_id' in e && e.session_thread_id ? e.session_thread_id : null;
-  return { id, threadId, type: e.type, body, processedAt: null, createdAt: now };
+  // The request schemas mirror the SDK's event params, so the parsed event is its wire body.
+  return { id, threadId, type: e.type, body, processedAt: null, createdAt: now } as NewEvent;
 }
 
 /** Checks references a client event makes to other resources (files for outcome rubrics). */
@@ -50,12 +47,14 @@ export async function sendEvents(
   assertAcceptsEvents(session);
   const events = rawEvents.map((raw, i) => parseClientEvent(raw, `events[${i}]`));
   for (const [i, e] of events.entries()) await checkEventReferences(ctx.store, workspaceId, e, `events[${i}]`);
-  await checkAnswers(ctx.store, session, events);
   const now = ctx.now();
   return ctx.log.transaction(async (tx, emit) => {
-    // Re-read inside the transaction: the session may have been archived or deleted meanwhile.
+    // Locked first, so the answers checked here still hold when they are appended (two clients
+    // answering one call: exactly one wins). Re-read: the session may be archived or gone by now.
+    await tx.sessions.lockLog(sessionId);
     const current = await getSession(tx, workspaceId, sessionId);
     assertAcceptsEvents(current);
+    await checkAnswers(tx, current, events);
     return emit(sessionId, events.map((e) => clientEventRecord(e, now)));
   });
 }

@@ -2,7 +2,7 @@
 // rules that span several fields.
 import type { AgentCreateInput, AgentUpdateInput, ModelParam, SkillParam, ToolParam } from '../api/schemas/agent.js';
 import type { Agent, AgentToolConfig, CustomTool, ModelConfig } from '../api/wire.js';
-import type { AgentSnapshot } from '../store/types.js';
+import type { AgentSnapshot } from './records/agent.js';
 import { invalidRequest } from '../errors.js';
 import { applyMetadataPatch } from './metadata.js';
 

@@ -1,58 +1,97 @@
-// The engine's next step, decided from the folded log alone (no effects here).
-import { openCalls, type Conversation, type ToolCall } from './conversation.js';
+// The engine's next step, decided from the folded state alone (no effects here). Every variant
+// names the thread it acts on; the runner applies it with the step's handler
+// (src/engine/steps/), and the events each step writes are built by src/domain/changes/.
+import type { RetryPolicy } from './retry.js';
+import { retryDueAt } from './retry.js';
+import { hasOpenWork, openCalls, type SessionState, type ThreadState, type ToolCall } from './session-state.js';
 
 export type Step =
-  /** An interrupt is queued: stop, void open calls, go idle. */
-  | { type: 'interrupt' }
+  /** Interrupts are queued: stamp them, and stop the turn if anything is under way. */
+  | { type: 'interrupt'; thread: string; interruptIds: string[]; stopTurn: boolean }
   /** Built-in calls that began but never recorded a result (crash, shutdown): never run twice. */
-  | { type: 'abandon_tools'; calls: ToolCall[] }
-  /** Built-in calls cleared to run (policy allow, or confirmed). */
-  | { type: 'run_tools'; calls: ToolCall[] }
-  /** Self-hosted environment: cleared calls wait for a worker's user.tool_result. */
-  | { type: 'offer_remote'; calls: ToolCall[] }
+  | { type: 'abandon_tools'; thread: string; calls: ToolCall[] }
   /** Calls that may not run (denied by the user or by policy): answer them with an error. */
-  | { type: 'refuse_tools'; calls: ToolCall[] }
-  /** Call the model (new input, or tool results to continue from). */
-  | { type: 'call_model' }
-  /** Blocked on the client: confirmations or custom tool results. */
-  | { type: 'await_client'; eventIds: string[] }
-  /** Nothing to do: the turn is over. */
-  | { type: 'end_turn' };
+  | { type: 'refuse_tools'; thread: string; calls: ToolCall[] }
+  /** A built-in call cleared to run here (policy allow, or confirmed). */
+  | { type: 'run_tool'; thread: string; call: ToolCall }
+  /** Self-hosted environment: cleared calls wait for a worker's user.tool_result. */
+  | { type: 'offer_remote'; thread: string; calls: ToolCall[] }
+  /** The history nears the context window: summarise it before the next model call. */
+  | { type: 'compact'; thread: string }
+  /** Call the model (new input, tool results to continue from, or a retry), closing a request cut off by a crash first. */
+  | { type: 'call_model'; thread: string; closeSpan?: string | undefined }
+  /** A failed model call is rescheduled: wait until the retry is due (epoch ms). */
+  | { type: 'wait'; thread: string; until: number }
+  /** Blocked on the client (confirmations, custom tool results): announce it. */
+  | { type: 'await_client'; thread: string; eventIds: string[] }
+  /** The turn is over: go idle. */
+  | { type: 'end_turn'; thread: string }
+  /** Nothing to do until new input arrives (the idle state is already announced). */
+  | { type: 'done' };
+
+export type StepType = Step['type'];
+
+export interface DecideContext {
+  /** The clock's time (epoch ms). */
+  now: number;
+  /** Built-in tools run on the environment's own workers (self_hosted), not here. */
+  remoteTools: boolean;
+  /** Compact before a model call once the context exceeds this many tokens. */
+  compactAbove: number;
+  retry: RetryPolicy;
+}
+
+const DONE: Step = { type: 'done' };
+
+const sameIds = (a: readonly string[] | undefined, b: readonly string[]) =>
+  a !== undefined && a.length === b.length && a.every((id, i) => id === b[i]);
 
 /**
  * Tools run inside a step, so when this is called no call is in flight in this process: a call
  * that started and has no result was cut off (crash, shutdown) and is abandoned, not re-run.
  */
-export interface DecideOptions {
-  /** Built-in tools run on the environment's own workers (self_hosted), not here. */
-  remoteTools: boolean;
-}
+function decideThread(t: ThreadState, ctx: DecideContext): Step {
+  const thread = t.id;
+  if (t.pendingInterrupts.length > 0) {
+    return { type: 'interrupt', thread, interruptIds: t.pendingInterrupts.map((e) => e.id), stopTurn: hasOpenWork(t) };
+  }
 
-export function decide(c: Conversation, opts: DecideOptions = { remoteTools: false }): Step {
-  if (c.pendingInterrupts.length > 0) return { type: 'interrupt' };
+  const open = openCalls(t);
+  const abandoned = ctx.remoteTools ? [] : open.filter((call) => call.kind === 'builtin' && call.started);
+  if (abandoned.length > 0) return { type: 'abandon_tools', thread, calls: abandoned };
 
-  const open = openCalls(c);
-  const abandoned = opts.remoteTools ? [] : open.filter((call) => call.kind === 'builtin' && call.started);
-  if (abandoned.length > 0) return { type: 'abandon_tools', calls: abandoned };
-
-  const refused = open.filter(
-    (call) => call.kind === 'builtin' && (call.permission === 'deny' || call.confirmation?.result === 'deny'),
-  );
-  if (refused.length > 0) return { type: 'refuse_tools', calls: refused };
+  const refused = open.filter((call) => call.kind === 'builtin' && (call.permission === 'deny' || call.confirmation?.result === 'deny'));
+  if (refused.length > 0) return { type: 'refuse_tools', thread, calls: refused };
 
   const runnable = open.filter(
-    (call) =>
-      call.kind === 'builtin' &&
-      !call.started &&
-      (call.permission === 'allow' || call.confirmation?.result === 'allow'),
+    (call) => call.kind === 'builtin' && !call.started && (call.permission === 'allow' || call.confirmation?.result === 'allow'),
   );
-  if (runnable.length > 0) return opts.remoteTools ? { type: 'offer_remote', calls: runnable } : { type: 'run_tools', calls: runnable };
+  if (runnable.length > 0) return ctx.remoteTools ? { type: 'offer_remote', thread, calls: runnable } : { type: 'run_tool', thread, call: runnable[0]! };
 
-  if (open.length > 0) return { type: 'await_client', eventIds: open.map((call) => call.eventId) };
-
-  const retryDue = c.lastRequestFailed && c.phase === 'rescheduling';
-  if (c.needsModel || c.pendingInputs.length > 0 || retryDue || c.openRequestId !== undefined) {
-    return { type: 'call_model' };
+  if (open.length > 0) {
+    const eventIds = open.map((call) => call.eventId);
+    return t.status === 'idle' && sameIds(t.waitingOn, eventIds) ? DONE : { type: 'await_client', thread, eventIds };
   }
-  return { type: 'end_turn' };
+
+  if (t.status === 'rescheduling' && t.retries) {
+    const until = retryDueAt(t.retries, ctx.retry);
+    if (ctx.now < until) return { type: 'wait', thread, until };
+  }
+
+  const retryDue = t.lastRequestFailed && t.status === 'rescheduling';
+  if (t.needsModel || t.pendingInputs.length > 0 || retryDue || t.openRequestId !== undefined) {
+    if (t.messages.length > 0 && t.contextTokens > ctx.compactAbove) return { type: 'compact', thread };
+    return { type: 'call_model', thread, ...(t.openRequestId !== undefined ? { closeSpan: t.openRequestId } : {}) };
+  }
+
+  return t.status !== 'idle' || t.waitingOn !== undefined ? { type: 'end_turn', thread } : DONE;
+}
+
+/** The next step of the first thread that has one (the primary thread first). */
+export function decide(s: SessionState, ctx: DecideContext): Step {
+  for (const t of s.threads.values()) {
+    const step = decideThread(t, ctx);
+    if (step.type !== 'done') return step;
+  }
+  return DONE;
 }

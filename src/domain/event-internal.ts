@@ -32,3 +32,13 @@ export interface CompactedInternal {
 export interface IdleInternal {
   interrupted?: boolean;
 }
+
+/** Which engine data each event type carries. */
+export interface EngineInternals {
+  'span.model_request_start': RequestStartInternal;
+  'span.model_request_end': RequestEndInternal;
+  'agent.tool_use': ToolUseInternal;
+  'agent.custom_tool_use': ToolUseInternal;
+  'agent.thread_context_compacted': CompactedInternal;
+  'session.status_idle': IdleInternal;
+}

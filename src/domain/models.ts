@@ -20,3 +20,7 @@ export function modelTraits(model: string): ModelTraits {
   for (const [pattern, traits] of TRAITS) if (pattern.test(model)) return traits;
   return { contextWindow: 200_000, maxOutputTokens: 32_000, thinking: 'none' };
 }
+
+/** Compact once a context exceeds `configured` tokens, or 80% of the model's window by default. */
+export const compactionThreshold = (model: string, configured: number | undefined): number =>
+  configured ?? Math.floor(modelTraits(model).contextWindow * 0.8);

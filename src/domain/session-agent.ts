@@ -1,6 +1,6 @@
 // The agent configuration a session runs with: a pinned version plus session-local overrides.
 import type { SessionAgent } from '../api/wire.js';
-import type { AgentSnapshot } from '../store/types.js';
+import type { AgentSnapshot } from './records/agent.js';
 
 export function sessionAgentFrom(id: string, version: number, s: AgentSnapshot): SessionAgent {
   return {

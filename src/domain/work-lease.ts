@@ -1,7 +1,7 @@
 // Pure work-item transitions (claim, acknowledge, heartbeat with compare-and-set, stop, lapse),
 // decided from the stored item alone so the queue's effects stay a thin compare-and-set write.
 import type { WorkHeartbeatResponse, WorkLeaseState } from '../api/work-wire.js';
-import type { WorkItemRecord } from '../store/work-types.js';
+import type { WorkItemRecord } from './records/work.js';
 
 /** The `expected_last_heartbeat` value that claims a lease nobody has heartbeated yet. */
 export const NO_HEARTBEAT = 'NO_HEARTBEAT';

@@ -1,8 +1,9 @@
 // Context compaction: when history nears the model's window, the model summarises it and the
-// summary replaces everything before (see conversation.ts).
+// summary replaces everything before (see domain/fold.ts).
 import type { BetaMessage, BetaToolUnion } from '@anthropic-ai/sdk/resources/beta/messages/messages.js';
 import type { SessionAgent } from '../api/wire.js';
-import { appendUserBlocks, type Conversation } from '../domain/conversation.js';
+import { appendUserBlocks } from '../domain/conversation-blocks.js';
+import type { ThreadState } from '../domain/session-state.js';
 import type { ModelRequest } from './model/model-client.js';
 import { buildRequest } from './request.js';
 
@@ -13,7 +14,7 @@ export const COMPACTION_INSTRUCTION =
 
 export function compactionRequest(
   agent: SessionAgent,
-  c: Conversation,
+  c: Pick<ThreadState, 'messages' | 'systemAdditions'>,
   tools: BetaToolUnion[],
   maxOutputTokens: number,
 ): ModelRequest {

@@ -1,13 +1,15 @@
 // Schedules session runners: one per session with pending work, each holding the session's
 // lease (so two processes never run one session, and a dead process's sessions are taken over).
-import type { FastifyBaseLogger } from 'fastify';
+import type { Logger } from '../logger.js';
 import { CLIENT_EVENT_TYPES } from '../api/schemas/event.js';
 import type { EngineConfig } from '../config/config.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { EventLog } from '../events/event-log.js';
 import type { EventRecord, Store } from '../store/types.js';
+import { isoNow, type Clock } from '../domain/clock.js';
+import type { NewId } from '../domain/ids.js';
 import type { ModelClient } from './model/model-client.js';
-import { SessionRunner } from './session-runner.js';
+import { SessionRunner, type StepObserver } from './session-runner.js';
 import type { RemoteWork, SandboxProvider, SessionSandbox } from '../sandbox/types.js';
 import type { OutputCapture } from '../sandbox/outputs/capture-outputs.js';
 
@@ -19,14 +21,17 @@ export interface EngineDeps {
   bus: EventBus;
   model: ModelClient;
   config: EngineConfig;
-  logger: FastifyBaseLogger;
-  now: () => string;
+  logger: Logger;
+  clock: Clock;
+  /** Ids of the events the engine writes. */
+  newId: NewId;
   /** Runs built-in tools of sessions in cloud environments. */
   sandboxes: SandboxProvider;
   /** Offers sessions of self-hosted environments to their workers. */
   remoteWork: RemoteWork;
   /** Captures what built-in tools write under /mnt/session/outputs. */
   outputs: OutputCapture;
+  observe?: StepObserver | undefined;
 }
 
 interface Active {
@@ -112,8 +117,9 @@ export class Engine {
   private async drive(entry: Active): Promise<void> {
     const { store, config, logger } = this.deps;
     const id = entry.runner.sessionId;
-    const until = () => new Date(Date.now() + config.leaseMs).toISOString();
-    if (!(await store.sessions.acquireLease(id, this.owner, this.deps.now(), until()))) return;
+    const { clock } = this.deps;
+    const until = () => new Date(clock.now() + config.leaseMs).toISOString();
+    if (!(await store.sessions.acquireLease(id, this.owner, isoNow(clock), until()))) return;
     const renew = setInterval(() => {
       store.sessions.renewLease(id, this.owner, until()).then(
         (held) => {

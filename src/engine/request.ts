@@ -8,21 +8,15 @@ import type {
 } from '@anthropic-ai/sdk/resources/beta/messages/messages.js';
 import type { SessionAgent } from '../api/wire.js';
 import { modelTraits } from '../domain/models.js';
-import { appendUserBlocks, inputBlocks, type Conversation } from '../domain/conversation.js';
+import { appendUserBlocks, inputBlocks, systemTexts } from '../domain/conversation-blocks.js';
+import type { InputEvent, ThreadState } from '../domain/session-state.js';
 import type { ModelRequest } from './model/model-client.js';
-import type { EventRecord } from '../store/types.js';
 
 const CACHE = { type: 'ephemeral' } as const;
 
 export interface RequestOptions {
   maxOutputTokens: number;
 }
-
-/** Text of queued system.message events, in order. */
-export const systemTexts = (inputs: readonly EventRecord[]) =>
-  inputs
-    .filter((e) => e.type === 'system.message')
-    .map((e) => (e.body.content as Array<{ text: string }>).map((b) => b.text).join('\n'));
 
 function systemBlocks(agent: SessionAgent, additions: string[]): BetaTextBlockParam[] {
   const texts = [agent.system ?? '', ...additions].filter((t) => t.trim() !== '');
@@ -58,8 +52,8 @@ function cacheHistory(messages: BetaMessageParam[]): void {
  */
 export function buildRequest(
   agent: SessionAgent,
-  conversation: Conversation,
-  pending: readonly EventRecord[],
+  conversation: Pick<ThreadState, 'messages' | 'systemAdditions'>,
+  pending: readonly InputEvent[],
   tools: BetaToolUnion[],
   opts: RequestOptions,
 ): ModelRequest {

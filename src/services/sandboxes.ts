@@ -1,12 +1,12 @@
 // Chooses where built-in tools of cloud environments run (AGENTD_SANDBOX): bubblewrap isolation
 // by default; `none` is the operator's explicit, loudly logged opt-out.
-import type { FastifyBaseLogger } from 'fastify';
+import type { Logger } from '../logger.js';
 import type { Config } from '../config/config.js';
 import { createBubblewrapSandboxes, type LocalSandboxes } from '../sandbox/bubblewrap/bubblewrap-provider.js';
 import { directSandboxProvider } from '../sandbox/direct/direct-sandbox.js';
 import { unavailableProvider } from '../sandbox/bubblewrap/unavailable.js';
 
-export async function createLocalSandboxes(config: Config, logger: FastifyBaseLogger): Promise<LocalSandboxes> {
+export async function createLocalSandboxes(config: Config, logger: Logger): Promise<LocalSandboxes> {
   const s = config.sandbox;
   // An API-only node (AGENTD_ENGINE=off) never runs tools: nothing to probe or warn about.
   if (!config.engine.enabled) return { provider: unavailableProvider('this node does not run sessions', logger), unavailable: undefined, close: async () => {} };

@@ -1,7 +1,8 @@
 // Process wiring: open the store, build the app, listen, and shut down gracefully.
 import fs from 'node:fs';
 import pino from 'pino';
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import type { Logger as PinoLogger } from 'pino';
 import type { Config } from '../config/config.js';
 import { createApp } from '../http/app.js';
 import { EventLog } from '../events/event-log.js';
@@ -11,6 +12,7 @@ import { DiskBlobStore } from '../store/blob-store.js';
 import type { Store } from '../store/types.js';
 import { resolveApiKeys } from './api-keys.js';
 import { Engine } from '../engine/engine.js';
+import type { StepObserver } from '../engine/session-runner.js';
 import { createModelClient } from '../engine/model/create-model-client.js';
 import { engineOwnerId } from './engine-owner.js';
 import { WorkQueue } from '../commands/work/work-queue.js';
@@ -18,6 +20,7 @@ import { QueueRemoteWork } from '../sandbox/remote/queue-remote-work.js';
 import { outputCapture } from '../sandbox/outputs/capture-outputs.js';
 import { createLocalSandboxes } from './sandboxes.js';
 import { isoNow, systemClock, type Clock } from '../domain/clock.js';
+import { newId } from '../api/ids.js';
 
 export interface RunningServer {
   readonly url: string;
@@ -28,11 +31,13 @@ export interface RunningServer {
 }
 
 export interface StartOptions {
-  logger?: FastifyBaseLogger;
+  logger?: PinoLogger;
   /** Time source for everything the server schedules (tests inject a manual clock). */
   clock?: Clock;
   /** Where to print the one-time key notice (default stdout). */
   announce?: (text: string) => void;
+  /** Sees every step the engine decides (tests record replay fixtures with it). */
+  observeSteps?: StepObserver;
 }
 
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
@@ -60,10 +65,12 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     model: createModelClient(config.engine),
     config: config.engine,
     logger,
-    now: ctx.now,
+    clock,
+    newId: (prefix) => newId(prefix),
     sandboxes: sandboxes.provider,
     remoteWork,
     outputs: outputCapture({ ...ctx, logger, maxFileBytes: config.maxFileBytes }),
+    observe: opts.observeSteps,
   });
   const shutdown = new AbortController();
   const app = await createApp({

@@ -1,130 +1,21 @@
-// Store records and repository interfaces. Business code depends on these, never on a driver.
-import type {
-  Agent,
-  Environment,
-  FileMetadata,
-  SessionAgent,
-  SessionResource,
-  SessionUsage,
-} from '../api/wire.js';
+// Repository interfaces (the store's side of the domain's records). Business code depends on these,
+// never on a driver. The record types belong to the domain and are re-exported here for convenience.
+import type { FileMetadata } from '../api/wire.js';
+import type { AgentRecord, AgentVersionRecord } from '../domain/records/agent.js';
+import type { EnvironmentRecord } from '../domain/records/environment.js';
+import type { EventRecord, NewEvent } from '../domain/records/event.js';
+import type { FileRecord } from '../domain/records/file.js';
+import type { SessionRecord, SessionStatus, StoredResource } from '../domain/records/session.js';
+import type { CreatedAtFilter, Page, PageRequest } from './page.js';
 import type { EnvironmentKeyRepository, WorkRepository } from './work-types.js';
 
-/** The versioned part of an agent: everything except identity and timestamps. */
-export type AgentSnapshot = Omit<Agent, 'id' | 'type' | 'version' | 'created_at' | 'updated_at' | 'archived_at'>;
-
-export interface AgentRecord {
-  id: string;
-  workspaceId: string;
-  version: number;
-  snapshot: AgentSnapshot;
-  createdAt: string;
-  updatedAt: string;
-  archivedAt: string | null;
-}
-
-export interface AgentVersionRecord {
-  agentId: string;
-  version: number;
-  snapshot: AgentSnapshot;
-  createdAt: string;
-}
-
-export interface EnvironmentRecord {
-  id: string;
-  workspaceId: string;
-  name: string;
-  description: string | null;
-  config: Environment['config'];
-  metadata: Record<string, string>;
-  scope: Environment['scope'] | null;
-  createdAt: string;
-  updatedAt: string;
-  archivedAt: string | null;
-}
-
-export const SessionStatus = {
-  idle: 'idle',
-  running: 'running',
-  rescheduling: 'rescheduling',
-  terminated: 'terminated',
-} as const;
-export type SessionStatus = (typeof SessionStatus)[keyof typeof SessionStatus];
-
-/** Secret parts of a resource (e.g. a repository token): stored, never presented. */
-export interface StoredResource {
-  resource: SessionResource;
-  secret?: { authorization_token?: string } | undefined;
-}
-
-export interface SessionRecord {
-  id: string;
-  workspaceId: string;
-  environmentId: string;
-  agentId: string;
-  agentVersion: number;
-  agent: SessionAgent;
-  title: string | null;
-  metadata: Record<string, string>;
-  status: SessionStatus;
-  resources: StoredResource[];
-  vaultIds: string[];
-  usage: SessionUsage;
-  budget: unknown;
-  deploymentId: string | null;
-  lastSeq: number;
-  createdAt: string;
-  updatedAt: string;
-  archivedAt: string | null;
-}
-
-/** One entry of a session's append-only log. `body` is the wire event without `processed_at`. */
-export interface EventRecord {
-  sessionId: string;
-  seq: number;
-  id: string;
-  threadId: string | null;
-  type: string;
-  body: Record<string, unknown> & { id: string; type: string };
-  processedAt: string | null;
-  createdAt: string;
-  /** Engine data kept with the event and never presented (exact model content, tool_use ids). */
-  internal?: unknown;
-}
-
-export type NewEvent = Omit<EventRecord, 'sessionId' | 'seq'>;
-
-export interface FileRecord {
-  id: string;
-  workspaceId: string;
-  filename: string;
-  mimeType: string;
-  sizeBytes: number;
-  scopeSessionId: string | null;
-  downloadable: boolean;
-  createdAt: string;
-  expiresAt: string | null;
-}
+export type { AgentRecord, AgentSnapshot, AgentVersionRecord } from '../domain/records/agent.js';
+export type { EnvironmentRecord } from '../domain/records/environment.js';
+export type { EventRecord, NewEvent } from '../domain/records/event.js';
+export type { FileRecord } from '../domain/records/file.js';
+export { SessionStatus, type SessionRecord, type StoredResource } from '../domain/records/session.js';
+export type { CreatedAtFilter, Page, PageRequest } from './page.js';
 export type { FileMetadata };
-
-/** A keyset page request: `cursor` is the sort key of the item the page starts after (or before). */
-export interface PageRequest<K extends string | number = string> {
-  limit: number;
-  order: 'asc' | 'desc';
-  cursor?: { key: K; direction: 'next' | 'prev' } | undefined;
-}
-
-export interface Page<T> {
-  items: T[];
-  /** More items exist beyond this page in the direction of travel. */
-  hasMore: boolean;
-}
-
-export interface CreatedAtFilter {
-  gt?: string | undefined;
-  gte?: string | undefined;
-  lt?: string | undefined;
-  lte?: string | undefined;
-}
 
 export interface AgentRepository {
   insert(agent: AgentRecord): Promise<void>;
@@ -173,6 +64,11 @@ export interface SessionRepository {
   find(id: string): Promise<SessionRecord | undefined>;
   /** Replaces the resources (and updated_at) if they are still `expected`; false if they changed meanwhile. */
   replaceResources(id: string, expected: StoredResource[], next: StoredResource[], at: string): Promise<boolean>;
+  /**
+   * Inside a transaction: takes the session row's write lock until it ends, so what the
+   * transaction read of the session's log still holds when it appends (serialises writers).
+   */
+  lockLog(id: string): Promise<void>;
   /** Engine-owned fields, written without touching what clients edit (title, metadata...). */
   setRuntime(id: string, patch: { status?: SessionStatus; usage?: SessionRecord['usage'] }, at: string): Promise<void>;
   /** Takes the session's lease if it is free, lapsed, or already `owner`'s. */

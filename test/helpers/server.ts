@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { startServer, type RunningServer } from '../../src/services/server.js';
 import { createPostgresDatabase, type Dialect } from './databases.js';
 import type { Clock } from '../../src/domain/clock.js';
+import { replayRecorder } from './replay-recorder.js';
 
 export const TEST_API_KEY = 'sk-agentd-test-key';
 
@@ -49,11 +50,14 @@ export async function startTestServer(dialect: Dialect, opts: TestServerOptions 
     : { AGENTD_ENGINE: 'off' };
   const env = { AGENTD_API_KEY: TEST_API_KEY, ...engineEnv, ...opts.env };
   let port = '0';
+  const recordTo = process.env.AGENTD_RECORD_REPLAY;
+  const recorder = recordTo && dialect === 'sqlite' ? replayRecorder(recordTo) : undefined;
   const boot = async () => {
     const config = loadConfig({ host: '127.0.0.1', port, dataDir, databaseUrl: pgdb?.url }, env);
     return startServer(config, {
       logger: pino({ level: process.env.AGENTD_TEST_LOG ?? 'silent' }),
       ...(opts.clock ? { clock: opts.clock } : {}),
+      ...(recorder ? { observeSteps: recorder.observe } : {}),
     });
   };
   let server = await boot();
@@ -77,6 +81,7 @@ export async function startTestServer(dialect: Dialect, opts: TestServerOptions 
     },
     clientWith: makeClient,
     close: async () => {
+      await recorder?.flush(server.store);
       await server.close();
       await pgdb?.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });

@@ -2,6 +2,7 @@
 import { expect } from 'vitest';
 import { newId } from '../../src/api/ids.js';
 import { DEFAULT_WORKSPACE_ID } from '../../src/store/workspace.js';
+import type { SessionEventType } from '../../src/domain/records/event.js';
 import type {
   AgentRecord,
   AgentSnapshot,
@@ -101,7 +102,8 @@ export function sessionRecord(ms = 0, over: Partial<SessionRecord> = {}): Sessio
   };
 }
 
-export function newEvent(type = 'user.message', ms = 0): NewEvent {
+/** A log entry of any `type` (the store does not look inside bodies; the body is a user message's). */
+export function newEvent(type: SessionEventType = 'user.message', ms = 0): NewEvent {
   const id = newId('sevt', T0 + ms);
   return {
     id,
@@ -110,10 +112,10 @@ export function newEvent(type = 'user.message', ms = 0): NewEvent {
     body: { id, type, content: [{ type: 'text', text: 'hi' }] },
     processedAt: null,
     createdAt: at(ms),
-  };
+  } as NewEvent;
 }
 
-export const newEvents = (n: number, type = 'user.message') => Array.from({ length: n }, () => newEvent(type));
+export const newEvents = (n: number, type: SessionEventType = 'user.message') => Array.from({ length: n }, () => newEvent(type));
 
 export function fileRecord(ms = 0, over: Partial<FileRecord> = {}): FileRecord {
   return {

@@ -1,15 +1,13 @@
-// Which tools a session's agent offers the model, with their permission policies.
+// Which tools a session's agent offers the model: their definitions for the Messages API request,
+// and (from domain/permissions.ts) their permission policies.
 import type { BetaToolUnion } from '@anthropic-ai/sdk/resources/beta/messages/messages.js';
 import { betaAgentToolset20260401 } from '@anthropic-ai/sdk/tools/agent-toolset/node';
 import type { SessionAgent } from '../../api/wire.js';
-import { BUILT_IN_TOOL_NAMES, type BuiltInToolName } from '../../api/schemas/agent.js';
-
-type Policy = 'always_allow' | 'always_ask' | 'auto';
+import type { BuiltInToolName } from '../../api/schemas/agent.js';
+import { toolPolicies, type ToolPolicies } from '../../domain/permissions.js';
 
 export interface ResolvedToolset {
-  /** Enabled built-in tools and their permission policy. */
-  builtins: Map<BuiltInToolName, Policy>;
-  customNames: Set<string>;
+  policies: ToolPolicies;
   /** Tool definitions for the Messages API request, in a stable order (cache-friendly). */
   definitions: BetaToolUnion[];
 }
@@ -40,32 +38,14 @@ export function builtinDefinition(name: BuiltInToolName): BetaToolUnion {
 }
 
 export function resolveToolset(agent: SessionAgent): ResolvedToolset {
-  const builtins = new Map<BuiltInToolName, Policy>();
-  const customNames = new Set<string>();
+  const policies = toolPolicies(agent);
   const definitions: BetaToolUnion[] = [];
   for (const tool of agent.tools) {
     if (tool.type === 'agent_toolset_20260401') {
-      for (const name of BUILT_IN_TOOL_NAMES) {
-        const config = tool.configs.find((c) => c.name === name);
-        const enabled = config?.enabled ?? tool.default_config.enabled;
-        if (!enabled) continue;
-        builtins.set(name, (config?.permission_policy ?? tool.default_config.permission_policy).type);
-        definitions.push(builtinDefinition(name));
-      }
+      for (const name of policies.builtins.keys()) definitions.push(builtinDefinition(name));
     } else if (tool.type === 'custom') {
-      customNames.add(tool.name);
       definitions.push({ name: tool.name, description: tool.description, input_schema: tool.input_schema } as BetaToolUnion);
     }
-    // mcp_toolset: MCP servers arrive with vaults; until then their tools are not offered.
   }
-  return { builtins, customNames, definitions };
-}
-
-/**
- * always_allow runs; always_ask waits for user.tool_confirmation. `auto` needs a permission
- * classifier the hosted platform has and agentd does not, so it asks (the safe side).
- */
-export function evaluatePermission(policy: Policy | undefined): 'allow' | 'ask' | 'deny' {
-  if (policy === undefined) return 'deny';
-  return policy === 'always_allow' ? 'allow' : 'ask';
+  return { policies, definitions };
 }

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { FastifyBaseLogger } from 'fastify';
+import type { Logger } from '../../logger.js';
 import { EgressProxy } from '../egress/egress-proxy.js';
 import type { SandboxProvider } from '../types.js';
 import type { RuntimeFiles } from './bwrap-args.js';
@@ -24,7 +24,7 @@ export interface BubblewrapOptions {
   maxProcesses: number;
   /** Host paths that must never be visible inside a sandbox (data dir, files dir). */
   protectedPaths: readonly string[];
-  logger: FastifyBaseLogger;
+  logger: Logger;
 }
 
 export interface LocalSandboxes {

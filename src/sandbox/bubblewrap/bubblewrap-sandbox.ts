@@ -3,7 +3,7 @@
 // A restarted host has a fresh bash: shell state (cwd, variables, background jobs) does not survive.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { FastifyBaseLogger } from 'fastify';
+import type { Logger } from '../../logger.js';
 import type { EnvironmentRecord, SessionRecord } from '../../store/types.js';
 import type { EgressEndpoint, EgressProxy } from '../egress/egress-proxy.js';
 import { egressPolicy } from '../egress/egress-policy.js';
@@ -28,7 +28,7 @@ export interface BubblewrapRuntime {
   limits: { memoryMb: number; maxProcesses: number };
   /** Host paths no bind may contain (the data dir, the files dir). */
   protectedPaths: readonly string[];
-  logger: FastifyBaseLogger;
+  logger: Logger;
 }
 
 const errorOutcome = (text: string): ToolOutcome => ({ isError: true, content: [{ type: 'text', text }] });
@@ -40,7 +40,7 @@ function contains(ancestor: string, p: string): boolean {
 
 export class BubblewrapSandbox implements SessionSandbox {
   private readonly layout: SessionLayout;
-  private readonly logger: FastifyBaseLogger;
+  private readonly logger: Logger;
   private proc: ToolHostProcess | undefined;
   private starting: Promise<ToolHostProcess> | undefined;
   private endpoint: EgressEndpoint | undefined;

@@ -1,7 +1,7 @@
 // Stands in for the bubblewrap sandbox on a host where it cannot run: every built-in tool call is
 // refused with an explanation, because running the agent's commands unisolated is the operator's
 // explicit choice (AGENTD_SANDBOX=none), never a silent fallback.
-import type { FastifyBaseLogger } from 'fastify';
+import type { Logger } from '../../logger.js';
 import type { SandboxProvider, SessionSandbox, ToolOutcome } from '../types.js';
 
 export function refusalText(reason: string): string {
@@ -12,7 +12,7 @@ export function refusalText(reason: string): string {
   );
 }
 
-export function unavailableProvider(reason: string, logger: FastifyBaseLogger): SandboxProvider {
+export function unavailableProvider(reason: string, logger: Logger): SandboxProvider {
   const refuse = async (): Promise<ToolOutcome> => {
     logger.error({ reason }, 'refused a tool call: the sandbox is unavailable on this host (see AGENTD_SANDBOX)');
     return { isError: true, content: [{ type: 'text', text: refusalText(reason) }] };

@@ -7,7 +7,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
-import type { FastifyBaseLogger } from 'fastify';
+import type { Logger } from '../../logger.js';
 import type { EgressPolicy } from './egress-policy.js';
 
 export interface EgressEndpoint {
@@ -44,7 +44,7 @@ export class EgressProxy {
   constructor(
     /** A private directory (mode 0700) for the endpoint sockets. */
     private readonly socketDir: string,
-    private readonly logger: FastifyBaseLogger,
+    private readonly logger: Logger,
   ) {}
 
   /** Starts an endpoint enforcing `policy`; `name` must be unique among open endpoints. */

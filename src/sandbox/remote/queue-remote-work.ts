@@ -1,6 +1,6 @@
 // RemoteWork over the environment work queue: the engine's offers become work items, and offers
 // no worker took are withdrawn once the session's turn is over.
-import type { FastifyBaseLogger } from 'fastify';
+import type { Logger } from '../../logger.js';
 import type { WorkQueue } from '../../commands/work/work-queue.js';
 import type { EventBus } from '../../events/event-bus.js';
 import type { EventRecord, SessionRecord } from '../../store/types.js';
@@ -11,8 +11,7 @@ function turnEnd(records: readonly EventRecord[]): EventRecord | undefined {
   return records.findLast(
     (r) =>
       r.type === 'session.status_terminated' ||
-      (r.type === 'session.status_idle' &&
-        (r.body.stop_reason as { type?: string } | undefined)?.type !== 'requires_action'),
+      (r.type === 'session.status_idle' && r.body.stop_reason.type !== 'requires_action'),
   );
 }
 
@@ -22,7 +21,7 @@ export class QueueRemoteWork implements RemoteWork {
   constructor(
     private readonly queue: WorkQueue,
     bus: EventBus,
-    logger: FastifyBaseLogger,
+    logger: Logger,
   ) {
     this.unsubscribe = bus.subscribeAll((sessionId, records) => {
       const end = turnEnd(records);

@@ -5,17 +5,19 @@ import type { Database, SessionEventsTable } from './schema.js';
 import { fromJson, toJson } from './json.js';
 import { pageQuery, toPage, whereCreatedAt } from './paging.js';
 
-const toRecord = (r: Selectable<SessionEventsTable>): EventRecord => ({
-  sessionId: r.session_id,
-  seq: Number(r.seq),
-  id: r.id,
-  threadId: r.thread_id,
-  type: r.type,
-  body: fromJson(r.body),
-  processedAt: r.processed_at,
-  createdAt: r.created_at,
-  ...(r.internal === null ? {} : { internal: fromJson<unknown>(r.internal) }),
-});
+// Rows were written from typed records: their body and internal match their type.
+const toRecord = (r: Selectable<SessionEventsTable>): EventRecord =>
+  ({
+    sessionId: r.session_id,
+    seq: Number(r.seq),
+    id: r.id,
+    threadId: r.thread_id,
+    type: r.type,
+    body: fromJson(r.body),
+    processedAt: r.processed_at,
+    createdAt: r.created_at,
+    ...(r.internal === null ? {} : { internal: fromJson<unknown>(r.internal) }),
+  }) as EventRecord;
 
 export class KyselyEventRepository implements EventRepository {
   constructor(private readonly db: Kysely<Database>) {}

@@ -115,6 +115,11 @@ export class KyselySessionRepository implements SessionRepository {
     return Number(result.numUpdatedRows) > 0;
   }
 
+  async lockLog(id: string): Promise<void> {
+    // A no-op write takes the row lock on PostgreSQL and the write lock on SQLite: no dialect branch.
+    await this.db.updateTable('sessions').set((eb) => ({ last_seq: eb.ref('last_seq') })).where('id', '=', id).execute();
+  }
+
   async setRuntime(
     id: string,
     patch: { status?: SessionStatus; usage?: SessionRecord['usage'] },

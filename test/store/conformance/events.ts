@@ -1,4 +1,5 @@
 // Conformance: EventRepository (contiguous per-session seq under concurrency, list/after/get).
+import type { SessionEventType } from '../../../src/domain/records/event.js';
 import { expect, it } from 'vitest';
 import type { StoreHarness } from '../conformance.js';
 import { at, expectKeysetWalks, newEvent, newEvents, sessionRecord, WS } from '../fixtures.js';
@@ -54,7 +55,7 @@ export function eventConformance(h: StoreHarness): void {
 
   it('lists with a types filter and keyset paging', async () => {
     const id = await session();
-    const types = ['user.message', 'agent.message', 'agent.message', 'session.status_idle', 'agent.message', 'user.message'];
+    const types: SessionEventType[] = ['user.message', 'agent.message', 'agent.message', 'session.status_idle', 'agent.message', 'user.message'];
     const appended = await h.store.events.append(id, types.map((t, i) => newEvent(t, i * 1000)));
     const list = (filterTypes?: string[]) => (page: Parameters<typeof h.store.events.list>[2]) =>
       h.store.events.list(id, { types: filterTypes, createdAt: {} }, page);

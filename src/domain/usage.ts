@@ -1,13 +1,10 @@
 // Token accounting: per-request model_usage on span events, and the session's running total.
 import type { BetaUsage } from '@anthropic-ai/sdk/resources/beta/messages/messages.js';
 import type { SessionUsage } from '../api/wire.js';
+import type { WireEvent } from './records/event.js';
 
-export interface ModelUsage {
-  input_tokens: number;
-  output_tokens: number;
-  cache_creation_input_tokens: number;
-  cache_read_input_tokens: number;
-}
+/** The `model_usage` of span.model_request_end. */
+export type ModelUsage = WireEvent<'span.model_request_end'>['model_usage'];
 
 export function modelUsage(u: BetaUsage | undefined): ModelUsage {
   return {
@@ -17,6 +14,10 @@ export function modelUsage(u: BetaUsage | undefined): ModelUsage {
     cache_read_input_tokens: u?.cache_read_input_tokens ?? 0,
   };
 }
+
+/** The context a response leaves behind: everything the model read plus what it wrote. */
+export const contextTokens = (u: ModelUsage) =>
+  u.input_tokens + u.cache_read_input_tokens + u.cache_creation_input_tokens + u.output_tokens;
 
 export function addUsage(total: SessionUsage, u: BetaUsage): SessionUsage {
   const creation = u.cache_creation_input_tokens ?? 0;

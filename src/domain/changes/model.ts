@@ -1,0 +1,106 @@
+// Changes around model calls: starting a request (consuming queued input), recording the response
+// as events (the response → events mapping, with each tool call's permission evaluated), a failure
+// (retry within the budget, or end the turn), and a compaction.
+import type { BetaMessage } from '@anthropic-ai/sdk/resources/beta/messages/messages.js';
+import type { RequestStartInternal } from '../event-internal.js';
+import { evaluatePermission, type ToolPolicies } from '../permissions.js';
+import type { NewEvent, WireEvent } from '../records/event.js';
+import { canRetry, type RetryPolicy } from '../retry.js';
+import type { ThreadState } from '../session-state.js';
+import { contextTokens, modelUsage } from '../usage.js';
+import { engineEvent, textContent } from './engine-event.js';
+import { mergeChanges, noChanges, type ChangeEnv, type LogChanges } from './log-changes.js';
+import { ensureRunning, idle, reschedule } from './turn.js';
+
+/** The session.error types a model call's failure maps to. */
+export type ModelErrorType = Extract<WireEvent<'session.error'>['error']['type'], `model_${string}` | 'unknown_error'>;
+
+/** A failed model call, classified by the model layer. */
+export interface ModelFailure {
+  retryable: boolean;
+  type: ModelErrorType;
+  message: string;
+}
+
+const failedSpanEnd = (t: ThreadState, startId: string, env: ChangeEnv) =>
+  engineEvent('span.model_request_end', { is_error: true, model_request_start_id: startId, model_usage: modelUsage(undefined) }, env, { thread: t.id });
+
+/**
+ * Opens a model request span, consuming every queued input and answer; a request a crash cut off
+ * (`closeSpan`) is closed first so every start has an end. The start event is the last one.
+ */
+export function startRequest(t: ThreadState, closeSpan: string | undefined, env: ChangeEnv): { changes: LogChanges; startId: string } {
+  const consumed = t.pendingInputs.map((e) => e.id);
+  const start = engineEvent('span.model_request_start', {}, env, { thread: t.id, internal: { consumed } satisfies RequestStartInternal });
+  const changes = mergeChanges(ensureRunning(t, env), {
+    ...noChanges(env.at),
+    events: [...(closeSpan !== undefined ? [failedSpanEnd(t, closeSpan, env)] : []), start],
+    processed: [...consumed, ...t.pendingAnswers.map((e) => e.id)],
+  });
+  return { changes, startId: start.id };
+}
+
+/** One event per content block (thinking, text, tool calls), then the span's end with the usage. */
+export function recordResponse(t: ThreadState, startId: string, message: BetaMessage, tools: ToolPolicies, env: ChangeEnv): LogChanges {
+  const thread = t.id;
+  const events: NewEvent[] = [];
+  for (const block of message.content) {
+    if (block.type === 'thinking' || block.type === 'redacted_thinking') {
+      events.push(engineEvent('agent.thinking', {}, env, { thread }));
+    } else if (block.type === 'text') {
+      if (block.text !== '') events.push(engineEvent('agent.message', { content: textContent(block.text) }, env, { thread }));
+    } else if (block.type === 'tool_use') {
+      const input = (block.input ?? {}) as Record<string, unknown>;
+      if (tools.customNames.has(block.name)) {
+        events.push(engineEvent('agent.custom_tool_use', { name: block.name, input }, env, { thread, internal: { tool_use_id: block.id, kind: 'custom' } }));
+      } else {
+        const permission = evaluatePermission(tools.builtins.get(block.name as never));
+        events.push(
+          engineEvent('agent.tool_use', { name: block.name, input, evaluated_permission: permission }, env, {
+            thread,
+            internal: { tool_use_id: block.id, kind: 'builtin' },
+          }),
+        );
+      }
+    }
+  }
+  const usage = modelUsage(message.usage);
+  events.push(
+    engineEvent('span.model_request_end', { is_error: false, model_request_start_id: startId, model_usage: usage }, env, {
+      thread,
+      internal: { content: message.content, stop_reason: message.stop_reason, context_tokens: contextTokens(usage) },
+    }),
+  );
+  return { ...noChanges(env.at), events, usage: message.usage };
+}
+
+/** The request was cut short on purpose (an interrupt): its span ends as an error. */
+export const abortedRequest = (t: ThreadState, startId: string, env: ChangeEnv): LogChanges => ({
+  ...noChanges(env.at),
+  events: [failedSpanEnd(t, startId, env)],
+});
+
+/**
+ * A failed call (`startId`: its span; none for a compaction call): rescheduled while the retry
+ * budget lasts, otherwise session.error and idle `retries_exhausted`.
+ */
+export function modelFailed(t: ThreadState, startId: string | undefined, failure: ModelFailure, policy: RetryPolicy, env: ChangeEnv): LogChanges {
+  const end: LogChanges = { ...noChanges(env.at), events: startId === undefined ? [] : [failedSpanEnd(t, startId, env)] };
+  if (failure.retryable && canRetry(t.retries, policy)) return mergeChanges(end, reschedule(t, env));
+  const error = engineEvent(
+    'session.error',
+    { error: { type: failure.type, message: failure.message, retry_status: { type: failure.retryable ? 'exhausted' : 'terminal' } } },
+    env,
+    { thread: t.id },
+  );
+  return mergeChanges(end, { ...noChanges(env.at), events: [error] }, idle(t, { type: 'retries_exhausted' }, env));
+}
+
+/** The summary replaces the history from here on (see fold.ts). */
+export function recordCompaction(t: ThreadState, summary: string, message: BetaMessage, env: ChangeEnv): LogChanges {
+  return {
+    ...noChanges(env.at),
+    events: [engineEvent('agent.thread_context_compacted', {}, env, { thread: t.id, internal: { summary } })],
+    usage: message.usage,
+  };
+}

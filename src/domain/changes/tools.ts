@@ -1,0 +1,55 @@
+// Changes around tool calls: refusing or abandoning them, marking one started, recording results.
+import { toWireContent, type ModelToolResultContent } from '../conversation-blocks.js';
+import type { ToolUseInternal } from '../event-internal.js';
+import type { EventFields } from '../records/event.js';
+import type { ThreadState, ToolCall } from '../session-state.js';
+import { engineEvent, textContent } from './engine-event.js';
+import { mergeChanges, noChanges, type ChangeEnv, type LogChanges } from './log-changes.js';
+import { ensureRunning } from './turn.js';
+
+export const ABANDONED_TEXT =
+  'This tool call was cut off by a server restart before its result was recorded. It was not ' +
+  'run again, to avoid repeating its side effects; check its effects and run it again if needed.';
+
+export function refusalText(call: ToolCall): string {
+  if (call.confirmation?.result === 'deny') {
+    const message = call.confirmation.denyMessage ? ` Message from the user: ${call.confirmation.denyMessage}` : '';
+    return `The user denied permission to run ${call.name}.${message}`;
+  }
+  return `The tool ${call.name} is not enabled for this agent.`;
+}
+
+/** The queued answers (confirmations) about `calls`: the step acting on the calls consumes them. */
+const confirmationsOf = (t: ThreadState, calls: readonly ToolCall[]) => {
+  const ids = new Set(calls.map((call) => call.eventId));
+  return t.pendingAnswers.filter((e) => e.type !== 'user.custom_tool_result' && ids.has(e.body.tool_use_id)).map((e) => e.id);
+};
+
+type ToolResultFields = EventFields<'agent.tool_result'>;
+
+const resultEvent = (t: ThreadState, call: ToolCall, fields: Omit<ToolResultFields, 'tool_use_id'>, env: ChangeEnv) =>
+  engineEvent('agent.tool_result', { tool_use_id: call.eventId, ...fields }, env, { thread: t.id });
+
+/** Error results for calls that will not run, consuming the confirmations that led there. */
+export function answerWithErrors(t: ThreadState, calls: readonly ToolCall[], text: (call: ToolCall) => string, env: ChangeEnv): LogChanges {
+  return mergeChanges(ensureRunning(t, env), {
+    ...noChanges(env.at),
+    processed: confirmationsOf(t, calls),
+    events: calls.map((call) => resultEvent(t, call, { content: textContent(text(call)), is_error: true }, env)),
+  });
+}
+
+/** Before a built-in call runs: durably marked started, so after a crash it is reported, never re-run. */
+export function startTool(t: ThreadState, call: ToolCall, env: ChangeEnv): LogChanges {
+  const internal: ToolUseInternal = { tool_use_id: call.toolUseId, kind: 'builtin', started: true };
+  return mergeChanges(ensureRunning(t, env), {
+    ...noChanges(env.at),
+    processed: confirmationsOf(t, [call]),
+    internals: [{ id: call.eventId, internal }],
+  });
+}
+
+/** What the tool returned. */
+export function toolResult(t: ThreadState, call: ToolCall, outcome: { content: ModelToolResultContent; isError: boolean }, env: ChangeEnv): LogChanges {
+  return { ...noChanges(env.at), events: [resultEvent(t, call, { content: toWireContent(outcome.content), is_error: outcome.isError }, env)] };
+}

@@ -1,0 +1,180 @@
+// Folds a session's log into its state, one event at a time: the same log always yields the same
+// state, so a restarted engine resumes exactly. The engine keeps the state while it holds the
+// session's lease and folds in only what was appended since (`cursor`), so a step costs
+// O(new events); the state is updated in place for that reason. `markProcessed` / `markStarted`
+// mirror the engine's own in-place writes to events already folded.
+import type { BetaContentBlockParam } from '@anthropic-ai/sdk/resources/beta/messages/messages.js';
+import { appendUserBlocks, inputBlocks, systemText, toModelContent, toolResultBlock } from './conversation-blocks.js';
+import type { LogChanges } from './changes/log-changes.js';
+import type { EventRecord } from './records/event.js';
+import { newSessionState, primaryThread, type SessionState, type ThreadState, type ToolCall } from './session-state.js';
+
+/** Events of a thread the log never created belong to the primary thread. */
+const threadOf = (s: SessionState, e: EventRecord): ThreadState =>
+  (e.threadId !== null ? s.threads.get(e.threadId) : undefined) ?? primaryThread(s);
+
+function resolve(t: ThreadState, call: ToolCall | undefined, result: ToolCall['result']): void {
+  if (!call || call.result || call.interrupted) return;
+  call.result = result;
+  appendUserBlocks(t.messages, [toolResultBlock(call)]);
+}
+
+/** Queues a client event that is not processed yet. */
+function enqueue(t: ThreadState, e: EventRecord): void {
+  if (e.processedAt !== null) return;
+  switch (e.type) {
+    case 'user.message':
+    case 'system.message':
+    case 'user.define_outcome':
+      t.pendingInputs.push(e);
+      break;
+    case 'user.interrupt':
+      t.pendingInterrupts.push(e);
+      break;
+    case 'user.tool_confirmation':
+    case 'user.custom_tool_result':
+    case 'user.tool_result':
+      t.pendingAnswers.push(e);
+      break;
+  }
+}
+
+export function foldEvent(s: SessionState, e: EventRecord): void {
+  s.cursor = e.seq;
+  const t = threadOf(s, e);
+  enqueue(t, e);
+  switch (e.type) {
+    case 'user.message':
+    case 'system.message':
+    case 'user.define_outcome':
+      s.inputs.set(e.id, e);
+      break;
+    case 'span.model_request_start': {
+      const consumed = e.internal?.consumed ?? [];
+      for (const id of consumed) {
+        const input = s.inputs.get(id);
+        if (!input) continue;
+        s.inputs.delete(id);
+        if (input.type === 'system.message') t.systemAdditions.push(systemText(input));
+        else appendUserBlocks(t.messages, inputBlocks(input));
+      }
+      if (consumed.length > 0) t.pendingInputs = t.pendingInputs.filter((p) => !consumed.includes(p.id));
+      // Every call of the previous response is answered or void by now: nothing refers to them again.
+      for (const call of t.calls) s.calls.delete(call.eventId);
+      t.calls = [];
+      t.needsModel = false;
+      t.openRequestId = e.id;
+      t.lastRequestFailed = false;
+      break;
+    }
+    case 'span.model_request_end':
+      t.openRequestId = undefined;
+      if (e.body.is_error || !e.internal) {
+        t.lastRequestFailed = true;
+        break;
+      }
+      t.messages.push({ role: 'assistant', content: e.internal.content as BetaContentBlockParam[] });
+      t.needsModel = e.internal.stop_reason === 'tool_use';
+      t.contextTokens = e.internal.context_tokens;
+      t.retries = undefined;
+      break;
+    case 'agent.tool_use':
+    case 'agent.custom_tool_use': {
+      const internal = e.internal;
+      if (!internal) break;
+      const call: ToolCall = {
+        eventId: e.id,
+        toolUseId: internal.tool_use_id,
+        name: e.body.name,
+        input: e.body.input ?? {},
+        kind: internal.kind,
+        permission: e.type === 'agent.custom_tool_use' ? 'allow' : (e.body.evaluated_permission ?? 'allow'),
+        started: internal.started === true,
+        interrupted: false,
+      };
+      t.calls.push(call);
+      s.calls.set(e.id, call);
+      break;
+    }
+    case 'user.tool_confirmation': {
+      const call = s.calls.get(e.body.tool_use_id);
+      if (call && !call.confirmation) call.confirmation = { result: e.body.result, denyMessage: e.body.deny_message ?? null };
+      break;
+    }
+    case 'agent.tool_result':
+    case 'user.tool_result':
+      resolve(t, s.calls.get(e.body.tool_use_id), { content: toModelContent(e.body.content), isError: e.body.is_error === true });
+      break;
+    case 'user.custom_tool_result':
+      resolve(t, s.calls.get(e.body.custom_tool_use_id), { content: toModelContent(e.body.content), isError: e.body.is_error === true });
+      break;
+    case 'agent.thread_context_compacted': {
+      const summary = e.internal?.summary ?? '';
+      t.messages = [{ role: 'user', content: [{ type: 'text', text: `Summary of the conversation so far:\n\n${summary}` }] }];
+      t.contextTokens = Math.ceil(summary.length / 4);
+      t.retries = undefined;
+      break;
+    }
+    case 'session.status_running':
+      t.status = 'running';
+      t.waitingOn = undefined;
+      break;
+    case 'session.status_rescheduled':
+      t.status = 'rescheduling';
+      t.waitingOn = undefined;
+      t.retries = { count: (t.retries?.count ?? 0) + 1, lastEventId: e.id, lastAt: e.createdAt };
+      break;
+    case 'session.status_terminated':
+      t.status = 'terminated';
+      break;
+    case 'session.status_idle':
+      t.status = 'idle';
+      t.waitingOn = e.body.stop_reason.type === 'requires_action' ? e.body.stop_reason.event_ids : undefined;
+      t.retries = undefined;
+      if (e.internal?.interrupted) {
+        for (const call of t.calls) {
+          if (!call.result && !call.interrupted) {
+            call.interrupted = true;
+            appendUserBlocks(t.messages, [toolResultBlock(call)]);
+          }
+        }
+        t.needsModel = false;
+      }
+      break;
+  }
+}
+
+/** Folds `log` into `state` (a fresh state by default). */
+export function foldLog(log: Iterable<EventRecord>, state: SessionState = newSessionState()): SessionState {
+  for (const e of log) foldEvent(state, e);
+  return state;
+}
+
+/** Mirrors stamping queued events processed: they leave every queue. */
+export function markProcessed(s: SessionState, ids: readonly string[]): void {
+  if (ids.length === 0) return;
+  const done = new Set(ids);
+  for (const t of s.threads.values()) {
+    t.pendingInputs = t.pendingInputs.filter((e) => !done.has(e.id));
+    t.pendingInterrupts = t.pendingInterrupts.filter((e) => !done.has(e.id));
+    t.pendingAnswers = t.pendingAnswers.filter((e) => !done.has(e.id));
+  }
+}
+
+/** Mirrors durably marking a built-in call started (before it runs). */
+export function markStarted(s: SessionState, callEventId: string): void {
+  const call = s.calls.get(callEventId);
+  if (call) call.started = true;
+}
+
+/**
+ * Mirrors the engine's own write on the state, for what the next refresh would not redo: stamps
+ * and markers on events already folded, and the status it set (so later changes in the same step
+ * see it; the status event itself is folded on the next refresh and agrees).
+ */
+export function patchOwnWrite(s: SessionState, changes: LogChanges, thread: string): void {
+  markProcessed(s, changes.processed);
+  for (const { id, internal } of changes.internals) if (internal.started) markStarted(s, id);
+  const t = s.threads.get(thread);
+  if (t && changes.status !== undefined) t.status = changes.status;
+}

@@ -1,0 +1,103 @@
+// The engine's view of a session, folded from its log (fold.ts): per thread, the conversation the
+// model sees, queued client input, open tool calls, status and the retry run. The primary thread
+// is the session itself; other threads (multi-agent) get their own entry keyed by thread id.
+import type { BetaMessageParam, BetaToolResultBlockParam } from '@anthropic-ai/sdk/resources/beta/messages/messages.js';
+import type { EventRecord } from './records/event.js';
+import type { SessionStatus } from './records/session.js';
+import type { EvaluatedPermission } from './permissions.js';
+import type { RetryRun } from './retry.js';
+
+/** The thread of events whose `threadId` is null: the session's own conversation. */
+export const PRIMARY_THREAD = 'primary';
+
+/** Client input the next model request consumes. */
+export type InputEvent = EventRecord<'user.message' | 'system.message' | 'user.define_outcome'>;
+/** Client answers to tool calls. */
+export type AnswerEvent = EventRecord<'user.tool_confirmation' | 'user.custom_tool_result' | 'user.tool_result'>;
+
+export interface ToolCall {
+  /** The agent.tool_use / agent.custom_tool_use event id clients refer to. */
+  eventId: string;
+  /** The model's tool_use id. */
+  toolUseId: string;
+  name: string;
+  input: Record<string, unknown>;
+  kind: 'builtin' | 'custom';
+  permission: EvaluatedPermission;
+  started: boolean;
+  confirmation?: { result: 'allow' | 'deny'; denyMessage: string | null } | undefined;
+  result?: { content: BetaToolResultBlockParam['content']; isError: boolean } | undefined;
+  /** An interrupt closed this call before it produced a result. */
+  interrupted: boolean;
+}
+
+export interface ThreadState {
+  readonly id: string;
+  /** Status according to the thread's last status event (the session's, for the primary thread). */
+  status: SessionStatus;
+  /** When the last status event was idle/requires_action: the event ids it waited on. */
+  waitingOn: string[] | undefined;
+  /** System prompt additions from system.message events, in order. */
+  systemAdditions: string[];
+  /** History the model has seen or will see: consumed inputs, its own turns, tool results. */
+  messages: BetaMessageParam[];
+  /** Queued input the next model request will consume, in log order. */
+  pendingInputs: InputEvent[];
+  pendingInterrupts: EventRecord<'user.interrupt'>[];
+  /** Queued client answers (confirmations, tool results), stamped processed once acted on. */
+  pendingAnswers: AnswerEvent[];
+  /** Tool calls of the latest model response. */
+  calls: ToolCall[];
+  /** The latest response asked for tools, so the model must be called again once they resolve. */
+  needsModel: boolean;
+  /** Size of the context at the last model response (input + cache + output tokens). */
+  contextTokens: number;
+  /** A model request started and never ended (the process stopped mid-call). */
+  openRequestId: string | undefined;
+  /** The last model request failed. */
+  lastRequestFailed: boolean;
+  /** Reschedules since the last successful model call or the end of the last turn. */
+  retries: RetryRun | undefined;
+}
+
+export interface SessionState {
+  /** The seq of the last event folded in. */
+  cursor: number;
+  /** Threads by id, the primary thread first. */
+  threads: Map<string, ThreadState>;
+  /** Tool calls by event id, for answers to find them. */
+  calls: Map<string, ToolCall>;
+  /** Inputs by id, until a model request consumes them. */
+  inputs: Map<string, InputEvent>;
+}
+
+export function newThreadState(id: string): ThreadState {
+  return {
+    id,
+    status: 'idle',
+    waitingOn: undefined,
+    systemAdditions: [],
+    messages: [],
+    pendingInputs: [],
+    pendingInterrupts: [],
+    pendingAnswers: [],
+    calls: [],
+    needsModel: false,
+    contextTokens: 0,
+    openRequestId: undefined,
+    lastRequestFailed: false,
+    retries: undefined,
+  };
+}
+
+export function newSessionState(): SessionState {
+  return { cursor: 0, threads: new Map([[PRIMARY_THREAD, newThreadState(PRIMARY_THREAD)]]), calls: new Map(), inputs: new Map() };
+}
+
+export const primaryThread = (s: SessionState): ThreadState => s.threads.get(PRIMARY_THREAD)!;
+
+/** Calls still waiting for something (a run, a confirmation, a client result). */
+export const openCalls = (t: ThreadState) => t.calls.filter((call) => !call.result && !call.interrupted);
+
+/** Something of the thread's turn is still under way (an interrupt has to stop it). */
+export const hasOpenWork = (t: ThreadState) => openCalls(t).length > 0 || t.status !== 'idle' || t.waitingOn !== undefined;

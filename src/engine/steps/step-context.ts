@@ -1,0 +1,55 @@
+// What a step handler works with: the session, its folded state, the one write path, and effects
+// that an interrupt or shutdown may cut short.
+import type { ChangeEnv, LogChanges } from '../../domain/changes/log-changes.js';
+import type { Clock } from '../../domain/clock.js';
+import type { Step } from '../../domain/decide.js';
+import type { RetryPolicy } from '../../domain/retry.js';
+import type { SessionState, ThreadState } from '../../domain/session-state.js';
+import type { EngineConfig } from '../../config/config.js';
+import type { Logger } from '../../logger.js';
+import type { OutputCapture } from '../../sandbox/outputs/capture-outputs.js';
+import type { RemoteWork, SandboxProvider, SessionSandbox } from '../../sandbox/types.js';
+import type { EnvironmentRecord, EventRecord, SessionRecord } from '../../store/types.js';
+import type { ModelClient } from '../model/model-client.js';
+
+/** Why an effect was cut short: a user.interrupt, or this process shutting down. */
+export type Cut = 'interrupt' | 'shutdown';
+
+export type EffectResult<T> = { ok: true; value: T; cut: Cut | undefined } | { ok: false; error: unknown; cut: Cut | undefined };
+
+/** The effects steps perform, injected by the engine. */
+export interface StepEffects {
+  model: ModelClient;
+  config: EngineConfig;
+  logger: Logger;
+  clock: Clock;
+  /** The session's sandbox for built-in tools (kept by the engine across turns). */
+  sandbox: (...args: Parameters<SandboxProvider['open']>) => SessionSandbox;
+  remoteWork: RemoteWork;
+  /** Turns files written under /mnt/session/outputs into session-scoped files. */
+  outputs: OutputCapture;
+}
+
+export interface StepContext {
+  readonly session: SessionRecord;
+  readonly environment: EnvironmentRecord;
+  readonly state: SessionState;
+  readonly effects: StepEffects;
+  readonly retry: RetryPolicy;
+  thread(id: string): ThreadState;
+  /** The time and id source for changes made now. */
+  env(): ChangeEnv;
+  /** Applies a step's changes (the engine's one write path) and mirrors them on the state. */
+  write(changes: LogChanges, thread: string): Promise<EventRecord[]>;
+  /** Runs an effect as the current step's, so an interrupt or shutdown can abort it. */
+  abortable<T>(effect: (signal: AbortSignal) => Promise<T>): Promise<EffectResult<T>>;
+}
+
+/** After a step: decide again, or stop until new input wakes the session. */
+export type StepOutcome = 'continue' | 'stop';
+
+export type StepHandler<S extends Step> = (step: S, ctx: StepContext) => Promise<StepOutcome>;
+
+/** One handler per step type: adding a step means adding a variant and its handler, nothing else. */
+export type StepHandlers = { [K in Step['type']]: StepHandler<Extract<Step, { type: K }>> };
+

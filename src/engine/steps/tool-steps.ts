@@ -1,0 +1,39 @@
+// Handlers of tool steps: running a built-in call in the session's sandbox, offering calls to a
+// self-hosted worker, and answering calls that will not run.
+import { ABANDONED_TEXT, answerWithErrors, refusalText, startTool, toolResult } from '../../domain/changes/tools.js';
+import { ensureRunning } from '../../domain/changes/turn.js';
+import type { StepHandlers } from './step-context.js';
+
+export const toolSteps: Pick<StepHandlers, 'abandon_tools' | 'refuse_tools' | 'run_tool' | 'offer_remote'> = {
+  abandon_tools: async (step, ctx) => {
+    await ctx.write(answerWithErrors(ctx.thread(step.thread), step.calls, () => ABANDONED_TEXT, ctx.env()), step.thread);
+    return 'continue';
+  },
+
+  refuse_tools: async (step, ctx) => {
+    await ctx.write(answerWithErrors(ctx.thread(step.thread), step.calls, refusalText, ctx.env()), step.thread);
+    return 'continue';
+  },
+
+  run_tool: async (step, ctx) => {
+    const { call } = step;
+    const thread = ctx.thread(step.thread);
+    // Durably marked started first: after a crash it is reported, never re-run.
+    await ctx.write(startTool(thread, call, ctx.env()), step.thread);
+    const sandbox = ctx.effects.sandbox(ctx.session, ctx.environment);
+    const outcome = await ctx.abortable((signal) => sandbox.run(call.name, call.input, call.toolUseId, signal));
+    // Before the result is recorded, so a client that sees it can already list the outputs.
+    await ctx.effects.outputs.capture(ctx.session);
+    if (outcome.cut) return outcome.cut === 'shutdown' ? 'stop' : 'continue';
+    if (!outcome.ok) throw outcome.error;
+    await ctx.write(toolResult(thread, call, outcome.value, ctx.env()), step.thread);
+    return 'continue';
+  },
+
+  // A worker of the self-hosted environment runs them and answers with user.tool_result.
+  offer_remote: async (step, ctx) => {
+    await ctx.write(ensureRunning(ctx.thread(step.thread), ctx.env()), step.thread);
+    await ctx.effects.remoteWork.offer(ctx.session);
+    return 'stop';
+  },
+};

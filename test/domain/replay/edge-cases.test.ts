@@ -1,0 +1,195 @@
+// Hand-written logs for what crashes, restarts and races leave behind, mapped to the step the
+// engine must take next (and, where the step writes, to what it writes). Pure: no server, no I/O.
+import { describe, expect, it } from 'vitest';
+import { modelFailed, startRequest } from '../../../src/domain/changes/model.js';
+import { decide } from '../../../src/domain/decide.js';
+import { foldLog } from '../../../src/domain/fold.js';
+import { retryDueAt } from '../../../src/domain/retry.js';
+import { primaryThread } from '../../../src/domain/session-state.js';
+import { context, LogBuilder, T0 } from './log-builder.js';
+import { summarize } from './fixture.js';
+
+const next = (b: LogBuilder, over: Parameters<typeof context>[0] = {}) => summarize(decide(foldLog(b.log), context(over)));
+const env = (ms: number) => {
+  let n = 0;
+  return { at: new Date(ms).toISOString(), newId: (p: string) => `${p}_new${++n}` };
+};
+
+/** A turn that asked for one built-in tool (`toolu_1`), through its response. */
+function toolTurn(opts: Parameters<LogBuilder['toolUse']>[1] = {}) {
+  const b = new LogBuilder();
+  const message = b.user('run it');
+  b.running();
+  const start = b.start(message);
+  const call = b.toolUse('toolu_1', opts);
+  b.end(start, { toolUses: ['toolu_1'] });
+  return { b, call, start };
+}
+
+describe('replay: edge cases', () => {
+  it('a tool cut off mid-flight (started, no result) is abandoned, never run again', () => {
+    const { b, call } = toolTurn({ started: true });
+    expect(next(b)).toEqual({ type: 'abandon_tools', thread: 'primary', calls: [call.id] });
+    // A self-hosted worker owns its calls: nothing is abandoned on its behalf.
+    expect(next(b, { remoteTools: true })).toEqual({ type: 'await_client', thread: 'primary', eventIds: [call.id] });
+  });
+
+  it('a cleared call that never started runs (once), and the next model call follows its result', () => {
+    const { b, call } = toolTurn();
+    expect(next(b)).toMatchObject({ type: 'run_tool', call: call.id });
+    expect(next(b, { remoteTools: true })).toMatchObject({ type: 'offer_remote', calls: [call.id] });
+    b.toolResult(call);
+    expect(next(b)).toEqual({ type: 'call_model', thread: 'primary' });
+  });
+
+  it('a model call cut off by a crash is closed and re-issued, with input queued meanwhile', () => {
+    const b = new LogBuilder();
+    const first = b.user('first');
+    b.running();
+    const start = b.start(first);
+    const second = b.user('second', true);
+    expect(next(b)).toEqual({ type: 'call_model', thread: 'primary', closeSpan: start.id });
+    const t = primaryThread(foldLog(b.log));
+    const { changes } = startRequest(t, start.id, env(T0 + 1000));
+    expect(changes.events.map((e) => e.type)).toEqual(['span.model_request_end', 'span.model_request_start']);
+    expect(changes.events[0]).toMatchObject({ body: { is_error: true, model_request_start_id: start.id } });
+    expect(changes.processed).toEqual([second.id]);
+    expect(changes.status).toBeUndefined(); // still running: no second status_running
+  });
+
+  it('retries keep their budget across a restart: the wait is derived from the log, then the budget is spent', () => {
+    const b = new LogBuilder();
+    const message = b.user('hello');
+    b.running();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const start = attempt === 0 ? b.start(message) : b.start();
+      b.failedEnd(start);
+      b.rescheduled();
+      if (attempt < 2) b.running();
+    }
+    const state = foldLog(b.log);
+    const t = primaryThread(state);
+    expect(t.retries?.count).toBe(3);
+    const due = retryDueAt(t.retries!, context().retry);
+    const lastAt = Date.parse(b.log.at(-1)!.createdAt);
+    // Exponential with full jitter: the third retry waits between 2 and 4 s after it was scheduled.
+    expect(due - lastAt).toBeGreaterThanOrEqual(2000);
+    expect(due - lastAt).toBeLessThanOrEqual(4000);
+    expect(next(b, { now: lastAt + 1 })).toEqual({ type: 'wait', thread: 'primary', until: due });
+    expect(next(b, { now: due })).toEqual({ type: 'call_model', thread: 'primary' });
+
+    // The restarted engine's next failure finds the budget spent: error, then idle.
+    const failed = modelFailed(t, 'sevt_retry', { retryable: true, type: 'model_overloaded_error', message: '529' }, context().retry, env(due));
+    expect(failed.events.map((e) => e.type)).toEqual(['span.model_request_end', 'session.error', 'session.status_idle']);
+    expect(failed.events[1]).toMatchObject({ body: { error: { type: 'model_overloaded_error', retry_status: { type: 'exhausted' } } } });
+    expect(failed.events[2]).toMatchObject({ body: { stop_reason: { type: 'retries_exhausted' } } });
+    expect(failed.status).toBe('idle');
+  });
+
+  it('a failure within the budget is rescheduled; a non-retryable one ends the turn at once', () => {
+    const b = new LogBuilder();
+    const message = b.user('hello');
+    b.running();
+    const start = b.start(message);
+    const t = primaryThread(foldLog(b.log));
+    const retry = modelFailed(t, start.id, { retryable: true, type: 'model_rate_limited_error', message: '429' }, context().retry, env(T0));
+    expect(retry.events.map((e) => e.type)).toEqual(['span.model_request_end', 'session.status_rescheduled']);
+    expect(retry.status).toBe('rescheduling');
+    const terminal = modelFailed(t, start.id, { retryable: false, type: 'model_request_failed_error', message: '400' }, context().retry, env(T0));
+    expect(terminal.events[1]).toMatchObject({ body: { error: { retry_status: { type: 'terminal' } } } });
+  });
+
+  it('a successful call resets the retry run; a new turn starts with the full budget', () => {
+    const b = new LogBuilder();
+    const message = b.user('hello');
+    b.running();
+    b.failedEnd(b.start(message));
+    b.rescheduled();
+    b.running();
+    b.end(b.start(), { text: 'done' });
+    expect(primaryThread(foldLog(b.log)).retries).toBeUndefined();
+    expect(next(b)).toEqual({ type: 'end_turn', thread: 'primary' });
+  });
+
+  it('an interrupt during a model call stops the turn; the next message starts a fresh request', () => {
+    const b = new LogBuilder();
+    const message = b.user('write a lot');
+    b.running();
+    const start = b.start(message);
+    b.failedEnd(start); // the aborted stream's span
+    const interrupt = b.interrupt();
+    expect(next(b)).toEqual({ type: 'interrupt', thread: 'primary', interruptIds: [interrupt.id], stopTurn: true });
+    b.log.at(-1)!.processedAt = b.log.at(-1)!.createdAt;
+    b.idle({ type: 'end_turn' }, { interrupted: true });
+    expect(next(b)).toEqual({ type: 'done' });
+    b.user('short one', true);
+    expect(next(b)).toEqual({ type: 'call_model', thread: 'primary' });
+  });
+
+  it('an interrupt with nothing under way is only stamped', () => {
+    const b = new LogBuilder();
+    const interrupt = b.interrupt();
+    expect(next(b)).toEqual({ type: 'interrupt', thread: 'primary', interruptIds: [interrupt.id], stopTurn: false });
+  });
+
+  it('a confirmation pending: announce once, then wait; allow runs the call, deny refuses it', () => {
+    const { b, call } = toolTurn({ permission: 'ask' });
+    expect(next(b)).toEqual({ type: 'await_client', thread: 'primary', eventIds: [call.id] });
+    b.idle({ type: 'requires_action', event_ids: [call.id] });
+    expect(next(b)).toEqual({ type: 'done' });
+
+    const allowed = new LogBuilder();
+    allowed.log.push(...b.log);
+    allowed.confirm(call.id, 'allow');
+    expect(summarize(decide(foldLog(allowed.log), context()))).toMatchObject({ type: 'run_tool', call: call.id });
+
+    const denied = new LogBuilder();
+    denied.log.push(...b.log);
+    denied.confirm(call.id, 'deny');
+    expect(summarize(decide(foldLog(denied.log), context()))).toMatchObject({ type: 'refuse_tools', calls: [call.id] });
+  });
+
+  it('an interrupt voids calls waiting on the client; the model later sees them as interrupted', () => {
+    const b = new LogBuilder();
+    const message = b.user('look it up');
+    b.running();
+    const start = b.start(message);
+    const call = b.customToolUse('toolu_c');
+    b.end(start, { toolUses: ['toolu_c'] });
+    b.idle({ type: 'requires_action', event_ids: [call.id] });
+    b.idle({ type: 'end_turn' }, { interrupted: true });
+    b.user('never mind', true);
+    const state = foldLog(b.log);
+    expect(decide(state, context())).toEqual({ type: 'call_model', thread: 'primary' });
+    const last = primaryThread(state).messages.at(-1)!;
+    expect(last.content).toEqual([expect.objectContaining({ type: 'tool_result', tool_use_id: 'toolu_c', is_error: true })]);
+  });
+
+  it('compaction boundary: over the threshold the next model call compacts first; after it, the summary is the history', () => {
+    const b = new LogBuilder();
+    const first = b.user('first question');
+    b.running();
+    b.end(b.start(first), { text: 'a long answer', contextTokens: 6000 });
+    b.idle();
+    b.user('second question', true);
+    expect(next(b, { compactAbove: 5000 })).toEqual({ type: 'compact', thread: 'primary' });
+    b.running();
+    b.compacted('the user asked two things');
+    const state = foldLog(b.log);
+    expect(decide(state, context({ compactAbove: 5000 }))).toEqual({ type: 'call_model', thread: 'primary' });
+    const t = primaryThread(state);
+    expect(t.messages).toHaveLength(1);
+    expect(JSON.stringify(t.messages)).not.toContain('first question');
+    expect(t.pendingInputs.map((e) => e.type)).toEqual(['user.message']);
+  });
+
+  it('folding incrementally gives the same state as folding the whole log', () => {
+    const { b, call } = toolTurn({ permission: 'ask' });
+    b.idle({ type: 'requires_action', event_ids: [call.id] });
+    b.confirm(call.id, 'allow');
+    const whole = foldLog(b.log);
+    const stepwise = foldLog(b.log.slice(0, 3));
+    foldLog(b.log.slice(3), stepwise);
+    expect(stepwise).toEqual(whole);
+  });
+});

@@ -1,0 +1,100 @@
+// Hand-written session logs for replay edge cases: each helper appends the events the engine (or
+// a client) would have written, with deterministic ids and times.
+import type { EventRecord, SessionEventType } from '../../../src/domain/records/event.js';
+import type { DecideContext } from '../../../src/domain/decide.js';
+
+export const T0 = Date.parse('2026-01-01T00:00:00.000Z');
+
+export const context = (over: Partial<DecideContext> = {}): DecideContext => ({
+  now: T0 + 60_000,
+  remoteTools: false,
+  compactAbove: 150_000,
+  retry: { maxRetries: 3, baseMs: 1000, maxMs: 30_000 },
+  ...over,
+});
+
+export class LogBuilder {
+  readonly log: EventRecord[] = [];
+  private n = 0;
+
+  /** Milliseconds after T0 the next event is written at. */
+  clock = 0;
+
+  private add(type: SessionEventType, fields: Record<string, unknown>, opts: { queued?: boolean; internal?: unknown } = {}): EventRecord {
+    const seq = ++this.n;
+    const id = `sevt_${String(seq).padStart(3, '0')}`;
+    const at = new Date(T0 + this.clock++).toISOString();
+    const record = {
+      sessionId: 'sesn_replay',
+      seq,
+      id,
+      threadId: null,
+      type,
+      body: { id, type, ...fields },
+      processedAt: opts.queued ? null : at,
+      createdAt: at,
+      ...(opts.internal === undefined ? {} : { internal: opts.internal }),
+    } as EventRecord;
+    this.log.push(record);
+    return record;
+  }
+
+  user(text: string, queued = false) {
+    return this.add('user.message', { content: [{ type: 'text', text }] }, { queued });
+  }
+  interrupt() {
+    return this.add('user.interrupt', {}, { queued: true });
+  }
+  confirm(toolUseId: string, result: 'allow' | 'deny', queued = true) {
+    return this.add('user.tool_confirmation', { tool_use_id: toolUseId, result }, { queued });
+  }
+  customResult(callId: string, text: string, queued = true) {
+    return this.add('user.custom_tool_result', { custom_tool_use_id: callId, content: [{ type: 'text', text }] }, { queued });
+  }
+  running() {
+    return this.add('session.status_running', {});
+  }
+  rescheduled() {
+    return this.add('session.status_rescheduled', {});
+  }
+  idle(stopReason: Record<string, unknown> = { type: 'end_turn' }, internal?: { interrupted: boolean }) {
+    return this.add('session.status_idle', { stop_reason: stopReason, stop_details: null }, { internal });
+  }
+  /** span.model_request_start consuming `inputs`. */
+  start(...inputs: EventRecord[]) {
+    return this.add('span.model_request_start', {}, { internal: { consumed: inputs.map((e) => e.id) } });
+  }
+  /** A successful response: its text, tool_use ids, and how big the context was. */
+  end(start: EventRecord, opts: { text?: string; toolUses?: string[]; contextTokens?: number } = {}) {
+    const content = [
+      ...(opts.text ? [{ type: 'text', text: opts.text }] : []),
+      ...(opts.toolUses ?? []).map((id) => ({ type: 'tool_use', id, name: 'bash', input: { command: 'true' } })),
+    ];
+    const usage = { input_tokens: opts.contextTokens ?? 100, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+    return this.add(
+      'span.model_request_end',
+      { is_error: false, model_request_start_id: start.id, model_usage: usage },
+      { internal: { content, stop_reason: opts.toolUses?.length ? 'tool_use' : 'end_turn', context_tokens: opts.contextTokens ?? 100 } },
+    );
+  }
+  failedEnd(start: EventRecord) {
+    const usage = { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+    return this.add('span.model_request_end', { is_error: true, model_request_start_id: start.id, model_usage: usage });
+  }
+  toolUse(toolUseId: string, opts: { permission?: 'allow' | 'ask' | 'deny'; started?: boolean } = {}) {
+    return this.add(
+      'agent.tool_use',
+      { name: 'bash', input: { command: 'true' }, evaluated_permission: opts.permission ?? 'allow' },
+      { internal: { tool_use_id: toolUseId, kind: 'builtin', ...(opts.started ? { started: true } : {}) } },
+    );
+  }
+  customToolUse(toolUseId: string) {
+    return this.add('agent.custom_tool_use', { name: 'lookup', input: {} }, { internal: { tool_use_id: toolUseId, kind: 'custom' } });
+  }
+  toolResult(call: EventRecord, text = 'ok') {
+    return this.add('agent.tool_result', { tool_use_id: call.id, content: [{ type: 'text', text }], is_error: false });
+  }
+  compacted(summary: string) {
+    return this.add('agent.thread_context_compacted', {}, { internal: { summary } });
+  }
+}
