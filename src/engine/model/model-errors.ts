@@ -54,8 +54,5 @@ export function classifyModelError(err: unknown): ClassifiedError {
   return { retryable: false, type: 'unknown_error', message };
 }
 
-/** Exponential backoff with full jitter, capped. */
-export function backoffMs(attempt: number, baseMs: number, maxMs: number, random = Math.random): number {
-  const ceiling = Math.min(maxMs, baseMs * 2 ** attempt);
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
-}
+/** Backoff of retried model calls lives with the retry budget it serves (domain/retry.ts). */
+export { backoffMs } from '../../domain/retry.js';
