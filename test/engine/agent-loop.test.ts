@@ -127,6 +127,29 @@ describe.each(dialects())('agent loop (%s)', (dialect) => {
     expect(events.at(-1)).toMatchObject({ stop_reason: { type: 'end_turn' } });
   });
 
+  it('concurrent confirmations of one call: exactly one is accepted, the others are told it was answered', async () => {
+    const session = await newSession({
+      tools: [{ type: 'agent_toolset_20260401', default_config: { permission_policy: { type: 'always_ask' } } }],
+    });
+    fake.enqueue(
+      { content: [{ type: 'tool_use', id: 'toolu_race', name: 'bash', input: { command: 'echo once >> once.txt' } }] },
+      { content: [{ type: 'text', text: 'Ran it.' }] },
+    );
+    const asked = await streamWhile(t.client, session.id, () => sendText(t.client, session.id, 'go'), (e) => e.type === 'session.status_idle');
+    const use = asked.find((e) => e.type === 'agent.tool_use')!;
+    const confirm = () =>
+      t.client.beta.sessions.events.send(session.id, { events: [{ type: 'user.tool_confirmation', tool_use_id: use.id, result: 'allow' }] });
+    const results = await Promise.allSettled(Array.from({ length: 6 }, confirm));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results.filter((r): r is PromiseRejectedResult => r.status === 'rejected')) {
+      expect(r.reason.status).toBe(400);
+      expect(r.reason.error.error.message).toMatch(/was already answered/);
+    }
+    await waitSettled(t.client, session.id);
+    const confirmations = (await t.client.beta.sessions.events.list(session.id, { types: ['user.tool_confirmation'] })).data;
+    expect(confirmations).toHaveLength(1);
+  });
+
   it('always_ask: allow runs the tool, deny returns the message to the model as an error', async () => {
     const session = await newSession({
       tools: [{ type: 'agent_toolset_20260401', default_config: { permission_policy: { type: 'always_ask' } } }],
