@@ -4,7 +4,7 @@ import { newId } from '../api/ids.js';
 import type { CommandContext } from '../commands/context.js';
 import type { EventBus } from '../events/event-bus.js';
 import { resolveWorkerCredential } from '../commands/work/resolve-credential.js';
-import type { WorkQueue } from '../commands/work/work-queue.js';
+import type { WorkQueue } from '../work/work-queue.js';
 import type { Principal } from '../domain/principal.js';
 import { authenticatePrincipal, type ApiKeyEntry } from './auth.js';
 import { checkCredentialBody, checkCredentialScope } from './credential-scopes.js';

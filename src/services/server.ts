@@ -15,7 +15,7 @@ import { Engine } from '../engine/engine.js';
 import type { StepObserver } from '../engine/session-runner.js';
 import { createModelClient } from '../engine/model/create-model-client.js';
 import { engineOwnerId } from './engine-owner.js';
-import { WorkQueue } from '../commands/work/work-queue.js';
+import { WorkQueue } from '../work/work-queue.js';
 import { QueueRemoteWork } from '../sandbox/remote/queue-remote-work.js';
 import { outputCapture } from '../sandbox/outputs/capture-outputs.js';
 import { createLocalSandboxes } from './sandboxes.js';

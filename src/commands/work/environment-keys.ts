@@ -5,7 +5,7 @@ import { invalidRequest, notFound } from '../../errors.js';
 import type { Store } from '../../store/types.js';
 import type { EnvironmentKeyRecord } from '../../store/work-types.js';
 import { getEnvironment } from '../environments.js';
-import { credentialDigest, ENVIRONMENT_KEY_PREFIX, newCredential } from './work-credentials.js';
+import { credentialDigest, ENVIRONMENT_KEY_PREFIX, newCredential } from '../../work/work-credentials.js';
 
 export async function createEnvironmentKey(
   store: Store,

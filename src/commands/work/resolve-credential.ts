@@ -1,7 +1,7 @@
 // Resolves a presented bearer string that is not an API key: an environment key or a session token.
 import type { Principal } from '../../domain/principal.js';
 import type { Store } from '../../store/types.js';
-import { credentialDigest, ENVIRONMENT_KEY_PREFIX, WORK_TOKEN_PREFIX } from './work-credentials.js';
+import { credentialDigest, ENVIRONMENT_KEY_PREFIX, WORK_TOKEN_PREFIX } from '../../work/work-credentials.js';
 
 export async function resolveWorkerCredential(store: Store, presented: string): Promise<Principal | undefined> {
   if (presented.startsWith(ENVIRONMENT_KEY_PREFIX)) {

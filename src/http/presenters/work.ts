@@ -1,6 +1,6 @@
 // Work items, queue stats and environment keys → their wire shapes.
 import type { Work, WorkQueueStats } from '../../api/work-wire.js';
-import type { QueueStats } from '../../commands/work/work-queue.js';
+import type { QueueStats } from '../../work/work-queue.js';
 import type { EnvironmentKeyRecord, WorkItemRecord } from '../../store/work-types.js';
 
 /** `secret` is populated only in the poll response that hands the item out. */

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { metadataPatchSchema } from '../../api/schemas/common.js';
 import type { CommandContext } from '../../commands/context.js';
 import { getEnvironment } from '../../commands/environments.js';
-import type { WorkQueue } from '../../commands/work/work-queue.js';
+import type { WorkQueue } from '../../work/work-queue.js';
 import { ApiError, invalidRequest } from '../../errors.js';
 import { pageRequest, wirePage } from '../pagination.js';
 import { presentWork, presentWorkStats } from '../presenters/work.js';

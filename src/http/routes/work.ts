@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { CommandContext } from '../../commands/context.js';
 import { getEnvironment } from '../../commands/environments.js';
-import type { WorkQueue } from '../../commands/work/work-queue.js';
+import type { WorkQueue } from '../../work/work-queue.js';
 import type { Holder } from '../../domain/work-lease.js';
 import { ApiError, invalidRequest } from '../../errors.js';
 import { presentWork } from '../presenters/work.js';

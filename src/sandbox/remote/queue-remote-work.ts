@@ -1,7 +1,7 @@
 // RemoteWork over the environment work queue: the engine's offers become work items, and offers
 // no worker took are withdrawn once the session's turn is over.
 import type { Logger } from '../../logger.js';
-import type { WorkQueue } from '../../commands/work/work-queue.js';
+import type { WorkQueue } from '../../work/work-queue.js';
 import type { EventBus } from '../../events/event-bus.js';
 import type { EventRecord, SessionRecord } from '../../store/types.js';
 import type { RemoteWork } from '../types.js';

@@ -2,10 +2,10 @@
 // lifecycle (poll, ack, heartbeat, stop) as the SDK's WorkPoller / EnvironmentWorker drive it.
 // Every write is a compare-and-set on the item's revision, so concurrent pollers, heartbeats and
 // stops on any number of replicas never overwrite each other.
-import { newId } from '../../api/ids.js';
-import { METADATA_MAX_PAIRS } from '../../api/schemas/common.js';
-import type { WorkHeartbeatResponse } from '../../api/work-wire.js';
-import { applyMetadataPatch } from '../../domain/metadata.js';
+import { newId } from '../api/ids.js';
+import { METADATA_MAX_PAIRS } from '../api/schemas/common.js';
+import type { WorkHeartbeatResponse } from '../api/work-wire.js';
+import { applyMetadataPatch } from '../domain/metadata.js';
 import {
   acknowledge,
   addMs,
@@ -15,10 +15,10 @@ import {
   stopped,
   type Holder,
   type Transition,
-} from '../../domain/work-lease.js';
-import { ApiError, conflict, invalidRequest, notFound, preconditionFailed } from '../../errors.js';
-import type { Page, PageRequest, SessionRecord, Store } from '../../store/types.js';
-import type { WorkItemRecord } from '../../store/work-types.js';
+} from '../domain/work-lease.js';
+import { ApiError, conflict, invalidRequest, notFound, preconditionFailed } from '../errors.js';
+import type { Page, PageRequest, SessionRecord, Store } from '../store/types.js';
+import type { WorkItemRecord } from '../store/work-types.js';
 import { credentialDigest, encodeWorkSecret, newCredential, WORK_TOKEN_PREFIX } from './work-credentials.js';
 import { WorkWaiters } from './work-waiters.js';
 

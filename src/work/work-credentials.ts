@@ -1,7 +1,7 @@
 // Self-hosted worker credentials: environment keys and per-claim session tokens. Both are random
 // bearer strings shown once and stored only as a SHA-256 digest.
 import { createHash, randomBytes } from 'node:crypto';
-import type { WorkSecret } from '../../api/work-wire.js';
+import type { WorkSecret } from '../api/work-wire.js';
 
 /** Environment keys: one environment's work queue (poll, ack, heartbeat, stop, list). */
 export const ENVIRONMENT_KEY_PREFIX = 'sk-agentd-envkey-';
