@@ -1,5 +1,6 @@
-// What every use case needs: the store, the event log, the blob store, a clock and where sessions' files live.
+// What every use case needs: the store, the event log, the blob store, a clock and sessions' host files.
 import type { EventLog } from '../events/event-log.js';
+import type { Workspaces } from '../sandbox/workspace/workspaces.js';
 import type { BlobStore } from '../store/blob-store.js';
 import type { Store } from '../store/types.js';
 
@@ -9,6 +10,6 @@ export interface CommandContext {
   readonly blobs: BlobStore;
   /** Current time as a fixed-width ISO-8601 UTC string. */
   readonly now: () => string;
-  /** Per-session host directories (see sandbox/session-layout.ts): resources are materialised there. */
-  readonly workspacesDir: string;
+  /** Sessions' files on the host: resources are materialised there, outputs read back. */
+  readonly workspaces: Workspaces;
 }

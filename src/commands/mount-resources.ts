@@ -1,14 +1,10 @@
-// Attaching resources to a session: validate every param first, then make file copies, clone
-// repositories and materialise them on the host; on any failure everything made is undone.
-import fsp from 'node:fs/promises';
-import path from 'node:path';
+// Attaching resources to a session: validate every param first, then make file copies, and have
+// the session's workspace place files and clone repositories; on any failure everything made is undone.
 import type { z } from 'zod';
 import { newId } from '../api/ids.js';
 import type { sessionResourceParam } from '../api/schemas/session.js';
 import { ApiError, invalidRequest } from '../errors.js';
-import { resourceHostPath, sessionLayout, workspaceRelative, type SessionLayout } from '../sandbox/session-layout.js';
-import { checkCheckout, checkRepositoryUrl, cloneRepository } from '../sandbox/resources/clone-repository.js';
-import { placeDirectory, placeReadOnlyFile, removeInside } from '../sandbox/resources/host-files.js';
+import { checkCheckout, checkRepositoryUrl } from '../sandbox/resources/clone-repository.js';
 import {
   checkMountPath,
   checkNoOverlap,
@@ -76,10 +72,6 @@ export interface MountedResources {
   discard(): Promise<void>;
 }
 
-/** The host directory a materialised resource lives under (the agent may write in the workspace). */
-export const hostRoot = (layout: SessionLayout, mountPath: string) =>
-  workspaceRelative(mountPath) === undefined ? layout.resources : layout.workspace;
-
 /**
  * Makes `params` ready for session `sessionId`: file resources get their session-scoped copy;
  * unless the environment is self-hosted (whose workers mount resources themselves), files are
@@ -95,7 +87,6 @@ export async function mountResources(
 ): Promise<MountedResources> {
   const planned = await plan(ctx, workspaceId, params, opts.existing ?? [], opts.prefixOf ?? ((i) => `resources[${i}]`));
   const materialise = environment.config.type !== 'self_hosted';
-  const layout = sessionLayout(ctx.workspacesDir, sessionId);
   const stored: StoredResource[] = [];
   const undo: (() => Promise<unknown>)[] = [];
   const discard = async () => {
@@ -105,28 +96,19 @@ export async function mountResources(
     for (const { param, field, mountPath } of planned) {
       const id = newId('sesrsc');
       const now = ctx.now();
-      const hostPath = resourceHostPath(layout, { id, mount_path: mountPath });
-      const root = hostRoot(layout, mountPath);
+      const at = { id, mount_path: mountPath };
       if (param.type === 'file') {
         const copy = await copyFileForSession(ctx, workspaceId, param.file_id, sessionId);
         undo.push(() => deleteFile(ctx, workspaceId, copy.id));
         if (materialise) {
-          await placeReadOnlyFile(root, hostPath, ctx.blobs.read(copy.id), fieldOf(field, 'mount_path'));
-          undo.push(() => removeInside(root, hostPath));
+          await ctx.workspaces.placeFile(sessionId, at, ctx.blobs.read(copy.id), field);
+          undo.push(() => ctx.workspaces.removeResource(sessionId, at));
         }
         stored.push({ resource: { type: 'file', id, file_id: copy.id, mount_path: mountPath, created_at: now, updated_at: now } });
       } else {
         if (materialise) {
-          const staging = path.join(layout.root, '.staging', id);
-          await fsp.mkdir(path.dirname(staging), { recursive: true });
-          try {
-            await cloneRepository({ url: param.url, token: param.authorization_token, checkout: param.checkout, dest: staging, field });
-            await placeDirectory(root, hostPath, staging, fieldOf(field, 'mount_path'));
-          } finally {
-            await fsp.rm(staging, { recursive: true, force: true });
-            await fsp.rmdir(path.dirname(staging)).catch(() => {}); // only once empty
-          }
-          undo.push(() => removeInside(root, hostPath));
+          await ctx.workspaces.cloneRepository(sessionId, at, { url: param.url, token: param.authorization_token, checkout: param.checkout, field });
+          undo.push(() => ctx.workspaces.removeResource(sessionId, at));
         }
         const resource = {
           type: 'github_repository' as const,
@@ -149,7 +131,4 @@ export async function mountResources(
 }
 
 /** Removes everything of a session on the host (workspace, outputs, resources); best effort. */
-export async function removeSessionFiles(ctx: CommandContext, sessionId: string): Promise<void> {
-  // Nothing there is the only copy of anything a client sent (file resources are copies).
-  await fsp.rm(sessionLayout(ctx.workspacesDir, sessionId).root, { recursive: true, force: true }).catch(() => {});
-}
+export const removeSessionFiles = (ctx: CommandContext, sessionId: string) => ctx.workspaces.removeSession(sessionId);

@@ -2,12 +2,10 @@
 import type { ResourceAddInput, ResourceUpdateInput } from '../api/schemas/session-resource.js';
 import type { SessionResource } from '../api/wire.js';
 import { ApiError, conflict, invalidRequest, notFound } from '../errors.js';
-import { removeInside } from '../sandbox/resources/host-files.js';
-import { resourceHostPath, sessionLayout } from '../sandbox/session-layout.js';
 import type { Page, PageRequest, SessionRecord, StoredResource } from '../store/types.js';
 import type { CommandContext } from './context.js';
 import { deleteFile } from './files.js';
-import { hostRoot, mountResources } from './mount-resources.js';
+import { mountResources } from './mount-resources.js';
 import { getSession } from './sessions-read.js';
 
 async function changeableSession(ctx: CommandContext, workspaceId: string, sessionId: string): Promise<SessionRecord> {
@@ -125,8 +123,7 @@ export async function deleteSessionResource(
     throw invalidRequest(`${resourceId}: ${resource.type} resources stay attached for the session's lifetime; only file resources can be deleted`);
   }
   await replace(ctx, session, session.resources.filter((r) => r !== current));
-  const layout = sessionLayout(ctx.workspacesDir, session.id);
-  await removeInside(hostRoot(layout, resource.mount_path), resourceHostPath(layout, resource));
+  await ctx.workspaces.removeResource(session.id, resource);
   await deleteFile(ctx, workspaceId, resource.file_id).catch((err: unknown) => {
     if (!(err instanceof ApiError && err.status === 404)) throw err; // the client may have deleted the copy already
   });

@@ -11,7 +11,7 @@ import type { NewId } from '../domain/ids.js';
 import type { ModelClient } from './model/model-client.js';
 import { SessionRunner, type StepObserver } from './session-runner.js';
 import type { RemoteWork, SandboxProvider, SessionSandbox } from '../sandbox/types.js';
-import type { OutputCapture } from '../sandbox/outputs/capture-outputs.js';
+import type { OutputCapture } from './steps/step-context.js';
 
 export interface EngineDeps {
   /** Stable per installation, so a restarted process reclaims its own leases at once. */

@@ -17,7 +17,8 @@ import { createModelClient } from '../engine/model/create-model-client.js';
 import { engineOwnerId } from './engine-owner.js';
 import { WorkQueue } from '../work/work-queue.js';
 import { QueueRemoteWork } from '../sandbox/remote/queue-remote-work.js';
-import { outputCapture } from '../sandbox/outputs/capture-outputs.js';
+import { captureSessionOutputs } from '../commands/session-outputs.js';
+import { localWorkspaces } from '../sandbox/workspace/local-workspaces.js';
 import { createLocalSandboxes } from './sandboxes.js';
 import { isoNow, systemClock, type Clock } from '../domain/clock.js';
 import { newId } from '../api/ids.js';
@@ -52,7 +53,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     log: new EventLog(store, bus),
     blobs: new DiskBlobStore(config.filesDir),
     now: () => isoNow(clock),
-    workspacesDir: config.engine.workspacesDir,
+    workspaces: localWorkspaces(config.engine.workspacesDir),
   };
   const sandboxes = await createLocalSandboxes(config, logger);
   const work = new WorkQueue({ store, now: ctx.now, leaseTtlSeconds: config.workLeaseTtlSeconds });
@@ -69,7 +70,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     newId: (prefix) => newId(prefix),
     sandboxes: sandboxes.provider,
     remoteWork,
-    outputs: outputCapture({ ...ctx, logger, maxFileBytes: config.maxFileBytes }),
+    outputs: { capture: (session) => captureSessionOutputs({ ...ctx, logger, maxFileBytes: config.maxFileBytes }, session) },
     observe: opts.observeSteps,
   });
   const shutdown = new AbortController();

@@ -1,4 +1,5 @@
 // Contract: /v1/files driven through the official SDK (multipart upload, streamed download), on every dialect.
+import { localWorkspaces } from '../../src/sandbox/workspace/local-workspaces.js';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -203,7 +204,7 @@ describe.each(dialects())('file listing and session copies (%s)', (dialect) => {
       blobs: new DiskBlobStore(path.join(t.dataDir, 'files')),
       now: () => new Date().toISOString(),
       log: undefined as never, // copying a file appends no events
-      workspacesDir: path.join(t.dataDir, 'workspaces'),
+      workspaces: localWorkspaces(path.join(t.dataDir, 'workspaces')),
     };
     const copy = await copyFileForSession(ctx, DEFAULT_WORKSPACE_ID, original.id, sessionId);
     expect(copy.id).not.toBe(original.id);

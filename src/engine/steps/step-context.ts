@@ -7,7 +7,6 @@ import type { RetryPolicy } from '../../domain/retry.js';
 import type { SessionState, ThreadState } from '../../domain/session-state.js';
 import type { EngineConfig } from '../../config/config.js';
 import type { Logger } from '../../logger.js';
-import type { OutputCapture } from '../../sandbox/outputs/capture-outputs.js';
 import type { RemoteWork, SandboxProvider, SessionSandbox } from '../../sandbox/types.js';
 import type { EnvironmentRecord, EventRecord, SessionRecord } from '../../store/types.js';
 import type { ModelClient } from '../model/model-client.js';
@@ -16,6 +15,11 @@ import type { ModelClient } from '../model/model-client.js';
 export type Cut = 'interrupt' | 'shutdown';
 
 export type EffectResult<T> = { ok: true; value: T; cut: Cut | undefined } | { ok: false; error: unknown; cut: Cut | undefined };
+
+/** Records what built-in tools wrote under /mnt/session/outputs (as session-scoped files). Never throws. */
+export interface OutputCapture {
+  capture(session: SessionRecord): Promise<void>;
+}
 
 /** The effects steps perform, injected by the engine. */
 export interface StepEffects {

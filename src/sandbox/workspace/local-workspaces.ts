@@ -1,0 +1,82 @@
+// Workspaces on this machine's disk, under the per-session layout every local sandbox mounts
+// (session-layout.ts).
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { BigIntStats } from 'node:fs';
+import { cloneRepository } from '../resources/clone-repository.js';
+import { placeDirectory, placeReadOnlyFile, removeInside } from '../resources/host-files.js';
+import { loadOutputIndex, saveOutputIndex, type IndexedOutput } from '../outputs/output-index.js';
+import { openInside, scanOutputs, type ScanLimits } from '../outputs/scan-outputs.js';
+import { resourceHostPath, sessionLayout, workspaceRelative, type SessionLayout } from '../session-layout.js';
+import type { Workspaces } from './workspaces.js';
+
+const DEFAULT_LIMITS: ScanLimits = { maxFiles: 1000, maxDepth: 32 };
+
+/** The host directory a materialised resource lives under (the agent may write in the workspace). */
+const hostRoot = (layout: SessionLayout, mountPath: string) =>
+  workspaceRelative(mountPath) === undefined ? layout.resources : layout.workspace;
+
+/** The request field an error about a resource's mount path names (`prefix` is e.g. `resources[0]`, or empty). */
+const mountField = (prefix: string) => (prefix ? `${prefix}.mount_path` : 'mount_path');
+
+const sameVersion = (known: IndexedOutput, stat: BigIntStats) =>
+  known.size === String(stat.size) && known.mtimeNs === String(stat.mtimeNs) && known.ctimeNs === String(stat.ctimeNs) && known.ino === String(stat.ino);
+
+export function localWorkspaces(workspacesDir: string, limits: ScanLimits = DEFAULT_LIMITS): Workspaces {
+  const layoutOf = (sessionId: string) => sessionLayout(workspacesDir, sessionId);
+  return {
+    async placeFile(sessionId, at, bytes, field) {
+      const layout = layoutOf(sessionId);
+      await placeReadOnlyFile(hostRoot(layout, at.mount_path), resourceHostPath(layout, at), bytes, mountField(field));
+    },
+
+    async cloneRepository(sessionId, at, spec) {
+      const layout = layoutOf(sessionId);
+      const staging = path.join(layout.root, '.staging', at.id);
+      await fsp.mkdir(path.dirname(staging), { recursive: true });
+      try {
+        await cloneRepository({ url: spec.url, token: spec.token, checkout: spec.checkout, dest: staging, field: spec.field });
+        await placeDirectory(hostRoot(layout, at.mount_path), resourceHostPath(layout, at), staging, mountField(spec.field));
+      } finally {
+        await fsp.rm(staging, { recursive: true, force: true });
+        await fsp.rmdir(path.dirname(staging)).catch(() => {}); // only once empty
+      }
+    },
+
+    async removeResource(sessionId, at) {
+      const layout = layoutOf(sessionId);
+      await removeInside(hostRoot(layout, at.mount_path), resourceHostPath(layout, at));
+    },
+
+    async removeSession(sessionId) {
+      // Nothing there is the only copy of anything a client sent (file resources are copies).
+      await fsp.rm(layoutOf(sessionId).root, { recursive: true, force: true }).catch(() => {});
+    },
+
+    async syncOutputs(sessionId, capture) {
+      const layout = layoutOf(sessionId);
+      const realDir = await fsp.realpath(layout.outputs).catch(() => undefined);
+      if (realDir === undefined) return; // the sandbox has not made it (no tool has run there yet)
+      const index = await loadOutputIndex(layout);
+      for (const file of await scanOutputs(realDir, limits)) {
+        const known = index[file.rel];
+        if (known && sameVersion(known, file.stat)) continue;
+        const opened = await openInside(realDir, file.abs);
+        if (!opened) continue;
+        const { handle, stat } = opened;
+        try {
+          const captured = await capture({
+            rel: file.rel,
+            previous: known && { fileId: known.fileId, sha256: known.sha256 },
+            read: () => handle.createReadStream({ autoClose: false, start: 0 }),
+          });
+          if (!captured) continue;
+          index[file.rel] = { ...captured, size: String(stat.size), mtimeNs: String(stat.mtimeNs), ctimeNs: String(stat.ctimeNs), ino: String(stat.ino) };
+          await saveOutputIndex(layout, index);
+        } finally {
+          await handle.close();
+        }
+      }
+    },
+  };
+}

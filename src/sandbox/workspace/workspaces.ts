@@ -1,0 +1,52 @@
+// The host side of sessions' files, behind one interface: resources materialised where the
+// sandbox mounts them, outputs read back, everything removed with the session. Commands and the
+// engine reach the host only through it (see docs/architecture.md for which node calls it).
+import type { Readable } from 'node:stream';
+import type { Checkout } from '../resources/clone-repository.js';
+
+/** Where a resource is mounted in the sandbox. */
+export interface MountedAt {
+  id: string;
+  mount_path: string;
+}
+
+export interface CloneSpec {
+  url: string;
+  /** Reaches only the git process, never a file or the sandbox. */
+  token?: string | undefined;
+  checkout?: Checkout | null | undefined;
+  /** Field prefix for error messages, e.g. `resources[0]`. */
+  field: string;
+}
+
+/** An output file whose bytes changed since it was last captured. */
+export interface OutputFile {
+  /** Path relative to the outputs directory, with `/` separators. */
+  rel: string;
+  /** What was captured for this path before, if anything. */
+  previous: { fileId: string; sha256: string } | undefined;
+  /** The bytes, from a handle opened without following symlinks. */
+  read(): Readable;
+}
+
+/** What the caller made of an output file: the file that now holds its bytes. */
+export interface CapturedOutput {
+  fileId: string;
+  sha256: string;
+}
+
+export interface Workspaces {
+  /** Writes a file resource read-only at its mount path; 409 if something is already there. `field` as in CloneSpec. */
+  placeFile(sessionId: string, at: MountedAt, bytes: Readable, field: string): Promise<void>;
+  /** Clones a repository resource at its mount path; 400 naming the field if git fails. */
+  cloneRepository(sessionId: string, at: MountedAt, spec: CloneSpec): Promise<void>;
+  /** Removes a materialised resource (never following a symlink out of the session). */
+  removeResource(sessionId: string, at: MountedAt): Promise<void>;
+  /** Removes everything of the session on the host; best effort. */
+  removeSession(sessionId: string): Promise<void>;
+  /**
+   * Hands every output file that changed since its last capture to `capture`, and remembers what
+   * it returns (undefined: not captured, offered again next time).
+   */
+  syncOutputs(sessionId: string, capture: (file: OutputFile) => Promise<CapturedOutput | undefined>): Promise<void>;
+}
