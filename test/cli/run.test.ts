@@ -2,34 +2,28 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeAnthropic, type FakeAnthropic } from '../helpers/fake-anthropic/index.js';
-import { startTestServer, TEST_API_KEY, type TestServer } from '../helpers/server.js';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useFakeAnthropic, useServer } from '../helpers/use.js';
+import { startTestServer, TEST_API_KEY } from '../helpers/server.js';
 import { freePort } from '../helpers/agentd-process.js';
 import { BIN, runCli, spawnCli, type CliProcess } from './run-cli.js';
 
 const sessionIdIn = (stderr: string) => /session (sesn_\w+)/.exec(stderr)?.[1];
 
 describe('agentd run', () => {
-  let fake: FakeAnthropic;
-  let t: TestServer;
   const live: CliProcess[] = [];
   const args = (...rest: string[]) => ['run', '--url', t.url, '--api-key', TEST_API_KEY, ...rest];
+  const fake = useFakeAnthropic();
+  const t = useServer('sqlite', () => ({ model: fake }));
 
   beforeAll(async () => {
     expect(fs.existsSync(BIN), 'build first: npx tsc -p .').toBe(true);
-    fake = await startFakeAnthropic();
-    t = await startTestServer('sqlite', { model: fake });
   });
   afterEach(async () => {
     for (const p of live.splice(0)) p.child.kill('SIGKILL');
     // A test that cut a model stream short must not leave it for the next one.
     await fake.waitForIdle(10_000);
     expect(fake.remaining, 'every scripted model turn was used').toBe(0);
-  });
-  afterAll(async () => {
-    await t?.close();
-    await fake?.close();
   });
 
   it('streams a tool call and the answer, exits 0, and reuses the default agent and environment', async () => {

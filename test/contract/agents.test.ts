@@ -1,18 +1,12 @@
 // Agents through the official SDK: lifecycle, documented limits, update semantics, archive, paging.
 import Anthropic from '@anthropic-ai/sdk';
 import type { AgentCreateParams } from '@anthropic-ai/sdk/resources/beta/agents/agents.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useServer } from '../helpers/use.js';
 import { dialects } from '../helpers/databases.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
 
 describe.each(dialects())('agents (%s)', (dialect) => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer(dialect);
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useServer(dialect);
 
   it('creates, retrieves, updates with a new version, and lists versions', async () => {
     const created = await t.client.beta.agents.create({
@@ -59,13 +53,7 @@ const mcpServer = (name: string) => ({ type: 'url' as const, name, url: `https:/
 const pairs = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v']));
 
 describe.each(dialects())('agents: validation, update, archive, paging (%s)', (dialect) => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer(dialect);
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useServer(dialect);
 
   const allAgentIds = async () => {
     const ids: string[] = [];

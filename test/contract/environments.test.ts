@@ -1,20 +1,14 @@
 // Contract: /v1/environments driven through the official SDK, on every dialect.
 import type { BetaEnvironment } from '@anthropic-ai/sdk/resources/beta/environments/environments.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useServer } from '../helpers/use.js';
 import { dialects } from '../helpers/databases.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
 import { expectEnvelope, failure } from '../helpers/errors.js';
 
 const EMPTY_PACKAGES = { type: 'packages', apt: [], cargo: [], gem: [], go: [], npm: [], pip: [] };
 
 describe.each(dialects())('environments (%s)', (dialect) => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer(dialect);
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useServer(dialect);
 
   const envs = () => t.client.beta.environments;
   let seq = 0;
@@ -252,13 +246,7 @@ describe.each(dialects())('environments (%s)', (dialect) => {
 });
 
 describe.each(dialects())('environment listing (%s)', (dialect) => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer(dialect);
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useServer(dialect);
 
   it('pages newest first, via auto-pagination and via next_page', async () => {
     const created: BetaEnvironment[] = [];

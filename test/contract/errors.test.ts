@@ -2,7 +2,8 @@
 // with the same request id in the `request-id` header, as the official SDK reads it.
 import Anthropic from '@anthropic-ai/sdk';
 import type { AgentCreateParams } from '@anthropic-ai/sdk/resources/beta/agents/agents.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useServer } from '../helpers/use.js';
 import { dialects } from '../helpers/databases.js';
 import { startTestServer, TEST_API_KEY, type TestServer } from '../helpers/server.js';
 
@@ -44,13 +45,7 @@ async function rawRequest(t: TestServer, path: string, init: RequestInit) {
 }
 
 describe.each(dialects())('error envelope (%s)', (dialect) => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer(dialect);
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useServer(dialect);
 
   it('400: malformed JSON', async () => {
     const r = await rawRequest(t, '/v1/agents', {

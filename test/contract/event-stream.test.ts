@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { BetaManagedAgentsStreamSessionEvents } from '@anthropic-ai/sdk/resources/beta/sessions/events.js';
+import { useServer } from '../helpers/use.js';
 import { dialects } from '../helpers/databases.js';
 import { createSession, userMessage } from '../helpers/fixtures.js';
-import { startTestServer, TEST_API_KEY, type TestServer } from '../helpers/server.js';
+import { TEST_API_KEY } from '../helpers/server.js';
 import { StreamReader, takeEvents } from '../helpers/stream.js';
 
 type StreamEvent = BetaManagedAgentsStreamSessionEvents;
@@ -10,13 +11,7 @@ const idOf = (e: StreamEvent) => ('id' in e ? e.id : '');
 const textOf = (e: StreamEvent) => (e.type === 'user.message' ? (e.content[0] as { text: string }).text : e.type);
 
 describe.each(dialects())('event stream (%s)', (dialect) => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer(dialect, { env: { AGENTD_HEARTBEAT_MS: '200' } });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useServer(dialect, () => ({ env: { AGENTD_HEARTBEAT_MS: '200' } }));
 
   it('stream first, then send: delivers only what happens after it opens', async () => {
     const session = await createSession(t.client, { initial_events: [userMessage('before')] });

@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useServer } from '../helpers/use.js';
 import { dialects } from '../helpers/databases.js';
 import { createSession, userMessage } from '../helpers/fixtures.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
 
 describe.each(dialects())('session events (%s)', (dialect) => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer(dialect);
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useServer(dialect);
 
   // Answers to tool calls (confirmations, tool results) are covered with the engine in
   // test/engine: they must refer to a real open call, which only the agent loop creates.

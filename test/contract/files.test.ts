@@ -4,14 +4,15 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { toFile } from '@anthropic-ai/sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CommandContext } from '../../src/commands/context.js';
 import { copyFileForSession } from '../../src/commands/files.js';
 import { newId } from '../../src/api/ids.js';
 import { DiskBlobStore } from '../../src/store/blob-store.js';
 import { DEFAULT_WORKSPACE_ID } from '../../src/store/workspace.js';
+import { useServer } from '../helpers/use.js';
 import { dialects } from '../helpers/databases.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { type TestServer } from '../helpers/server.js';
 import { expectEnvelope, failure } from '../helpers/errors.js';
 
 const MANAGED_AGENTS_BETA = 'managed-agents-2026-04-01' as const;
@@ -34,13 +35,7 @@ const blobDirEntries = (t: TestServer) => {
 };
 
 describe.each(dialects())('files (%s)', (dialect) => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer(dialect);
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useServer(dialect);
 
   it('uploads binary bytes and downloads them byte-equal, with full metadata', async () => {
     const bytes = randomBytes(1024 * 1024 * 2 + 123);
@@ -157,13 +152,7 @@ describe.each(dialects())('files (%s)', (dialect) => {
 });
 
 describe.each(dialects())('file listing and session copies (%s)', (dialect) => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer(dialect);
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useServer(dialect);
 
   it('pages newest first, via auto-pagination and via next_page, and filters by ids', async () => {
     const uploaded: string[] = [];
@@ -231,13 +220,7 @@ describe.each(dialects())('file listing and session copies (%s)', (dialect) => {
 });
 
 describe.each(dialects())('file size limit (%s)', (dialect) => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer(dialect, { env: { AGENTD_MAX_FILE_BYTES: '1024' } });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useServer(dialect, () => ({ env: { AGENTD_MAX_FILE_BYTES: '1024' } }));
 
   it('accepts a file of exactly the limit', async () => {
     const bytes = randomBytes(1024);

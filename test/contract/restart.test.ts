@@ -1,21 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { toFile } from '@anthropic-ai/sdk';
 import { randomBytes } from 'node:crypto';
+import { useServer } from '../helpers/use.js';
 import { dialects } from '../helpers/databases.js';
 import { createAgent, createEnvironment, userMessage } from '../helpers/fixtures.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
 import { StreamReader } from '../helpers/stream.js';
 
 const withoutStats = <T extends { stats?: unknown }>(s: T) => ({ ...s, stats: undefined });
 
 describe.each(dialects())('restart on the same data (%s)', (dialect) => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer(dialect);
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useServer(dialect);
 
   it('keeps every resource and event, and streams resume across the restart', async () => {
     const agent = await createAgent(t.client, { system: 'one', metadata: { k: 'v' } });

@@ -5,12 +5,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { toFile } from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useFakeAnthropic, useServer } from '../helpers/use.js';
 import { dialects } from '../helpers/databases.js';
-import { startFakeAnthropic, type FakeAnthropic } from '../helpers/fake-anthropic/index.js';
 import { createAgent, createEnvironment } from '../helpers/fixtures.js';
 import { expectEnvelope, failure } from '../helpers/errors.js';
 import { createTestRepo, serveRepoOverHttp, type TestRepo } from '../helpers/git-repos.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { type TestServer } from '../helpers/server.js';
 import { runToolTurn } from '../helpers/tool-turn.js';
 
 const BETA = 'managed-agents-2026-04-01' as const;
@@ -29,23 +29,19 @@ function filesContaining(dir: string, needle: string): string[] {
 }
 
 describe.each(dialects())('session resources (%s)', (dialect) => {
-  let fake: FakeAnthropic;
-  let t: TestServer;
   let repo: TestRepo;
   let agentId: string;
   let envId: string;
   const workspaces = () => path.join(t.dataDir, 'workspaces');
+  const fake = useFakeAnthropic();
+  const t = useServer(dialect, () => ({ model: fake, env: SANDBOX_ENV }));
 
   beforeAll(async () => {
-    fake = await startFakeAnthropic();
-    t = await startTestServer(dialect, { model: fake, env: SANDBOX_ENV });
     repo = createTestRepo();
     agentId = (await createAgent(t.client, { tools: [{ type: 'agent_toolset_20260401' }] })).id;
     envId = (await createEnvironment(t.client)).id;
   });
   afterAll(async () => {
-    await t?.close();
-    await fake?.close();
     repo?.remove();
   });
 

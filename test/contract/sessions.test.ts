@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useServer } from '../helpers/use.js';
 import { dialects } from '../helpers/databases.js';
 import { createAgent, createEnvironment, createSession, userMessage } from '../helpers/fixtures.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
 
 describe.each(dialects())('sessions (%s)', (dialect) => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer(dialect);
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useServer(dialect);
 
   it('creates a session from the string shorthand with the latest agent version snapshotted', async () => {
     const agent = await createAgent(t.client, { system: 'v1' });

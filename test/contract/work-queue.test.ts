@@ -4,11 +4,10 @@
 import Anthropic from '@anthropic-ai/sdk';
 // Without `.js`: the ESM build, whose error classes the client throws.
 import { BetaHeartbeatPreconditionFailedError, type BetaSelfHostedWork } from '@anthropic-ai/sdk/resources/beta/environments/work';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useFakeAnthropic, useServer } from '../helpers/use.js';
 import { dialects } from '../helpers/databases.js';
-import { startFakeAnthropic, type FakeAnthropic } from '../helpers/fake-anthropic/index.js';
 import { createAgent, createEnvironment } from '../helpers/fixtures.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
 import { sendText } from '../helpers/turns.js';
 
 type ApiErr = InstanceType<typeof Anthropic.APIError>;
@@ -38,19 +37,13 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 }
 
 describe.each(dialects())('environment work queue (%s)', (dialect) => {
-  let fake: FakeAnthropic;
-  let t: TestServer;
   const work = () => t.client.beta.environments.work;
+  const fake = useFakeAnthropic();
+  const t = useServer(dialect, () => ({ model: fake }));
 
   beforeAll(async () => {
-    fake = await startFakeAnthropic();
     // Every model turn asks for a built-in tool, so each session waits on a worker.
     fake.setResponder(() => ({ content: [{ type: 'tool_use', name: 'bash', input: { command: 'true' } }] }));
-    t = await startTestServer(dialect, { model: fake });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await fake?.close();
   });
 
   const createKey = (environmentId: string) =>

@@ -6,16 +6,16 @@ import os from 'node:os';
 import path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useFakeAnthropic } from '../helpers/use.js';
 import { spawnAgentd, freePort, waitForHealth, type AgentdProcess } from '../helpers/agentd-process.js';
 import { createPostgresDatabase, dialects } from '../helpers/databases.js';
-import { startFakeAnthropic, type FakeAnthropic } from '../helpers/fake-anthropic/index.js';
 import { StreamReader } from '../helpers/stream.js';
 import { isTerminal, sendText, type StreamEvent } from '../helpers/turns.js';
 
 const KEY = 'sk-crash-test';
 
 describe.each(dialects())('crash safety (%s)', (dialect) => {
-  let fake: FakeAnthropic;
+  const fake = useFakeAnthropic();
   let dataDir: string;
   let databaseUrl: string | undefined;
   let dropDb: (() => Promise<void>) | undefined;
@@ -41,7 +41,6 @@ describe.each(dialects())('crash safety (%s)', (dialect) => {
   };
 
   beforeAll(async () => {
-    fake = await startFakeAnthropic();
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-crash-'));
     if (dialect === 'postgres') {
       const db = await createPostgresDatabase();
@@ -57,7 +56,6 @@ describe.each(dialects())('crash safety (%s)', (dialect) => {
   });
   afterAll(async () => {
     proc?.child.kill('SIGKILL');
-    await fake?.close();
     await dropDb?.();
     fs.rmSync(dataDir, { recursive: true, force: true });
   });

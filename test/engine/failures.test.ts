@@ -1,22 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useFakeAnthropic, useServer } from '../helpers/use.js';
 import { dialects } from '../helpers/databases.js';
-import { startFakeAnthropic, type FakeAnthropic } from '../helpers/fake-anthropic/index.js';
 import { createAgent, createEnvironment } from '../helpers/fixtures.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
 import { StreamReader } from '../helpers/stream.js';
 import { isTerminal, sendText, streamWhile, typesOf } from '../helpers/turns.js';
 
 describe.each(dialects())('model failures, interrupts and compaction (%s)', (dialect) => {
-  let fake: FakeAnthropic;
-  let t: TestServer;
-  beforeAll(async () => {
-    fake = await startFakeAnthropic();
-    t = await startTestServer(dialect, { model: fake, env: { AGENTD_MODEL_MAX_RETRIES: '3', AGENTD_COMPACTION_TOKENS: '5000' } });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await fake?.close();
-  });
+  const fake = useFakeAnthropic();
+  const t = useServer(dialect, () => ({ model: fake, env: { AGENTD_MODEL_MAX_RETRIES: '3', AGENTD_COMPACTION_TOKENS: '5000' } }));
 
   async function newSession(agentOverrides = {}) {
     const agent = await createAgent(t.client, { model: 'claude-sonnet-4-6', ...agentOverrides });

@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { createModelClient } from '../../src/engine/model/create-model-client.js';
 import { MissingCredentialsError, type ModelClient, type ModelRequest } from '../../src/engine/model/model-client.js';
 import { classifyModelError } from '../../src/engine/model/model-errors.js';
-import { startFakeAnthropic, type FakeAnthropic } from '../helpers/fake-anthropic/index.js';
+import { useFakeAnthropic } from '../helpers/use.js';
 import { startProviderGateway, type GatewayRequest, type ProviderGateway } from '../helpers/fake-anthropic/provider-gateway.js';
 
 const REQUEST: ModelRequest = {
@@ -40,17 +40,15 @@ async function missingSettings(env: Record<string, string>): Promise<string> {
 }
 
 describe('model providers', () => {
-  let fake: FakeAnthropic;
+  const fake = useFakeAnthropic();
   let gateway: ProviderGateway;
   let dir: string;
   beforeAll(async () => {
-    fake = await startFakeAnthropic();
     gateway = await startProviderGateway(fake);
     dir = await mkdtemp(path.join(os.tmpdir(), 'agentd-providers-'));
   });
   afterAll(async () => {
     await gateway?.close();
-    await fake?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 

@@ -4,12 +4,12 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { toFile } from '@anthropic-ai/sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useFakeAnthropic, useServer } from '../helpers/use.js';
 import { dialects } from '../helpers/databases.js';
-import { startFakeAnthropic, type FakeAnthropic } from '../helpers/fake-anthropic/index.js';
 import { createAgent, createEnvironment } from '../helpers/fixtures.js';
 import { expectEnvelope, failure } from '../helpers/errors.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { type TestServer } from '../helpers/server.js';
 import { runToolTurn } from '../helpers/tool-turn.js';
 
 const BETA = 'managed-agents-2026-04-01' as const;
@@ -19,16 +19,8 @@ const OUT = '/mnt/session/outputs';
 // The unsandboxed provider (AGENTD_SANDBOX=none) maps only /workspace: there the agent's writes to
 // /mnt/session/outputs would land in the host's real /mnt, so the suite needs the sandbox.
 describe.skipIf(process.env.AGENTD_SANDBOX === 'none').each(dialects())('session outputs (%s)', (dialect) => {
-  let fake: FakeAnthropic;
-  let t: TestServer;
-  beforeAll(async () => {
-    fake = await startFakeAnthropic();
-    t = await startTestServer(dialect, { model: fake, env: SANDBOX_ENV });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await fake?.close();
-  });
+  const fake = useFakeAnthropic();
+  const t = useServer(dialect, () => ({ model: fake, env: SANDBOX_ENV }));
 
   async function newSession(resources: Parameters<TestServer['client']['beta']['sessions']['create']>[0]['resources'] = []) {
     const agent = await createAgent(t.client, { tools: [{ type: 'agent_toolset_20260401' }] });

@@ -1,23 +1,14 @@
 // The SDK's own SessionToolRunner (client.beta.sessions.events.toolRunner) answering a custom tool.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { betaTool } from '@anthropic-ai/sdk/helpers/beta/json-schema';
+import { useFakeAnthropic, useServer } from '../helpers/use.js';
 import { dialects } from '../helpers/databases.js';
-import { startFakeAnthropic, type FakeAnthropic } from '../helpers/fake-anthropic/index.js';
 import { createEnvironment } from '../helpers/fixtures.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
 import { sendText } from '../helpers/turns.js';
 
 describe.each(dialects())('SDK SessionToolRunner against agentd (%s)', (dialect) => {
-  let fake: FakeAnthropic;
-  let t: TestServer;
-  beforeAll(async () => {
-    fake = await startFakeAnthropic();
-    t = await startTestServer(dialect, { model: fake });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await fake?.close();
-  });
+  const fake = useFakeAnthropic();
+  const t = useServer(dialect, () => ({ model: fake }));
 
   it('dispatches agent.custom_tool_use to a local tool and the session finishes end_turn', async () => {
     const agent = await t.client.beta.agents.create({

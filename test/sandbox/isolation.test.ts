@@ -4,8 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeAnthropic, type FakeAnthropic } from '../helpers/fake-anthropic/index.js';
-import { TEST_API_KEY, startTestServer, type TestServer } from '../helpers/server.js';
+import { useFakeAnthropic, useServer } from '../helpers/use.js';
+import { TEST_API_KEY } from '../helpers/server.js';
 import { bash, runTools, toolSession } from '../helpers/sandbox.js';
 
 // Secrets in the server process's own environment (this worker is the server's process).
@@ -17,24 +17,20 @@ const SECRETS = {
 };
 
 describe('bubblewrap isolation', { timeout: 180_000 }, () => {
-  let fake: FakeAnthropic;
-  let t: TestServer;
   let hostSecret: string;
   const saved: Record<string, string | undefined> = {};
+  const fake = useFakeAnthropic();
+  const t = useServer('sqlite', () => ({ model: fake }));
 
   beforeAll(async () => {
     for (const [k, v] of Object.entries(SECRETS)) {
       saved[k] = process.env[k];
       process.env[k] = v;
     }
-    fake = await startFakeAnthropic();
-    t = await startTestServer('sqlite', { model: fake });
     hostSecret = path.join(t.dataDir, 'host-secret.txt');
     fs.writeFileSync(hostSecret, 'host-only-secret-content-9973\n');
   });
   afterAll(async () => {
-    await t?.close();
-    await fake?.close();
     for (const [k, v] of Object.entries(saved)) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;

@@ -1,31 +1,21 @@
 // The tool host's life: it stops when idle and restarts on the next call with the workspace
 // intact (but a fresh shell and /tmp); per-call time and output caps; resource limits in force.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeAnthropic, type FakeAnthropic } from '../helpers/fake-anthropic/index.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { useFakeAnthropic, useServer } from '../helpers/use.js';
 import { bash, runTools, toolSession } from '../helpers/sandbox.js';
 
 describe('sandbox lifecycle and limits', { timeout: 180_000 }, () => {
-  let fake: FakeAnthropic;
-  let t: TestServer;
-
-  beforeAll(async () => {
-    fake = await startFakeAnthropic();
-    t = await startTestServer('sqlite', {
-      model: fake,
-      env: {
-        AGENTD_SANDBOX_IDLE_MS: '1000',
-        AGENTD_TOOL_TIMEOUT_MS: '3000',
-        AGENTD_TOOL_OUTPUT_BYTES: '2000',
-        AGENTD_SANDBOX_MEMORY_MB: '1024',
-        AGENTD_SANDBOX_PIDS: '300',
-      },
-    });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await fake?.close();
-  });
+  const fake = useFakeAnthropic();
+  const t = useServer('sqlite', () => ({
+    model: fake,
+    env: {
+      AGENTD_SANDBOX_IDLE_MS: '1000',
+      AGENTD_TOOL_TIMEOUT_MS: '3000',
+      AGENTD_TOOL_OUTPUT_BYTES: '2000',
+      AGENTD_SANDBOX_MEMORY_MB: '1024',
+      AGENTD_SANDBOX_PIDS: '300',
+    },
+  }));
 
   it('the workspace survives the tool host stopping when idle; shell state and /tmp do not', async () => {
     const session = await toolSession(t.client);

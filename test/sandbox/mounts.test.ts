@@ -4,24 +4,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { toFile } from '@anthropic-ai/sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeAnthropic, type FakeAnthropic } from '../helpers/fake-anthropic/index.js';
+import { describe, expect, it } from 'vitest';
+import { useFakeAnthropic, useServer } from '../helpers/use.js';
 import { createAgent, createEnvironment } from '../helpers/fixtures.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
 import { bash, runTools } from '../helpers/sandbox.js';
 
 describe('sandbox mounts', { timeout: 180_000 }, () => {
-  let fake: FakeAnthropic;
-  let t: TestServer;
-
-  beforeAll(async () => {
-    fake = await startFakeAnthropic();
-    t = await startTestServer('sqlite', { model: fake, env: { AGENTD_SANDBOX_IDLE_MS: '500' } });
-  });
-  afterAll(async () => {
-    await t?.close();
-    await fake?.close();
-  });
+  const fake = useFakeAnthropic();
+  const t = useServer('sqlite', () => ({ model: fake, env: { AGENTD_SANDBOX_IDLE_MS: '500' } }));
 
   it('file resources are read-only; mounts outside /workspace are reachable; symlinked mount points are refused', async () => {
     const upload = await t.client.beta.files.upload({ file: await toFile(Buffer.from('resource bytes\n'), 'in.txt') });

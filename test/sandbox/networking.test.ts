@@ -4,8 +4,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeAnthropic, type FakeAnthropic } from '../helpers/fake-anthropic/index.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { useFakeAnthropic, useServer } from '../helpers/use.js';
 import { bash, runTools, toolSession } from '../helpers/sandbox.js';
 
 interface Target {
@@ -32,21 +31,17 @@ const viaProxy = (url: string, connect = false) =>
   bash(`curl -sS --noproxy '' ${connect ? '-p ' : ''}-m 20 -w ' status=%{http_code}' ${url}`);
 
 describe('sandbox networking', { timeout: 180_000 }, () => {
-  let fake: FakeAnthropic;
-  let t: TestServer;
   let allowed: Target;
   let other: Target;
+  const fake = useFakeAnthropic();
+  const t = useServer('sqlite', () => ({ model: fake }));
 
   beforeAll(async () => {
-    fake = await startFakeAnthropic();
-    t = await startTestServer('sqlite', { model: fake });
     allowed = await target('127.0.0.1', 'hello from the allowed host');
     // All of 127.0.0.0/8 is loopback on Linux: a second "host" on the same machine.
     other = await target('127.0.0.2', 'hello from a host that is not allowed');
   });
   afterAll(async () => {
-    await t?.close();
-    await fake?.close();
     await allowed?.close();
     await other?.close();
   });

@@ -5,10 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { createLocalSandboxes } from '../../src/services/sandboxes.js';
-import { startFakeAnthropic, type FakeAnthropic } from '../helpers/fake-anthropic/index.js';
+import { useFakeAnthropic } from '../helpers/use.js';
 import { startTestServer } from '../helpers/server.js';
 import { bash, runTools, toolSession } from '../helpers/sandbox.js';
 
@@ -32,13 +32,7 @@ async function startupLog(env: Record<string, string>): Promise<{ log: string; u
 }
 
 describe('sandbox provider selection', { timeout: 180_000 }, () => {
-  let fake: FakeAnthropic;
-  beforeAll(async () => {
-    fake = await startFakeAnthropic();
-  });
-  afterAll(async () => {
-    await fake?.close();
-  });
+  const fake = useFakeAnthropic();
 
   it('AGENTD_SANDBOX=none runs tools directly in the session workspace', async () => {
     const t = await startTestServer('sqlite', { model: fake, env: { AGENTD_SANDBOX: 'none' } });

@@ -8,12 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useFakeAnthropic, useServer } from '../helpers/use.js';
 import { AGENTD_BIN } from '../helpers/agentd-process.js';
 import { dialects } from '../helpers/databases.js';
-import { startFakeAnthropic, type FakeAnthropic } from '../helpers/fake-anthropic/index.js';
 import { createAgent, createEnvironment } from '../helpers/fixtures.js';
 import { node22 } from '../helpers/node22.js';
-import { startTestServer, TEST_API_KEY, type TestServer } from '../helpers/server.js';
+import { TEST_API_KEY } from '../helpers/server.js';
 import { sendText, waitSettled, type StreamEvent } from '../helpers/turns.js';
 
 const WORKER = path.resolve('test/sandbox/fixtures/worker.mjs');
@@ -81,8 +81,6 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 }
 
 describe.each(dialects())('the SDK EnvironmentWorker against agentd (%s)', (dialect) => {
-  let fake: FakeAnthropic;
-  let t: TestServer;
   const workers: Worker[] = [];
   const dirs: string[] = [];
   const workdir = () => {
@@ -90,12 +88,12 @@ describe.each(dialects())('the SDK EnvironmentWorker against agentd (%s)', (dial
     dirs.push(dir);
     return dir;
   };
+  const fake = useFakeAnthropic();
+  const t = useServer(dialect, () => ({ model: fake, env: { AGENTD_WORK_LEASE_TTL_SECONDS: '2' } }));
 
   beforeAll(async () => {
     node22(); // installs the pinned Node 22 on first use, outside any test's timeout
-    fake = await startFakeAnthropic();
     // A short lease, so a killed worker's item is reclaimed within seconds.
-    t = await startTestServer(dialect, { model: fake, env: { AGENTD_WORK_LEASE_TTL_SECONDS: '2' } });
   }, 300_000);
   afterEach((ctx) => {
     if (ctx.task.result?.state === 'fail' || process.env.AGENTD_TEST_LOG) {
@@ -105,8 +103,6 @@ describe.each(dialects())('the SDK EnvironmentWorker against agentd (%s)', (dial
   afterAll(async () => {
     for (const w of workers) killGroup(w, 'SIGKILL');
     await Promise.all(workers.map((w) => w.exited));
-    await t?.close();
-    await fake?.close();
     for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
   });
 
