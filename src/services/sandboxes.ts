@@ -1,12 +1,13 @@
 // Chooses where built-in tools of cloud environments run (AGENTD_SANDBOX): bubblewrap isolation
 // by default; `none` is the operator's explicit, loudly logged opt-out.
+import type { Clock } from '../domain/clock.js';
 import type { Logger } from '../logger.js';
 import type { Config } from '../config/config.js';
 import { createBubblewrapSandboxes, type LocalSandboxes } from '../sandbox/bubblewrap/bubblewrap-provider.js';
 import { directSandboxProvider } from '../sandbox/direct/direct-sandbox.js';
 import { unavailableProvider } from '../sandbox/bubblewrap/unavailable.js';
 
-export async function createLocalSandboxes(config: Config, logger: Logger): Promise<LocalSandboxes> {
+export async function createLocalSandboxes(config: Config, logger: Logger, clock: Clock): Promise<LocalSandboxes> {
   const s = config.sandbox;
   // An API-only node (AGENTD_ENGINE=off) never runs tools: nothing to probe or warn about.
   if (!config.engine.enabled) return { provider: unavailableProvider('this node does not run sessions', logger), unavailable: undefined, close: async () => {} };
@@ -22,6 +23,7 @@ export async function createLocalSandboxes(config: Config, logger: Logger): Prom
     bwrapPath: s.bwrapPath,
     workspacesDir: config.engine.workspacesDir,
     idleMs: s.idleMs,
+    clock,
     maxCallMs: s.toolTimeoutMs,
     maxOutputBytes: s.toolOutputBytes,
     memoryMb: s.memoryMb,

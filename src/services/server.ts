@@ -55,7 +55,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     now: () => isoNow(clock),
     workspaces: localWorkspaces(config.engine.workspacesDir),
   };
-  const sandboxes = await createLocalSandboxes(config, logger);
+  const sandboxes = await createLocalSandboxes(config, logger, clock);
   const work = new WorkQueue({ store, now: ctx.now, leaseTtlSeconds: config.workLeaseTtlSeconds });
   const remoteWork = new QueueRemoteWork(work, bus, logger);
   const engine = new Engine({

@@ -52,6 +52,15 @@ export class ManualClock implements Clock {
     return this.sleepers.length;
   }
 
+  /** Resolves once at least `count` sleepers wait; throws after `timeoutMs` of real time. */
+  async untilSleeping(count = 1, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.sleepers.length < count) {
+      if (Date.now() > deadline) throw new Error(`expected ${count} sleepers on the manual clock, saw ${this.sleepers.length}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
   private wake(): void {
     const due = this.sleepers.filter((s) => s.due <= this.current);
     this.sleepers = this.sleepers.filter((s) => s.due > this.current);

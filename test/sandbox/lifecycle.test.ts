@@ -2,12 +2,16 @@
 // intact (but a fresh shell and /tmp); per-call time and output caps; resource limits in force.
 import { describe, expect, it } from 'vitest';
 import { useFakeAnthropic, useServer } from '../helpers/use.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { bash, runTools, toolSession } from '../helpers/sandbox.js';
 
 describe('sandbox lifecycle and limits', { timeout: 180_000 }, () => {
   const fake = useFakeAnthropic();
+  // The server's clock: the idle stop happens when the test moves it past AGENTD_SANDBOX_IDLE_MS.
+  const clock = new ManualClock();
   const t = useServer('sqlite', () => ({
     model: fake,
+    clock,
     env: {
       AGENTD_SANDBOX_IDLE_MS: '1000',
       AGENTD_TOOL_TIMEOUT_MS: '3000',
@@ -23,7 +27,8 @@ describe('sandbox lifecycle and limits', { timeout: 180_000 }, () => {
       bash('echo kept > /workspace/kept.txt && echo gone > /tmp/gone.txt && export STATE=set && echo $STATE'),
     ]);
     expect(first).toEqual({ isError: false, text: 'set' });
-    await new Promise((r) => setTimeout(r, 3000)); // well past the 1 s idle limit
+    await clock.untilSleeping(); // the idle stop is scheduled...
+    clock.advance(1000); // ...and due
 
     const [after] = await runTools(t, fake, session.id, [
       bash('cat /workspace/kept.txt; ls /tmp/gone.txt 2>/dev/null || echo no-tmp; echo "state=${STATE:-fresh}"'),

@@ -7,11 +7,13 @@ import { toFile } from '@anthropic-ai/sdk';
 import { describe, expect, it } from 'vitest';
 import { useFakeAnthropic, useServer } from '../helpers/use.js';
 import { createAgent, createEnvironment } from '../helpers/fixtures.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { bash, runTools } from '../helpers/sandbox.js';
 
 describe('sandbox mounts', { timeout: 180_000 }, () => {
   const fake = useFakeAnthropic();
-  const t = useServer('sqlite', () => ({ model: fake, env: { AGENTD_SANDBOX_IDLE_MS: '500' } }));
+  const clock = new ManualClock();
+  const t = useServer('sqlite', () => ({ model: fake, clock, env: { AGENTD_SANDBOX_IDLE_MS: '500' } }));
 
   it('file resources are read-only; mounts outside /workspace are reachable; symlinked mount points are refused', async () => {
     const upload = await t.client.beta.files.upload({ file: await toFile(Buffer.from('resource bytes\n'), 'in.txt') });
@@ -42,7 +44,8 @@ describe('sandbox mounts', { timeout: 180_000 }, () => {
 
     // While the sandbox is stopped, the workspace holds what the agent left: here, a mount point's
     // parent replaced by a symlink to a host directory. The next start must not follow it.
-    await new Promise((r) => setTimeout(r, 2000));
+    await clock.untilSleeping();
+    clock.advance(500);
     const workspace = path.join(t.dataDir, 'workspaces', session.id, 'workspace');
     const decoy = fs.mkdtempSync(path.join(t.dataDir, 'decoy-'));
     fs.rmSync(path.join(workspace, 'data'), { recursive: true });

@@ -8,6 +8,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { createLocalSandboxes } from '../../src/services/sandboxes.js';
+import { systemClock } from '../../src/domain/clock.js';
 import { useFakeAnthropic } from '../helpers/use.js';
 import { startTestServer } from '../helpers/server.js';
 import { bash, runTools, toolSession } from '../helpers/sandbox.js';
@@ -23,7 +24,7 @@ async function startupLog(env: Record<string, string>): Promise<{ log: string; u
     },
   });
   try {
-    const sandboxes = await createLocalSandboxes(loadConfig({ dataDir }, env), pino({ level: 'info' }, sink));
+    const sandboxes = await createLocalSandboxes(loadConfig({ dataDir }, env), pino({ level: 'info' }, sink), systemClock);
     await sandboxes.close();
     return { log, unavailable: sandboxes.unavailable };
   } finally {

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Clock } from '../../domain/clock.js';
 import type { Logger } from '../../logger.js';
 import { EgressProxy } from '../egress/egress-proxy.js';
 import type { SandboxProvider } from '../types.js';
@@ -18,6 +19,7 @@ export interface BubblewrapOptions {
   bwrapPath: string;
   workspacesDir: string;
   idleMs: number;
+  clock: Clock;
   maxCallMs: number;
   maxOutputBytes: number;
   memoryMb: number;
@@ -136,6 +138,7 @@ export async function createBubblewrapSandboxes(opts: BubblewrapOptions): Promis
     toolHost,
     proxy,
     idleMs: opts.idleMs,
+    clock: opts.clock,
     maxCallMs: opts.maxCallMs,
     maxOutputBytes: opts.maxOutputBytes,
     limits: { memoryMb: opts.memoryMb, maxProcesses: opts.maxProcesses },

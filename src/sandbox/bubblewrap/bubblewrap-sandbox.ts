@@ -3,6 +3,7 @@
 // A restarted host has a fresh bash: shell state (cwd, variables, background jobs) does not survive.
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Clock } from '../../domain/clock.js';
 import type { Logger } from '../../logger.js';
 import type { EnvironmentRecord, SessionRecord } from '../../store/types.js';
 import type { EgressEndpoint, EgressProxy } from '../egress/egress-proxy.js';
@@ -23,6 +24,8 @@ export interface BubblewrapRuntime {
   toolHost: ToolHostFiles;
   proxy: EgressProxy;
   idleMs: number;
+  /** Times the idle stop (tests move it by hand). */
+  clock: Clock;
   maxCallMs: number;
   maxOutputBytes: number;
   limits: { memoryMb: number; maxProcesses: number };
@@ -44,7 +47,8 @@ export class BubblewrapSandbox implements SessionSandbox {
   private proc: ToolHostProcess | undefined;
   private starting: Promise<ToolHostProcess> | undefined;
   private endpoint: EgressEndpoint | undefined;
-  private idleTimer: NodeJS.Timeout | undefined;
+  /** Aborts the pending idle stop. */
+  private idle: AbortController | undefined;
   private busy = 0;
   /** Bumped by every stop, so a start that raced with it knows its host is unwanted. */
   private generation = 0;
@@ -62,7 +66,7 @@ export class BubblewrapSandbox implements SessionSandbox {
     if (name === 'web_fetch' || name === 'web_search') {
       return errorOutcome(`${name} is not available: this agentd server has no outbound web access for tools yet.`);
     }
-    clearTimeout(this.idleTimer);
+    this.idle?.abort();
     this.busy++;
     try {
       let host: ToolHostProcess;
@@ -81,12 +85,13 @@ export class BubblewrapSandbox implements SessionSandbox {
 
   private armIdle(): void {
     if (this.busy > 0 || !this.proc) return;
-    clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => {
+    this.idle?.abort();
+    const idle = (this.idle = new AbortController());
+    void this.rt.clock.sleep(this.rt.idleMs, idle.signal).then(() => {
+      if (idle.signal.aborted) return;
       this.logger.debug('stopping idle sandbox');
       void this.stopHost();
-    }, this.rt.idleMs);
-    this.idleTimer.unref();
+    });
   }
 
   private host(): Promise<ToolHostProcess> {
@@ -163,7 +168,7 @@ export class BubblewrapSandbox implements SessionSandbox {
 
   /** Stops the tool host (every process in its sandbox) and its egress endpoint; the workspace stays. */
   private async stopHost(): Promise<void> {
-    clearTimeout(this.idleTimer);
+    this.idle?.abort();
     this.generation++;
     const proc = this.proc;
     const endpoint = this.endpoint;
