@@ -2,7 +2,7 @@
 // model sees, queued client input, open tool calls, status and the retry run. The primary thread
 // is the session itself; other threads (multi-agent) get their own entry keyed by thread id.
 import type { BetaMessageParam, BetaToolResultBlockParam } from '@anthropic-ai/sdk/resources/beta/messages/messages.js';
-import type { EventRecord } from './records/event.js';
+import type { EventRecord, WireEvent } from './records/event.js';
 import type { SessionStatus } from './records/session.js';
 import type { EvaluatedPermission } from './permissions.js';
 import type { RetryRun } from './retry.js';
@@ -25,7 +25,7 @@ export interface ToolCall {
   kind: 'builtin' | 'custom';
   permission: EvaluatedPermission;
   started: boolean;
-  confirmation?: { result: 'allow' | 'deny'; denyMessage: string | null } | undefined;
+  confirmation?: { result: WireEvent<'user.tool_confirmation'>['result']; denyMessage: string | null } | undefined;
   result?: { content: BetaToolResultBlockParam['content']; isError: boolean } | undefined;
   /** An interrupt closed this call before it produced a result. */
   interrupted: boolean;
