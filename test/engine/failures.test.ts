@@ -3,7 +3,8 @@ import { useFakeAnthropic, useServer } from '../helpers/use.js';
 import { dialects } from '../helpers/databases.js';
 import { createAgent, createEnvironment } from '../helpers/fixtures.js';
 import { StreamReader } from '../helpers/stream.js';
-import { isTerminal, sendText, streamWhile, typesOf } from '../helpers/turns.js';
+import { ManualClock } from '../helpers/manual-clock.js';
+import { isTerminal, sendText, streamWhile, typesOf, waitSettled } from '../helpers/turns.js';
 
 describe.each(dialects())('model failures, interrupts and compaction (%s)', (dialect) => {
   const fake = useFakeAnthropic();
@@ -141,5 +142,42 @@ describe.each(dialects())('model failures, interrupts and compaction (%s)', (dia
     expect(text).toContain('Summary: the user asked two things.');
     expect(text).toContain('second question');
     expect(text).not.toContain('first question');
+  });
+});
+
+describe.each(dialects())('the retry budget across a restart (%s)', (dialect) => {
+  const fake = useFakeAnthropic();
+  // Backoff waits run on this clock: the test decides when a retry is due.
+  const clock = new ManualClock();
+  const t = useServer(dialect, () => ({ model: fake, clock, env: { AGENTD_MODEL_MAX_RETRIES: '2' } }));
+
+  const reschedules = async (sessionId: string) =>
+    (await t.client.beta.sessions.events.list(sessionId, { types: ['session.status_rescheduled'] })).data.length;
+
+  it('a restart mid-backoff keeps the retries already spent and the wait already begun', async () => {
+    const agent = await createAgent(t.client, { model: 'claude-sonnet-4-6' });
+    const env = await createEnvironment(t.client);
+    const session = await t.client.beta.sessions.create({ agent: agent.id, environment_id: env.id });
+    fake.enqueue(...Array.from({ length: 3 }, () => ({ error: { status: 529 as const } })));
+    const before = fake.requests.length;
+    await sendText(t.client, session.id, 'hello');
+    await fake.waitForRequests(before + 1);
+    await clock.untilSleeping(); // rescheduled once, waiting for the retry
+    expect(await reschedules(session.id)).toBe(1);
+
+    await t.restart();
+    await clock.untilSleeping(); // the new process waits out the same backoff instead of retrying at once
+    expect(fake.requests.length).toBe(before + 1);
+    clock.advance(1000);
+    await fake.waitForRequests(before + 2);
+    await clock.untilSleeping();
+    clock.advance(1000);
+
+    // Two retries in all (the budget), not two more after the restart.
+    const events = await waitSettled(t.client, session.id);
+    expect(fake.requests.length - before).toBe(3);
+    expect(events.filter((e) => e.type === 'session.status_rescheduled')).toHaveLength(2);
+    expect(events.at(-2)).toMatchObject({ type: 'session.error', error: { retry_status: { type: 'exhausted' } } });
+    expect(events.at(-1)).toMatchObject({ type: 'session.status_idle', stop_reason: { type: 'retries_exhausted' } });
   });
 });
