@@ -1,8 +1,7 @@
 // The engine's next step, decided from the folded state alone (no effects here). Every variant
 // names the thread it acts on; the runner applies it with the step's handler
 // (src/engine/steps/), and the events each step writes are built by src/domain/changes/.
-import type { RetryPolicy } from './retry.js';
-import { retryDueAt } from './retry.js';
+import { retryDueAt, type RetryPolicy } from './retry.js';
 import { hasOpenWork, openCalls, type SessionState, type ThreadState, type ToolCall } from './session-state.js';
 
 export type Step =
