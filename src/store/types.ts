@@ -8,6 +8,8 @@ import type { FileRecord } from '../domain/records/file.js';
 import type { SessionRecord, SessionStatus, StoredResource } from '../domain/records/session.js';
 import type { CreatedAtFilter, Page, PageRequest } from './page.js';
 import type { EnvironmentKeyRepository, WorkRepository } from './work-types.js';
+import type { ConversationRepository, UsageLedgerRepository } from './usage-types.js';
+import type { BatchRepository } from './batch-types.js';
 
 export type { AgentRecord, AgentSnapshot, AgentVersionRecord } from '../domain/records/agent.js';
 export type { EnvironmentRecord } from '../domain/records/environment.js';
@@ -103,6 +105,8 @@ export interface EventRepository {
 export interface FileRepository {
   insert(file: FileRecord): Promise<void>;
   get(workspaceId: string, id: string): Promise<FileRecord | undefined>;
+  /** Looks a file up by id alone (model calls made without a workspace context). */
+  find(id: string): Promise<FileRecord | undefined>;
   delete(id: string): Promise<void>;
   deleteByScope(sessionId: string): Promise<FileRecord[]>;
   list(
@@ -122,6 +126,11 @@ export interface Store {
   /** Self-hosted environments' work queue and environment keys (store/work-types.ts). */
   readonly work: WorkRepository;
   readonly environmentKeys: EnvironmentKeyRepository;
+  /** One row per model call, and the gateway's conversations (store/usage-types.ts). */
+  readonly usage: UsageLedgerRepository;
+  readonly conversations: ConversationRepository;
+  /** Message Batches and their requests (store/batch-types.ts). */
+  readonly batches: BatchRepository;
   /** Runs `fn` atomically; the store it receives is bound to the transaction. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   close(): Promise<void>;

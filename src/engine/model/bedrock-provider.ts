@@ -1,6 +1,7 @@
 // Amazon Bedrock (InvokeModel with response streaming) through @anthropic-ai/bedrock-sdk, configured from providerEnv.
+import type { BetaMessageTokensCount } from '@anthropic-ai/sdk/resources/beta/messages/messages.js';
 import type { ModelClient } from './model-client.js';
-import { ENGINE_CLIENT_OPTIONS, streamingModelClient } from './streaming-client.js';
+import { ENGINE_CLIENT_OPTIONS, providerRequestId, streamingModelClient, type CountTokensCall } from './streaming-client.js';
 import { lazily, setting, type ProviderEnv } from './provider-env.js';
 
 /**
@@ -40,5 +41,33 @@ export function bedrockModelClient(env: ProviderEnv): ModelClient {
       : new AnthropicBedrock(common);
   });
 
-  return streamingModelClient(problem, client);
+  return streamingModelClient(problem, client, bedrockCountTokens);
 }
+
+/** The Anthropic body version Bedrock's InvokeModel (and so CountTokens) expects. */
+const BEDROCK_VERSION = 'bedrock-2023-05-31';
+
+/**
+ * Bedrock has no `/v1/messages/count_tokens`: its CountTokens API takes the InvokeModel body (base64) for a model
+ * and answers `{inputTokens}`. The version and betas go inside that body, so the SDK must not add them outside it.
+ */
+const bedrockCountTokens: CountTokensCall = async (client, body, opts) => {
+  const { model, stream: _stream, ...rest } = body;
+  const invokeBody = {
+    anthropic_version: BEDROCK_VERSION,
+    ...(opts.betas && opts.betas.length > 0 ? { anthropic_beta: [...opts.betas] } : {}),
+    ...rest,
+  };
+  const { data, response } = await client
+    .post(`/model/${encodeURIComponent(model)}/count-tokens`, {
+      body: { input: { invokeModel: { body: Buffer.from(JSON.stringify(invokeBody)).toString('base64') } } },
+      headers: { 'anthropic-version': null, 'anthropic-beta': null },
+      signal: opts.signal,
+    })
+    .withResponse();
+  const counted: BetaMessageTokensCount = {
+    input_tokens: Number((data as { inputTokens?: unknown }).inputTokens ?? 0),
+    context_management: null,
+  };
+  return { body: counted, requestId: providerRequestId(response.headers) };
+};

@@ -15,11 +15,18 @@ import { vertexModelClient } from './vertex-provider.js';
  */
 export function createModelClient(config: EngineConfig): ModelClient {
   const inner = providerClient(config, config.providerEnv);
+  const mapped = <T extends { model: string }>(body: T): T => ({ ...body, model: providerModelId(config, body.model) });
   return {
-    complete: (request, signal) =>
-      inner.complete({ ...request, model: config.modelMap[request.model] ?? request.model }, signal),
+    complete: (request, signal, context) => inner.complete(mapped(request), signal, context),
+    stream: (body, opts) => inner.stream(mapped(body), opts),
+    create: (body, opts) => inner.create(mapped(body), opts),
+    countTokens: (body, opts) => inner.countTokens(mapped(body), opts),
   };
 }
+
+/** The id the provider is sent for `model` (AGENTD_MODEL_MAP, or the id itself). */
+export const providerModelId = (config: Pick<EngineConfig, 'modelMap'>, model: string): string =>
+  config.modelMap[model] ?? model;
 
 function providerClient(config: EngineConfig, env: ProviderEnv): ModelClient {
   switch (config.provider) {

@@ -1,11 +1,62 @@
-// The one interface through which the engine calls Claude; providers implement it.
-import type { BetaMessage, MessageCreateParamsBase } from '@anthropic-ai/sdk/resources/beta/messages/messages.js';
+// The one interface through which agentd calls Claude (engine and gateway alike); providers implement it.
+import type {
+  BetaMessage,
+  BetaMessageTokensCount,
+  MessageCreateParamsBase,
+} from '@anthropic-ai/sdk/resources/beta/messages/messages.js';
 
 export type ModelRequest = Omit<MessageCreateParamsBase, 'stream'>;
 
+/**
+ * A Messages API body exactly as a client sent it. The gateway forwards fields agentd does not know
+ * (newer betas) unchanged, so this is deliberately looser than the SDK's params type.
+ */
+export type RawMessagesBody = Record<string, unknown> & { model: string };
+
+/** Who a call is made for: the workspace whose files a request may name (and, later, ledger attribution). */
+export interface ModelCallContext {
+  workspaceId: string;
+}
+
+export interface ModelCallOptions {
+  signal: AbortSignal;
+  /** `anthropic-beta` values, passed on the way each provider expects them (header or body). */
+  betas?: readonly string[] | undefined;
+  /** `anthropic-version` the client asked for (the SDK's own otherwise). */
+  version?: string | undefined;
+  context?: ModelCallContext | undefined;
+}
+
+/** One server-sent event as the provider sent it: `data` is the JSON text, unparsed. */
+export interface ProviderEvent {
+  event: string;
+  data: string;
+}
+
+/** A streaming call the provider accepted: its events in arrival order. Ending the iteration early aborts the call. */
+export interface ProviderStream extends AsyncIterable<ProviderEvent> {
+  /** The provider's `request-id` (or equivalent), when it sent one. */
+  readonly requestId: string | undefined;
+}
+
+/** A non-streaming answer and the provider's request id. */
+export interface ProviderReply<T> {
+  body: T;
+  requestId: string | undefined;
+}
+
 export interface ModelClient {
   /** Streams one Messages API call and resolves with the complete assistant message. */
-  complete(request: ModelRequest, signal: AbortSignal): Promise<BetaMessage>;
+  complete(request: ModelRequest, signal: AbortSignal, context?: ModelCallContext): Promise<BetaMessage>;
+  /**
+   * Opens a streaming call (`stream: true` is added) and resolves once the provider has accepted it;
+   * an HTTP error rejects with the SDK's APIError, a mid-stream error arrives as an `error` event.
+   */
+  stream(body: RawMessagesBody, opts: ModelCallOptions): Promise<ProviderStream>;
+  /** One non-streaming call. */
+  create(body: RawMessagesBody, opts: ModelCallOptions): Promise<ProviderReply<BetaMessage>>;
+  /** `POST /v1/messages/count_tokens` on the provider (Bedrock: its CountTokens API). */
+  countTokens(body: RawMessagesBody, opts: ModelCallOptions): Promise<ProviderReply<BetaMessageTokensCount>>;
 }
 
 /** Raised before any call when the provider has no credentials; the message says what to set. */

@@ -1,24 +1,115 @@
 // The part every provider shares: how its SDK client is called, and the options the engine needs.
-import type { BetaMessage } from '@anthropic-ai/sdk/resources/beta/messages/messages.js';
-import { MissingCredentialsError, type ModelClient } from './model-client.js';
+import { Stream } from '@anthropic-ai/sdk/core/streaming.js';
+import type { BetaMessage, BetaMessageTokensCount } from '@anthropic-ai/sdk/resources/beta/messages/messages.js';
+import {
+  MissingCredentialsError,
+  type ModelCallOptions,
+  type ModelClient,
+  type ProviderReply,
+  type ProviderStream,
+  type RawMessagesBody,
+} from './model-client.js';
 
-/** The engine owns retries, so that each one is visible as session.status_rescheduled. */
+/** The engine owns retries, so that each one is visible as session.status_rescheduled; the gateway's clients own theirs. */
 export const ENGINE_CLIENT_OPTIONS = { maxRetries: 0, timeout: 10 * 60_000 } as const;
 
-/** What the provider SDKs (first-party, Bedrock, Vertex, Foundry) have in common. */
-interface StreamingSdkClient {
-  beta: { messages: { stream(params: never, options: { signal: AbortSignal }): { finalMessage(): Promise<BetaMessage> } } };
+type HeaderValues = Record<string, string | null>;
+
+interface PendingCall {
+  asResponse(): Promise<Response>;
+  withResponse(): Promise<{ data: unknown; response: Response }>;
 }
 
+/** What the provider SDKs (first-party, Bedrock, Vertex, Foundry) have in common. */
+export interface SdkClient {
+  beta: { messages: { stream(params: never, options: { signal: AbortSignal }): { finalMessage(): Promise<BetaMessage> } } };
+  /** The SDK's generic request: each provider's middleware rewrites `/v1/messages` to its own wire shape. */
+  post(path: string, opts: { body: unknown; headers?: HeaderValues; signal?: AbortSignal; stream?: boolean }): PendingCall;
+}
+
+export type CountTokensCall = (
+  client: SdkClient,
+  body: RawMessagesBody,
+  opts: ModelCallOptions,
+) => Promise<ProviderReply<BetaMessageTokensCount>>;
+
+/** The provider's request id: Anthropic, Vertex and Foundry send `request-id`, Bedrock `x-amzn-requestid`. */
+export const providerRequestId = (headers: Headers): string | undefined =>
+  headers.get('request-id') ?? headers.get('x-amzn-requestid') ?? headers.get('x-request-id') ?? undefined;
+
+/** The client's `anthropic-beta` and `anthropic-version`, as headers the provider SDK moves where it must. */
+export function forwardedHeaders(opts: ModelCallOptions): HeaderValues {
+  const headers: HeaderValues = {};
+  if (opts.betas && opts.betas.length > 0) headers['anthropic-beta'] = opts.betas.join(',');
+  if (opts.version) headers['anthropic-version'] = opts.version;
+  return headers;
+}
+
+async function reply<T>(call: PendingCall): Promise<ProviderReply<T>> {
+  const { data, response } = await call.withResponse();
+  return { body: data as T, requestId: providerRequestId(response.headers) };
+}
+
+/** The provider's SSE frames, one by one as they arrive; leaving early aborts the request. */
+function eventStream(response: Response, abort: AbortController): ProviderStream {
+  return {
+    requestId: providerRequestId(response.headers),
+    async *[Symbol.asyncIterator]() {
+      let finished = false;
+      try {
+        for await (const sse of Stream.rawEvents(response, abort)) {
+          if (sse.event !== null) yield { event: sse.event, data: sse.data };
+        }
+        finished = true;
+      } finally {
+        if (!finished) abort.abort();
+      }
+    },
+  };
+}
+
+/** An abort controller that also fires when `signal` does, so the stream can be ended from either side. */
+function linkedAbort(signal: AbortSignal): AbortController {
+  const controller = new AbortController();
+  if (signal.aborted) controller.abort();
+  else signal.addEventListener('abort', () => controller.abort(), { once: true });
+  return controller;
+}
+
+const defaultCountTokens: CountTokensCall = (client, body, opts) =>
+  reply(client.post('/v1/messages/count_tokens', { body, headers: forwardedHeaders(opts), signal: opts.signal }));
+
 /**
- * Streams each call through the provider's SDK client. `problem` (missing settings) fails every
- * call before any request is made, with a message saying exactly what to set.
+ * Calls through the provider's SDK client. `problem` (missing settings) fails every call before
+ * any request is made, with a message saying exactly what to set.
  */
-export function streamingModelClient(problem: string | undefined, client: () => Promise<StreamingSdkClient>): ModelClient {
+export function streamingModelClient(
+  problem: string | undefined,
+  client: () => Promise<SdkClient>,
+  countTokens: CountTokensCall = defaultCountTokens,
+): ModelClient {
+  const ready = async (): Promise<SdkClient> => {
+    if (problem) throw new MissingCredentialsError(problem);
+    return client();
+  };
   return {
     async complete(request, signal) {
-      if (problem) throw new MissingCredentialsError(problem);
-      return (await client()).beta.messages.stream(request as never, { signal }).finalMessage();
+      return (await ready()).beta.messages.stream(request as never, { signal }).finalMessage();
+    },
+    async stream(body, opts) {
+      const sdk = await ready();
+      const abort = linkedAbort(opts.signal);
+      const response = await sdk
+        .post('/v1/messages', { body: { ...body, stream: true }, stream: true, headers: forwardedHeaders(opts), signal: abort.signal })
+        .asResponse();
+      return eventStream(response, abort);
+    },
+    async create(body, opts) {
+      const sdk = await ready();
+      return reply<BetaMessage>(sdk.post('/v1/messages', { body, headers: forwardedHeaders(opts), signal: opts.signal }));
+    },
+    async countTokens(body, opts) {
+      return countTokens(await ready(), body, opts);
     },
   };
 }

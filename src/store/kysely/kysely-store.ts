@@ -10,6 +10,9 @@ import { KyselyEventRepository } from './event-repository.js';
 import { KyselyFileRepository } from './file-repository.js';
 import { KyselyWorkRepository } from './work-repository.js';
 import { KyselyEnvironmentKeyRepository } from './environment-key-repository.js';
+import { KyselyUsageLedgerRepository } from './usage-ledger-repository.js';
+import { KyselyConversationRepository } from './conversation-repository.js';
+import { KyselyBatchRepository } from './batch-repository.js';
 
 export function kyselyStore(db: Kysely<Database>, dialect: Store['dialect'], close: () => Promise<void>): Store {
   return {
@@ -21,6 +24,9 @@ export function kyselyStore(db: Kysely<Database>, dialect: Store['dialect'], clo
     files: new KyselyFileRepository(db),
     work: new KyselyWorkRepository(db),
     environmentKeys: new KyselyEnvironmentKeyRepository(db),
+    usage: new KyselyUsageLedgerRepository(db),
+    conversations: new KyselyConversationRepository(db),
+    batches: new KyselyBatchRepository(db),
     transaction: (fn) =>
       db.isTransaction
         ? fn(kyselyStore(db, dialect, close))

@@ -1,6 +1,13 @@
 // Table shapes shared by both dialects. JSON is stored as text and timestamps as
 // fixed-width ISO-8601 UTC strings, so ordering and filtering behave identically everywhere.
 import type { EnvironmentKeysTable, WorkItemsTable, WorkPollersTable, WorkTokensTable } from './work-schema.js';
+import type {
+  GatewayCallContentsTable,
+  GatewayConversationsTable,
+  MessageBatchRequestsTable,
+  MessageBatchesTable,
+  UsageLedgerTable,
+} from './usage-schema.js';
 
 export interface WorkspacesTable {
   id: string;
@@ -97,4 +104,9 @@ export interface Database {
   work_tokens: WorkTokensTable;
   work_pollers: WorkPollersTable;
   environment_keys: EnvironmentKeysTable;
+  usage_ledger: UsageLedgerTable;
+  gateway_conversations: GatewayConversationsTable;
+  gateway_call_contents: GatewayCallContentsTable;
+  message_batches: MessageBatchesTable;
+  message_batch_requests: MessageBatchRequestsTable;
 }
