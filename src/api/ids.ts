@@ -14,6 +14,11 @@ export const IdPrefix = {
   request: 'req',
   work: 'work',
   environmentKey: 'envkey',
+  /** One model call in the usage ledger. */
+  modelCall: 'mcall',
+  /** A gateway conversation's listing key (the public id may be a hash or a client's string). */
+  conversation: 'conv',
+  messageBatch: 'msgbatch',
 } as const;
 export type IdPrefix = (typeof IdPrefix)[keyof typeof IdPrefix];
 

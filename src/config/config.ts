@@ -1,5 +1,6 @@
 // Configuration: flags > environment > defaults, parsed once into a frozen typed Config.
 import path from 'node:path';
+import { parsePriceOverrides } from '../telemetry/prices.js';
 
 export interface Config {
   readonly host: string;
@@ -24,6 +25,39 @@ export interface Config {
   readonly logLevel: string;
   readonly engine: EngineConfig;
   readonly sandbox: SandboxConfig;
+  readonly gateway: GatewayConfig;
+}
+
+export const CAPTURE_MODES = ['metadata', 'content'] as const;
+
+/** The Claude gateway (docs/gateway.md): capture, per-key limits, batches, prices. */
+export interface GatewayConfig {
+  /** AGENTD_GATEWAY_CAPTURE: `metadata` (default) records calls only; `content` also keeps request and response bodies. */
+  readonly capture: (typeof CAPTURE_MODES)[number];
+  /** AGENTD_GATEWAY_CAPTURE_RETENTION_DAYS: captured bodies older than this are deleted. */
+  readonly captureRetentionDays: number;
+  /** AGENTD_GATEWAY_REQUESTS_PER_MINUTE: per API key on the gateway's model endpoints (undefined: unlimited). */
+  readonly requestsPerMinute: number | undefined;
+  /** AGENTD_GATEWAY_TOKENS_PER_MINUTE: input + output tokens per API key (undefined: unlimited). */
+  readonly tokensPerMinute: number | undefined;
+  /** AGENTD_BATCH_CONCURRENCY: batch requests in flight at once in this process. */
+  readonly batchConcurrency: number;
+  /** AGENTD_BATCH_MAX_BYTES: largest batch-creation body. */
+  readonly maxBatchBytes: number;
+  /** AGENTD_PRICES: price overrides (JSON or a file), validated here and applied by the ledger. */
+  readonly prices: string | undefined;
+}
+
+function parseCapture(raw: string | undefined): GatewayConfig['capture'] {
+  const value = raw === undefined || raw === '' ? 'metadata' : raw;
+  if (!(CAPTURE_MODES as readonly string[]).includes(value)) {
+    throw new Error(`AGENTD_GATEWAY_CAPTURE must be one of ${CAPTURE_MODES.join(', ')}, not "${value}"`);
+  }
+  return value as GatewayConfig['capture'];
+}
+
+function optionalPositiveInt(raw: string | undefined, name: string): number | undefined {
+  return raw === undefined || raw === '' ? undefined : positiveInt(raw, 0, name);
 }
 
 export const SANDBOX_KINDS = ['bubblewrap', 'none'] as const;
@@ -197,7 +231,22 @@ export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.e
       memoryMb: nonNegativeInt(env.AGENTD_SANDBOX_MEMORY_MB, 4096, 'AGENTD_SANDBOX_MEMORY_MB'),
       maxProcesses: nonNegativeInt(env.AGENTD_SANDBOX_PIDS, 512, 'AGENTD_SANDBOX_PIDS'),
     }),
+    gateway: Object.freeze({
+      capture: parseCapture(env.AGENTD_GATEWAY_CAPTURE),
+      captureRetentionDays: positiveInt(env.AGENTD_GATEWAY_CAPTURE_RETENTION_DAYS, 30, 'AGENTD_GATEWAY_CAPTURE_RETENTION_DAYS'),
+      requestsPerMinute: optionalPositiveInt(env.AGENTD_GATEWAY_REQUESTS_PER_MINUTE, 'AGENTD_GATEWAY_REQUESTS_PER_MINUTE'),
+      tokensPerMinute: optionalPositiveInt(env.AGENTD_GATEWAY_TOKENS_PER_MINUTE, 'AGENTD_GATEWAY_TOKENS_PER_MINUTE'),
+      batchConcurrency: positiveInt(env.AGENTD_BATCH_CONCURRENCY, 8, 'AGENTD_BATCH_CONCURRENCY'),
+      maxBatchBytes: positiveInt(env.AGENTD_BATCH_MAX_BYTES, 256 * MiB, 'AGENTD_BATCH_MAX_BYTES'),
+      prices: validPrices(env.AGENTD_PRICES),
+    }),
   });
+}
+
+/** Fails start-up on a bad AGENTD_PRICES (with the reason), rather than on the first priced call. */
+function validPrices(raw: string | undefined): string | undefined {
+  parsePriceOverrides(raw);
+  return raw === '' ? undefined : raw;
 }
 
 export function isPostgresUrl(url: string | undefined): url is string {

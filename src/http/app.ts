@@ -20,6 +20,8 @@ import { workRoutes } from './routes/work.js';
 import { workItemRoutes } from './routes/work-items.js';
 import { environmentKeyRoutes } from './routes/environment-keys.js';
 import { registerRateLimit } from './rate-limit.js';
+import { gatewayRoutes } from '../gateway/gateway-routes.js';
+import type { GatewayDeps } from '../gateway/gateway-deps.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -44,6 +46,8 @@ export interface AppOptions {
   shuttingDown: AbortSignal;
   /** The self-hosted environments' work queue. */
   work: WorkQueue;
+  /** The Claude gateway: Messages API, batches, models, OpenAI-compatible endpoint (src/gateway). */
+  gateway: GatewayDeps;
 }
 
 export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
@@ -83,5 +87,6 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
   workRoutes(app, opts.ctx, { queue: opts.work, shuttingDown: opts.shuttingDown });
   workItemRoutes(app, opts.ctx, { queue: opts.work });
   environmentKeyRoutes(app, opts.ctx);
+  gatewayRoutes(app, opts.gateway);
   return app;
 }

@@ -9,8 +9,9 @@ export function sseFrame(id: number | undefined, event: string, data: unknown): 
 /** The SDK skips `ping` frames; they keep idle connections (and proxies) alive. */
 export const PING_FRAME = 'event: ping\ndata: {"type":"ping"}\n\n';
 
-export function openSseResponse(res: ServerResponse, requestId: string): void {
+export function openSseResponse(res: ServerResponse, requestId: string, extraHeaders: Record<string, string> = {}): void {
   res.writeHead(200, {
+    ...extraHeaders,
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',
     connection: 'keep-alive',

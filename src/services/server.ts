@@ -22,6 +22,8 @@ import { localWorkspaces } from '../sandbox/workspace/local-workspaces.js';
 import { createLocalSandboxes } from './sandboxes.js';
 import { isoNow, systemClock, type Clock } from '../domain/clock.js';
 import { newId } from '../api/ids.js';
+import { withFileSources } from '../engine/model/file-sources.js';
+import { createGatewayDeps, fileLookup, startContentRetention } from './gateway.js';
 
 export interface RunningServer {
   readonly url: string;
@@ -58,12 +60,15 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const sandboxes = await createLocalSandboxes(config, logger, clock);
   const work = new WorkQueue({ store, now: ctx.now, leaseTtlSeconds: config.workLeaseTtlSeconds });
   const remoteWork = new QueueRemoteWork(work, bus, logger);
+  // One model layer for the engine and the gateway: the model map, then file sources inlined for every provider.
+  const model = withFileSources(createModelClient(config.engine), fileLookup(store, ctx.blobs, clock));
+  const gateway = createGatewayDeps({ config, store, model, clock, logger });
   const engine = new Engine({
     owner: engineOwnerId(config.dataDir),
     store,
     log: ctx.log,
     bus,
-    model: createModelClient(config.engine),
+    model,
     config: config.engine,
     logger,
     clock,
@@ -85,7 +90,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     rateLimitPerMinute: config.rateLimitPerMinute,
     shuttingDown: shutdown.signal,
     work,
+    gateway,
   });
+  const stopRetention = startContentRetention(gateway);
   if (config.engine.enabled) await engine.start();
   // Node's default backlog (511) overflows when a thousand clients connect at once (the kernel
   // then resets connections: seen as failed requests in the 1,000-session benchmark).
@@ -115,6 +122,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     close: () =>
       (closing ??= (async () => {
         shutdown.abort();
+        stopRetention();
         await engine.stop();
         remoteWork.close();
         await sandboxes.close();

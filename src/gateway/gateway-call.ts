@@ -1,0 +1,171 @@
+// One gateway call from admission to ledger: limits, conversation, cancellation when the client leaves, and the
+// record of what happened. Shared by /v1/messages, /v1/chat/completions and batch requests.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isoNow } from '../domain/clock.js';
+import type { ModelCallOptions, RawMessagesBody } from '../engine/model/model-client.js';
+import { FileSourceError } from '../engine/model/file-sources.js';
+import { invalidRequest } from '../errors.js';
+import type { UsageProduct, UsageRecord } from '../store/usage-types.js';
+import type { ConversationRef } from '../telemetry/usage-ledger.js';
+import type { ReplyFacts } from './call-observer.js';
+import { callerOf, type Caller } from './caller.js';
+import { CONVERSATION_HEADER, conversationOf, headerConversationId } from './conversation-key.js';
+import type { GatewayDeps } from './gateway-deps.js';
+import { RateLimitExceeded, rateLimitHeaders, type LimitState } from './key-limits.js';
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The few things agentd itself must understand in a Messages body: that it is an object with a model id. Everything
+ * else goes to the provider as sent, so the provider's own 400 names any other problem.
+ */
+export function messagesBody(raw: unknown): RawMessagesBody {
+  if (!isRecord(raw)) throw invalidRequest('request body: expected a JSON object');
+  const model = raw['model'];
+  if (typeof model !== 'string' || model === '') throw invalidRequest('model: Field required (a model id such as "claude-opus-4-8")');
+  return raw as RawMessagesBody;
+}
+
+export interface CallKind {
+  product: UsageProduct;
+  callKind: string;
+  batchId?: string | undefined;
+}
+
+export interface CallDetail {
+  streamed: boolean;
+  ttftMs: number | null;
+  providerRequestId: string | undefined;
+  /** The response as captured (only with AGENTD_GATEWAY_CAPTURE=content). */
+  response?: (() => string) | undefined;
+}
+
+export class GatewayCall {
+  readonly startedAt = performance.now();
+  readonly abort = new AbortController();
+
+  constructor(
+    readonly deps: GatewayDeps,
+    readonly caller: Caller,
+    readonly body: RawMessagesBody,
+    readonly conversation: ConversationRef | undefined,
+    readonly kind: CallKind,
+    /** Limit states after admission, for the response headers. */
+    readonly limits: LimitState[],
+  ) {}
+
+  get options(): ModelCallOptions {
+    return {
+      signal: this.abort.signal,
+      betas: this.caller.betas,
+      version: this.caller.version,
+      context: { workspaceId: this.caller.workspaceId },
+    };
+  }
+
+  /** Call as soon as the reply's id is known, before the client can continue the thread it starts. */
+  replied(messageId: string | null): void {
+    this.deps.replies.remember(messageId, this.conversation?.id);
+  }
+
+  /** Records the call; resolves once stored. Token limits are charged with what the call used. */
+  record(facts: ReplyFacts, detail: CallDetail): Promise<UsageRecord> {
+    this.replied(facts.messageId);
+    const u = facts.usage;
+    this.deps.limits.charge(
+      this.caller.limitKey,
+      u.inputTokens + u.outputTokens + u.cacheReadInputTokens + u.cacheCreation5mInputTokens + u.cacheCreation1hInputTokens,
+    );
+    const createdAt = isoNow(this.deps.clock);
+    const capture = this.deps.config.capture === 'content';
+    return this.deps.ledger.record(
+      {
+        workspaceId: this.caller.workspaceId,
+        apiKeyId: this.caller.apiKeyId,
+        product: this.kind.product,
+        callKind: this.kind.callKind,
+        model: this.body.model,
+        providerModel: this.deps.modelMap[this.body.model] ?? this.body.model,
+        provider: this.deps.provider,
+        sessionId: null,
+        threadId: null,
+        agentId: null,
+        agentVersion: null,
+        deploymentId: null,
+        environmentId: null,
+        conversationId: this.conversation?.id ?? null,
+        batchId: this.kind.batchId ?? null,
+        requestId: this.kind.batchId ? null : this.caller.requestId,
+        providerRequestId: detail.providerRequestId ?? null,
+        messageId: facts.messageId,
+        ...u,
+        responseModel: facts.responseModel,
+        latencyMs: Math.round(performance.now() - this.startedAt),
+        ttftMs: detail.ttftMs,
+        stopReason: facts.stopReason,
+        outcome: facts.outcome,
+        streamed: detail.streamed,
+        toolNames: facts.toolNames,
+        createdAt,
+      },
+      {
+        conversation: this.conversation,
+        content:
+          capture && detail.response
+            ? { workspaceId: this.caller.workspaceId, request: JSON.stringify(this.body), response: detail.response(), createdAt }
+            : undefined,
+      },
+    );
+  }
+}
+
+/** Facts of a call without a reply (it failed, or it generates nothing, like count_tokens). */
+export const emptyFacts = (outcome: string): ReplyFacts => ({
+  messageId: null,
+  responseModel: undefined,
+  usage: { inputTokens: 0, outputTokens: 0, cacheReadInputTokens: 0, cacheCreation5mInputTokens: 0, cacheCreation1hInputTokens: 0 },
+  stopReason: null,
+  toolNames: [],
+  outcome,
+});
+
+/**
+ * Admits a call from an HTTP request: per-key limits (429 with headers when refused), its conversation, and an
+ * abort that fires when the client goes away before the answer is complete.
+ */
+export async function openCall(
+  deps: GatewayDeps,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  body: RawMessagesBody,
+  kind: CallKind,
+  opts: { conversation: boolean },
+): Promise<GatewayCall> {
+  const caller = callerOf(req);
+  let limits: LimitState[];
+  try {
+    limits = deps.limits.admit(caller.limitKey);
+  } catch (err) {
+    if (err instanceof RateLimitExceeded) void reply.headers(rateLimitHeaders(err.states, err.retryAfterSeconds));
+    throw err;
+  }
+  const headerId = headerConversationId(req.headers[CONVERSATION_HEADER]);
+  const conversation = opts.conversation
+    ? await conversationOf(
+        body,
+        headerId,
+        async (messageId) =>
+          deps.replies.conversationOf(messageId) ?? (await deps.store.usage.conversationOfMessage(caller.workspaceId, messageId)),
+      )
+    : undefined;
+  const call = new GatewayCall(deps, caller, body, conversation, kind, limits);
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) call.abort.abort();
+  });
+  return call;
+}
+
+/** A file source the model layer could not resolve is the client's mistake: a 400 naming the field. */
+export function clientFault(err: unknown): Error | undefined {
+  return err instanceof FileSourceError ? invalidRequest(err.message) : undefined;
+}

@@ -1,0 +1,18 @@
+// Which conversation each recent reply belongs to, known the moment the reply's id is: a thread continuation can
+// arrive before the ledger row of the reply it continues is written (that happens after the response is sent).
+const MAX_ENTRIES = 10_000;
+
+export class RecentReplies {
+  private readonly conversations = new Map<string, string>();
+
+  remember(messageId: string | null, conversationId: string | undefined): void {
+    if (messageId === null || conversationId === undefined) return;
+    this.conversations.set(messageId, conversationId);
+    // Oldest first in a Map: drop the oldest once full.
+    if (this.conversations.size > MAX_ENTRIES) this.conversations.delete(this.conversations.keys().next().value!);
+  }
+
+  conversationOf(messageId: string): string | undefined {
+    return this.conversations.get(messageId);
+  }
+}
