@@ -7,6 +7,7 @@ import type { Store } from '../store/types.js';
 import type { UsageLedger } from '../telemetry/usage-ledger.js';
 import type { KeyLimits } from './key-limits.js';
 import type { RecentReplies } from './recent-replies.js';
+import type { BatchExecutor } from './batches/batch-executor.js';
 
 export interface GatewayDeps {
   store: Store;
@@ -22,4 +23,10 @@ export interface GatewayDeps {
   modelMap: Readonly<Record<string, string>>;
   /** Reply id → conversation, for thread continuations that outrun the ledger (this process only). */
   replies: RecentReplies;
+}
+
+/** The gateway as the app mounts it: its dependencies and the batch executor its batch routes drive. */
+export interface Gateway {
+  deps: GatewayDeps;
+  batches: BatchExecutor;
 }

@@ -21,7 +21,7 @@ import { workItemRoutes } from './routes/work-items.js';
 import { environmentKeyRoutes } from './routes/environment-keys.js';
 import { registerRateLimit } from './rate-limit.js';
 import { gatewayRoutes } from '../gateway/gateway-routes.js';
-import type { GatewayDeps } from '../gateway/gateway-deps.js';
+import type { Gateway } from '../gateway/gateway-deps.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -47,7 +47,7 @@ export interface AppOptions {
   /** The self-hosted environments' work queue. */
   work: WorkQueue;
   /** The Claude gateway: Messages API, batches, models, OpenAI-compatible endpoint (src/gateway). */
-  gateway: GatewayDeps;
+  gateway: Gateway;
 }
 
 export async function createApp(opts: AppOptions): Promise<FastifyInstance> {

@@ -24,6 +24,7 @@ import { isoNow, systemClock, type Clock } from '../domain/clock.js';
 import { newId } from '../api/ids.js';
 import { withFileSources } from '../engine/model/file-sources.js';
 import { createGatewayDeps, fileLookup, startContentRetention } from './gateway.js';
+import { BatchExecutor } from '../gateway/batches/batch-executor.js';
 
 export interface RunningServer {
   readonly url: string;
@@ -62,7 +63,14 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const remoteWork = new QueueRemoteWork(work, bus, logger);
   // One model layer for the engine and the gateway: the model map, then file sources inlined for every provider.
   const model = withFileSources(createModelClient(config.engine), fileLookup(store, ctx.blobs, clock));
-  const gateway = createGatewayDeps({ config, store, model, clock, logger });
+  const gatewayDeps = createGatewayDeps({ config, store, model, clock, logger });
+  const batches = new BatchExecutor(gatewayDeps, {
+    owner: engineOwnerId(config.dataDir),
+    concurrency: config.gateway.batchConcurrency,
+    maxRetries: config.engine.maxRetries,
+    retryBaseMs: config.engine.retryBaseMs,
+    retryMaxMs: config.engine.retryMaxMs,
+  });
   const engine = new Engine({
     owner: engineOwnerId(config.dataDir),
     store,
@@ -90,10 +98,12 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     rateLimitPerMinute: config.rateLimitPerMinute,
     shuttingDown: shutdown.signal,
     work,
-    gateway,
+    gateway: { deps: gatewayDeps, batches },
   });
-  const stopRetention = startContentRetention(gateway);
+  const stopRetention = startContentRetention(gatewayDeps);
   if (config.engine.enabled) await engine.start();
+  // Batch requests run where agent loops run: AGENTD_ENGINE=off makes a node that only serves the API.
+  if (config.engine.enabled) await batches.start();
   // Node's default backlog (511) overflows when a thousand clients connect at once (the kernel
   // then resets connections: seen as failed requests in the 1,000-session benchmark).
   await app.listen({ host: config.host, port: config.port, backlog: 4096 });
@@ -123,6 +133,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       (closing ??= (async () => {
         shutdown.abort();
         stopRetention();
+        await batches.close();
         await engine.stop();
         remoteWork.close();
         await sandboxes.close();
