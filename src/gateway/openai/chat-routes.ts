@@ -1,0 +1,102 @@
+// POST /v1/chat/completions: OpenAI-compatible chat (plain and streamed) on any provider, recorded like every
+// gateway call. Errors take OpenAI's shape `{"error": {message, type, param, code}}`.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { errorHandler } from '../../http/error-handler.js';
+import { providerErrorReply } from '../../engine/model/provider-errors.js';
+import { openSseResponse, writeWithBackpressure } from '../../http/sse.js';
+import { UsageProduct } from '../../store/usage-types.js';
+import { factsOfMessage, StreamObserver } from '../call-observer.js';
+import { clientFault, emptyFacts, openCall, type GatewayCall } from '../gateway-call.js';
+import type { GatewayDeps } from '../gateway-deps.js';
+import { openAiRateLimitHeaders, rateLimitHeaders, RateLimitExceeded } from '../key-limits.js';
+import { chatToMessages } from './chat-request.js';
+import { ChunkTranslator, toChatCompletion } from './chat-response.js';
+
+const CHAT = { product: UsageProduct.messagesApi, callKind: 'chat_completion' } as const;
+
+const openAiError = (type: string, message: string) => ({ error: { message, type, param: null, code: null } });
+
+function headersFor(call: GatewayCall): Record<string, string> {
+  return { ...rateLimitHeaders(call.limits), ...openAiRateLimitHeaders(call.limits, call.deps.clock.now()) };
+}
+
+/** Sends a provider failure in OpenAI's shape, keeping the status and retry headers; returns the error type. */
+function sendFailure(call: GatewayCall, reply: FastifyReply, err: unknown): string {
+  const fault = clientFault(err);
+  if (fault) throw fault;
+  const failure = providerErrorReply(err);
+  if (!failure) throw err;
+  void reply.code(failure.status).headers(failure.headers).send(openAiError(failure.error.type, failure.error.message));
+  return failure.error.type;
+}
+
+async function streamChat(call: GatewayCall, reply: FastifyReply, includeUsage: boolean): Promise<void> {
+  const { deps } = call;
+  let stream;
+  try {
+    stream = await deps.model.stream(call.body, call.options);
+  } catch (err) {
+    const type = call.abort.signal.aborted ? 'client_disconnected' : sendFailure(call, reply, err);
+    void call.record(emptyFacts(type), { streamed: true, ttftMs: null, providerRequestId: providerErrorReply(err)?.providerRequestId });
+    return;
+  }
+  const res = reply.raw;
+  reply.hijack();
+  openSseResponse(res, call.caller.requestId, headersFor(call));
+  const translator = new ChunkTranslator(Math.floor(deps.clock.now() / 1000), includeUsage);
+  const observer = new StreamObserver(call.startedAt, () => performance.now());
+  let interrupted = false;
+  try {
+    for await (const e of stream) {
+      observer.observe(e);
+      if (e.event === 'message_start') call.replied(observer.facts.messageId);
+      for (const chunk of translator.translate(e)) {
+        if (res.destroyed) break;
+        await writeWithBackpressure(res, `data: ${JSON.stringify(chunk)}\n\n`);
+      }
+      if (translator.error && !res.destroyed) {
+        await writeWithBackpressure(res, `data: ${JSON.stringify(openAiError(translator.error.type, translator.error.message))}\n\n`);
+      }
+    }
+  } catch (err) {
+    interrupted = true;
+    if (!call.abort.signal.aborted) deps.logger.warn({ err, request_id: call.caller.requestId }, 'provider stream broke off');
+  }
+  interrupted ||= res.destroyed || call.abort.signal.aborted;
+  if (!res.destroyed) {
+    if (!translator.error && !interrupted) res.write('data: [DONE]\n\n');
+    res.end();
+  }
+  void call.record(observer.finish(interrupted), { streamed: true, ttftMs: observer.ttftMs, providerRequestId: stream.requestId });
+}
+
+/** Every failure on this route in OpenAI's error shape (what the `openai` SDK and its users parse). */
+function openAiErrorHandler(err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply): void {
+  if (err instanceof RateLimitExceeded) void reply.headers(openAiRateLimitHeaders(err.states, Date.now(), err.retryAfterSeconds));
+  const send = reply.send.bind(reply);
+  // The shared handler decides status and message (and logs unknown errors once); only the body's shape differs here.
+  reply.send = ((payload: { error?: { type?: string; message?: string } }) =>
+    send(openAiError(payload?.error?.type ?? 'api_error', payload?.error?.message ?? 'internal server error'))) as typeof reply.send;
+  errorHandler(err, req, reply);
+}
+
+export function chatCompletionsRoutes(app: FastifyInstance, deps: GatewayDeps): void {
+  void app.register(async (scope) => {
+    scope.setErrorHandler(openAiErrorHandler);
+    scope.post('/v1/chat/completions', async (req, reply) => {
+      const chat = chatToMessages(req.body);
+      const call = await openCall(deps, req, reply, chat.request, CHAT, { conversation: true });
+      if (chat.stream) return streamChat(call, reply, chat.includeUsage);
+      try {
+        const { body: message, requestId } = await deps.model.create(call.body, call.options);
+        call.replied(message.id);
+        void reply.headers(headersFor(call)).send(toChatCompletion(message, Math.floor(deps.clock.now() / 1000)));
+        void call.record(factsOfMessage(message), { streamed: false, ttftMs: null, providerRequestId: requestId, response: () => JSON.stringify(message) });
+      } catch (err) {
+        const type = call.abort.signal.aborted ? 'client_disconnected' : sendFailure(call, reply, err);
+        void call.record(emptyFacts(type), { streamed: false, ttftMs: null, providerRequestId: providerErrorReply(err)?.providerRequestId });
+      }
+      return reply;
+    });
+  });
+}
