@@ -15,7 +15,9 @@ import type { FakeAnthropic } from './server.js';
  * - Bedrock: `POST /model/<model>/invoke-with-response-stream|invoke`, bearer or SigV4 (recorded, not verified),
  *   `anthropic_version`/`anthropic_beta` in the body; SSE answers re-framed as AWS event-stream `chunk` messages,
  *   errors as `{message}` with `x-amzn-errortype`.
- * - Foundry: `POST /anthropic/v1/messages`, passed through.
+ * - Bedrock CountTokens: `POST /model/<model>/count-tokens` with `{input: {invokeModel: {body: <base64>}}}`, answered
+ *   `{inputTokens}` from the fake's count_tokens. Vertex counts at `…/models/count-tokens:rawPredict` (model in the body).
+ * - Foundry: `POST /anthropic/v1/messages` (and `/count_tokens`), passed through.
  * Route or shape problems are answered 400/401/404 here and never reach the fake.
  */
 export type GatewayRoute = 'vertex' | 'bedrock' | 'foundry' | 'google-sts';
@@ -41,7 +43,7 @@ export interface ProviderGateway {
 }
 
 const VERTEX = /\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/anthropic\/models\/([^/]+):(streamRawPredict|rawPredict)$/;
-const BEDROCK = /^\/model\/([^/]+)\/(invoke-with-response-stream|invoke)$/;
+const BEDROCK = /^\/model\/([^/]+)\/(invoke-with-response-stream|invoke|count-tokens)$/;
 
 /** Bedrock's status and exception name for each error status the fake answers with. */
 const BEDROCK_ERRORS: Readonly<Record<number, readonly [number, string]>> = {
@@ -92,6 +94,10 @@ export async function startProviderGateway(fake: FakeAnthropic): Promise<Provide
     if (!/^Bearer\s+\S+/.test(req.headers['authorization'] ?? '')) return reject(res, 401, 'vertex: OAuth bearer token required');
     const { anthropic_version: version, ...rest } = req.body ?? {};
     if (typeof version !== 'string') return reject(res, 400, 'vertex: anthropic_version is required in the body');
+    if (req.model === 'count-tokens') {
+      const headers = { ...pick(req.headers, 'authorization', 'anthropic-beta'), 'anthropic-version': version };
+      return pipeBack(res, await toFake(res, '/v1/messages/count_tokens', headers, rest));
+    }
     if ('model' in rest) return reject(res, 400, 'vertex: the model belongs in the URL, not the body');
     const body = { model: req.model, ...rest };
     const headers = { ...pick(req.headers, 'authorization', 'anthropic-beta'), 'anthropic-version': version };
@@ -102,6 +108,7 @@ export async function startProviderGateway(fake: FakeAnthropic): Promise<Provide
     const auth = req.headers['authorization'] ?? '';
     const sigV4 = /^AWS4-HMAC-SHA256 Credential=\S+\/bedrock\/aws4_request, SignedHeaders=\S+, Signature=[0-9a-f]{64}$/.test(auth);
     if (!sigV4 && !/^Bearer\s+\S+/.test(auth)) return reject(res, 403, 'bedrock: SigV4 signature or bearer token required');
+    if (action === 'count-tokens') return bedrockCountTokens(res, req, sigV4);
     const { anthropic_version: version, anthropic_beta: betas, ...rest } = req.body ?? {};
     if (typeof version !== 'string') return reject(res, 400, 'bedrock: anthropic_version is required in the body');
     if ('model' in rest || 'stream' in rest) return reject(res, 400, 'bedrock: model and stream belong in the URL');
@@ -147,6 +154,25 @@ export async function startProviderGateway(fake: FakeAnthropic): Promise<Provide
     res.end();
   }
 
+  async function bedrockCountTokens(res: ServerResponse, req: GatewayRequest, sigV4: boolean): Promise<void> {
+    const input = req.body?.['input'];
+    const invoke = isRecord(input) ? input['invokeModel'] : undefined;
+    const encoded = isRecord(invoke) ? invoke['body'] : undefined;
+    if (typeof encoded !== 'string') return reject(res, 400, 'bedrock: count-tokens wants {input: {invokeModel: {body: <base64>}}}');
+    const inner = tryParseJson(Buffer.from(encoded, 'base64').toString('utf8'));
+    if (!isRecord(inner) || typeof inner['anthropic_version'] !== 'string') return reject(res, 400, 'bedrock: the invokeModel body needs anthropic_version');
+    const { anthropic_version: version, anthropic_beta: betas, ...rest } = inner;
+    const headers = {
+      'anthropic-version': version as string,
+      ...(sigV4 ? { 'x-api-key': 'bedrock-sigv4' } : pick(req.headers, 'authorization')),
+      ...(Array.isArray(betas) ? { 'anthropic-beta': betas.join(',') } : {}),
+    };
+    const answer = await toFake(res, '/v1/messages/count_tokens', headers, { model: req.model, ...rest });
+    const parsed = tryParseJson((await readBody(answer)).raw);
+    res.writeHead(answer.statusCode ?? 502, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(isRecord(parsed) && typeof parsed['input_tokens'] === 'number' ? { inputTokens: parsed['input_tokens'] } : parsed));
+  }
+
   function sts(res: ServerResponse, req: GatewayRequest): void {
     const form = new URLSearchParams(req.rawBody);
     if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:token-exchange' || !form.get('subject_token')) {
@@ -173,7 +199,7 @@ export async function startProviderGateway(fake: FakeAnthropic): Promise<Provide
       req.method !== 'POST' ? undefined
       : vertexMatch ? 'vertex'
       : bedrockMatch ? 'bedrock'
-      : url.pathname === '/anthropic/v1/messages' ? 'foundry'
+      : url.pathname === '/anthropic/v1/messages' || url.pathname === '/anthropic/v1/messages/count_tokens' ? 'foundry'
       : url.pathname === '/sts/v1/token' ? 'google-sts'
       : undefined;
     const model = vertexMatch?.[3] ?? bedrockMatch?.[1];
@@ -193,7 +219,7 @@ export async function startProviderGateway(fake: FakeAnthropic): Promise<Provide
       case 'bedrock':
         return bedrock(res, recorded, bedrockMatch![2]!);
       case 'foundry':
-        return pipeBack(res, await toFake(res, `/v1/messages${url.search}`, pick(recorded.headers, 'x-api-key', 'authorization', 'anthropic-version', 'anthropic-beta'), parsed));
+        return pipeBack(res, await toFake(res, `${url.pathname.replace(/^\/anthropic/, '')}${url.search}`, pick(recorded.headers, 'x-api-key', 'authorization', 'anthropic-version', 'anthropic-beta'), parsed));
       case 'google-sts':
         return sts(res, recorded);
       default:

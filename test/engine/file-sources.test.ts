@@ -1,0 +1,44 @@
+// File-sourced image/document blocks in a session's user.message reach the model inline, as the gateway sends them.
+import { toFile } from '@anthropic-ai/sdk';
+import { describe, expect, it } from 'vitest';
+import { dialects } from '../helpers/databases.js';
+import { createAgent, createEnvironment } from '../helpers/fixtures.js';
+import { streamWhile } from '../helpers/turns.js';
+import { useFakeAnthropic, useServer } from '../helpers/use.js';
+
+// 1x1 transparent PNG.
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64');
+
+describe.each(dialects())('agent loop: file sources (%s)', (dialect) => {
+  const fake = useFakeAnthropic();
+  const t = useServer(dialect, () => ({ model: fake }));
+
+  it('inlines file-sourced image and document blocks of a user.message before calling the model', async () => {
+    const agent = await createAgent(t.client, { model: 'claude-opus-4-8' });
+    const env = await createEnvironment(t.client);
+    const session = await t.client.beta.sessions.create({ agent: agent.id, environment_id: env.id });
+    const image = await t.client.beta.files.upload({ file: await toFile(PNG, 'pixel.png', { type: 'image/png' }) });
+    const notes = await t.client.beta.files.upload({ file: await toFile(Buffer.from('# Notes\nShip on Friday.'), 'notes.md', { type: 'text/markdown' }) });
+    fake.enqueue({ content: [{ type: 'text', text: 'A pixel, and you ship on Friday.' }] });
+    const events = await streamWhile(t.client, session.id, () =>
+      t.client.beta.sessions.events.send(session.id, {
+        events: [
+          {
+            type: 'user.message',
+            content: [
+              { type: 'image', source: { type: 'file', file_id: image.id } },
+              { type: 'document', source: { type: 'file', file_id: notes.id } },
+              { type: 'text', text: 'What do these say?' },
+            ],
+          },
+        ],
+      }),
+    );
+    expect(events.at(-1)).toMatchObject({ type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
+    const sent = fake.requests.at(-1)!.body.messages[0]!.content as unknown[];
+    expect(sent.slice(0, 2)).toEqual([
+      { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG.toString('base64') } },
+      { type: 'document', source: { type: 'text', media_type: 'text/plain', data: '# Notes\nShip on Friday.' } },
+    ]);
+  });
+});
