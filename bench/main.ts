@@ -21,8 +21,9 @@ import { delivery } from './items/delivery.js';
 import { throughput } from './items/throughput.js';
 import { sessionStart } from './items/session-start.js';
 import { footprint } from './items/footprint.js';
+import { gateway } from './items/gateway.js';
 
-const ITEM_FNS: Record<ItemName, Item> = { overhead, delivery, throughput, start: sessionStart, footprint };
+const ITEM_FNS: Record<ItemName, Item> = { overhead, delivery, throughput, start: sessionStart, footprint, gateway };
 const RESULTS_DIR = path.resolve('bench/results');
 
 const opts = parseOptions(process.argv.slice(2));

@@ -1,7 +1,7 @@
 // Command-line options of `npm run bench`.
 import { parseArgs } from 'node:util';
 
-export const ITEMS = ['overhead', 'delivery', 'throughput', 'start', 'footprint'] as const;
+export const ITEMS = ['overhead', 'delivery', 'throughput', 'start', 'footprint', 'gateway'] as const;
 export type ItemName = (typeof ITEMS)[number];
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -31,7 +31,7 @@ const USAGE = `usage: npm run bench -- [--quick] [--only <item>[,<item>...]] [--
                          [--database-url postgres://...] [--cpu-prof] [--runs <n>] [--budget-minutes <m>]
                          [--server-env KEY=VALUE ...] [--wait-quiet <minutes>] [--sessions 10,100,1000]
                          [--sandboxes default,none]
-items: 1|overhead 2|delivery 3|throughput 4|start 5|footprint (6 = the same on PostgreSQL)`;
+items: 1|overhead 2|delivery 3|throughput 4|start 5|footprint 7|gateway (6 = the same on PostgreSQL)`;
 
 export function parseOptions(argv: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -94,7 +94,7 @@ export function parseOptions(argv: string[]): BenchOptions {
 }
 
 function itemName(raw: string): ItemName {
-  const byNumber: Record<string, ItemName> = { '1': 'overhead', '2': 'delivery', '3': 'throughput', '4': 'start', '5': 'footprint' };
+  const byNumber: Record<string, ItemName> = { '1': 'overhead', '2': 'delivery', '3': 'throughput', '4': 'start', '5': 'footprint', '7': 'gateway' };
   const name = byNumber[raw] ?? raw;
   if (!(ITEMS as readonly string[]).includes(name)) throw new Error(`unknown item "${raw}"\n${USAGE}`);
   return name as ItemName;

@@ -146,6 +146,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         } finally {
           clearInterval(sweeper);
         }
+        // Calls that ended during shutdown are still written before the store closes.
+        await gatewayDeps.ledger.drain();
         await store.close();
       })()),
   };

@@ -55,7 +55,8 @@ export interface UsageRecord {
 }
 
 export interface UsageLedgerRepository {
-  insert(record: UsageRecord): Promise<void>;
+  /** Writers batch their rows: one statement for many calls. */
+  insertMany(records: readonly UsageRecord[]): Promise<void>;
   /** A conversation's calls, oldest first (keyset by call id). */
   listByConversation(workspaceId: string, conversationId: string, page: PageRequest): Promise<Page<UsageRecord>>;
   /** The conversation of the call that produced `messageId` (how a thread continuation finds its conversation). */
@@ -97,13 +98,16 @@ export interface CapturedContent {
   createdAt: string;
 }
 
+/** What some calls add to one conversation (its row is created by the first). */
+export type ConversationDelta = ConversationRecord;
+
 export interface ConversationRepository {
-  /** Adds one call to its conversation, creating the conversation on its first call. */
-  addCall(conversation: Omit<ConversationRecord, keyof ConversationTotals | 'firstCallAt' | 'lastCallAt'>, call: UsageRecord): Promise<void>;
+  /** Adds calls to their conversation: totals summed, first call kept, last call and model replaced. */
+  add(delta: ConversationDelta): Promise<void>;
   get(workspaceId: string, id: string): Promise<ConversationRecord | undefined>;
   /** Newest first by first call (keyset by row id). */
   list(workspaceId: string, filter: { userId?: string | undefined }, page: PageRequest): Promise<Page<ConversationRecord>>;
-  saveContent(content: CapturedContent): Promise<void>;
+  saveContents(contents: readonly CapturedContent[]): Promise<void>;
   contentOf(callIds: string[]): Promise<Map<string, CapturedContent>>;
   /** Drops captured content older than `before`; returns how many calls lost theirs. */
   deleteContentBefore(before: string): Promise<number>;

@@ -1,9 +1,11 @@
-// Writes the usage ledger: prices each call, and (for gateway calls) adds it to its conversation and keeps
-// captured content, all in one transaction. A failed write is logged; it never fails the call it describes.
+// Writes the usage ledger: prices each call and stores it, with (for gateway calls) its conversation's totals and
+// captured content. Writes are batched: calls that end together share one transaction, written off the request's
+// path (a synchronous SQLite write per call would stall every stream in the process). A failed write is logged;
+// it never fails the call it describes.
 import type { FastifyBaseLogger } from 'fastify';
 import { newId } from '../api/ids.js';
 import type { Store } from '../store/types.js';
-import { UsageProduct, type CapturedContent, type ConversationSource, type UsageRecord } from '../store/usage-types.js';
+import { UsageProduct, type CapturedContent, type ConversationDelta, type ConversationSource, type UsageRecord } from '../store/usage-types.js';
 import { listCostNanoUsd, type PriceTable } from './prices.js';
 
 /** A call as its maker describes it; the ledger adds the id and the list cost. */
@@ -24,7 +26,63 @@ export interface UsageLedgerDeps {
   logger: FastifyBaseLogger;
 }
 
+interface Pending {
+  record: UsageRecord;
+  conversation: ConversationRef | undefined;
+  content: CapturedContent | undefined;
+  done: () => void;
+}
+
+/** Rows per transaction: bounded so that one statement stays well under both dialects' parameter limits. */
+const MAX_BATCH = 400;
+
+/** Sums the calls of one batch per conversation: one upsert each. */
+function conversationDeltas(batch: readonly Pending[]): ConversationDelta[] {
+  const deltas = new Map<string, ConversationDelta>();
+  for (const { record: r, conversation: c } of batch) {
+    if (!c) continue;
+    const key = `${r.workspaceId}\u0000${c.id}`;
+    const d =
+      deltas.get(key) ??
+      ({
+        workspaceId: r.workspaceId,
+        id: c.id,
+        rowId: newId('conv'),
+        source: c.source,
+        userId: c.userId,
+        firstCallAt: r.createdAt,
+        lastCallAt: r.createdAt,
+        lastModel: r.model,
+        calls: 0,
+        erroredCalls: 0,
+        inputTokens: 0,
+        outputTokens: 0,
+        cacheReadInputTokens: 0,
+        cacheCreation5mInputTokens: 0,
+        cacheCreation1hInputTokens: 0,
+        listCostNanoUsd: 0,
+      } satisfies ConversationDelta);
+    d.calls += 1;
+    d.erroredCalls += r.outcome === 'ok' ? 0 : 1;
+    d.inputTokens += r.inputTokens;
+    d.outputTokens += r.outputTokens;
+    d.cacheReadInputTokens += r.cacheReadInputTokens;
+    d.cacheCreation5mInputTokens += r.cacheCreation5mInputTokens;
+    d.cacheCreation1hInputTokens += r.cacheCreation1hInputTokens;
+    d.listCostNanoUsd += r.listCostNanoUsd ?? 0;
+    d.lastCallAt = r.createdAt;
+    d.lastModel = r.model;
+    d.userId ??= c.userId;
+    deltas.set(key, d);
+  }
+  return [...deltas.values()];
+}
+
 export class UsageLedger {
+  private queue: Pending[] = [];
+  private scheduled = false;
+  private flushing: Promise<void> = Promise.resolve();
+
   constructor(private readonly deps: UsageLedgerDeps) {}
 
   /** The record that `call` becomes (exposed so callers and tests see exactly what is priced). */
@@ -39,26 +97,52 @@ export class UsageLedger {
   }
 
   /** Records one call; resolves once it is stored (or the failure is logged). */
-  async record(
+  record(
     call: UsageCall,
     extra: { conversation?: ConversationRef | undefined; content?: Omit<CapturedContent, 'callId'> | undefined } = {},
   ): Promise<UsageRecord> {
     const record = this.price(call);
-    try {
-      await this.deps.store.transaction(async (tx) => {
-        await tx.usage.insert(record);
-        const c = extra.conversation;
-        if (c) {
-          await tx.conversations.addCall(
-            { workspaceId: record.workspaceId, id: c.id, rowId: newId('conv'), source: c.source, userId: c.userId, lastModel: record.model },
-            record,
-          );
-        }
-        if (extra.content) await tx.conversations.saveContent({ ...extra.content, callId: record.id });
+    return new Promise((resolve) => {
+      this.queue.push({
+        record,
+        conversation: extra.conversation,
+        content: extra.content && { ...extra.content, callId: record.id },
+        done: () => resolve(record),
       });
-    } catch (err) {
-      this.deps.logger.error({ err, request_id: call.requestId, model: call.model }, 'usage ledger write failed');
+      this.schedule();
+    });
+  }
+
+  /** Resolves once everything recorded so far is stored. */
+  async drain(): Promise<void> {
+    while (this.queue.length > 0 || this.scheduled) await this.flushing.then(() => new Promise((r) => setImmediate(r)));
+    await this.flushing;
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // After the current I/O: calls ending together land in one batch.
+    setImmediate(() => {
+      this.scheduled = false;
+      this.flushing = this.flushing.then(() => this.flush());
+    });
+  }
+
+  private async flush(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_BATCH);
+      try {
+        await this.deps.store.transaction(async (tx) => {
+          await tx.usage.insertMany(batch.map((p) => p.record));
+          for (const delta of conversationDeltas(batch)) await tx.conversations.add(delta);
+          const contents = batch.flatMap((p) => (p.content ? [p.content] : []));
+          if (contents.length > 0) await tx.conversations.saveContents(contents);
+        });
+      } catch (err) {
+        this.deps.logger.error({ err, calls: batch.length }, 'usage ledger write failed');
+      }
+      for (const p of batch) p.done();
     }
-    return record;
   }
 }

@@ -3,10 +3,10 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Page, PageRequest } from '../types.js';
 import type {
   CapturedContent,
+  ConversationDelta,
   ConversationRecord,
   ConversationRepository,
   ConversationSource,
-  UsageRecord,
 } from '../usage-types.js';
 import { pageQuery, toPage } from './paging.js';
 import type { Database } from './schema.js';
@@ -46,10 +46,7 @@ const SUMMED = [
 export class KyselyConversationRepository implements ConversationRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async addCall(
-    c: Omit<ConversationRecord, 'calls' | 'erroredCalls' | 'inputTokens' | 'outputTokens' | 'cacheReadInputTokens' | 'cacheCreation5mInputTokens' | 'cacheCreation1hInputTokens' | 'listCostNanoUsd' | 'firstCallAt' | 'lastCallAt'>,
-    call: UsageRecord,
-  ): Promise<void> {
+  async add(c: ConversationDelta): Promise<void> {
     await this.db
       .insertInto('gateway_conversations')
       .values({
@@ -58,17 +55,17 @@ export class KyselyConversationRepository implements ConversationRepository {
         row_id: c.rowId,
         source: c.source,
         user_id: c.userId,
-        first_call_at: call.createdAt,
-        last_call_at: call.createdAt,
-        last_model: call.model,
-        calls: 1,
-        errored_calls: call.outcome === 'ok' ? 0 : 1,
-        input_tokens: call.inputTokens,
-        output_tokens: call.outputTokens,
-        cache_read_input_tokens: call.cacheReadInputTokens,
-        cache_creation_5m_input_tokens: call.cacheCreation5mInputTokens,
-        cache_creation_1h_input_tokens: call.cacheCreation1hInputTokens,
-        list_cost_nanousd: call.listCostNanoUsd ?? 0,
+        first_call_at: c.firstCallAt,
+        last_call_at: c.lastCallAt,
+        last_model: c.lastModel,
+        calls: c.calls,
+        errored_calls: c.erroredCalls,
+        input_tokens: c.inputTokens,
+        output_tokens: c.outputTokens,
+        cache_read_input_tokens: c.cacheReadInputTokens,
+        cache_creation_5m_input_tokens: c.cacheCreation5mInputTokens,
+        cache_creation_1h_input_tokens: c.cacheCreation1hInputTokens,
+        list_cost_nanousd: c.listCostNanoUsd,
       })
       .onConflict((oc) =>
         oc.columns(['workspace_id', 'id']).doUpdateSet((eb) => ({
@@ -100,11 +97,14 @@ export class KyselyConversationRepository implements ConversationRepository {
     return toPage(await pageQuery(q, 'row_id', page).execute(), page, toRecord);
   }
 
-  async saveContent(c: CapturedContent): Promise<void> {
-    await this.db
-      .insertInto('gateway_call_contents')
-      .values({ call_id: c.callId, workspace_id: c.workspaceId, request: c.request, response: c.response, created_at: c.createdAt })
-      .execute();
+  async saveContents(contents: readonly CapturedContent[]): Promise<void> {
+    // One row at a time: each may be megabytes, and a multi-row statement would hold them all at once.
+    for (const c of contents) {
+      await this.db
+        .insertInto('gateway_call_contents')
+        .values({ call_id: c.callId, workspace_id: c.workspaceId, request: c.request, response: c.response, created_at: c.createdAt })
+        .execute();
+    }
   }
 
   async contentOf(callIds: string[]): Promise<Map<string, CapturedContent>> {

@@ -44,48 +44,49 @@ export const toUsageRecord = (r: Selectable<UsageLedgerTable>): UsageRecord => (
   createdAt: r.created_at,
 });
 
+const toRow = (u: UsageRecord) => ({
+  id: u.id,
+  workspace_id: u.workspaceId,
+  api_key_id: u.apiKeyId,
+  product: u.product,
+  call_kind: u.callKind,
+  model: u.model,
+  provider_model: u.providerModel,
+  provider: u.provider,
+  session_id: u.sessionId,
+  thread_id: u.threadId,
+  agent_id: u.agentId,
+  agent_version: u.agentVersion,
+  deployment_id: u.deploymentId,
+  environment_id: u.environmentId,
+  conversation_id: u.conversationId,
+  batch_id: u.batchId,
+  request_id: u.requestId,
+  provider_request_id: u.providerRequestId,
+  message_id: u.messageId,
+  input_tokens: u.inputTokens,
+  output_tokens: u.outputTokens,
+  cache_read_input_tokens: u.cacheReadInputTokens,
+  cache_creation_5m_input_tokens: u.cacheCreation5mInputTokens,
+  cache_creation_1h_input_tokens: u.cacheCreation1hInputTokens,
+  list_cost_nanousd: u.listCostNanoUsd,
+  latency_ms: u.latencyMs,
+  ttft_ms: u.ttftMs,
+  stop_reason: u.stopReason,
+  outcome: u.outcome,
+  streamed: u.streamed ? 1 : 0,
+  tool_names: toJson(u.toolNames),
+  created_at: u.createdAt,
+});
+
 export class KyselyUsageLedgerRepository implements UsageLedgerRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async insert(u: UsageRecord): Promise<void> {
-    await this.db
-      .insertInto('usage_ledger')
-      .values({
-        id: u.id,
-        workspace_id: u.workspaceId,
-        api_key_id: u.apiKeyId,
-        product: u.product,
-        call_kind: u.callKind,
-        model: u.model,
-        provider_model: u.providerModel,
-        provider: u.provider,
-        session_id: u.sessionId,
-        thread_id: u.threadId,
-        agent_id: u.agentId,
-        agent_version: u.agentVersion,
-        deployment_id: u.deploymentId,
-        environment_id: u.environmentId,
-        conversation_id: u.conversationId,
-        batch_id: u.batchId,
-        request_id: u.requestId,
-        provider_request_id: u.providerRequestId,
-        message_id: u.messageId,
-        input_tokens: u.inputTokens,
-        output_tokens: u.outputTokens,
-        cache_read_input_tokens: u.cacheReadInputTokens,
-        cache_creation_5m_input_tokens: u.cacheCreation5mInputTokens,
-        cache_creation_1h_input_tokens: u.cacheCreation1hInputTokens,
-        list_cost_nanousd: u.listCostNanoUsd,
-        latency_ms: u.latencyMs,
-        ttft_ms: u.ttftMs,
-        stop_reason: u.stopReason,
-        outcome: u.outcome,
-        streamed: u.streamed ? 1 : 0,
-        tool_names: toJson(u.toolNames),
-        created_at: u.createdAt,
-      })
-      .execute();
+  async insertMany(records: readonly UsageRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.db.insertInto('usage_ledger').values(records.map(toRow)).execute();
   }
+
 
   async listByConversation(workspaceId: string, conversationId: string, page: PageRequest): Promise<Page<UsageRecord>> {
     const q = this.db
