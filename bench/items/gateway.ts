@@ -1,6 +1,7 @@
 // Item 7: the Claude gateway's overhead. The same Messages API calls go to the fake upstream directly and through
-// agentd (`/v1/messages`, the fake as its provider), interleaved in the same run: the added latency of a
-// non-streamed call, and the added time to first token of streamed calls at 100 concurrent streams.
+// agentd (`/v1/messages`, the fake as its provider), in the same run: the added latency of a non-streamed call
+// (calls interleaved one by one), and the added time to first token of streamed calls with 100 streams in flight
+// (alternating phases). The fake, the clients and the measurement share this process; agentd runs in its own.
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { BENCH_API_KEY, BENCH_MODEL_KEY } from '../lib/agentd.js';
@@ -11,8 +12,28 @@ import { startFakeAnthropic } from '../../test/helpers/fake-anthropic/index.js';
 
 const MODEL = 'claude-sonnet-4-6';
 const STREAMS = 100;
-/** A reply of ~40 text deltas, 2 ms apart: streams overlap for ~100 ms, as real ones do for seconds. */
+/** A reply of ~40 text deltas 20 ms apart (about Claude's own pace): each stream lasts ~1 s. */
 const STREAM_TEXT = Array.from({ length: 40 }, (_, i) => `tok${i} `).join('');
+const CHUNK_DELAY_MS = 20;
+const STREAM_MS = 45 * CHUNK_DELAY_MS;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * 100 streams in flight at all times for `durationMs` (a closed loop of 100 clients, started staggered over one
+ * stream's length so that they do not all open at once): every stream's time to first token.
+ */
+async function ttftPhase(target: Target, durationMs: number): Promise<number[]> {
+  const samples: number[] = [];
+  const end = performance.now() + durationMs;
+  await Promise.all(
+    Array.from({ length: STREAMS }, async (_, worker) => {
+      await sleep((worker * STREAM_MS) / STREAMS);
+      while (performance.now() < end) samples.push((await call(target, true)).firstTokenMs);
+    }),
+  );
+  return samples;
+}
 
 interface Target {
   url: string;
@@ -52,33 +73,44 @@ export const gateway: Item = async (ctx) => {
   const fake = await startFakeAnthropic({ recordRequests: false, validate: false, keepAliveTimeoutMs: 120_000, backlog: 4096 });
   fake.setResponder((req) =>
     req.body.stream === true
-      ? { content: [{ type: 'text', text: STREAM_TEXT }], chunkDelayMs: 2, usage: { input_tokens: 10, output_tokens: 40 } }
+      ? { content: [{ type: 'text', text: STREAM_TEXT }], chunkDelayMs: CHUNK_DELAY_MS, usage: { input_tokens: 10, output_tokens: 40 } }
       : { content: [{ type: 'text', text: 'ok' }], usage: { input_tokens: 10, output_tokens: 1 } },
   );
   const server = await ctx.start('gateway', { env: { ANTHROPIC_BASE_URL: fake.url } });
   const direct: Target = { url: fake.url, headers: { 'x-api-key': BENCH_MODEL_KEY, 'anthropic-version': '2023-06-01' } };
   const viaAgentd: Target = { url: server.url, headers: { 'x-api-key': BENCH_API_KEY, 'anthropic-version': '2023-06-01' } };
   const calls = ctx.opts.quick ? 300 : 1000;
-  const rounds = ctx.opts.quick ? 3 : 10;
+  const phaseMs = ctx.opts.quick ? 4_000 : 8_000;
   const runs = ctx.runs(3, 2);
-  const out = { p50: [] as number[], p99: [] as number[], ttftP50: [] as number[], ttftP99: [] as number[], directP50: [] as number[], directTtftP50: [] as number[] };
+  const out = {
+    p50: [] as number[],
+    p99: [] as number[],
+    ttftP50: [] as number[],
+    ttftP99: [] as number[],
+    directP50: [] as number[],
+    directTtftP50: [] as number[],
+    cpuPerCall: [] as number[],
+    cpuPerStream: [] as number[],
+  };
   try {
     // Warm both paths (connections, JIT, the ledger's first writes).
-    for (let i = 0; i < 50; i++) await Promise.all([call(direct, false), call(viaAgentd, false), call(direct, true), call(viaAgentd, true)]);
+    for (let i = 0; i < 50; i++) await Promise.all([call(direct, false), call(viaAgentd, false)]);
+    await Promise.all([ttftPhase(direct, 1_000), ttftPhase(viaAgentd, 1_000)]);
     for (let run = 0; run < runs; run++) {
       const d: number[] = [];
       const g: number[] = [];
+      const cpu0 = server.cpuMs();
       for (let i = 0; i < calls; i++) {
         d.push((await call(direct, false)).totalMs);
         g.push((await call(viaAgentd, false)).totalMs);
       }
-      const dt: number[] = [];
-      const gt: number[] = [];
-      for (let r = 0; r < rounds; r++) {
-        // 100 streams at once, one round direct and one through agentd, alternating.
-        dt.push(...(await Promise.all(Array.from({ length: STREAMS }, () => call(direct, true)))).map((x) => x.firstTokenMs));
-        gt.push(...(await Promise.all(Array.from({ length: STREAMS }, () => call(viaAgentd, true)))).map((x) => x.firstTokenMs));
-      }
+      // agentd's own CPU per call: a figure the machine's other load barely moves (wall times above do move).
+      out.cpuPerCall.push((server.cpuMs() - cpu0) / calls);
+      // Phases of 100 concurrent streams, direct then through agentd.
+      const dt = await ttftPhase(direct, phaseMs);
+      const cpu1 = server.cpuMs();
+      const gt = await ttftPhase(viaAgentd, phaseMs);
+      out.cpuPerStream.push((server.cpuMs() - cpu1) / gt.length);
       out.p50.push(percentile(g, 50) - percentile(d, 50));
       out.p99.push(percentile(g, 99) - percentile(d, 99));
       out.ttftP50.push(percentile(gt, 50) - percentile(dt, 50));
@@ -101,7 +133,9 @@ export const gateway: Item = async (ctx) => {
       metric(7, 'gateway-call-p99', 'gateway: added latency per non-streamed call, p99', 'ms', out.p99, { target: { op: '<=', value: 3 } }),
       metric(7, 'gateway-ttft-p50', `gateway: added time to first token, ${STREAMS} concurrent streams, p50`, 'ms', out.ttftP50, { target: { op: '<=', value: 1 } }),
       metric(7, 'gateway-ttft-p99', `gateway: added time to first token, ${STREAMS} concurrent streams, p99`, 'ms', out.ttftP99, { target: { op: '<=', value: 3 } }),
+      metric(7, 'gateway-cpu-call', 'gateway: agentd CPU per non-streamed call', 'ms', out.cpuPerCall),
+      metric(7, 'gateway-cpu-stream', `gateway: agentd CPU per streamed call (${STREAM_TEXT.split(' ').length - 1} deltas)`, 'ms', out.cpuPerStream),
     ],
-    details: { directCallP50Ms: out.directP50, directTtftP50Ms: out.directTtftP50, calls, streamRounds: rounds },
+    details: { directCallP50Ms: out.directP50, directTtftP50Ms: out.directTtftP50, calls, streamPhaseMs: phaseMs, chunkDelayMs: CHUNK_DELAY_MS },
   };
 };
