@@ -7,6 +7,9 @@ import { expectEnvelope, failure } from '../helpers/errors.js';
 import { startProviderGateway, type ProviderGateway } from '../helpers/fake-anthropic/provider-gateway.js';
 import { useFakeAnthropic, useServer } from '../helpers/use.js';
 import { afterAll, beforeAll } from 'vitest';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 
 const BEDROCK_ID = 'global.anthropic.claude-sonnet-4-6';
 
@@ -53,5 +56,54 @@ describe.each(dialects())('gateway on Bedrock (%s)', (dialect) => {
     expect(overloaded).toBeInstanceOf(Anthropic.InternalServerError);
     expectEnvelope(overloaded, 529, 'overloaded_error');
     expect(overloaded.error.error.message).toMatch(/^ServiceUnavailableException: /);
+  });
+});
+
+describe.each(dialects())('gateway on Vertex AI (%s)', (dialect) => {
+  const fake = useFakeAnthropic();
+  let gateway: ProviderGateway;
+  let dir: string;
+  let credentials: string;
+  beforeAll(async () => {
+    gateway = await startProviderGateway(fake);
+    dir = await mkdtemp(path.join(os.tmpdir(), 'agentd-vertex-'));
+    // Workload identity federation: a subject token on disk, exchanged at the loopback STS for an OAuth token.
+    const subjectToken = path.join(dir, 'subject-token');
+    await writeFile(subjectToken, 'oidc-subject-token');
+    credentials = path.join(dir, 'google-credentials.json');
+    await writeFile(
+      credentials,
+      JSON.stringify({
+        type: 'external_account',
+        audience: '//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/agentd/providers/test',
+        subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+        token_url: `${gateway.url}/sts/v1/token`,
+        credential_source: { file: subjectToken },
+      }),
+    );
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+  const t = useServer(dialect, () => ({
+    model: fake,
+    env: {
+      AGENTD_MODEL_PROVIDER: 'vertex',
+      CLOUD_ML_REGION: 'us-east5',
+      ANTHROPIC_VERTEX_PROJECT_ID: 'agentd-test',
+      ANTHROPIC_VERTEX_BASE_URL: `${gateway.url}/v1`,
+      GOOGLE_APPLICATION_CREDENTIALS: credentials,
+    },
+  }));
+
+  it('streams through :streamRawPredict and counts tokens through count-tokens:rawPredict', async () => {
+    fake.enqueue({ content: [{ type: 'text', text: 'from vertex' }] });
+    const stream = t.client.messages.stream({ model: 'claude-sonnet-4-6', max_tokens: 32, messages: [{ role: 'user', content: 'hi' }] });
+    expect((await stream.finalMessage()).content).toEqual([{ type: 'text', text: 'from vertex' }]);
+    expect(gateway.requests.at(-1)!.path).toMatch(/\/models\/claude-sonnet-4-6:streamRawPredict$/);
+    const counted = await t.client.messages.countTokens({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'count me' }] });
+    expect(counted.input_tokens).toBeGreaterThan(0);
+    expect(gateway.requests.at(-1)!.path).toMatch(/\/models\/count-tokens:rawPredict$/);
   });
 });

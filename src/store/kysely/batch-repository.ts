@@ -172,27 +172,25 @@ export class KyselyBatchRepository implements BatchRepository {
     return row && toRequest(row);
   }
 
-  async renewLease(batchId: string, index: number, owner: string, until: string): Promise<boolean> {
-    const r = await this.db
+  /** An update of one request that applies only while `owner` still holds its lease. */
+  private leased(db: Kysely<Database>, batchId: string, index: number, owner: string) {
+    return db
       .updateTable('message_batch_requests')
-      .set({ lease_expires_at: until })
       .where('batch_id', '=', batchId)
       .where('idx', '=', index)
       .where('state', '=', 'running')
-      .where('lease_owner', '=', owner)
-      .executeTakeFirst();
+      .where('lease_owner', '=', owner);
+  }
+
+  async renewLease(batchId: string, index: number, owner: string, until: string): Promise<boolean> {
+    const r = await this.leased(this.db, batchId, index, owner).set({ lease_expires_at: until }).executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
   }
 
   async finish(batchId: string, index: number, owner: string, type: BatchResultType, result: unknown): Promise<boolean> {
     return this.atomically(async (db) => {
-      const r = await db
-        .updateTable('message_batch_requests')
+      const r = await this.leased(db, batchId, index, owner)
         .set({ state: type, result: toJson(result), lease_owner: null, lease_expires_at: null, params: '{}' })
-        .where('batch_id', '=', batchId)
-        .where('idx', '=', index)
-        .where('state', '=', 'running')
-        .where('lease_owner', '=', owner)
         .executeTakeFirst();
       if (Number(r.numUpdatedRows) === 0) return false;
       await db
@@ -205,13 +203,8 @@ export class KyselyBatchRepository implements BatchRepository {
   }
 
   async retryLater(batchId: string, index: number, owner: string, notBefore: string): Promise<boolean> {
-    const r = await this.db
-      .updateTable('message_batch_requests')
+    const r = await this.leased(this.db, batchId, index, owner)
       .set({ state: 'pending', lease_owner: null, lease_expires_at: null, not_before: notBefore })
-      .where('batch_id', '=', batchId)
-      .where('idx', '=', index)
-      .where('state', '=', 'running')
-      .where('lease_owner', '=', owner)
       .executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
   }
