@@ -1,5 +1,5 @@
 // Writes the usage ledger: prices each call and stores it, with (for gateway calls) its conversation's totals and
-// captured content. Writes are batched: calls that end together share one transaction, written off the request's
+// captured content. Writes are batched: the calls of each 50 ms share one transaction, written off the request's
 // path (a synchronous SQLite write per call would stall every stream in the process). A failed write is logged;
 // it never fails the call it describes.
 import type { FastifyBaseLogger } from 'fastify';
@@ -35,6 +35,11 @@ interface Pending {
 
 /** Rows per transaction: bounded so that one statement stays well under both dialects' parameter limits. */
 const MAX_BATCH = 400;
+/**
+ * How long calls gather before they are written: one transaction (and one statement preparation) per batch
+ * instead of per call is most of the ledger's cost; rows become visible this much later.
+ */
+const FLUSH_DELAY_MS = 50;
 
 /** Sums the calls of one batch per conversation: one upsert each. */
 function conversationDeltas(batch: readonly Pending[]): ConversationDelta[] {
@@ -113,20 +118,21 @@ export class UsageLedger {
     });
   }
 
-  /** Resolves once everything recorded so far is stored. */
+  /** Resolves once everything recorded so far is stored (shutdown: without waiting for the flush delay). */
   async drain(): Promise<void> {
-    while (this.queue.length > 0 || this.scheduled) await this.flushing.then(() => new Promise((r) => setImmediate(r)));
     await this.flushing;
+    await this.flush();
   }
 
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    // After the current I/O: calls ending together land in one batch.
-    setImmediate(() => {
+    const timer = setTimeout(() => {
       this.scheduled = false;
       this.flushing = this.flushing.then(() => this.flush());
-    });
+    }, FLUSH_DELAY_MS);
+    // Pending rows never keep the process alive on their own; close() drains them.
+    timer.unref();
   }
 
   private async flush(): Promise<void> {
