@@ -27,12 +27,16 @@ function classify(err: FastifyError | Error): ApiError | undefined {
   return undefined;
 }
 
+/** The error a failure is answered with; an unknown one is logged once (with the request id) and becomes a 500. */
+export function apiErrorOf(err: FastifyError | Error, req: FastifyRequest): ApiError {
+  const apiError = classify(err);
+  if (apiError) return apiError;
+  req.log.error({ err, request_id: req.id }, 'unhandled error');
+  return new ApiError(500, 'api_error', 'internal server error');
+}
+
 export function errorHandler(err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply): void {
-  let apiError = classify(err);
-  if (!apiError) {
-    req.log.error({ err, request_id: req.id }, 'unhandled error');
-    apiError = new ApiError(500, 'api_error', 'internal server error');
-  }
+  const apiError = apiErrorOf(err, req);
   if (reply.sent || reply.raw.headersSent) return;
   void reply.code(apiError.status).send(toEnvelope(apiError, String(req.id)));
 }

@@ -1,7 +1,7 @@
 // POST /v1/chat/completions: OpenAI-compatible chat (plain and streamed) on any provider, recorded like every
 // gateway call. Errors take OpenAI's shape `{"error": {message, type, param, code}}`.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { errorHandler } from '../../http/error-handler.js';
+import { apiErrorOf } from '../../http/error-handler.js';
 import { providerErrorReply } from '../../engine/model/provider-errors.js';
 import { openSseResponse, writeWithBackpressure } from '../../http/sse.js';
 import { UsageProduct } from '../../store/usage-types.js';
@@ -73,11 +73,10 @@ async function streamChat(call: GatewayCall, reply: FastifyReply, includeUsage: 
 /** Every failure on this route in OpenAI's error shape (what the `openai` SDK and its users parse). */
 function openAiErrorHandler(err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply): void {
   if (err instanceof RateLimitExceeded) void reply.headers(openAiRateLimitHeaders(err.states, Date.now(), err.retryAfterSeconds));
-  const send = reply.send.bind(reply);
-  // The shared handler decides status and message (and logs unknown errors once); only the body's shape differs here.
-  reply.send = ((payload: { error?: { type?: string; message?: string } }) =>
-    send(openAiError(payload?.error?.type ?? 'api_error', payload?.error?.message ?? 'internal server error'))) as typeof reply.send;
-  errorHandler(err, req, reply);
+  // The status and message are decided as everywhere else; only the body's shape differs here.
+  const apiError = apiErrorOf(err, req);
+  if (reply.sent || reply.raw.headersSent) return;
+  void reply.code(apiError.status).send(openAiError(apiError.type, apiError.message));
 }
 
 export function chatCompletionsRoutes(app: FastifyInstance, deps: GatewayDeps): void {
