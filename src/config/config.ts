@@ -1,6 +1,5 @@
 // Configuration: flags > environment > defaults, parsed once into a frozen typed Config.
 import path from 'node:path';
-import { parsePriceOverrides } from '../telemetry/prices.js';
 
 export interface Config {
   readonly host: string;
@@ -44,7 +43,7 @@ export interface GatewayConfig {
   readonly batchConcurrency: number;
   /** AGENTD_BATCH_MAX_BYTES: largest batch-creation body. */
   readonly maxBatchBytes: number;
-  /** AGENTD_PRICES: price overrides (JSON or a file), validated here and applied by the ledger. */
+  /** AGENTD_PRICES: price overrides (JSON or a file); parsed when the server starts, which fails on a bad value. */
   readonly prices: string | undefined;
 }
 
@@ -238,15 +237,9 @@ export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.e
       tokensPerMinute: optionalPositiveInt(env.AGENTD_GATEWAY_TOKENS_PER_MINUTE, 'AGENTD_GATEWAY_TOKENS_PER_MINUTE'),
       batchConcurrency: positiveInt(env.AGENTD_BATCH_CONCURRENCY, 8, 'AGENTD_BATCH_CONCURRENCY'),
       maxBatchBytes: positiveInt(env.AGENTD_BATCH_MAX_BYTES, 256 * MiB, 'AGENTD_BATCH_MAX_BYTES'),
-      prices: validPrices(env.AGENTD_PRICES),
+      prices: env.AGENTD_PRICES === '' ? undefined : env.AGENTD_PRICES,
     }),
   });
-}
-
-/** Fails start-up on a bad AGENTD_PRICES (with the reason), rather than on the first priced call. */
-function validPrices(raw: string | undefined): string | undefined {
-  parsePriceOverrides(raw);
-  return raw === '' ? undefined : raw;
 }
 
 export function isPostgresUrl(url: string | undefined): url is string {

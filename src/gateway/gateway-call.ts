@@ -1,17 +1,14 @@
 // One gateway call from admission to ledger: limits, conversation, cancellation when the client leaves, and the
 // record of what happened. Shared by /v1/messages, /v1/chat/completions and batch requests.
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isoNow } from '../domain/clock.js';
 import type { ModelCallOptions, RawMessagesBody } from '../engine/model/model-client.js';
-import { FileSourceError } from '../engine/model/file-sources.js';
 import { invalidRequest } from '../errors.js';
 import type { UsageProduct, UsageRecord } from '../store/usage-types.js';
 import type { ConversationRef } from '../telemetry/usage-ledger.js';
 import type { ReplyFacts } from './call-observer.js';
-import { callerOf, type Caller } from './caller.js';
-import { CONVERSATION_HEADER, conversationOf, headerConversationId } from './conversation-key.js';
+import type { Caller } from './caller.js';
 import type { GatewayDeps } from './gateway-deps.js';
-import { RateLimitExceeded, rateLimitHeaders, type LimitState } from './key-limits.js';
+import type { LimitState } from './key-limits.js';
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -128,44 +125,3 @@ export const emptyFacts = (outcome: string): ReplyFacts => ({
   toolNames: [],
   outcome,
 });
-
-/**
- * Admits a call from an HTTP request: per-key limits (429 with headers when refused), its conversation, and an
- * abort that fires when the client goes away before the answer is complete.
- */
-export async function openCall(
-  deps: GatewayDeps,
-  req: FastifyRequest,
-  reply: FastifyReply,
-  body: RawMessagesBody,
-  kind: CallKind,
-  opts: { conversation: boolean },
-): Promise<GatewayCall> {
-  const caller = callerOf(req);
-  let limits: LimitState[];
-  try {
-    limits = deps.limits.admit(caller.limitKey);
-  } catch (err) {
-    if (err instanceof RateLimitExceeded) void reply.headers(rateLimitHeaders(err.states, err.retryAfterSeconds));
-    throw err;
-  }
-  const headerId = headerConversationId(req.headers[CONVERSATION_HEADER]);
-  const conversation = opts.conversation
-    ? await conversationOf(
-        body,
-        headerId,
-        async (messageId) =>
-          deps.replies.conversationOf(messageId) ?? (await deps.store.usage.conversationOfMessage(caller.workspaceId, messageId)),
-      )
-    : undefined;
-  const call = new GatewayCall(deps, caller, body, conversation, kind, limits);
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) call.abort.abort();
-  });
-  return call;
-}
-
-/** A file source the model layer could not resolve is the client's mistake: a 400 naming the field. */
-export function clientFault(err: unknown): Error | undefined {
-  return err instanceof FileSourceError ? invalidRequest(err.message) : undefined;
-}

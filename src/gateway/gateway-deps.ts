@@ -1,13 +1,12 @@
 // What the gateway's routes and batch executor are built from (wired once in services/server.ts).
-import type { FastifyBaseLogger } from 'fastify';
 import type { GatewayConfig, ModelProviderName } from '../config/config.js';
 import type { Clock } from '../domain/clock.js';
 import type { ModelClient } from '../engine/model/model-client.js';
+import type { Logger } from '../logger.js';
 import type { Store } from '../store/types.js';
 import type { UsageLedger } from '../telemetry/usage-ledger.js';
 import type { KeyLimits } from './key-limits.js';
 import type { RecentReplies } from './recent-replies.js';
-import type { BatchExecutor } from './batches/batch-executor.js';
 
 export interface GatewayDeps {
   store: Store;
@@ -16,7 +15,7 @@ export interface GatewayDeps {
   ledger: UsageLedger;
   limits: KeyLimits;
   clock: Clock;
-  logger: FastifyBaseLogger;
+  logger: Logger;
   config: GatewayConfig;
   provider: ModelProviderName;
   /** AGENTD_MODEL_MAP: client model id → provider model id. */
@@ -25,8 +24,3 @@ export interface GatewayDeps {
   replies: RecentReplies;
 }
 
-/** The gateway as the app mounts it: its dependencies and the batch executor its batch routes drive. */
-export interface Gateway {
-  deps: GatewayDeps;
-  batches: BatchExecutor;
-}

@@ -20,8 +20,7 @@ import { workRoutes } from './routes/work.js';
 import { workItemRoutes } from './routes/work-items.js';
 import { environmentKeyRoutes } from './routes/environment-keys.js';
 import { registerRateLimit } from './rate-limit.js';
-import { gatewayRoutes } from '../gateway/gateway-routes.js';
-import type { Gateway } from '../gateway/gateway-deps.js';
+import { gatewayRoutes, type Gateway } from './routes/gateway/gateway-routes.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

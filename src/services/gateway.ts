@@ -1,6 +1,5 @@
 // Wiring of the gateway's parts: the file lookup behind file-sourced blocks, the usage ledger, per-key limits and
 // the captured-content retention sweep.
-import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config/config.js';
 import type { Clock } from '../domain/clock.js';
 import type { FileLookup } from '../engine/model/file-sources.js';
@@ -9,8 +8,9 @@ import type { GatewayDeps } from '../gateway/gateway-deps.js';
 import { KeyLimits } from '../gateway/key-limits.js';
 import { RecentReplies } from '../gateway/recent-replies.js';
 import type { BlobStore } from '../store/blob-store.js';
+import type { Logger } from '../logger.js';
 import type { Store } from '../store/types.js';
-import { createPriceTable, parsePriceOverrides } from '../telemetry/prices.js';
+import type { PriceTable } from '../telemetry/prices.js';
 import { UsageLedger } from '../telemetry/usage-ledger.js';
 
 /** Files a model request may name: unexpired ones, in the caller's workspace when it is known. */
@@ -35,13 +35,14 @@ export function createGatewayDeps(opts: {
   store: Store;
   model: ModelClient;
   clock: Clock;
-  logger: FastifyBaseLogger;
+  logger: Logger;
+  prices: PriceTable;
 }): GatewayDeps {
   const { config, store, clock, logger } = opts;
   return {
     store,
     model: opts.model,
-    ledger: new UsageLedger({ store, prices: createPriceTable(parsePriceOverrides(config.gateway.prices)), logger }),
+    ledger: new UsageLedger({ store, prices: opts.prices, logger }),
     limits: new KeyLimits(config.gateway, clock),
     clock,
     logger,

@@ -24,6 +24,7 @@ import { isoNow, systemClock, type Clock } from '../domain/clock.js';
 import { newId } from '../api/ids.js';
 import { withFileSources } from '../engine/model/file-sources.js';
 import { createGatewayDeps, fileLookup, startContentRetention } from './gateway.js';
+import { createPriceTable, parsePriceOverrides } from '../telemetry/prices.js';
 import { BatchExecutor } from '../gateway/batches/batch-executor.js';
 
 export interface RunningServer {
@@ -47,6 +48,8 @@ export interface StartOptions {
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
   const logger = opts.logger ?? pino({ level: config.logLevel });
   const clock = opts.clock ?? systemClock;
+  // Before anything is opened: a malformed AGENTD_PRICES stops the start with its reason.
+  const prices = createPriceTable(parsePriceOverrides(config.gateway.prices));
   fs.mkdirSync(config.dataDir, { recursive: true });
   const keys = resolveApiKeys(config.apiKeys, config.dataDir);
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
@@ -63,7 +66,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const remoteWork = new QueueRemoteWork(work, bus, logger);
   // One model layer for the engine and the gateway: the model map, then file sources inlined for every provider.
   const model = withFileSources(createModelClient(config.engine), fileLookup(store, ctx.blobs, clock));
-  const gatewayDeps = createGatewayDeps({ config, store, model, clock, logger });
+  const gatewayDeps = createGatewayDeps({ config, store, model, clock, logger, prices });
   const batches = new BatchExecutor(gatewayDeps, {
     owner: engineOwnerId(config.dataDir),
     concurrency: config.gateway.batchConcurrency,

@@ -2,8 +2,8 @@
 // captured content. Writes are batched: the calls of each 50 ms share one transaction, written off the request's
 // path (a synchronous SQLite write per call would stall every stream in the process). A failed write is logged;
 // it never fails the call it describes.
-import type { FastifyBaseLogger } from 'fastify';
 import { newId } from '../api/ids.js';
+import type { Logger } from '../logger.js';
 import type { Store } from '../store/types.js';
 import { UsageProduct, type CapturedContent, type ConversationDelta, type ConversationSource, type UsageRecord } from '../store/usage-types.js';
 import { listCostNanoUsd, type PriceTable } from './prices.js';
@@ -23,7 +23,7 @@ export interface ConversationRef {
 export interface UsageLedgerDeps {
   store: Store;
   prices: PriceTable;
-  logger: FastifyBaseLogger;
+  logger: Logger;
 }
 
 interface Pending {

@@ -6,6 +6,7 @@ import { dialects } from '../helpers/databases.js';
 import { expectEnvelope, failure } from '../helpers/errors.js';
 import { conversationWithCalls } from '../helpers/gateway.js';
 import { ManualClock } from '../helpers/manual-clock.js';
+import { startTestServer } from '../helpers/server.js';
 import { useFakeAnthropic, useServer } from '../helpers/use.js';
 
 const MODEL = 'claude-haiku-4-5';
@@ -103,9 +104,9 @@ describe.each(dialects())('gateway: content capture and prices (%s)', (dialect) 
   });
 
   it('refuses to start with a malformed AGENTD_PRICES, saying why', async () => {
-    const { loadConfig } = await import('../../src/config/config.js');
-    expect(() => loadConfig({}, { AGENTD_PRICES: '{"m": {"input": 1}}' })).toThrow(/AGENTD_PRICES\["m"\] needs at least "input" and "output"/);
-    expect(() => loadConfig({}, { AGENTD_PRICES: '{"m": {"input": 1, "output": 2, "cache_wirte": 1}}' })).toThrow(/cache_wirte is not a price field/);
-    expect(() => loadConfig({}, { AGENTD_PRICES: '/nonexistent/prices.json' })).toThrow(/cannot read/);
+    const starts = (prices: string) => startTestServer(dialect, { env: { AGENTD_PRICES: prices } }).then((s) => s.close());
+    await expect(starts('{"m": {"input": 1}}')).rejects.toThrow(/AGENTD_PRICES\["m"\] needs at least "input" and "output"/);
+    await expect(starts('{"m": {"input": 1, "output": 2, "cache_wirte": 1}}')).rejects.toThrow(/cache_wirte is not a price field/);
+    await expect(starts('/nonexistent/prices.json')).rejects.toThrow(/cannot read/);
   });
 });

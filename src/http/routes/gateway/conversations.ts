@@ -1,11 +1,11 @@
 // GET /v1/gateway/conversations and /{id}: agentd's own extension listing gateway conversations with their totals
 // and calls (docs/gateway.md).
 import type { FastifyInstance } from 'fastify';
-import { notFound } from '../errors.js';
-import { pageRequest, wirePage } from '../http/pagination.js';
-import { queryBoolean, queryString, type Query } from '../http/query.js';
-import type { Store } from '../store/types.js';
-import type { CapturedContent, ConversationRecord, UsageRecord } from '../store/usage-types.js';
+import { notFound } from '../../../errors.js';
+import type { Store } from '../../../store/types.js';
+import type { CapturedContent, ConversationRecord, UsageRecord } from '../../../store/usage-types.js';
+import { pageRequest, wirePage } from '../../pagination.js';
+import { queryBoolean, queryString, type Query } from '../../query.js';
 
 /** Nano-dollars as an exact decimal USD string. */
 export function usdString(nano: number): string {

@@ -1,9 +1,9 @@
 // GET /v1/models and /v1/models/{id}: agentd's model table and its AGENTD_MODEL_MAP aliases.
 import type { FastifyInstance } from 'fastify';
-import { invalidRequest, notFound } from '../errors.js';
-import { queryArray, type Query } from '../http/query.js';
-import { idPageRequest, pageOfList } from './id-page.js';
-import type { ModelCatalog } from './model-catalog.js';
+import { invalidRequest, notFound } from '../../../errors.js';
+import { idPageRequest, pageOfList } from '../../../gateway/id-page.js';
+import type { ModelCatalog } from '../../../gateway/model-catalog.js';
+import { queryArray, type Query } from '../../query.js';
 
 const LIFECYCLES = new Set(['active', 'deprecated', 'retired']);
 

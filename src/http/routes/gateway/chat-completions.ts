@@ -1,16 +1,17 @@
 // POST /v1/chat/completions: OpenAI-compatible chat (plain and streamed) on any provider, recorded like every
 // gateway call. Errors take OpenAI's shape `{"error": {message, type, param, code}}`.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { apiErrorOf } from '../../http/error-handler.js';
-import { providerErrorReply } from '../../engine/model/provider-errors.js';
-import { openSseResponse, writeWithBackpressure } from '../../http/sse.js';
-import { UsageProduct } from '../../store/usage-types.js';
-import { factsOfMessage, StreamObserver } from '../call-observer.js';
-import { clientFault, emptyFacts, openCall, type GatewayCall } from '../gateway-call.js';
-import type { GatewayDeps } from '../gateway-deps.js';
-import { openAiRateLimitHeaders, rateLimitHeaders, RateLimitExceeded } from '../key-limits.js';
-import { chatToMessages } from './chat-request.js';
-import { ChunkTranslator, toChatCompletion } from './chat-response.js';
+import { factsOfMessage, StreamObserver } from '../../../gateway/call-observer.js';
+import { emptyFacts, type GatewayCall } from '../../../gateway/gateway-call.js';
+import type { GatewayDeps } from '../../../gateway/gateway-deps.js';
+import { openAiRateLimitHeaders, rateLimitHeaders, RateLimitExceeded } from '../../../gateway/key-limits.js';
+import { chatToMessages } from '../../../gateway/openai/chat-request.js';
+import { ChunkTranslator, toChatCompletion } from '../../../gateway/openai/chat-response.js';
+import { failedRequestId, failureOf } from '../../../gateway/provider-failure.js';
+import { UsageProduct } from '../../../store/usage-types.js';
+import { apiErrorOf } from '../../error-handler.js';
+import { openSseResponse, writeWithBackpressure } from '../../sse.js';
+import { openCall } from './open-call.js';
 
 const CHAT = { product: UsageProduct.messagesApi, callKind: 'chat_completion' } as const;
 
@@ -22,10 +23,7 @@ function headersFor(call: GatewayCall): Record<string, string> {
 
 /** Sends a provider failure in OpenAI's shape, keeping the status and retry headers; returns the error type. */
 function sendFailure(call: GatewayCall, reply: FastifyReply, err: unknown): string {
-  const fault = clientFault(err);
-  if (fault) throw fault;
-  const failure = providerErrorReply(err);
-  if (!failure) throw err;
+  const failure = failureOf(err);
   void reply.code(failure.status).headers(failure.headers).send(openAiError(failure.error.type, failure.error.message));
   return failure.error.type;
 }
@@ -37,7 +35,7 @@ async function streamChat(call: GatewayCall, reply: FastifyReply, includeUsage: 
     stream = await deps.model.stream(call.body, call.options);
   } catch (err) {
     const type = call.abort.signal.aborted ? 'client_disconnected' : sendFailure(call, reply, err);
-    void call.record(emptyFacts(type), { streamed: true, ttftMs: null, providerRequestId: providerErrorReply(err)?.providerRequestId });
+    void call.record(emptyFacts(type), { streamed: true, ttftMs: null, providerRequestId: failedRequestId(err) });
     return;
   }
   const res = reply.raw;
@@ -93,7 +91,7 @@ export function chatCompletionsRoutes(app: FastifyInstance, deps: GatewayDeps): 
         void call.record(factsOfMessage(message), { streamed: false, ttftMs: null, providerRequestId: requestId, response: () => JSON.stringify(message) });
       } catch (err) {
         const type = call.abort.signal.aborted ? 'client_disconnected' : sendFailure(call, reply, err);
-        void call.record(emptyFacts(type), { streamed: false, ttftMs: null, providerRequestId: providerErrorReply(err)?.providerRequestId });
+        void call.record(emptyFacts(type), { streamed: false, ttftMs: null, providerRequestId: failedRequestId(err) });
       }
       return reply;
     });

@@ -1,14 +1,14 @@
 // POST /v1/messages (plain and streamed) and /v1/messages/count_tokens: the Messages API on agentd's API key,
 // passed through to the configured provider and recorded in the usage ledger.
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { providerErrorReply } from '../engine/model/provider-errors.js';
-import type { ProviderEvent } from '../engine/model/model-client.js';
-import { UsageProduct } from '../store/usage-types.js';
-import { openSseResponse, writeWithBackpressure } from '../http/sse.js';
-import { factsOfMessage, StreamObserver } from './call-observer.js';
-import { clientFault, emptyFacts, messagesBody, openCall, type GatewayCall } from './gateway-call.js';
-import type { GatewayDeps } from './gateway-deps.js';
-import { rateLimitHeaders } from './key-limits.js';
+import { factsOfMessage, StreamObserver } from '../../../gateway/call-observer.js';
+import { emptyFacts, messagesBody, type GatewayCall } from '../../../gateway/gateway-call.js';
+import type { GatewayDeps } from '../../../gateway/gateway-deps.js';
+import { rateLimitHeaders } from '../../../gateway/key-limits.js';
+import { failedRequestId, failureOf } from '../../../gateway/provider-failure.js';
+import { UsageProduct } from '../../../store/usage-types.js';
+import { openSseResponse, writeWithBackpressure } from '../../sse.js';
+import { openCall } from './open-call.js';
 
 const MESSAGES = { product: UsageProduct.messagesApi, callKind: 'message' } as const;
 const COUNT_TOKENS = { product: UsageProduct.messagesApi, callKind: 'count_tokens' } as const;
@@ -18,10 +18,7 @@ const COUNT_TOKENS = { product: UsageProduct.messagesApi, callKind: 'count_token
  * the envelope's request_id is agentd's (the provider's is in the ledger). Returns the error type for the ledger.
  */
 export function sendProviderFailure(call: GatewayCall, reply: FastifyReply, err: unknown): string {
-  const fault = clientFault(err);
-  if (fault) throw fault;
-  const failure = providerErrorReply(err);
-  if (!failure) throw err;
+  const failure = failureOf(err);
   void reply
     .code(failure.status)
     .headers(failure.headers)
@@ -37,7 +34,7 @@ async function relayStream(call: GatewayCall, reply: FastifyReply): Promise<void
   } catch (err) {
     if (call.abort.signal.aborted) return void call.record(emptyFacts('client_disconnected'), { streamed: true, ttftMs: null, providerRequestId: undefined });
     const type = sendProviderFailure(call, reply, err);
-    void call.record(emptyFacts(type), { streamed: true, ttftMs: null, providerRequestId: providerErrorReply(err)?.providerRequestId });
+    void call.record(emptyFacts(type), { streamed: true, ttftMs: null, providerRequestId: failedRequestId(err) });
     return;
   }
   const res = reply.raw;
@@ -69,7 +66,7 @@ async function relayStream(call: GatewayCall, reply: FastifyReply): Promise<void
   });
 }
 
-const frame = (e: ProviderEvent): string => `event: ${e.event}\ndata: ${e.data}\n\n`;
+const frame = (e: { event: string; data: string }): string => `event: ${e.event}\ndata: ${e.data}\n\n`;
 
 export function messagesRoutes(app: FastifyInstance, deps: GatewayDeps): void {
   app.post('/v1/messages', async (req, reply) => {
@@ -89,7 +86,7 @@ export function messagesRoutes(app: FastifyInstance, deps: GatewayDeps): void {
     } catch (err) {
       if (call.abort.signal.aborted) return void call.record(emptyFacts('client_disconnected'), { streamed: false, ttftMs: null, providerRequestId: undefined });
       const type = sendProviderFailure(call, reply, err);
-      void call.record(emptyFacts(type), { streamed: false, ttftMs: null, providerRequestId: providerErrorReply(err)?.providerRequestId });
+      void call.record(emptyFacts(type), { streamed: false, ttftMs: null, providerRequestId: failedRequestId(err) });
     }
     return reply;
   });
@@ -104,7 +101,7 @@ export function messagesRoutes(app: FastifyInstance, deps: GatewayDeps): void {
       void call.record(emptyFacts('ok'), { streamed: false, ttftMs: null, providerRequestId: requestId });
     } catch (err) {
       const type = sendProviderFailure(call, reply, err);
-      void call.record(emptyFacts(type), { streamed: false, ttftMs: null, providerRequestId: providerErrorReply(err)?.providerRequestId });
+      void call.record(emptyFacts(type), { streamed: false, ttftMs: null, providerRequestId: failedRequestId(err) });
     }
     return reply;
   });

@@ -2,16 +2,16 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { MessageBatch } from '@anthropic-ai/sdk/resources/messages/batches.js';
-import { newId } from '../../api/ids.js';
-import { isoNow } from '../../domain/clock.js';
-import { invalidRequest, notFound } from '../../errors.js';
-import type { Query } from '../../http/query.js';
-import type { BatchRecord, NewBatchRequest } from '../../store/batch-types.js';
-import type { PageRequest } from '../../store/types.js';
-import { callerOf } from '../caller.js';
-import type { GatewayDeps } from '../gateway-deps.js';
-import { idPageRequest, type IdPage } from '../id-page.js';
-import type { BatchExecutor } from './batch-executor.js';
+import { newId } from '../../../api/ids.js';
+import { isoNow } from '../../../domain/clock.js';
+import { invalidRequest, notFound } from '../../../errors.js';
+import type { BatchExecutor } from '../../../gateway/batches/batch-executor.js';
+import type { GatewayDeps } from '../../../gateway/gateway-deps.js';
+import { idPageRequest, type IdPage } from '../../../gateway/id-page.js';
+import type { BatchRecord, NewBatchRequest } from '../../../store/batch-types.js';
+import type { PageRequest } from '../../../store/types.js';
+import type { Query } from '../../query.js';
+import { callerOf } from './open-call.js';
 
 /** The hosted API's limits: at most 100,000 requests, results expire 24 hours after creation. */
 export const MAX_BATCH_REQUESTS = 100_000;
