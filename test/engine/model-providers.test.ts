@@ -8,7 +8,7 @@ import { createModelClient } from '../../src/engine/model/create-model-client.js
 import { MissingCredentialsError, type ModelClient, type ModelRequest } from '../../src/engine/model/model-client.js';
 import { classifyModelError } from '../../src/engine/model/model-errors.js';
 import { useFakeAnthropic } from '../helpers/use.js';
-import { startProviderGateway, type GatewayRequest, type ProviderGateway } from '../helpers/fake-anthropic/provider-gateway.js';
+import { startProviderGateway, writeVertexCredentials, type GatewayRequest, type ProviderGateway } from '../helpers/fake-anthropic/provider-gateway.js';
 
 const REQUEST: ModelRequest = {
   model: 'claude-sonnet-4-6',
@@ -121,20 +121,7 @@ describe('model providers', () => {
   describe('vertex', () => {
     let credentialsFile: string;
     beforeAll(async () => {
-      // Workload identity federation: a subject token on disk, exchanged at our loopback STS for an OAuth token.
-      const subjectToken = path.join(dir, 'subject-token');
-      await writeFile(subjectToken, 'oidc-subject-token');
-      credentialsFile = path.join(dir, 'google-credentials.json');
-      await writeFile(
-        credentialsFile,
-        JSON.stringify({
-          type: 'external_account',
-          audience: '//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/agentd/providers/test',
-          subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
-          token_url: `${gateway.url}/sts/v1/token`,
-          credential_source: { file: subjectToken },
-        }),
-      );
+      credentialsFile = await writeVertexCredentials(dir, gateway.url);
     });
     const vertexEnv = () => ({
       AGENTD_MODEL_PROVIDER: 'vertex',

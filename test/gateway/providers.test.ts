@@ -4,10 +4,10 @@ import Anthropic from '@anthropic-ai/sdk';
 import { describe, expect, it } from 'vitest';
 import { dialects } from '../helpers/databases.js';
 import { expectEnvelope, failure } from '../helpers/errors.js';
-import { startProviderGateway, type ProviderGateway } from '../helpers/fake-anthropic/provider-gateway.js';
+import { startProviderGateway, writeVertexCredentials, type ProviderGateway } from '../helpers/fake-anthropic/provider-gateway.js';
 import { useFakeAnthropic, useServer } from '../helpers/use.js';
 import { afterAll, beforeAll } from 'vitest';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -67,20 +67,7 @@ describe.each(dialects())('gateway on Vertex AI (%s)', (dialect) => {
   beforeAll(async () => {
     gateway = await startProviderGateway(fake);
     dir = await mkdtemp(path.join(os.tmpdir(), 'agentd-vertex-'));
-    // Workload identity federation: a subject token on disk, exchanged at the loopback STS for an OAuth token.
-    const subjectToken = path.join(dir, 'subject-token');
-    await writeFile(subjectToken, 'oidc-subject-token');
-    credentials = path.join(dir, 'google-credentials.json');
-    await writeFile(
-      credentials,
-      JSON.stringify({
-        type: 'external_account',
-        audience: '//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/agentd/providers/test',
-        subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
-        token_url: `${gateway.url}/sts/v1/token`,
-        credential_source: { file: subjectToken },
-      }),
-    );
+    credentials = await writeVertexCredentials(dir, gateway.url);
   });
   afterAll(async () => {
     await gateway?.close();

@@ -1,5 +1,7 @@
 // Cloud-provider URL shapes (Vertex, Bedrock, Foundry, Google STS) in front of the fake, for the provider SDKs.
+import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
+import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chunkFrame, exceptionFrame } from './aws-event-stream.js';
@@ -250,4 +252,25 @@ export async function startProviderGateway(fake: FakeAnthropic): Promise<Provide
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * Google credentials for workload identity federation against this gateway's STS: a subject token on disk,
+ * exchanged at `<gateway>/sts/v1/token` for an OAuth token. Returns the credentials file (GOOGLE_APPLICATION_CREDENTIALS).
+ */
+export async function writeVertexCredentials(dir: string, gatewayUrl: string): Promise<string> {
+  const subjectToken = path.join(dir, 'subject-token');
+  await writeFile(subjectToken, 'oidc-subject-token');
+  const file = path.join(dir, 'google-credentials.json');
+  await writeFile(
+    file,
+    JSON.stringify({
+      type: 'external_account',
+      audience: '//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/agentd/providers/test',
+      subject_token_type: 'urn:ietf:params:oauth:token-type:jwt',
+      token_url: `${gatewayUrl}/sts/v1/token`,
+      credential_source: { file: subjectToken },
+    }),
+  );
+  return file;
 }
