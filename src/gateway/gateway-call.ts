@@ -1,5 +1,6 @@
-// One gateway call from admission to ledger: limits, conversation, cancellation when the client leaves, and the
-// record of what happened. Shared by /v1/messages, /v1/chat/completions and batch requests.
+// One gateway call: the body agentd forwards, its caller and conversation, the abort that cancels it, and the
+// ledger record of what happened. Shared by /v1/messages, /v1/chat/completions and batch requests (admission from
+// HTTP is src/http/routes/gateway/open-call.ts).
 import { isoNow } from '../domain/clock.js';
 import type { ModelCallOptions, RawMessagesBody } from '../engine/model/model-client.js';
 import { invalidRequest } from '../errors.js';
