@@ -16,7 +16,8 @@ import { UsageLedger } from '../telemetry/usage-ledger.js';
 /** Files a model request may name: unexpired ones, in the caller's workspace when it is known. */
 export function fileLookup(store: Store, blobs: BlobStore, clock: Clock): FileLookup {
   return async (fileId, workspaceId) => {
-    const file = workspaceId === undefined ? await store.files.find(fileId) : await store.files.get(workspaceId, fileId);
+    // A call made for no workspace can name no file: files never cross workspaces.
+    const file = workspaceId === undefined ? undefined : await store.files.get(workspaceId, fileId);
     if (!file || (file.expiresAt !== null && file.expiresAt <= new Date(clock.now()).toISOString())) return undefined;
     return {
       mimeType: file.mimeType,

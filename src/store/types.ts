@@ -105,8 +105,6 @@ export interface EventRepository {
 export interface FileRepository {
   insert(file: FileRecord): Promise<void>;
   get(workspaceId: string, id: string): Promise<FileRecord | undefined>;
-  /** Looks a file up by id alone (model calls made without a workspace context). */
-  find(id: string): Promise<FileRecord | undefined>;
   delete(id: string): Promise<void>;
   deleteByScope(sessionId: string): Promise<FileRecord[]>;
   list(

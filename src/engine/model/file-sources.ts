@@ -9,8 +9,8 @@ export interface StoredFile {
 }
 
 /**
- * Finds a readable (unexpired) file. `workspaceId` is undefined for agent-loop calls made without a call context
- * (ids are unguessable and a session only sees ids its client sent); the gateway always passes its caller's.
+ * Finds a readable (unexpired) file of `workspaceId`. Every caller (agent loop, gateway, batches) passes the
+ * workspace it acts for; a call without one finds no file.
  */
 export type FileLookup = (fileId: string, workspaceId: string | undefined) => Promise<StoredFile | undefined>;
 

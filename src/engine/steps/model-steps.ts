@@ -47,7 +47,7 @@ export const modelSteps: Pick<StepHandlers, 'call_model' | 'compact'> = {
     const request = buildRequest(agent, t, t.pendingInputs, toolset.definitions, { maxOutputTokens: ctx.effects.config.maxOutputTokens });
     const { changes, startId } = startRequest(t, step.closeSpan, ctx.env());
     await ctx.write(changes, t.id);
-    const result = await ctx.abortable((signal) => ctx.effects.model.complete(request, signal));
+    const result = await ctx.abortable((signal) => ctx.effects.model.complete(request, signal, { workspaceId: ctx.session.workspaceId }));
     return settle(ctx, t, startId, result, (message) => recordResponse(t, startId, message, toolset.policies, ctx.env()));
   },
 
@@ -56,7 +56,7 @@ export const modelSteps: Pick<StepHandlers, 'call_model' | 'compact'> = {
     await ctx.write(ensureRunning(t, ctx.env()), t.id);
     const { agent } = ctx.session;
     const request = compactionRequest(agent, t, resolveToolset(agent).definitions, ctx.effects.config.maxOutputTokens);
-    const result = await ctx.abortable((signal) => ctx.effects.model.complete(request, signal));
+    const result = await ctx.abortable((signal) => ctx.effects.model.complete(request, signal, { workspaceId: ctx.session.workspaceId }));
     return settle(ctx, t, undefined, result, (message) => recordCompaction(t, summaryOf(message), message, ctx.env()));
   },
 };

@@ -46,11 +46,6 @@ export class KyselyFileRepository implements FileRepository {
     return row && toRecord(row);
   }
 
-  async find(id: string): Promise<FileRecord | undefined> {
-    const row = await this.db.selectFrom('files').selectAll().where('id', '=', id).executeTakeFirst();
-    return row && toRecord(row);
-  }
-
   async delete(id: string): Promise<void> {
     await this.db.deleteFrom('files').where('id', '=', id).execute();
   }
