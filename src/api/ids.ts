@@ -19,6 +19,10 @@ export const IdPrefix = {
   /** A gateway conversation's listing key (the public id may be a hash or a client's string). */
   conversation: 'conv',
   messageBatch: 'msgbatch',
+  memoryStore: 'memstore',
+  memory: 'mem',
+  memoryVersion: 'memver',
+  skill: 'skill',
 } as const;
 export type IdPrefix = (typeof IdPrefix)[keyof typeof IdPrefix];
 

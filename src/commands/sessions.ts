@@ -11,7 +11,8 @@ import type { SessionRecord, Store } from '../store/types.js';
 import type { CommandContext } from './context.js';
 import { checkEventReferences, clientEventRecord } from './events.js';
 import { getSession } from './sessions-read.js';
-import { mountResources, removeSessionFiles } from './mount-resources.js';
+import { mountResources, removeSessionFiles, type ResourceParam } from './mount-resources.js';
+import { resolveMemoryStoreResources, type MemoryStoreParamAt } from './memory-stores/session-memory-stores.js';
 
 export { getSession };
 
@@ -58,11 +59,31 @@ export async function createSession(
   for (const [i, e] of initial.entries()) await checkEventReferences(ctx.store, workspaceId, e, `initial_events[${i}]`);
 
   const id = newId('sesn');
+  const params = input.resources ?? [];
+  // Memory stores are checked and snapshotted here; files and repositories are mounted below.
+  const memoryParams: MemoryStoreParamAt[] = [];
+  const others: { param: Exclude<ResourceParam, { type: 'memory_store' }>; index: number }[] = [];
+  params.forEach((param, index) => {
+    if (param.type === 'memory_store') memoryParams.push({ param, field: `resources[${index}]` });
+    else others.push({ param, index });
+  });
+  const memoryStores = await resolveMemoryStoreResources(ctx.store, workspaceId, memoryParams);
   // Creation blocks until every resource is in place; a failure leaves nothing behind.
-  const mounted = await mountResources(ctx, workspaceId, id, environment, input.resources ?? []).catch(async (err: unknown) => {
+  const mounted = await mountResources(
+    ctx,
+    workspaceId,
+    id,
+    environment,
+    others.map((o) => o.param),
+    { prefixOf: (i) => `resources[${others[i]!.index}]` },
+  ).catch(async (err: unknown) => {
     await removeSessionFiles(ctx, id);
     throw err;
   });
+  // In the order they were given.
+  const mountedQueue = [...mounted.stored];
+  const memoryQueue = [...memoryStores];
+  const resources = params.map((p) => (p.type === 'memory_store' ? memoryQueue.shift()! : mountedQueue.shift()!));
   const now = ctx.now();
   const session: SessionRecord = {
     id,
@@ -74,7 +95,7 @@ export async function createSession(
     title: input.title ?? null,
     metadata: input.metadata ?? {},
     status: 'idle',
-    resources: mounted.stored,
+    resources,
     vaultIds: [],
     usage: emptyUsage(),
     budget: input.budget ?? null,
@@ -87,6 +108,7 @@ export async function createSession(
   try {
     return await ctx.log.transaction(async (tx, emit) => {
       await tx.sessions.insert(session);
+      await tx.memoryStores.attachToSession(session.id, memoryParams.map((m) => m.param.memory_store_id));
       const records = await emit(session.id, initial.map((e) => clientEventRecord(e, now)));
       return { ...session, lastSeq: records.length };
     });

@@ -19,6 +19,7 @@ import { healthRoutes } from './routes/health.js';
 import { workRoutes } from './routes/work.js';
 import { workItemRoutes } from './routes/work-items.js';
 import { environmentKeyRoutes } from './routes/environment-keys.js';
+import { memoryStoreRoutes } from './routes/memory-stores.js';
 import { registerRateLimit } from './rate-limit.js';
 import { gatewayRoutes, type Gateway } from './routes/gateway/gateway-routes.js';
 
@@ -87,5 +88,6 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
   workItemRoutes(app, opts.ctx, { queue: opts.work });
   environmentKeyRoutes(app, opts.ctx);
   gatewayRoutes(app, opts.gateway);
+  memoryStoreRoutes(app, opts.ctx);
   return app;
 }

@@ -12,6 +12,7 @@ import { forbidden } from '../errors.js';
 const WORK = '/v1/environments/:environment_id/work';
 const SESSION = '/v1/sessions/:session_id';
 const SEND_EVENTS = `POST ${SESSION}/events`;
+const MEMORIES = '/v1/memory_stores/:memory_store_id/memories';
 
 const ROUTES: Readonly<Record<string, readonly PrincipalKind[]>> = {
   [`GET ${WORK}/poll`]: ['environment_key'],
@@ -24,6 +25,14 @@ const ROUTES: Readonly<Record<string, readonly PrincipalKind[]>> = {
   [`GET ${SESSION}/events`]: ['api_key', 'environment_key', 'work_token'],
   [`GET ${SESSION}/events/stream`]: ['api_key', 'environment_key', 'work_token'],
   [SEND_EVENTS]: ['api_key', 'environment_key', 'work_token'],
+  // What the SDK worker's memory sync calls for the stores its session mounts (checked per store
+  // by routes/memory-store-access.ts).
+  [`GET ${MEMORIES}`]: ['api_key', 'work_token'],
+  [`POST ${MEMORIES}`]: ['api_key', 'work_token'],
+  [`GET ${MEMORIES}/:memory_id`]: ['api_key', 'work_token'],
+  [`POST ${MEMORIES}/:memory_id`]: ['api_key', 'work_token'],
+  [`PATCH ${MEMORIES}/:memory_id`]: ['api_key', 'work_token'],
+  [`DELETE ${MEMORIES}/:memory_id`]: ['api_key', 'work_token'],
 };
 
 /** Events a worker credential may send: answers to tool calls, nothing that steers the agent. */

@@ -10,6 +10,8 @@ import type { CreatedAtFilter, Page, PageRequest } from './page.js';
 import type { EnvironmentKeyRepository, WorkRepository } from './work-types.js';
 import type { ConversationRepository, UsageLedgerRepository } from './usage-types.js';
 import type { BatchRepository } from './batch-types.js';
+import type { MemoryStoreRepository } from './memory-types.js';
+import type { SkillRepository } from './skill-types.js';
 
 export type { AgentRecord, AgentSnapshot, AgentVersionRecord } from '../domain/records/agent.js';
 export type { EnvironmentRecord } from '../domain/records/environment.js';
@@ -50,6 +52,8 @@ export interface SessionFilter {
   agentVersion?: number | undefined;
   environmentId?: string | undefined;
   deploymentId?: string | undefined;
+  /** Sessions that mount this memory store. */
+  memoryStoreId?: string | undefined;
   statuses?: SessionStatus[] | undefined;
   createdAt: CreatedAtFilter;
 }
@@ -129,6 +133,10 @@ export interface Store {
   readonly conversations: ConversationRepository;
   /** Message Batches and their requests (store/batch-types.ts). */
   readonly batches: BatchRepository;
+  /** Memory stores, their memories and versions (store/memory-types.ts). */
+  readonly memoryStores: MemoryStoreRepository;
+  /** Custom skills and their versions (store/skill-types.ts). */
+  readonly skills: SkillRepository;
   /** Runs `fn` atomically; the store it receives is bound to the transaction. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   close(): Promise<void>;

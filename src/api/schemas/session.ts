@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { metadataPatchSchema, metadataSchema } from './common.js';
 import { mcpServerParam, modelParam, skillParam, toolParam } from './agent.js';
 import { defineOutcomeEvent, userMessageEvent } from './event.js';
+import { MEMORY_STORE_INSTRUCTIONS_MAX } from './memory-store.js';
 
 const agentVersion = z.number().int().positive();
 
@@ -48,7 +49,7 @@ const memoryStoreResource = z.strictObject({
   type: z.literal('memory_store'),
   memory_store_id: z.string().min(1),
   access: z.enum(['read_write', 'read_only']).nullish(),
-  instructions: z.string().nullish(),
+  instructions: z.string().max(MEMORY_STORE_INSTRUCTIONS_MAX).nullish(),
 });
 export const sessionResourceParam = z.discriminatedUnion('type', [fileResource, githubResource, memoryStoreResource]);
 

@@ -42,6 +42,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: CommandContext): void {
         agentVersion: queryInt(q, 'agent_version'),
         environmentId: queryString(q, 'environment_id'),
         deploymentId: queryString(q, 'deployment_id'),
+        memoryStoreId: queryString(q, 'memory_store_id'),
         statuses: statuses as SessionStatus[] | undefined,
         createdAt: createdAtFilter(q),
       },

@@ -13,6 +13,8 @@ import { KyselyEnvironmentKeyRepository } from './environment-key-repository.js'
 import { KyselyUsageLedgerRepository } from './usage-ledger-repository.js';
 import { KyselyConversationRepository } from './conversation-repository.js';
 import { KyselyBatchRepository } from './batch-repository.js';
+import { KyselyMemoryStoreRepository } from './memory-store-repository.js';
+import { KyselySkillRepository } from './skill-repository.js';
 
 export function kyselyStore(db: Kysely<Database>, dialect: Store['dialect'], close: () => Promise<void>): Store {
   return {
@@ -27,6 +29,8 @@ export function kyselyStore(db: Kysely<Database>, dialect: Store['dialect'], clo
     usage: new KyselyUsageLedgerRepository(db),
     conversations: new KyselyConversationRepository(db),
     batches: new KyselyBatchRepository(db),
+    memoryStores: new KyselyMemoryStoreRepository(db),
+    skills: new KyselySkillRepository(db),
     transaction: (fn) =>
       db.isTransaction
         ? fn(kyselyStore(db, dialect, close))

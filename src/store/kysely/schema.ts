@@ -8,6 +8,8 @@ import type {
   MessageBatchesTable,
   UsageLedgerTable,
 } from './usage-schema.js';
+import type { MemoriesTable, MemoryStoresTable, MemoryVersionsTable, SessionMemoryStoresTable } from './memory-schema.js';
+import type { SkillsTable, SkillVersionsTable } from './skill-schema.js';
 
 export interface WorkspacesTable {
   id: string;
@@ -109,4 +111,10 @@ export interface Database {
   gateway_call_contents: GatewayCallContentsTable;
   message_batches: MessageBatchesTable;
   message_batch_requests: MessageBatchRequestsTable;
+  memory_stores: MemoryStoresTable;
+  memories: MemoriesTable;
+  memory_versions: MemoryVersionsTable;
+  session_memory_stores: SessionMemoryStoresTable;
+  skills: SkillsTable;
+  skill_versions: SkillVersionsTable;
 }

@@ -73,6 +73,7 @@ export class KyselySessionRepository implements SessionRepository {
 
   async delete(id: string): Promise<void> {
     await this.db.deleteFrom('session_events').where('session_id', '=', id).execute();
+    await this.db.deleteFrom('session_memory_stores').where('session_id', '=', id).execute();
     await this.db.deleteFrom('sessions').where('id', '=', id).execute();
   }
 
@@ -94,6 +95,12 @@ export class KyselySessionRepository implements SessionRepository {
     if (filter.agentVersion !== undefined) q = q.where('agent_version', '=', filter.agentVersion);
     if (filter.environmentId !== undefined) q = q.where('environment_id', '=', filter.environmentId);
     if (filter.deploymentId !== undefined) q = q.where('deployment_id', '=', filter.deploymentId);
+    const storeId = filter.memoryStoreId;
+    if (storeId !== undefined) {
+      q = q.where('id', 'in', (eb) =>
+        eb.selectFrom('session_memory_stores').select('session_id').where('memory_store_id', '=', storeId),
+      );
+    }
     if (filter.statuses && filter.statuses.length > 0) q = q.where('status', 'in', filter.statuses);
     q = whereCreatedAt(q, 'created_at', filter.createdAt);
     return toPage(await pageQuery(q, 'id', page).execute(), page, toRecord);

@@ -1,0 +1,122 @@
+// Skills and their versions.
+import type { Kysely, Selectable } from 'kysely';
+import { UniqueViolationError } from '../errors.js';
+import type { SkillFileEntry, SkillRecord, SkillRepository, SkillVersionRecord } from '../skill-types.js';
+import type { Page, PageRequest } from '../types.js';
+import type { Database } from './schema.js';
+import type { SkillsTable, SkillVersionsTable } from './skill-schema.js';
+import { fromJson, toJson } from './json.js';
+import { pageQuery, toPage } from './paging.js';
+import { isUniqueViolation } from './unique-violation.js';
+
+const toSkill = (r: Selectable<SkillsTable>): SkillRecord => ({
+  id: r.id,
+  workspaceId: r.workspace_id,
+  displayName: r.display_name,
+  name: r.name,
+  latestVersionId: r.latest_version_id,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+const toVersion = (r: Selectable<SkillVersionsTable>): SkillVersionRecord => ({
+  skillId: r.skill_id,
+  id: r.id,
+  name: r.name,
+  description: r.description,
+  files: fromJson<SkillFileEntry[]>(r.files),
+  sizeBytes: Number(r.size_bytes),
+  createdAt: r.created_at,
+});
+
+const versionRow = (v: SkillVersionRecord) => ({
+  skill_id: v.skillId,
+  id: v.id,
+  name: v.name,
+  description: v.description,
+  files: toJson(v.files),
+  size_bytes: v.sizeBytes,
+  created_at: v.createdAt,
+});
+
+export class KyselySkillRepository implements SkillRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(s: SkillRecord, v: SkillVersionRecord): Promise<void> {
+    await this.db
+      .insertInto('skills')
+      .values({
+        id: s.id,
+        workspace_id: s.workspaceId,
+        display_name: s.displayName,
+        name: s.name,
+        latest_version_id: s.latestVersionId,
+        created_at: s.createdAt,
+        updated_at: s.updatedAt,
+      })
+      .execute();
+    await this.db.insertInto('skill_versions').values(versionRow(v)).execute();
+  }
+
+  async get(workspaceId: string, id: string): Promise<SkillRecord | undefined> {
+    const row = await this.db
+      .selectFrom('skills')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && toSkill(row);
+  }
+
+  async list(workspaceId: string, page: PageRequest): Promise<Page<SkillRecord>> {
+    const q = this.db.selectFrom('skills').selectAll().where('workspace_id', '=', workspaceId);
+    return toPage(await pageQuery(q, 'id', page).execute(), page, toSkill);
+  }
+
+  async delete(id: string): Promise<SkillVersionRecord[]> {
+    const rows = await this.db.selectFrom('skill_versions').selectAll().where('skill_id', '=', id).execute();
+    await this.db.deleteFrom('skill_versions').where('skill_id', '=', id).execute();
+    await this.db.deleteFrom('skills').where('id', '=', id).execute();
+    return rows.map(toVersion);
+  }
+
+  async addVersion(v: SkillVersionRecord, at: string): Promise<void> {
+    await this.db
+      .insertInto('skill_versions')
+      .values(versionRow(v))
+      .execute()
+      .catch((err: unknown) => {
+        throw isUniqueViolation(err) ? new UniqueViolationError('skill_versions_pk', { cause: err }) : err;
+      });
+    await this.db.updateTable('skills').set({ latest_version_id: v.id, updated_at: at }).where('id', '=', v.skillId).execute();
+  }
+
+  async getVersion(skillId: string, id: string): Promise<SkillVersionRecord | undefined> {
+    const row = await this.db
+      .selectFrom('skill_versions')
+      .selectAll()
+      .where('skill_id', '=', skillId)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && toVersion(row);
+  }
+
+  async listVersions(skillId: string, page: PageRequest): Promise<Page<SkillVersionRecord>> {
+    const q = this.db.selectFrom('skill_versions').selectAll().where('skill_id', '=', skillId);
+    return toPage(await pageQuery(q, 'id', page).execute(), page, toVersion);
+  }
+
+  async deleteVersion(skillId: string, id: string, at: string): Promise<void> {
+    await this.db.deleteFrom('skill_versions').where('skill_id', '=', skillId).where('id', '=', id).execute();
+    const newest = await this.db
+      .selectFrom('skill_versions')
+      .select('id')
+      .where('skill_id', '=', skillId)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (newest) {
+      await this.db.updateTable('skills').set({ latest_version_id: newest.id, updated_at: at }).where('id', '=', skillId).execute();
+    }
+  }
+}
