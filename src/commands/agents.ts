@@ -5,6 +5,7 @@ import { applyAgentUpdate, buildAgentSnapshot } from '../domain/agent-config.js'
 import { conflict, invalidRequest, notFound } from '../errors.js';
 import type { AgentRecord, AgentSnapshot, Store } from '../store/types.js';
 import type { CommandContext } from './context.js';
+import { resolveSkillReferences } from './skills/skill-references.js';
 
 export async function getAgent(store: Store, workspaceId: string, id: string): Promise<AgentRecord> {
   const agent = await store.agents.get(workspaceId, id);
@@ -61,12 +62,14 @@ async function resolveMultiagent(
 export async function createAgent(ctx: CommandContext, workspaceId: string, input: AgentCreateInput): Promise<AgentRecord> {
   const id = newId('agent');
   const multiagent = await resolveMultiagent(ctx.store, workspaceId, input.multiagent, { id, version: 1 });
+  const snapshot = buildAgentSnapshot(input, multiagent);
+  await resolveSkillReferences(ctx.store, workspaceId, snapshot.skills, 'skills');
   const now = ctx.now();
   const agent: AgentRecord = {
     id,
     workspaceId,
     version: 1,
-    snapshot: buildAgentSnapshot(input, multiagent),
+    snapshot,
     createdAt: now,
     updatedAt: now,
     archivedAt: null,
@@ -95,6 +98,7 @@ export async function updateAgent(
       ? undefined
       : await resolveMultiagent(ctx.store, workspaceId, input.multiagent, { id, version: current.version + 1 });
   const snapshot = applyAgentUpdate(current.snapshot, input, multiagent);
+  if (input.skills !== undefined) await resolveSkillReferences(ctx.store, workspaceId, snapshot.skills, 'skills');
   // An update that changes nothing does not mint a version.
   if (sameSnapshot(snapshot, current.snapshot)) return current;
   const next: AgentRecord = { ...current, version: current.version + 1, snapshot, updatedAt: ctx.now() };

@@ -13,6 +13,7 @@ import { checkEventReferences, clientEventRecord } from './events.js';
 import { getSession } from './sessions-read.js';
 import { mountResources, removeSessionFiles, type ResourceParam } from './mount-resources.js';
 import { resolveMemoryStoreResources, type MemoryStoreParamAt } from './memory-stores/session-memory-stores.js';
+import { resolveSkillReferences } from './skills/skill-references.js';
 
 export { getSession };
 
@@ -51,6 +52,8 @@ export async function createSession(
   input: SessionCreateInput,
 ): Promise<SessionRecord> {
   const agent = await resolveAgent(ctx.store, workspaceId, input.agent);
+  // The agent's skills must still resolve (one may have been deleted since the agent was saved).
+  await resolveSkillReferences(ctx.store, workspaceId, agent.skills, 'agent.skills');
   const environment = await requireUsableEnvironment(ctx.store, workspaceId, input.environment_id, 'environment_id');
   if (input.vault_ids && input.vault_ids.length > 0) {
     throw invalidRequest('vault_ids: vaults are not supported by this agentd version yet');

@@ -15,6 +15,8 @@ export interface Config {
   readonly maxBodyBytes: number;
   /** Largest file upload accepted, in bytes. */
   readonly maxFileBytes: number;
+  /** The most a skill's files may add up to, uploaded or unpacked, in bytes. */
+  readonly maxSkillBytes: number;
   /** Interval between SSE heartbeats. */
   readonly heartbeatMs: number;
   /** How long a self-hosted worker's lease on a work item lasts without a heartbeat (seconds). */
@@ -199,6 +201,7 @@ export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.e
     filesDir: path.resolve(env.AGENTD_FILES_DIR ?? path.join(dataDir, 'files')),
     maxBodyBytes: positiveInt(env.AGENTD_MAX_BODY_BYTES, 32 * MiB, 'AGENTD_MAX_BODY_BYTES'),
     maxFileBytes: positiveInt(env.AGENTD_MAX_FILE_BYTES, 500 * MiB, 'AGENTD_MAX_FILE_BYTES'),
+    maxSkillBytes: positiveInt(env.AGENTD_MAX_SKILL_BYTES, 8 * MiB, 'AGENTD_MAX_SKILL_BYTES'),
     heartbeatMs: positiveInt(env.AGENTD_HEARTBEAT_MS, 15_000, 'AGENTD_HEARTBEAT_MS'),
     workLeaseTtlSeconds: positiveInt(env.AGENTD_WORK_LEASE_TTL_SECONDS, 90, 'AGENTD_WORK_LEASE_TTL_SECONDS'),
     rateLimitPerMinute: env.AGENTD_RATE_LIMIT_PER_MINUTE

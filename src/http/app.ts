@@ -20,6 +20,7 @@ import { workRoutes } from './routes/work.js';
 import { workItemRoutes } from './routes/work-items.js';
 import { environmentKeyRoutes } from './routes/environment-keys.js';
 import { memoryStoreRoutes } from './routes/memory-stores.js';
+import { skillRoutes } from './routes/skills.js';
 import { registerRateLimit } from './rate-limit.js';
 import { gatewayRoutes, type Gateway } from './routes/gateway/gateway-routes.js';
 
@@ -39,6 +40,8 @@ export interface AppOptions {
   logger: FastifyBaseLogger;
   maxBodyBytes: number;
   maxFileBytes: number;
+  /** The most a skill's files may add up to (AGENTD_MAX_SKILL_BYTES). */
+  maxSkillBytes: number;
   heartbeatMs: number;
   /** Requests per minute per API key on /v1/*; undefined disables the limit. */
   rateLimitPerMinute?: number | undefined;
@@ -89,5 +92,6 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
   environmentKeyRoutes(app, opts.ctx);
   gatewayRoutes(app, opts.gateway);
   memoryStoreRoutes(app, opts.ctx);
+  skillRoutes(app, opts.ctx, { maxSkillBytes: opts.maxSkillBytes });
   return app;
 }

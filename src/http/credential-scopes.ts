@@ -33,6 +33,9 @@ const ROUTES: Readonly<Record<string, readonly PrincipalKind[]>> = {
   [`POST ${MEMORIES}/:memory_id`]: ['api_key', 'work_token'],
   [`PATCH ${MEMORIES}/:memory_id`]: ['api_key', 'work_token'],
   [`DELETE ${MEMORIES}/:memory_id`]: ['api_key', 'work_token'],
+  // The SDK worker's skill download (checked per skill by routes/skill-access.ts).
+  ['GET /v1/skills/:skill_id/versions/:version']: ['api_key', 'work_token'],
+  ['GET /v1/skills/:skill_id/versions/:version/content']: ['api_key', 'work_token'],
 };
 
 /** Events a worker credential may send: answers to tool calls, nothing that steers the agent. */

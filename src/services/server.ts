@@ -97,6 +97,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     logger,
     maxBodyBytes: config.maxBodyBytes,
     maxFileBytes: config.maxFileBytes,
+    maxSkillBytes: config.maxSkillBytes,
     heartbeatMs: config.heartbeatMs,
     rateLimitPerMinute: config.rateLimitPerMinute,
     shuttingDown: shutdown.signal,

@@ -43,6 +43,9 @@ export interface SkillRepository {
   addVersion(version: SkillVersionRecord, at: string): Promise<void>;
   getVersion(skillId: string, id: string): Promise<SkillVersionRecord | undefined>;
   listVersions(skillId: string, page: PageRequest): Promise<Page<SkillVersionRecord>>;
-  /** Deletes one version; the newest remaining one becomes the latest. */
-  deleteVersion(skillId: string, id: string, at: string): Promise<void>;
+  /**
+   * Deletes one version (the newest remaining one becomes the latest); false, deleting nothing,
+   * when it is the skill's only version or does not exist.
+   */
+  deleteVersion(skillId: string, id: string, at: string): Promise<boolean>;
 }

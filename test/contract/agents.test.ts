@@ -3,6 +3,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import type { AgentCreateParams } from '@anthropic-ai/sdk/resources/beta/agents/agents.js';
 import { describe, expect, it } from 'vitest';
 import { useServer } from '../helpers/use.js';
+import { uploadSkill } from '../helpers/skills.js';
 import { dialects } from '../helpers/databases.js';
 
 describe.each(dialects())('agents (%s)', (dialect) => {
@@ -98,7 +99,9 @@ describe.each(dialects())('agents: validation, update, archive, paging (%s)', (d
       description: 'd'.repeat(2048),
       system: 's'.repeat(100_000),
       tools: Array.from({ length: 128 }, (_, i) => customTool(`t${i}`)),
-      skills: Array.from({ length: 20 }, (_, i) => ({ type: 'anthropic' as const, skill_id: `s${i}` })),
+      skills: await Promise.all(
+        Array.from({ length: 20 }, async (_, i) => ({ type: 'custom' as const, skill_id: (await uploadSkill(t.client, `limit-${i}`)).id })),
+      ),
       mcp_servers: Array.from({ length: 20 }, (_, i) => mcpServer(`m${i}`)),
       metadata: { ...pairs(15), ['k'.repeat(64)]: 'v'.repeat(512) },
     });

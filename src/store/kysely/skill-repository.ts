@@ -106,17 +106,21 @@ export class KyselySkillRepository implements SkillRepository {
     return toPage(await pageQuery(q, 'id', page).execute(), page, toVersion);
   }
 
-  async deleteVersion(skillId: string, id: string, at: string): Promise<void> {
-    await this.db.deleteFrom('skill_versions').where('skill_id', '=', skillId).where('id', '=', id).execute();
-    const newest = await this.db
+  async deleteVersion(skillId: string, id: string, at: string): Promise<boolean> {
+    // Touching the skill first takes its row lock: concurrent deletes of its last two versions
+    // cannot both see two left.
+    await this.db.updateTable('skills').set({ updated_at: at }).where('id', '=', skillId).execute();
+    const remaining = await this.db
       .selectFrom('skill_versions')
       .select('id')
       .where('skill_id', '=', skillId)
       .orderBy('id', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    if (newest) {
-      await this.db.updateTable('skills').set({ latest_version_id: newest.id, updated_at: at }).where('id', '=', skillId).execute();
-    }
+      .limit(3)
+      .execute();
+    if (remaining.length < 2 || !remaining.some((r) => r.id === id)) return false;
+    await this.db.deleteFrom('skill_versions').where('skill_id', '=', skillId).where('id', '=', id).execute();
+    const newest = remaining.find((r) => r.id !== id)!;
+    await this.db.updateTable('skills').set({ latest_version_id: newest.id }).where('id', '=', skillId).execute();
+    return true;
   }
 }
