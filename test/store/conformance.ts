@@ -9,6 +9,8 @@ import { fileConformance } from './conformance/files.js';
 import { sessionConformance } from './conformance/sessions.js';
 import { transactionConformance } from './conformance/transactions.js';
 import { workConformance } from './conformance/work.js';
+import { memoryStoreConformance } from './conformance/memory-stores.js';
+import { skillConformance } from './conformance/skills.js';
 
 export interface OpenedStore {
   store: Store;
@@ -59,5 +61,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
     describe('files', () => fileConformance(h));
     describe('transactions and persistence', () => transactionConformance(h));
     describe('work queue and environment keys', () => workConformance(h));
+    describe('memory stores', () => memoryStoreConformance(h));
+    describe('skills', () => skillConformance(h));
   });
 }

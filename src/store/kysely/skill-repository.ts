@@ -86,7 +86,9 @@ export class KyselySkillRepository implements SkillRepository {
       .values(versionRow(v))
       .execute()
       .catch((err: unknown) => {
-        throw isUniqueViolation(err) ? new UniqueViolationError('skill_versions_pk', { cause: err }) : err;
+        // The version id is the primary key (SQLite reports that violation under its own code).
+        const taken = isUniqueViolation(err) || (err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+        throw taken ? new UniqueViolationError('skill_versions_pk', { cause: err }) : err;
       });
     await this.db.updateTable('skills').set({ latest_version_id: v.id, updated_at: at }).where('id', '=', v.skillId).execute();
   }
