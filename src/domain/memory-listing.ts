@@ -1,6 +1,6 @@
 // How a memory listing rolls paths up into directory markers (`depth`) and what key a page resumes
 // after: pure, so the store only has to return memories in order.
-import type { MemoryHead, MemoryOrderBy } from '../store/memory-types.js';
+import type { MemoryHead, MemoryOrderBy } from './records/memory-store.js';
 
 export type ListedItem = { type: 'memory'; memory: MemoryHead } | { type: 'memory_prefix'; path: string };
 

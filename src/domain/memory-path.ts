@@ -15,7 +15,8 @@ const FORBIDDEN_CHARS = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-const utf8Bytes = (s: string) => Buffer.byteLength(s, 'utf8');
+const encoder = new TextEncoder();
+const utf8Bytes = (s: string) => encoder.encode(s).length;
 
 /** False when `s` has an unpaired surrogate: it has no UTF-8 form. */
 export const isWellFormedText = (s: string) => !LONE_SURROGATE.test(s);

@@ -1,36 +1,9 @@
-// Store records and the repository of skills: custom skills and their immutable versions (the
-// files themselves live in the blob store, one normalised zip per version).
+// The repository of skills (the records belong to the domain: domain/records/skill.ts; each
+// version's files are one normalised zip in the blob store).
+import type { SkillRecord, SkillVersionRecord } from '../domain/records/skill.js';
 import type { Page, PageRequest } from './types.js';
 
-export interface SkillRecord {
-  id: string;
-  workspaceId: string;
-  displayName: string;
-  /** The immutable slug from the first upload's SKILL.md; every version's `name`. */
-  name: string;
-  latestVersionId: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface SkillFileEntry {
-  /** Relative to the skill's directory, `/`-separated (e.g. `SKILL.md`, `scripts/run.py`). */
-  path: string;
-  sizeBytes: number;
-  executable: boolean;
-}
-
-export interface SkillVersionRecord {
-  skillId: string;
-  /** Microseconds since the epoch at upload, as a string: unique per skill, sorts by age. */
-  id: string;
-  name: string;
-  description: string;
-  files: SkillFileEntry[];
-  /** Total uncompressed size of the files. */
-  sizeBytes: number;
-  createdAt: string;
-}
+export type { SkillFileEntry, SkillRecord, SkillVersionRecord } from '../domain/records/skill.js';
 
 export interface SkillRepository {
   /** Inserts a skill with its first version. */
