@@ -13,7 +13,7 @@ import { checkEventReferences, clientEventRecord } from './events.js';
 import { getSession } from './sessions-read.js';
 import { mountResources, removeSessionFiles, type ResourceParam } from './mount-resources.js';
 import { resolveMemoryStoreResources, type MemoryStoreParamAt } from './memory-stores/session-memory-stores.js';
-import { resolveSkillReferences } from './skills/skill-references.js';
+import { pinSkillVersions, resolveSkillReferences } from './skills/skill-references.js';
 
 export { getSession };
 
@@ -51,9 +51,11 @@ export async function createSession(
   workspaceId: string,
   input: SessionCreateInput,
 ): Promise<SessionRecord> {
-  const agent = await resolveAgent(ctx.store, workspaceId, input.agent);
-  // The agent's skills must still resolve (one may have been deleted since the agent was saved).
-  await resolveSkillReferences(ctx.store, workspaceId, agent.skills, 'agent.skills');
+  const resolved = await resolveAgent(ctx.store, workspaceId, input.agent);
+  // Skills resolve now, for the session's life: "latest" becomes the version it is at (and a skill
+  // deleted since the agent was saved is a 400 here).
+  const skills = await resolveSkillReferences(ctx.store, workspaceId, resolved.skills, 'agent.skills');
+  const agent = pinSkillVersions(resolved, skills);
   const environment = await requireUsableEnvironment(ctx.store, workspaceId, input.environment_id, 'environment_id');
   if (input.vault_ids && input.vault_ids.length > 0) {
     throw invalidRequest('vault_ids: vaults are not supported by this agentd version yet');
@@ -112,6 +114,10 @@ export async function createSession(
     return await ctx.log.transaction(async (tx, emit) => {
       await tx.sessions.insert(session);
       await tx.memoryStores.attachToSession(session.id, memoryParams.map((m) => m.param.memory_store_id));
+      await tx.skills.pinForSession(
+        session.id,
+        skills.map((v) => ({ skillId: v.skillId, versionId: v.id, name: v.name, description: v.description })),
+      );
       const records = await emit(session.id, initial.map((e) => clientEventRecord(e, now)));
       return { ...session, lastSeq: records.length };
     });

@@ -1,9 +1,9 @@
 // The repository of skills (the records belong to the domain: domain/records/skill.ts; each
 // version's files are one normalised zip in the blob store).
-import type { SkillRecord, SkillVersionRecord } from '../domain/records/skill.js';
+import type { PinnedSkill, SkillRecord, SkillVersionRecord } from '../domain/records/skill.js';
 import type { Page, PageRequest } from './types.js';
 
-export type { SkillFileEntry, SkillRecord, SkillVersionRecord } from '../domain/records/skill.js';
+export type { PinnedSkill, SkillFileEntry, SkillRecord, SkillVersionRecord } from '../domain/records/skill.js';
 
 export interface SkillRepository {
   /** Inserts a skill with its first version. */
@@ -21,4 +21,7 @@ export interface SkillRepository {
    * when it is the skill's only version or does not exist.
    */
   deleteVersion(skillId: string, id: string, at: string): Promise<boolean>;
+  /** Records the skill versions a new session runs with, in the agent's order. */
+  pinForSession(sessionId: string, skills: readonly PinnedSkill[]): Promise<void>;
+  pinnedForSession(sessionId: string): Promise<PinnedSkill[]>;
 }

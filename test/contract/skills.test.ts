@@ -208,7 +208,19 @@ describe.each(dialects())('skills (%s)', (dialect) => {
     expect((await t.client.beta.agents.retrieve(agent.id)).version).toBe(agent.version);
 
     const env = await createEnvironment(t.client);
-    await t.client.beta.sessions.create({ agent: agent.id, environment_id: env.id });
+    // A session runs with the versions its skills resolve to when it starts ("latest" pinned).
+    const first = await t.client.beta.sessions.create({ agent: agent.id, environment_id: env.id });
+    expect(first.agent.skills).toEqual([
+      { type: 'custom', skill_id: alpha.id, version: alpha.latest_version_id },
+      { type: 'custom', skill_id: beta.id, version: beta.latest_version_id },
+    ]);
+    const alpha2 = await skills().versions.create(alpha.id, {
+      files: await folderFiles({ 'ref-alpha/SKILL.md': skillMd('ref-alpha', 'Newer.') }),
+    });
+    const second = await t.client.beta.sessions.create({ agent: agent.id, environment_id: env.id });
+    expect(second.agent.skills[0]).toEqual({ type: 'custom', skill_id: alpha.id, version: alpha2.id });
+    expect((await t.client.beta.sessions.retrieve(first.id)).agent.skills[0]!.version).toBe(alpha.latest_version_id);
+    expect((await t.client.beta.agents.retrieve(agent.id)).skills[0]!.version).toBe('latest');
     const overridden = await failure(
       t.client.beta.sessions.create({
         agent: { type: 'agent_with_overrides', id: agent.id, skills: [{ type: 'custom', skill_id: 'skill_missing' }] } as never,

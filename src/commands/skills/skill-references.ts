@@ -1,7 +1,7 @@
 // The skills an agent (or a session's agent override) references: custom skills that exist in
 // the workspace, at a version that exists, each once and with distinct names (they are mounted
 // by name). agentd has no Anthropic-published skills, so `type: "anthropic"` is refused.
-import type { Agent } from '../../api/wire.js';
+import type { Agent, SessionAgent } from '../../api/wire.js';
 import { invalidRequest } from '../../errors.js';
 import type { SkillVersionRecord } from '../../store/skill-types.js';
 import type { Store } from '../../store/types.js';
@@ -37,4 +37,9 @@ export async function resolveSkillReferences(
     resolved.push(version);
   }
   return resolved;
+}
+
+/** The session's agent with each skill at the version it resolved to (what its workers download). */
+export function pinSkillVersions(agent: SessionAgent, versions: readonly SkillVersionRecord[]): SessionAgent {
+  return { ...agent, skills: versions.map((v) => ({ type: 'custom' as const, skill_id: v.skillId, version: v.id })) };
 }

@@ -29,3 +29,11 @@ export interface SkillVersionRecord {
   createdAt: string;
 }
 
+
+/** A skill version a session runs with: resolved when the session is created, fixed for its life. */
+export interface PinnedSkill {
+  skillId: string;
+  versionId: string;
+  name: string;
+  description: string;
+}

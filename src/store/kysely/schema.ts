@@ -9,7 +9,7 @@ import type {
   UsageLedgerTable,
 } from './usage-schema.js';
 import type { MemoriesTable, MemoryStoresTable, MemoryVersionsTable, SessionMemoryStoresTable } from './memory-schema.js';
-import type { SkillsTable, SkillVersionsTable } from './skill-schema.js';
+import type { SessionSkillsTable, SkillsTable, SkillVersionsTable } from './skill-schema.js';
 
 export interface WorkspacesTable {
   id: string;
@@ -117,4 +117,5 @@ export interface Database {
   session_memory_stores: SessionMemoryStoresTable;
   skills: SkillsTable;
   skill_versions: SkillVersionsTable;
+  session_skills: SessionSkillsTable;
 }

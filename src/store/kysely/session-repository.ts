@@ -74,6 +74,7 @@ export class KyselySessionRepository implements SessionRepository {
   async delete(id: string): Promise<void> {
     await this.db.deleteFrom('session_events').where('session_id', '=', id).execute();
     await this.db.deleteFrom('session_memory_stores').where('session_id', '=', id).execute();
+    await this.db.deleteFrom('session_skills').where('session_id', '=', id).execute();
     await this.db.deleteFrom('sessions').where('id', '=', id).execute();
   }
 

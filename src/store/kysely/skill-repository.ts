@@ -1,7 +1,7 @@
 // Skills and their versions.
 import type { Kysely, Selectable } from 'kysely';
 import { UniqueViolationError } from '../errors.js';
-import type { SkillFileEntry, SkillRecord, SkillRepository, SkillVersionRecord } from '../skill-types.js';
+import type { PinnedSkill, SkillFileEntry, SkillRecord, SkillRepository, SkillVersionRecord } from '../skill-types.js';
 import type { Page, PageRequest } from '../types.js';
 import type { Database } from './schema.js';
 import type { SkillsTable, SkillVersionsTable } from './skill-schema.js';
@@ -124,5 +124,27 @@ export class KyselySkillRepository implements SkillRepository {
     const newest = remaining.find((r) => r.id !== id)!;
     await this.db.updateTable('skills').set({ latest_version_id: newest.id }).where('id', '=', skillId).execute();
     return true;
+  }
+
+  async pinForSession(sessionId: string, skills: readonly PinnedSkill[]): Promise<void> {
+    if (skills.length === 0) return;
+    await this.db
+      .insertInto('session_skills')
+      .values(
+        skills.map((s, position) => ({
+          session_id: sessionId,
+          position,
+          skill_id: s.skillId,
+          version_id: s.versionId,
+          name: s.name,
+          description: s.description,
+        })),
+      )
+      .execute();
+  }
+
+  async pinnedForSession(sessionId: string): Promise<PinnedSkill[]> {
+    const rows = await this.db.selectFrom('session_skills').selectAll().where('session_id', '=', sessionId).orderBy('position').execute();
+    return rows.map((r) => ({ skillId: r.skill_id, versionId: r.version_id, name: r.name, description: r.description }));
   }
 }

@@ -18,3 +18,12 @@ export interface SkillVersionsTable {
   size_bytes: number;
   created_at: string;
 }
+
+export interface SessionSkillsTable {
+  session_id: string;
+  position: number;
+  skill_id: string;
+  version_id: string;
+  name: string;
+  description: string;
+}

@@ -4,7 +4,7 @@ import { newId } from '../../../src/api/ids.js';
 import { UniqueViolationError } from '../../../src/store/errors.js';
 import type { SkillRecord, SkillVersionRecord } from '../../../src/store/skill-types.js';
 import type { StoreHarness } from '../conformance.js';
-import { at, expectKeysetWalks, T0, WS } from '../fixtures.js';
+import { at, expectKeysetWalks, sessionRecord, T0, WS } from '../fixtures.js';
 
 function skill(ms = 0): { skill: SkillRecord; version: SkillVersionRecord } {
   const id = newId('skill', T0 + ms);
@@ -55,5 +55,20 @@ export function skillConformance(h: StoreHarness): void {
     expect(deleted).toEqual([a.version]);
     expect(await repo().get(WS, a.skill.id)).toBeUndefined();
     expect(await repo().getVersion(a.skill.id, a.version.id)).toBeUndefined();
+  });
+
+  it('pins the skill versions of a session, in order, and forgets them with the session', async () => {
+    const pins = [
+      { skillId: 'skill_b', versionId: '2', name: 'b', description: 'B.' },
+      { skillId: 'skill_a', versionId: '1', name: 'a', description: 'A.' },
+    ];
+    const session = sessionRecord();
+    await h.store.sessions.insert(session);
+    await repo().pinForSession(session.id, pins);
+    await repo().pinForSession('sesn_other', []);
+    expect(await repo().pinnedForSession(session.id)).toEqual(pins);
+    expect(await repo().pinnedForSession('sesn_other')).toEqual([]);
+    await h.store.sessions.delete(session.id);
+    expect(await repo().pinnedForSession(session.id)).toEqual([]);
   });
 }

@@ -9,6 +9,7 @@ import * as m051 from './051-gateway-conversations.js';
 import * as m052 from './052-message-batches.js';
 import * as m070 from './070-memory-stores.js';
 import * as m071 from './071-skills.js';
+import * as m072 from './072-session-skills.js';
 
 const migrations: Record<string, Migration> = {
   '001-initial': m001,
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '052-message-batches': m052,
   '070-memory-stores': m070,
   '071-skills': m071,
+  '072-session-skills': m072,
 };
 
 export const migrationProvider: MigrationProvider = {
