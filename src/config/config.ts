@@ -17,6 +17,8 @@ export interface Config {
   readonly maxFileBytes: number;
   /** The most a skill's files may add up to, uploaded or unpacked, in bytes. */
   readonly maxSkillBytes: number;
+  /** AGENTD_PUBLIC_URL: this server's URL as self-hosted workers reach it (default: the URL a poll came in on). */
+  readonly publicUrl: string | undefined;
   /** Interval between SSE heartbeats. */
   readonly heartbeatMs: number;
   /** How long a self-hosted worker's lease on a work item lasts without a heartbeat (seconds). */
@@ -185,6 +187,12 @@ function positiveInt(raw: string | undefined, fallback: number, name: string): n
   return n;
 }
 
+function parsePublicUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^https?:\/\/[^/]+/.test(raw)) throw new Error(`invalid AGENTD_PUBLIC_URL "${raw}": expected an http(s) URL`);
+  return raw.replace(/\/+$/, '');
+}
+
 export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = path.resolve(flags.dataDir ?? env.AGENTD_DATA_DIR ?? './.agentd');
   const databaseUrl = flags.databaseUrl ?? env.DATABASE_URL;
@@ -202,6 +210,7 @@ export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.e
     maxBodyBytes: positiveInt(env.AGENTD_MAX_BODY_BYTES, 32 * MiB, 'AGENTD_MAX_BODY_BYTES'),
     maxFileBytes: positiveInt(env.AGENTD_MAX_FILE_BYTES, 500 * MiB, 'AGENTD_MAX_FILE_BYTES'),
     maxSkillBytes: positiveInt(env.AGENTD_MAX_SKILL_BYTES, 8 * MiB, 'AGENTD_MAX_SKILL_BYTES'),
+    publicUrl: parsePublicUrl(env.AGENTD_PUBLIC_URL),
     heartbeatMs: positiveInt(env.AGENTD_HEARTBEAT_MS, 15_000, 'AGENTD_HEARTBEAT_MS'),
     workLeaseTtlSeconds: positiveInt(env.AGENTD_WORK_LEASE_TTL_SECONDS, 90, 'AGENTD_WORK_LEASE_TTL_SECONDS'),
     rateLimitPerMinute: env.AGENTD_RATE_LIMIT_PER_MINUTE

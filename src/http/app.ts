@@ -51,6 +51,8 @@ export interface AppOptions {
   work: WorkQueue;
   /** The Claude gateway: Messages API, batches, models, OpenAI-compatible endpoint (src/gateway). */
   gateway: Gateway;
+  /** AGENTD_PUBLIC_URL: this server's URL as workers reach it (their work secret's api_base_url). */
+  publicUrl?: string | undefined;
 }
 
 export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
@@ -87,7 +89,7 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
   sessionRoutes(app, opts.ctx);
   sessionResourceRoutes(app, opts.ctx);
   eventRoutes(app, opts.ctx, { bus: opts.bus, heartbeatMs: opts.heartbeatMs, shuttingDown: opts.shuttingDown });
-  workRoutes(app, opts.ctx, { queue: opts.work, shuttingDown: opts.shuttingDown });
+  workRoutes(app, opts.ctx, { queue: opts.work, shuttingDown: opts.shuttingDown, publicUrl: opts.publicUrl });
   workItemRoutes(app, opts.ctx, { queue: opts.work });
   environmentKeyRoutes(app, opts.ctx);
   gatewayRoutes(app, opts.gateway);

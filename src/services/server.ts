@@ -103,6 +103,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     shuttingDown: shutdown.signal,
     work,
     gateway: { deps: gatewayDeps, batches },
+    publicUrl: config.publicUrl,
   });
   const stopRetention = startContentRetention(gatewayDeps);
   if (config.engine.enabled) await engine.start();

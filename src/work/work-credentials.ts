@@ -12,8 +12,11 @@ export const credentialDigest = (value: string): string => createHash('sha256').
 
 export const newCredential = (prefix: string): string => `${prefix}${randomBytes(32).toString('base64url')}`;
 
-/** The wire `secret`: base64url JSON of BetaWorkSecret, which the SDK worker decodes for its token. */
-export function encodeWorkSecret(sessionsToken: string): string {
-  const secret: WorkSecret = { sessions_token: sessionsToken };
+/**
+ * The wire `secret`: base64url JSON of BetaWorkSecret, which the SDK worker decodes for its token;
+ * `api_base_url` tells workers that read it (Python, Go) where to make the item's calls.
+ */
+export function encodeWorkSecret(sessionsToken: string, apiBaseUrl?: string): string {
+  const secret: WorkSecret = { sessions_token: sessionsToken, ...(apiBaseUrl ? { api_base_url: apiBaseUrl } : {}) };
   return Buffer.from(JSON.stringify(secret), 'utf8').toString('base64url');
 }

@@ -43,6 +43,8 @@ export interface PollOptions {
   /** The `Anthropic-Worker-ID` header. */
   workerId?: string | undefined;
   signal?: AbortSignal | undefined;
+  /** Put in the secret as `api_base_url`: this server's URL as the worker should call it. */
+  apiBaseUrl?: string | undefined;
 }
 
 export interface ClaimedWork {
@@ -136,7 +138,7 @@ export class WorkQueue {
         await tx.work.addToken({ digest: credentialDigest(token), workId: item.id, claim: next.claim, createdAt: now });
         return true;
       });
-      if (won) return { item: written(next), secret: encodeWorkSecret(token) };
+      if (won) return { item: written(next), secret: encodeWorkSecret(token, opts.apiBaseUrl) };
     }
     return undefined;
   }

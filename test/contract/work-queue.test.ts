@@ -96,6 +96,8 @@ describe.each(dialects())('environment work queue (%s)', (dialect) => {
     const polled = (await worker.beta.environments.work.poll(env.id, { block_ms: 10, 'Anthropic-Worker-ID': 'worker-1' }))!;
     expect(polled).toMatchObject({ id: item.id, state: 'queued', data: { type: 'session', id: session.id } });
     expect(sessionsToken(polled.secret)).toMatch(/^sk-agentd-worktok-/);
+    // api_base_url: where the worker reached this server (AGENTD_PUBLIC_URL when set).
+    expect(JSON.parse(Buffer.from(polled.secret!, 'base64url').toString('utf8'))).toMatchObject({ api_base_url: t.url });
     expect(await work().stats(env.id)).toMatchObject({ depth: 0, pending: 1, workers_polling: 1 });
     expect(await worker.beta.environments.work.poll(env.id, { block_ms: 1 })).toBeNull();
 

@@ -17,6 +17,8 @@ type WorkParams = { Params: { environment_id: string; work_id: string }; Queryst
 export interface WorkRouteOptions {
   queue: WorkQueue;
   shuttingDown: AbortSignal;
+  /** AGENTD_PUBLIC_URL: the URL workers reach this server at; else the one the poll came in on. */
+  publicUrl?: string | undefined;
 }
 
 const MAX_TTL_SECONDS = 3600;
@@ -65,6 +67,7 @@ export function workRoutes(app: FastifyInstance, ctx: CommandContext, opts: Work
         reclaimOlderThanMs,
         workerId: typeof workerId === 'string' && workerId !== '' ? workerId.slice(0, 256) : undefined,
         signal: gone.signal,
+        apiBaseUrl: opts.publicUrl ?? `${req.protocol}://${req.host}`,
       });
       return reply.send(claimed ? presentWork(claimed.item, claimed.secret) : null);
     } finally {
