@@ -2,83 +2,16 @@
 // a self_hosted environment of a real agentd: its key comes from `agentd environments key`, the
 // agent's write/bash/read calls run in the worker's workdir, and a worker killed mid-call is
 // replaced by another that finishes the session.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { useFakeAnthropic, useServer } from '../helpers/use.js';
-import { AGENTD_BIN } from '../helpers/agentd-process.js';
 import { dialects } from '../helpers/databases.js';
 import { createAgent, createEnvironment } from '../helpers/fixtures.js';
 import { node22 } from '../helpers/node22.js';
-import { TEST_API_KEY } from '../helpers/server.js';
+import { keyFromCli, killGroup, startWorker, textOf, toolResults, until, type Worker } from '../helpers/self-hosted.js';
 import { sendText, waitSettled, type StreamEvent } from '../helpers/turns.js';
-
-const WORKER = path.resolve('test/sandbox/fixtures/worker.mjs');
-
-interface Worker {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<void>;
-}
-
-/** `agentd environments key <env>` against the server; the key is the last line of stdout. */
-async function keyFromCli(url: string, environmentId: string): Promise<string> {
-  const { stdout } = await promisify(execFile)(process.execPath, [AGENTD_BIN, 'environments', 'key', environmentId], {
-    env: { PATH: process.env.PATH ?? '', AGENTD_URL: url, AGENTD_API_KEY: TEST_API_KEY },
-  });
-  const key = stdout.trim().split('\n').at(-1) ?? '';
-  expect(key).toMatch(/^sk-agentd-envkey-/);
-  return key;
-}
-
-function startWorker(url: string, environmentId: string, key: string, workdir: string): Worker {
-  // Its own process group, so a SIGKILL takes the worker's bash with it, as a dying host would.
-  const child = spawn(node22(), [WORKER], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: os.homedir(),
-      AGENTD_URL: url,
-      ANTHROPIC_ENVIRONMENT_ID: environmentId,
-      ANTHROPIC_ENVIRONMENT_KEY: key,
-      WORKER_DIR: workdir,
-      ANTHROPIC_LOG: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return { child, output: () => out, exited };
-}
-
-function killGroup(w: Worker, signal: NodeJS.Signals): void {
-  if (w.child.exitCode !== null || w.child.signalCode !== null) return;
-  try {
-    process.kill(-w.child.pid!, signal);
-  } catch {
-    // already gone
-  }
-}
-
-const toolResults = (events: StreamEvent[]) =>
-  events.filter((e): e is Extract<StreamEvent, { type: 'user.tool_result' }> => e.type === 'user.tool_result');
-const textOf = (e: { content?: Array<{ type: string; text?: string }> }) =>
-  (e.content ?? []).map((b) => (b.type === 'text' ? b.text : '')).join('');
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe.each(dialects())('the SDK EnvironmentWorker against agentd (%s)', (dialect) => {
   const workers: Worker[] = [];
