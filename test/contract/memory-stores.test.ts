@@ -340,7 +340,7 @@ describe.each(dialects())('memory stores (%s)', (dialect) => {
 
   it('attaches stores to new sessions (validated) and filters sessions by store', async () => {
     const agent = await createAgent(t.client);
-    const env = await createEnvironment(t.client);
+    const env = await createEnvironment(t.client, { config: { type: 'self_hosted' } });
     const rw = await stores().create({ name: 'User Preferences', description: 'What the user likes.' });
     const ro = await stores().create({ name: 'user preferences!' }); // same slug: a suffix keeps mounts apart
     const session = await t.client.beta.sessions.create({
@@ -403,6 +403,14 @@ describe.each(dialects())('memory stores (%s)', (dialect) => {
       expect(err.error.error.message).toContain(`${field}:`);
     }
     expect((await all(t.client.beta.sessions.list())).length).toBe(before);
+
+    // Cloud sandboxes do not mount memory stores yet: refused rather than run without them.
+    const cloud = await createEnvironment(t.client);
+    const refused = await failure(
+      t.client.beta.sessions.create({ agent: agent.id, environment_id: cloud.id, resources: [{ type: 'memory_store', memory_store_id: rw.id }] }),
+    );
+    expectEnvelope(refused, 400, 'invalid_request_error');
+    expect(refused.error.error.message).toContain('resources[0]: memory stores are mounted only in self_hosted environments');
 
     // Deleting a session drops it from the filter; deleting the store keeps the session's snapshot.
     await t.client.beta.sessions.delete(session.id);

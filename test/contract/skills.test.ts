@@ -207,7 +207,7 @@ describe.each(dialects())('skills (%s)', (dialect) => {
     }
     expect((await t.client.beta.agents.retrieve(agent.id)).version).toBe(agent.version);
 
-    const env = await createEnvironment(t.client);
+    const env = await createEnvironment(t.client, { config: { type: 'self_hosted' } });
     // A session runs with the versions its skills resolve to when it starts ("latest" pinned).
     const first = await t.client.beta.sessions.create({ agent: agent.id, environment_id: env.id });
     expect(first.agent.skills).toEqual([
