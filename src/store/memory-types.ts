@@ -8,7 +8,7 @@ import type {
   MemoryStoreRecord,
   MemoryVersionRecord,
 } from '../domain/records/memory-store.js';
-import type { CreatedAtFilter, Page, PageRequest } from './types.js';
+import type { CreatedAtFilter, Page, PageRequest } from './page.js';
 
 export {
   ActorType,

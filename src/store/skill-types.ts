@@ -1,7 +1,7 @@
 // The repository of skills (the records belong to the domain: domain/records/skill.ts; each
 // version's files are one normalised zip in the blob store).
 import type { PinnedSkill, SkillRecord, SkillVersionRecord } from '../domain/records/skill.js';
-import type { Page, PageRequest } from './types.js';
+import type { Page, PageRequest } from './page.js';
 
 export type { PinnedSkill, SkillFileEntry, SkillRecord, SkillVersionRecord } from '../domain/records/skill.js';
 
