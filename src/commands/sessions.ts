@@ -46,19 +46,6 @@ async function resolveAgent(store: Store, workspaceId: string, param: SessionAge
   return overridden;
 }
 
-/**
- * Interim: memory stores and skills reach self-hosted workers (which mount them themselves), but
- * cloud sandboxes do not mount them yet, so such sessions are refused rather than run without them.
- */
-function refuseUnmountable(environment: { config: { type: string } }, memory: readonly MemoryStoreParamAt[], skills: number): void {
-  if (environment.config.type === 'self_hosted') return;
-  const first = memory[0];
-  if (first) {
-    throw invalidRequest(`${first.field}: memory stores are mounted only in self_hosted environments by this agentd version`);
-  }
-  if (skills > 0) throw invalidRequest('agent.skills: skills are loaded only in self_hosted environments by this agentd version');
-}
-
 export async function createSession(
   ctx: CommandContext,
   workspaceId: string,
@@ -86,7 +73,6 @@ export async function createSession(
     else others.push({ param, index });
   });
   const memoryStores = await resolveMemoryStoreResources(ctx.store, workspaceId, memoryParams);
-  refuseUnmountable(environment, memoryParams, skills.length);
   // Creation blocks until every resource is in place; a failure leaves nothing behind.
   const mounted = await mountResources(
     ctx,

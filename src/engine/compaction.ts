@@ -17,8 +17,9 @@ export function compactionRequest(
   c: Pick<ThreadState, 'messages' | 'systemAdditions'>,
   tools: BetaToolUnion[],
   maxOutputTokens: number,
+  mountNotes: readonly string[] = [],
 ): ModelRequest {
-  const request = buildRequest(agent, c, [], tools, { maxOutputTokens });
+  const request = buildRequest(agent, c, [], tools, { maxOutputTokens, mountNotes });
   appendUserBlocks(request.messages, [{ type: 'text', text: COMPACTION_INSTRUCTION }]);
   return request;
 }

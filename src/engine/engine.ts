@@ -11,7 +11,7 @@ import type { NewId } from '../domain/ids.js';
 import type { ModelClient } from './model/model-client.js';
 import { SessionRunner, type StepObserver } from './session-runner.js';
 import type { RemoteWork, SandboxProvider, SessionSandbox } from '../sandbox/types.js';
-import type { OutputCapture } from './steps/step-context.js';
+import type { OutputCapture, SessionMounts } from './steps/step-context.js';
 
 export interface EngineDeps {
   /** Stable per installation, so a restarted process reclaims its own leases at once. */
@@ -31,6 +31,8 @@ export interface EngineDeps {
   remoteWork: RemoteWork;
   /** Captures what built-in tools write under /mnt/session/outputs. */
   outputs: OutputCapture;
+  /** Memory stores and skills: prompt notes, placement before tools, memory write-back after. */
+  mounts: SessionMounts;
   observe?: StepObserver | undefined;
 }
 

@@ -16,10 +16,12 @@ const CACHE = { type: 'ephemeral' } as const;
 
 export interface RequestOptions {
   maxOutputTokens: number;
+  /** What the session's mounts add to the system prompt (memory stores, skills), after the agent's own. */
+  mountNotes?: readonly string[] | undefined;
 }
 
-function systemBlocks(agent: SessionAgent, additions: string[]): BetaTextBlockParam[] {
-  const texts = [agent.system ?? '', ...additions].filter((t) => t.trim() !== '');
+function systemBlocks(agent: SessionAgent, notes: readonly string[], additions: string[]): BetaTextBlockParam[] {
+  const texts = [agent.system ?? '', ...notes, ...additions].filter((t) => t.trim() !== '');
   const blocks: BetaTextBlockParam[] = texts.map((text) => ({ type: 'text', text }));
   const last = blocks[blocks.length - 1];
   if (last) last.cache_control = CACHE;
@@ -67,7 +69,7 @@ export function buildRequest(
     max_tokens: Math.min(opts.maxOutputTokens, traits.maxOutputTokens),
     messages,
   };
-  const system = systemBlocks(agent, [...conversation.systemAdditions, ...systemTexts(pending)]);
+  const system = systemBlocks(agent, opts.mountNotes ?? [], [...conversation.systemAdditions, ...systemTexts(pending)]);
   if (system.length > 0) request.system = system;
   if (tools.length > 0) request.tools = withCachedTail(tools);
   if (traits.thinking === 'adaptive') request.thinking = { type: 'adaptive' };

@@ -5,6 +5,8 @@ import type { SessionRecord } from '../store/types.js';
 import { AGENT_WORKDIR } from './types.js';
 
 export const AGENT_OUTPUTS_DIR = '/mnt/session/outputs';
+/** Where the session's skills are, each in a directory named after it (read-only). */
+export const AGENT_SKILLS_DIR = `${AGENT_WORKDIR}/skills`;
 
 export interface SessionLayout {
   /** Everything of the session on the host (deleted with the session). */
@@ -15,6 +17,10 @@ export interface SessionLayout {
   outputs: string;
   /** Host directory holding materialised resources (mounted copies of files, cloned repositories). */
   resources: string;
+  /** Host directory holding each mounted memory store's directory (`<store id>`) and sync index. */
+  memory: string;
+  /** Host directory holding the session's unpacked skills (`<name>/`), mounted at /workspace/skills. */
+  skills: string;
 }
 
 export function sessionLayout(workspacesDir: string, sessionId: string): SessionLayout {
@@ -24,8 +30,13 @@ export function sessionLayout(workspacesDir: string, sessionId: string): Session
     workspace: path.join(root, 'workspace'),
     outputs: path.join(root, 'outputs'),
     resources: path.join(root, 'resources'),
+    memory: path.join(root, 'memory'),
+    skills: path.join(root, 'skills'),
   };
 }
+
+/** Where a memory store attached to the session is materialised on the host. */
+export const memoryHostPath = (layout: SessionLayout, storeId: string) => path.join(layout.memory, storeId);
 
 export interface Mount {
   hostPath: string;
@@ -50,8 +61,22 @@ export function resourceHostPath(layout: SessionLayout, resource: { id: string; 
   return inWorkspace === undefined ? path.join(layout.resources, resource.id) : path.join(layout.workspace, inWorkspace);
 }
 
-/** The resource mounts of a session (see resourceHostPath); files are read-only, repositories not. */
+/**
+ * The resource mounts of a session (see resourceHostPath); files are read-only, repositories not.
+ * Memory stores are mounted at their mount_path as their access says; skills, when the agent has
+ * any, as one read-only directory at /workspace/skills.
+ */
 export function resourceMounts(layout: SessionLayout, session: SessionRecord): Mount[] {
+  const memory = session.resources.flatMap(({ resource: r }) =>
+    r.type === 'memory_store' && r.mount_path
+      ? [{ hostPath: memoryHostPath(layout, r.memory_store_id), mountPath: r.mount_path, readOnly: r.access === 'read_only' }]
+      : [],
+  );
+  const skills = session.agent.skills.length > 0 ? [{ hostPath: layout.skills, mountPath: AGENT_SKILLS_DIR, readOnly: true }] : [];
+  return [...fileAndRepositoryMounts(layout, session), ...memory, ...skills];
+}
+
+function fileAndRepositoryMounts(layout: SessionLayout, session: SessionRecord): Mount[] {
   return session.resources
     .map(({ resource }) => resource)
     .filter((r): r is Extract<typeof r, { id: string; mount_path: string }> => 'id' in r && typeof r.mount_path === 'string')

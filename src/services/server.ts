@@ -18,6 +18,8 @@ import { engineOwnerId } from './engine-owner.js';
 import { WorkQueue } from '../work/work-queue.js';
 import { QueueRemoteWork } from '../sandbox/remote/queue-remote-work.js';
 import { captureSessionOutputs } from '../commands/session-outputs.js';
+import { mountNotes, prepareMounts } from '../commands/session-mounts.js';
+import { syncMemoryMounts } from '../commands/session-memory-sync.js';
 import { localWorkspaces } from '../sandbox/workspace/local-workspaces.js';
 import { createLocalSandboxes } from './sandboxes.js';
 import { isoNow, systemClock, type Clock } from '../domain/clock.js';
@@ -87,6 +89,11 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     sandboxes: sandboxes.provider,
     remoteWork,
     outputs: { capture: (session) => captureSessionOutputs({ ...ctx, logger, maxFileBytes: config.maxFileBytes }, session) },
+    mounts: {
+      notes: (session, environment) => mountNotes(ctx, session, environment),
+      prepare: (session) => prepareMounts({ ...ctx, logger }, session),
+      sync: (session) => syncMemoryMounts({ ...ctx, logger }, session),
+    },
     observe: opts.observeSteps,
   });
   const shutdown = new AbortController();

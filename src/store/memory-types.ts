@@ -61,6 +61,8 @@ export interface MemoryStoreRepository {
    * PostgreSQL; SQLite has one writer). False when the store does not exist.
    */
   lockStore(id: string): Promise<boolean>;
+  /** Bumped by every memory write (lockStore): unchanged means the store's memories are too. */
+  writeRevision(id: string): Promise<number | undefined>;
 
   getMemory(storeId: string, id: string): Promise<MemoryRecord | undefined>;
   /** A memory at `path`, at an ancestor of it, or below it (paths may not overlap), other than `exceptId`. */

@@ -404,14 +404,6 @@ describe.each(dialects())('memory stores (%s)', (dialect) => {
     }
     expect((await all(t.client.beta.sessions.list())).length).toBe(before);
 
-    // Cloud sandboxes do not mount memory stores yet: refused rather than run without them.
-    const cloud = await createEnvironment(t.client);
-    const refused = await failure(
-      t.client.beta.sessions.create({ agent: agent.id, environment_id: cloud.id, resources: [{ type: 'memory_store', memory_store_id: rw.id }] }),
-    );
-    expectEnvelope(refused, 400, 'invalid_request_error');
-    expect(refused.error.error.message).toContain('resources[0]: memory stores are mounted only in self_hosted environments');
-
     // Deleting a session drops it from the filter; deleting the store keeps the session's snapshot.
     await t.client.beta.sessions.delete(session.id);
     expect(await all(t.client.beta.sessions.list({ memory_store_id: ro.id }))).toEqual([]);

@@ -172,7 +172,7 @@ describe.each(dialects())('session resources (%s)', (dialect) => {
         [{ type: 'file', file_id: upload.id, mount_path: '/workspace/a' }, { type: 'file', file_id: upload.id, mount_path: '/workspace/a' }],
         /^resources\[1\]\.mount_path: \/workspace\/a overlaps/,
       ],
-      [[{ type: 'memory_store', memory_store_id: 'memstore_1' }], /^resources\[0\]\.type: memory_store resources are not supported/],
+      [[{ type: 'memory_store', memory_store_id: 'memstore_1' }], /^resources\[0\]\.memory_store_id: memory store memstore_1 not found/],
     ];
     for (const [resources, message] of cases) {
       const err = await failure(create(resources));

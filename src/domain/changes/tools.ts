@@ -49,7 +49,16 @@ export function startTool(t: ThreadState, call: ToolCall, env: ChangeEnv): LogCh
   });
 }
 
+type ToolOutcome = { content: ModelToolResultContent; isError: boolean };
+
+/** The tool's result with agentd's notes about it appended (e.g. memory files the store refused). */
+export function withNotes(outcome: ToolOutcome, notes: readonly string[]): ToolOutcome {
+  if (notes.length === 0) return outcome;
+  const content: ModelToolResultContent = typeof outcome.content === 'string' ? [{ type: 'text', text: outcome.content }] : [...(outcome.content ?? [])];
+  return { ...outcome, content: [...content, ...notes.map((text) => ({ type: 'text' as const, text }))] };
+}
+
 /** What the tool returned. */
-export function toolResult(t: ThreadState, call: ToolCall, outcome: { content: ModelToolResultContent; isError: boolean }, env: ChangeEnv): LogChanges {
+export function toolResult(t: ThreadState, call: ToolCall, outcome: ToolOutcome, env: ChangeEnv): LogChanges {
   return { ...noChanges(env.at), events: [resultEvent(t, call, { content: toWireContent(outcome.content), is_error: outcome.isError }, env)] };
 }

@@ -43,8 +43,9 @@ export const modelSteps: Pick<StepHandlers, 'call_model' | 'compact'> = {
     const t = ctx.thread(step.thread);
     const { agent } = ctx.session;
     const toolset = resolveToolset(agent);
+    const mountNotes = await ctx.effects.mounts.notes(ctx.session, ctx.environment);
     // Built before the write, which takes the queued input out of the state.
-    const request = buildRequest(agent, t, t.pendingInputs, toolset.definitions, { maxOutputTokens: ctx.effects.config.maxOutputTokens });
+    const request = buildRequest(agent, t, t.pendingInputs, toolset.definitions, { maxOutputTokens: ctx.effects.config.maxOutputTokens, mountNotes });
     const { changes, startId } = startRequest(t, step.closeSpan, ctx.env());
     await ctx.write(changes, t.id);
     const result = await ctx.abortable((signal) => ctx.effects.model.complete(request, signal, { workspaceId: ctx.session.workspaceId }));
@@ -55,7 +56,8 @@ export const modelSteps: Pick<StepHandlers, 'call_model' | 'compact'> = {
     const t = ctx.thread(step.thread);
     await ctx.write(ensureRunning(t, ctx.env()), t.id);
     const { agent } = ctx.session;
-    const request = compactionRequest(agent, t, resolveToolset(agent).definitions, ctx.effects.config.maxOutputTokens);
+    const mountNotes = await ctx.effects.mounts.notes(ctx.session, ctx.environment);
+    const request = compactionRequest(agent, t, resolveToolset(agent).definitions, ctx.effects.config.maxOutputTokens, mountNotes);
     const result = await ctx.abortable((signal) => ctx.effects.model.complete(request, signal, { workspaceId: ctx.session.workspaceId }));
     return settle(ctx, t, undefined, result, (message) => recordCompaction(t, summaryOf(message), message, ctx.env()));
   },

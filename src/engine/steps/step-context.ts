@@ -21,6 +21,16 @@ export interface OutputCapture {
   capture(session: SessionRecord): Promise<void>;
 }
 
+/** A session's memory stores and skills (commands/session-mounts.ts, session-memory-sync.ts). */
+export interface SessionMounts {
+  /** What the system prompt says about them (fixed for the session's life); empty when it has none. */
+  notes(session: SessionRecord, environment: EnvironmentRecord): Promise<string[]>;
+  /** Before a built-in tool runs here: places what is not in the workspace yet. Notes for the agent; never throws. */
+  prepare(session: SessionRecord): Promise<string[]>;
+  /** After it ran: syncs memory mounts with their stores. Notes for the agent (what was not saved); never throws. */
+  sync(session: SessionRecord): Promise<string[]>;
+}
+
 /** The effects steps perform, injected by the engine. */
 export interface StepEffects {
   model: ModelClient;
@@ -32,6 +42,8 @@ export interface StepEffects {
   remoteWork: RemoteWork;
   /** Turns files written under /mnt/session/outputs into session-scoped files. */
   outputs: OutputCapture;
+  /** Memory stores and skills: prompt notes, placement, memory write-back. */
+  mounts: SessionMounts;
 }
 
 export interface StepContext {

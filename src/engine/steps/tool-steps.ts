@@ -1,6 +1,6 @@
 // Handlers of tool steps: running a built-in call in the session's sandbox, offering calls to a
 // self-hosted worker, and answering calls that will not run.
-import { ABANDONED_TEXT, answerWithErrors, refusalText, startTool, toolResult } from '../../domain/changes/tools.js';
+import { ABANDONED_TEXT, answerWithErrors, refusalText, startTool, toolResult, withNotes } from '../../domain/changes/tools.js';
 import { ensureRunning } from '../../domain/changes/turn.js';
 import type { StepHandlers } from './step-context.js';
 
@@ -20,13 +20,17 @@ export const toolSteps: Pick<StepHandlers, 'abandon_tools' | 'refuse_tools' | 'r
     const thread = ctx.thread(step.thread);
     // Durably marked started first: after a crash it is reported, never re-run.
     await ctx.write(startTool(thread, call, ctx.env()), step.thread);
+    // Memory stores and skills are in place before the sandbox (whose mounts they are) starts.
+    const placed = await ctx.effects.mounts.prepare(ctx.session);
     const sandbox = ctx.effects.sandbox(ctx.session, ctx.environment);
     const outcome = await ctx.abortable((signal) => sandbox.run(call.name, call.input, call.toolUseId, signal));
-    // Before the result is recorded, so a client that sees it can already list the outputs.
+    // Before the result is recorded, so a client that sees it can already list the outputs and
+    // read the memories the call wrote.
     await ctx.effects.outputs.capture(ctx.session);
+    const synced = await ctx.effects.mounts.sync(ctx.session);
     if (outcome.cut) return outcome.cut === 'shutdown' ? 'stop' : 'continue';
     if (!outcome.ok) throw outcome.error;
-    await ctx.write(toolResult(thread, call, outcome.value, ctx.env()), step.thread);
+    await ctx.write(toolResult(thread, call, withNotes(outcome.value, [...placed, ...synced]), ctx.env()), step.thread);
     return 'continue';
   },
 

@@ -2,13 +2,14 @@
 // boundary: only for hosts without one, behind an explicit operator opt-out). File tools see the
 // session's directories as /workspace and /mnt/session/outputs; bash sees host paths.
 import fs from 'node:fs';
+import path from 'node:path';
 import type { BetaToolResultBlockParam } from '@anthropic-ai/sdk/resources/beta/messages/messages.js';
 import { betaAgentToolset20260401 } from '@anthropic-ai/sdk/tools/agent-toolset/node';
 import { runRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
 import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
 import { globTool } from './glob-tool.js';
 import { AGENT_WORKDIR, type SandboxProvider, type SessionSandbox, type ToolOutcome } from '../types.js';
-import { AGENT_OUTPUTS_DIR, sessionLayout } from '../session-layout.js';
+import { AGENT_OUTPUTS_DIR, resourceMounts, sessionLayout, workspaceRelative, type Mount } from '../session-layout.js';
 
 /** Agent-visible directories and the host directories behind them. */
 type PathMap = Array<[agentPath: string, hostPath: string]>;
@@ -44,6 +45,8 @@ export class DirectSandbox implements SessionSandbox {
   constructor(
     readonly workdir: string,
     readonly outputsDir: string,
+    /** Mounts the file tools reach by their sandbox paths (memory stores, skills, resources elsewhere). */
+    readonly mounts: readonly Mount[] = [],
   ) {}
 
   private toolset(): Map<string, BetaRunnableTool> {
@@ -52,13 +55,20 @@ export class DirectSandbox implements SessionSandbox {
       fs.mkdirSync(this.outputsDir, { recursive: true });
       const workdir = fs.realpathSync(this.workdir);
       const outputs = fs.realpathSync(this.outputsDir);
-      const ctx = { workdir, allowedRoots: [outputs] };
+      // Mounts materialised in the workspace itself need no mapping; the others do (if present).
+      const mapped = this.mounts.filter((m) => m.hostPath !== path.join(this.workdir, workspaceRelative(m.mountPath) ?? '') && fs.existsSync(m.hostPath));
+      const mounts = mapped.map((m) => ({ ...m, hostPath: fs.realpathSync(m.hostPath) }));
+      const ctx = {
+        workdir,
+        allowedRoots: [outputs, ...mounts.map((m) => m.hostPath)],
+        readOnlyRoots: mounts.filter((m) => m.readOnly).map((m) => m.hostPath),
+      };
       const tools = betaAgentToolset20260401(ctx).filter((t) => t.name !== 'glob');
-      this.tools = new Map([...tools, globTool(workdir, [outputs]) as BetaRunnableTool].map((t) => [t.name, t]));
-      this.paths = [
-        [AGENT_OUTPUTS_DIR, outputs],
-        [AGENT_WORKDIR, workdir],
-      ];
+      this.tools = new Map([...tools, globTool(workdir, ctx.allowedRoots) as BetaRunnableTool].map((t) => [t.name, t]));
+      // Longest sandbox path first, so /workspace/skills maps before /workspace.
+      this.paths = [[AGENT_OUTPUTS_DIR, outputs] as [string, string], ...mounts.map((m): [string, string] => [m.mountPath, m.hostPath]), [AGENT_WORKDIR, workdir] as [string, string]].sort(
+        (a, b) => b[0].length - a[0].length,
+      );
     }
     return this.tools;
   }
@@ -86,7 +96,7 @@ export function directSandboxProvider(workspacesDir: string): SandboxProvider {
     kind: 'direct',
     open: (session) => {
       const layout = sessionLayout(workspacesDir, session.id);
-      return new DirectSandbox(layout.workspace, layout.outputs);
+      return new DirectSandbox(layout.workspace, layout.outputs, resourceMounts(layout, session));
     },
   };
 }

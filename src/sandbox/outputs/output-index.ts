@@ -3,15 +3,29 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import type { BigIntStats } from 'node:fs';
 import type { SessionLayout } from '../session-layout.js';
 
-export interface IndexedOutput {
-  fileId: string;
-  /** Identity of the captured version: any write changes ctime, which no tool can set back. */
+/** Identity of a file's version: any write changes ctime, which no tool can set back. */
+export interface StatIdentity {
   size: string;
   mtimeNs: string;
   ctimeNs: string;
   ino: string;
+}
+
+export const identityOf = (stat: BigIntStats): StatIdentity => ({
+  size: String(stat.size),
+  mtimeNs: String(stat.mtimeNs),
+  ctimeNs: String(stat.ctimeNs),
+  ino: String(stat.ino),
+});
+
+export const sameIdentity = (known: StatIdentity, stat: BigIntStats) =>
+  known.size === String(stat.size) && known.mtimeNs === String(stat.mtimeNs) && known.ctimeNs === String(stat.ctimeNs) && known.ino === String(stat.ino);
+
+export interface IndexedOutput extends StatIdentity {
+  fileId: string;
   sha256: string;
 }
 

@@ -11,7 +11,7 @@ import { conflict } from '../../errors.js';
 const inside = (dir: string, p: string) => p.startsWith(dir + path.sep);
 
 /** Creates `dir` (inside `root`) component by component, refusing symlinks and non-directories. */
-async function ensureDirInside(root: string, dir: string, field: string): Promise<void> {
+export async function ensureDirInside(root: string, dir: string, field: string): Promise<void> {
   await fsp.mkdir(root, { recursive: true });
   if (dir === root) return;
   if (!inside(root, dir)) throw new Error(`${dir} is not inside ${root}`);
@@ -34,7 +34,7 @@ async function ensureDirInside(root: string, dir: string, field: string): Promis
 }
 
 /** Fails unless `p` still resolves inside `root` (a parent may have been swapped for a symlink). */
-async function assertResolvesInside(root: string, p: string): Promise<void> {
+export async function assertResolvesInside(root: string, p: string): Promise<void> {
   const [realRoot, realParent] = await Promise.all([fsp.realpath(root), fsp.realpath(path.dirname(p))]);
   if (realParent !== realRoot && !inside(realRoot, realParent)) throw new Error(`${p} escapes ${root}`);
 }

@@ -2,12 +2,13 @@
 // (session-layout.ts).
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import type { BigIntStats } from 'node:fs';
 import { cloneRepository } from '../resources/clone-repository.js';
 import { placeDirectory, placeReadOnlyFile, removeInside } from '../resources/host-files.js';
-import { loadOutputIndex, saveOutputIndex, type IndexedOutput } from '../outputs/output-index.js';
+import { identityOf, loadOutputIndex, sameIdentity, saveOutputIndex } from '../outputs/output-index.js';
 import { openInside, scanOutputs, type ScanLimits } from '../outputs/scan-outputs.js';
-import { resourceHostPath, sessionLayout, workspaceRelative, type SessionLayout } from '../session-layout.js';
+import { memoryHostPath, resourceHostPath, sessionLayout, workspaceRelative, type SessionLayout } from '../session-layout.js';
+import { localMemoryDirectory } from './local-memory-directory.js';
+import { placeSkill } from './place-skill.js';
 import type { Workspaces } from './workspaces.js';
 
 const DEFAULT_LIMITS: ScanLimits = { maxFiles: 1000, maxDepth: 32 };
@@ -18,9 +19,6 @@ const hostRoot = (layout: SessionLayout, mountPath: string) =>
 
 /** The request field an error about a resource's mount path names (`prefix` is e.g. `resources[0]`, or empty). */
 const mountField = (prefix: string) => (prefix ? `${prefix}.mount_path` : 'mount_path');
-
-const sameVersion = (known: IndexedOutput, stat: BigIntStats) =>
-  known.size === String(stat.size) && known.mtimeNs === String(stat.mtimeNs) && known.ctimeNs === String(stat.ctimeNs) && known.ino === String(stat.ino);
 
 export function localWorkspaces(workspacesDir: string, limits: ScanLimits = DEFAULT_LIMITS): Workspaces {
   const layoutOf = (sessionId: string) => sessionLayout(workspacesDir, sessionId);
@@ -60,7 +58,7 @@ export function localWorkspaces(workspacesDir: string, limits: ScanLimits = DEFA
       const index = await loadOutputIndex(layout);
       for (const file of await scanOutputs(realDir, limits)) {
         const known = index[file.rel];
-        if (known && sameVersion(known, file.stat)) continue;
+        if (known && sameIdentity(known, file.stat)) continue;
         const opened = await openInside(realDir, file.abs);
         if (!opened) continue;
         const { handle, stat } = opened;
@@ -71,12 +69,16 @@ export function localWorkspaces(workspacesDir: string, limits: ScanLimits = DEFA
             read: () => handle.createReadStream({ autoClose: false, start: 0 }),
           });
           if (!captured) continue;
-          index[file.rel] = { ...captured, size: String(stat.size), mtimeNs: String(stat.mtimeNs), ctimeNs: String(stat.ctimeNs), ino: String(stat.ino) };
+          index[file.rel] = { ...captured, ...identityOf(stat) };
           await saveOutputIndex(layout, index);
         } finally {
           await handle.close();
         }
       }
     },
+
+    memory: (sessionId, storeId) => localMemoryDirectory(memoryHostPath(layoutOf(sessionId), storeId)),
+
+    placeSkill: (sessionId, name, zip) => placeSkill(layoutOf(sessionId).skills, name, zip),
   };
 }

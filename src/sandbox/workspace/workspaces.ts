@@ -3,6 +3,7 @@
 // engine reach the host only through it (see docs/architecture.md for which node calls it).
 import type { Readable } from 'node:stream';
 import type { Checkout } from '../resources/clone-repository.js';
+import type { MemoryDirectory } from './memory-directory.js';
 
 /** Where a resource is mounted in the sandbox. */
 export interface MountedAt {
@@ -49,4 +50,11 @@ export interface Workspaces {
    * it returns (undefined: not captured, offered again next time).
    */
   syncOutputs(sessionId: string, capture: (file: OutputFile) => Promise<CapturedOutput | undefined>): Promise<void>;
+  /** A memory store's directory in the session, mounted at its mount_path (see memory-directory.ts). */
+  memory(sessionId: string, storeId: string): MemoryDirectory;
+  /**
+   * Unpacks a skill version (its stored zip, files under `<name>/`) into the session's skills
+   * directory, mounted read-only at /workspace/skills; false when it is already there.
+   */
+  placeSkill(sessionId: string, name: string, zip: Buffer): Promise<boolean>;
 }

@@ -161,6 +161,11 @@ export class KyselyMemoryStoreRepository implements MemoryStoreRepository {
     return Number(result.numUpdatedRows) === 1;
   }
 
+  async writeRevision(id: string): Promise<number | undefined> {
+    const row = await this.db.selectFrom('memory_stores').select('write_revision').where('id', '=', id).executeTakeFirst();
+    return row && Number(row.write_revision);
+  }
+
   async getMemory(storeId: string, id: string): Promise<MemoryRecord | undefined> {
     const row = await this.db
       .selectFrom('memories')

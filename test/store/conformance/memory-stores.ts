@@ -69,8 +69,12 @@ export function memoryStoreConformance(h: StoreHarness): void {
     await expectKeysetWalks(list(true), (s) => s.id, 'asc', 2, [a.id, b.id, c.id]);
     await repo().updateStore({ ...a, name: 'renamed', updatedAt: at(5000) });
     expect(await repo().getStore(WS, a.id)).toEqual({ ...a, name: 'renamed', updatedAt: at(5000) });
+    expect(await repo().writeRevision(a.id)).toBe(0);
     expect(await repo().lockStore(a.id)).toBe(true);
+    expect(await repo().lockStore(a.id)).toBe(true);
+    expect(await repo().writeRevision(a.id)).toBe(2);
     expect(await repo().lockStore('memstore_missing')).toBe(false);
+    expect(await repo().writeRevision('memstore_missing')).toBeUndefined();
   });
 
   it('finds exact, ancestor and descendant overlaps in byte order, not look-alike prefixes', async () => {
