@@ -12,6 +12,8 @@ import { systemClock } from '../../src/domain/clock.js';
 import { useFakeAnthropic } from '../helpers/use.js';
 import { startTestServer } from '../helpers/server.js';
 import { bash, runTools, toolSession } from '../helpers/sandbox.js';
+import { createAgent, createEnvironment } from '../helpers/fixtures.js';
+import { uploadSkill } from '../helpers/skills.js';
 
 /** Starts the sandboxes as the server does, returning what they logged. */
 async function startupLog(env: Record<string, string>): Promise<{ log: string; unavailable: string | undefined }> {
@@ -46,6 +48,40 @@ describe('sandbox provider selection', { timeout: 180_000 }, () => {
       expect(wrote!.isError).toBe(false);
       expect(read).toEqual({ isError: false, text: 'direct' });
       expect(fs.readFileSync(path.join(t.dataDir, 'workspaces', session.id, 'workspace', 'direct.txt'), 'utf8')).toBe('direct\n');
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('AGENTD_SANDBOX=none: the file tools reach memory stores and skills by their sandbox paths', async () => {
+    const t = await startTestServer('sqlite', { model: fake, env: { AGENTD_SANDBOX: 'none' } });
+    try {
+      const rw = await t.client.beta.memoryStores.create({ name: 'Direct Notes' });
+      const ro = await t.client.beta.memoryStores.create({ name: 'Direct Reference' });
+      await t.client.beta.memoryStores.memories.create(ro.id, { path: '/r.md', content: 'fixed\n' });
+      const skill = await uploadSkill(t.client, 'direct-skill', 'Works without a sandbox.');
+      const agent = await createAgent(t.client, { tools: [{ type: 'agent_toolset_20260401' }], skills: [{ type: 'custom', skill_id: skill.id }] });
+      const env = await createEnvironment(t.client);
+      const session = await t.client.beta.sessions.create({
+        agent: agent.id,
+        environment_id: env.id,
+        resources: [
+          { type: 'memory_store', memory_store_id: rw.id },
+          { type: 'memory_store', memory_store_id: ro.id, access: 'read_only' },
+        ],
+      });
+      const [wrote, readSkill, refused] = await runTools(t, fake, session.id, [
+        { name: 'write', input: { file_path: '/mnt/memory/direct-notes/n.md', content: 'noted\n' } },
+        { name: 'read', input: { file_path: '/workspace/skills/direct-skill/SKILL.md' } },
+        { name: 'write', input: { file_path: '/mnt/memory/direct-reference/r.md', content: 'changed\n' } },
+      ]);
+      expect(wrote!.isError).toBe(false);
+      expect(readSkill!.text).toContain('Works without a sandbox.');
+      expect(refused!.isError).toBe(true);
+      const saved = (await t.client.beta.memoryStores.memories.list(rw.id, { view: 'full' })).data;
+      expect(saved.map((m) => [m.path, m.type === 'memory' ? m.content : ''])).toEqual([['/n.md', 'noted\n']]);
+      expect((await t.client.beta.memoryStores.memoryVersions.list(ro.id)).data).toHaveLength(1);
+      expect(fs.existsSync('/mnt/memory/direct-notes')).toBe(false); // host paths, not the real /mnt
     } finally {
       await t.close();
     }

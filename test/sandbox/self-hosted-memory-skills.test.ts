@@ -85,6 +85,12 @@ describe.each(dialects())('the SDK EnvironmentWorker with memory stores and skil
     await sendText(t.client, session.id, 'Look around, greet, and remember that I like tea.');
     const events = await waitSettled(t.client, session.id, 90_000);
 
+    // The system prompt names the mounts where the worker puts them (skills under its workdir).
+    const system = (fake.requests[0]!.body.system as Array<{ text: string }>).map((b) => b.text).join('\n');
+    expect(system).toContain('- /mnt/memory/worker-notes (read-write): "Worker Notes" — What the agent learned.');
+    expect(system).toContain('- /mnt/memory/worker-reference (read-only): "Worker Reference"');
+    expect(system).toContain('- greeter: Greets people. Use when asked to greet. (skills/greeter/SKILL.md)');
+
     const [cat, readSkill, hello, write, writeReadOnly] = toolResults(events);
     expect(textOf(cat!)).toContain('seeded fact\nreference text\n');
     expect(textOf(cat!)).toContain('seed.md');
