@@ -62,20 +62,27 @@ describe.skipIf(process.env.AGENTD_SANDBOX === 'none').each(dialects())('memory 
     });
 
     const results = await runTools(t, fake, session.id, [
-      bash('cat /mnt/memory/team-notes/notes/seed.md /mnt/memory/reference/style.md && ls /workspace/skills'),
+      bash('ls /mnt/memory/team-notes/notes /mnt/memory/reference /workspace/skills && cat /mnt/memory/team-notes/notes/seed.md'),
+      { name: 'read', input: { file_path: '/mnt/memory/reference/style.md' } },
       { name: 'read', input: { file_path: '/workspace/skills/greeter/SKILL.md' } },
-      bash('printf "a\\nb\\n" > /tmp/x.csv && /workspace/skills/data-tool/bin/count.sh /tmp/x.csv'),
+      bash('cat /workspace/skills/data-tool/SKILL.md && printf "a\\nb\\n" > /tmp/x.csv && /workspace/skills/data-tool/bin/count.sh /tmp/x.csv'),
       { name: 'write', input: { file_path: '/mnt/memory/team-notes/notes/decisions.md', content: 'ship on friday\n' } },
       bash('echo "and spaces in yaml" >> /mnt/memory/team-notes/notes/seed.md && rm -f /mnt/memory/team-notes/gone.md'),
       { name: 'write', input: { file_path: '/mnt/memory/reference/style.md', content: 'be verbose\n' } },
       bash('echo x > /mnt/memory/reference/new.md'),
       bash('echo x > /workspace/skills/greeter/extra.md'),
     ]);
-    const [cat, readSkill, count, write, append, writeReadOnly, bashReadOnly, writeSkill] = results;
-    expect(cat).toEqual({ isError: false, text: 'use tabs\nbe brief\ndata-tool\ngreeter' });
+    const [listing, readMemory, readSkill, zippedSkill, write, append, writeReadOnly, bashReadOnly, writeSkill] = results;
+    expect(listing).toEqual({
+      isError: false,
+      text: '/mnt/memory/reference:\nstyle.md\n\n/mnt/memory/team-notes/notes:\nseed.md\n\n/workspace/skills:\ndata-tool\ngreeter\nuse tabs',
+    });
+    expect(readMemory!.isError).toBe(false);
+    expect(readMemory!.text).toContain('be brief');
     expect(readSkill!.isError).toBe(false);
     expect(readSkill!.text).toContain("Say hello in the user's language");
-    expect(count).toEqual({ isError: false, text: '2' });
+    expect(zippedSkill!.text).toContain('Run bin/count.sh FILE.');
+    expect(zippedSkill!.text.endsWith('2')).toBe(true);
     expect(write!.isError).toBe(false);
     expect(append!.isError).toBe(false);
     expect(writeReadOnly!.isError).toBe(true);
@@ -107,8 +114,8 @@ describe.skipIf(process.env.AGENTD_SANDBOX === 'none').each(dialects())('memory 
     const events = (await t.client.beta.sessions.events.list(session.id)).data;
     const resultAt = events.filter((e) => e.type === 'agent.tool_result').map((e) => e.processed_at ?? '');
     const created = byAgent.find((v) => v.operation === 'created')!;
-    expect(created.created_at <= resultAt[3]!).toBe(true);
-    expect(created.created_at > resultAt[2]!).toBe(true);
+    expect(created.created_at <= resultAt[4]!).toBe(true);
+    expect(created.created_at > resultAt[3]!).toBe(true);
     // The read-only store is as it was: one version, the seed.
     expect((await stores.memories.list(reference.id, { view: 'full' })).data.map((m) => (m.type === 'memory' ? m.content : ''))).toEqual([
       'be brief\n',
