@@ -26,14 +26,14 @@ const ROUTES: Readonly<Record<string, readonly PrincipalKind[]>> = {
   [`GET ${SESSION}/events/stream`]: ['api_key', 'environment_key', 'work_token'],
   [SEND_EVENTS]: ['api_key', 'environment_key', 'work_token'],
   // What the SDK worker's memory sync calls for the stores its session mounts (checked per store
-  // by routes/memory-store-access.ts).
+  // by routes/worker-access.ts).
   [`GET ${MEMORIES}`]: ['api_key', 'work_token'],
   [`POST ${MEMORIES}`]: ['api_key', 'work_token'],
   [`GET ${MEMORIES}/:memory_id`]: ['api_key', 'work_token'],
   [`POST ${MEMORIES}/:memory_id`]: ['api_key', 'work_token'],
   [`PATCH ${MEMORIES}/:memory_id`]: ['api_key', 'work_token'],
   [`DELETE ${MEMORIES}/:memory_id`]: ['api_key', 'work_token'],
-  // The SDK worker's skill download (checked per skill by routes/skill-access.ts).
+  // The SDK worker's skill download (checked per skill by routes/worker-access.ts).
   ['GET /v1/skills/:skill_id/versions/:version']: ['api_key', 'work_token'],
   ['GET /v1/skills/:skill_id/versions/:version/content']: ['api_key', 'work_token'],
 };

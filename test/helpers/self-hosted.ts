@@ -1,10 +1,11 @@
 // Self-hosted workers for tests: the SDK's EnvironmentWorker (test/sandbox/fixtures/worker.mjs)
 // as a separate Node 22 process in its own process group, its key from `agentd environments key`.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { AGENTD_BIN } from './agentd-process.js';
 import { node22 } from './node22.js';
 import { TEST_API_KEY } from './server.js';
@@ -83,4 +84,41 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined>
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+export interface WorkerPool {
+  /** Starts a worker with a fresh workdir (removed after the describe block); returns both. */
+  start(url: string, environmentId: string, key: string, opts?: WorkerOptions): { worker: Worker; workdir: string };
+}
+
+/**
+ * Workers for the enclosing describe block: the pinned Node 22 is installed before it starts,
+ * every worker's output is printed when a test fails (or with AGENTD_TEST_LOG), and afterwards
+ * every worker is killed and its workdir removed.
+ */
+export function useWorkers(): WorkerPool {
+  const workers: Worker[] = [];
+  const dirs: string[] = [];
+  beforeAll(() => {
+    node22(); // installs the pinned Node 22 on first use, outside any test's timeout
+  }, 300_000);
+  afterEach((ctx) => {
+    if (ctx.task.result?.state === 'fail' || process.env.AGENTD_TEST_LOG) {
+      for (const [i, w] of workers.entries()) console.error(`--- worker ${i} output ---\n${w.output()}`);
+    }
+  });
+  afterAll(async () => {
+    for (const w of workers) killGroup(w, 'SIGKILL');
+    await Promise.all(workers.map((w) => w.exited));
+    for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    start(url, environmentId, key, opts = {}) {
+      const workdir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-worker-')));
+      dirs.push(workdir);
+      const worker = startWorker(url, environmentId, key, workdir, opts);
+      workers.push(worker);
+      return { worker, workdir };
+    },
+  };
 }

@@ -4,13 +4,11 @@
 // a container), and syncs what the agent writes back with its session token, as session_actor
 // versions, while the read-only store stays unchanged.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dialects } from '../helpers/databases.js';
 import { createEnvironment } from '../helpers/fixtures.js';
-import { node22 } from '../helpers/node22.js';
-import { keyFromCli, killGroup, startWorker, textOf, toolResults, until, type Worker } from '../helpers/self-hosted.js';
+import { keyFromCli, killGroup, textOf, toolResults, until, useWorkers } from '../helpers/self-hosted.js';
 import { folderFiles, skillMd } from '../helpers/skills.js';
 import { sendText, waitSettled } from '../helpers/turns.js';
 import { useFakeAnthropic, useServer } from '../helpers/use.js';
@@ -21,23 +19,7 @@ const PRIVATE_MNT = ['bwrap', '--unshare-user', '--dev-bind', '/', '/', '--tmpfs
 describe.each(dialects())('the SDK EnvironmentWorker with memory stores and skills (%s)', (dialect) => {
   const fake = useFakeAnthropic();
   const t = useServer(dialect, () => ({ model: fake }));
-  const workers: Worker[] = [];
-  let workdir = '';
-
-  beforeAll(() => {
-    node22(); // installs the pinned Node 22 on first use, outside any test's timeout
-    workdir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-worker-')));
-  }, 300_000);
-  afterEach((ctx) => {
-    if (ctx.task.result?.state === 'fail' || process.env.AGENTD_TEST_LOG) {
-      for (const [i, w] of workers.entries()) console.error(`--- worker ${i} output ---\n${w.output()}`);
-    }
-  });
-  afterAll(async () => {
-    for (const w of workers) killGroup(w, 'SIGKILL');
-    await Promise.all(workers.map((w) => w.exited));
-    fs.rmSync(workdir, { recursive: true, force: true });
-  });
+  const workers = useWorkers();
 
   it('downloads the skill, mounts both stores, and syncs the agent’s writes back as session_actor versions', async () => {
     const stores = t.client.beta.memoryStores;
@@ -72,8 +54,7 @@ describe.each(dialects())('the SDK EnvironmentWorker with memory stores and skil
     const key = await keyFromCli(t.url, env.id);
     // A short idle timeout ends the worker's hold on the session soon after the turn, and with it
     // the final memory sync (the SDK's clean-end flush).
-    const worker = startWorker(t.url, env.id, key, workdir, { wrap: PRIVATE_MNT, env: { WORKER_MAX_IDLE_MS: '1500' } });
-    workers.push(worker);
+    const { worker, workdir } = workers.start(t.url, env.id, key, { wrap: PRIVATE_MNT, env: { WORKER_MAX_IDLE_MS: '1500' } });
     fake.enqueue(
       { content: [{ type: 'tool_use', name: 'bash', input: { command: `cat ${notesMount}/notes/seed.md ${referenceMount}/ref.md && ls ${notesMount}/notes` } }] },
       { content: [{ type: 'tool_use', name: 'read', input: { file_path: 'skills/greeter/SKILL.md' } }] },

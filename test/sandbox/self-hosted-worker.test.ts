@@ -3,41 +3,19 @@
 // agent's write/bash/read calls run in the worker's workdir, and a worker killed mid-call is
 // replaced by another that finishes the session.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useFakeAnthropic, useServer } from '../helpers/use.js';
 import { dialects } from '../helpers/databases.js';
 import { createAgent, createEnvironment } from '../helpers/fixtures.js';
-import { node22 } from '../helpers/node22.js';
-import { keyFromCli, killGroup, startWorker, textOf, toolResults, until, type Worker } from '../helpers/self-hosted.js';
+import { keyFromCli, killGroup, textOf, toolResults, until, useWorkers } from '../helpers/self-hosted.js';
 import { sendText, waitSettled, type StreamEvent } from '../helpers/turns.js';
 
 describe.each(dialects())('the SDK EnvironmentWorker against agentd (%s)', (dialect) => {
-  const workers: Worker[] = [];
-  const dirs: string[] = [];
-  const workdir = () => {
-    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-worker-')));
-    dirs.push(dir);
-    return dir;
-  };
+  const workers = useWorkers();
   const fake = useFakeAnthropic();
+  // A short lease, so a killed worker's item is reclaimed within seconds.
   const t = useServer(dialect, () => ({ model: fake, env: { AGENTD_WORK_LEASE_TTL_SECONDS: '2' } }));
-
-  beforeAll(async () => {
-    node22(); // installs the pinned Node 22 on first use, outside any test's timeout
-    // A short lease, so a killed worker's item is reclaimed within seconds.
-  }, 300_000);
-  afterEach((ctx) => {
-    if (ctx.task.result?.state === 'fail' || process.env.AGENTD_TEST_LOG) {
-      for (const [i, w] of workers.entries()) console.error(`--- worker ${i} output ---\n${w.output()}`);
-    }
-  });
-  afterAll(async () => {
-    for (const w of workers) killGroup(w, 'SIGKILL');
-    await Promise.all(workers.map((w) => w.exited));
-    for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
-  });
 
   it('runs write/bash/read in the worker workdir; after a SIGKILL mid-call another worker completes the session', async () => {
     const env = await createEnvironment(t.client, { config: { type: 'self_hosted' } });
@@ -45,9 +23,7 @@ describe.each(dialects())('the SDK EnvironmentWorker against agentd (%s)', (dial
     const session = await t.client.beta.sessions.create({ agent: agent.id, environment_id: env.id });
     const key = await keyFromCli(t.url, env.id);
 
-    const dirA = workdir();
-    const a = startWorker(t.url, env.id, key, dirA);
-    workers.push(a);
+    const { worker: a, workdir: dirA } = workers.start(t.url, env.id, key);
     fake.enqueue(
       { content: [{ type: 'tool_use', name: 'write', input: { file_path: 'hello.txt', content: 'hello from the worker\n' } }] },
       { content: [{ type: 'tool_use', name: 'bash', input: { command: 'cat hello.txt && pwd' } }] },
@@ -86,9 +62,7 @@ describe.each(dialects())('the SDK EnvironmentWorker against agentd (%s)', (dial
     killGroup(a, 'SIGKILL');
     await a.exited;
 
-    const dirB = workdir();
-    const b = startWorker(t.url, env.id, key, dirB);
-    workers.push(b);
+    const { worker: b, workdir: dirB } = workers.start(t.url, env.id, key);
     const second = await waitSettled(t.client, session.id, 90_000);
 
     expect(second.at(-1)).toMatchObject({ type: 'session.status_idle', stop_reason: { type: 'end_turn' } });

@@ -23,6 +23,13 @@ export interface MemoryDeps {
 
 export const contentSha256 = (content: string) => createHash('sha256').update(content, 'utf8').digest('hex');
 
+/** A memory's content with the hash and size every response shows. */
+const contentFields = (content: string) => ({
+  content,
+  contentSha256: contentSha256(content),
+  contentSizeBytes: Buffer.byteLength(content, 'utf8'),
+});
+
 function checkPath(path: string, field = 'path'): void {
   const problem = memoryPathProblem(path);
   if (problem) throw invalidRequest(`${field}: ${problem}`);
@@ -52,6 +59,13 @@ async function withStoreLock<T>(
     await tx.memoryStores.lockStore(storeId);
     return fn(tx, store);
   });
+}
+
+/** The memory `id` of the locked store, or a 404. */
+async function existing(tx: Store, storeId: string, id: string): Promise<MemoryRecord> {
+  const memory = await tx.memoryStores.getMemory(storeId, id);
+  if (!memory) throw notFound(`memory ${id} not found in memory store ${storeId}`);
+  return memory;
 }
 
 async function assertPathFree(tx: Store, storeId: string, path: string, exceptId?: string): Promise<void> {
@@ -112,9 +126,7 @@ export async function createMemory(
       id: newId('mem'),
       storeId,
       path: input.path,
-      content,
-      contentSha256: contentSha256(content),
-      contentSizeBytes: Buffer.byteLength(content, 'utf8'),
+      ...contentFields(content),
       versionId: '',
       createdAt: now,
       updatedAt: now,
@@ -137,8 +149,7 @@ export async function updateMemory(
   if (input.content !== undefined && input.content !== null) checkContent(input.content);
   return withStoreLock(deps, workspaceId, storeId, async (tx, store) => {
     assertWritable(store, 'update its memories');
-    const current = await tx.memoryStores.getMemory(storeId, id);
-    if (!current) throw notFound(`memory ${id} not found in memory store ${storeId}`);
+    const current = await existing(tx, storeId, id);
     const content = input.content ?? current.content;
     const path = input.path ?? current.path;
     const unchanged = content === current.content && path === current.path;
@@ -152,14 +163,7 @@ export async function updateMemory(
     if (unchanged) return current; // nothing changes, so no version either
     if (path !== current.path) await assertPathFree(tx, storeId, path, id);
     const now = deps.now();
-    const next: MemoryRecord = {
-      ...current,
-      path,
-      content,
-      contentSha256: contentSha256(content),
-      contentSizeBytes: Buffer.byteLength(content, 'utf8'),
-      updatedAt: now,
-    };
+    const next: MemoryRecord = { ...current, path, ...contentFields(content), updatedAt: now };
     next.versionId = await writeVersion(tx, next, 'modified', actor, now);
     await tx.memoryStores.updateMemory(next);
     return next;
@@ -176,8 +180,7 @@ export async function deleteMemory(
   actor: ActorRef,
 ): Promise<void> {
   await withStoreLock(deps, workspaceId, storeId, async (tx) => {
-    const current = await tx.memoryStores.getMemory(storeId, id);
-    if (!current) throw notFound(`memory ${id} not found in memory store ${storeId}`);
+    const current = await existing(tx, storeId, id);
     if (expectedSha256 !== undefined && expectedSha256 !== current.contentSha256) {
       throw memoryPreconditionFailed(
         `expected_content_sha256: memory ${id} no longer has content_sha256 ${expectedSha256}; nothing was deleted`,

@@ -28,7 +28,7 @@ import { createdAtFilter, queryBoolean, queryInt, queryString, type Query } from
 import { requestActor } from '../request-actor.js';
 import { parseInput } from '../validate.js';
 import { resumeKey } from '../../domain/memory-listing.js';
-import { checkWorkerMemoryAccess } from './memory-store-access.js';
+import { checkWorkerMemoryAccess } from './worker-access.js';
 
 type StoreParams = { Params: { memory_store_id: string }; Querystring: Query };
 type MemoryParams = { Params: { memory_store_id: string; memory_id: string }; Querystring: Query };

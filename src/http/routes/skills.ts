@@ -17,7 +17,7 @@ import { SKILL_MAX_FILES, type SkillBundleLimits, type UploadedFile } from '../.
 import { pageRequest, wirePage } from '../pagination.js';
 import { presentSkill, presentSkillVersion } from '../presenters/skill.js';
 import { queryString, type Query } from '../query.js';
-import { checkWorkerSkillAccess } from './skill-access.js';
+import { checkWorkerSkillAccess } from './worker-access.js';
 
 type SkillParams = { Params: { skill_id: string }; Querystring: Query };
 type VersionParams = { Params: { skill_id: string; version: string } };
