@@ -146,7 +146,8 @@ export async function syncMemoryStore(deps: SessionMountsDeps, session: SessionR
   const dir = deps.workspaces.memory(session.id, r.memory_store_id);
   const index: MemoryIndex | undefined = await dir.index();
   if (!index) return []; // never placed here (no tool has run since the session started)
-  const local = new Map([...(await dir.scan(index))].map(([rel, f]) => [rel, f.sha256]));
+  const scanned = await dir.scan(index);
+  const local = new Map([...scanned.files].map(([rel, f]) => [rel, f.sha256]));
   const revision = await deps.store.memoryStores.writeRevision(r.memory_store_id);
   if (revision === undefined) {
     // The store was deleted: the directory stays as the agent left it; say so once per change.
@@ -156,7 +157,7 @@ export async function syncMemoryStore(deps: SessionMountsDeps, session: SessionR
     return unsaved.length > 0 ? [`agentd: memory store "${r.name}" was deleted, so changes under ${r.mount_path} are not saved.`] : [];
   }
   if (revision === index.revision && unchangedLocally(local, index)) {
-    await dir.saveIndex(index); // keeps what was hashed, so it is not hashed again
+    if (scanned.seenChanged) await dir.saveIndex(index); // keeps what was hashed, so it is not hashed again
     return [];
   }
   const heads = await deps.store.memoryStores.scanMemories(r.memory_store_id, {

@@ -29,11 +29,12 @@ export function localMemoryDirectory(dir: string): MemoryDirectory {
     }
   }
 
-  async function scan(index: MemoryIndex): Promise<Map<string, LocalMemoryFile>> {
-    const out = new Map<string, LocalMemoryFile>();
+  async function scan(index: MemoryIndex): Promise<{ files: Map<string, LocalMemoryFile>; seenChanged: boolean }> {
+    const files = new Map<string, LocalMemoryFile>();
     const real = await fsp.realpath(dir).catch(() => undefined);
-    if (real === undefined) return out;
+    if (real === undefined) return { files, seenChanged: Object.keys(index.seen).length > 0 };
     const seen: MemoryIndex['seen'] = {};
+    let hashed = false;
     for (const file of await scanOutputs(real, SCAN_LIMITS)) {
       if (file.rel === MEMORY_MARKER_NAME) continue; // the SDK worker's marker file, never a memory
       const known = index.seen[file.rel];
@@ -42,12 +43,14 @@ export function localMemoryDirectory(dir: string): MemoryDirectory {
         const bytes = await read(file.rel);
         if (bytes === undefined) continue;
         digest = sha256(bytes);
+        hashed = true;
       }
       seen[file.rel] = { ...identityOf(file.stat), sha256: digest };
-      out.set(file.rel, { sha256: digest, sizeBytes: Number(file.stat.size) });
+      files.set(file.rel, { sha256: digest, sizeBytes: Number(file.stat.size) });
     }
+    const seenChanged = hashed || files.size !== Object.keys(index.seen).length;
     index.seen = seen;
-    return out;
+    return { files, seenChanged };
   }
 
   async function saveIndex(index: MemoryIndex): Promise<void> {
@@ -69,11 +72,14 @@ export function localMemoryDirectory(dir: string): MemoryDirectory {
       // Staged beside the final directory and moved into place whole, so a crash never leaves a
       // half-written store that a later sync would take for the agent's deletions.
       const staging = `${dir}.${randomBytes(6).toString('hex')}.staging`;
+      const made = new Set<string>();
       await fsp.mkdir(staging, { recursive: true });
       try {
         for (const [rel, content] of files) {
           const file = path.join(staging, ...rel.split('/'));
-          await fsp.mkdir(path.dirname(file), { recursive: true });
+          const parent = path.dirname(file);
+          if (!made.has(parent)) await fsp.mkdir(parent, { recursive: true });
+          made.add(parent);
           await fsp.writeFile(file, content, { flag: 'wx' });
         }
         await fsp.rm(dir, { recursive: true, force: true });
@@ -81,7 +87,12 @@ export function localMemoryDirectory(dir: string): MemoryDirectory {
       } finally {
         await fsp.rm(staging, { recursive: true, force: true });
       }
-      await scan(index); // records what was written, so the first sync hashes nothing again
+      // What was written is known: record it (its shas are the baseline's) so no sync re-reads it.
+      const real = await fsp.realpath(dir);
+      for (const file of await scanOutputs(real, SCAN_LIMITS)) {
+        const digest = index.baseline[file.rel];
+        if (digest !== undefined) index.seen[file.rel] = { ...identityOf(file.stat), sha256: digest };
+      }
       await saveIndex(index);
     },
 

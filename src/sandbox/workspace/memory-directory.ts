@@ -27,8 +27,11 @@ export interface MemoryDirectory {
   index(): Promise<MemoryIndex | undefined>;
   /** Writes `files` (path relative to the mount → content) into a fresh directory, then `index`. */
   place(files: ReadonlyMap<string, string>, index: MemoryIndex): Promise<void>;
-  /** The regular files now, by path relative to the mount (symlinks and special files are ignored); updates `index.seen`. */
-  scan(index: MemoryIndex): Promise<Map<string, LocalMemoryFile>>;
+  /**
+   * The regular files now, by path relative to the mount (symlinks and special files are ignored).
+   * Updates `index.seen`; `seenChanged` says whether it needs saving.
+   */
+  scan(index: MemoryIndex): Promise<{ files: Map<string, LocalMemoryFile>; seenChanged: boolean }>;
   /** A file's bytes (undefined if it is gone, or is no longer a regular file inside the directory). */
   read(rel: string): Promise<Buffer | undefined>;
   /** Writes a file, replacing what is there; parents are created without following symlinks. */
