@@ -1,5 +1,6 @@
-// The HTTP application: auth, error envelope, request ids, and every route.
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+// The HTTP application: request-target normalisation, fail-closed auth, error envelope, request
+// ids, /health, and the /v1 API plugin with every other route.
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { newId } from '../api/ids.js';
 import type { CommandContext } from '../commands/context.js';
 import type { EventBus } from '../events/event-bus.js';
@@ -22,6 +23,9 @@ import { environmentKeyRoutes } from './routes/environment-keys.js';
 import { memoryStoreRoutes } from './routes/memory-stores.js';
 import { skillRoutes } from './routes/skills.js';
 import { registerRateLimit } from './rate-limit.js';
+import { normalizeRequestTarget } from './normalize-url.js';
+import { isPublicRoute } from './route-config.js';
+import { frameworkErrorsHandler, MAX_PARAM_LENGTH } from './framework-errors.js';
 import { gatewayRoutes, type Gateway } from './routes/gateway/gateway-routes.js';
 
 declare module 'fastify' {
@@ -30,6 +34,10 @@ declare module 'fastify' {
     workspaceId: string;
     /** Who is calling: an API key, or a self-hosted worker credential (see credential-scopes.ts). */
     principal: Principal;
+  }
+  interface FastifyInstance {
+    /** Every route the app registered, with its config. */
+    registeredRoutes: readonly RegisteredRoute[];
   }
 }
 
@@ -55,6 +63,13 @@ export interface AppOptions {
   publicUrl?: string | undefined;
 }
 
+/** A registered route as the router holds it (the route-enumeration test walks these). */
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  config: { public?: boolean; principals?: readonly string[] };
+}
+
 export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: opts.logger,
@@ -62,38 +77,56 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     genReqId: () => newId('req'),
     // Per-request access logs would dominate the hot path; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
+    // One canonical origin-form target before routing (absolute-form, encoded unreserved bytes).
+    rewriteUrl: (req) => normalizeRequestTarget(req.url ?? '/'),
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Raised before routing (bad percent-encoding, over-long ids): authenticated, then the envelope.
+    frameworkErrors: frameworkErrorsHandler((req) => authenticate(req)),
   });
+  const routes: RegisteredRoute[] = [];
+  app.decorate('registeredRoutes', routes);
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) routes.push({ method, url: r.url, config: { ...r.config } });
+  });
+  const authenticate = async (req: FastifyRequest) => {
+    req.principal = await authenticatePrincipal(req, opts.apiKeys, workerCredential);
+    req.workspaceId = req.principal.workspaceId;
+  };
   app.decorateRequest('workspaceId', '');
-  app.decorateRequest('principal', null as never); // set for every /v1/ request by the hook below
+  app.decorateRequest('principal', null as never); // set by the hook below for every non-public route
   const workerCredential = (key: string) => resolveWorkerCredential(opts.ctx.store, key);
   const offered = async (environmentId: string, sessionId: string) =>
     (await opts.ctx.store.work.openForSession(sessionId))?.environmentId === environmentId;
+  // Fail closed: every request is authenticated — unmatched ones too, before their 404 — unless the
+  // route it matched says `public` in its config. Decided from the matched route, never the URL.
   app.addHook('onRequest', async (req, reply) => {
     void reply.header('request-id', req.id);
-    if (!req.url.startsWith('/v1/')) return;
-    req.principal = await authenticatePrincipal(req, opts.apiKeys, workerCredential);
-    req.workspaceId = req.principal.workspaceId;
+    if (isPublicRoute(req)) return;
+    await authenticate(req);
     await checkCredentialScope(req, req.principal, offered);
   });
   app.addHook('preHandler', async (req) => {
-    if (req.url.startsWith('/v1/')) checkCredentialBody(req, req.principal);
+    if (!isPublicRoute(req)) checkCredentialBody(req, req.principal);
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
-  await registerRateLimit(app, opts.rateLimitPerMinute);
 
   healthRoutes(app);
-  agentRoutes(app, opts.ctx);
-  environmentRoutes(app, opts.ctx);
-  fileRoutes(app, opts.ctx, { maxFileBytes: opts.maxFileBytes });
-  sessionRoutes(app, opts.ctx);
-  sessionResourceRoutes(app, opts.ctx);
-  eventRoutes(app, opts.ctx, { bus: opts.bus, heartbeatMs: opts.heartbeatMs, shuttingDown: opts.shuttingDown });
-  workRoutes(app, opts.ctx, { queue: opts.work, shuttingDown: opts.shuttingDown, publicUrl: opts.publicUrl });
-  workItemRoutes(app, opts.ctx, { queue: opts.work });
-  environmentKeyRoutes(app, opts.ctx);
-  gatewayRoutes(app, opts.gateway);
-  memoryStoreRoutes(app, opts.ctx);
-  skillRoutes(app, opts.ctx, { maxSkillBytes: opts.maxSkillBytes });
+  // The API: one encapsulated plugin, so the rate limit covers exactly its routes.
+  await app.register(async (api) => {
+    await registerRateLimit(api, opts.rateLimitPerMinute);
+    agentRoutes(api, opts.ctx);
+    environmentRoutes(api, opts.ctx);
+    fileRoutes(api, opts.ctx, { maxFileBytes: opts.maxFileBytes });
+    sessionRoutes(api, opts.ctx);
+    sessionResourceRoutes(api, opts.ctx);
+    eventRoutes(api, opts.ctx, { bus: opts.bus, heartbeatMs: opts.heartbeatMs, shuttingDown: opts.shuttingDown });
+    workRoutes(api, opts.ctx, { queue: opts.work, shuttingDown: opts.shuttingDown, publicUrl: opts.publicUrl });
+    workItemRoutes(api, opts.ctx, { queue: opts.work });
+    environmentKeyRoutes(api, opts.ctx);
+    gatewayRoutes(api, opts.gateway);
+    memoryStoreRoutes(api, opts.ctx);
+    skillRoutes(api, opts.ctx, { maxSkillBytes: opts.maxSkillBytes });
+  });
   return app;
 }

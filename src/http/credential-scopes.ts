@@ -1,42 +1,17 @@
-// Which principals may call which route: API keys reach every route but the worker-only ones;
-// worker credentials reach only the routes listed here, and only their own environment, work
-// item and session. This table is the whole of what a leaked environment key can do.
+// Which principals may call which route: each route's config lists them (`principals`, see
+// route-config.ts; API keys only when absent), and worker credentials reach only their own
+// environment, work item and session on those routes. `grep forPrincipals src/http/routes` is the
+// whole of what a leaked environment key or session token can do.
 //
 // A session token reaches the session of its claim. The environment key reaches the session of
 // an item its environment currently offers: the SDK's worker falls back to it for the session
 // calls when an item carries no usable secret (e.g. handleItem() given only the key).
 import type { FastifyRequest } from 'fastify';
-import type { Principal, PrincipalKind } from '../domain/principal.js';
+import type { Principal } from '../domain/principal.js';
 import { forbidden } from '../errors.js';
+import { routePrincipals } from './route-config.js';
 
-const WORK = '/v1/environments/:environment_id/work';
-const SESSION = '/v1/sessions/:session_id';
-const SEND_EVENTS = `POST ${SESSION}/events`;
-const MEMORIES = '/v1/memory_stores/:memory_store_id/memories';
-
-const ROUTES: Readonly<Record<string, readonly PrincipalKind[]>> = {
-  [`GET ${WORK}/poll`]: ['environment_key'],
-  [`POST ${WORK}/:work_id/ack`]: ['environment_key', 'work_token'],
-  [`POST ${WORK}/:work_id/heartbeat`]: ['environment_key', 'work_token'],
-  [`POST ${WORK}/:work_id/stop`]: ['api_key', 'environment_key', 'work_token'],
-  [`GET ${WORK}`]: ['api_key', 'environment_key'],
-  // What the SDK's EnvironmentWorker / SessionToolRunner call for the session a work item grants.
-  [`GET ${SESSION}`]: ['api_key', 'environment_key', 'work_token'],
-  [`GET ${SESSION}/events`]: ['api_key', 'environment_key', 'work_token'],
-  [`GET ${SESSION}/events/stream`]: ['api_key', 'environment_key', 'work_token'],
-  [SEND_EVENTS]: ['api_key', 'environment_key', 'work_token'],
-  // What the SDK worker's memory sync calls for the stores its session mounts (checked per store
-  // by routes/worker-access.ts).
-  [`GET ${MEMORIES}`]: ['api_key', 'work_token'],
-  [`POST ${MEMORIES}`]: ['api_key', 'work_token'],
-  [`GET ${MEMORIES}/:memory_id`]: ['api_key', 'work_token'],
-  [`POST ${MEMORIES}/:memory_id`]: ['api_key', 'work_token'],
-  [`PATCH ${MEMORIES}/:memory_id`]: ['api_key', 'work_token'],
-  [`DELETE ${MEMORIES}/:memory_id`]: ['api_key', 'work_token'],
-  // The SDK worker's skill download (checked per skill by routes/worker-access.ts).
-  ['GET /v1/skills/:skill_id/versions/:version']: ['api_key', 'work_token'],
-  ['GET /v1/skills/:skill_id/versions/:version/content']: ['api_key', 'work_token'],
-};
+const SEND_EVENTS = 'POST /v1/sessions/:session_id/events';
 
 /** Events a worker credential may send: answers to tool calls, nothing that steers the agent. */
 const WORKER_EVENT_TYPES = new Set(['user.tool_result', 'user.custom_tool_result']);
@@ -51,9 +26,8 @@ export type OfferedSession = (environmentId: string, sessionId: string) => Promi
 
 /** Runs once the route is known (onRequest): route, environment, work item and session must all match. */
 export async function checkCredentialScope(req: FastifyRequest, principal: Principal, offered: OfferedSession): Promise<void> {
-  const route = routeOf(req);
-  if (route === undefined) return; // no such route: the not-found handler answers
-  const allowed = ROUTES[route] ?? ['api_key'];
+  if (req.routeOptions.url === undefined) return; // no such route: the not-found handler answers
+  const allowed = routePrincipals(req);
   if (!allowed.includes(principal.kind)) {
     throw forbidden(
       principal.kind === 'api_key'

@@ -13,6 +13,7 @@ import { presentEvent } from '../presenters/event.js';
 import { createdAtFilter, queryArray, type Query } from '../query.js';
 import { PING_FRAME, openSseResponse, sseFrame, writeWithBackpressure } from '../sse.js';
 import { parseInput } from '../validate.js';
+import { forPrincipals } from '../route-config.js';
 
 type IdParams = { Params: { session_id: string }; Querystring: Query };
 
@@ -42,13 +43,13 @@ function lastEventId(raw: string | string[] | undefined): number | undefined {
 }
 
 export function eventRoutes(app: FastifyInstance, ctx: CommandContext, opts: EventRouteOptions): void {
-  app.post<IdParams>('/v1/sessions/:session_id/events', async (req) => {
+  app.post<IdParams>('/v1/sessions/:session_id/events', forPrincipals('api_key', 'environment_key', 'work_token'), async (req) => {
     const { events } = parseInput(sendEventsSchema, req.body);
     const records = await sendEvents(ctx, req.workspaceId, req.params.session_id, events);
     return { data: records.map(presentEvent) };
   });
 
-  app.get<IdParams>('/v1/sessions/:session_id/events', async (req) => {
+  app.get<IdParams>('/v1/sessions/:session_id/events', forPrincipals('api_key', 'environment_key', 'work_token'), async (req) => {
     const session = await getSession(ctx.store, req.workspaceId, req.params.session_id);
     const page = pageRequest<number>(req.query, { defaultLimit: 1000, maxLimit: 1000, defaultOrder: 'asc', keyType: 'number' });
     const result = await ctx.store.events.list(
@@ -59,7 +60,7 @@ export function eventRoutes(app: FastifyInstance, ctx: CommandContext, opts: Eve
     return wirePage(result, page, (e) => e.seq, presentEvent);
   });
 
-  app.get<IdParams>('/v1/sessions/:session_id/events/stream', async (req, reply) => {
+  app.get<IdParams>('/v1/sessions/:session_id/events/stream', forPrincipals('api_key', 'environment_key', 'work_token'), async (req, reply) => {
     const resumeAfter = lastEventId(req.headers['last-event-id']);
     const session = await getSession(ctx.store, req.workspaceId, req.params.session_id);
     // Without Last-Event-ID a stream carries only what happens after it opens.

@@ -29,6 +29,7 @@ import { requestActor } from '../request-actor.js';
 import { parseInput } from '../validate.js';
 import { resumeKey } from '../../domain/memory-listing.js';
 import { checkWorkerMemoryAccess } from './worker-access.js';
+import { forPrincipals } from '../route-config.js';
 
 type StoreParams = { Params: { memory_store_id: string }; Querystring: Query };
 type MemoryParams = { Params: { memory_store_id: string; memory_id: string }; Querystring: Query };
@@ -129,15 +130,17 @@ function registerStoreRoutes(app: FastifyInstance, ctx: CommandContext): void {
 
 function registerMemoryRoutes(app: FastifyInstance, ctx: CommandContext): void {
   const MEMORIES = '/v1/memory_stores/:memory_store_id/memories';
+  // The SDK worker's memory sync reaches the stores its session mounts (checked per store by worker-access.ts).
+  const WORKER = forPrincipals('api_key', 'work_token');
 
-  app.post<StoreParams>(MEMORIES, async (req) => {
+  app.post<StoreParams>(MEMORIES, WORKER, async (req) => {
     const view = viewOf(req.query, 'basic');
     const input = parseInput(memoryCreateSchema, req.body);
     const memory = await createMemory(ctx, req.workspaceId, req.params.memory_store_id, input, requestActor(req));
     return presentMemory(memory, view);
   });
 
-  app.get<StoreParams>(MEMORIES, async (req) => {
+  app.get<StoreParams>(MEMORIES, WORKER, async (req) => {
     const q = req.query;
     const store = await getMemoryStore(ctx.store, req.workspaceId, req.params.memory_store_id);
     const view = viewOf(q, 'basic');
@@ -162,7 +165,7 @@ function registerMemoryRoutes(app: FastifyInstance, ctx: CommandContext): void {
     return wirePage(result, page, (item) => resumeKey(item, orderBy), (item) => presentListedItem(item, view));
   });
 
-  app.get<MemoryParams>(`${MEMORIES}/:memory_id`, async (req) => {
+  app.get<MemoryParams>(`${MEMORIES}/:memory_id`, WORKER, async (req) => {
     const memory = await getMemory(ctx.store, req.workspaceId, req.params.memory_store_id, req.params.memory_id);
     return presentMemory(memory, viewOf(req.query, 'full'));
   });
@@ -174,10 +177,10 @@ function registerMemoryRoutes(app: FastifyInstance, ctx: CommandContext): void {
     const { memory_store_id: storeId, memory_id: id } = req.params;
     return presentMemory(await updateMemory(ctx, req.workspaceId, storeId, id, input, requestActor(req)), view);
   };
-  app.post<MemoryParams>(`${MEMORIES}/:memory_id`, update);
-  app.patch<MemoryParams>(`${MEMORIES}/:memory_id`, update);
+  app.post<MemoryParams>(`${MEMORIES}/:memory_id`, WORKER, update);
+  app.patch<MemoryParams>(`${MEMORIES}/:memory_id`, WORKER, update);
 
-  app.delete<MemoryParams>(`${MEMORIES}/:memory_id`, async (req) => {
+  app.delete<MemoryParams>(`${MEMORIES}/:memory_id`, WORKER, async (req) => {
     const expected = queryString(req.query, 'expected_content_sha256');
     if (expected !== undefined) parseInput(sha256Hex, expected, 'expected_content_sha256');
     const { memory_store_id: storeId, memory_id: id } = req.params;

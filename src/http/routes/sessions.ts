@@ -9,6 +9,7 @@ import { pageRequest, wirePage } from '../pagination.js';
 import { presentSession } from '../presenters/session.js';
 import { createdAtFilter, queryArray, queryBoolean, queryInt, queryString, type Query } from '../query.js';
 import { parseInput } from '../validate.js';
+import { forPrincipals } from '../route-config.js';
 
 type IdParams = { Params: { session_id: string } };
 const STATUSES = Object.values(SessionStatus) as string[];
@@ -18,7 +19,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: CommandContext): void {
     presentSession(await createSession(ctx, req.workspaceId, parseInput(sessionCreateSchema, req.body))),
   );
 
-  app.get<IdParams>('/v1/sessions/:session_id', async (req) =>
+  app.get<IdParams>('/v1/sessions/:session_id', forPrincipals('api_key', 'environment_key', 'work_token'), async (req) =>
     presentSession(await getSession(ctx.store, req.workspaceId, req.params.session_id)),
   );
 

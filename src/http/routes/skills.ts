@@ -18,6 +18,7 @@ import { pageRequest, wirePage } from '../pagination.js';
 import { presentSkill, presentSkillVersion } from '../presenters/skill.js';
 import { queryString, type Query } from '../query.js';
 import { checkWorkerSkillAccess } from './worker-access.js';
+import { forPrincipals } from '../route-config.js';
 
 type SkillParams = { Params: { skill_id: string }; Querystring: Query };
 type VersionParams = { Params: { skill_id: string; version: string } };
@@ -128,7 +129,7 @@ export function skillRoutes(app: FastifyInstance, ctx: CommandContext, opts: Ski
       return wirePage(result, page, (v) => v.id, presentSkillVersion);
     });
 
-    scope.get<VersionParams>('/v1/skills/:skill_id/versions/:version', async (req) =>
+    scope.get<VersionParams>('/v1/skills/:skill_id/versions/:version', forPrincipals('api_key', 'work_token'), async (req) =>
       presentSkillVersion(await getSkillVersion(ctx.store, req.workspaceId, req.params.skill_id, req.params.version)),
     );
 
@@ -137,7 +138,7 @@ export function skillRoutes(app: FastifyInstance, ctx: CommandContext, opts: Ski
       return { id: deleted.id, type: 'skill_version_deleted' as const };
     });
 
-    scope.get<VersionParams>('/v1/skills/:skill_id/versions/:version/content', async (req, reply) => {
+    scope.get<VersionParams>('/v1/skills/:skill_id/versions/:version/content', forPrincipals('api_key', 'work_token'), async (req, reply) => {
       const version = await getSkillVersion(ctx.store, req.workspaceId, req.params.skill_id, req.params.version);
       return reply
         .type('application/zip')

@@ -10,6 +10,7 @@ import { pageRequest, wirePage } from '../pagination.js';
 import { presentWork, presentWorkStats } from '../presenters/work.js';
 import type { Query } from '../query.js';
 import { parseInput } from '../validate.js';
+import { forPrincipals } from '../route-config.js';
 
 type EnvParams = { Params: { environment_id: string }; Querystring: Query };
 type WorkParams = { Params: { environment_id: string; work_id: string } };
@@ -31,7 +32,7 @@ export function workItemRoutes(app: FastifyInstance, ctx: CommandContext, opts: 
   const environment = (req: FastifyRequest<{ Params: { environment_id: string } }>) =>
     getEnvironment(ctx.store, req.workspaceId, req.params.environment_id);
 
-  app.get<EnvParams>('/v1/environments/:environment_id/work', async (req) => {
+  app.get<EnvParams>('/v1/environments/:environment_id/work', forPrincipals('api_key', 'environment_key'), async (req) => {
     const env = await environment(req);
     const page = pageRequest<string>(req.query, { defaultLimit: 20, maxLimit: 100, defaultOrder: 'desc', keyType: 'string' });
     return wirePage(await queue.list(env.id, page), page, (w) => w.id, (w) => presentWork(w));

@@ -10,6 +10,7 @@ import { ApiError, invalidRequest } from '../../errors.js';
 import { presentWork } from '../presenters/work.js';
 import { queryInt, queryString, type Query } from '../query.js';
 import { parseInput } from '../validate.js';
+import { forPrincipals } from '../route-config.js';
 
 type EnvParams = { Params: { environment_id: string }; Querystring: Query };
 type WorkParams = { Params: { environment_id: string; work_id: string }; Querystring: Query };
@@ -51,7 +52,7 @@ export function workRoutes(app: FastifyInstance, ctx: CommandContext, opts: Work
   const { queue } = opts;
   const environment = (req: FastifyRequest<EnvParams>) => getEnvironment(ctx.store, req.workspaceId, req.params.environment_id);
 
-  app.get<EnvParams>('/v1/environments/:environment_id/work/poll', async (req, reply) => {
+  app.get<EnvParams>('/v1/environments/:environment_id/work/poll', forPrincipals('environment_key'), async (req, reply) => {
     const env = await environment(req);
     const blockMs = intInRange(req.query, 'block_ms', 1, 999) ?? 0;
     const reclaimOlderThanMs = intInRange(req.query, 'reclaim_older_than_ms', 0, Number.MAX_SAFE_INTEGER);
@@ -76,12 +77,12 @@ export function workRoutes(app: FastifyInstance, ctx: CommandContext, opts: Work
     }
   });
 
-  app.post<WorkParams>('/v1/environments/:environment_id/work/:work_id/ack', async (req, reply) => {
+  app.post<WorkParams>('/v1/environments/:environment_id/work/:work_id/ack', forPrincipals('environment_key', 'work_token'), async (req, reply) => {
     const env = await environment(req);
     return presentWork(await noRetryOnConflict(reply, () => queue.ack(env.id, req.params.work_id, holderOf(req))));
   });
 
-  app.post<WorkParams>('/v1/environments/:environment_id/work/:work_id/heartbeat', async (req, reply) => {
+  app.post<WorkParams>('/v1/environments/:environment_id/work/:work_id/heartbeat', forPrincipals('environment_key', 'work_token'), async (req, reply) => {
     const env = await environment(req);
     const ttlSeconds = intInRange(req.query, 'desired_ttl_seconds', 1, MAX_TTL_SECONDS);
     const expected = queryString(req.query, 'expected_last_heartbeat');
@@ -90,7 +91,10 @@ export function workRoutes(app: FastifyInstance, ctx: CommandContext, opts: Work
     );
   });
 
-  app.post<WorkParams>('/v1/environments/:environment_id/work/:work_id/stop', async (req, reply) => {
+  app.post<WorkParams>(
+    '/v1/environments/:environment_id/work/:work_id/stop',
+    forPrincipals('api_key', 'environment_key', 'work_token'),
+    async (req, reply) => {
     const env = await environment(req);
     const { force } = parseInput(stopSchema, req.body);
     return presentWork(
