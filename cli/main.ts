@@ -5,7 +5,7 @@ import { RUN_USAGE } from './run/help.js';
 import { SERVE_USAGE } from './serve-usage.js';
 import { ENVIRONMENTS_USAGE } from './environments/usage.js';
 
-const USAGE = `usage: agentd <command> [options]
+const USAGE = `usage: agentd <command> [options]       (agentd --version prints the version)
 
 commands:
 ${SERVE_USAGE}
@@ -17,7 +17,9 @@ async function main(): Promise<void> {
   switch (command) {
     case 'serve': {
       const { serve } = await import('./serve.js');
-      return serve(rest);
+      const code = await serve(rest);
+      if (code !== undefined) process.exitCode = code;
+      return;
     }
     case 'run': {
       const { runCommand } = await import('./run/command.js');
@@ -27,6 +29,13 @@ async function main(): Promise<void> {
     case 'environments': {
       const { environmentsCommand } = await import('./environments/command.js');
       process.exitCode = await environmentsCommand(rest);
+      return;
+    }
+    case '-v':
+    case '--version':
+    case 'version': {
+      const { agentdVersion } = await import('./version.js');
+      process.stdout.write(`agentd ${agentdVersion()}\n`);
       return;
     }
     case undefined:

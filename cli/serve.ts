@@ -2,25 +2,45 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/config.js';
 import { startServer } from '../src/services/server.js';
+import { SERVE_USAGE } from './serve-usage.js';
+import { serveBanner } from './serve-banner.js';
+import { agentdVersion } from './version.js';
 
-export async function serve(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      host: { type: 'string' },
-      port: { type: 'string' },
-      'data-dir': { type: 'string' },
-      'database-url': { type: 'string' },
-    },
-    strict: true,
-  });
+export async function serve(argv: string[]): Promise<number | undefined> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        host: { type: 'string' },
+        port: { type: 'string' },
+        'data-dir': { type: 'string' },
+        'database-url': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    process.stderr.write(`agentd serve: ${(err as Error).message}\n\nusage: agentd serve [options]\n${SERVE_USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(`usage: agentd serve [options]\n${SERVE_USAGE}`);
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(`agentd ${agentdVersion()}\n`);
+    return 0;
+  }
   const config = loadConfig({
     host: values.host,
     port: values.port,
     dataDir: values['data-dir'],
     databaseUrl: values['database-url'],
   });
-  const server = await startServer(config);
+  const server = await startServer(config, { requireSandbox: true });
+  process.stdout.write(serveBanner(server.summary, agentdVersion()));
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -36,4 +56,5 @@ export async function serve(argv: string[]): Promise<void> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+  return undefined;
 }

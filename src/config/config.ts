@@ -5,7 +5,7 @@ export interface Config {
   readonly host: string;
   readonly port: number;
   readonly dataDir: string;
-  /** A postgres:// URL selects PostgreSQL; otherwise SQLite at `<dataDir>/agentd.db`. */
+  /** A postgres:// URL selects PostgreSQL; sqlite:<path> an SQLite file; unset, SQLite at `<dataDir>/agentd.db` (see databaseTarget). */
   readonly databaseUrl: string | undefined;
   /** Keys from AGENTD_API_KEY; empty means "generate one into the data dir on first start". */
   readonly apiKeys: readonly string[];
@@ -195,7 +195,9 @@ function parsePublicUrl(raw: string | undefined): string | undefined {
 
 export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = path.resolve(flags.dataDir ?? env.AGENTD_DATA_DIR ?? './.agentd');
-  const databaseUrl = flags.databaseUrl ?? env.DATABASE_URL;
+  const rawDatabaseUrl = flags.databaseUrl ?? env.DATABASE_URL;
+  const databaseUrl = rawDatabaseUrl === '' ? undefined : rawDatabaseUrl;
+  databaseTarget(databaseUrl, dataDir); // refuses an unknown scheme before anything starts
   const apiKeys = (env.AGENTD_API_KEY ?? '')
     .split(',')
     .map((k) => k.trim())
@@ -204,7 +206,7 @@ export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.e
     host: flags.host ?? env.AGENTD_HOST ?? '127.0.0.1',
     port: parsePort(flags.port ?? env.AGENTD_PORT ?? '4600'),
     dataDir,
-    databaseUrl: databaseUrl === '' ? undefined : databaseUrl,
+    databaseUrl,
     apiKeys: Object.freeze(apiKeys),
     filesDir: path.resolve(env.AGENTD_FILES_DIR ?? path.join(dataDir, 'files')),
     maxBodyBytes: positiveInt(env.AGENTD_MAX_BODY_BYTES, 32 * MiB, 'AGENTD_MAX_BODY_BYTES'),
@@ -256,4 +258,40 @@ export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.e
 
 export function isPostgresUrl(url: string | undefined): url is string {
   return url !== undefined && /^postgres(ql)?:\/\//.test(url);
+}
+
+/** Where the data lives: PostgreSQL at a URL, or an SQLite file. */
+export type DatabaseTarget = { dialect: 'postgres'; url: string } | { dialect: 'sqlite'; file: string };
+
+/**
+ * `postgres://` / `postgresql://` select PostgreSQL; `sqlite:<path>` (or `file:<path>`, or a plain path) an SQLite
+ * file; nothing set, SQLite at `<dataDir>/agentd.db`. Any other scheme is refused: it is a mistake (mysql://…),
+ * never a file name.
+ */
+export function databaseTarget(url: string | undefined, dataDir: string): DatabaseTarget {
+  if (url === undefined) return { dialect: 'sqlite', file: path.join(dataDir, 'agentd.db') };
+  if (/^postgres(ql)?:\/\//.test(url)) return { dialect: 'postgres', url };
+  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(url)?.[1]?.toLowerCase();
+  if (scheme === undefined) return { dialect: 'sqlite', file: path.resolve(url) };
+  if (scheme === 'sqlite' || scheme === 'file') {
+    // sqlite:./a.db, sqlite:/abs/a.db, sqlite:///abs/a.db
+    const file = url.slice(scheme.length + 1).replace(/^\/\//, '');
+    if (file === '') throw new Error(`invalid database URL "${url}": name the SQLite file, e.g. sqlite:./agentd.db`);
+    return { dialect: 'sqlite', file: path.resolve(file) };
+  }
+  throw new Error(
+    `unsupported database URL scheme "${scheme}:" in --database-url/DATABASE_URL: use postgres://user@host:5432/db for PostgreSQL, ` +
+      'sqlite:<path> for an SQLite file, or leave it unset for SQLite in the data dir',
+  );
+}
+
+/** A database URL as it may be printed: the password replaced. */
+export function redactDatabaseUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url.replace(/:[^:@/]*@/, ':***@');
+  }
 }

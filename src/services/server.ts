@@ -28,11 +28,14 @@ import { withFileSources } from '../engine/model/file-sources.js';
 import { createGatewayDeps, fileLookup, startContentRetention } from './gateway.js';
 import { createPriceTable, parsePriceOverrides } from '../telemetry/prices.js';
 import { BatchExecutor } from '../gateway/batches/batch-executor.js';
+import { sandboxUnavailableAtStart, startSummary, type StartSummary } from './start-summary.js';
 
 export interface RunningServer {
   readonly url: string;
   readonly app: FastifyInstance;
   readonly store: Store;
+  /** What this server serves, for the start banner. */
+  readonly summary: StartSummary;
   /** Stop accepting, end streams, finish in-flight requests, close the store. */
   close(): Promise<void>;
 }
@@ -45,6 +48,11 @@ export interface StartOptions {
   announce?: (text: string) => void;
   /** Sees every step the engine decides (tests record replay fixtures with it). */
   observeSteps?: StepObserver;
+  /**
+   * Refuse to start when the bubblewrap sandbox cannot run here (what `agentd serve` wants: a
+   * prerequisite missing is a start error). Without it tool calls are refused one by one.
+   */
+  requireSandbox?: boolean;
 }
 
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
@@ -52,9 +60,17 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const clock = opts.clock ?? systemClock;
   // Before anything is opened: a malformed AGENTD_PRICES stops the start with its reason.
   const prices = createPriceTable(parsePriceOverrides(config.gateway.prices));
+  const sandboxes = await createLocalSandboxes(config, logger, clock);
+  if (opts.requireSandbox && sandboxes.unavailable) throw new Error(sandboxUnavailableAtStart(sandboxes.unavailable));
   fs.mkdirSync(config.dataDir, { recursive: true });
   const keys = resolveApiKeys(config.apiKeys, config.dataDir);
-  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  let store: Store;
+  try {
+    store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  } catch (err) {
+    await sandboxes.close();
+    throw err;
+  }
   const bus = new InProcessEventBus();
   const ctx = {
     store,
@@ -63,7 +79,6 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     now: () => isoNow(clock),
     workspaces: localWorkspaces(config.engine.workspacesDir),
   };
-  const sandboxes = await createLocalSandboxes(config, logger, clock);
   const work = new WorkQueue({ store, now: ctx.now, leaseTtlSeconds: config.workLeaseTtlSeconds });
   const remoteWork = new QueueRemoteWork(work, bus, logger);
   // One model layer for the engine and the gateway: the model map, then file sources inlined for every provider.
@@ -141,6 +156,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     url,
     app,
     store,
+    summary: startSummary(config, url, keys.file, sandboxes.unavailable),
     close: () =>
       (closing ??= (async () => {
         shutdown.abort();

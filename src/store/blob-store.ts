@@ -11,6 +11,8 @@ export interface BlobStore {
   write(key: string, source: Readable, maxBytes: number): Promise<number>;
   copy(fromKey: string, toKey: string): Promise<void>;
   read(key: string): Readable;
+  /** Opens the blob for reading: undefined when its bytes are missing (so a caller can answer before streaming). */
+  open(key: string): Promise<Readable | undefined>;
   remove(key: string): Promise<void>;
 }
 
@@ -55,6 +57,17 @@ export class DiskBlobStore implements BlobStore {
 
   read(key: string): Readable {
     return fs.createReadStream(this.file(key));
+  }
+
+  async open(key: string): Promise<Readable | undefined> {
+    let handle: fsp.FileHandle;
+    try {
+      handle = await fsp.open(this.file(key), 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    return handle.createReadStream();
   }
 
   async remove(key: string): Promise<void> {

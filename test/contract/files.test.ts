@@ -131,6 +131,16 @@ describe.each(dialects())('files (%s)', (dialect) => {
     await t.client.beta.files.delete(id);
   });
 
+  it('answers a file whose bytes are missing with a 404 envelope naming it, not a raw 500', async () => {
+    const file = await t.client.beta.files.upload({ file: await toFile(Buffer.from('soon gone'), 'lost.txt') });
+    fs.rmSync(path.join(t.dataDir, 'files', file.id));
+    const err = await failure(t.client.beta.files.download(file.id));
+    expectEnvelope(err, 404, 'not_found_error');
+    expect(err.error.error.message).toContain(`${file.id} ("lost.txt") is missing`);
+    expect((await t.client.beta.files.retrieveMetadata(file.id)).filename).toBe('lost.txt');
+    await t.client.beta.files.delete(file.id);
+  });
+
   it('returns 404 with the error envelope for unknown ids', async () => {
     const id = 'file_doesnotexist';
     for (const call of [

@@ -1,6 +1,9 @@
 // Contract: /v1/skills (skills, versions, download) and skill references on agents and sessions,
 // driven through the official SDK, on every dialect.
+import fs from 'node:fs';
+import path from 'node:path';
 import { toFile } from '@anthropic-ai/sdk';
+import { skillBlobKey } from '../../src/commands/skills/skills.js';
 import { describe, expect, it } from 'vitest';
 import { dialects } from '../helpers/databases.js';
 import { expectEnvelope, failure } from '../helpers/errors.js';
@@ -53,6 +56,14 @@ describe.each(dialects())('skills (%s)', (dialect) => {
     expect(Object.keys(files).sort()).toEqual(['pdf-tools/SKILL.md', 'pdf-tools/scripts/run.py']);
     expect(files['pdf-tools/SKILL.md']!.content.toString()).toBe(md);
     expect(files['pdf-tools/scripts/run.py']!.content.toString()).toBe(script);
+  });
+
+  it('answers a version whose zip is missing with a 404 envelope naming it', async () => {
+    const skill = await skills().create({ files: await folderFiles({ 'gone/SKILL.md': skillMd('gone', 'Soon gone.') }) });
+    fs.rmSync(path.join(t.dataDir, 'files', skillBlobKey(skill.id, skill.latest_version_id!)));
+    const err = await failure(download(skill.id, skill.latest_version_id!));
+    expectEnvelope(err, 404, 'not_found_error');
+    expect(err.error.error.message).toContain(`skill ${skill.id} version ${skill.latest_version_id} is missing`);
   });
 
   it('uploads a zip (name from the front matter, executable bits kept), and directories named otherwise', async () => {

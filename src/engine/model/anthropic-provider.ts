@@ -2,18 +2,14 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { ModelClient } from './model-client.js';
 import { setting, type ProviderEnv } from './provider-env.js';
+import { anthropicCheck } from './provider-check.js';
 import { ENGINE_CLIENT_OPTIONS, streamingModelClient } from './streaming-client.js';
 
 /** Honours ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN and ANTHROPIC_BASE_URL, as the SDK does. */
 export function anthropicModelClient(env: ProviderEnv): ModelClient {
   const apiKey = setting(env, 'ANTHROPIC_API_KEY');
   const authToken = setting(env, 'ANTHROPIC_AUTH_TOKEN');
-  const problem =
-    apiKey || authToken
-      ? undefined
-      : 'no model credentials: start agentd with ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN) set, ' +
-        'optionally ANTHROPIC_BASE_URL for a compatible gateway, or choose another provider with ' +
-        'AGENTD_MODEL_PROVIDER=bedrock|vertex|foundry';
+  const { problem } = anthropicCheck(env);
   const client = new Anthropic({
     apiKey: apiKey ?? null,
     authToken: authToken ?? null,

@@ -3,6 +3,7 @@ import type { BetaMessageTokensCount } from '@anthropic-ai/sdk/resources/beta/me
 import type { ModelClient } from './model-client.js';
 import { ENGINE_CLIENT_OPTIONS, providerRequestId, streamingModelClient, type CountTokensCall } from './streaming-client.js';
 import { lazily, setting, type ProviderEnv } from './provider-env.js';
+import { bedrockCheck } from './provider-check.js';
 
 /**
  * Region: AWS_REGION (or AWS_DEFAULT_REGION), required. Auth, first match wins: AWS_BEARER_TOKEN_BEDROCK (a Bedrock
@@ -15,12 +16,7 @@ export function bedrockModelClient(env: ProviderEnv): ModelClient {
   const apiKey = setting(env, 'AWS_BEARER_TOKEN_BEDROCK');
   const accessKey = setting(env, 'AWS_ACCESS_KEY_ID');
   const secretKey = setting(env, 'AWS_SECRET_ACCESS_KEY');
-  const problem = !region
-    ? 'AGENTD_MODEL_PROVIDER=bedrock needs AWS_REGION (or AWS_DEFAULT_REGION) set to the Bedrock region, e.g. us-east-1'
-    : !apiKey && (accessKey === undefined) !== (secretKey === undefined)
-      ? `AGENTD_MODEL_PROVIDER=bedrock: ${accessKey ? 'AWS_ACCESS_KEY_ID is set without AWS_SECRET_ACCESS_KEY' : 'AWS_SECRET_ACCESS_KEY is set without AWS_ACCESS_KEY_ID'}; ` +
-        'set both, or neither to use the AWS credential chain, or AWS_BEARER_TOKEN_BEDROCK for a Bedrock API key'
-      : undefined;
+  const { problem } = bedrockCheck(env);
 
   const client = lazily(async () => {
     const { AnthropicBedrock } = await import('@anthropic-ai/bedrock-sdk');

@@ -2,6 +2,7 @@
 import type { ModelClient } from './model-client.js';
 import { ENGINE_CLIENT_OPTIONS, streamingModelClient } from './streaming-client.js';
 import { lazily, setting, type ProviderEnv } from './provider-env.js';
+import { foundryCheck } from './provider-check.js';
 
 /**
  * Required: ANTHROPIC_FOUNDRY_API_KEY, and exactly one of ANTHROPIC_FOUNDRY_RESOURCE (the resource name, giving
@@ -12,12 +13,7 @@ export function foundryModelClient(env: ProviderEnv): ModelClient {
   const apiKey = setting(env, 'ANTHROPIC_FOUNDRY_API_KEY');
   const resource = setting(env, 'ANTHROPIC_FOUNDRY_RESOURCE');
   const baseURL = setting(env, 'ANTHROPIC_FOUNDRY_BASE_URL');
-  const missing = [!apiKey && 'ANTHROPIC_FOUNDRY_API_KEY', !resource && !baseURL && 'ANTHROPIC_FOUNDRY_RESOURCE (or ANTHROPIC_FOUNDRY_BASE_URL)'].filter(Boolean);
-  const problem = missing.length
-    ? `AGENTD_MODEL_PROVIDER=foundry needs ${missing.join(' and ')} set`
-    : resource && baseURL
-      ? 'AGENTD_MODEL_PROVIDER=foundry: set ANTHROPIC_FOUNDRY_RESOURCE or ANTHROPIC_FOUNDRY_BASE_URL, not both'
-      : undefined;
+  const { problem } = foundryCheck(env);
 
   const client = lazily(async () => {
     const { AnthropicFoundry } = await import('@anthropic-ai/foundry-sdk');

@@ -2,6 +2,7 @@
 import type { ModelClient } from './model-client.js';
 import { ENGINE_CLIENT_OPTIONS, streamingModelClient } from './streaming-client.js';
 import { lazily, setting, type ProviderEnv } from './provider-env.js';
+import { vertexCheck } from './provider-check.js';
 
 const SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 
@@ -14,11 +15,7 @@ const SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 export function vertexModelClient(env: ProviderEnv): ModelClient {
   const region = setting(env, 'CLOUD_ML_REGION');
   const projectId = setting(env, 'ANTHROPIC_VERTEX_PROJECT_ID');
-  const missing = [!region && 'CLOUD_ML_REGION', !projectId && 'ANTHROPIC_VERTEX_PROJECT_ID'].filter(Boolean);
-  const problem = missing.length
-    ? `AGENTD_MODEL_PROVIDER=vertex needs ${missing.join(' and ')} set (the Vertex AI region, e.g. us-east5 or global, ` +
-      'and the Google Cloud project id); credentials come from GOOGLE_APPLICATION_CREDENTIALS or Application Default Credentials'
-    : undefined;
+  const { problem } = vertexCheck(env);
 
   const client = lazily(async () => {
     const [{ AnthropicVertex }, { GoogleAuth }] = await Promise.all([

@@ -15,7 +15,7 @@ import {
   stageUpload,
   type StagedFile,
 } from '../../commands/files.js';
-import { invalidRequest, tooLarge } from '../../errors.js';
+import { invalidRequest, notFound, tooLarge } from '../../errors.js';
 import { pageRequest, wirePage } from '../pagination.js';
 import { presentFile } from '../presenters/file.js';
 import { queryArray, queryString, type Query } from '../query.js';
@@ -155,11 +155,14 @@ export function fileRoutes(app: FastifyInstance, ctx: CommandContext, opts: { ma
 
   app.get<IdParams>('/v1/files/:file_id/content', async (req, reply) => {
     const file = await getReadableFile(ctx, req.workspaceId, req.params.file_id);
+    const bytes = await ctx.blobs.open(file.id);
+    // The record exists but its bytes are gone (the files dir was moved, cleaned or restored apart).
+    if (!bytes) throw notFound(`the content of file ${file.id} ("${file.filename}") is missing from this server's file store`);
     return reply
       .type(file.mimeType)
       .header('content-disposition', contentDisposition(file.filename))
       .header('content-length', file.sizeBytes)
-      .send(ctx.blobs.read(file.id));
+      .send(bytes);
   });
 
   app.delete<IdParams>('/v1/files/:file_id', async (req) => {

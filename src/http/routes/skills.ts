@@ -12,7 +12,7 @@ import {
   getSkillVersion,
   skillBlobKey,
 } from '../../commands/skills/skills.js';
-import { invalidRequest } from '../../errors.js';
+import { invalidRequest, notFound } from '../../errors.js';
 import { SKILL_MAX_FILES, type SkillBundleLimits, type UploadedFile } from '../../skills/skill-bundle.js';
 import { pageRequest, wirePage } from '../pagination.js';
 import { presentSkill, presentSkillVersion } from '../presenters/skill.js';
@@ -140,10 +140,12 @@ export function skillRoutes(app: FastifyInstance, ctx: CommandContext, opts: Ski
 
     scope.get<VersionParams>('/v1/skills/:skill_id/versions/:version/content', forPrincipals('api_key', 'work_token'), async (req, reply) => {
       const version = await getSkillVersion(ctx.store, req.workspaceId, req.params.skill_id, req.params.version);
+      const bytes = await ctx.blobs.open(skillBlobKey(version.skillId, version.id));
+      if (!bytes) throw notFound(`the content of skill ${version.skillId} version ${version.id} is missing from this server's file store`);
       return reply
         .type('application/zip')
         .header('content-disposition', zipDisposition(version.name))
-        .send(ctx.blobs.read(skillBlobKey(version.skillId, version.id)));
+        .send(bytes);
     });
   });
 }

@@ -15,3 +15,19 @@ export async function openPostgresStore(url: string): Promise<Store> {
   await migrateToLatest(db);
   return kyselyStore(db, 'postgres', () => db.destroy());
 }
+
+/** Connects once, apart from the pool (whose timeouts would also bound waits under load): why not, or undefined. */
+export async function checkPostgresReachable(url: string): Promise<string | undefined> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return undefined;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    return [e.code, e.message].filter(Boolean).join(' ') || String(err);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
