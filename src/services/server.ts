@@ -1,6 +1,5 @@
 // Process wiring: open the store, build the app, listen, and shut down gracefully.
 import fs from 'node:fs';
-import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import type { Config } from '../config/config.js';
@@ -28,6 +27,7 @@ import { withFileSources } from '../engine/model/file-sources.js';
 import { createGatewayDeps, fileLookup, startContentRetention } from './gateway.js';
 import { createPriceTable, parsePriceOverrides } from '../telemetry/prices.js';
 import { BatchExecutor } from '../gateway/batches/batch-executor.js';
+import { createLogger } from './logger.js';
 import { sandboxUnavailableAtStart, startSummary, type StartSummary } from './start-summary.js';
 
 export interface RunningServer {
@@ -56,7 +56,7 @@ export interface StartOptions {
 }
 
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
-  const logger = opts.logger ?? pino({ level: config.logLevel });
+  const logger = opts.logger ?? createLogger(config, process.stdout.isTTY === true);
   const clock = opts.clock ?? systemClock;
   // Before anything is opened: a malformed AGENTD_PRICES stops the start with its reason.
   const prices = createPriceTable(parsePriceOverrides(config.gateway.prices));
