@@ -4,13 +4,15 @@
 import { RUN_USAGE } from './run/help.js';
 import { SERVE_USAGE } from './serve-usage.js';
 import { ENVIRONMENTS_USAGE } from './environments/usage.js';
+import { RESOURCES, resourceNamed } from './platform/resources.js';
+import { platformUsage } from './platform/usage.js';
 
 const USAGE = `usage: agentd <command> [options]       (agentd --version prints the version)
 
 commands:
 ${SERVE_USAGE}
 ${RUN_USAGE}
-${ENVIRONMENTS_USAGE}`;
+${ENVIRONMENTS_USAGE}${platformUsage(RESOURCES)}`;
 
 async function main(): Promise<void> {
   const [command, ...rest] = process.argv.slice(2);
@@ -27,6 +29,8 @@ async function main(): Promise<void> {
       return;
     }
     case 'environments': {
+      // `environments key` predates the resource verbs and keeps its own command.
+      if (rest.find((a) => !a.startsWith('-')) !== 'key') break;
       const { environmentsCommand } = await import('./environments/command.js');
       process.exitCode = await environmentsCommand(rest);
       return;
@@ -45,9 +49,14 @@ async function main(): Promise<void> {
       process.stdout.write(USAGE);
       return;
     default:
+      if (resourceNamed(command)) break;
       process.stderr.write(`agentd: unknown command "${command}"\n\n${USAGE}`);
       process.exitCode = 2;
+      return;
   }
+  const { platformCommand } = await import('./platform/command.js');
+  const { processIo } = await import('./platform/io.js');
+  process.exitCode = await platformCommand(command, rest, processIo());
 }
 
 main().catch((err: unknown) => {
