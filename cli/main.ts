@@ -6,13 +6,14 @@ import { SERVE_USAGE } from './serve-usage.js';
 import { ENVIRONMENTS_USAGE } from './environments/usage.js';
 import { RESOURCES, resourceNamed } from './platform/resources.js';
 import { platformUsage } from './platform/usage.js';
+import { APPLY_USAGE } from './apply/usage.js';
 
 const USAGE = `usage: agentd <command> [options]       (agentd --version prints the version)
 
 commands:
 ${SERVE_USAGE}
 ${RUN_USAGE}
-${ENVIRONMENTS_USAGE}${platformUsage(RESOURCES)}`;
+${ENVIRONMENTS_USAGE}${platformUsage(RESOURCES)}${APPLY_USAGE}`;
 
 async function main(): Promise<void> {
   const [command, ...rest] = process.argv.slice(2);
@@ -33,6 +34,12 @@ async function main(): Promise<void> {
       if (rest.find((a) => !a.startsWith('-')) !== 'key') break;
       const { environmentsCommand } = await import('./environments/command.js');
       process.exitCode = await environmentsCommand(rest);
+      return;
+    }
+    case 'apply': {
+      const { applyCommand } = await import('./apply/command.js');
+      const { processIo } = await import('./platform/io.js');
+      process.exitCode = await applyCommand(rest, processIo());
       return;
     }
     case '-v':
