@@ -12,4 +12,9 @@ export interface CommandContext {
   readonly now: () => string;
   /** Sessions' files on the host: resources are materialised there, outputs read back. */
   readonly workspaces: Workspaces;
+  /**
+   * Why an agent's model id is refused (the configured provider's model list does not have it),
+   * or undefined when it is known. Absent: every id is accepted.
+   */
+  readonly unknownModel?: ((id: string) => string | undefined) | undefined;
 }

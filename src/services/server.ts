@@ -28,6 +28,7 @@ import { createGatewayDeps, fileLookup, startContentRetention } from './gateway.
 import { createPriceTable, parsePriceOverrides } from '../telemetry/prices.js';
 import { BatchExecutor } from '../gateway/batches/batch-executor.js';
 import { createLogger } from './logger.js';
+import { ModelCatalog } from '../gateway/model-catalog.js';
 import { sandboxUnavailableAtStart, startSummary, type StartSummary } from './start-summary.js';
 
 export interface RunningServer {
@@ -55,6 +56,16 @@ export interface StartOptions {
   requireSandbox?: boolean;
 }
 
+/** Agents may name the models of agentd's table (GET /v1/models: the provider's models, aliases, AGENTD_MODEL_MAP). */
+function unknownModelCheck(config: Config): (id: string) => string | undefined {
+  const catalog = new ModelCatalog(config.engine.modelMap);
+  return (id) =>
+    catalog.get(id)
+      ? undefined
+      : `"${id}" is not a model of the configured provider (${config.engine.provider}); GET /v1/models lists the ones this server knows, ` +
+        'and AGENTD_MODEL_MAP adds others (e.g. {"' + id + '": "<provider model id>"})';
+}
+
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger(config, process.stdout.isTTY === true);
   const clock = opts.clock ?? systemClock;
@@ -78,6 +89,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     blobs: new DiskBlobStore(config.filesDir),
     now: () => isoNow(clock),
     workspaces: localWorkspaces(config.engine.workspacesDir),
+    unknownModel: unknownModelCheck(config),
   };
   const work = new WorkQueue({ store, now: ctx.now, leaseTtlSeconds: config.workLeaseTtlSeconds });
   const remoteWork = new QueueRemoteWork(work, bus, logger);
