@@ -4,6 +4,7 @@
 import { RUN_USAGE } from './run/help.js';
 import { SERVE_USAGE } from './serve-usage.js';
 import { ENVIRONMENTS_USAGE } from './environments/usage.js';
+import { DOCTOR_USAGE } from './doctor-usage.js';
 import { RESOURCES, resourceNamed } from './platform/resources.js';
 import { platformUsage } from './platform/usage.js';
 import { APPLY_USAGE } from './apply/usage.js';
@@ -13,7 +14,7 @@ const USAGE = `usage: agentd <command> [options]       (agentd --version prints 
 commands:
 ${SERVE_USAGE}
 ${RUN_USAGE}
-${ENVIRONMENTS_USAGE}${platformUsage(RESOURCES)}${APPLY_USAGE}`;
+${DOCTOR_USAGE}${ENVIRONMENTS_USAGE}${platformUsage(RESOURCES)}${APPLY_USAGE}`;
 
 async function main(): Promise<void> {
   const [command, ...rest] = process.argv.slice(2);
@@ -34,6 +35,11 @@ async function main(): Promise<void> {
       if (rest.find((a) => !a.startsWith('-')) !== 'key') break;
       const { environmentsCommand } = await import('./environments/command.js');
       process.exitCode = await environmentsCommand(rest);
+      return;
+    }
+    case 'doctor': {
+      const { doctorCommand } = await import('./doctor.js');
+      process.exitCode = await doctorCommand(rest);
       return;
     }
     case 'apply': {
