@@ -8,13 +8,15 @@ import { DOCTOR_USAGE } from './doctor-usage.js';
 import { RESOURCES, resourceNamed } from './platform/resources.js';
 import { platformUsage } from './platform/usage.js';
 import { APPLY_USAGE } from './apply/usage.js';
+import { SECRETS_USAGE } from './secrets/usage.js';
 
 const USAGE = `usage: agentd <command> [options]       (agentd --version prints the version)
 
 commands:
 ${SERVE_USAGE}
 ${RUN_USAGE}
-${DOCTOR_USAGE}${ENVIRONMENTS_USAGE}${platformUsage(RESOURCES)}${APPLY_USAGE}`;
+${DOCTOR_USAGE}${ENVIRONMENTS_USAGE}${platformUsage(RESOURCES)}${APPLY_USAGE}
+${SECRETS_USAGE}`;
 
 async function main(): Promise<void> {
   const [command, ...rest] = process.argv.slice(2);
@@ -46,6 +48,11 @@ async function main(): Promise<void> {
       const { applyCommand } = await import('./apply/command.js');
       const { processIo } = await import('./platform/io.js');
       process.exitCode = await applyCommand(rest, processIo());
+      return;
+    }
+    case 'secrets': {
+      const { secretsCommand } = await import('./secrets/command.js');
+      process.exitCode = await secretsCommand(rest);
       return;
     }
     case '-v':

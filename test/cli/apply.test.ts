@@ -27,6 +27,9 @@ config:
   networking:
     type: unrestricted
 ---
+kind: vault
+display_name: apply-vault
+---
 kind: memory_store
 name: apply-notes
 description: What the agent learned
@@ -58,10 +61,11 @@ describe('agentd apply', () => {
     expect(dry.stdout).toBe(
       'plan:\n' +
         '  + create environment apply-env\n' +
+        '  + create vault apply-vault\n' +
         '  + create memory_store apply-notes\n' +
         '  + create skill apply-skill\n' +
         '  + create agent apply-agent\n' +
-        'dry run, nothing changed: 4 created, 0 updated, 0 unchanged, 0 pruned\n',
+        'dry run, nothing changed: 5 created, 0 updated, 0 unchanged, 0 pruned\n',
     );
     expect(await agents()).toHaveLength(0);
 
@@ -70,14 +74,14 @@ describe('agentd apply', () => {
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/^created environment apply-env \(env_\w+\)$/m);
     expect(first.stdout).toMatch(/^created agent apply-agent \(agent_\w+, version 1\)$/m);
-    expect(first.stdout).toMatch(/4 created, 0 updated, 0 unchanged, 0 pruned\n$/);
+    expect(first.stdout).toMatch(/5 created, 0 updated, 0 unchanged, 0 pruned\n$/);
     const [agent] = await agents();
     expect(agent).toMatchObject({ system: 'Be brief.', version: 1, metadata: { team: 'docs', 'agentd-apply': 'managed' } });
 
     const second = await apply();
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/= unchanged agent apply-agent/);
-    expect(second.stdout).toMatch(/0 created, 0 updated, 4 unchanged, 0 pruned\n$/);
+    expect(second.stdout).toMatch(/0 created, 0 updated, 5 unchanged, 0 pruned\n$/);
     expect((await agents())[0]!.version).toBe(1);
 
     write('agents/agent.yml', AGENT('Be very brief.'));
@@ -87,21 +91,21 @@ describe('agentd apply', () => {
     const report = JSON.parse(third.stdout) as { results: { action: string; kind: string; fields?: string[]; version?: number }[] };
     expect(report.results.find((r) => r.kind === 'agent')).toMatchObject({ action: 'update', fields: ['system'], version: 2 });
     expect(report.results.find((r) => r.kind === 'skill')).toMatchObject({ action: 'update', fields: ['files'] });
-    expect(report.results.filter((r) => r.action === 'unchanged').map((r) => r.kind)).toEqual(['environment', 'memory_store']);
+    expect(report.results.filter((r) => r.action === 'unchanged').map((r) => r.kind)).toEqual(['environment', 'vault', 'memory_store']);
     expect((await agents())[0]).toMatchObject({ system: 'Be very brief.', version: 2 });
     const skill = (await t.client.beta.skills.list()).data.find((s) => s.display_name === 'apply-skill')!;
     expect((await t.client.beta.skills.versions.list(skill.id)).data).toHaveLength(2);
-    expect((await apply()).stdout).toMatch(/0 created, 0 updated, 4 unchanged, 0 pruned\n$/);
+    expect((await apply()).stdout).toMatch(/0 created, 0 updated, 5 unchanged, 0 pruned\n$/);
 
     // Dropped from the files: kept without --prune; with it, removed — but never what apply did not make.
     const stranger = await t.client.beta.memoryStores.create({ name: 'made-by-hand' });
     write('base.yaml', BASE.replace('---\nkind: memory_store\nname: apply-notes\ndescription: What the agent learned\n', ''));
     const kept = await apply();
-    expect(kept.stdout).toMatch(/0 created, 0 updated, 3 unchanged, 0 pruned\n$/);
+    expect(kept.stdout).toMatch(/0 created, 0 updated, 4 unchanged, 0 pruned\n$/);
     const pruned = await apply('--prune');
     expect(pruned.code).toBe(0);
     expect(pruned.stdout).toMatch(/^ {2}- delete memory_store apply-notes \(memstore_\w+\)$/m);
-    expect(pruned.stdout).toMatch(/0 created, 0 updated, 3 unchanged, 1 pruned\n$/);
+    expect(pruned.stdout).toMatch(/0 created, 0 updated, 4 unchanged, 1 pruned\n$/);
     const stores = (await t.client.beta.memoryStores.list()).data.map((s) => s.name);
     expect(stores).toContain('made-by-hand');
     expect(stores).not.toContain('apply-notes');
