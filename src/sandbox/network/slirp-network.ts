@@ -56,7 +56,10 @@ export async function attachSlirpNetwork(tools: SlirpTools, pid: number, routeLi
   // which the kernel does for us if agentd itself dies.
   const args = [
     '--configure', '--mtu=65520', '--disable-host-loopback', '--enable-sandbox', '--enable-seccomp',
-    '--ready-fd=3', '--exit-fd=4', String(pid), SLIRP.device,
+    // By path, not pid: given a pid, slirp4netns also joins that process's user namespace, which
+    // bwrap may by then have replaced with the nested one it creates for --disable-userns (where
+    // joining the network namespace is refused).
+    '--ready-fd=3', '--exit-fd=4', '--netns-type=path', `/proc/${pid}/ns/net`, SLIRP.device,
   ];
   const child = spawn(tools.slirp4netns, args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] });
   let stderr = '';
