@@ -75,6 +75,26 @@ function optionalPositiveInt(raw: string | undefined, name: string): number | un
   return raw === undefined || raw === '' ? undefined : positiveInt(raw, 0, name);
 }
 
+function commaList(raw: string | undefined): string[] {
+  return (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function parsePorts(raw: string | undefined, name: string): number[] {
+  return [...new Set(commaList(raw).map((p) => {
+    const port = Number(p);
+    if (!/^\d+$/.test(p) || port < 1 || port > 65535) throw new Error(`${name}: "${p}" is not a port (1-65535)`);
+    return port;
+  }))];
+}
+
+/** Shape only (address/prefix); the sandbox provider parses them fully and refuses what it cannot. */
+function parseNetworks(raw: string | undefined, name: string): string[] {
+  return commaList(raw).map((n) => {
+    if (!/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(n)) throw new Error(`${name}: "${n}" is not an IP network (address/prefix)`);
+    return n;
+  });
+}
+
 export const SANDBOX_KINDS = ['bubblewrap', 'none'] as const;
 
 /** Where built-in tools of cloud environments run (see docs/sandbox.md). */
@@ -93,6 +113,10 @@ export interface SandboxConfig {
   readonly memoryMb: number;
   /** AGENTD_SANDBOX_PIDS: process limit (RLIMIT_NPROC; 0: none; see docs/sandbox.md for when it holds). */
   readonly maxProcesses: number;
+  /** AGENTD_SANDBOX_HOST_PORTS: ports of the host's loopback that `unrestricted` sandboxes reach at 127.0.0.1:<port>. */
+  readonly hostPorts: readonly number[];
+  /** AGENTD_SANDBOX_ALLOWED_NETWORKS: CIDRs exempt from the sandboxes' deny rules (an internal mirror). */
+  readonly allowedNetworks: readonly string[];
 }
 
 export const MODEL_PROVIDERS = ['anthropic', 'bedrock', 'vertex', 'foundry'] as const;
@@ -257,6 +281,8 @@ export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.e
       toolOutputBytes: positiveInt(env.AGENTD_TOOL_OUTPUT_BYTES, 256 * 1024, 'AGENTD_TOOL_OUTPUT_BYTES'),
       memoryMb: nonNegativeInt(env.AGENTD_SANDBOX_MEMORY_MB, 4096, 'AGENTD_SANDBOX_MEMORY_MB'),
       maxProcesses: nonNegativeInt(env.AGENTD_SANDBOX_PIDS, 512, 'AGENTD_SANDBOX_PIDS'),
+      hostPorts: Object.freeze(parsePorts(env.AGENTD_SANDBOX_HOST_PORTS, 'AGENTD_SANDBOX_HOST_PORTS')),
+      allowedNetworks: Object.freeze(parseNetworks(env.AGENTD_SANDBOX_ALLOWED_NETWORKS, 'AGENTD_SANDBOX_ALLOWED_NETWORKS')),
     }),
     gateway: Object.freeze({
       capture: parseCapture(env.AGENTD_GATEWAY_CAPTURE),
