@@ -68,7 +68,7 @@ function checkModel(ctx: CommandContext, modelId: string): void {
 export async function createAgent(ctx: CommandContext, workspaceId: string, input: AgentCreateInput): Promise<AgentRecord> {
   const id = newId('agent');
   const multiagent = await resolveMultiagent(ctx.store, workspaceId, input.multiagent, { id, version: 1 });
-  const snapshot = buildAgentSnapshot(input, multiagent);
+  const snapshot = buildAgentSnapshot(input, multiagent, ctx.modelProvider);
   checkModel(ctx, snapshot.model.id);
   await resolveSkillReferences(ctx.store, workspaceId, snapshot.skills, 'skills');
   const now = ctx.now();
@@ -104,7 +104,7 @@ export async function updateAgent(
     input.multiagent === undefined
       ? undefined
       : await resolveMultiagent(ctx.store, workspaceId, input.multiagent, { id, version: current.version + 1 });
-  const snapshot = applyAgentUpdate(current.snapshot, input, multiagent);
+  const snapshot = applyAgentUpdate(current.snapshot, input, multiagent, ctx.modelProvider);
   if (input.model !== undefined) checkModel(ctx, snapshot.model.id);
   if (input.skills !== undefined) await resolveSkillReferences(ctx.store, workspaceId, snapshot.skills, 'skills');
   // An update that changes nothing does not mint a version.

@@ -98,6 +98,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     blobs: new DiskBlobStore(config.filesDir),
     now: () => isoNow(clock),
     workspaces: localWorkspaces(config.engine.workspacesDir),
+    modelProvider: config.engine.provider,
     unknownModel: unknownModelCheck(config),
   };
   const work = new WorkQueue({ store, now: ctx.now, leaseTtlSeconds: config.workLeaseTtlSeconds });
