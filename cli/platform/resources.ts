@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type Anthropic from '@anthropic-ai/sdk';
 import { toFile } from '@anthropic-ai/sdk';
+import { mimeTypeOf } from '../../src/api/mime-types.js';
 import type { Column } from './output.js';
 import { uploadables } from './skill-folder.js';
 
@@ -81,7 +82,7 @@ export const RESOURCES: readonly ResourceSpec[] = [
     createFrom: 'file',
     get: (c, id) => c.beta.files.retrieveMetadata(id) as unknown as Promise<Obj>,
     createFromPath: async (c, p) =>
-      c.beta.files.upload({ file: await toFile(fs.readFileSync(p), path.basename(p)) }) as unknown as Promise<Obj>,
+      c.beta.files.upload({ file: await toFile(fs.readFileSync(p), path.basename(p), { type: mimeTypeOf(p) }) }) as unknown as Promise<Obj>,
     listFilters: ['scope_id'],
   },
   {
