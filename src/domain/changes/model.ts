@@ -40,15 +40,26 @@ export function startRequest(t: ThreadState, closeSpan: string | undefined, env:
   return { changes, startId: start.id };
 }
 
-/** One event per content block (thinking, text, tool calls), then the span's end with the usage. */
-export function recordResponse(t: ThreadState, startId: string, message: BetaMessage, tools: ToolPolicies, env: ChangeEnv): LogChanges {
+/**
+ * One event per content block (thinking, text, tool calls), then the span's end with the usage.
+ * `blockIds`: ids already announced for content blocks (by index) in live previews.
+ */
+export function recordResponse(
+  t: ThreadState,
+  startId: string,
+  message: BetaMessage,
+  tools: ToolPolicies,
+  env: ChangeEnv,
+  blockIds: ReadonlyMap<number, string> = new Map(),
+): LogChanges {
   const thread = t.id;
   const events: NewEvent[] = [];
-  for (const block of message.content) {
+  for (const [index, block] of message.content.entries()) {
+    const id = blockIds.get(index);
     if (block.type === 'thinking' || block.type === 'redacted_thinking') {
-      events.push(engineEvent('agent.thinking', {}, env, { thread }));
+      events.push(engineEvent('agent.thinking', {}, env, { thread, id }));
     } else if (block.type === 'text') {
-      if (block.text !== '') events.push(engineEvent('agent.message', { content: textContent(block.text) }, env, { thread }));
+      if (block.text !== '') events.push(engineEvent('agent.message', { content: textContent(block.text) }, env, { thread, id }));
     } else if (block.type === 'tool_use') {
       const input = (block.input ?? {}) as Record<string, unknown>;
       if (tools.customNames.has(block.name)) {

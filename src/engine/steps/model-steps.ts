@@ -8,6 +8,7 @@ import type { ThreadState } from '../../domain/session-state.js';
 import { compactionRequest, summaryOf } from '../compaction.js';
 import { classifyModelError } from '../model/model-errors.js';
 import { buildRequest } from '../request.js';
+import { ResponsePreview } from '../previews.js';
 import { resolveToolset } from '../tools/toolset.js';
 import type { EffectResult, StepContext, StepHandlers, StepOutcome } from './step-context.js';
 
@@ -48,8 +49,12 @@ export const modelSteps: Pick<StepHandlers, 'call_model' | 'compact'> = {
     const request = buildRequest(agent, t, t.pendingInputs, toolset.definitions, { maxOutputTokens: ctx.effects.config.maxOutputTokens, mountNotes });
     const { changes, startId } = startRequest(t, step.closeSpan, ctx.env());
     await ctx.write(changes, t.id);
-    const result = await ctx.abortable((signal) => ctx.effects.model.complete(request, signal, { workspaceId: ctx.session.workspaceId }));
-    return settle(ctx, t, startId, result, (message) => recordResponse(t, startId, message, toolset.policies, ctx.env()));
+    // The call streams: text and thinking are previewed live under the ids their events will carry.
+    const preview = new ResponsePreview(ctx.session.id, ctx.effects.deltas, () => ctx.env().newId('sevt'));
+    const result = await ctx.abortable((signal) =>
+      ctx.effects.model.complete(request, signal, { workspaceId: ctx.session.workspaceId }, preview.observe),
+    );
+    return settle(ctx, t, startId, result, (message) => recordResponse(t, startId, message, toolset.policies, ctx.env(), preview.blockIds));
   },
 
   compact: async (step, ctx) => {
