@@ -30,11 +30,9 @@ export function createPrinter(o: PrinterOptions): Printer {
   /** Diagnostics that matter in both modes. */
   function diagnostics(e: SessionEvent): void {
     switch (e.type) {
-      case 'session.status_rescheduled':
-        warn('the model call failed with a retryable error; agentd is retrying');
-        return;
       case 'session.error':
-        if (e.error.retry_status?.type === 'retrying') warn(e.error.message);
+        // A retried failure is followed by session.status_rescheduled; the warning says both.
+        if (e.error.retry_status?.type === 'retrying') warn(`${e.error.message} (agentd is retrying)`);
         else error(e.error.message);
         return;
       case 'session.status_terminated':

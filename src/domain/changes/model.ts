@@ -13,7 +13,7 @@ import { mergeChanges, noChanges, type ChangeEnv, type LogChanges } from './log-
 import { ensureRunning, idle, reschedule } from './turn.js';
 
 /** The session.error types a model call's failure maps to. */
-export type ModelErrorType = Extract<WireEvent<'session.error'>['error']['type'], `model_${string}` | 'unknown_error'>;
+export type ModelErrorType = Extract<WireEvent<'session.error'>['error']['type'], `model_${string}` | 'billing_error' | 'unknown_error'>;
 
 /** A failed model call, classified by the model layer. */
 export interface ModelFailure {
@@ -97,14 +97,31 @@ export const abortedRequest = (t: ThreadState, startId: string, env: ChangeEnv):
  */
 export function modelFailed(t: ThreadState, startId: string | undefined, failure: ModelFailure, policy: RetryPolicy, env: ChangeEnv): LogChanges {
   const end: LogChanges = { ...noChanges(env.at), events: startId === undefined ? [] : [failedSpanEnd(t, startId, env)] };
-  if (failure.retryable && canRetry(t.retries, policy)) return mergeChanges(end, reschedule(t, env));
+  const retrying = failure.retryable && canRetry(t.retries, policy);
+  const retryStatus = retrying ? 'retrying' : failure.retryable ? 'exhausted' : 'terminal';
+  const error = engineEvent('session.error', { error: { type: failure.type, message: failure.message, retry_status: { type: retryStatus } } }, env, {
+    thread: t.id,
+  });
+  // Every failure is reported; a retried one is followed by the reschedule, the last by idle.
+  const next = retrying ? reschedule(t, env) : idle(t, { type: 'retries_exhausted' }, env);
+  return mergeChanges(end, { ...noChanges(env.at), events: [error] }, next);
+}
+
+/** Compaction kept running without the model answering: the turn stops (the next user.message starts a new one). */
+export function compactionLimitReached(t: ThreadState, limit: number, env: ChangeEnv): LogChanges {
   const error = engineEvent(
     'session.error',
-    { error: { type: failure.type, message: failure.message, retry_status: { type: failure.retryable ? 'exhausted' : 'terminal' } } },
+    {
+      error: {
+        type: 'compaction_limit_reached_error',
+        message: `the context was compacted ${limit} times in a row and still exceeds the compaction threshold; send a new message to start a new turn`,
+        retry_status: { type: 'terminal' },
+      },
+    },
     env,
     { thread: t.id },
   );
-  return mergeChanges(end, { ...noChanges(env.at), events: [error] }, idle(t, { type: 'retries_exhausted' }, env));
+  return mergeChanges(ensureRunning(t, env), { ...noChanges(env.at), events: [error] }, idle(t, { type: 'retries_exhausted' }, env));
 }
 
 /** The summary replaces the history from here on (see fold.ts). */

@@ -2,7 +2,8 @@
 // events each writes are built by domain/changes/model.ts; only the call itself happens here.
 import type { BetaMessage } from '@anthropic-ai/sdk/resources/beta/messages/messages.js';
 import type { LogChanges } from '../../domain/changes/log-changes.js';
-import { abortedRequest, modelFailed, recordCompaction, recordResponse, startRequest } from '../../domain/changes/model.js';
+import { abortedRequest, compactionLimitReached, modelFailed, recordCompaction, recordResponse, startRequest } from '../../domain/changes/model.js';
+import { MAX_COMPACTIONS_IN_A_ROW } from '../../domain/decide.js';
 import { ensureRunning } from '../../domain/changes/turn.js';
 import type { ThreadState } from '../../domain/session-state.js';
 import { compactionRequest, summaryOf } from '../compaction.js';
@@ -39,7 +40,7 @@ async function settle(
   return changes.status === 'idle' ? 'stop' : 'continue';
 }
 
-export const modelSteps: Pick<StepHandlers, 'call_model' | 'compact'> = {
+export const modelSteps: Pick<StepHandlers, 'call_model' | 'compact' | 'compaction_limit'> = {
   call_model: async (step, ctx) => {
     const t = ctx.thread(step.thread);
     const { agent } = ctx.session;
@@ -55,6 +56,12 @@ export const modelSteps: Pick<StepHandlers, 'call_model' | 'compact'> = {
       ctx.effects.model.complete(request, signal, { workspaceId: ctx.session.workspaceId }, preview.observe),
     );
     return settle(ctx, t, startId, result, (message) => recordResponse(t, startId, message, toolset.policies, ctx.env(), preview.blockIds));
+  },
+
+  compaction_limit: async (step, ctx) => {
+    const t = ctx.thread(step.thread);
+    await ctx.write(compactionLimitReached(t, MAX_COMPACTIONS_IN_A_ROW, ctx.env()), t.id);
+    return 'stop';
   },
 
   compact: async (step, ctx) => {
