@@ -80,6 +80,15 @@ function checkWebFetchConfig(c: { allowed_domains?: string[]; blocked_domains?: 
   }
 }
 
+/** agentd has no search backend yet (web_search answers an error result), so its filters would do nothing: refused. */
+function checkWebSearchConfig(c: { allowed_domains?: unknown; blocked_domains?: unknown; user_location?: unknown }, at: string): void {
+  for (const key of ['allowed_domains', 'blocked_domains', 'user_location'] as const) {
+    if (c[key] !== undefined && c[key] !== null) {
+      throw invalidRequest(`${at}.${key}: web_search is not implemented by this agentd version, so its ${key} cannot be honoured`);
+    }
+  }
+}
+
 /** Rules across fields: unique tool names, toolsets that point at declared MCP servers. */
 export function checkAgentConsistency(s: Pick<AgentSnapshot, 'tools' | 'mcp_servers'>, field = 'tools'): void {
   const serverNames = new Set(s.mcp_servers.map((m) => m.name));
@@ -95,6 +104,7 @@ export function checkAgentConsistency(s: Pick<AgentSnapshot, 'tools' | 'mcp_serv
         if (names.has(c.name)) throw invalidRequest(`${at}.configs[${j}].name: "${c.name}" is configured twice`);
         names.add(c.name);
         if (c.name === 'web_fetch') checkWebFetchConfig(c, `${at}.configs[${j}]`);
+        if (c.name === 'web_search') checkWebSearchConfig(c, `${at}.configs[${j}]`);
       });
     } else if (tool.type === 'mcp_toolset') {
       if (!serverNames.has(tool.mcp_server_name)) {
