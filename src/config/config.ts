@@ -144,6 +144,17 @@ export interface EngineConfig {
   readonly workspacesDir: string;
   /** How long a runner's claim on a session lasts without renewal. */
   readonly leaseMs: number;
+  /** agentd's own web_fetch tool: what it may reach and how much it reads. */
+  readonly webFetch: WebFetchConfig;
+}
+
+export interface WebFetchConfig {
+  /** AGENTD_WEB_FETCH_ALLOW_PRIVATE: reach loopback, link-local and private addresses (default off). */
+  readonly allowPrivate: boolean;
+  /** AGENTD_WEB_FETCH_MAX_BYTES: the most of a response body it reads. */
+  readonly maxBytes: number;
+  /** AGENTD_WEB_FETCH_TIMEOUT_MS: the whole fetch, redirects included. */
+  readonly timeoutMs: number;
 }
 
 function parseModelMap(raw: string | undefined): Record<string, string> {
@@ -272,6 +283,11 @@ export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.e
           : positiveInt(env.AGENTD_COMPACTION_TOKENS, 1, 'AGENTD_COMPACTION_TOKENS'),
       workspacesDir: path.resolve(env.AGENTD_WORKSPACES_DIR ?? path.join(dataDir, 'workspaces')),
       leaseMs: positiveInt(env.AGENTD_LEASE_MS, 30_000, 'AGENTD_LEASE_MS'),
+      webFetch: Object.freeze({
+        allowPrivate: parseOnOff(env.AGENTD_WEB_FETCH_ALLOW_PRIVATE, false, 'AGENTD_WEB_FETCH_ALLOW_PRIVATE'),
+        maxBytes: positiveInt(env.AGENTD_WEB_FETCH_MAX_BYTES, 2 * 1024 * 1024, 'AGENTD_WEB_FETCH_MAX_BYTES'),
+        timeoutMs: positiveInt(env.AGENTD_WEB_FETCH_TIMEOUT_MS, 30_000, 'AGENTD_WEB_FETCH_TIMEOUT_MS'),
+      }),
     }),
     sandbox: Object.freeze({
       kind: parseSandboxKind(env.AGENTD_SANDBOX),

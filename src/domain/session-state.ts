@@ -58,6 +58,8 @@ export interface ThreadState {
   lastRequestFailed: boolean;
   /** Reschedules since the last successful model call or the end of the last turn. */
   retries: RetryRun | undefined;
+  /** Compactions since the model last answered or new input arrived: a cap stops a loop of them. */
+  compactionsInARow: number;
 }
 
 export interface SessionState {
@@ -87,6 +89,7 @@ export function newThreadState(id: string): ThreadState {
     openRequestId: undefined,
     lastRequestFailed: false,
     retries: undefined,
+    compactionsInARow: 0,
   };
 }
 

@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import { newId } from '../api/ids.js';
 import type { CommandContext } from '../commands/context.js';
 import type { EventBus } from '../events/event-bus.js';
+import type { DeltaChannel } from '../events/delta-channel.js';
 import { resolveWorkerCredential } from '../commands/work/resolve-credential.js';
 import type { WorkQueue } from '../work/work-queue.js';
 import type { Principal } from '../domain/principal.js';
@@ -47,6 +48,8 @@ declare module 'fastify' {
 export interface AppOptions {
   ctx: CommandContext;
   bus: EventBus;
+  /** Live previews for streams opened with event_deltas. */
+  deltas: DeltaChannel;
   apiKeys: readonly ApiKeyEntry[];
   logger: FastifyBaseLogger;
   maxBodyBytes: number;
@@ -126,7 +129,7 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     fileRoutes(api, opts.ctx, { maxFileBytes: opts.maxFileBytes });
     sessionRoutes(api, opts.ctx);
     sessionResourceRoutes(api, opts.ctx);
-    eventRoutes(api, opts.ctx, { bus: opts.bus, heartbeatMs: opts.heartbeatMs, shuttingDown: opts.shuttingDown });
+    eventRoutes(api, opts.ctx, { bus: opts.bus, deltas: opts.deltas, heartbeatMs: opts.heartbeatMs, shuttingDown: opts.shuttingDown });
     workRoutes(api, opts.ctx, { queue: opts.work, shuttingDown: opts.shuttingDown, publicUrl: opts.publicUrl });
     workItemRoutes(api, opts.ctx, { queue: opts.work });
     environmentKeyRoutes(api, opts.ctx);
