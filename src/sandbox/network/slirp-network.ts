@@ -1,5 +1,6 @@
 // Gives one sandbox's own network namespace a way to the internet: slirp4netns (user-mode TCP/IP,
-// its sockets opened on the host) with the host's loopback disabled, then `prohibit` routes inside
+// its sockets opened on the host) with the host's loopback disabled, then its address, default
+// route and the `prohibit` routes inside
 // the namespace for every blocked destination (destination-policy.ts). Runs while the sandbox is
 // still blocked before its first command, so nothing inside ever sees the namespace unrouted.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -18,6 +19,16 @@ export interface AttachedNetwork {
 }
 
 const SETUP_TIMEOUT_MS = 30_000;
+
+/**
+ * What `slirp4netns --configure` would do, minus the loopback: bwrap sets up `lo` itself at the
+ * same moment, and two writers of the same address race (bwrap then fails "RTM_NEWADDR").
+ */
+const INTERFACE_PLAN = [
+  `link set dev ${SLIRP.device} mtu 65520 up`,
+  `addr add ${SLIRP.address}/24 dev ${SLIRP.device}`,
+  `route add default via ${SLIRP.gateway} dev ${SLIRP.device}`,
+];
 
 function run(cmd: string, args: string[], input: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -55,8 +66,11 @@ export async function attachSlirpNetwork(tools: SlirpTools, pid: number, routeLi
   // fd 3: slirp4netns writes "1" when ready; fd 4: it exits when this pipe's other end closes,
   // which the kernel does for us if agentd itself dies.
   const args = [
-    '--configure', '--mtu=65520', '--disable-host-loopback', '--enable-sandbox', '--enable-seccomp',
-    '--ready-fd=3', '--exit-fd=4', String(pid), SLIRP.device,
+    '--mtu=65520', '--disable-host-loopback', '--enable-sandbox', '--enable-seccomp',
+    // By path, not pid: given a pid, slirp4netns also joins that process's user namespace, which
+    // bwrap may by then have replaced with the nested one it creates for --disable-userns (where
+    // joining the network namespace is refused).
+    '--ready-fd=3', '--exit-fd=4', '--netns-type=path', `/proc/${pid}/ns/net`, SLIRP.device,
   ];
   const child = spawn(tools.slirp4netns, args, { stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] });
   let stderr = '';
@@ -72,7 +86,8 @@ export async function attachSlirpNetwork(tools: SlirpTools, pid: number, routeLi
     // Root reaches any namespace's routes directly; an unprivileged agentd enters the sandbox's
     // user namespace, which it owns, to get CAP_NET_ADMIN there.
     const enter = process.getuid?.() === 0 ? ['--net'] : ['--user', '--net', '--preserve-credentials'];
-    await run(tools.nsenter, [`--target=${pid}`, ...enter, '--', tools.ip, '-batch', '-'], routeLines.join('\n') + '\n');
+    const lines = [...INTERFACE_PLAN, ...routeLines];
+    await run(tools.nsenter, [`--target=${pid}`, ...enter, '--', tools.ip, '-batch', '-'], lines.join('\n') + '\n');
   } catch (err) {
     close();
     throw err;
