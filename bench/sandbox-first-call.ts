@@ -29,7 +29,7 @@ const sandboxes = await createBubblewrapSandboxes({
   cpus: 1,
   uid: 2_000_000_000,
   gid: 2_000_000_000,
-  protectedPaths: [path.join(dir, 'data')],
+  protectedPaths: [dir], // the data dir, as serve passes it
   hostPorts: [],
   allowedNetworks: [],
   logger: pino({ level: 'silent' }),
