@@ -95,6 +95,22 @@ function parseNetworks(raw: string | undefined, name: string): string[] {
   });
 }
 
+/** Far above any distribution's regular and system users, and below the 32-bit overflow ids. */
+export const DEFAULT_SANDBOX_UID = 2_000_000_000;
+
+function sandboxId(raw: string | undefined, fallback: number, name: string): number {
+  const id = positiveInt(raw, fallback, name);
+  if (id >= 4_294_967_295) throw new Error(`${name} must be below 4294967295`);
+  return id;
+}
+
+function parseCpus(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 1;
+  const cpus = Number(raw);
+  if (!Number.isFinite(cpus) || cpus < 0) throw new Error(`AGENTD_SANDBOX_CPUS must be a number of CPUs (0: no limit), not "${raw}"`);
+  return cpus;
+}
+
 export const SANDBOX_KINDS = ['bubblewrap', 'none'] as const;
 
 /** Where built-in tools of cloud environments run (see docs/sandbox.md). */
@@ -117,6 +133,11 @@ export interface SandboxConfig {
   readonly hostPorts: readonly number[];
   /** AGENTD_SANDBOX_ALLOWED_NETWORKS: CIDRs exempt from the sandboxes' deny rules (an internal mirror). */
   readonly allowedNetworks: readonly string[];
+  /** AGENTD_SANDBOX_CPUS: CPU time per sandbox, in CPUs (cgroup quota; 0: none). */
+  readonly cpus: number;
+  /** AGENTD_SANDBOX_UID / AGENTD_SANDBOX_GID: the unprivileged host user sandboxes run as when agentd runs as root. */
+  readonly uid: number;
+  readonly gid: number;
 }
 
 export const MODEL_PROVIDERS = ['anthropic', 'bedrock', 'vertex', 'foundry'] as const;
@@ -299,6 +320,9 @@ export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.e
       maxProcesses: nonNegativeInt(env.AGENTD_SANDBOX_PIDS, 512, 'AGENTD_SANDBOX_PIDS'),
       hostPorts: Object.freeze(parsePorts(env.AGENTD_SANDBOX_HOST_PORTS, 'AGENTD_SANDBOX_HOST_PORTS')),
       allowedNetworks: Object.freeze(parseNetworks(env.AGENTD_SANDBOX_ALLOWED_NETWORKS, 'AGENTD_SANDBOX_ALLOWED_NETWORKS')),
+      cpus: parseCpus(env.AGENTD_SANDBOX_CPUS),
+      uid: sandboxId(env.AGENTD_SANDBOX_UID, DEFAULT_SANDBOX_UID, 'AGENTD_SANDBOX_UID'),
+      gid: sandboxId(env.AGENTD_SANDBOX_GID ?? env.AGENTD_SANDBOX_UID, DEFAULT_SANDBOX_UID, 'AGENTD_SANDBOX_GID'),
     }),
     gateway: Object.freeze({
       capture: parseCapture(env.AGENTD_GATEWAY_CAPTURE),

@@ -31,6 +31,9 @@ export async function createLocalSandboxes(config: Config, logger: Logger, clock
     protectedPaths: [config.dataDir, config.filesDir],
     hostPorts: s.hostPorts,
     allowedNetworks: s.allowedNetworks,
+    cpus: s.cpus,
+    uid: s.uid,
+    gid: s.gid,
     logger,
   });
 }

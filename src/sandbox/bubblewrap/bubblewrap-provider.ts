@@ -10,10 +10,14 @@ import { EgressProxy } from '../egress/egress-proxy.js';
 import { parseCidr, sandboxRoutePlan, SLIRP, type DestinationRules } from '../network/destination-policy.js';
 import { openHostPortRelays } from '../network/host-ports.js';
 import type { SlirpTools } from '../network/slirp-network.js';
+import { detectCgroups, type CgroupDetection } from '../limits/cgroups.js';
+import { sandboxUser, type SandboxUser } from '../limits/sandbox-user.js';
+import { buildSeccompFilter, type SeccompBuild } from '../limits/seccomp.js';
 import type { SandboxProvider } from '../types.js';
 import type { RuntimeFiles } from './bwrap-args.js';
 import { BubblewrapSandbox, type BubblewrapRuntime } from './bubblewrap-sandbox.js';
 import { probeBubblewrap } from './probe.js';
+import { allowTraversal, launcher } from '../limits/sandbox-user.js';
 import { staleBuildWarning, toolHostFiles } from './tool-host-files.js';
 import { unavailableProvider } from './unavailable.js';
 
@@ -33,13 +37,28 @@ export interface BubblewrapOptions {
   hostPorts: readonly number[];
   /** CIDRs exempt from the destination deny rules (AGENTD_SANDBOX_ALLOWED_NETWORKS). */
   allowedNetworks: readonly string[];
+  /** CPU time per sandbox, in CPUs (0: none). */
+  cpus: number;
+  /** The host user sandboxes run as when agentd runs as root. */
+  uid: number;
+  gid: number;
   logger: Logger;
+}
+
+/** The protections in force on this host, as detected at start (what `agentd doctor` reports). */
+export interface SandboxProtections {
+  user: SandboxUser;
+  cgroups: CgroupDetection;
+  seccomp: SeccompBuild;
+  network: SlirpTools | string;
 }
 
 export interface LocalSandboxes {
   provider: SandboxProvider;
   /** Why isolation is unavailable, when it is. */
   unavailable: string | undefined;
+  /** What is in force, when isolation is available. */
+  protections?: SandboxProtections;
   close(): Promise<void>;
 }
 
@@ -84,9 +103,8 @@ function removeStaleRuntimeDirs(): void {
 }
 
 /** passwd/group/hosts for the sandbox: only root and the sandbox's own user, no host accounts. */
-function writeRuntimeFiles(dir: string): RuntimeFiles {
-  const uid = process.getuid?.() ?? 0;
-  const gid = process.getgid?.() ?? 0;
+function writeRuntimeFiles(dir: string, user: SandboxUser): RuntimeFiles {
+  const { uid, gid } = user;
   const passwd = ['root:x:0:0:root:/workspace:/bin/bash', 'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin'];
   const group = ['root:x:0:', 'nogroup:x:65534:'];
   if (uid !== 0) passwd.push(`agent:x:${uid}:${gid}:agent:/workspace:/bin/bash`);
@@ -153,7 +171,14 @@ export async function createBubblewrapSandboxes(opts: BubblewrapOptions): Promis
 
   const bwrapPath = onPath(opts.bwrapPath);
   if (!bwrapPath) return refuse(`${opts.bwrapPath} not found on PATH`);
-  const probe = await probeBubblewrap(bwrapPath);
+  const user = sandboxUser(opts.uid, opts.gid);
+  const setpriv = onPath('setpriv');
+  if (user.switches && !setpriv) return refuse('agentd runs as root and needs setpriv (util-linux) to run sandboxes as an unprivileged user');
+  const launch = (argv: string[], procsFiles: readonly string[] = []) => launcher(user, setpriv ?? 'setpriv', procsFiles, argv);
+  fs.mkdirSync(opts.workspacesDir, { recursive: true });
+  const blocked = allowTraversal(opts.workspacesDir, [opts.workspacesDir, ...opts.protectedPaths], user);
+  if (blocked) return refuse(blocked);
+  const probe = await probeBubblewrap(bwrapPath, launch);
   if (!probe.ok) return refuse(probe.reason);
   if (!probe.disableUserns) logger.warn('this bubblewrap cannot forbid nested user namespaces (needs 0.8+); sandboxes still run');
 
@@ -162,7 +187,7 @@ export async function createBubblewrapSandboxes(opts: BubblewrapOptions): Promis
   const runtimeDir = fs.mkdtempSync(path.join(os.tmpdir(), `agentd-sbx-${process.pid}-`));
   // Searchable (not listable) by others: a sandbox running as its own user reaches the sockets inside.
   fs.chmodSync(runtimeDir, 0o711);
-  const runtimeFiles = writeRuntimeFiles(runtimeDir);
+  const runtimeFiles = writeRuntimeFiles(runtimeDir, user);
   let toolHost;
   try {
     toolHost = toolHostFiles(runtimeFiles.appPackageJson);
@@ -178,6 +203,12 @@ export async function createBubblewrapSandboxes(opts: BubblewrapOptions): Promis
   const slirp = slirpTools();
   if (typeof slirp === 'string') logger.error({ reason: slirp }, 'sandboxes with unrestricted networking will not start');
   const hostPorts = await openHostPortRelays(runtimeDir, opts.hostPorts, logger);
+  const cgroups = detectCgroups();
+  if (cgroups.ok) await cgroups.cgroups.sweep();
+  if (!cgroups.ok) logger.warn({ reason: cgroups.reason }, 'sandboxes have no cgroup limits (total memory, processes, CPU); rlimits apply');
+  const seccomp = buildSeccompFilter(path.join(runtimeDir, 'seccomp.bpf'));
+  if (!seccomp.ok) logger.warn({ reason: seccomp.reason }, 'sandboxes run without a seccomp filter');
+  const protections: SandboxProtections = { user, cgroups, seccomp, network: slirp };
   const rt: BubblewrapRuntime = {
     bwrapPath,
     disableUserns: probe.disableUserns,
@@ -190,14 +221,22 @@ export async function createBubblewrapSandboxes(opts: BubblewrapOptions): Promis
     clock: opts.clock,
     maxCallMs: opts.maxCallMs,
     maxOutputBytes: opts.maxOutputBytes,
-    limits: { memoryMb: opts.memoryMb, maxProcesses: opts.maxProcesses },
+    limits: { memoryMb: opts.memoryMb, maxProcesses: opts.maxProcesses, cpus: opts.cpus },
+    user,
+    launch,
+    cgroups: cgroups.ok ? cgroups.cgroups : undefined,
+    seccompFile: seccomp.ok ? seccomp.file : undefined,
     protectedPaths: opts.protectedPaths.map(realOrResolved),
     logger,
   };
-  logger.info({ bwrap: bwrapPath }, 'tools of cloud environments run in bubblewrap sandboxes');
+  logger.info(
+    { bwrap: bwrapPath, uid: user.uid, cgroups: cgroups.ok ? `v${cgroups.cgroups.version}` : 'none', seccomp: seccomp.ok },
+    'tools of cloud environments run in bubblewrap sandboxes',
+  );
   return {
     provider: { kind: 'bubblewrap', open: (session, environment) => new BubblewrapSandbox(rt, session, environment) },
     unavailable: undefined,
+    protections,
     close: async () => {
       await proxy.close();
       await hostPorts.close();

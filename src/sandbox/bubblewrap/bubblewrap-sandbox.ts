@@ -15,7 +15,9 @@ import type { SessionSandbox, ToolOutcome } from '../types.js';
 import { bwrapArgs, type RuntimeFiles, type SandboxSpec } from './bwrap-args.js';
 import { prepareMountPoints } from './mount-points.js';
 import type { ToolHostFiles } from './tool-host-files.js';
-import { ToolHostProcess } from './tool-host-process.js';
+import { FIRST_EXTRA_FD, ToolHostProcess } from './tool-host-process.js';
+import type { Cgroups, SandboxCgroup } from '../limits/cgroups.js';
+import { handOver, type SandboxUser } from '../limits/sandbox-user.js';
 
 /** Everything a session sandbox needs from its provider (shared by all sessions). */
 export interface BubblewrapRuntime {
@@ -32,7 +34,15 @@ export interface BubblewrapRuntime {
   clock: Clock;
   maxCallMs: number;
   maxOutputBytes: number;
-  limits: { memoryMb: number; maxProcesses: number };
+  limits: { memoryMb: number; maxProcesses: number; cpus: number };
+  /** Who the sandbox's processes are on the host. */
+  user: SandboxUser;
+  /** bwrap's argv wrapped to join `procsFiles` and switch to the sandbox user. */
+  launch: (argv: string[], procsFiles?: readonly string[]) => string[];
+  /** Per-sandbox cgroups, where the host allows them. */
+  cgroups: Cgroups | undefined;
+  /** The compiled seccomp filter, when one could be built. */
+  seccompFile: string | undefined;
   /** Host paths no bind may contain (the data dir, the files dir). */
   protectedPaths: readonly string[];
   logger: Logger;
@@ -76,6 +86,8 @@ export class BubblewrapSandbox implements SessionSandbox {
       let host: ToolHostProcess;
       try {
         host = await this.host();
+        // Memory syncs write as the server between calls: hand their files to the sandbox's user.
+        handOver(this.layout.memory, this.rt.user);
       } catch (err) {
         this.logger.warn({ err }, 'sandbox failed to start');
         return errorOutcome(`The sandbox could not start, so the tool did not run: ${err instanceof Error ? err.message : String(err)}`);
@@ -129,6 +141,7 @@ export class BubblewrapSandbox implements SessionSandbox {
     fs.mkdirSync(this.layout.workspace, { recursive: true });
     fs.mkdirSync(this.layout.outputs, { recursive: true });
     const mounts = this.mounts();
+    handOver(this.layout.root, this.rt.user);
     for (const source of [this.layout.workspace, this.layout.outputs, ...mounts.map((m) => m.hostPath)]) {
       const real = fs.realpathSync(source);
       const exposed = this.rt.protectedPaths.find((p) => contains(real, p));
@@ -150,7 +163,8 @@ export class BubblewrapSandbox implements SessionSandbox {
         return () => attached.close();
       };
     }
-    const { options, command } = bwrapArgs({
+    const seccompFd = this.rt.seccompFile ? fs.openSync(this.rt.seccompFile, 'r') : undefined;
+    const built = bwrapArgs({
       layout: this.layout,
       mounts,
       toolHost: this.rt.toolHost,
@@ -159,16 +173,31 @@ export class BubblewrapSandbox implements SessionSandbox {
       limits: this.rt.limits,
       disableUserns: this.rt.disableUserns,
       maxCallMs: this.rt.maxCallMs,
+      ...(seccompFd !== undefined ? { seccompFd: FIRST_EXTRA_FD } : {}),
     });
-    const proc = new ToolHostProcess({
-      bwrapPath: this.rt.bwrapPath,
-      args: options,
-      command,
-      maxCallMs: this.rt.maxCallMs,
-      maxOutputBytes: this.rt.maxOutputBytes,
-      onStderr: (text) => this.logger.debug({ stderr: text.slice(0, 2000) }, 'sandbox stderr'),
-      ...(attachNetwork ? { attachNetwork } : {}),
-    });
+    let cgroup: SandboxCgroup | undefined;
+    let proc: ToolHostProcess;
+    try {
+      cgroup = this.rt.cgroups?.create(`${process.pid}-${this.session.id}-${generation}-${Date.now()}`, this.rt.limits);
+      proc = new ToolHostProcess({
+        bwrapPath: this.rt.bwrapPath,
+        args: built.options,
+        command: built.command,
+        maxCallMs: this.rt.maxCallMs,
+        maxOutputBytes: this.rt.maxOutputBytes,
+        onStderr: (text) => this.logger.debug({ stderr: text.slice(0, 2000) }, 'sandbox stderr'),
+        extraFds: seccompFd !== undefined ? [seccompFd] : [],
+        launcher: (argv) => this.rt.launch(argv, cgroup?.procsFiles ?? []),
+        ...(attachNetwork ? { attachNetwork } : {}),
+      });
+    } catch (err) {
+      void cgroup?.remove();
+      throw err;
+    } finally {
+      // The child holds its own copy now (spawn dups it before returning).
+      if (seccompFd !== undefined) fs.closeSync(seccompFd);
+    }
+    void proc.exited.then(() => cgroup?.remove()).catch((err: unknown) => this.logger.warn({ err }, 'sandbox cgroup not removed'));
     this.proc = proc;
     void proc.exited.then(() => this.logger.debug('sandbox exited'));
     await proc.ready;

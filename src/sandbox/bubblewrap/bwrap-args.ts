@@ -85,6 +85,8 @@ export interface SandboxSpec {
   /** bubblewrap ≥ 0.8 can forbid nested user namespaces (probed at start). */
   disableUserns: boolean;
   maxCallMs: number;
+  /** The child fd carrying the seccomp BPF program, when there is one. */
+  seccompFd?: number;
 }
 
 function systemArgs(): string[] {
@@ -125,6 +127,7 @@ export function bwrapArgs(spec: SandboxSpec): { options: string[]; command: stri
   const { layout, network } = spec;
   const args = ['--unshare-all', '--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--hostname', SANDBOX_HOSTNAME];
   if (spec.disableUserns) args.push('--unshare-user', '--disable-userns');
+  if (spec.seccompFd !== undefined) args.push('--seccomp', String(spec.seccompFd));
   // Inherited by bwrap (see ToolHostProcess): it reports the sandbox's pid, then waits for the network.
   if (network.kind === 'slirp') args.push('--info-fd', String(INFO_FD), '--block-fd', String(BLOCK_FD));
   args.push(...systemArgs());

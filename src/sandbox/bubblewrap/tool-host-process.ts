@@ -1,7 +1,7 @@
 // One running tool host: the bwrap child process and the JSON-lines conversation with it
 // (calls, cancels, per-call deadline). Replies are bounded and re-validated, since the process
 // runs inside the sandbox and the agent's code can write to its stdout.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams, type StdioOptions } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import type { ToolOutcome } from '../types.js';
 import { capOutcome } from './output-cap.js';
@@ -25,7 +25,14 @@ export interface ToolHostOptions {
    * sandbox's pid while bwrap waits; the command runs only once it resolved. Returns its teardown.
    */
   attachNetwork?: (pid: number) => Promise<() => void>;
+  /** Host fds handed to bwrap at child fds FIRST_EXTRA_FD, … (seccomp program, fd binds). */
+  extraFds?: readonly number[];
+  /** Runs bwrap through this prefix (cgroup join, switch to the sandbox user). */
+  launcher?: (bwrapArgv: string[]) => string[];
 }
+
+/** fd 3: bwrap's options; 4: its info (pid); 5: its go-ahead; from 6: extra fds. */
+export const FIRST_EXTRA_FD = 6;
 
 interface Pending {
   resolve: (outcome: ToolOutcome) => void;
@@ -46,8 +53,11 @@ export class ToolHostProcess {
   constructor(private readonly opts: ToolHostOptions) {
     // The arguments go through fd 3 (`--args`), not argv: inside the sandbox /proc/1/cmdline
     // (bwrap's reaper) would otherwise show every host path of the layout.
-    const stdio = opts.attachNetwork ? (['pipe', 'pipe', 'pipe', 'pipe', 'pipe', 'pipe'] as const) : (['pipe', 'pipe', 'pipe', 'pipe'] as const);
-    this.child = spawn(opts.bwrapPath, ['--args', '3', '--', ...opts.command], { stdio: [...stdio], env: {} }) as ChildProcessWithoutNullStreams;
+    const net = opts.attachNetwork ? ('pipe' as const) : ('ignore' as const);
+    const stdio: StdioOptions = ['pipe', 'pipe', 'pipe', 'pipe', net, net, ...(opts.extraFds ?? [])];
+    const argv = [opts.bwrapPath, '--args', '3', '--', ...opts.command];
+    const [cmd, ...args] = opts.launcher ? opts.launcher(argv) : argv;
+    this.child = spawn(cmd!, args, { stdio, env: {} }) as unknown as ChildProcessWithoutNullStreams;
     const argsPipe = this.child.stdio[3] as Writable;
     argsPipe.on('error', () => {}); // bwrap failing early is reported through 'close'
     argsPipe.end(opts.args.map((a) => a + '\0').join(''));
