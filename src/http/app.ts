@@ -26,6 +26,8 @@ import { registerRateLimit } from './rate-limit.js';
 import { normalizeRequestTarget } from './normalize-url.js';
 import { isPublicRoute } from './route-config.js';
 import { frameworkErrorsHandler, MAX_PARAM_LENGTH } from './framework-errors.js';
+import { clientErrorHandler } from './client-errors.js';
+import { checkRequestShape } from './request-checks.js';
 import { gatewayRoutes, type Gateway } from './routes/gateway/gateway-routes.js';
 
 declare module 'fastify' {
@@ -82,6 +84,10 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // Raised before routing (bad percent-encoding, over-long ids): authenticated, then the envelope.
     frameworkErrors: frameworkErrorsHandler((req) => authenticate(req)),
+    // Malformed HTTP (refused by Node's parser before there is a request): the envelope, not Fastify's body.
+    clientErrorHandler,
+    // A missing Host is refused by us (after authentication, in the envelope), not by Node.
+    http: { requireHostHeader: false },
   });
   const routes: RegisteredRoute[] = [];
   app.decorate('registeredRoutes', routes);
@@ -103,6 +109,7 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     void reply.header('request-id', req.id);
     if (isPublicRoute(req)) return;
     await authenticate(req);
+    checkRequestShape(req);
     await checkCredentialScope(req, req.principal, offered);
   });
   app.addHook('preHandler', async (req) => {

@@ -16,6 +16,8 @@ export interface TestServer {
   readonly url: string;
   readonly client: Anthropic;
   readonly dataDir: string;
+  /** The server's database: a postgres:// URL, or undefined for SQLite at `<dataDir>/agentd.db`. */
+  readonly databaseUrl: string | undefined;
   readonly server: RunningServer;
   /** Stops the server and starts a new one on the same data (dir and database). */
   restart(): Promise<void>;
@@ -70,6 +72,7 @@ export async function startTestServer(dialect: Dialect, opts: TestServerOptions 
     },
     client: makeClient({ apiKey: TEST_API_KEY }),
     dataDir,
+    databaseUrl: pgdb?.url,
     get server() {
       return server;
     },
