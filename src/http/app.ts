@@ -26,6 +26,7 @@ import { registerRateLimit } from './rate-limit.js';
 import { normalizeRequestTarget } from './normalize-url.js';
 import { isPublicRoute } from './route-config.js';
 import { frameworkErrorsHandler, MAX_PARAM_LENGTH } from './framework-errors.js';
+import type { SseLimits } from './sse-writer.js';
 import { clientErrorHandler } from './client-errors.js';
 import { checkRequestShape } from './request-checks.js';
 import { gatewayRoutes, type Gateway } from './routes/gateway/gateway-routes.js';
@@ -53,6 +54,8 @@ export interface AppOptions {
   /** The most a skill's files may add up to (AGENTD_MAX_SKILL_BYTES). */
   maxSkillBytes: number;
   heartbeatMs: number;
+  /** Every SSE connection's send buffer bound (AGENTD_SSE_MAX_BUFFER_BYTES, AGENTD_SSE_STALL_MS). */
+  sse: SseLimits;
   /** Requests per minute per API key on /v1/*; undefined disables the limit. */
   rateLimitPerMinute?: number | undefined;
   /** Resolves when the server starts shutting down; long-lived streams end then. */
@@ -127,7 +130,7 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     fileRoutes(api, opts.ctx, { maxFileBytes: opts.maxFileBytes });
     sessionRoutes(api, opts.ctx);
     sessionResourceRoutes(api, opts.ctx);
-    eventRoutes(api, opts.ctx, { bus: opts.bus, heartbeatMs: opts.heartbeatMs, shuttingDown: opts.shuttingDown });
+    eventRoutes(api, opts.ctx, { bus: opts.bus, heartbeatMs: opts.heartbeatMs, shuttingDown: opts.shuttingDown, sse: opts.sse });
     workRoutes(api, opts.ctx, { queue: opts.work, shuttingDown: opts.shuttingDown, publicUrl: opts.publicUrl });
     workItemRoutes(api, opts.ctx, { queue: opts.work });
     environmentKeyRoutes(api, opts.ctx);

@@ -11,7 +11,8 @@ import { followLog } from '../../events/log-follower.js';
 import { pageRequest, wirePage } from '../pagination.js';
 import { presentEvent } from '../presenters/event.js';
 import { createdAtFilter, queryArray, type Query } from '../query.js';
-import { PING_FRAME, openSseResponse, sseFrame, writeWithBackpressure } from '../sse.js';
+import { openSseResponse, sseFrame } from '../sse.js';
+import { BoundedSseWriter, type SseLimits } from '../sse-writer.js';
 import { parseInput } from '../validate.js';
 import { forPrincipals } from '../route-config.js';
 
@@ -32,6 +33,8 @@ export interface EventRouteOptions {
   bus: EventBus;
   heartbeatMs: number;
   shuttingDown: AbortSignal;
+  /** Each stream's send buffer bound, in bytes and time. */
+  sse: SseLimits;
 }
 
 function lastEventId(raw: string | string[] | undefined): number | undefined {
@@ -70,13 +73,19 @@ export function eventRoutes(app: FastifyInstance, ctx: CommandContext, opts: Eve
     openSseResponse(res, String(req.id));
 
     let stop = () => {};
+    let lastSent = afterSeq;
     const close = () => {
       stop();
       clearInterval(heartbeat);
       opts.shuttingDown.removeEventListener('abort', close);
       if (!res.writableEnded) res.end();
     };
-    const heartbeat = setInterval(() => res.write(PING_FRAME), opts.heartbeatMs);
+    // A client that stops reading is disconnected once its buffer stalls; it resumes with
+    // Last-Event-ID from the last event it received (all of them are in the log).
+    const writer = new BoundedSseWriter(res, opts.sse, () => {
+      req.log.info({ session_id: session.id, last_sent_seq: lastSent }, 'event stream stalled: client disconnected');
+    });
+    const heartbeat = setInterval(() => writer.ping(), opts.heartbeatMs);
     heartbeat.unref();
     stop = followLog({
       store: ctx.store,
@@ -84,10 +93,11 @@ export function eventRoutes(app: FastifyInstance, ctx: CommandContext, opts: Eve
       sessionId: session.id,
       afterSeq,
       deliver: async (records) => {
-        await writeWithBackpressure(res, records.map(frameOf).join(''));
+        lastSent = records[records.length - 1]!.seq;
+        if (!(await writer.write(records.map(frameOf).join('')))) close();
       },
       onEnd: () => {
-        res.write(sseFrame(undefined, 'session.deleted', {
+        void writer.write(sseFrame(undefined, 'session.deleted', {
           id: `${session.id}_deleted`,
           type: 'session.deleted',
           processed_at: new Date().toISOString(),
