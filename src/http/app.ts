@@ -27,6 +27,8 @@ import { normalizeRequestTarget } from './normalize-url.js';
 import { isPublicRoute } from './route-config.js';
 import { frameworkErrorsHandler, MAX_PARAM_LENGTH } from './framework-errors.js';
 import type { SseLimits } from './sse-writer.js';
+import { CredentialWatch } from './credential-watch.js';
+import { ApiError } from '../errors.js';
 import { clientErrorHandler } from './client-errors.js';
 import { checkRequestShape } from './request-checks.js';
 import { gatewayRoutes, type Gateway } from './routes/gateway/gateway-routes.js';
@@ -75,6 +77,9 @@ export interface RegisteredRoute {
   config: { public?: boolean; principals?: readonly string[] };
 }
 
+/** How often an open stream's credential is re-checked: revocation ends it within this (issue 18: one second). */
+const CREDENTIAL_RECHECK_MS = 500;
+
 export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: opts.logger,
@@ -118,6 +123,20 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
   app.addHook('preHandler', async (req) => {
     if (!isPublicRoute(req)) checkCredentialBody(req, req.principal);
   });
+  // Long-lived requests re-check their credential (revocation ends access, see credential-watch.ts).
+  const credentials = new CredentialWatch(
+    async (req) => {
+      try {
+        await checkCredentialScope(req, await authenticatePrincipal(req, opts.apiKeys, workerCredential), offered);
+        return true;
+      } catch (err) {
+        if (err instanceof ApiError && (err.status === 401 || err.status === 403)) return false;
+        throw err;
+      }
+    },
+    CREDENTIAL_RECHECK_MS,
+    (err) => app.log.warn({ err }, 'credential re-check failed; will retry'),
+  );
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
 
@@ -130,10 +149,10 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     fileRoutes(api, opts.ctx, { maxFileBytes: opts.maxFileBytes });
     sessionRoutes(api, opts.ctx);
     sessionResourceRoutes(api, opts.ctx);
-    eventRoutes(api, opts.ctx, { bus: opts.bus, heartbeatMs: opts.heartbeatMs, shuttingDown: opts.shuttingDown, sse: opts.sse });
-    workRoutes(api, opts.ctx, { queue: opts.work, shuttingDown: opts.shuttingDown, publicUrl: opts.publicUrl });
+    eventRoutes(api, opts.ctx, { bus: opts.bus, heartbeatMs: opts.heartbeatMs, shuttingDown: opts.shuttingDown, sse: opts.sse, credentials });
+    workRoutes(api, opts.ctx, { queue: opts.work, shuttingDown: opts.shuttingDown, publicUrl: opts.publicUrl, credentials });
     workItemRoutes(api, opts.ctx, { queue: opts.work });
-    environmentKeyRoutes(api, opts.ctx);
+    environmentKeyRoutes(api, opts.ctx, credentials);
     gatewayRoutes(api, opts.gateway);
     memoryStoreRoutes(api, opts.ctx);
     skillRoutes(api, opts.ctx, { maxSkillBytes: opts.maxSkillBytes });

@@ -13,6 +13,7 @@ import { presentEvent } from '../presenters/event.js';
 import { createdAtFilter, queryArray, type Query } from '../query.js';
 import { openSseResponse, sseFrame } from '../sse.js';
 import { BoundedSseWriter, type SseLimits } from '../sse-writer.js';
+import type { CredentialWatch } from '../credential-watch.js';
 import { parseInput } from '../validate.js';
 import { forPrincipals } from '../route-config.js';
 
@@ -35,6 +36,8 @@ export interface EventRouteOptions {
   shuttingDown: AbortSignal;
   /** Each stream's send buffer bound, in bytes and time. */
   sse: SseLimits;
+  /** Ends a stream whose credential is revoked. */
+  credentials: CredentialWatch;
 }
 
 function lastEventId(raw: string | string[] | undefined): number | undefined {
@@ -73,9 +76,11 @@ export function eventRoutes(app: FastifyInstance, ctx: CommandContext, opts: Eve
     openSseResponse(res, String(req.id));
 
     let stop = () => {};
+    let unwatch = () => {};
     let lastSent = afterSeq;
     const close = () => {
       stop();
+      unwatch();
       clearInterval(heartbeat);
       opts.shuttingDown.removeEventListener('abort', close);
       if (!res.writableEnded) res.end();
@@ -108,6 +113,11 @@ export function eventRoutes(app: FastifyInstance, ctx: CommandContext, opts: Eve
         req.log.error({ err, session_id: session.id }, 'event stream failed');
         close();
       },
+    });
+    // Stopping the work item or deleting the key this stream was opened with ends it.
+    unwatch = opts.credentials.watch(req, () => {
+      req.log.info({ session_id: session.id, principal: req.principal.kind }, 'event stream ended: its credential was revoked');
+      close();
     });
     req.raw.on('close', close);
     opts.shuttingDown.addEventListener('abort', close);
