@@ -16,7 +16,7 @@ export interface TestServer {
   readonly url: string;
   readonly client: Anthropic;
   readonly dataDir: string;
-  /** The server's database: a postgres:// URL, or undefined for SQLite at `<dataDir>/agentd.db`. */
+  /** The PostgreSQL database's URL (undefined on SQLite, whose file is in dataDir). */
   readonly databaseUrl: string | undefined;
   readonly server: RunningServer;
   /** Stops the server and starts a new one on the same data (dir and database). */
@@ -35,6 +35,8 @@ export interface TestServerOptions {
   model?: { url: string };
   /** The server's clock (e.g. a ManualClock from manual-clock.ts); the system clock otherwise. */
   clock?: Clock;
+  /** Receives every server log line at trace level (tests scan them for secrets). */
+  logSink?: (line: string) => void;
 }
 
 export const TEST_MODEL_KEY = 'sk-test-model-key';
@@ -57,7 +59,9 @@ export async function startTestServer(dialect: Dialect, opts: TestServerOptions 
   const boot = async () => {
     const config = loadConfig({ host: '127.0.0.1', port, dataDir, databaseUrl: pgdb?.url }, env);
     return startServer(config, {
-      logger: pino({ level: process.env.AGENTD_TEST_LOG ?? 'silent' }),
+      logger: opts.logSink
+        ? pino({ level: 'trace' }, { write: (line: string) => opts.logSink!(line) })
+        : pino({ level: process.env.AGENTD_TEST_LOG ?? 'silent' }),
       ...(opts.clock ? { clock: opts.clock } : {}),
       ...(recorder ? { observeSteps: recorder.observe } : {}),
     });
