@@ -23,6 +23,10 @@ export interface Config {
   readonly secretKey: string | undefined;
   /** Interval between SSE heartbeats. */
   readonly heartbeatMs: number;
+  /** Bytes an SSE connection may have queued before the server waits for the client (AGENTD_SSE_MAX_BUFFER_BYTES). */
+  readonly sseMaxBufferBytes: number;
+  /** How long an SSE connection's queued bytes may wait without progress before it is disconnected (AGENTD_SSE_STALL_MS). */
+  readonly sseStallMs: number;
   /** How long a self-hosted worker's lease on a work item lasts without a heartbeat (seconds). */
   readonly workLeaseTtlSeconds: number;
   /** Requests per minute per API key on /v1/*; undefined (the default) means unlimited. */
@@ -283,6 +287,8 @@ export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.e
     publicUrl: parsePublicUrl(env.AGENTD_PUBLIC_URL),
     secretKey: env.AGENTD_SECRET_KEY === '' ? undefined : env.AGENTD_SECRET_KEY,
     heartbeatMs: positiveInt(env.AGENTD_HEARTBEAT_MS, 15_000, 'AGENTD_HEARTBEAT_MS'),
+    sseMaxBufferBytes: positiveInt(env.AGENTD_SSE_MAX_BUFFER_BYTES, 1024 * 1024, 'AGENTD_SSE_MAX_BUFFER_BYTES'),
+    sseStallMs: positiveInt(env.AGENTD_SSE_STALL_MS, 30_000, 'AGENTD_SSE_STALL_MS'),
     workLeaseTtlSeconds: positiveInt(env.AGENTD_WORK_LEASE_TTL_SECONDS, 90, 'AGENTD_WORK_LEASE_TTL_SECONDS'),
     rateLimitPerMinute: env.AGENTD_RATE_LIMIT_PER_MINUTE
       ? positiveInt(env.AGENTD_RATE_LIMIT_PER_MINUTE, 0, 'AGENTD_RATE_LIMIT_PER_MINUTE')

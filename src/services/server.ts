@@ -148,6 +148,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     maxFileBytes: config.maxFileBytes,
     maxSkillBytes: config.maxSkillBytes,
     heartbeatMs: config.heartbeatMs,
+    sse: { maxBufferBytes: config.sseMaxBufferBytes, stallMs: config.sseStallMs },
     rateLimitPerMinute: config.rateLimitPerMinute,
     shuttingDown: shutdown.signal,
     work,

@@ -12,7 +12,9 @@ import { followLog } from '../../events/log-follower.js';
 import { pageRequest, wirePage } from '../pagination.js';
 import { presentEvent } from '../presenters/event.js';
 import { createdAtFilter, queryArray, type Query } from '../query.js';
-import { PING_FRAME, openSseResponse, sseFrame, writeWithBackpressure } from '../sse.js';
+import { openSseResponse, sseFrame } from '../sse.js';
+import { BoundedSseWriter, type SseLimits } from '../sse-writer.js';
+import type { CredentialWatch } from '../credential-watch.js';
 import { parseInput } from '../validate.js';
 import { forPrincipals } from '../route-config.js';
 
@@ -34,6 +36,10 @@ export interface EventRouteOptions {
   deltas: DeltaChannel;
   heartbeatMs: number;
   shuttingDown: AbortSignal;
+  /** Each stream's send buffer bound, in bytes and time. */
+  sse: SseLimits;
+  /** Ends a stream whose credential is revoked. */
+  credentials: CredentialWatch;
 }
 
 const PREVIEWABLE = ['agent.message', 'agent.thinking'] as const;
@@ -91,14 +97,22 @@ export function eventRoutes(app: FastifyInstance, ctx: CommandContext, opts: Eve
     const open = new Set<string>();
     let stop = () => {};
     let stopDeltas = () => {};
+    let unwatch = () => {};
+    let lastSent = afterSeq;
     const close = () => {
       stop();
       stopDeltas();
+      unwatch();
       clearInterval(heartbeat);
       opts.shuttingDown.removeEventListener('abort', close);
       if (!res.writableEnded) res.end();
     };
-    const heartbeat = setInterval(() => res.write(PING_FRAME), opts.heartbeatMs);
+    // A client that stops reading is disconnected once its buffer stalls; it resumes with
+    // Last-Event-ID from the last event it received (all of them are in the log).
+    const writer = new BoundedSseWriter(res, opts.sse, () => {
+      req.log.info({ session_id: session.id, last_sent_seq: lastSent }, 'event stream stalled: client disconnected');
+    });
+    const heartbeat = setInterval(() => writer.ping(), opts.heartbeatMs);
     heartbeat.unref();
     stop = followLog({
       store: ctx.store,
@@ -108,10 +122,11 @@ export function eventRoutes(app: FastifyInstance, ctx: CommandContext, opts: Eve
       deliver: async (records) => {
         // A durable event concludes its preview; a request's end closes any it left open.
         for (const r of records) if (r.type === 'span.model_request_end') open.clear(); else open.delete(r.id);
-        await writeWithBackpressure(res, records.map(frameOf).join(''));
+        lastSent = records[records.length - 1]!.seq;
+        if (!(await writer.write(records.map(frameOf).join('')))) close();
       },
       onEnd: () => {
-        res.write(sseFrame(undefined, 'session.deleted', {
+        void writer.write(sseFrame(undefined, 'session.deleted', {
           id: `${session.id}_deleted`,
           type: 'session.deleted',
           processed_at: new Date().toISOString(),
@@ -126,13 +141,18 @@ export function eventRoutes(app: FastifyInstance, ctx: CommandContext, opts: Eve
     if (previews.size > 0) {
       stopDeltas = opts.deltas.subscribe(session.id, (frame) => {
         // Best-effort: never queue behind durable events on a slow client, never move the resume cursor.
-        if (!previews.has(frame.previews) || res.writableNeedDrain || res.writableEnded) return;
+        if (!previews.has(frame.previews) || !writer.open || res.writableNeedDrain) return;
         const body = frame.body;
         if (body.type === 'event_start') open.add(body.event.id);
         else if (!open.has(body.event_id)) return;
         res.write(sseFrame(undefined, body.type, body));
       });
     }
+    // Stopping the work item or deleting the key this stream was opened with ends it.
+    unwatch = opts.credentials.watch(req, () => {
+      req.log.info({ session_id: session.id, principal: req.principal.kind }, 'event stream ended: its credential was revoked');
+      close();
+    });
     req.raw.on('close', close);
     opts.shuttingDown.addEventListener('abort', close);
   });
