@@ -176,7 +176,7 @@ export async function createBubblewrapSandboxes(opts: BubblewrapOptions): Promis
   if (user.switches && !setpriv) return refuse('agentd runs as root and needs setpriv (util-linux) to run sandboxes as an unprivileged user');
   const launch = (argv: string[], procsFiles: readonly string[] = []) => launcher(user, setpriv ?? 'setpriv', procsFiles, argv);
   fs.mkdirSync(opts.workspacesDir, { recursive: true });
-  const blocked = allowTraversal(opts.workspacesDir, [opts.workspacesDir, ...opts.protectedPaths], user);
+  const blocked = allowTraversal(opts.workspacesDir, [opts.workspacesDir, ...opts.protectedPaths], user, onPath('setfacl'));
   if (blocked) return refuse(blocked);
   const probe = await probeBubblewrap(bwrapPath, launch);
   if (!probe.ok) return refuse(probe.reason);

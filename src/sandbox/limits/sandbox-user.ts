@@ -4,6 +4,7 @@
 // before bwrap starts, so process limits hold and a kernel escape does not land as root. The
 // session's own directories are handed to that user; everything else of the host it can reach
 // only where bwrap binds it (by open file descriptor, so it needs no right to traverse the data dir).
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -52,24 +53,28 @@ export function handOver(dir: string, user: SandboxUser): void {
 
 /**
  * Makes every directory above `dir` searchable by the sandbox user. Directories of agentd's own
- * (`ownDirs`: the data and workspaces dirs, and those between them) that are not get the sandbox
- * group and g+x (no read: nothing can be listed); any other one is refused with what to change.
- * Only bwrap uses this right, and only while it sets a sandbox up: the sandbox's own processes
- * see nothing of the host's file system but their binds.
+ * (`ownDirs`: the data and workspaces dirs, and those between them) get the sandbox group and g+x
+ * (no read: nothing can be listed). Any other one (say /root, when the data dir is inside it) gets
+ * one POSIX ACL entry, search only, for the sandbox uid (`setfacl -m u:<uid>:x`); without setfacl
+ * it is refused with what to change. Only bwrap uses this right, while it sets a sandbox up: the
+ * sandbox's own processes see nothing of the host's file system but their binds.
  */
-export function allowTraversal(dir: string, ownDirs: readonly string[], user: SandboxUser): string | undefined {
+export function allowTraversal(dir: string, ownDirs: readonly string[], user: SandboxUser, setfacl: string | undefined): string | undefined {
   if (!user.switches) return undefined;
   const own = ownDirs.map((d) => path.resolve(d));
   const isOwn = (d: string) => own.some((o) => d === o || d.startsWith(o + path.sep));
   for (let d = path.resolve(dir); ; d = path.dirname(d)) {
     const st = fs.statSync(d);
     const searchable = (st.mode & 0o001) !== 0 || (st.gid === user.gid && (st.mode & 0o010) !== 0) || st.uid === user.uid;
-    if (!searchable) {
-      if (!isOwn(d)) {
-        return `${d} is not searchable by the sandbox user (uid ${user.uid}); allow it (chmod o+x ${d}) or move AGENTD_WORKSPACES_DIR`;
-      }
+    if (!searchable && isOwn(d)) {
       fs.chownSync(d, st.uid, user.gid);
       fs.chmodSync(d, (st.mode & 0o7777) | 0o010);
+    } else if (!searchable) {
+      const r = setfacl ? spawnSync(setfacl, ['-m', `u:${user.uid}:x`, d], { encoding: 'utf8' }) : undefined;
+      if (!r || r.status !== 0) {
+        const why = r ? (r.stderr || `exit ${r.status}`).trim() : 'setfacl (package acl) is not installed';
+        return `${d} is not searchable by the sandbox user (uid ${user.uid}) and could not be made so (${why}); install acl, allow it (setfacl -m u:${user.uid}:x ${d}) or move AGENTD_WORKSPACES_DIR`;
+      }
     }
     if (path.dirname(d) === d) return undefined;
   }
