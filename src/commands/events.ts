@@ -7,6 +7,7 @@ import type { EventRecord, NewEvent, SessionRecord, Store } from '../store/types
 import type { CommandContext } from './context.js';
 import { getSession } from './sessions-read.js';
 import { checkAnswers } from './check-answers.js';
+import { pendingResource, TERMINAL_RESULTS, withOutcome } from '../domain/outcome.js';
 
 /** Refuses input to sessions that can no longer take it. */
 export function assertAcceptsEvents(session: SessionRecord): void {
@@ -37,6 +38,25 @@ export async function checkEventReferences(
   }
 }
 
+/**
+ * The session's outcomes with the batch's new ones added as `pending`. One outcome at a time: a
+ * definition while another is not terminal yet is refused (chain after its terminal evaluation).
+ */
+function definedOutcomes(session: SessionRecord, records: NewEvent[]): SessionRecord['outcomeEvaluations'] {
+  let list = session.outcomeEvaluations;
+  for (const [i, r] of records.entries()) {
+    if (r.type !== 'user.define_outcome') continue;
+    const active = list.find((o) => !TERMINAL_RESULTS.has(o.result));
+    if (active) {
+      throw invalidRequest(
+        `events[${i}]: outcome ${active.outcome_id} is still ${active.result}; define the next outcome after its terminal span.outcome_evaluation_end`,
+      );
+    }
+    list = withOutcome(list, pendingResource(r.body.outcome_id, r.body.description));
+  }
+  return list;
+}
+
 export async function sendEvents(
   ctx: CommandContext,
   workspaceId: string,
@@ -55,6 +75,10 @@ export async function sendEvents(
     const current = await getSession(tx, workspaceId, sessionId);
     assertAcceptsEvents(current);
     await checkAnswers(tx, current, events);
-    return emit(sessionId, events.map((e) => clientEventRecord(e, now)));
+    const records = events.map((e) => clientEventRecord(e, now));
+    const outcomes = definedOutcomes(current, records);
+    const written = await emit(sessionId, records);
+    if (outcomes !== current.outcomeEvaluations) await tx.sessions.setRuntime(sessionId, { outcomeEvaluations: outcomes }, now);
+    return written;
   });
 }

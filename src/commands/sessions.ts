@@ -105,6 +105,7 @@ export async function createSession(
     usage: emptyUsage(),
     budget: input.budget ?? null,
     deploymentId: null,
+    outcomeEvaluations: [],
     lastSeq: 0,
     createdAt: now,
     updatedAt: now,

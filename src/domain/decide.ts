@@ -23,6 +23,8 @@ export type Step =
   | { type: 'wait'; thread: string; until: number }
   /** Blocked on the client (confirmations, custom tool results): announce it. */
   | { type: 'await_client'; thread: string; eventIds: string[] }
+  /** The agent's turn on an outcome ended: the grader scores it (resuming `startId`'s span after a crash). */
+  | { type: 'grade'; thread: string; startId?: string | undefined }
   /** The turn is over: go idle. */
   | { type: 'end_turn'; thread: string }
   /** Nothing to do until new input arrives (the idle state is already announced). */
@@ -77,11 +79,16 @@ function decideThread(t: ThreadState, ctx: DecideContext): Step {
     if (ctx.now < until) return { type: 'wait', thread, until };
   }
 
+  // A grading under way (or cut off by a crash, or waiting out a retry) finishes before anything else.
+  if (t.outcome?.phase === 'evaluating') return { type: 'grade', thread, startId: t.outcome.evaluationStartId };
+
   const retryDue = t.lastRequestFailed && t.status === 'rescheduling';
   if (t.needsModel || t.pendingInputs.length > 0 || retryDue || t.openRequestId !== undefined) {
     if (t.messages.length > 0 && t.contextTokens > ctx.compactAbove) return { type: 'compact', thread };
     return { type: 'call_model', thread, ...(t.openRequestId !== undefined ? { closeSpan: t.openRequestId } : {}) };
   }
+
+  if (t.outcome?.phase === 'working' && t.outcome.turnEnded) return { type: 'grade', thread };
 
   return t.status !== 'idle' || t.waitingOn !== undefined ? { type: 'end_turn', thread } : DONE;
 }

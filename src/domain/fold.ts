@@ -7,6 +7,7 @@ import type { BetaContentBlockParam } from '@anthropic-ai/sdk/resources/beta/mes
 import { appendUserBlocks, inputBlocks, systemText, toModelContent, toolResultBlock } from './conversation-blocks.js';
 import type { LogChanges } from './changes/log-changes.js';
 import type { EventRecord } from './records/event.js';
+import { feedbackText, newOutcome, TERMINAL_RESULTS } from './outcome.js';
 import { newSessionState, primaryThread, type SessionState, type ThreadState, type ToolCall } from './session-state.js';
 
 /** Events of a thread the log never created belong to the primary thread. */
@@ -46,8 +47,11 @@ export function foldEvent(s: SessionState, e: EventRecord): void {
   switch (e.type) {
     case 'user.message':
     case 'system.message':
+      s.inputs.set(e.id, e);
+      break;
     case 'user.define_outcome':
       s.inputs.set(e.id, e);
+      t.outcome = newOutcome(e.body);
       break;
     case 'span.model_request_start': {
       const consumed = e.internal?.consumed ?? [];
@@ -59,6 +63,15 @@ export function foldEvent(s: SessionState, e: EventRecord): void {
         else appendUserBlocks(t.messages, inputBlocks(input));
       }
       if (consumed.length > 0) t.pendingInputs = t.pendingInputs.filter((p) => !consumed.includes(p.id));
+      const o = t.outcome;
+      if (o) {
+        // The request that consumes the definition starts the work the grader will read.
+        if (o.phase === 'pending' && consumed.some((id) => id === o.definitionId)) {
+          o.phase = 'working';
+          o.workFrom = t.messages.length;
+        }
+        o.turnEnded = false;
+      }
       // Every call of the previous response is answered or void by now: nothing refers to them again.
       for (const call of t.calls) s.calls.delete(call.eventId);
       t.calls = [];
@@ -76,6 +89,7 @@ export function foldEvent(s: SessionState, e: EventRecord): void {
       t.messages.push({ role: 'assistant', content: e.internal.content as BetaContentBlockParam[] });
       t.needsModel = e.internal.stop_reason === 'tool_use';
       t.contextTokens = e.internal.context_tokens;
+      if (t.outcome?.phase === 'working' && !t.needsModel) t.outcome.turnEnded = true;
       t.retries = undefined;
       break;
     case 'agent.tool_use':
@@ -112,7 +126,33 @@ export function foldEvent(s: SessionState, e: EventRecord): void {
       const summary = e.internal?.summary ?? '';
       t.messages = [{ role: 'user', content: [{ type: 'text', text: `Summary of the conversation so far:\n\n${summary}` }] }];
       t.contextTokens = Math.ceil(summary.length / 4);
+      if (t.outcome) t.outcome.workFrom = 0;
       t.retries = undefined;
+      break;
+    }
+    case 'span.outcome_evaluation_start':
+      if (t.outcome?.outcomeId === e.body.outcome_id) {
+        t.outcome.phase = 'evaluating';
+        t.outcome.iteration = e.body.iteration;
+        t.outcome.evaluationStartId = e.id;
+      }
+      break;
+    case 'span.outcome_evaluation_end': {
+      const o = t.outcome;
+      if (o?.outcomeId !== e.body.outcome_id) break;
+      o.evaluationStartId = undefined;
+      o.turnEnded = false;
+      t.retries = undefined;
+      if (e.body.result === 'needs_revision' || e.body.result === 'max_iterations_reached') {
+        // The grader's feedback is the agent's next user turn (no idle in between).
+        appendUserBlocks(t.messages, [{ type: 'text', text: feedbackText(e.body.result, e.body.iteration, e.body.explanation) }]);
+        t.needsModel = true;
+      }
+      if (TERMINAL_RESULTS.has(e.body.result)) o.phase = 'done';
+      else {
+        o.phase = 'working';
+        o.iteration = e.body.iteration + 1;
+      }
       break;
     }
     case 'session.status_running':
@@ -139,6 +179,7 @@ export function foldEvent(s: SessionState, e: EventRecord): void {
           }
         }
         t.needsModel = false;
+        if (t.outcome && t.outcome.phase !== 'pending' && t.outcome.phase !== 'done') t.outcome.phase = 'done';
       }
       break;
   }

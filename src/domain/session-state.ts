@@ -5,6 +5,7 @@ import type { BetaMessageParam, BetaToolResultBlockParam } from '@anthropic-ai/s
 import type { EventRecord, WireEvent } from './records/event.js';
 import type { SessionStatus } from './records/session.js';
 import type { EvaluatedPermission } from './permissions.js';
+import type { OutcomeState } from './outcome.js';
 import type { RetryRun } from './retry.js';
 
 /** The thread of events whose `threadId` is null: the session's own conversation. */
@@ -58,6 +59,8 @@ export interface ThreadState {
   lastRequestFailed: boolean;
   /** Reschedules since the last successful model call or the end of the last turn. */
   retries: RetryRun | undefined;
+  /** The outcome this thread works toward (user.define_outcome), until the next one replaces it. */
+  outcome: OutcomeState | undefined;
 }
 
 export interface SessionState {
@@ -87,6 +90,7 @@ export function newThreadState(id: string): ThreadState {
     openRequestId: undefined,
     lastRequestFailed: false,
     retries: undefined,
+    outcome: undefined,
   };
 }
 
@@ -100,4 +104,8 @@ export const primaryThread = (s: SessionState): ThreadState => s.threads.get(PRI
 export const openCalls = (t: ThreadState) => t.calls.filter((call) => !call.result && !call.interrupted);
 
 /** Something of the thread's turn is still under way (an interrupt has to stop it). */
-export const hasOpenWork = (t: ThreadState) => openCalls(t).length > 0 || t.status !== 'idle' || t.waitingOn !== undefined;
+export const hasOpenWork = (t: ThreadState) =>
+  openCalls(t).length > 0 || t.status !== 'idle' || t.waitingOn !== undefined || outcomeActive(t);
+
+/** An outcome is being worked on or graded (an interrupt ends it). */
+export const outcomeActive = (t: ThreadState) => t.outcome?.phase === 'working' || t.outcome?.phase === 'evaluating';

@@ -7,6 +7,7 @@ import { evaluatePermission, type ToolPolicies } from '../permissions.js';
 import type { NewEvent, WireEvent } from '../records/event.js';
 import { canRetry, type RetryPolicy } from '../retry.js';
 import type { ThreadState } from '../session-state.js';
+import { runningResource } from '../outcome.js';
 import { contextTokens, modelUsage } from '../usage.js';
 import { engineEvent, textContent } from './engine-event.js';
 import { mergeChanges, noChanges, type ChangeEnv, type LogChanges } from './log-changes.js';
@@ -32,10 +33,13 @@ const failedSpanEnd = (t: ThreadState, startId: string, env: ChangeEnv) =>
 export function startRequest(t: ThreadState, closeSpan: string | undefined, env: ChangeEnv): { changes: LogChanges; startId: string } {
   const consumed = t.pendingInputs.map((e) => e.id);
   const start = engineEvent('span.model_request_start', {}, env, { thread: t.id, internal: { consumed } satisfies RequestStartInternal });
+  const o = t.outcome;
+  const startsOutcome = o?.phase === 'pending' && consumed.includes(o.definitionId);
   const changes = mergeChanges(ensureRunning(t, env), {
     ...noChanges(env.at),
     events: [...(closeSpan !== undefined ? [failedSpanEnd(t, closeSpan, env)] : []), start],
     processed: [...consumed, ...t.pendingAnswers.map((e) => e.id)],
+    ...(startsOutcome ? { outcome: runningResource(o) } : {}),
   });
   return { changes, startId: start.id };
 }

@@ -1,10 +1,11 @@
 // Handlers of the turn's own steps: interrupts, waiting for the client or a retry, ending the turn.
-import { awaitClient, endTurn, interrupt } from '../../domain/changes/turn.js';
+import { interruptTurn } from '../../domain/changes/outcome.js';
+import { awaitClient, endTurn } from '../../domain/changes/turn.js';
 import type { StepHandlers } from './step-context.js';
 
 export const turnSteps: Pick<StepHandlers, 'interrupt' | 'await_client' | 'end_turn' | 'wait' | 'done'> = {
   interrupt: async (step, ctx) => {
-    await ctx.write(interrupt(ctx.thread(step.thread), step, ctx.env()), step.thread);
+    await ctx.write(interruptTurn(ctx.thread(step.thread), step, ctx.env()), step.thread);
     return 'continue';
   },
 

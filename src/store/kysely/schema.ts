@@ -68,6 +68,7 @@ export interface SessionsTable {
   archived_at: string | null;
   lease_owner: string | null;
   lease_expires_at: string | null;
+  outcome_evaluations: string;
 }
 
 export interface SessionEventsTable {

@@ -94,6 +94,20 @@ export class LogBuilder {
   toolResult(call: EventRecord, text = 'ok') {
     return this.add('agent.tool_result', { tool_use_id: call.id, content: [{ type: 'text', text }], is_error: false });
   }
+  defineOutcome(maxIterations = 3, queued = true) {
+    return this.add(
+      'user.define_outcome',
+      { description: 'Write it', rubric: { type: 'text', content: '- it exists' }, max_iterations: maxIterations, outcome_id: 'outc_1' },
+      { queued },
+    );
+  }
+  evaluationStart(iteration: number) {
+    return this.add('span.outcome_evaluation_start', { outcome_id: 'outc_1', iteration });
+  }
+  evaluationEnd(start: EventRecord, iteration: number, result: string, explanation = 'why') {
+    const usage = { input_tokens: 10, output_tokens: 2, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+    return this.add('span.outcome_evaluation_end', { outcome_evaluation_start_id: start.id, outcome_id: 'outc_1', iteration, result, explanation, usage });
+  }
   compacted(summary: string) {
     return this.add('agent.thread_context_compacted', {}, { internal: { summary } });
   }
