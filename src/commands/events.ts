@@ -19,7 +19,9 @@ export function assertAcceptsEvents(session: SessionRecord): void {
 export function clientEventRecord(e: ClientEventInput, now: string): NewEvent {
   const id = newId('sevt');
   const body = e.type === 'user.define_outcome' ? { id, ...e, outcome_id: newId('outc'), max_iterations: e.max_iterations ?? 3 } : { id, ...e };
-  const threadId = 'session_thread_id' in e && e.session_thread_id ? e.session_thread_id : null;
+  // An interrupt may target one thread; answers stay on the session's stream (the engine routes
+  // them to their call's thread, so the echoed session_thread_id is informative only).
+  const threadId = e.type === 'user.interrupt' && e.session_thread_id ? e.session_thread_id : null;
   // The request schemas mirror the SDK's event params, so the parsed event is its wire body.
   return { id, threadId, type: e.type, body, processedAt: null, createdAt: now } as NewEvent;
 }

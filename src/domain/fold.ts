@@ -8,11 +8,22 @@ import { appendUserBlocks, inputBlocks, systemText, toModelContent, toolResultBl
 import type { LogChanges } from './changes/log-changes.js';
 import type { EventRecord } from './records/event.js';
 import { feedbackText, newOutcome, TERMINAL_RESULTS } from './outcome.js';
-import { newSessionState, primaryThread, type SessionState, type ThreadState, type ToolCall } from './session-state.js';
+import { newSessionState, newThreadState, primaryThread, type SessionState, type ThreadState, type ToolCall } from './session-state.js';
 
 /** Events of a thread the log never created belong to the primary thread. */
-const threadOf = (s: SessionState, e: EventRecord): ThreadState =>
-  (e.threadId !== null ? s.threads.get(e.threadId) : undefined) ?? primaryThread(s);
+const threadById = (s: SessionState, id: string | null): ThreadState => (id !== null ? s.threads.get(id) : undefined) ?? primaryThread(s);
+
+/** The thread an event acts on: answers go to their call's thread, whatever thread they name. */
+function threadOf(s: SessionState, e: EventRecord): ThreadState {
+  const callId =
+    e.type === 'user.tool_confirmation' || e.type === 'user.tool_result' || e.type === 'agent.tool_result'
+      ? e.body.tool_use_id
+      : e.type === 'user.custom_tool_result'
+        ? e.body.custom_tool_use_id
+        : undefined;
+  const call = callId !== undefined ? s.calls.get(callId) : undefined;
+  return call ? (s.threads.get(call.thread) ?? primaryThread(s)) : threadById(s, e.threadId);
+}
 
 function resolve(t: ThreadState, call: ToolCall | undefined, result: ToolCall['result']): void {
   if (!call || call.result || call.interrupted) return;
@@ -102,6 +113,8 @@ export function foldEvent(s: SessionState, e: EventRecord): void {
         name: e.body.name,
         input: e.body.input ?? {},
         kind: internal.kind,
+        thread: t.id,
+        delegatedTo: internal.thread,
         permission: e.type === 'agent.custom_tool_use' ? 'allow' : (e.body.evaluated_permission ?? 'allow'),
         started: internal.started === true,
         interrupted: false,
@@ -155,18 +168,37 @@ export function foldEvent(s: SessionState, e: EventRecord): void {
       }
       break;
     }
+    case 'session.thread_created':
+      if (e.internal && !s.threads.has(e.body.session_thread_id)) {
+        s.threads.set(e.body.session_thread_id, newThreadState(e.body.session_thread_id, e.internal.agent));
+      }
+      break;
+    case 'agent.thread_message_sent': {
+      const to = s.threads.get(e.body.to_session_thread_id);
+      if (to && e.internal) to.replyTo = e.internal.call;
+      break;
+    }
+    case 'agent.thread_message_received': {
+      const from = s.threads.get(e.body.from_session_thread_id);
+      if (from) from.replyTo = undefined;
+      break;
+    }
+    case 'session.thread_status_running':
     case 'session.status_running':
       t.status = 'running';
       t.waitingOn = undefined;
       break;
+    case 'session.thread_status_rescheduled':
     case 'session.status_rescheduled':
       t.status = 'rescheduling';
       t.waitingOn = undefined;
       t.retries = { count: (t.retries?.count ?? 0) + 1, lastEventId: e.id, lastAt: e.createdAt };
       break;
+    case 'session.thread_status_terminated':
     case 'session.status_terminated':
       t.status = 'terminated';
       break;
+    case 'session.thread_status_idle':
     case 'session.status_idle':
       t.status = 'idle';
       t.waitingOn = e.body.stop_reason.type === 'requires_action' ? e.body.stop_reason.event_ids : undefined;
@@ -203,9 +235,10 @@ export function markProcessed(s: SessionState, ids: readonly string[]): void {
 }
 
 /** Mirrors durably marking a built-in call started (before it runs). */
-export function markStarted(s: SessionState, callEventId: string): void {
+export function markStarted(s: SessionState, callEventId: string, thread?: string): void {
   const call = s.calls.get(callEventId);
   if (call) call.started = true;
+  if (call && thread !== undefined) call.delegatedTo = thread;
 }
 
 /**
@@ -215,7 +248,8 @@ export function markStarted(s: SessionState, callEventId: string): void {
  */
 export function patchOwnWrite(s: SessionState, changes: LogChanges, thread: string): void {
   markProcessed(s, changes.processed);
-  for (const { id, internal } of changes.internals) if (internal.started) markStarted(s, id);
+  for (const { id, internal } of changes.internals) if (internal.started) markStarted(s, id, internal.thread);
   const t = s.threads.get(thread);
-  if (t && changes.status !== undefined) t.status = changes.status;
+  const status = changes.threadStatus ?? changes.status;
+  if (t && status !== undefined) t.status = status;
 }

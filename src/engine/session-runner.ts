@@ -7,10 +7,12 @@ import { decide, type DecideContext, type Step } from '../domain/decide.js';
 import type { NewId } from '../domain/ids.js';
 import { compactionThreshold } from '../domain/models.js';
 import type { RetryPolicy } from '../domain/retry.js';
-import type { SessionState } from '../domain/session-state.js';
+import { PRIMARY_THREAD, type SessionState } from '../domain/session-state.js';
 import type { EventLog } from '../events/event-log.js';
 import type { EnvironmentRecord, SessionRecord, Store } from '../store/types.js';
 import { LogWriter } from './log-writer.js';
+import { resolveRoster } from './roster.js';
+import type { RosterAgent } from '../domain/delegation.js';
 import { SessionFold } from './session-fold.js';
 import type { Cut, EffectResult, StepContext, StepEffects, StepHandler } from './steps/step-context.js';
 import { stepHandlers } from './steps/step-handlers.js';
@@ -45,6 +47,8 @@ const retryPolicy = ({ config }: Pick<RunnerDeps, 'config'>): RetryPolicy => ({
 
 export class SessionRunner {
   private current: AbortController | undefined;
+  /** The coordinator's roster, resolved once per runner (roster entries pin versions, so it never changes). */
+  private rosterOf: Promise<RosterAgent[]> | undefined;
   private stopped = false;
   private readonly fold: SessionFold;
   private readonly writer: LogWriter;
@@ -81,7 +85,10 @@ export class SessionRunner {
       this.deps.logger.debug({ session_id: this.sessionId, step: step.type, cursor: state.cursor }, 'engine step');
       // One handler per step type (steps/step-handlers.ts); the union is closed, so this lookup is total.
       const handler = stepHandlers[step.type] as StepHandler<Step>;
-      if ((await handler(step, this.context(session, environment))) === 'stop') return;
+      const outcome = await handler(step, this.context(session, environment));
+      // A thread stopping (its turn over, or waiting for the client) leaves the others' work, and
+      // the coordinator's, to do: decide again.
+      if (outcome === 'stop' && (step.type === 'done' || step.thread === PRIMARY_THREAD)) return;
     }
   }
 
@@ -93,6 +100,8 @@ export class SessionRunner {
       state: fold.state,
       effects: deps,
       retry: retryPolicy(deps),
+      agentOf: (t) => t.agent ?? session.agent,
+      roster: () => (this.rosterOf ??= resolveRoster(deps.store, session)),
       thread: (id) => {
         const thread = fold.state.threads.get(id);
         if (!thread) throw new Error(`session ${this.sessionId} has no thread ${id}`);

@@ -16,6 +16,7 @@ import { fileRoutes } from './routes/files.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { sessionResourceRoutes } from './routes/session-resources.js';
 import { eventRoutes } from './routes/events.js';
+import { threadRoutes } from './routes/threads.js';
 import { healthRoutes } from './routes/health.js';
 import { workRoutes } from './routes/work.js';
 import { workItemRoutes } from './routes/work-items.js';
@@ -121,6 +122,7 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     sessionRoutes(api, opts.ctx);
     sessionResourceRoutes(api, opts.ctx);
     eventRoutes(api, opts.ctx, { bus: opts.bus, heartbeatMs: opts.heartbeatMs, shuttingDown: opts.shuttingDown });
+    threadRoutes(api, opts.ctx, { bus: opts.bus, heartbeatMs: opts.heartbeatMs, shuttingDown: opts.shuttingDown });
     workRoutes(api, opts.ctx, { queue: opts.work, shuttingDown: opts.shuttingDown, publicUrl: opts.publicUrl });
     workItemRoutes(api, opts.ctx, { queue: opts.work });
     environmentKeyRoutes(api, opts.ctx);

@@ -93,8 +93,12 @@ export interface SessionRepository {
   idsWithStatus(statuses: SessionStatus[]): Promise<string[]>;
 }
 
+/** Which stream's events: the session's (its own plus cross-posted ones) or one thread's. */
+export type EventView = { kind: 'session' } | { kind: 'thread'; threadId: string | null };
+
 export interface EventFilter {
   types?: string[] | undefined;
+  view?: EventView | undefined;
   createdAt: CreatedAtFilter;
 }
 

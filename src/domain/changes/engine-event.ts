@@ -10,7 +10,7 @@ export function engineEvent<T extends SessionEventType>(
   type: T,
   fields: EventFields<T>,
   env: ChangeEnv,
-  opts: { internal?: InternalOf<T>; thread?: string } = {},
+  opts: { internal?: InternalOf<T>; thread?: string; crossPost?: boolean } = {},
 ): NewEvent<T> {
   const id = env.newId('sevt');
   // The spread of a generic Omit cannot be checked structurally; `fields` was checked against T.
@@ -18,6 +18,7 @@ export function engineEvent<T extends SessionEventType>(
   const event = {
     id,
     threadId: opts.thread === undefined || opts.thread === PRIMARY_THREAD ? null : opts.thread,
+    ...(opts.crossPost ? { crossPosted: true } : {}),
     type,
     body,
     processedAt: env.at,

@@ -19,6 +19,8 @@ export interface LogChanges {
   internals: Array<{ id: string; internal: ToolUseInternal }>;
   /** The session's new status, when it changes. */
   status?: SessionStatus | undefined;
+  /** A child thread's new status (its session.thread_status_* event says so; the session's is unchanged). */
+  threadStatus?: SessionStatus | undefined;
   /** A model call's usage, added to the session's total. */
   usage?: BetaUsage | undefined;
   /** An outcome's resource as `sessions.retrieve` shows it from now on (replaces the one with its id). */
@@ -41,6 +43,7 @@ export function mergeChanges(first: LogChanges, ...rest: LogChanges[]): LogChang
     out.processed.push(...c.processed);
     out.internals.push(...c.internals);
     if (c.status !== undefined) out.status = c.status;
+    if (c.threadStatus !== undefined) out.threadStatus = c.threadStatus;
     if (c.usage !== undefined) out.usage = c.usage;
     if (c.outcome !== undefined) out.outcome = c.outcome;
   }
@@ -48,4 +51,4 @@ export function mergeChanges(first: LogChanges, ...rest: LogChanges[]): LogChang
 }
 
 export const isEmpty = (c: LogChanges) =>
-  c.events.length === 0 && c.processed.length === 0 && c.internals.length === 0 && c.status === undefined && c.usage === undefined && c.outcome === undefined;
+  c.events.length === 0 && c.processed.length === 0 && c.internals.length === 0 && c.status === undefined && c.threadStatus === undefined && c.usage === undefined && c.outcome === undefined;

@@ -6,7 +6,8 @@ import type { RequestStartInternal } from '../event-internal.js';
 import { evaluatePermission, type ToolPolicies } from '../permissions.js';
 import type { NewEvent, WireEvent } from '../records/event.js';
 import { canRetry, type RetryPolicy } from '../retry.js';
-import type { ThreadState } from '../session-state.js';
+import { isChild, type ThreadState } from '../session-state.js';
+import { CALL_AGENT } from '../delegation.js';
 import { runningResource } from '../outcome.js';
 import { contextTokens, modelUsage } from '../usage.js';
 import { engineEvent, textContent } from './engine-event.js';
@@ -55,13 +56,17 @@ export function recordResponse(t: ThreadState, startId: string, message: BetaMes
       if (block.text !== '') events.push(engineEvent('agent.message', { content: textContent(block.text) }, env, { thread }));
     } else if (block.type === 'tool_use') {
       const input = (block.input ?? {}) as Record<string, unknown>;
-      if (tools.customNames.has(block.name)) {
-        events.push(engineEvent('agent.custom_tool_use', { name: block.name, input }, env, { thread, internal: { tool_use_id: block.id, kind: 'custom' } }));
+      if (tools.delegate && block.name === CALL_AGENT) {
+        events.push(engineEvent('agent.tool_use', { name: block.name, input, evaluated_permission: 'allow' }, env, { thread, internal: { tool_use_id: block.id, kind: 'delegate' } }));
+      } else if (tools.customNames.has(block.name)) {
+        // A child thread's request for the client is cross-posted to the session's stream.
+        events.push(engineEvent('agent.custom_tool_use', { name: block.name, input }, env, { thread, crossPost: isChild(t), internal: { tool_use_id: block.id, kind: 'custom' } }));
       } else {
         const permission = evaluatePermission(tools.builtins.get(block.name as never));
         events.push(
           engineEvent('agent.tool_use', { name: block.name, input, evaluated_permission: permission }, env, {
             thread,
+            crossPost: isChild(t) && permission === 'ask',
             internal: { tool_use_id: block.id, kind: 'builtin' },
           }),
         );

@@ -18,7 +18,7 @@ export const outcomeSteps: Pick<StepHandlers, 'grade'> = {
       await ctx.write(started.changes, t.id);
       startId = started.startId;
     }
-    const request = graderRequest(ctx.session.agent, t, outcome, ctx.effects.config.maxOutputTokens);
+    const request = graderRequest(ctx.agentOf(t), t, outcome, ctx.effects.config.maxOutputTokens);
     const heartbeatMs = ctx.effects.config.outcomeHeartbeatMs;
     let beats = Promise.resolve();
     const timer = setInterval(() => {

@@ -1,12 +1,12 @@
 // /v1/sessions/:id/events: send (batch), list (paginated), and the SSE stream.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sendEventsSchema } from '../../api/schemas/event.js';
 import type { CommandContext } from '../../commands/context.js';
 import { sendEvents } from '../../commands/events.js';
 import { getSession } from '../../commands/sessions-read.js';
 import { invalidRequest } from '../../errors.js';
 import type { EventBus } from '../../events/event-bus.js';
-import type { EventRecord } from '../../store/types.js';
+import type { EventRecord, SessionRecord } from '../../store/types.js';
 import { followLog } from '../../events/log-follower.js';
 import { pageRequest, wirePage } from '../pagination.js';
 import { presentEvent } from '../presenters/event.js';
@@ -34,7 +34,7 @@ export interface EventRouteOptions {
   shuttingDown: AbortSignal;
 }
 
-function lastEventId(raw: string | string[] | undefined): number | undefined {
+export function lastEventId(raw: string | string[] | undefined): number | undefined {
   if (raw === undefined || raw === '') return undefined;
   const value = Array.isArray(raw) ? raw[0]! : raw;
   const seq = Number(value);
@@ -54,7 +54,7 @@ export function eventRoutes(app: FastifyInstance, ctx: CommandContext, opts: Eve
     const page = pageRequest<number>(req.query, { defaultLimit: 1000, maxLimit: 1000, defaultOrder: 'asc', keyType: 'number' });
     const result = await ctx.store.events.list(
       session.id,
-      { types: queryArray(req.query, 'types'), createdAt: createdAtFilter(req.query) },
+      { types: queryArray(req.query, 'types'), createdAt: createdAtFilter(req.query), view: { kind: 'session' } },
       page,
     );
     return wirePage(result, page, (e) => e.seq, presentEvent);
@@ -63,43 +63,63 @@ export function eventRoutes(app: FastifyInstance, ctx: CommandContext, opts: Eve
   app.get<IdParams>('/v1/sessions/:session_id/events/stream', forPrincipals('api_key', 'environment_key', 'work_token'), async (req, reply) => {
     const resumeAfter = lastEventId(req.headers['last-event-id']);
     const session = await getSession(ctx.store, req.workspaceId, req.params.session_id);
-    // Without Last-Event-ID a stream carries only what happens after it opens.
-    const afterSeq = resumeAfter ?? session.lastSeq;
-    const res = reply.raw;
-    reply.hijack();
-    openSseResponse(res, String(req.id));
-
-    let stop = () => {};
-    const close = () => {
-      stop();
-      clearInterval(heartbeat);
-      opts.shuttingDown.removeEventListener('abort', close);
-      if (!res.writableEnded) res.end();
-    };
-    const heartbeat = setInterval(() => res.write(PING_FRAME), opts.heartbeatMs);
-    heartbeat.unref();
-    stop = followLog({
-      store: ctx.store,
-      bus: opts.bus,
-      sessionId: session.id,
-      afterSeq,
-      deliver: async (records) => {
-        await writeWithBackpressure(res, records.map(frameOf).join(''));
-      },
-      onEnd: () => {
-        res.write(sseFrame(undefined, 'session.deleted', {
-          id: `${session.id}_deleted`,
-          type: 'session.deleted',
-          processed_at: new Date().toISOString(),
-        }));
-        close();
-      },
-      onError: (err) => {
-        req.log.error({ err, session_id: session.id }, 'event stream failed');
-        close();
-      },
-    });
-    req.raw.on('close', close);
-    opts.shuttingDown.addEventListener('abort', close);
+    streamLog(req, reply, ctx, opts, session, resumeAfter, onSessionStream);
   });
+}
+
+/** The session's stream: its own events and the ones its threads cross-post. */
+export const onSessionStream = (r: EventRecord) => r.threadId === null || r.crossPosted === true;
+
+/**
+ * Streams the session's log as SSE from `resumeAfter` (Last-Event-ID) or from now, showing the
+ * events `visible` keeps (sequence numbers are the session's, so Last-Event-ID works on any view).
+ */
+export function streamLog(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  ctx: CommandContext,
+  opts: EventRouteOptions,
+  session: SessionRecord,
+  resumeAfter: number | undefined,
+  visible: (r: EventRecord) => boolean,
+): void {
+  // Without Last-Event-ID a stream carries only what happens after it opens.
+  const afterSeq = resumeAfter ?? session.lastSeq;
+  const res = reply.raw;
+  reply.hijack();
+  openSseResponse(res, String(req.id));
+
+  let stop = () => {};
+  const close = () => {
+    stop();
+    clearInterval(heartbeat);
+    opts.shuttingDown.removeEventListener('abort', close);
+    if (!res.writableEnded) res.end();
+  };
+  const heartbeat = setInterval(() => res.write(PING_FRAME), opts.heartbeatMs);
+  heartbeat.unref();
+  stop = followLog({
+    store: ctx.store,
+    bus: opts.bus,
+    sessionId: session.id,
+    afterSeq,
+    deliver: async (records) => {
+      const shown = records.filter(visible);
+      if (shown.length > 0) await writeWithBackpressure(res, shown.map(frameOf).join(''));
+    },
+    onEnd: () => {
+      res.write(sseFrame(undefined, 'session.deleted', {
+        id: `${session.id}_deleted`,
+        type: 'session.deleted',
+        processed_at: new Date().toISOString(),
+      }));
+      close();
+    },
+    onError: (err) => {
+      req.log.error({ err, session_id: session.id }, 'event stream failed');
+      close();
+    },
+  });
+  req.raw.on('close', close);
+  opts.shuttingDown.addEventListener('abort', close);
 }

@@ -81,6 +81,7 @@ export interface SessionEventsTable {
   processed_at: string | null;
   created_at: string;
   internal: string | null;
+  cross_posted: number;
 }
 
 export interface FilesTable {
