@@ -127,9 +127,19 @@ function awaitThreads(s: SessionState, t: ThreadState, delegated: ToolCall[]): S
 
 /** The next step of the first thread that has one (the primary thread first). */
 export function decide(s: SessionState, ctx: DecideContext): Step {
+  return decideThreads(s, ctx)[0] ?? DONE;
+}
+
+/**
+ * The next step of every thread that has one, the primary first, skipping `busy` threads (a step
+ * of theirs is still under way): threads of a multi-agent session run side by side.
+ */
+export function decideThreads(s: SessionState, ctx: DecideContext, busy: ReadonlySet<string> = new Set()): Exclude<Step, { type: 'done' }>[] {
+  const steps: Exclude<Step, { type: 'done' }>[] = [];
   for (const t of s.threads.values()) {
+    if (busy.has(t.id)) continue;
     const step = decideThread(s, t, ctx);
-    if (step.type !== 'done') return step;
+    if (step.type !== 'done') steps.push(step);
   }
-  return DONE;
+  return steps;
 }

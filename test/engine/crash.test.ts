@@ -182,9 +182,9 @@ describe.each(dialects())('crash safety (%s)', (dialect) => {
       await sendText(client, session.id, 'review both');
       const deadline = Date.now() + 10_000;
       const ran = (part: string) => fs.existsSync(path.join(workspace, `count-${part}.txt`));
-      // Killed once a thread has run its tool and is streaming its next answer.
-      while (!ran('A') && !ran('B') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      expect(ran('A') || ran('B')).toBe(true);
+      // Killed once both threads (running side by side) have run their tool and stream their next answer.
+      while (!(ran('A') && ran('B')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(ran('A') && ran('B')).toBe(true);
       await new Promise((r) => setTimeout(r, 300));
       await kill();
 

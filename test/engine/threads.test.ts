@@ -118,7 +118,7 @@ describe.each(dialects())('multi-agent threads (%s)', (dialect) => {
     const seen = await new StreamReader(stream).until((e) => e.type === 'session.thread_status_idle', 15_000);
     stream.controller.abort();
     expect(typesOf(seen as StreamEvent[])).toEqual(['user.message', 'session.thread_status_running', 'span.model_request_start', 'agent.message', 'span.model_request_end', 'session.thread_status_idle']);
-    const followUp = fake.requests.at(-2)!.body as any;
+    const followUp = fake.requests.filter((r) => systemOf(r.body).includes('REVIEWER-SYSTEM')).at(-1)!.body as any;
     expect(JSON.stringify(followUp.messages)).toContain('LGTM: one nit on naming.');
     expect(JSON.stringify(followUp.messages)).toContain('And the tests?');
     await waitSettled(t.client, session.id);
@@ -130,13 +130,23 @@ describe.each(dialects())('multi-agent threads (%s)', (dialect) => {
     expectEnvelope(await failure(t.client.beta.sessions.threads.retrieve('sthr_missing', { session_id: session.id })), 404, 'not_found_error');
   });
 
-  it('runs 25 threads from one response without errors, each answering its call', async () => {
+  it('runs 25 threads at the same time from one response, each answering its call', async () => {
     const { session } = await coordinatorSession();
     const calls = Array.from({ length: 25 }, (_, i) => call('Reviewer', `Review part ${i}`));
     fake.enqueue({ content: calls });
-    fake.setResponder((req) => {
+    // Each reviewer answer is held until all 25 requests have arrived (or 5 s pass): only threads
+    // whose model calls overlap get there.
+    let arrived = 0;
+    let open = 0;
+    let mostOpen = 0;
+    fake.setResponder(async (req) => {
       const body = req.body as any;
       if (systemOf(body).includes('REVIEWER-SYSTEM')) {
+        arrived++;
+        mostOpen = Math.max(mostOpen, ++open);
+        const deadline = Date.now() + 5000;
+        while (arrived < 25 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+        open--;
         const part = /Review part (\d+)/.exec(JSON.stringify(body.messages))![1];
         return say(`part ${part} ok`);
       }
@@ -151,6 +161,7 @@ describe.each(dialects())('multi-agent threads (%s)', (dialect) => {
       );
       expect(events.filter((e) => e.type === 'agent.tool_result').every((e: any) => e.is_error === false)).toBe(true);
       expect(events.some((e) => e.type === 'session.error')).toBe(false);
+      expect(mostOpen).toBe(25);
       expect(events.at(-1)).toMatchObject({ type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
       const threads = (await t.client.beta.sessions.threads.list(session.id)).data;
       expect(threads).toHaveLength(26);
