@@ -22,6 +22,8 @@ import { workRoutes } from './routes/work.js';
 import { workItemRoutes } from './routes/work-items.js';
 import { environmentKeyRoutes } from './routes/environment-keys.js';
 import { memoryStoreRoutes } from './routes/memory-stores.js';
+import { vaultRoutes } from './routes/vaults.js';
+import type { SecretBox } from '../secrets/secret-box.js';
 import { skillRoutes } from './routes/skills.js';
 import { registerRateLimit } from './rate-limit.js';
 import { normalizeRequestTarget } from './normalize-url.js';
@@ -62,6 +64,8 @@ export interface AppOptions {
   gateway: Gateway;
   /** AGENTD_PUBLIC_URL: this server's URL as workers reach it (their work secret's api_base_url). */
   publicUrl?: string | undefined;
+  /** Seals vault secrets at rest (AGENTD_SECRET_KEY or the data dir's secret.key). */
+  secrets: SecretBox;
 }
 
 /** A registered route as the router holds it (the route-enumeration test walks these). */
@@ -128,6 +132,7 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     environmentKeyRoutes(api, opts.ctx);
     gatewayRoutes(api, opts.gateway);
     memoryStoreRoutes(api, opts.ctx);
+    vaultRoutes(api, { store: opts.ctx.store, now: opts.ctx.now, secrets: opts.secrets });
     skillRoutes(api, opts.ctx, { maxSkillBytes: opts.maxSkillBytes });
   });
   return app;

@@ -28,6 +28,7 @@ import { withFileSources } from '../engine/model/file-sources.js';
 import { createGatewayDeps, fileLookup, startContentRetention } from './gateway.js';
 import { createPriceTable, parsePriceOverrides } from '../telemetry/prices.js';
 import { BatchExecutor } from '../gateway/batches/batch-executor.js';
+import { loadSecretBox } from '../secrets/secret-key.js';
 import { sandboxUnavailableAtStart, startSummary, type StartSummary } from './start-summary.js';
 
 export interface RunningServer {
@@ -64,6 +65,14 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   if (opts.requireSandbox && sandboxes.unavailable) throw new Error(sandboxUnavailableAtStart(sandboxes.unavailable));
   fs.mkdirSync(config.dataDir, { recursive: true });
   const keys = resolveApiKeys(config.apiKeys, config.dataDir);
+  // Before the store opens: a malformed AGENTD_SECRET_KEY stops the start with its reason.
+  let secrets;
+  try {
+    secrets = loadSecretBox({ configuredKey: config.secretKey, dataDir: config.dataDir });
+  } catch (err) {
+    await sandboxes.close();
+    throw err;
+  }
   let store: Store;
   try {
     store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
@@ -78,6 +87,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     blobs: new DiskBlobStore(config.filesDir),
     now: () => isoNow(clock),
     workspaces: localWorkspaces(config.engine.workspacesDir),
+    modelProvider: config.engine.provider,
   };
   const work = new WorkQueue({ store, now: ctx.now, leaseTtlSeconds: config.workLeaseTtlSeconds });
   const remoteWork = new QueueRemoteWork(work, bus, logger);
@@ -126,6 +136,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     work,
     gateway: { deps: gatewayDeps, batches },
     publicUrl: config.publicUrl,
+    secrets,
   });
   const stopRetention = startContentRetention(gatewayDeps);
   if (config.engine.enabled) await engine.start();
