@@ -7,6 +7,7 @@ import type { EventRecord, NewEvent, SessionRecord, Store } from '../store/types
 import type { CommandContext } from './context.js';
 import { getSession } from './sessions-read.js';
 import { checkAnswers } from './check-answers.js';
+import { primaryThreadId } from './threads.js';
 import { pendingResource, TERMINAL_RESULTS, withOutcome } from '../domain/outcome.js';
 
 /** Refuses input to sessions that can no longer take it. */
@@ -24,6 +25,28 @@ export function clientEventRecord(e: ClientEventInput, now: string): NewEvent {
   const threadId = e.type === 'user.interrupt' && e.session_thread_id ? e.session_thread_id : null;
   // The request schemas mirror the SDK's event params, so the parsed event is its wire body.
   return { id, threadId, type: e.type, body, processedAt: null, createdAt: now } as NewEvent;
+}
+
+/**
+ * An interrupt naming a thread must name one of the session's (400 otherwise); naming the primary
+ * thread is naming the session. Returns the events with the primary's id dropped.
+ */
+export async function resolveThreadTargets(store: Store, sessionId: string, events: ClientEventInput[], prefix: string): Promise<ClientEventInput[]> {
+  const out: ClientEventInput[] = [];
+  for (const [i, e] of events.entries()) {
+    if (e.type !== 'user.interrupt' || !e.session_thread_id) {
+      out.push(e);
+      continue;
+    }
+    if (e.session_thread_id === primaryThreadId(sessionId)) {
+      out.push({ ...e, session_thread_id: null });
+      continue;
+    }
+    const created = await store.events.list(sessionId, { types: ['session.thread_created'], createdAt: {}, view: { kind: 'thread', threadId: e.session_thread_id } }, { limit: 1, order: 'asc' });
+    if (created.items.length === 0) throw invalidRequest(`${prefix}[${i}].session_thread_id: thread ${e.session_thread_id} not found in session ${sessionId}`);
+    out.push(e);
+  }
+  return out;
 }
 
 /** Checks references a client event makes to other resources (files for outcome rubrics). */
@@ -67,7 +90,7 @@ export async function sendEvents(
 ): Promise<EventRecord[]> {
   const session = await getSession(ctx.store, workspaceId, sessionId);
   assertAcceptsEvents(session);
-  const events = rawEvents.map((raw, i) => parseClientEvent(raw, `events[${i}]`));
+  const events = await resolveThreadTargets(ctx.store, sessionId, rawEvents.map((raw, i) => parseClientEvent(raw, `events[${i}]`)), 'events');
   for (const [i, e] of events.entries()) await checkEventReferences(ctx.store, workspaceId, e, `events[${i}]`);
   const now = ctx.now();
   return ctx.log.transaction(async (tx, emit) => {

@@ -123,6 +123,23 @@ describe.each(dialects())('multi-agent threads (%s)', (dialect) => {
     expect(JSON.stringify(followUp.messages)).toContain('And the tests?');
     await waitSettled(t.client, session.id);
 
+    // An interrupt may name a thread of the session, and only one.
+    expectEnvelope(
+      await failure(t.client.beta.sessions.events.send(session.id, { events: [{ type: 'user.interrupt', session_thread_id: 'sthr_nope' }] })),
+      400,
+      'invalid_request_error',
+    );
+    await t.client.beta.sessions.events.send(session.id, { events: [{ type: 'user.interrupt', session_thread_id: threadId }] });
+    await t.client.beta.sessions.events.send(session.id, { events: [{ type: 'user.interrupt', session_thread_id: primary.id }] });
+    const interrupts = (await t.client.beta.sessions.events.list(session.id, { types: ['user.interrupt'] } as never)).data;
+    expect(interrupts).toHaveLength(1); // the thread's interrupt is on its own stream
+    // Nothing is under way: both are only stamped processed.
+    for (const list of [() => t.client.beta.sessions.events.list(session.id), () => t.client.beta.sessions.threads.events.list(threadId, { session_id: session.id })]) {
+      const deadline = Date.now() + 10_000;
+      while ((await list()).data.some((e) => e.type === 'user.interrupt' && e.processed_at === null) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect((await list()).data.filter((e) => e.type === 'user.interrupt').every((e) => e.processed_at !== null)).toBe(true);
+    }
+
     // Archive: a child thread only.
     const archived = await t.client.beta.sessions.threads.archive(threadId, { session_id: session.id });
     expect(archived).toMatchObject({ status: 'terminated', archived_at: expect.any(String) });
