@@ -165,6 +165,8 @@ export interface EngineConfig {
   readonly maxOutputTokens: number;
   /** Compact history once a turn's context exceeds this many tokens (default 80% of the window). */
   readonly compactionTokens: number | undefined;
+  /** Interval of span.outcome_evaluation_ongoing heartbeats while a grader runs (AGENTD_OUTCOME_HEARTBEAT_MS). */
+  readonly outcomeHeartbeatMs: number;
   /** Per-session workspace directories (AGENTD_WORKSPACES_DIR, default `<dataDir>/workspaces`). */
   readonly workspacesDir: string;
   /** How long a runner's claim on a session lasts without renewal. */
@@ -308,6 +310,7 @@ export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.e
         env.AGENTD_COMPACTION_TOKENS === undefined
           ? undefined
           : positiveInt(env.AGENTD_COMPACTION_TOKENS, 1, 'AGENTD_COMPACTION_TOKENS'),
+      outcomeHeartbeatMs: positiveInt(env.AGENTD_OUTCOME_HEARTBEAT_MS, 10_000, 'AGENTD_OUTCOME_HEARTBEAT_MS'),
       workspacesDir: path.resolve(env.AGENTD_WORKSPACES_DIR ?? path.join(dataDir, 'workspaces')),
       leaseMs: positiveInt(env.AGENTD_LEASE_MS, 30_000, 'AGENTD_LEASE_MS'),
       webFetch: Object.freeze({

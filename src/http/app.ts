@@ -17,6 +17,7 @@ import { fileRoutes } from './routes/files.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { sessionResourceRoutes } from './routes/session-resources.js';
 import { eventRoutes } from './routes/events.js';
+import { threadRoutes } from './routes/threads.js';
 import { healthRoutes } from './routes/health.js';
 import { workRoutes } from './routes/work.js';
 import { workItemRoutes } from './routes/work-items.js';
@@ -160,6 +161,7 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     sessionResourceRoutes(api, opts.ctx);
     eventRoutes(api, opts.ctx, { bus: opts.bus, deltas: opts.deltas, heartbeatMs: opts.heartbeatMs, shuttingDown: opts.shuttingDown, sse: opts.sse, credentials });
     workRoutes(api, opts.ctx, { queue: opts.work, shuttingDown: opts.shuttingDown, publicUrl: opts.publicUrl, credentials });
+    threadRoutes(api, opts.ctx, { bus: opts.bus, deltas: opts.deltas, heartbeatMs: opts.heartbeatMs, shuttingDown: opts.shuttingDown, sse: opts.sse, credentials });
     workItemRoutes(api, opts.ctx, { queue: opts.work });
     environmentKeyRoutes(api, opts.ctx, credentials);
     gatewayRoutes(api, opts.gateway);

@@ -10,7 +10,7 @@ export function engineEvent<T extends SessionEventType>(
   type: T,
   fields: EventFields<T>,
   env: ChangeEnv,
-  opts: { internal?: InternalOf<T>; thread?: string; id?: string | undefined } = {},
+  opts: { internal?: InternalOf<T>; thread?: string; id?: string | undefined; crossPost?: boolean } = {},
 ): NewEvent<T> {
   // An id given in advance is the one a live preview (event_start) already announced.
   const id = opts.id ?? env.newId('sevt');
@@ -19,6 +19,7 @@ export function engineEvent<T extends SessionEventType>(
   const event = {
     id,
     threadId: opts.thread === undefined || opts.thread === PRIMARY_THREAD ? null : opts.thread,
+    ...(opts.crossPost ? { crossPosted: true } : {}),
     type,
     body,
     processedAt: env.at,

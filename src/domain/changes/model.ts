@@ -6,7 +6,9 @@ import type { RequestStartInternal } from '../event-internal.js';
 import { evaluatePermission, type ToolPolicies } from '../permissions.js';
 import type { NewEvent, WireEvent } from '../records/event.js';
 import { canRetry, type RetryPolicy } from '../retry.js';
-import type { ThreadState } from '../session-state.js';
+import { isChild, type ThreadState } from '../session-state.js';
+import { CALL_AGENT } from '../delegation.js';
+import { runningResource } from '../outcome.js';
 import { contextTokens, modelUsage } from '../usage.js';
 import { engineEvent, textContent } from './engine-event.js';
 import { mergeChanges, noChanges, type ChangeEnv, type LogChanges } from './log-changes.js';
@@ -32,10 +34,13 @@ const failedSpanEnd = (t: ThreadState, startId: string, env: ChangeEnv) =>
 export function startRequest(t: ThreadState, closeSpan: string | undefined, env: ChangeEnv): { changes: LogChanges; startId: string } {
   const consumed = t.pendingInputs.map((e) => e.id);
   const start = engineEvent('span.model_request_start', {}, env, { thread: t.id, internal: { consumed } satisfies RequestStartInternal });
+  const o = t.outcome;
+  const startsOutcome = o?.phase === 'pending' && consumed.includes(o.definitionId);
   const changes = mergeChanges(ensureRunning(t, env), {
     ...noChanges(env.at),
     events: [...(closeSpan !== undefined ? [failedSpanEnd(t, closeSpan, env)] : []), start],
     processed: [...consumed, ...t.pendingAnswers.map((e) => e.id)],
+    ...(startsOutcome ? { outcome: runningResource(o) } : {}),
   });
   return { changes, startId: start.id };
 }
@@ -62,13 +67,17 @@ export function recordResponse(
       if (block.text !== '') events.push(engineEvent('agent.message', { content: textContent(block.text) }, env, { thread, id }));
     } else if (block.type === 'tool_use') {
       const input = (block.input ?? {}) as Record<string, unknown>;
-      if (tools.customNames.has(block.name)) {
-        events.push(engineEvent('agent.custom_tool_use', { name: block.name, input }, env, { thread, internal: { tool_use_id: block.id, kind: 'custom' } }));
+      if (tools.delegate && block.name === CALL_AGENT) {
+        events.push(engineEvent('agent.tool_use', { name: block.name, input, evaluated_permission: 'allow' }, env, { thread, internal: { tool_use_id: block.id, kind: 'delegate' } }));
+      } else if (tools.customNames.has(block.name)) {
+        // A child thread's request for the client is cross-posted to the session's stream.
+        events.push(engineEvent('agent.custom_tool_use', { name: block.name, input }, env, { thread, crossPost: isChild(t), internal: { tool_use_id: block.id, kind: 'custom' } }));
       } else {
         const permission = evaluatePermission(tools.builtins.get(block.name as never));
         events.push(
           engineEvent('agent.tool_use', { name: block.name, input, evaluated_permission: permission }, env, {
             thread,
+            crossPost: isChild(t) && permission === 'ask',
             internal: { tool_use_id: block.id, kind: 'builtin' },
           }),
         );

@@ -5,7 +5,7 @@ import type { LogChanges } from '../../domain/changes/log-changes.js';
 import { abortedRequest, compactionLimitReached, modelFailed, recordCompaction, recordResponse, startRequest } from '../../domain/changes/model.js';
 import { MAX_COMPACTIONS_IN_A_ROW } from '../../domain/decide.js';
 import { ensureRunning } from '../../domain/changes/turn.js';
-import type { ThreadState } from '../../domain/session-state.js';
+import { isChild, type ThreadState } from '../../domain/session-state.js';
 import { compactionRequest, summaryOf } from '../compaction.js';
 import { classifyModelError } from '../model/model-errors.js';
 import { buildRequest } from '../request.js';
@@ -43,8 +43,9 @@ async function settle(
 export const modelSteps: Pick<StepHandlers, 'call_model' | 'compact' | 'compaction_limit'> = {
   call_model: async (step, ctx) => {
     const t = ctx.thread(step.thread);
-    const { agent } = ctx.session;
-    const toolset = resolveToolset(agent);
+    const agent = ctx.agentOf(t);
+    // Only the coordinator delegates (one level: a thread's own roster is ignored).
+    const toolset = resolveToolset(agent, isChild(t) ? undefined : await ctx.roster());
     const mountNotes = await ctx.effects.mounts.notes(ctx.session, ctx.environment);
     // Built before the write, which takes the queued input out of the state.
     const request = buildRequest(agent, t, t.pendingInputs, toolset.definitions, { maxOutputTokens: ctx.effects.config.maxOutputTokens, mountNotes });
@@ -67,9 +68,10 @@ export const modelSteps: Pick<StepHandlers, 'call_model' | 'compact' | 'compacti
   compact: async (step, ctx) => {
     const t = ctx.thread(step.thread);
     await ctx.write(ensureRunning(t, ctx.env()), t.id);
-    const { agent } = ctx.session;
+    const agent = ctx.agentOf(t);
     const mountNotes = await ctx.effects.mounts.notes(ctx.session, ctx.environment);
-    const request = compactionRequest(agent, t, resolveToolset(agent).definitions, ctx.effects.config.maxOutputTokens, mountNotes);
+    const toolset = resolveToolset(agent, isChild(t) ? undefined : await ctx.roster());
+    const request = compactionRequest(agent, t, toolset.definitions, ctx.effects.config.maxOutputTokens, mountNotes);
     const result = await ctx.abortable((signal) => ctx.effects.model.complete(request, signal, { workspaceId: ctx.session.workspaceId }));
     return settle(ctx, t, undefined, result, (message) => recordCompaction(t, summaryOf(message), message, ctx.env()));
   },

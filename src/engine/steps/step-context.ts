@@ -1,6 +1,8 @@
 // What a step handler works with: the session, its folded state, the one write path, and effects
 // that an interrupt or shutdown may cut short.
+import type { SessionAgent } from '../../api/wire.js';
 import type { ChangeEnv, LogChanges } from '../../domain/changes/log-changes.js';
+import type { RosterAgent } from '../../domain/delegation.js';
 import type { Clock } from '../../domain/clock.js';
 import type { Step } from '../../domain/decide.js';
 import type { RetryPolicy } from '../../domain/retry.js';
@@ -56,6 +58,10 @@ export interface StepContext {
   readonly effects: StepEffects;
   readonly retry: RetryPolicy;
   thread(id: string): ThreadState;
+  /** The agent a thread runs: a child thread's pinned roster agent, else the session's. */
+  agentOf(t: ThreadState): SessionAgent;
+  /** The coordinator's roster, resolved to pinned versions (empty unless the session's agent is a coordinator). */
+  roster(): Promise<RosterAgent[]>;
   /** The time and id source for changes made now. */
   env(): ChangeEnv;
   /** Applies a step's changes (the engine's one write path) and mirrors them on the state. */
