@@ -23,6 +23,8 @@ export type Step =
   | { type: 'wait'; thread: string; until: number }
   /** Blocked on the client (confirmations, custom tool results): announce it. */
   | { type: 'await_client'; thread: string; eventIds: string[] }
+  /** The session's list cost reached its budget: stop before the next model call (paused, not failed). */
+  | { type: 'budget_reached'; thread: string }
   /** The turn is over: go idle. */
   | { type: 'end_turn'; thread: string }
   /** Nothing to do until new input arrives (the idle state is already announced). */
@@ -38,6 +40,8 @@ export interface DecideContext {
   /** Compact before a model call once the context exceeds this many tokens. */
   compactAbove: number;
   retry: RetryPolicy;
+  /** The session's budget allows no further model call (see budget.ts). */
+  budgetReached: boolean;
 }
 
 const DONE: Step = { type: 'done' };
@@ -79,6 +83,8 @@ function decideThread(t: ThreadState, ctx: DecideContext): Step {
 
   const retryDue = t.lastRequestFailed && t.status === 'rescheduling';
   if (t.needsModel || t.pendingInputs.length > 0 || retryDue || t.openRequestId !== undefined) {
+    // Input stays queued; raising the budget and sending a message continues from here.
+    if (ctx.budgetReached) return t.budgetStopped ? DONE : { type: 'budget_reached', thread };
     if (t.messages.length > 0 && t.contextTokens > ctx.compactAbove) return { type: 'compact', thread };
     return { type: 'call_model', thread, ...(t.openRequestId !== undefined ? { closeSpan: t.openRequestId } : {}) };
   }

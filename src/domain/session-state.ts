@@ -58,6 +58,8 @@ export interface ThreadState {
   lastRequestFailed: boolean;
   /** Reschedules since the last successful model call or the end of the last turn. */
   retries: RetryRun | undefined;
+  /** The last idle was `budget_reached` and nothing has run since (announced once, not again per message). */
+  budgetStopped: boolean;
 }
 
 export interface SessionState {
@@ -87,6 +89,7 @@ export function newThreadState(id: string): ThreadState {
     openRequestId: undefined,
     lastRequestFailed: false,
     retries: undefined,
+    budgetStopped: false,
   };
 }
 

@@ -9,6 +9,7 @@ import type { EventRecord, Store } from '../store/types.js';
 import { isoNow, type Clock } from '../domain/clock.js';
 import type { NewId } from '../domain/ids.js';
 import type { ModelClient } from './model/model-client.js';
+import type { PriceTable } from '../telemetry/prices.js';
 import { SessionRunner, type StepObserver } from './session-runner.js';
 import type { RemoteWork, SandboxProvider, SessionSandbox } from '../sandbox/types.js';
 import type { OutputCapture, SessionMounts } from './steps/step-context.js';
@@ -20,6 +21,8 @@ export interface EngineDeps {
   log: EventLog;
   bus: EventBus;
   model: ModelClient;
+  /** List prices of model calls (the ledger, session cost, budgets). */
+  prices: PriceTable;
   config: EngineConfig;
   logger: Logger;
   clock: Clock;

@@ -1,12 +1,15 @@
 // The one path every engine write takes: a step's LogChanges applied in one transaction — queued
 // events stamped processed, engine markers set, events appended (published after commit), and the
-// session's status and usage updated with them, so the stream and retrieve never disagree.
+// session's status and usage updated with them, so the stream and retrieve never disagree. The
+// step's model calls go to the usage ledger in the same transaction, so the session's cost (what a
+// budget is enforced on) and the ledger (what reports sum) always agree, crash or not.
 // A lease fencing check (several replicas) belongs here, inside the same transaction.
 import { isEmpty, type LogChanges } from '../domain/changes/log-changes.js';
 import type { EventRecord } from '../domain/records/event.js';
 import { addUsage } from '../domain/usage.js';
+import { advanceRuntime } from '../domain/session-runtime.js';
 import type { EventLog } from '../events/event-log.js';
-import type { SessionRepository } from '../store/types.js';
+import type { RuntimePatch } from '../store/types.js';
 
 export class LogWriter {
   constructor(
@@ -21,13 +24,17 @@ export class LogWriter {
       await tx.events.markProcessed(id, changes.processed, changes.at);
       for (const { id: eventId, internal } of changes.internals) await tx.events.setInternal(id, eventId, internal);
       const written = await emit(id, changes.events);
-      const patch: Parameters<SessionRepository['setRuntime']>[1] = {};
-      if (changes.status !== undefined) patch.status = changes.status;
-      if (changes.usage !== undefined) {
-        const current = await tx.sessions.find(id);
-        if (current) patch.usage = addUsage(current.usage, changes.usage);
-      }
-      if (patch.status !== undefined || patch.usage !== undefined) await tx.sessions.setRuntime(id, patch, changes.at);
+      const calls = changes.calls ?? [];
+      if (calls.length > 0) await tx.usage.insertMany(calls);
+      if (changes.status === undefined && changes.usage === undefined && calls.length === 0) return written;
+      const current = await tx.sessions.find(id);
+      if (!current) return written;
+      const patch: RuntimePatch = {
+        status: changes.status,
+        usage: changes.usage !== undefined ? addUsage(current.usage, changes.usage) : undefined,
+        runtime: advanceRuntime(current.runtime, { status: changes.status, calls, at: changes.at }),
+      };
+      await tx.sessions.setRuntime(id, patch, changes.at);
       return written;
     });
   }

@@ -6,6 +6,7 @@ import type { ChangeEnv, LogChanges } from '../domain/changes/log-changes.js';
 import { decide, type DecideContext, type Step } from '../domain/decide.js';
 import type { NewId } from '../domain/ids.js';
 import { compactionThreshold } from '../domain/models.js';
+import { budgetReached } from '../domain/budget.js';
 import type { RetryPolicy } from '../domain/retry.js';
 import type { SessionState } from '../domain/session-state.js';
 import type { EventLog } from '../events/event-log.js';
@@ -34,6 +35,7 @@ export function decideContext(session: SessionRecord, environment: EnvironmentRe
     remoteTools: environment.config.type === 'self_hosted',
     compactAbove: compactionThreshold(session.agent.model.id, deps.config.compactionTokens),
     retry: retryPolicy(deps),
+    budgetReached: budgetReached(session.budget, session.runtime),
   };
 }
 

@@ -78,6 +78,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     blobs: new DiskBlobStore(config.filesDir),
     now: () => isoNow(clock),
     workspaces: localWorkspaces(config.engine.workspacesDir),
+    prices,
   };
   const work = new WorkQueue({ store, now: ctx.now, leaseTtlSeconds: config.workLeaseTtlSeconds });
   const remoteWork = new QueueRemoteWork(work, bus, logger);
@@ -97,6 +98,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     log: ctx.log,
     bus,
     model,
+    prices,
     config: config.engine,
     logger,
     clock,

@@ -58,6 +58,13 @@ export interface SessionFilter {
   createdAt: CreatedAtFilter;
 }
 
+/** What an engine write changes on the session row (status, token totals, cost and active time). */
+export interface RuntimePatch {
+  status?: SessionStatus | undefined;
+  usage?: SessionRecord['usage'] | undefined;
+  runtime?: SessionRecord['runtime'] | undefined;
+}
+
 export interface SessionRepository {
   insert(session: SessionRecord): Promise<void>;
   get(workspaceId: string, id: string): Promise<SessionRecord | undefined>;
@@ -76,7 +83,7 @@ export interface SessionRepository {
    */
   lockLog(id: string): Promise<void>;
   /** Engine-owned fields, written without touching what clients edit (title, metadata...). */
-  setRuntime(id: string, patch: { status?: SessionStatus; usage?: SessionRecord['usage'] }, at: string): Promise<void>;
+  setRuntime(id: string, patch: RuntimePatch, at: string): Promise<void>;
   /** Takes the session's lease if it is free, lapsed, or already `owner`'s. */
   acquireLease(id: string, owner: string, now: string, until: string): Promise<boolean>;
   /** Extends a lease `owner` still holds; false if it was lost. */

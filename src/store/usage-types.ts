@@ -18,6 +18,8 @@ export {
 export interface UsageLedgerRepository {
   /** Writers batch their rows: one statement for many calls. */
   insertMany(records: readonly UsageRecord[]): Promise<void>;
+  /** A session's model calls, oldest first (keyset by call id). */
+  listBySession(workspaceId: string, sessionId: string, page: PageRequest): Promise<Page<UsageRecord>>;
   /** A conversation's calls, oldest first (keyset by call id). */
   listByConversation(workspaceId: string, conversationId: string, page: PageRequest): Promise<Page<UsageRecord>>;
   /** The conversation of the call that produced `messageId` (how a thread continuation finds its conversation). */

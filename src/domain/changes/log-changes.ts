@@ -6,6 +6,7 @@ import type { ToolUseInternal } from '../event-internal.js';
 import type { NewId } from '../ids.js';
 import type { NewEvent } from '../records/event.js';
 import type { SessionStatus } from '../records/session.js';
+import type { UsageRecord } from '../records/usage.js';
 
 export interface LogChanges {
   /** The time of the write: processed stamps and event timestamps. */
@@ -20,6 +21,8 @@ export interface LogChanges {
   status?: SessionStatus | undefined;
   /** A model call's usage, added to the session's total. */
   usage?: BetaUsage | undefined;
+  /** Model calls made by the step (priced by the engine): usage-ledger rows, their cost added to the session's. */
+  calls?: UsageRecord[] | undefined;
 }
 
 /** Where a change is made: its time and the ids of what it creates. */
@@ -39,9 +42,10 @@ export function mergeChanges(first: LogChanges, ...rest: LogChanges[]): LogChang
     out.internals.push(...c.internals);
     if (c.status !== undefined) out.status = c.status;
     if (c.usage !== undefined) out.usage = c.usage;
+    if (c.calls !== undefined) out.calls = [...(out.calls ?? []), ...c.calls];
   }
   return out;
 }
 
 export const isEmpty = (c: LogChanges) =>
-  c.events.length === 0 && c.processed.length === 0 && c.internals.length === 0 && c.status === undefined && c.usage === undefined;
+  c.events.length === 0 && c.processed.length === 0 && c.internals.length === 0 && c.status === undefined && c.usage === undefined && (c.calls ?? []).length === 0;

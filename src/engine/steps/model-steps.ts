@@ -1,7 +1,11 @@
 // Handlers of model steps: a model call (the turn's next response) and a compaction call. The
 // events each writes are built by domain/changes/model.ts; only the call itself happens here.
+// Every call that ran (answered, failed or interrupted) is written to the usage ledger with the
+// step's events, priced, so the session's cost moves in the same transaction.
 import type { BetaMessage } from '@anthropic-ai/sdk/resources/beta/messages/messages.js';
-import type { LogChanges } from '../../domain/changes/log-changes.js';
+import { noChanges, type LogChanges } from '../../domain/changes/log-changes.js';
+import { EngineCallKind, engineCallRecord } from '../model-call-record.js';
+import type { ModelRequest } from '../model/model-client.js';
 import { abortedRequest, modelFailed, recordCompaction, recordResponse, startRequest } from '../../domain/changes/model.js';
 import { ensureRunning } from '../../domain/changes/turn.js';
 import type { ThreadState } from '../../domain/session-state.js';
@@ -19,23 +23,46 @@ async function settle(
   ctx: StepContext,
   t: ThreadState,
   startId: string | undefined,
-  result: EffectResult<BetaMessage>,
+  call: Timed,
   onSuccess: (message: BetaMessage) => LogChanges,
 ): Promise<StepOutcome> {
+  const { result } = call;
+  const env = ctx.env();
+  const ledger = (message: BetaMessage | undefined, outcome: string) => [
+    engineCallRecord(
+      { session: ctx.session, thread: t.id, kind: call.kind, model: call.model, message, outcome, latencyMs: call.latencyMs, at: env.at },
+      ctx.effects,
+    ),
+  ];
   if (result.ok) {
-    await ctx.write(onSuccess(result.value), t.id);
+    await ctx.write({ ...onSuccess(result.value), calls: ledger(result.value, 'ok') }, t.id);
     return 'continue';
   }
   if (result.cut === 'shutdown') return 'stop';
   if (result.cut === 'interrupt') {
-    if (startId !== undefined) await ctx.write(abortedRequest(t, startId, ctx.env()), t.id);
+    const aborted = startId !== undefined ? abortedRequest(t, startId, env) : noChanges(env.at);
+    await ctx.write({ ...aborted, calls: ledger(undefined, 'interrupted') }, t.id);
     return 'continue';
   }
   const failure = classifyModelError(result.error);
   ctx.effects.logger.warn({ session_id: ctx.session.id, err: failure.message, retryable: failure.retryable }, 'model call failed');
-  const changes = modelFailed(t, startId, failure, ctx.retry, ctx.env());
-  await ctx.write(changes, t.id);
+  const changes = modelFailed(t, startId, failure, ctx.retry, env);
+  await ctx.write({ ...changes, calls: ledger(undefined, failure.type) }, t.id);
   return changes.status === 'idle' ? 'stop' : 'continue';
+}
+
+interface Timed {
+  kind: EngineCallKind;
+  model: string;
+  result: EffectResult<BetaMessage>;
+  latencyMs: number;
+}
+
+/** Runs one model call as the step's abortable effect, timed for the ledger. */
+async function callModel(ctx: StepContext, kind: EngineCallKind, request: ModelRequest): Promise<Timed> {
+  const startedAt = performance.now();
+  const result = await ctx.abortable((signal) => ctx.effects.model.complete(request, signal, { workspaceId: ctx.session.workspaceId }));
+  return { kind, model: request.model, result, latencyMs: performance.now() - startedAt };
 }
 
 export const modelSteps: Pick<StepHandlers, 'call_model' | 'compact'> = {
@@ -48,8 +75,8 @@ export const modelSteps: Pick<StepHandlers, 'call_model' | 'compact'> = {
     const request = buildRequest(agent, t, t.pendingInputs, toolset.definitions, { maxOutputTokens: ctx.effects.config.maxOutputTokens, mountNotes });
     const { changes, startId } = startRequest(t, step.closeSpan, ctx.env());
     await ctx.write(changes, t.id);
-    const result = await ctx.abortable((signal) => ctx.effects.model.complete(request, signal, { workspaceId: ctx.session.workspaceId }));
-    return settle(ctx, t, startId, result, (message) => recordResponse(t, startId, message, toolset.policies, ctx.env()));
+    const call = await callModel(ctx, EngineCallKind.turn, request);
+    return settle(ctx, t, startId, call, (message) => recordResponse(t, startId, message, toolset.policies, ctx.env()));
   },
 
   compact: async (step, ctx) => {
@@ -58,7 +85,7 @@ export const modelSteps: Pick<StepHandlers, 'call_model' | 'compact'> = {
     const { agent } = ctx.session;
     const mountNotes = await ctx.effects.mounts.notes(ctx.session, ctx.environment);
     const request = compactionRequest(agent, t, resolveToolset(agent).definitions, ctx.effects.config.maxOutputTokens, mountNotes);
-    const result = await ctx.abortable((signal) => ctx.effects.model.complete(request, signal, { workspaceId: ctx.session.workspaceId }));
-    return settle(ctx, t, undefined, result, (message) => recordCompaction(t, summaryOf(message), message, ctx.env()));
+    const call = await callModel(ctx, EngineCallKind.compaction, request);
+    return settle(ctx, t, undefined, call, (message) => recordCompaction(t, summaryOf(message), message, ctx.env()));
   },
 };

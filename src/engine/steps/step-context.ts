@@ -10,6 +10,7 @@ import type { Logger } from '../../logger.js';
 import type { RemoteWork, SandboxProvider, SessionSandbox } from '../../sandbox/types.js';
 import type { EnvironmentRecord, EventRecord, SessionRecord } from '../../store/types.js';
 import type { ModelClient } from '../model/model-client.js';
+import type { PriceTable } from '../../telemetry/prices.js';
 
 /** Why an effect was cut short: a user.interrupt, or this process shutting down. */
 export type Cut = 'interrupt' | 'shutdown';
@@ -34,6 +35,8 @@ export interface SessionMounts {
 /** The effects steps perform, injected by the engine. */
 export interface StepEffects {
   model: ModelClient;
+  /** List prices: every model call is priced into the ledger and the session's cost. */
+  prices: PriceTable;
   config: EngineConfig;
   logger: Logger;
   clock: Clock;

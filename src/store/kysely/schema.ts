@@ -68,6 +68,10 @@ export interface SessionsTable {
   archived_at: string | null;
   lease_owner: string | null;
   lease_expires_at: string | null;
+  list_cost_nanousd: number | string;
+  unpriced_calls: number;
+  active_ms: number | string;
+  running_since: string | null;
 }
 
 export interface SessionEventsTable {

@@ -1,6 +1,6 @@
 // Sessions: the resolved agent snapshot they run with, their status and counters.
 import type { Kysely, Selectable } from 'kysely';
-import type { Page, PageRequest, SessionFilter, SessionRecord, SessionRepository, SessionStatus, StoredResource } from '../types.js';
+import type { Page, PageRequest, RuntimePatch, SessionFilter, SessionRecord, SessionRepository, SessionStatus, StoredResource } from '../types.js';
 import type { Database, SessionsTable } from './schema.js';
 import { fromJson, toJson } from './json.js';
 import { pageQuery, toPage, whereCreatedAt } from './paging.js';
@@ -19,6 +19,12 @@ const toRecord = (r: Selectable<SessionsTable>): SessionRecord => ({
   vaultIds: fromJson(r.vault_ids),
   usage: fromJson(r.usage),
   budget: r.budget === null ? null : fromJson(r.budget),
+  runtime: {
+    listCostNanoUsd: Number(r.list_cost_nanousd),
+    unpricedCalls: Number(r.unpriced_calls),
+    activeMs: Number(r.active_ms),
+    runningSince: r.running_since,
+  },
   deploymentId: r.deployment_id,
   lastSeq: Number(r.last_seq),
   createdAt: r.created_at,
@@ -45,6 +51,10 @@ const toRow = (s: SessionRecord) => ({
   created_at: s.createdAt,
   updated_at: s.updatedAt,
   archived_at: s.archivedAt,
+  list_cost_nanousd: s.runtime.listCostNanoUsd,
+  unpriced_calls: s.runtime.unpricedCalls,
+  active_ms: s.runtime.activeMs,
+  running_since: s.runtime.runningSince,
 });
 
 export class KyselySessionRepository implements SessionRepository {
@@ -67,7 +77,9 @@ export class KyselySessionRepository implements SessionRepository {
   async update(s: SessionRecord): Promise<void> {
     // last_seq is owned by the event log's append and resources by replaceResources; never
     // overwrite them from a stale copy.
-    const { id, workspace_id, created_at, last_seq, resources, ...changes } = toRow(s);
+    // The runtime counters belong to setRuntime (the engine's writes) for the same reason.
+    const { id, workspace_id, created_at, last_seq, resources, list_cost_nanousd, unpriced_calls, active_ms, running_since, ...changes } =
+      toRow(s);
     await this.db.updateTable('sessions').set(changes).where('id', '=', id).execute();
   }
 
@@ -130,7 +142,7 @@ export class KyselySessionRepository implements SessionRepository {
 
   async setRuntime(
     id: string,
-    patch: { status?: SessionStatus; usage?: SessionRecord['usage'] },
+    patch: RuntimePatch,
     at: string,
   ): Promise<void> {
     await this.db
@@ -138,6 +150,14 @@ export class KyselySessionRepository implements SessionRepository {
       .set({
         ...(patch.status !== undefined ? { status: patch.status } : {}),
         ...(patch.usage !== undefined ? { usage: toJson(patch.usage) } : {}),
+        ...(patch.runtime !== undefined
+          ? {
+              list_cost_nanousd: patch.runtime.listCostNanoUsd,
+              unpriced_calls: patch.runtime.unpricedCalls,
+              active_ms: patch.runtime.activeMs,
+              running_since: patch.runtime.runningSince,
+            }
+          : {}),
         updated_at: at,
       })
       .where('id', '=', id)

@@ -88,6 +88,11 @@ export class KyselyUsageLedgerRepository implements UsageLedgerRepository {
   }
 
 
+  async listBySession(workspaceId: string, sessionId: string, page: PageRequest): Promise<Page<UsageRecord>> {
+    const q = this.db.selectFrom('usage_ledger').selectAll().where('session_id', '=', sessionId).where('workspace_id', '=', workspaceId);
+    return toPage(await pageQuery(q, 'id', page).execute(), page, toUsageRecord);
+  }
+
   async listByConversation(workspaceId: string, conversationId: string, page: PageRequest): Promise<Page<UsageRecord>> {
     const q = this.db
       .selectFrom('usage_ledger')

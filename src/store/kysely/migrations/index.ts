@@ -10,6 +10,7 @@ import * as m052 from './052-message-batches.js';
 import * as m070 from './070-memory-stores.js';
 import * as m071 from './071-skills.js';
 import * as m072 from './072-session-skills.js';
+import * as m110 from './110-session-cost.js';
 
 const migrations: Record<string, Migration> = {
   '001-initial': m001,
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '070-memory-stores': m070,
   '071-skills': m071,
   '072-session-skills': m072,
+  '110-session-cost': m110,
 };
 
 export const migrationProvider: MigrationProvider = {
