@@ -12,7 +12,7 @@ import type { ModelClient } from './model/model-client.js';
 import type { PriceTable } from '../telemetry/prices.js';
 import { SessionRunner, type StepObserver } from './session-runner.js';
 import type { RemoteWork, SandboxProvider, SessionSandbox } from '../sandbox/types.js';
-import type { OutputCapture, SessionMounts } from './steps/step-context.js';
+import type { EngineTelemetry, OutputCapture, SessionMounts } from './steps/step-context.js';
 
 export interface EngineDeps {
   /** Stable per installation, so a restarted process reclaims its own leases at once. */
@@ -23,6 +23,8 @@ export interface EngineDeps {
   model: ModelClient;
   /** List prices of model calls (the ledger, session cost, budgets). */
   prices: PriceTable;
+  /** Metrics of model and tool calls. */
+  telemetry: EngineTelemetry;
   config: EngineConfig;
   logger: Logger;
   clock: Clock;

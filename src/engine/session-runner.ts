@@ -104,6 +104,7 @@ export class SessionRunner {
       write: async (changes: LogChanges, thread: string) => {
         const written = await this.writer.apply(changes);
         fold.patch(changes, thread);
+        if (changes.calls?.length) deps.telemetry.modelCalls(session, changes.calls);
         return written;
       },
       abortable: (effect) => this.abortable(effect),

@@ -17,6 +17,8 @@ import { sessionRoutes } from './routes/sessions.js';
 import { sessionResourceRoutes } from './routes/session-resources.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
+import type { Metrics } from '../telemetry/metrics.js';
 import { workRoutes } from './routes/work.js';
 import { workItemRoutes } from './routes/work-items.js';
 import { environmentKeyRoutes } from './routes/environment-keys.js';
@@ -61,6 +63,8 @@ export interface AppOptions {
   gateway: Gateway;
   /** AGENTD_PUBLIC_URL: this server's URL as workers reach it (their work secret's api_base_url). */
   publicUrl?: string | undefined;
+  /** This process's Prometheus metrics (GET /metrics; HTTP requests are counted here). */
+  metrics: Metrics;
 }
 
 /** A registered route as the router holds it (the route-enumeration test walks these). */
@@ -108,10 +112,15 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
   app.addHook('preHandler', async (req) => {
     if (!isPublicRoute(req)) checkCredentialBody(req, req.principal);
   });
+  // Labelled by route pattern (never the raw URL: ids would explode the series); unmatched as such.
+  app.addHook('onResponse', async (req, reply) => {
+    opts.metrics.httpRequest(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+  });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
 
   healthRoutes(app);
+  metricsRoutes(app, opts.metrics);
   // The API: one encapsulated plugin, so the rate limit covers exactly its routes.
   await app.register(async (api) => {
     await registerRateLimit(api, opts.rateLimitPerMinute);

@@ -27,6 +27,7 @@ import { newId } from '../api/ids.js';
 import { withFileSources } from '../engine/model/file-sources.js';
 import { createGatewayDeps, fileLookup, startContentRetention } from './gateway.js';
 import { createPriceTable, parsePriceOverrides } from '../telemetry/prices.js';
+import { Metrics } from '../telemetry/metrics.js';
 import { BatchExecutor } from '../gateway/batches/batch-executor.js';
 import { sandboxUnavailableAtStart, startSummary, type StartSummary } from './start-summary.js';
 
@@ -72,6 +73,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     throw err;
   }
   const bus = new InProcessEventBus();
+  const metrics = new Metrics({ sessionsByStatus: () => store.sessions.countByStatus() });
+  bus.subscribeAll((_sessionId, records) => metrics.eventsCommitted(records.length));
   const ctx = {
     store,
     log: new EventLog(store, bus),
@@ -84,7 +87,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const remoteWork = new QueueRemoteWork(work, bus, logger);
   // One model layer for the engine and the gateway: the model map, then file sources inlined for every provider.
   const model = withFileSources(createModelClient(config.engine), fileLookup(store, ctx.blobs, clock));
-  const gatewayDeps = createGatewayDeps({ config, store, model, clock, logger, prices });
+  const gatewayDeps = createGatewayDeps({ config, store, model, clock, logger, prices, metrics });
   const batches = new BatchExecutor(gatewayDeps, {
     owner: engineOwnerId(config.dataDir),
     concurrency: config.gateway.batchConcurrency,
@@ -99,6 +102,10 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     bus,
     model,
     prices,
+    telemetry: {
+      modelCalls: (_session, calls) => metrics.modelCalls(calls),
+      toolCall: (_session, call) => metrics.toolCall(call.name, call.outcome, call.seconds),
+    },
     config: config.engine,
     logger,
     clock,
@@ -128,6 +135,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     work,
     gateway: { deps: gatewayDeps, batches },
     publicUrl: config.publicUrl,
+    metrics,
   });
   const stopRetention = startContentRetention(gatewayDeps);
   if (config.engine.enabled) await engine.start();

@@ -84,6 +84,8 @@ export interface SessionRepository {
   lockLog(id: string): Promise<void>;
   /** Engine-owned fields, written without touching what clients edit (title, metadata...). */
   setRuntime(id: string, patch: RuntimePatch, at: string): Promise<void>;
+  /** Sessions that are not archived, per status (the sessions gauge). */
+  countByStatus(): Promise<Record<string, number>>;
   /** Takes the session's lease if it is free, lapsed, or already `owner`'s. */
   acquireLease(id: string, owner: string, now: string, until: string): Promise<boolean>;
   /** Extends a lease `owner` still holds; false if it was lost. */

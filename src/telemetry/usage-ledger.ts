@@ -24,6 +24,8 @@ export interface UsageLedgerDeps {
   store: Store;
   prices: PriceTable;
   logger: Logger;
+  /** Sees every call as it is recorded (metrics). */
+  observe: (record: UsageRecord) => void;
 }
 
 interface Pending {
@@ -112,6 +114,7 @@ export class UsageLedger {
     extra: { conversation?: ConversationRef | undefined; content?: Omit<CapturedContent, 'callId'> | undefined } = {},
   ): Promise<UsageRecord> {
     const record = this.price(call);
+    this.deps.observe(record);
     return new Promise((resolve) => {
       this.queue.push({
         record,

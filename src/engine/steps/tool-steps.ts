@@ -23,7 +23,13 @@ export const toolSteps: Pick<StepHandlers, 'abandon_tools' | 'refuse_tools' | 'r
     // Memory stores and skills are in place before the sandbox (whose mounts they are) starts.
     const placed = await ctx.effects.mounts.prepare(ctx.session);
     const sandbox = ctx.effects.sandbox(ctx.session, ctx.environment);
+    const startedAt = performance.now();
     const outcome = await ctx.abortable((signal) => sandbox.run(call.name, call.input, call.toolUseId, signal));
+    ctx.effects.telemetry.toolCall(ctx.session, {
+      name: call.name,
+      outcome: outcome.cut ? 'interrupted' : outcome.ok && !outcome.value.isError ? 'ok' : 'error',
+      seconds: (performance.now() - startedAt) / 1000,
+    });
     // Before the result is recorded, so a client that sees it can already list the outputs and
     // read the memories the call wrote.
     await ctx.effects.outputs.capture(ctx.session);

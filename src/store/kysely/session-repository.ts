@@ -195,6 +195,16 @@ export class KyselySessionRepository implements SessionRepository {
       .execute();
   }
 
+  async countByStatus(): Promise<Record<string, number>> {
+    const rows = await this.db
+      .selectFrom('sessions')
+      .select((eb) => ['status', eb.fn.countAll().as('n')])
+      .where('archived_at', 'is', null)
+      .groupBy('status')
+      .execute();
+    return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+  }
+
   async idsWithStatus(statuses: SessionStatus[]): Promise<string[]> {
     if (statuses.length === 0) return [];
     const rows = await this.db.selectFrom('sessions').select('id').where('status', 'in', statuses).execute();
