@@ -7,6 +7,9 @@ import type {
   MessageBatchRequestsTable,
   MessageBatchesTable,
   UsageLedgerTable,
+  UsageDailyRollupTable,
+  UsageRollupTable,
+  UsageSessionRollupTable,
 } from './usage-schema.js';
 import type { MemoriesTable, MemoryStoresTable, MemoryVersionsTable, SessionMemoryStoresTable } from './memory-schema.js';
 import type { SessionSkillsTable, SkillsTable, SkillVersionsTable } from './skill-schema.js';
@@ -111,6 +114,9 @@ export interface Database {
   work_pollers: WorkPollersTable;
   environment_keys: EnvironmentKeysTable;
   usage_ledger: UsageLedgerTable;
+  usage_daily: UsageDailyRollupTable;
+  usage_hourly: UsageRollupTable;
+  usage_session_hourly: UsageSessionRollupTable;
   gateway_conversations: GatewayConversationsTable;
   gateway_call_contents: GatewayCallContentsTable;
   message_batches: MessageBatchesTable;

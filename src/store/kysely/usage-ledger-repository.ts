@@ -1,7 +1,9 @@
 // The usage ledger: one row per model call.
 import type { Kysely, Selectable } from 'kysely';
 import type { Page, PageRequest } from '../types.js';
-import type { UsageLedgerRepository, UsageProduct, UsageRecord } from '../usage-types.js';
+import type { UsageLedgerRepository, UsageProduct, UsageRecord, UsageReportQuery, UsageReportRow } from '../usage-types.js';
+import { addToRollups } from './usage-rollups.js';
+import { runUsageReport } from './usage-report-query.js';
 import { fromJson, toJson } from './json.js';
 import { pageQuery, toPage } from './paging.js';
 import type { Database } from './schema.js';
@@ -85,6 +87,11 @@ export class KyselyUsageLedgerRepository implements UsageLedgerRepository {
   async insertMany(records: readonly UsageRecord[]): Promise<void> {
     if (records.length === 0) return;
     await this.db.insertInto('usage_ledger').values(records.map(toRow)).execute();
+    await addToRollups(this.db, records);
+  }
+
+  report(query: UsageReportQuery): Promise<UsageReportRow[]> {
+    return runUsageReport(this.db, query);
   }
 
 

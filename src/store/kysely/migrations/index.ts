@@ -11,6 +11,7 @@ import * as m070 from './070-memory-stores.js';
 import * as m071 from './071-skills.js';
 import * as m072 from './072-session-skills.js';
 import * as m110 from './110-session-cost.js';
+import * as m111 from './111-usage-rollups.js';
 
 const migrations: Record<string, Migration> = {
   '001-initial': m001,
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '071-skills': m071,
   '072-session-skills': m072,
   '110-session-cost': m110,
+  '111-usage-rollups': m111,
 };
 
 export const migrationProvider: MigrationProvider = {
