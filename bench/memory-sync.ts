@@ -43,6 +43,7 @@ const ctx = {
   workspaces: localWorkspaces(path.join(dir, 'workspaces')),
   prices: createPriceTable(),
   logger: pino({ level: 'silent' }),
+  modelProvider: 'anthropic' as const,
 };
 const api = { type: ActorType.api, id: 'apikey_bench' } as const;
 const rows: string[] = [];

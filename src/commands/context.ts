@@ -4,6 +4,7 @@ import type { Workspaces } from '../sandbox/workspace/workspaces.js';
 import type { BlobStore } from '../store/blob-store.js';
 import type { Store } from '../store/types.js';
 import type { PriceTable } from '../telemetry/prices.js';
+import type { ProviderName } from '../domain/model-settings.js';
 
 export interface CommandContext {
   readonly store: Store;
@@ -15,4 +16,6 @@ export interface CommandContext {
   readonly workspaces: Workspaces;
   /** List prices per model (budgets are checked against them). */
   readonly prices: PriceTable;
+  /** The model provider (AGENTD_MODEL_PROVIDER): agent model settings it cannot honour are refused. */
+  readonly modelProvider: ProviderName;
 }

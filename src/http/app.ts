@@ -23,6 +23,8 @@ import { workRoutes } from './routes/work.js';
 import { workItemRoutes } from './routes/work-items.js';
 import { environmentKeyRoutes } from './routes/environment-keys.js';
 import { memoryStoreRoutes } from './routes/memory-stores.js';
+import { vaultRoutes } from './routes/vaults.js';
+import type { SecretBox } from '../secrets/secret-box.js';
 import { skillRoutes } from './routes/skills.js';
 import { analyticsRoutes } from './routes/analytics.js';
 import { registerRateLimit } from './rate-limit.js';
@@ -66,6 +68,8 @@ export interface AppOptions {
   publicUrl?: string | undefined;
   /** This process's Prometheus metrics (GET /metrics; HTTP requests are counted here). */
   metrics: Metrics;
+  /** Seals vault secrets at rest (AGENTD_SECRET_KEY or the data dir's secret.key). */
+  secrets: SecretBox;
 }
 
 /** A registered route as the router holds it (the route-enumeration test walks these). */
@@ -136,6 +140,7 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     environmentKeyRoutes(api, opts.ctx);
     gatewayRoutes(api, opts.gateway);
     memoryStoreRoutes(api, opts.ctx);
+    vaultRoutes(api, { store: opts.ctx.store, now: opts.ctx.now, secrets: opts.secrets });
     skillRoutes(api, opts.ctx, { maxSkillBytes: opts.maxSkillBytes });
     analyticsRoutes(api, opts.ctx);
   });

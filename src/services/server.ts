@@ -29,6 +29,7 @@ import { createGatewayDeps, fileLookup, startContentRetention } from './gateway.
 import { createPriceTable, parsePriceOverrides } from '../telemetry/prices.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { BatchExecutor } from '../gateway/batches/batch-executor.js';
+import { loadSecretBox } from '../secrets/secret-key.js';
 import { sandboxUnavailableAtStart, startSummary, type StartSummary } from './start-summary.js';
 
 export interface RunningServer {
@@ -65,6 +66,14 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   if (opts.requireSandbox && sandboxes.unavailable) throw new Error(sandboxUnavailableAtStart(sandboxes.unavailable));
   fs.mkdirSync(config.dataDir, { recursive: true });
   const keys = resolveApiKeys(config.apiKeys, config.dataDir);
+  // Before the store opens: a malformed AGENTD_SECRET_KEY stops the start with its reason.
+  let secrets;
+  try {
+    secrets = loadSecretBox({ configuredKey: config.secretKey, dataDir: config.dataDir });
+  } catch (err) {
+    await sandboxes.close();
+    throw err;
+  }
   let store: Store;
   try {
     store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
@@ -82,6 +91,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     now: () => isoNow(clock),
     workspaces: localWorkspaces(config.engine.workspacesDir),
     prices,
+    modelProvider: config.engine.provider,
   };
   const work = new WorkQueue({ store, now: ctx.now, leaseTtlSeconds: config.workLeaseTtlSeconds });
   const remoteWork = new QueueRemoteWork(work, bus, logger);
@@ -136,6 +146,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     gateway: { deps: gatewayDeps, batches },
     publicUrl: config.publicUrl,
     metrics,
+    secrets,
   });
   const stopRetention = startContentRetention(gatewayDeps);
   if (config.engine.enabled) await engine.start();

@@ -16,6 +16,8 @@ export interface TestServer {
   readonly url: string;
   readonly client: Anthropic;
   readonly dataDir: string;
+  /** The PostgreSQL database's URL (undefined on SQLite, whose file is in dataDir). */
+  readonly databaseUrl: string | undefined;
   readonly server: RunningServer;
   /** Stops the server and starts a new one on the same data (dir and database). */
   restart(): Promise<void>;
@@ -33,6 +35,8 @@ export interface TestServerOptions {
   model?: { url: string };
   /** The server's clock (e.g. a ManualClock from manual-clock.ts); the system clock otherwise. */
   clock?: Clock;
+  /** Receives every server log line at trace level (tests scan them for secrets). */
+  logSink?: (line: string) => void;
 }
 
 export const TEST_MODEL_KEY = 'sk-test-model-key';
@@ -55,7 +59,9 @@ export async function startTestServer(dialect: Dialect, opts: TestServerOptions 
   const boot = async () => {
     const config = loadConfig({ host: '127.0.0.1', port, dataDir, databaseUrl: pgdb?.url }, env);
     return startServer(config, {
-      logger: pino({ level: process.env.AGENTD_TEST_LOG ?? 'silent' }),
+      logger: opts.logSink
+        ? pino({ level: 'trace' }, { write: (line: string) => opts.logSink!(line) })
+        : pino({ level: process.env.AGENTD_TEST_LOG ?? 'silent' }),
       ...(opts.clock ? { clock: opts.clock } : {}),
       ...(recorder ? { observeSteps: recorder.observe } : {}),
     });
@@ -70,6 +76,7 @@ export async function startTestServer(dialect: Dialect, opts: TestServerOptions 
     },
     client: makeClient({ apiKey: TEST_API_KEY }),
     dataDir,
+    databaseUrl: pgdb?.url,
     get server() {
       return server;
     },

@@ -13,6 +13,7 @@ import type {
 } from './usage-schema.js';
 import type { MemoriesTable, MemoryStoresTable, MemoryVersionsTable, SessionMemoryStoresTable } from './memory-schema.js';
 import type { SessionSkillsTable, SkillsTable, SkillVersionsTable } from './skill-schema.js';
+import type { VaultCredentialsTable, VaultsTable } from './vault-schema.js';
 
 export interface WorkspacesTable {
   id: string;
@@ -128,4 +129,6 @@ export interface Database {
   skills: SkillsTable;
   skill_versions: SkillVersionsTable;
   session_skills: SessionSkillsTable;
+  vaults: VaultsTable;
+  vault_credentials: VaultCredentialsTable;
 }
