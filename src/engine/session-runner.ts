@@ -80,7 +80,8 @@ export class SessionRunner {
       const context = decideContext(session, environment, this.deps, clock.now());
       const step = decide(state, context);
       this.deps.observe?.({ sessionId: this.sessionId, step, state, context });
-      this.deps.logger.debug({ session_id: this.sessionId, step: step.type, cursor: state.cursor }, 'engine step');
+      // The session id comes with the log context (telemetry/log-context.ts).
+      this.deps.logger.debug({ step: step.type, cursor: state.cursor }, 'engine step');
       // One handler per step type (steps/step-handlers.ts); the union is closed, so this lookup is total.
       const handler = stepHandlers[step.type] as StepHandler<Step>;
       if ((await handler(step, this.context(session, environment))) === 'stop') return;

@@ -19,6 +19,7 @@ import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import type { Metrics } from '../telemetry/metrics.js';
+import { enterLogFields } from '../telemetry/log-context.js';
 import { workRoutes } from './routes/work.js';
 import { workItemRoutes } from './routes/work-items.js';
 import { environmentKeyRoutes } from './routes/environment-keys.js';
@@ -109,6 +110,8 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
   // Fail closed: every request is authenticated — unmatched ones too, before their 404 — unless the
   // route it matched says `public` in its config. Decided from the matched route, never the URL.
   app.addHook('onRequest', async (req, reply) => {
+    // Every log line written while this request is handled carries its id (telemetry/log-context.ts).
+    enterLogFields({ request_id: req.id });
     void reply.header('request-id', req.id);
     if (isPublicRoute(req)) return;
     await authenticate(req);

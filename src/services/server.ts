@@ -2,7 +2,8 @@
 import fs from 'node:fs';
 import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
-import type { Logger as PinoLogger } from 'pino';
+import type { DestinationStream, Logger as PinoLogger } from 'pino';
+import { logMixin } from '../telemetry/log-context.js';
 import type { Config } from '../config/config.js';
 import { createApp } from '../http/app.js';
 import { EventLog } from '../events/event-log.js';
@@ -44,6 +45,8 @@ export interface RunningServer {
 
 export interface StartOptions {
   logger?: PinoLogger;
+  /** Where agentd's own logger writes (stdout otherwise); ignored with `logger`. */
+  logDestination?: DestinationStream;
   /** Time source for everything the server schedules (tests inject a manual clock). */
   clock?: Clock;
   /** Where to print the one-time key notice (default stdout). */
@@ -58,7 +61,8 @@ export interface StartOptions {
 }
 
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
-  const logger = opts.logger ?? pino({ level: config.logLevel });
+  // The mixin adds the request / session id of the work being done to every line.
+  const logger = opts.logger ?? pino({ level: config.logLevel, mixin: logMixin }, opts.logDestination);
   const clock = opts.clock ?? systemClock;
   // Before anything is opened: a malformed AGENTD_PRICES stops the start with its reason.
   const prices = createPriceTable(parsePriceOverrides(config.gateway.prices));
