@@ -86,6 +86,17 @@ describe.each(dialects())('prometheus metrics (%s)', (dialect) => {
     );
   });
 
+  it('gateway calls count too: /v1/messages moves the model and token counters by its usage', async () => {
+    const before = await read();
+    fake.enqueue({ content: [{ type: 'text', text: 'hi' }], usage: { input_tokens: 42, output_tokens: 7, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 } });
+    await t.client.messages.create({ model: 'claude-haiku-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'hello' }] });
+    const after = await read();
+    const delta = (name: string, labels: Record<string, string>) => after.value(name, labels) - before.value(name, labels);
+    expect(delta('agentd_model_requests_total', { provider: 'anthropic', model: 'claude-haiku-4-5', outcome: 'ok' })).toBe(1);
+    expect(delta('agentd_model_tokens_total', { model: 'claude-haiku-4-5', type: 'input' })).toBe(42);
+    expect(delta('agentd_model_tokens_total', { model: 'claude-haiku-4-5', type: 'output' })).toBe(7);
+  });
+
   it('the sessions gauge counts by status from the database', async () => {
     const before = (await read()).value('agentd_sessions', { status: 'idle' });
     const agent = await createAgent(t.client);
