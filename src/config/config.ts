@@ -28,9 +28,19 @@ export interface Config {
   /** Requests per minute per API key on /v1/*; undefined (the default) means unlimited. */
   readonly rateLimitPerMinute: number | undefined;
   readonly logLevel: string;
+  /** AGENTD_LOG_FORMAT: `json` (one object a line) or `pretty` (for people); unset, pretty on a terminal, JSON otherwise. */
+  readonly logFormat: (typeof LOG_FORMATS)[number] | undefined;
   readonly engine: EngineConfig;
   readonly sandbox: SandboxConfig;
   readonly gateway: GatewayConfig;
+}
+
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+
+function parseLogFormat(raw: string | undefined): Config['logFormat'] {
+  if (raw === undefined || raw === '') return undefined;
+  if (!(LOG_FORMATS as readonly string[]).includes(raw)) throw new Error(`AGENTD_LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')}, not "${raw}"`);
+  return raw as Config['logFormat'];
 }
 
 export const CAPTURE_MODES = ['metadata', 'content'] as const;
@@ -65,6 +75,26 @@ function optionalPositiveInt(raw: string | undefined, name: string): number | un
   return raw === undefined || raw === '' ? undefined : positiveInt(raw, 0, name);
 }
 
+function commaList(raw: string | undefined): string[] {
+  return (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function parsePorts(raw: string | undefined, name: string): number[] {
+  return [...new Set(commaList(raw).map((p) => {
+    const port = Number(p);
+    if (!/^\d+$/.test(p) || port < 1 || port > 65535) throw new Error(`${name}: "${p}" is not a port (1-65535)`);
+    return port;
+  }))];
+}
+
+/** Shape only (address/prefix); the sandbox provider parses them fully and refuses what it cannot. */
+function parseNetworks(raw: string | undefined, name: string): string[] {
+  return commaList(raw).map((n) => {
+    if (!/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(n)) throw new Error(`${name}: "${n}" is not an IP network (address/prefix)`);
+    return n;
+  });
+}
+
 export const SANDBOX_KINDS = ['bubblewrap', 'none'] as const;
 
 /** Where built-in tools of cloud environments run (see docs/sandbox.md). */
@@ -83,6 +113,10 @@ export interface SandboxConfig {
   readonly memoryMb: number;
   /** AGENTD_SANDBOX_PIDS: process limit (RLIMIT_NPROC; 0: none; see docs/sandbox.md for when it holds). */
   readonly maxProcesses: number;
+  /** AGENTD_SANDBOX_HOST_PORTS: ports of the host's loopback that `unrestricted` sandboxes reach at 127.0.0.1:<port>. */
+  readonly hostPorts: readonly number[];
+  /** AGENTD_SANDBOX_ALLOWED_NETWORKS: CIDRs exempt from the sandboxes' deny rules (an internal mirror). */
+  readonly allowedNetworks: readonly string[];
 }
 
 export const MODEL_PROVIDERS = ['anthropic', 'bedrock', 'vertex', 'foundry'] as const;
@@ -110,6 +144,17 @@ export interface EngineConfig {
   readonly workspacesDir: string;
   /** How long a runner's claim on a session lasts without renewal. */
   readonly leaseMs: number;
+  /** agentd's own web_fetch tool: what it may reach and how much it reads. */
+  readonly webFetch: WebFetchConfig;
+}
+
+export interface WebFetchConfig {
+  /** AGENTD_WEB_FETCH_ALLOW_PRIVATE: reach loopback, link-local and private addresses (default off). */
+  readonly allowPrivate: boolean;
+  /** AGENTD_WEB_FETCH_MAX_BYTES: the most of a response body it reads. */
+  readonly maxBytes: number;
+  /** AGENTD_WEB_FETCH_TIMEOUT_MS: the whole fetch, redirects included. */
+  readonly timeoutMs: number;
 }
 
 function parseModelMap(raw: string | undefined): Record<string, string> {
@@ -222,6 +267,7 @@ export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.e
       ? positiveInt(env.AGENTD_RATE_LIMIT_PER_MINUTE, 0, 'AGENTD_RATE_LIMIT_PER_MINUTE')
       : undefined,
     logLevel: env.AGENTD_LOG_LEVEL ?? 'info',
+    logFormat: parseLogFormat(env.AGENTD_LOG_FORMAT),
     engine: Object.freeze({
       enabled: parseOnOff(env.AGENTD_ENGINE, true, 'AGENTD_ENGINE'),
       provider: parseProvider(env.AGENTD_MODEL_PROVIDER),
@@ -237,6 +283,11 @@ export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.e
           : positiveInt(env.AGENTD_COMPACTION_TOKENS, 1, 'AGENTD_COMPACTION_TOKENS'),
       workspacesDir: path.resolve(env.AGENTD_WORKSPACES_DIR ?? path.join(dataDir, 'workspaces')),
       leaseMs: positiveInt(env.AGENTD_LEASE_MS, 30_000, 'AGENTD_LEASE_MS'),
+      webFetch: Object.freeze({
+        allowPrivate: parseOnOff(env.AGENTD_WEB_FETCH_ALLOW_PRIVATE, false, 'AGENTD_WEB_FETCH_ALLOW_PRIVATE'),
+        maxBytes: positiveInt(env.AGENTD_WEB_FETCH_MAX_BYTES, 2 * 1024 * 1024, 'AGENTD_WEB_FETCH_MAX_BYTES'),
+        timeoutMs: positiveInt(env.AGENTD_WEB_FETCH_TIMEOUT_MS, 30_000, 'AGENTD_WEB_FETCH_TIMEOUT_MS'),
+      }),
     }),
     sandbox: Object.freeze({
       kind: parseSandboxKind(env.AGENTD_SANDBOX),
@@ -246,6 +297,8 @@ export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.e
       toolOutputBytes: positiveInt(env.AGENTD_TOOL_OUTPUT_BYTES, 256 * 1024, 'AGENTD_TOOL_OUTPUT_BYTES'),
       memoryMb: nonNegativeInt(env.AGENTD_SANDBOX_MEMORY_MB, 4096, 'AGENTD_SANDBOX_MEMORY_MB'),
       maxProcesses: nonNegativeInt(env.AGENTD_SANDBOX_PIDS, 512, 'AGENTD_SANDBOX_PIDS'),
+      hostPorts: Object.freeze(parsePorts(env.AGENTD_SANDBOX_HOST_PORTS, 'AGENTD_SANDBOX_HOST_PORTS')),
+      allowedNetworks: Object.freeze(parseNetworks(env.AGENTD_SANDBOX_ALLOWED_NETWORKS, 'AGENTD_SANDBOX_ALLOWED_NETWORKS')),
     }),
     gateway: Object.freeze({
       capture: parseCapture(env.AGENTD_GATEWAY_CAPTURE),

@@ -17,6 +17,8 @@ export type Step =
   | { type: 'offer_remote'; thread: string; calls: ToolCall[] }
   /** The history nears the context window: summarise it before the next model call. */
   | { type: 'compact'; thread: string }
+  /** Compaction ran MAX_COMPACTIONS_IN_A_ROW times without the model answering: end the turn with session.error. */
+  | { type: 'compaction_limit'; thread: string }
   /** Call the model (new input, tool results to continue from, or a retry), closing a request cut off by a crash first. */
   | { type: 'call_model'; thread: string; closeSpan?: string | undefined }
   /** A failed model call is rescheduled: wait until the retry is due (epoch ms). */
@@ -45,6 +47,9 @@ export interface DecideContext {
 }
 
 const DONE: Step = { type: 'done' };
+
+/** Compactions allowed back to back before the turn stops (a summary that never fits would loop forever). */
+export const MAX_COMPACTIONS_IN_A_ROW = 3;
 
 const sameIds = (a: readonly string[] | undefined, b: readonly string[]) =>
   a !== undefined && a.length === b.length && a.every((id, i) => id === b[i]);
@@ -85,7 +90,11 @@ function decideThread(t: ThreadState, ctx: DecideContext): Step {
   if (t.needsModel || t.pendingInputs.length > 0 || retryDue || t.openRequestId !== undefined) {
     // Input stays queued; raising the budget and sending a message continues from here.
     if (ctx.budgetReached) return t.budgetStopped ? DONE : { type: 'budget_reached', thread };
-    if (t.messages.length > 0 && t.contextTokens > ctx.compactAbove) return { type: 'compact', thread };
+    if (t.messages.length > 0 && t.contextTokens > ctx.compactAbove) {
+      if (t.compactionsInARow < MAX_COMPACTIONS_IN_A_ROW) return { type: 'compact', thread };
+      // Reported once; the queued input waits for the next message, which starts a new turn.
+      return t.status === 'idle' ? DONE : { type: 'compaction_limit', thread };
+    }
     return { type: 'call_model', thread, ...(t.openRequestId !== undefined ? { closeSpan: t.openRequestId } : {}) };
   }
 

@@ -27,6 +27,8 @@ function enqueue(t: ThreadState, e: EventRecord): void {
     case 'system.message':
     case 'user.define_outcome':
       t.pendingInputs.push(e);
+      // New input starts a new turn: compaction gets its full allowance again.
+      t.compactionsInARow = 0;
       break;
     case 'user.interrupt':
       t.pendingInterrupts.push(e);
@@ -77,6 +79,7 @@ export function foldEvent(s: SessionState, e: EventRecord): void {
       t.needsModel = e.internal.stop_reason === 'tool_use';
       t.contextTokens = e.internal.context_tokens;
       t.retries = undefined;
+      t.compactionsInARow = 0;
       break;
     case 'agent.tool_use':
     case 'agent.custom_tool_use': {
@@ -113,6 +116,7 @@ export function foldEvent(s: SessionState, e: EventRecord): void {
       t.messages = [{ role: 'user', content: [{ type: 'text', text: `Summary of the conversation so far:\n\n${summary}` }] }];
       t.contextTokens = Math.ceil(summary.length / 4);
       t.retries = undefined;
+      t.compactionsInARow++;
       break;
     }
     case 'session.status_running':

@@ -60,6 +60,8 @@ export interface ThreadState {
   retries: RetryRun | undefined;
   /** The last idle was `budget_reached` and nothing has run since (announced once, not again per message). */
   budgetStopped: boolean;
+  /** Compactions since the model last answered or new input arrived: a cap stops a loop of them. */
+  compactionsInARow: number;
 }
 
 export interface SessionState {
@@ -90,6 +92,7 @@ export function newThreadState(id: string): ThreadState {
     lastRequestFailed: false,
     retries: undefined,
     budgetStopped: false,
+    compactionsInARow: 0,
   };
 }
 

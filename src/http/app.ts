@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import { newId } from '../api/ids.js';
 import type { CommandContext } from '../commands/context.js';
 import type { EventBus } from '../events/event-bus.js';
+import type { DeltaChannel } from '../events/delta-channel.js';
 import { resolveWorkerCredential } from '../commands/work/resolve-credential.js';
 import type { WorkQueue } from '../work/work-queue.js';
 import type { Principal } from '../domain/principal.js';
@@ -28,6 +29,7 @@ import { vaultRoutes } from './routes/vaults.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import { skillRoutes } from './routes/skills.js';
 import { analyticsRoutes } from './routes/analytics.js';
+import { registerAccessLog } from './access-log.js';
 import { registerRateLimit } from './rate-limit.js';
 import { normalizeRequestTarget } from './normalize-url.js';
 import { isPublicRoute } from './route-config.js';
@@ -50,6 +52,8 @@ declare module 'fastify' {
 export interface AppOptions {
   ctx: CommandContext;
   bus: EventBus;
+  /** Live previews for streams opened with event_deltas. */
+  deltas: DeltaChannel;
   apiKeys: readonly ApiKeyEntry[];
   logger: FastifyBaseLogger;
   maxBodyBytes: number;
@@ -85,7 +89,7 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     loggerInstance: opts.logger,
     bodyLimit: opts.maxBodyBytes,
     genReqId: () => newId('req'),
-    // Per-request access logs would dominate the hot path; errors are still logged.
+    // Fastify's own two lines per request are off: access-log.ts writes one line with the route.
     logController: new LogController({ disableRequestLogging: true }),
     // One canonical origin-form target before routing (absolute-form, encoded unreserved bytes).
     rewriteUrl: (req) => normalizeRequestTarget(req.url ?? '/'),
@@ -107,6 +111,7 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
   const workerCredential = (key: string) => resolveWorkerCredential(opts.ctx.store, key);
   const offered = async (environmentId: string, sessionId: string) =>
     (await opts.ctx.store.work.openForSession(sessionId))?.environmentId === environmentId;
+  registerAccessLog(app);
   // Fail closed: every request is authenticated — unmatched ones too, before their 404 — unless the
   // route it matched says `public` in its config. Decided from the matched route, never the URL.
   app.addHook('onRequest', async (req, reply) => {
@@ -137,7 +142,7 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     fileRoutes(api, opts.ctx, { maxFileBytes: opts.maxFileBytes });
     sessionRoutes(api, opts.ctx);
     sessionResourceRoutes(api, opts.ctx);
-    eventRoutes(api, opts.ctx, { bus: opts.bus, heartbeatMs: opts.heartbeatMs, shuttingDown: opts.shuttingDown });
+    eventRoutes(api, opts.ctx, { bus: opts.bus, deltas: opts.deltas, heartbeatMs: opts.heartbeatMs, shuttingDown: opts.shuttingDown });
     workRoutes(api, opts.ctx, { queue: opts.work, shuttingDown: opts.shuttingDown, publicUrl: opts.publicUrl });
     workItemRoutes(api, opts.ctx, { queue: opts.work });
     environmentKeyRoutes(api, opts.ctx);

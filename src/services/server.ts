@@ -1,13 +1,12 @@
 // Process wiring: open the store, build the app, listen, and shut down gracefully.
 import fs from 'node:fs';
-import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
 import type { DestinationStream, Logger as PinoLogger } from 'pino';
-import { logMixin } from '../telemetry/log-context.js';
 import type { Config } from '../config/config.js';
 import { createApp } from '../http/app.js';
 import { EventLog } from '../events/event-log.js';
 import { InProcessEventBus } from '../events/event-bus.js';
+import { InProcessDeltaChannel } from '../events/delta-channel.js';
 import { openStore } from '../store/open-store.js';
 import { DiskBlobStore } from '../store/blob-store.js';
 import type { Store } from '../store/types.js';
@@ -30,6 +29,8 @@ import { createGatewayDeps, fileLookup, startContentRetention } from './gateway.
 import { createPriceTable, parsePriceOverrides } from '../telemetry/prices.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { BatchExecutor } from '../gateway/batches/batch-executor.js';
+import { createLogger } from './logger.js';
+import { ModelCatalog } from '../gateway/model-catalog.js';
 import { loadSecretBox } from '../secrets/secret-key.js';
 import { sandboxUnavailableAtStart, startSummary, type StartSummary } from './start-summary.js';
 
@@ -60,9 +61,19 @@ export interface StartOptions {
   requireSandbox?: boolean;
 }
 
+/** Agents may name the models of agentd's table (GET /v1/models: the provider's models, aliases, AGENTD_MODEL_MAP). */
+function unknownModelCheck(config: Config): (id: string) => string | undefined {
+  const catalog = new ModelCatalog(config.engine.modelMap);
+  return (id) =>
+    catalog.get(id)
+      ? undefined
+      : `"${id}" is not a model of the configured provider (${config.engine.provider}); GET /v1/models lists the ones this server knows, ` +
+        'and AGENTD_MODEL_MAP adds others (e.g. {"' + id + '": "<provider model id>"})';
+}
+
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
   // The mixin adds the request / session id of the work being done to every line.
-  const logger = opts.logger ?? pino({ level: config.logLevel, mixin: logMixin }, opts.logDestination);
+  const logger = opts.logger ?? createLogger(config, process.stdout.isTTY === true, opts.logDestination);
   const clock = opts.clock ?? systemClock;
   // Before anything is opened: a malformed AGENTD_PRICES stops the start with its reason.
   const prices = createPriceTable(parsePriceOverrides(config.gateway.prices));
@@ -88,6 +99,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const bus = new InProcessEventBus();
   const metrics = new Metrics({ sessionsByStatus: () => store.sessions.countByStatus() });
   bus.subscribeAll((_sessionId, records) => metrics.eventsCommitted(records.length));
+  // Live previews reach the streams of this process only (best-effort by definition).
+  const deltas = new InProcessDeltaChannel();
   const ctx = {
     store,
     log: new EventLog(store, bus),
@@ -96,6 +109,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     workspaces: localWorkspaces(config.engine.workspacesDir),
     prices,
     modelProvider: config.engine.provider,
+    unknownModel: unknownModelCheck(config),
   };
   const work = new WorkQueue({ store, now: ctx.now, leaseTtlSeconds: config.workLeaseTtlSeconds });
   const remoteWork = new QueueRemoteWork(work, bus, logger);
@@ -132,12 +146,14 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       prepare: (session) => prepareMounts({ ...ctx, logger }, session),
       sync: (session) => syncMemoryMounts({ ...ctx, logger }, session),
     },
+    deltas,
     observe: opts.observeSteps,
   });
   const shutdown = new AbortController();
   const app = await createApp({
     ctx,
     bus,
+    deltas,
     apiKeys: keys.entries,
     logger,
     maxBodyBytes: config.maxBodyBytes,

@@ -23,7 +23,8 @@ const CALL_NANO_USD = 1_312_500_000;
 
 describe.each(dialects())('session cost and budgets (%s)', (dialect) => {
   const fake = useFakeAnthropic();
-  const t = useServer(dialect, () => ({ model: fake }));
+  // A model with no list price, served through the model map (agent model ids are checked against it).
+  const t = useServer(dialect, () => ({ model: fake, env: { AGENTD_MODEL_MAP: JSON.stringify({ 'claude-private-preview': 'claude-private-preview' }) } }));
 
   async function newSession(extra: Record<string, unknown> = {}, model = 'claude-opus-4-8') {
     const agent = await createAgent(t.client, { model });

@@ -6,12 +6,14 @@ import type { BetaMessage } from '@anthropic-ai/sdk/resources/beta/messages/mess
 import { noChanges, type LogChanges } from '../../domain/changes/log-changes.js';
 import { EngineCallKind, engineCallRecord } from '../model-call-record.js';
 import type { ModelRequest } from '../model/model-client.js';
-import { abortedRequest, modelFailed, recordCompaction, recordResponse, startRequest } from '../../domain/changes/model.js';
+import { abortedRequest, compactionLimitReached, modelFailed, recordCompaction, recordResponse, startRequest } from '../../domain/changes/model.js';
+import { MAX_COMPACTIONS_IN_A_ROW } from '../../domain/decide.js';
 import { ensureRunning } from '../../domain/changes/turn.js';
 import type { ThreadState } from '../../domain/session-state.js';
 import { compactionRequest, summaryOf } from '../compaction.js';
 import { classifyModelError } from '../model/model-errors.js';
 import { buildRequest } from '../request.js';
+import { ResponsePreview } from '../previews.js';
 import { resolveToolset } from '../tools/toolset.js';
 import type { EffectResult, StepContext, StepHandlers, StepOutcome } from './step-context.js';
 
@@ -59,13 +61,13 @@ interface Timed {
 }
 
 /** Runs one model call as the step's abortable effect, timed for the ledger. */
-async function callModel(ctx: StepContext, kind: EngineCallKind, request: ModelRequest): Promise<Timed> {
+async function callModel(ctx: StepContext, kind: EngineCallKind, request: ModelRequest, observe?: ResponsePreview['observe']): Promise<Timed> {
   const startedAt = performance.now();
-  const result = await ctx.abortable((signal) => ctx.effects.model.complete(request, signal, { workspaceId: ctx.session.workspaceId }));
+  const result = await ctx.abortable((signal) => ctx.effects.model.complete(request, signal, { workspaceId: ctx.session.workspaceId }, observe));
   return { kind, model: request.model, result, latencyMs: performance.now() - startedAt };
 }
 
-export const modelSteps: Pick<StepHandlers, 'call_model' | 'compact'> = {
+export const modelSteps: Pick<StepHandlers, 'call_model' | 'compact' | 'compaction_limit'> = {
   call_model: async (step, ctx) => {
     const t = ctx.thread(step.thread);
     const { agent } = ctx.session;
@@ -75,8 +77,16 @@ export const modelSteps: Pick<StepHandlers, 'call_model' | 'compact'> = {
     const request = buildRequest(agent, t, t.pendingInputs, toolset.definitions, { maxOutputTokens: ctx.effects.config.maxOutputTokens, mountNotes });
     const { changes, startId } = startRequest(t, step.closeSpan, ctx.env());
     await ctx.write(changes, t.id);
-    const call = await callModel(ctx, EngineCallKind.turn, request);
-    return settle(ctx, t, startId, call, (message) => recordResponse(t, startId, message, toolset.policies, ctx.env()));
+    // The call streams: text and thinking are previewed live under the ids their events will carry.
+    const preview = new ResponsePreview(ctx.session.id, ctx.effects.deltas, () => ctx.env().newId('sevt'));
+    const call = await callModel(ctx, EngineCallKind.turn, request, preview.observe);
+    return settle(ctx, t, startId, call, (message) => recordResponse(t, startId, message, toolset.policies, ctx.env(), preview.blockIds));
+  },
+
+  compaction_limit: async (step, ctx) => {
+    const t = ctx.thread(step.thread);
+    await ctx.write(compactionLimitReached(t, MAX_COMPACTIONS_IN_A_ROW, ctx.env()), t.id);
+    return 'stop';
   },
 
   compact: async (step, ctx) => {

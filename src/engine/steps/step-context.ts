@@ -12,6 +12,7 @@ import type { EnvironmentRecord, EventRecord, SessionRecord } from '../../store/
 import type { ModelClient } from '../model/model-client.js';
 import type { PriceTable } from '../../telemetry/prices.js';
 import type { UsageRecord } from '../../store/usage-types.js';
+import type { DeltaChannel } from '../../events/delta-channel.js';
 
 /** Why an effect was cut short: a user.interrupt, or this process shutting down. */
 export type Cut = 'interrupt' | 'shutdown';
@@ -57,6 +58,8 @@ export interface StepEffects {
   outputs: OutputCapture;
   /** Memory stores and skills: prompt notes, placement, memory write-back. */
   mounts: SessionMounts;
+  /** Live previews (event_start / event_delta) for streams that opted in; best-effort, not logged. */
+  deltas: DeltaChannel;
 }
 
 export interface StepContext {

@@ -2,7 +2,33 @@
 // self-hosted worker, and answering calls that will not run.
 import { ABANDONED_TEXT, answerWithErrors, refusalText, startTool, toolResult, withNotes } from '../../domain/changes/tools.js';
 import { ensureRunning } from '../../domain/changes/turn.js';
-import type { StepHandlers } from './step-context.js';
+import type { EffectResult, StepContext, StepHandlers } from './step-context.js';
+import type { ToolCall } from '../../domain/session-state.js';
+import { egressPolicy } from '../../sandbox/egress/egress-policy.js';
+import { webFetch } from '../tools/web-fetch.js';
+
+/** One info line per built-in tool call: session, tool, duration, outcome (never its input or output). */
+function logToolCall(ctx: StepContext, call: { name: string; toolUseId: string }, outcome: EffectResult<{ isError: boolean }>, durationMs: number): void {
+  const result = outcome.cut ? `cut by ${outcome.cut}` : !outcome.ok ? 'failed' : outcome.value.isError ? 'error' : 'ok';
+  ctx.effects.logger.info(
+    { session_id: ctx.session.id, tool: call.name, tool_use_id: call.toolUseId, duration_ms: durationMs, outcome: result },
+    `tool ${call.name} ${result} in ${durationMs}ms`,
+  );
+}
+
+/** web_fetch runs in agentd itself (not in the sandbox), under the environment's egress rules. */
+async function runWebFetch(ctx: StepContext, thread: string, call: ToolCall) {
+  const policy = egressPolicy(ctx.session, ctx.environment);
+  const toolset = ctx.session.agent.tools.find((t) => t.type === 'agent_toolset_20260401');
+  const tool = toolset?.type === 'agent_toolset_20260401' ? toolset.configs.find((c) => c.name === 'web_fetch') : undefined;
+  const outcome = await ctx.abortable((signal) =>
+    webFetch(call.input, { config: ctx.effects.config.webFetch, policy, signal, tool: tool as Parameters<typeof webFetch>[1]['tool'] }),
+  );
+  if (outcome.cut) return outcome.cut === 'shutdown' ? 'stop' : 'continue';
+  if (!outcome.ok) throw outcome.error;
+  await ctx.write(toolResult(ctx.thread(thread), call, outcome.value, ctx.env()), thread);
+  return 'continue';
+}
 
 export const toolSteps: Pick<StepHandlers, 'abandon_tools' | 'refuse_tools' | 'run_tool' | 'offer_remote'> = {
   abandon_tools: async (step, ctx) => {
@@ -20,11 +46,14 @@ export const toolSteps: Pick<StepHandlers, 'abandon_tools' | 'refuse_tools' | 'r
     const thread = ctx.thread(step.thread);
     // Durably marked started first: after a crash it is reported, never re-run.
     await ctx.write(startTool(thread, call, ctx.env()), step.thread);
+    if (call.name === 'web_fetch') return runWebFetch(ctx, step.thread, call);
     // Memory stores and skills are in place before the sandbox (whose mounts they are) starts.
     const placed = await ctx.effects.mounts.prepare(ctx.session);
     const sandbox = ctx.effects.sandbox(ctx.session, ctx.environment);
+    const started = ctx.effects.clock.now();
     const startedAt = performance.now();
     const outcome = await ctx.abortable((signal) => sandbox.run(call.name, call.input, call.toolUseId, signal));
+    logToolCall(ctx, call, outcome, ctx.effects.clock.now() - started);
     ctx.effects.telemetry.toolCall(ctx.session, {
       name: call.name,
       outcome: outcome.cut ? 'interrupted' : outcome.ok && !outcome.value.isError ? 'ok' : 'error',

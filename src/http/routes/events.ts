@@ -6,6 +6,7 @@ import { sendEvents } from '../../commands/events.js';
 import { getSession } from '../../commands/sessions-read.js';
 import { invalidRequest } from '../../errors.js';
 import type { EventBus } from '../../events/event-bus.js';
+import type { DeltaChannel } from '../../events/delta-channel.js';
 import type { EventRecord } from '../../store/types.js';
 import { followLog } from '../../events/log-follower.js';
 import { pageRequest, wirePage } from '../pagination.js';
@@ -30,8 +31,23 @@ function frameOf(r: EventRecord): string {
 
 export interface EventRouteOptions {
   bus: EventBus;
+  deltas: DeltaChannel;
   heartbeatMs: number;
   shuttingDown: AbortSignal;
+}
+
+const PREVIEWABLE = ['agent.message', 'agent.thinking'] as const;
+type Previewable = (typeof PREVIEWABLE)[number];
+
+/** The event types a stream previews live (`event_deltas`, repeatable); none by default. */
+function eventDeltas(q: Query): ReadonlySet<Previewable> {
+  const asked = queryArray(q, 'event_deltas') ?? [];
+  for (const t of asked) {
+    if (!(PREVIEWABLE as readonly string[]).includes(t)) {
+      throw invalidRequest(`event_deltas: "${t}" cannot be previewed; expected ${PREVIEWABLE.map((p) => `"${p}"`).join(' or ')}`);
+    }
+  }
+  return new Set(asked as Previewable[]);
 }
 
 function lastEventId(raw: string | string[] | undefined): number | undefined {
@@ -62,6 +78,7 @@ export function eventRoutes(app: FastifyInstance, ctx: CommandContext, opts: Eve
 
   app.get<IdParams>('/v1/sessions/:session_id/events/stream', forPrincipals('api_key', 'environment_key', 'work_token'), async (req, reply) => {
     const resumeAfter = lastEventId(req.headers['last-event-id']);
+    const previews = eventDeltas(req.query);
     const session = await getSession(ctx.store, req.workspaceId, req.params.session_id);
     // Without Last-Event-ID a stream carries only what happens after it opens.
     const afterSeq = resumeAfter ?? session.lastSeq;
@@ -69,9 +86,14 @@ export function eventRoutes(app: FastifyInstance, ctx: CommandContext, opts: Eve
     reply.hijack();
     openSseResponse(res, String(req.id));
 
+    // Previews this stream announced (event_start) and whose durable event has not arrived: only
+    // their deltas are sent, so a stream that joins mid-message never gets orphan fragments.
+    const open = new Set<string>();
     let stop = () => {};
+    let stopDeltas = () => {};
     const close = () => {
       stop();
+      stopDeltas();
       clearInterval(heartbeat);
       opts.shuttingDown.removeEventListener('abort', close);
       if (!res.writableEnded) res.end();
@@ -84,6 +106,8 @@ export function eventRoutes(app: FastifyInstance, ctx: CommandContext, opts: Eve
       sessionId: session.id,
       afterSeq,
       deliver: async (records) => {
+        // A durable event concludes its preview; a request's end closes any it left open.
+        for (const r of records) if (r.type === 'span.model_request_end') open.clear(); else open.delete(r.id);
         await writeWithBackpressure(res, records.map(frameOf).join(''));
       },
       onEnd: () => {
@@ -99,6 +123,16 @@ export function eventRoutes(app: FastifyInstance, ctx: CommandContext, opts: Eve
         close();
       },
     });
+    if (previews.size > 0) {
+      stopDeltas = opts.deltas.subscribe(session.id, (frame) => {
+        // Best-effort: never queue behind durable events on a slow client, never move the resume cursor.
+        if (!previews.has(frame.previews) || res.writableNeedDrain || res.writableEnded) return;
+        const body = frame.body;
+        if (body.type === 'event_start') open.add(body.event.id);
+        else if (!open.has(body.event_id)) return;
+        res.write(sseFrame(undefined, body.type, body));
+      });
+    }
     req.raw.on('close', close);
     opts.shuttingDown.addEventListener('abort', close);
   });

@@ -7,6 +7,9 @@ import path from 'node:path';
 import type { Clock } from '../../domain/clock.js';
 import type { Logger } from '../../logger.js';
 import { EgressProxy } from '../egress/egress-proxy.js';
+import { parseCidr, sandboxRoutePlan, SLIRP, type DestinationRules } from '../network/destination-policy.js';
+import { openHostPortRelays } from '../network/host-ports.js';
+import type { SlirpTools } from '../network/slirp-network.js';
 import type { SandboxProvider } from '../types.js';
 import type { RuntimeFiles } from './bwrap-args.js';
 import { BubblewrapSandbox, type BubblewrapRuntime } from './bubblewrap-sandbox.js';
@@ -26,6 +29,10 @@ export interface BubblewrapOptions {
   maxProcesses: number;
   /** Host paths that must never be visible inside a sandbox (data dir, files dir). */
   protectedPaths: readonly string[];
+  /** Host loopback ports `unrestricted` sandboxes reach (AGENTD_SANDBOX_HOST_PORTS). */
+  hostPorts: readonly number[];
+  /** CIDRs exempt from the destination deny rules (AGENTD_SANDBOX_ALLOWED_NETWORKS). */
+  allowedNetworks: readonly string[];
   logger: Logger;
 }
 
@@ -88,13 +95,49 @@ function writeRuntimeFiles(dir: string): RuntimeFiles {
     passwd: path.join(dir, 'passwd'),
     group: path.join(dir, 'group'),
     hosts: path.join(dir, 'hosts'),
+    resolvConf: path.join(dir, 'resolv.conf'),
     appPackageJson: path.join(dir, 'package.json'),
   };
   fs.writeFileSync(files.passwd, passwd.join('\n') + '\n', { mode: 0o644 });
   fs.writeFileSync(files.group, group.join('\n') + '\n', { mode: 0o644 });
   fs.writeFileSync(files.hosts, '127.0.0.1\tlocalhost sandbox\n::1\tlocalhost ip6-localhost ip6-loopback\n', { mode: 0o644 });
+  fs.writeFileSync(files.resolvConf, `nameserver ${SLIRP.dns}\n`, { mode: 0o644 });
   fs.writeFileSync(files.appPackageJson, '{"type":"module"}\n', { mode: 0o644 });
   return files;
+}
+
+/** Why bubblewrap cannot isolate tools here (`agentd doctor`), or undefined when it can. */
+export async function bubblewrapProblem(bwrapName: string): Promise<string | undefined> {
+  const bwrapPath = onPath(bwrapName);
+  if (!bwrapPath) return `${bwrapName} not found on PATH`;
+  const probe = await probeBubblewrap(bwrapPath);
+  return probe.ok ? undefined : probe.reason;
+}
+
+/** Every address of every interface of the host: each one is the host, whatever its range. */
+export function hostAddresses(): string[] {
+  return Object.values(os.networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address.replace(/%.*$/, '')));
+}
+
+export function destinationRules(allowedNetworks: readonly string[]): DestinationRules {
+  return {
+    hostAddresses: hostAddresses(),
+    allowedNetworks: allowedNetworks.map((n) => {
+      const cidr = parseCidr(n);
+      if (!cidr) throw new Error(`AGENTD_SANDBOX_ALLOWED_NETWORKS: "${n}" is not an IP network`);
+      return cidr;
+    }),
+  };
+}
+
+/** The programs an `unrestricted` sandbox's network needs, or why it cannot have one. */
+export function slirpTools(): SlirpTools | string {
+  const tools = { slirp4netns: onPath('slirp4netns'), nsenter: onPath('nsenter'), ip: onPath('ip') ?? onPath('/usr/sbin/ip') ?? onPath('/sbin/ip') };
+  const missing = Object.entries(tools).filter(([, p]) => !p).map(([name]) => name);
+  if (missing.length > 0) {
+    return `unrestricted networking needs ${missing.join(', ')} (Debian: apt-get install slirp4netns util-linux iproute2)`;
+  }
+  return tools as SlirpTools;
 }
 
 export async function createBubblewrapSandboxes(opts: BubblewrapOptions): Promise<LocalSandboxes> {
@@ -117,7 +160,8 @@ export async function createBubblewrapSandboxes(opts: BubblewrapOptions): Promis
   // Private to this process: generated /etc files and the egress proxy's sockets.
   removeStaleRuntimeDirs();
   const runtimeDir = fs.mkdtempSync(path.join(os.tmpdir(), `agentd-sbx-${process.pid}-`));
-  fs.chmodSync(runtimeDir, 0o700);
+  // Searchable (not listable) by others: a sandbox running as its own user reaches the sockets inside.
+  fs.chmodSync(runtimeDir, 0o711);
   const runtimeFiles = writeRuntimeFiles(runtimeDir);
   let toolHost;
   try {
@@ -129,7 +173,11 @@ export async function createBubblewrapSandboxes(opts: BubblewrapOptions): Promis
   const stale = staleBuildWarning();
   if (stale) logger.warn(stale);
 
-  const proxy = new EgressProxy(runtimeDir, logger);
+  const rules = destinationRules(opts.allowedNetworks);
+  const proxy = new EgressProxy(runtimeDir, logger, rules);
+  const slirp = slirpTools();
+  if (typeof slirp === 'string') logger.error({ reason: slirp }, 'sandboxes with unrestricted networking will not start');
+  const hostPorts = await openHostPortRelays(runtimeDir, opts.hostPorts, logger);
   const rt: BubblewrapRuntime = {
     bwrapPath,
     disableUserns: probe.disableUserns,
@@ -137,6 +185,7 @@ export async function createBubblewrapSandboxes(opts: BubblewrapOptions): Promis
     runtimeFiles,
     toolHost,
     proxy,
+    network: { slirp, routes: sandboxRoutePlan(rules), hostPorts },
     idleMs: opts.idleMs,
     clock: opts.clock,
     maxCallMs: opts.maxCallMs,
@@ -151,6 +200,7 @@ export async function createBubblewrapSandboxes(opts: BubblewrapOptions): Promis
     unavailable: undefined,
     close: async () => {
       await proxy.close();
+      await hostPorts.close();
       fs.rmSync(runtimeDir, { recursive: true, force: true });
     },
   };

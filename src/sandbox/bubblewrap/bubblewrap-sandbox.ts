@@ -8,6 +8,8 @@ import type { Logger } from '../../logger.js';
 import type { EnvironmentRecord, SessionRecord } from '../../store/types.js';
 import type { EgressEndpoint, EgressProxy } from '../egress/egress-proxy.js';
 import { egressPolicy } from '../egress/egress-policy.js';
+import type { HostPortRelays } from '../network/host-ports.js';
+import { attachSlirpNetwork, type SlirpTools } from '../network/slirp-network.js';
 import { resourceMounts, sessionLayout, type Mount, type SessionLayout } from '../session-layout.js';
 import type { SessionSandbox, ToolOutcome } from '../types.js';
 import { bwrapArgs, type RuntimeFiles, type SandboxSpec } from './bwrap-args.js';
@@ -23,6 +25,8 @@ export interface BubblewrapRuntime {
   runtimeFiles: RuntimeFiles;
   toolHost: ToolHostFiles;
   proxy: EgressProxy;
+  /** `unrestricted`: slirp4netns's programs (or why they are missing), the routes to install, the host-port door. */
+  network: { slirp: SlirpTools | string; routes: readonly string[]; hostPorts: HostPortRelays };
   idleMs: number;
   /** Times the idle stop (tests move it by hand). */
   clock: Clock;
@@ -131,11 +135,20 @@ export class BubblewrapSandbox implements SessionSandbox {
       if (exposed) throw new Error(`refusing to mount ${real} into the sandbox: it contains ${exposed} (check AGENTD_WORKSPACES_DIR)`);
     }
     const policy = egressPolicy(this.session, this.environment);
-    // Decided by the policy alone: a limited sandbox never falls back to the host's network.
-    let network: SandboxSpec['network'] = { kind: 'host' };
+    // Decided by the policy alone, and neither mode ever shares the host's network namespace.
+    let network: SandboxSpec['network'];
+    let attachNetwork: ((pid: number) => Promise<() => void>) | undefined;
     if (policy) {
       this.endpoint ??= await this.rt.proxy.open(this.session.id, policy);
       network = { kind: 'proxy', socketPath: this.endpoint.socketPath };
+    } else {
+      const { slirp, routes, hostPorts } = this.rt.network;
+      if (typeof slirp === 'string') throw new Error(slirp);
+      network = { kind: 'slirp', hostPortsDir: hostPorts.dir, hostPorts: hostPorts.ports };
+      attachNetwork = async (pid) => {
+        const attached = await attachSlirpNetwork(slirp, pid, routes);
+        return () => attached.close();
+      };
     }
     const { options, command } = bwrapArgs({
       layout: this.layout,
@@ -154,6 +167,7 @@ export class BubblewrapSandbox implements SessionSandbox {
       maxCallMs: this.rt.maxCallMs,
       maxOutputBytes: this.rt.maxOutputBytes,
       onStderr: (text) => this.logger.debug({ stderr: text.slice(0, 2000) }, 'sandbox stderr'),
+      ...(attachNetwork ? { attachNetwork } : {}),
     });
     this.proc = proc;
     void proc.exited.then(() => this.logger.debug('sandbox exited'));

@@ -2,7 +2,7 @@
 // (calls, cancels, per-call deadline). Replies are bounded and re-validated, since the process
 // runs inside the sandbox and the agent's code can write to its stdout.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { ToolOutcome } from '../types.js';
 import { capOutcome } from './output-cap.js';
 import type { ToolHostMessage, ToolHostRequest } from './protocol.js';
@@ -20,6 +20,11 @@ export interface ToolHostOptions {
   maxCallMs: number;
   maxOutputBytes: number;
   onStderr: (text: string) => void;
+  /**
+   * Own network namespace to connect (the args carry `--info-fd 4 --block-fd 5`): called with the
+   * sandbox's pid while bwrap waits; the command runs only once it resolved. Returns its teardown.
+   */
+  attachNetwork?: (pid: number) => Promise<() => void>;
 }
 
 interface Pending {
@@ -41,7 +46,8 @@ export class ToolHostProcess {
   constructor(private readonly opts: ToolHostOptions) {
     // The arguments go through fd 3 (`--args`), not argv: inside the sandbox /proc/1/cmdline
     // (bwrap's reaper) would otherwise show every host path of the layout.
-    this.child = spawn(opts.bwrapPath, ['--args', '3', '--', ...opts.command], { stdio: ['pipe', 'pipe', 'pipe', 'pipe'], env: {} }) as ChildProcessWithoutNullStreams;
+    const stdio = opts.attachNetwork ? (['pipe', 'pipe', 'pipe', 'pipe', 'pipe', 'pipe'] as const) : (['pipe', 'pipe', 'pipe', 'pipe'] as const);
+    this.child = spawn(opts.bwrapPath, ['--args', '3', '--', ...opts.command], { stdio: [...stdio], env: {} }) as ChildProcessWithoutNullStreams;
     const argsPipe = this.child.stdio[3] as Writable;
     argsPipe.on('error', () => {}); // bwrap failing early is reported through 'close'
     argsPipe.end(opts.args.map((a) => a + '\0').join(''));
@@ -70,6 +76,7 @@ export class ToolHostProcess {
     this.child.on('error', (err) => {
       this.stderrTail += err.message;
     });
+    if (opts.attachNetwork) this.connectNetwork(opts.attachNetwork, failReady);
     this.child.stdin.on('error', () => {}); // a dead host is reported through 'close'
     this.child.stderr.on('data', (d: Buffer) => {
       const s = d.toString();
@@ -93,6 +100,33 @@ export class ToolHostProcess {
         });
       }
     });
+  }
+
+  /** Reads the sandbox's pid from bwrap's info fd, attaches the network, then lets bwrap go on. */
+  private connectNetwork(attach: (pid: number) => Promise<() => void>, fail: (err: Error) => void): void {
+    const info = this.child.stdio[4] as Readable;
+    const go = (this.child.stdio as unknown as Writable[])[5]!;
+    go.on('error', () => {});
+    let text = '';
+    const onInfo = (d: Buffer) => {
+      text += d.toString();
+      const pid = Number(/"child-pid":\s*(\d+)/.exec(text)?.[1]);
+      if (!pid) return;
+      info.off('data', onInfo);
+      attach(pid).then(
+        (teardown) => {
+          void this.exited.then(teardown);
+          if (!this.alive) return;
+          go.end('1');
+        },
+        (err: unknown) => {
+          fail(new Error(`the sandbox's network could not be set up: ${err instanceof Error ? err.message : String(err)}`));
+          this.kill();
+        },
+      );
+    };
+    info.on('data', onInfo);
+    info.on('error', () => {});
   }
 
   get alive(): boolean {
