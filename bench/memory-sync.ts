@@ -20,6 +20,7 @@ import { DiskBlobStore } from '../src/store/blob-store.js';
 import { ActorType } from '../src/store/memory-types.js';
 import { openSqliteStore } from '../src/store/sqlite/open-sqlite-store.js';
 import type { SessionRecord } from '../src/store/types.js';
+import { createPriceTable } from '../src/telemetry/prices.js';
 import { DEFAULT_WORKSPACE_ID } from '../src/store/workspace.js';
 
 const SIZES = [100, 2000];
@@ -40,6 +41,7 @@ const ctx = {
   blobs: new DiskBlobStore(path.join(dir, 'files')),
   now: () => new Date().toISOString(),
   workspaces: localWorkspaces(path.join(dir, 'workspaces')),
+  prices: createPriceTable(),
   logger: pino({ level: 'silent' }),
   modelProvider: 'anthropic' as const,
 };

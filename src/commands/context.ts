@@ -1,8 +1,9 @@
-// What every use case needs: the store, the event log, the blob store, a clock and sessions' host files.
+// What every use case needs: the store, the event log, the blob store, a clock, sessions' host files and prices.
 import type { EventLog } from '../events/event-log.js';
 import type { Workspaces } from '../sandbox/workspace/workspaces.js';
 import type { BlobStore } from '../store/blob-store.js';
 import type { Store } from '../store/types.js';
+import type { PriceTable } from '../telemetry/prices.js';
 import type { ProviderName } from '../domain/model-settings.js';
 
 export interface CommandContext {
@@ -13,6 +14,8 @@ export interface CommandContext {
   readonly now: () => string;
   /** Sessions' files on the host: resources are materialised there, outputs read back. */
   readonly workspaces: Workspaces;
+  /** List prices per model (budgets are checked against them). */
+  readonly prices: PriceTable;
   /** The model provider (AGENTD_MODEL_PROVIDER): agent model settings it cannot honour are refused. */
   readonly modelProvider: ProviderName;
   /**

@@ -6,6 +6,9 @@ import { resolveModelConfig, type ProviderName } from '../domain/model-settings.
 import { applyMetadataPatch } from '../domain/metadata.js';
 import { requireUsableEnvironment } from './environments.js';
 import { emptyUsage, sessionAgentFrom } from '../domain/session-agent.js';
+import { emptyRuntime } from '../domain/session-runtime.js';
+import { checkBudgetUpdate, checkNewBudget } from '../domain/budget.js';
+import type { PriceTable } from '../telemetry/prices.js';
 import type { SessionAgent } from '../api/wire.js';
 import { conflict, invalidRequest, notFound } from '../errors.js';
 import type { SessionRecord, Store } from '../store/types.js';
@@ -52,6 +55,10 @@ async function resolveAgent(store: Store, workspaceId: string, param: SessionAge
   return overridden;
 }
 
+/** The models a session can run that have no list price (a budget cannot measure them). */
+const unpricedModels = (prices: PriceTable, agent: SessionAgent): string[] =>
+  prices.priceOf(agent.model.id) ? [] : [agent.model.id];
+
 export async function createSession(
   ctx: CommandContext,
   workspaceId: string,
@@ -62,6 +69,7 @@ export async function createSession(
   // deleted since the agent was saved is a 400 here).
   const skills = await resolveSkillReferences(ctx.store, workspaceId, resolved.skills, 'agent.skills');
   const agent = pinSkillVersions(resolved, skills);
+  if (input.budget) checkNewBudget(unpricedModels(ctx.prices, agent));
   const environment = await requireUsableEnvironment(ctx.store, workspaceId, input.environment_id, 'environment_id');
   if (input.vault_ids && input.vault_ids.length > 0) {
     throw invalidRequest('vault_ids: vaults are not supported by this agentd version yet');
@@ -110,6 +118,7 @@ export async function createSession(
     vaultIds: [],
     usage: emptyUsage(),
     budget: input.budget ?? null,
+    runtime: emptyRuntime(),
     deploymentId: null,
     outcomeEvaluations: [],
     lastSeq: 0,
@@ -157,6 +166,7 @@ export async function updateSession(
       };
       checkAgentConsistency(agent, 'agent.tools');
     }
+    if (input.budget !== undefined) checkBudgetUpdate(session.budget, input.budget, session.runtime, unpricedModels(ctx.prices, agent));
     const next: SessionRecord = {
       ...session,
       agent,

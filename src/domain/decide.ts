@@ -31,6 +31,8 @@ export type Step =
   | { type: 'await_client'; thread: string; eventIds: string[] }
   /** The agent's turn on an outcome ended: the grader scores it (resuming `startId`'s span after a crash). */
   | { type: 'grade'; thread: string; startId?: string | undefined }
+  /** The session's list cost reached its budget: stop before the next model call (paused, not failed). */
+  | { type: 'budget_reached'; thread: string }
   /** The turn is over: go idle. */
   | { type: 'end_turn'; thread: string }
   /** Nothing to do until new input arrives (the idle state is already announced). */
@@ -46,6 +48,8 @@ export interface DecideContext {
   /** Compact before a model call once the context exceeds this many tokens. */
   compactAbove: number;
   retry: RetryPolicy;
+  /** The session's budget allows no further model call (see budget.ts). */
+  budgetReached: boolean;
 }
 
 const DONE: Step = { type: 'done' };
@@ -102,6 +106,8 @@ function decideThread(s: SessionState, t: ThreadState, ctx: DecideContext): Step
 
   const retryDue = t.lastRequestFailed && t.status === 'rescheduling';
   if (t.needsModel || t.pendingInputs.length > 0 || retryDue || t.openRequestId !== undefined) {
+    // Input stays queued; raising the budget and sending a message continues from here.
+    if (ctx.budgetReached) return t.budgetStopped ? DONE : { type: 'budget_reached', thread };
     if (t.messages.length > 0 && t.contextTokens > ctx.compactAbove) {
       if (t.compactionsInARow < MAX_COMPACTIONS_IN_A_ROW) return { type: 'compact', thread };
       // Reported once; the queued input waits for the next message, which starts a new turn.

@@ -191,6 +191,7 @@ export function foldEvent(s: SessionState, e: EventRecord): void {
     case 'session.status_running':
       t.status = 'running';
       t.waitingOn = undefined;
+      t.budgetStopped = false;
       break;
     case 'session.thread_status_rescheduled':
     case 'session.status_rescheduled':
@@ -206,6 +207,7 @@ export function foldEvent(s: SessionState, e: EventRecord): void {
     case 'session.status_idle':
       t.status = 'idle';
       t.waitingOn = e.body.stop_reason.type === 'requires_action' ? e.body.stop_reason.event_ids : undefined;
+      t.budgetStopped = e.body.stop_reason.type === 'budget_reached';
       t.retries = undefined;
       if (e.internal?.interrupted) {
         for (const call of t.calls) {

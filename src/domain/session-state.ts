@@ -70,6 +70,8 @@ export interface ThreadState {
   lastRequestFailed: boolean;
   /** Reschedules since the last successful model call or the end of the last turn. */
   retries: RetryRun | undefined;
+  /** The last idle was `budget_reached` and nothing has run since (announced once, not again per message). */
+  budgetStopped: boolean;
   /** Compactions since the model last answered or new input arrived: a cap stops a loop of them. */
   compactionsInARow: number;
   /** The outcome this thread works toward (user.define_outcome), until the next one replaces it. */
@@ -106,6 +108,7 @@ export function newThreadState(id: string, agent?: SessionAgent): ThreadState {
     openRequestId: undefined,
     lastRequestFailed: false,
     retries: undefined,
+    budgetStopped: false,
     compactionsInARow: 0,
     outcome: undefined,
   };

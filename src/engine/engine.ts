@@ -9,9 +9,11 @@ import type { EventRecord, Store } from '../store/types.js';
 import { isoNow, type Clock } from '../domain/clock.js';
 import type { NewId } from '../domain/ids.js';
 import type { ModelClient } from './model/model-client.js';
+import type { PriceTable } from '../telemetry/prices.js';
+import { withLogFields } from '../telemetry/log-context.js';
 import { SessionRunner, type StepObserver } from './session-runner.js';
 import type { RemoteWork, SandboxProvider, SessionSandbox } from '../sandbox/types.js';
-import type { OutputCapture, SessionMounts } from './steps/step-context.js';
+import type { EngineTelemetry, OutputCapture, SessionMounts } from './steps/step-context.js';
 import type { DeltaChannel } from '../events/delta-channel.js';
 
 export interface EngineDeps {
@@ -21,6 +23,10 @@ export interface EngineDeps {
   log: EventLog;
   bus: EventBus;
   model: ModelClient;
+  /** List prices of model calls (the ledger, session cost, budgets). */
+  prices: PriceTable;
+  /** Metrics of model and tool calls. */
+  telemetry: EngineTelemetry;
   config: EngineConfig;
   logger: Logger;
   clock: Clock;
@@ -98,7 +104,8 @@ export class Engine {
     const runner = new SessionRunner({ ...this.deps, sandbox: (session, env) => this.sandboxFor(session, env) }, sessionId);
     const entry: Active = { runner, again: false, done: Promise.resolve() };
     this.active.set(sessionId, entry);
-    entry.done = this.drive(entry).finally(() => {
+    // Every log line of the session's turns carries its id (telemetry/log-context.ts).
+    entry.done = withLogFields({ session_id: sessionId }, () => this.drive(entry)).finally(() => {
       this.active.delete(sessionId);
       // Input that arrived while the runner was winding down (releasing its lease) still counts.
       if (entry.again) this.wake(sessionId);

@@ -6,6 +6,7 @@ import type { ChangeEnv, LogChanges } from '../domain/changes/log-changes.js';
 import { decideThreads, type DecideContext, type Step } from '../domain/decide.js';
 import type { NewId } from '../domain/ids.js';
 import { compactionThreshold } from '../domain/models.js';
+import { budgetReached } from '../domain/budget.js';
 import type { RetryPolicy } from '../domain/retry.js';
 import { PRIMARY_THREAD, type SessionState } from '../domain/session-state.js';
 import type { EventLog } from '../events/event-log.js';
@@ -47,6 +48,7 @@ export function decideContext(session: SessionRecord, environment: EnvironmentRe
     remoteTools: environment.config.type === 'self_hosted',
     compactAbove: compactionThreshold(session.agent.model.id, deps.config.compactionTokens),
     retry: retryPolicy(deps),
+    budgetReached: budgetReached(session.budget, session.runtime),
   };
 }
 
@@ -174,6 +176,7 @@ export class SessionRunner {
         this.serial(async () => {
           const written = await this.writer.apply(changes);
           fold.patch(changes, thread);
+          if (changes.calls?.length) deps.telemetry.modelCalls(session, changes.calls);
           logStatusChanges(deps.logger, written);
           return written;
         }),

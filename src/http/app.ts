@@ -19,6 +19,9 @@ import { sessionResourceRoutes } from './routes/session-resources.js';
 import { eventRoutes } from './routes/events.js';
 import { threadRoutes } from './routes/threads.js';
 import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import { enterLogFields } from '../telemetry/log-context.js';
 import { workRoutes } from './routes/work.js';
 import { workItemRoutes } from './routes/work-items.js';
 import { environmentKeyRoutes } from './routes/environment-keys.js';
@@ -26,6 +29,7 @@ import { memoryStoreRoutes } from './routes/memory-stores.js';
 import { vaultRoutes } from './routes/vaults.js';
 import type { SecretBox } from '../secrets/secret-box.js';
 import { skillRoutes } from './routes/skills.js';
+import { analyticsRoutes } from './routes/analytics.js';
 import { registerAccessLog } from './access-log.js';
 import { registerRateLimit } from './rate-limit.js';
 import { normalizeRequestTarget } from './normalize-url.js';
@@ -75,6 +79,8 @@ export interface AppOptions {
   gateway: Gateway;
   /** AGENTD_PUBLIC_URL: this server's URL as workers reach it (their work secret's api_base_url). */
   publicUrl?: string | undefined;
+  /** This process's Prometheus metrics (GET /metrics; HTTP requests are counted here). */
+  metrics: Metrics;
   /** Seals vault secrets at rest (AGENTD_SECRET_KEY or the data dir's secret.key). */
   secrets: SecretBox;
 }
@@ -124,6 +130,8 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
   // Fail closed: every request is authenticated — unmatched ones too, before their 404 — unless the
   // route it matched says `public` in its config. Decided from the matched route, never the URL.
   app.addHook('onRequest', async (req, reply) => {
+    // Every log line written while this request is handled carries its id (telemetry/log-context.ts).
+    enterLogFields({ request_id: req.id });
     void reply.header('request-id', req.id);
     if (isPublicRoute(req)) return;
     await authenticate(req);
@@ -147,10 +155,15 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     CREDENTIAL_RECHECK_MS,
     (err) => app.log.warn({ err }, 'credential re-check failed; will retry'),
   );
+  // Labelled by route pattern (never the raw URL: ids would explode the series); unmatched as such.
+  app.addHook('onResponse', async (req, reply) => {
+    opts.metrics.httpRequest(req.method, req.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+  });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
 
   healthRoutes(app);
+  metricsRoutes(app, opts.metrics);
   // The API: one encapsulated plugin, so the rate limit covers exactly its routes.
   await app.register(async (api) => {
     await registerRateLimit(api, opts.rateLimitPerMinute);
@@ -168,6 +181,7 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     memoryStoreRoutes(api, opts.ctx);
     vaultRoutes(api, { store: opts.ctx.store, now: opts.ctx.now, secrets: opts.secrets });
     skillRoutes(api, opts.ctx, { maxSkillBytes: opts.maxSkillBytes });
+    analyticsRoutes(api, opts.ctx);
   });
   return app;
 }

@@ -11,6 +11,7 @@ import type { BlobStore } from '../store/blob-store.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/types.js';
 import type { PriceTable } from '../telemetry/prices.js';
+import type { Metrics } from '../telemetry/metrics.js';
 import { UsageLedger } from '../telemetry/usage-ledger.js';
 
 /** Files a model request may name: unexpired ones, in the caller's workspace when it is known. */
@@ -38,12 +39,13 @@ export function createGatewayDeps(opts: {
   clock: Clock;
   logger: Logger;
   prices: PriceTable;
+  metrics: Metrics;
 }): GatewayDeps {
   const { config, store, clock, logger } = opts;
   return {
     store,
     model: opts.model,
-    ledger: new UsageLedger({ store, prices: opts.prices, logger }),
+    ledger: new UsageLedger({ store, prices: opts.prices, logger, observe: (r) => opts.metrics.modelCalls([r]) }),
     limits: new KeyLimits(config.gateway, clock),
     clock,
     logger,

@@ -2,6 +2,8 @@
 // otherwise (AGENTD_LOG_FORMAT overrides). Credentials are redacted wherever they could be nested.
 import pino, { type Logger as PinoLogger } from 'pino';
 import pretty from 'pino-pretty';
+import type { DestinationStream } from 'pino';
+import { logMixin } from '../telemetry/log-context.js';
 import type { Config } from '../config/config.js';
 
 /** Where a credential could sit in a logged object (request headers, configs, errors' bodies). */
@@ -26,10 +28,11 @@ export const REDACTED_PATHS = [
   '*.password',
 ];
 
-export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'>, isTerminal: boolean): PinoLogger {
-  const options = { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
-  const format = config.logFormat ?? (isTerminal ? 'pretty' : 'json');
-  if (format === 'json') return pino(options);
+export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'>, isTerminal: boolean, destination?: DestinationStream): PinoLogger {
+  // The mixin adds the request / session id of the work being done to every line (telemetry/log-context.ts).
+  const options = { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, mixin: logMixin };
+  const format = destination ? 'json' : (config.logFormat ?? (isTerminal ? 'pretty' : 'json'));
+  if (format === 'json') return destination ? pino(options, destination) : pino(options);
   // sync: lines appear in order with what the CLI prints to the same terminal (the start banner).
   // Fields a message already says (the request line's, the tool line's) are not repeated.
   const ignore = 'pid,hostname,reqId,method,route,status,duration_ms,tool,outcome';

@@ -1,7 +1,7 @@
 // Process wiring: open the store, build the app, listen, and shut down gracefully.
 import fs from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import type { Logger as PinoLogger } from 'pino';
+import type { DestinationStream, Logger as PinoLogger } from 'pino';
 import type { Config } from '../config/config.js';
 import { createApp } from '../http/app.js';
 import { EventLog } from '../events/event-log.js';
@@ -27,6 +27,7 @@ import { newId } from '../api/ids.js';
 import { withFileSources } from '../engine/model/file-sources.js';
 import { createGatewayDeps, fileLookup, startContentRetention } from './gateway.js';
 import { createPriceTable, parsePriceOverrides } from '../telemetry/prices.js';
+import { Metrics } from '../telemetry/metrics.js';
 import { BatchExecutor } from '../gateway/batches/batch-executor.js';
 import { createLogger } from './logger.js';
 import { ModelCatalog } from '../gateway/model-catalog.js';
@@ -45,6 +46,8 @@ export interface RunningServer {
 
 export interface StartOptions {
   logger?: PinoLogger;
+  /** Where agentd's own logger writes (stdout otherwise); ignored with `logger`. */
+  logDestination?: DestinationStream;
   /** Time source for everything the server schedules (tests inject a manual clock). */
   clock?: Clock;
   /** Where to print the one-time key notice (default stdout). */
@@ -69,7 +72,8 @@ function unknownModelCheck(config: Config): (id: string) => string | undefined {
 }
 
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
-  const logger = opts.logger ?? createLogger(config, process.stdout.isTTY === true);
+  // The mixin adds the request / session id of the work being done to every line.
+  const logger = opts.logger ?? createLogger(config, process.stdout.isTTY === true, opts.logDestination);
   const clock = opts.clock ?? systemClock;
   // Before anything is opened: a malformed AGENTD_PRICES stops the start with its reason.
   const prices = createPriceTable(parsePriceOverrides(config.gateway.prices));
@@ -93,6 +97,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     throw err;
   }
   const bus = new InProcessEventBus();
+  const metrics = new Metrics({ sessionsByStatus: () => store.sessions.countByStatus() });
+  bus.subscribeAll((_sessionId, records) => metrics.eventsCommitted(records.length));
   // Live previews reach the streams of this process only (best-effort by definition).
   const deltas = new InProcessDeltaChannel();
   const ctx = {
@@ -101,6 +107,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     blobs: new DiskBlobStore(config.filesDir),
     now: () => isoNow(clock),
     workspaces: localWorkspaces(config.engine.workspacesDir),
+    prices,
     modelProvider: config.engine.provider,
     unknownModel: unknownModelCheck(config),
   };
@@ -108,7 +115,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const remoteWork = new QueueRemoteWork(work, bus, logger);
   // One model layer for the engine and the gateway: the model map, then file sources inlined for every provider.
   const model = withFileSources(createModelClient(config.engine), fileLookup(store, ctx.blobs, clock));
-  const gatewayDeps = createGatewayDeps({ config, store, model, clock, logger, prices });
+  const gatewayDeps = createGatewayDeps({ config, store, model, clock, logger, prices, metrics });
   const batches = new BatchExecutor(gatewayDeps, {
     owner: engineOwnerId(config.dataDir),
     concurrency: config.gateway.batchConcurrency,
@@ -122,6 +129,11 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     log: ctx.log,
     bus,
     model,
+    prices,
+    telemetry: {
+      modelCalls: (_session, calls) => metrics.modelCalls(calls),
+      toolCall: (_session, call) => metrics.toolCall(call.name, call.outcome, call.seconds),
+    },
     config: config.engine,
     logger,
     clock,
@@ -154,6 +166,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     work,
     gateway: { deps: gatewayDeps, batches },
     publicUrl: config.publicUrl,
+    metrics,
     secrets,
   });
   const stopRetention = startContentRetention(gatewayDeps);

@@ -59,11 +59,12 @@ export interface SessionFilter {
   createdAt: CreatedAtFilter;
 }
 
-/** Engine-owned session fields. */
+/** What an engine write changes on the session row (status, token totals, cost and active time, outcomes). */
 export interface RuntimePatch {
-  status?: SessionStatus;
-  usage?: SessionRecord['usage'];
-  outcomeEvaluations?: SessionRecord['outcomeEvaluations'];
+  status?: SessionStatus | undefined;
+  usage?: SessionRecord['usage'] | undefined;
+  runtime?: SessionRecord['runtime'] | undefined;
+  outcomeEvaluations?: SessionRecord['outcomeEvaluations'] | undefined;
 }
 
 export interface SessionRepository {
@@ -85,6 +86,8 @@ export interface SessionRepository {
   lockLog(id: string): Promise<void>;
   /** Engine-owned fields, written without touching what clients edit (title, metadata...). */
   setRuntime(id: string, patch: RuntimePatch, at: string): Promise<void>;
+  /** Sessions that are not archived, per status (the sessions gauge). */
+  countByStatus(): Promise<Record<string, number>>;
   /** Takes the session's lease if it is free, lapsed, or already `owner`'s. */
   acquireLease(id: string, owner: string, now: string, until: string): Promise<boolean>;
   /** Extends a lease `owner` still holds; false if it was lost. */

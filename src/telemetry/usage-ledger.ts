@@ -24,6 +24,8 @@ export interface UsageLedgerDeps {
   store: Store;
   prices: PriceTable;
   logger: Logger;
+  /** Sees every call as it is recorded (metrics). */
+  observe: (record: UsageRecord) => void;
 }
 
 interface Pending {
@@ -31,6 +33,17 @@ interface Pending {
   conversation: ConversationRef | undefined;
   content: CapturedContent | undefined;
   done: () => void;
+}
+
+/** A call as a ledger row: its id, and its list cost from the price table (null when its model has none). */
+export function pricedRecord(prices: PriceTable, call: UsageCall): UsageRecord {
+  const { responseModel, ...fields } = call;
+  const price = prices.priceOf(call.model, responseModel, call.providerModel);
+  return {
+    ...fields,
+    id: newId('mcall'),
+    listCostNanoUsd: price ? listCostNanoUsd(price, call, { batch: call.product === UsageProduct.messageBatchesApi }) : null,
+  };
 }
 
 /** Rows per transaction: bounded so that one statement stays well under both dialects' parameter limits. */
@@ -92,13 +105,7 @@ export class UsageLedger {
 
   /** The record that `call` becomes (exposed so callers and tests see exactly what is priced). */
   price(call: UsageCall): UsageRecord {
-    const { responseModel, ...fields } = call;
-    const price = this.deps.prices.priceOf(call.model, responseModel, call.providerModel);
-    return {
-      ...fields,
-      id: newId('mcall'),
-      listCostNanoUsd: price ? listCostNanoUsd(price, call, { batch: call.product === UsageProduct.messageBatchesApi }) : null,
-    };
+    return pricedRecord(this.deps.prices, call);
   }
 
   /** Records one call; resolves once it is stored (or the failure is logged). */
@@ -107,6 +114,7 @@ export class UsageLedger {
     extra: { conversation?: ConversationRef | undefined; content?: Omit<CapturedContent, 'callId'> | undefined } = {},
   ): Promise<UsageRecord> {
     const record = this.price(call);
+    this.deps.observe(record);
     return new Promise((resolve) => {
       this.queue.push({
         record,

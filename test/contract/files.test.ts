@@ -13,6 +13,7 @@ import { DEFAULT_WORKSPACE_ID } from '../../src/store/workspace.js';
 import { useServer } from '../helpers/use.js';
 import { dialects } from '../helpers/databases.js';
 import { type TestServer } from '../helpers/server.js';
+import { createPriceTable } from '../../src/telemetry/prices.js';
 import { expectEnvelope, failure } from '../helpers/errors.js';
 
 const MANAGED_AGENTS_BETA = 'managed-agents-2026-04-01' as const;
@@ -205,6 +206,7 @@ describe.each(dialects())('file listing and session copies (%s)', (dialect) => {
       log: undefined as never, // copying a file appends no events
       modelProvider: 'anthropic',
       workspaces: localWorkspaces(path.join(t.dataDir, 'workspaces')),
+      prices: createPriceTable(),
     };
     const copy = await copyFileForSession(ctx, DEFAULT_WORKSPACE_ID, original.id, sessionId);
     expect(copy.id).not.toBe(original.id);

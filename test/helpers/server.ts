@@ -35,7 +35,10 @@ export interface TestServerOptions {
   model?: { url: string };
   /** The server's clock (e.g. a ManualClock from manual-clock.ts); the system clock otherwise. */
   clock?: Clock;
-  /** Receives every server log line at trace level (tests scan them for secrets). */
+  /**
+   * Receives every server log line at trace level (tests scan them for secrets), written by the
+   * logger agentd builds itself (with its request / session id mixin).
+   */
   logSink?: (line: string) => void;
 }
 
@@ -52,16 +55,16 @@ export async function startTestServer(dialect: Dialect, opts: TestServerOptions 
         AGENTD_RETRY_MAX_MS: '100',
       }
     : { AGENTD_ENGINE: 'off' };
-  const env = { AGENTD_API_KEY: TEST_API_KEY, ...engineEnv, ...opts.env };
+  const env = { AGENTD_API_KEY: TEST_API_KEY, ...engineEnv, ...(opts.logSink ? { AGENTD_LOG_LEVEL: 'trace' } : {}), ...opts.env };
   let port = '0';
   const recordTo = process.env.AGENTD_RECORD_REPLAY;
   const recorder = recordTo && dialect === 'sqlite' ? replayRecorder(recordTo) : undefined;
   const boot = async () => {
     const config = loadConfig({ host: '127.0.0.1', port, dataDir, databaseUrl: pgdb?.url }, env);
     return startServer(config, {
-      logger: opts.logSink
-        ? pino({ level: 'trace' }, { write: (line: string) => opts.logSink!(line) })
-        : pino({ level: process.env.AGENTD_TEST_LOG ?? 'silent' }),
+      ...(opts.logSink
+        ? { logDestination: { write: (line: string) => opts.logSink!(line) } }
+        : { logger: pino({ level: process.env.AGENTD_TEST_LOG ?? 'silent' }) }),
       ...(opts.clock ? { clock: opts.clock } : {}),
       ...(recorder ? { observeSteps: recorder.observe } : {}),
     });

@@ -93,6 +93,7 @@ export function sessionRecord(ms = 0, over: Partial<SessionRecord> = {}): Sessio
     vaultIds: [],
     usage: {},
     budget: null,
+    runtime: { listCostNanoUsd: 0, unpricedCalls: 0, activeMs: 0, runningSince: null },
     deploymentId: null,
     outcomeEvaluations: [],
     lastSeq: 0,

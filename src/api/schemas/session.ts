@@ -23,9 +23,14 @@ export const sessionAgentParam = z.union([
 ]);
 export type SessionAgentParam = z.infer<typeof sessionAgentParam>;
 
+// Minor units as an integer decimal string ("2500" is $25.00), as BetaMonetaryAmount defines it; at most
+// nine digits keeps nano-dollar arithmetic exact in a double.
 const budget = z.strictObject({
   type: z.literal('limit'),
-  max_list_cost: z.looseObject({ amount: z.union([z.string(), z.number()]), currency: z.string() }),
+  max_list_cost: z.strictObject({
+    amount: z.string().regex(/^(0|[1-9]\d{0,8})$/, 'must be an integer number of cents as a decimal string with no leading zeros, e.g. "2500" for $25.00 (at most 9 digits)'),
+    currency: z.literal('USD'),
+  }),
 });
 
 const fileResource = z.strictObject({

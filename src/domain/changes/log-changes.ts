@@ -7,6 +7,7 @@ import type { ToolUseInternal } from '../event-internal.js';
 import type { NewId } from '../ids.js';
 import type { NewEvent } from '../records/event.js';
 import type { SessionStatus } from '../records/session.js';
+import type { UsageRecord } from '../records/usage.js';
 
 export interface LogChanges {
   /** The time of the write: processed stamps and event timestamps. */
@@ -25,6 +26,8 @@ export interface LogChanges {
   usage?: BetaUsage | undefined;
   /** An outcome's resource as `sessions.retrieve` shows it from now on (replaces the one with its id). */
   outcome?: OutcomeEvaluation | undefined;
+  /** Model calls made by the step (priced by the engine): usage-ledger rows, their cost added to the session's. */
+  calls?: UsageRecord[] | undefined;
 }
 
 /** Where a change is made: its time and the ids of what it creates. */
@@ -46,9 +49,17 @@ export function mergeChanges(first: LogChanges, ...rest: LogChanges[]): LogChang
     if (c.threadStatus !== undefined) out.threadStatus = c.threadStatus;
     if (c.usage !== undefined) out.usage = c.usage;
     if (c.outcome !== undefined) out.outcome = c.outcome;
+    if (c.calls !== undefined) out.calls = [...(out.calls ?? []), ...c.calls];
   }
   return out;
 }
 
 export const isEmpty = (c: LogChanges) =>
-  c.events.length === 0 && c.processed.length === 0 && c.internals.length === 0 && c.status === undefined && c.threadStatus === undefined && c.usage === undefined && c.outcome === undefined;
+  c.events.length === 0 &&
+  c.processed.length === 0 &&
+  c.internals.length === 0 &&
+  c.status === undefined &&
+  c.threadStatus === undefined &&
+  c.usage === undefined &&
+  c.outcome === undefined &&
+  (c.calls ?? []).length === 0;

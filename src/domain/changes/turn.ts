@@ -62,3 +62,5 @@ export const awaitClient = (t: ThreadState, eventIds: string[], env: ChangeEnv) 
   idle(t, { type: 'requires_action', event_ids: eventIds }, env);
 
 export const endTurn = (t: ThreadState, env: ChangeEnv) => idle(t, { type: 'end_turn' }, env);
+
+export const stopForBudget = (t: ThreadState, env: ChangeEnv) => idle(t, { type: 'budget_reached' }, env);

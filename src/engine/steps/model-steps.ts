@@ -1,7 +1,11 @@
 // Handlers of model steps: a model call (the turn's next response) and a compaction call. The
 // events each writes are built by domain/changes/model.ts; only the call itself happens here.
+// Every call that ran (answered, failed or interrupted) is written to the usage ledger with the
+// step's events, priced, so the session's cost moves in the same transaction.
 import type { BetaMessage } from '@anthropic-ai/sdk/resources/beta/messages/messages.js';
-import type { LogChanges } from '../../domain/changes/log-changes.js';
+import { noChanges, type LogChanges } from '../../domain/changes/log-changes.js';
+import { EngineCallKind, engineCallRecord } from '../model-call-record.js';
+import type { ModelRequest } from '../model/model-client.js';
 import { abortedRequest, compactionLimitReached, modelFailed, recordCompaction, recordResponse, startRequest } from '../../domain/changes/model.js';
 import { MAX_COMPACTIONS_IN_A_ROW } from '../../domain/decide.js';
 import { ensureRunning } from '../../domain/changes/turn.js';
@@ -21,23 +25,46 @@ async function settle(
   ctx: StepContext,
   t: ThreadState,
   startId: string | undefined,
-  result: EffectResult<BetaMessage>,
+  call: Timed,
   onSuccess: (message: BetaMessage) => LogChanges,
 ): Promise<StepOutcome> {
+  const { result } = call;
+  const env = ctx.env();
+  const ledger = (message: BetaMessage | undefined, outcome: string) => [
+    engineCallRecord(
+      { session: ctx.session, thread: t.id, kind: call.kind, model: call.model, message, outcome, latencyMs: call.latencyMs, at: env.at },
+      ctx.effects,
+    ),
+  ];
   if (result.ok) {
-    await ctx.write(onSuccess(result.value), t.id);
+    await ctx.write({ ...onSuccess(result.value), calls: ledger(result.value, 'ok') }, t.id);
     return 'continue';
   }
   if (result.cut === 'shutdown') return 'stop';
   if (result.cut === 'interrupt') {
-    if (startId !== undefined) await ctx.write(abortedRequest(t, startId, ctx.env()), t.id);
+    const aborted = startId !== undefined ? abortedRequest(t, startId, env) : noChanges(env.at);
+    await ctx.write({ ...aborted, calls: ledger(undefined, 'interrupted') }, t.id);
     return 'continue';
   }
   const failure = classifyModelError(result.error);
   ctx.effects.logger.warn({ session_id: ctx.session.id, err: failure.message, retryable: failure.retryable }, 'model call failed');
-  const changes = modelFailed(t, startId, failure, ctx.retry, ctx.env());
-  await ctx.write(changes, t.id);
+  const changes = modelFailed(t, startId, failure, ctx.retry, env);
+  await ctx.write({ ...changes, calls: ledger(undefined, failure.type) }, t.id);
   return changes.status === 'idle' ? 'stop' : 'continue';
+}
+
+interface Timed {
+  kind: EngineCallKind;
+  model: string;
+  result: EffectResult<BetaMessage>;
+  latencyMs: number;
+}
+
+/** Runs one model call as the step's abortable effect, timed for the ledger. */
+async function callModel(ctx: StepContext, kind: EngineCallKind, request: ModelRequest, observe?: ResponsePreview['observe']): Promise<Timed> {
+  const startedAt = performance.now();
+  const result = await ctx.abortable((signal) => ctx.effects.model.complete(request, signal, { workspaceId: ctx.session.workspaceId }, observe));
+  return { kind, model: request.model, result, latencyMs: performance.now() - startedAt };
 }
 
 export const modelSteps: Pick<StepHandlers, 'call_model' | 'compact' | 'compaction_limit'> = {
@@ -53,10 +80,8 @@ export const modelSteps: Pick<StepHandlers, 'call_model' | 'compact' | 'compacti
     await ctx.write(changes, t.id);
     // The call streams: text and thinking are previewed live under the ids their events will carry.
     const preview = new ResponsePreview(ctx.session.id, ctx.effects.deltas, () => ctx.env().newId('sevt'));
-    const result = await ctx.abortable((signal) =>
-      ctx.effects.model.complete(request, signal, { workspaceId: ctx.session.workspaceId }, preview.observe),
-    );
-    return settle(ctx, t, startId, result, (message) => recordResponse(t, startId, message, toolset.policies, ctx.env(), preview.blockIds));
+    const call = await callModel(ctx, EngineCallKind.turn, request, preview.observe);
+    return settle(ctx, t, startId, call, (message) => recordResponse(t, startId, message, toolset.policies, ctx.env(), preview.blockIds));
   },
 
   compaction_limit: async (step, ctx) => {
@@ -72,7 +97,7 @@ export const modelSteps: Pick<StepHandlers, 'call_model' | 'compact' | 'compacti
     const mountNotes = await ctx.effects.mounts.notes(ctx.session, ctx.environment);
     const toolset = resolveToolset(agent, isChild(t) ? undefined : await ctx.roster());
     const request = compactionRequest(agent, t, toolset.definitions, ctx.effects.config.maxOutputTokens, mountNotes);
-    const result = await ctx.abortable((signal) => ctx.effects.model.complete(request, signal, { workspaceId: ctx.session.workspaceId }));
-    return settle(ctx, t, undefined, result, (message) => recordCompaction(t, summaryOf(message), message, ctx.env()));
+    const call = await callModel(ctx, EngineCallKind.compaction, request);
+    return settle(ctx, t, undefined, call, (message) => recordCompaction(t, summaryOf(message), message, ctx.env()));
   },
 };

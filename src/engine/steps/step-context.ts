@@ -12,6 +12,8 @@ import type { Logger } from '../../logger.js';
 import type { RemoteWork, SandboxProvider, SessionSandbox } from '../../sandbox/types.js';
 import type { EnvironmentRecord, EventRecord, SessionRecord } from '../../store/types.js';
 import type { ModelClient } from '../model/model-client.js';
+import type { PriceTable } from '../../telemetry/prices.js';
+import type { UsageRecord } from '../../store/usage-types.js';
 import type { DeltaChannel } from '../../events/delta-channel.js';
 
 /** Why an effect was cut short: a user.interrupt, or this process shutting down. */
@@ -34,9 +36,20 @@ export interface SessionMounts {
   sync(session: SessionRecord): Promise<string[]>;
 }
 
+/** What the engine reports about its work as it happens (metrics; never fails a step). */
+export interface EngineTelemetry {
+  /** Model calls, once committed with their step's events. */
+  modelCalls(session: SessionRecord, calls: readonly UsageRecord[]): void;
+  /** A built-in tool call ran (or was cut short by an interrupt). */
+  toolCall(session: SessionRecord, call: { name: string; outcome: 'ok' | 'error' | 'interrupted'; seconds: number }): void;
+}
+
 /** The effects steps perform, injected by the engine. */
 export interface StepEffects {
   model: ModelClient;
+  /** List prices: every model call is priced into the ledger and the session's cost. */
+  prices: PriceTable;
+  telemetry: EngineTelemetry;
   config: EngineConfig;
   logger: Logger;
   clock: Clock;

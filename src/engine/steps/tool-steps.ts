@@ -51,8 +51,14 @@ export const toolSteps: Pick<StepHandlers, 'abandon_tools' | 'refuse_tools' | 'r
     const placed = await ctx.effects.mounts.prepare(ctx.session);
     const sandbox = ctx.effects.sandbox(ctx.session, ctx.environment);
     const started = ctx.effects.clock.now();
+    const startedAt = performance.now();
     const outcome = await ctx.abortable((signal) => sandbox.run(call.name, call.input, call.toolUseId, signal));
     logToolCall(ctx, call, outcome, ctx.effects.clock.now() - started);
+    ctx.effects.telemetry.toolCall(ctx.session, {
+      name: call.name,
+      outcome: outcome.cut ? 'interrupted' : outcome.ok && !outcome.value.isError ? 'ok' : 'error',
+      seconds: (performance.now() - startedAt) / 1000,
+    });
     // Before the result is recorded, so a client that sees it can already list the outputs and
     // read the memories the call wrote.
     await ctx.effects.outputs.capture(ctx.session);

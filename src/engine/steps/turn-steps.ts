@@ -1,9 +1,9 @@
 // Handlers of the turn's own steps: interrupts, waiting for the client or a retry, ending the turn.
 import { interruptTurn } from '../../domain/changes/outcome.js';
-import { awaitClient, endTurn } from '../../domain/changes/turn.js';
+import { awaitClient, endTurn, interrupt, stopForBudget } from '../../domain/changes/turn.js';
 import type { StepHandlers } from './step-context.js';
 
-export const turnSteps: Pick<StepHandlers, 'interrupt' | 'await_client' | 'end_turn' | 'wait' | 'done'> = {
+export const turnSteps: Pick<StepHandlers, 'interrupt' | 'await_client' | 'end_turn' | 'budget_reached' | 'wait' | 'done'> = {
   interrupt: async (step, ctx) => {
     const env = ctx.env();
     // Threads at work stop first (their answers reach the coordinator), then the session's turn;
@@ -23,6 +23,11 @@ export const turnSteps: Pick<StepHandlers, 'interrupt' | 'await_client' | 'end_t
 
   end_turn: async (step, ctx) => {
     await ctx.write(endTurn(ctx.thread(step.thread), ctx.env()), step.thread);
+    return 'stop';
+  },
+
+  budget_reached: async (step, ctx) => {
+    await ctx.write(stopForBudget(ctx.thread(step.thread), ctx.env()), step.thread);
     return 'stop';
   },
 

@@ -7,6 +7,9 @@ import type {
   MessageBatchRequestsTable,
   MessageBatchesTable,
   UsageLedgerTable,
+  UsageDailyRollupTable,
+  UsageRollupTable,
+  UsageSessionRollupTable,
 } from './usage-schema.js';
 import type { MemoriesTable, MemoryStoresTable, MemoryVersionsTable, SessionMemoryStoresTable } from './memory-schema.js';
 import type { SessionSkillsTable, SkillsTable, SkillVersionsTable } from './skill-schema.js';
@@ -70,6 +73,10 @@ export interface SessionsTable {
   lease_owner: string | null;
   lease_expires_at: string | null;
   outcome_evaluations: string;
+  list_cost_nanousd: number | string;
+  unpriced_calls: number;
+  active_ms: number | string;
+  running_since: string | null;
 }
 
 export interface SessionEventsTable {
@@ -110,6 +117,9 @@ export interface Database {
   work_pollers: WorkPollersTable;
   environment_keys: EnvironmentKeysTable;
   usage_ledger: UsageLedgerTable;
+  usage_daily: UsageDailyRollupTable;
+  usage_hourly: UsageRollupTable;
+  usage_session_hourly: UsageSessionRollupTable;
   gateway_conversations: GatewayConversationsTable;
   gateway_call_contents: GatewayCallContentsTable;
   message_batches: MessageBatchesTable;

@@ -19,6 +19,12 @@ const toRecord = (r: Selectable<SessionsTable>): SessionRecord => ({
   vaultIds: fromJson(r.vault_ids),
   usage: fromJson(r.usage),
   budget: r.budget === null ? null : fromJson(r.budget),
+  runtime: {
+    listCostNanoUsd: Number(r.list_cost_nanousd),
+    unpricedCalls: Number(r.unpriced_calls),
+    activeMs: Number(r.active_ms),
+    runningSince: r.running_since,
+  },
   deploymentId: r.deployment_id,
   outcomeEvaluations: fromJson(r.outcome_evaluations),
   lastSeq: Number(r.last_seq),
@@ -47,6 +53,10 @@ const toRow = (s: SessionRecord) => ({
   created_at: s.createdAt,
   updated_at: s.updatedAt,
   archived_at: s.archivedAt,
+  list_cost_nanousd: s.runtime.listCostNanoUsd,
+  unpriced_calls: s.runtime.unpricedCalls,
+  active_ms: s.runtime.activeMs,
+  running_since: s.runtime.runningSince,
 });
 
 export class KyselySessionRepository implements SessionRepository {
@@ -69,7 +79,9 @@ export class KyselySessionRepository implements SessionRepository {
   async update(s: SessionRecord): Promise<void> {
     // last_seq is owned by the event log's append and resources by replaceResources; never
     // overwrite them from a stale copy.
-    const { id, workspace_id, created_at, last_seq, resources, outcome_evaluations, ...changes } = toRow(s);
+    // The runtime counters belong to setRuntime (the engine's writes) for the same reason.
+    const { id, workspace_id, created_at, last_seq, resources, outcome_evaluations, list_cost_nanousd, unpriced_calls, active_ms, running_since, ...changes } =
+      toRow(s);
     await this.db.updateTable('sessions').set(changes).where('id', '=', id).execute();
   }
 
@@ -141,6 +153,14 @@ export class KyselySessionRepository implements SessionRepository {
         ...(patch.status !== undefined ? { status: patch.status } : {}),
         ...(patch.usage !== undefined ? { usage: toJson(patch.usage) } : {}),
         ...(patch.outcomeEvaluations !== undefined ? { outcome_evaluations: toJson(patch.outcomeEvaluations) } : {}),
+        ...(patch.runtime !== undefined
+          ? {
+              list_cost_nanousd: patch.runtime.listCostNanoUsd,
+              unpriced_calls: patch.runtime.unpricedCalls,
+              active_ms: patch.runtime.activeMs,
+              running_since: patch.runtime.runningSince,
+            }
+          : {}),
         updated_at: at,
       })
       .where('id', '=', id)
@@ -176,6 +196,16 @@ export class KyselySessionRepository implements SessionRepository {
       .where('id', '=', id)
       .where('lease_owner', '=', owner)
       .execute();
+  }
+
+  async countByStatus(): Promise<Record<string, number>> {
+    const rows = await this.db
+      .selectFrom('sessions')
+      .select((eb) => ['status', eb.fn.countAll().as('n')])
+      .where('archived_at', 'is', null)
+      .groupBy('status')
+      .execute();
+    return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
   }
 
   async idsWithStatus(statuses: SessionStatus[]): Promise<string[]> {

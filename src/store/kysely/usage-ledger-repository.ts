@@ -1,7 +1,9 @@
 // The usage ledger: one row per model call.
 import type { Kysely, Selectable } from 'kysely';
 import type { Page, PageRequest } from '../types.js';
-import type { UsageLedgerRepository, UsageProduct, UsageRecord } from '../usage-types.js';
+import type { UsageLedgerRepository, UsageProduct, UsageRecord, UsageReportQuery, UsageReportRow } from '../usage-types.js';
+import { addToRollups } from './usage-rollups.js';
+import { runUsageReport } from './usage-report-query.js';
 import { fromJson, toJson } from './json.js';
 import { pageQuery, toPage } from './paging.js';
 import type { Database } from './schema.js';
@@ -85,8 +87,18 @@ export class KyselyUsageLedgerRepository implements UsageLedgerRepository {
   async insertMany(records: readonly UsageRecord[]): Promise<void> {
     if (records.length === 0) return;
     await this.db.insertInto('usage_ledger').values(records.map(toRow)).execute();
+    await addToRollups(this.db, records);
   }
 
+  report(query: UsageReportQuery): Promise<UsageReportRow[]> {
+    return runUsageReport(this.db, query);
+  }
+
+
+  async listBySession(workspaceId: string, sessionId: string, page: PageRequest): Promise<Page<UsageRecord>> {
+    const q = this.db.selectFrom('usage_ledger').selectAll().where('session_id', '=', sessionId).where('workspace_id', '=', workspaceId);
+    return toPage(await pageQuery(q, 'id', page).execute(), page, toUsageRecord);
+  }
 
   async listByConversation(workspaceId: string, conversationId: string, page: PageRequest): Promise<Page<UsageRecord>> {
     const q = this.db

@@ -37,6 +37,38 @@ export interface UsageLedgerTable {
   created_at: string;
 }
 
+/** usage_daily / usage_hourly (no session) and usage_session_hourly (with it): one row per period and dimension values. */
+interface UsageRollupColumns {
+  workspace_id: string;
+  product: string;
+  model: string;
+  agent_id: string;
+  deployment_id: string;
+  environment_id: string;
+  api_key_id: string;
+  requests: BigIntColumn;
+  input_tokens: BigIntColumn;
+  output_tokens: BigIntColumn;
+  cache_read_input_tokens: BigIntColumn;
+  cache_creation_5m_input_tokens: BigIntColumn;
+  cache_creation_1h_input_tokens: BigIntColumn;
+  list_cost_nanousd: BigIntColumn;
+}
+
+export interface UsageDailyRollupTable extends UsageRollupColumns {
+  /** `YYYY-MM-DD` (UTC). */
+  day: string;
+}
+
+export interface UsageRollupTable extends UsageRollupColumns {
+  /** `YYYY-MM-DDTHH` (UTC). */
+  hour: string;
+}
+
+export interface UsageSessionRollupTable extends UsageRollupTable {
+  session_id: string;
+}
+
 export interface GatewayConversationsTable {
   workspace_id: string;
   id: string;

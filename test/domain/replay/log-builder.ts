@@ -10,6 +10,7 @@ export const context = (over: Partial<DecideContext> = {}): DecideContext => ({
   remoteTools: false,
   compactAbove: 150_000,
   retry: { maxRetries: 3, baseMs: 1000, maxMs: 30_000 },
+  budgetReached: false,
   ...over,
 });
 

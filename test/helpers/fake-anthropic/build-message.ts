@@ -22,7 +22,7 @@ export function buildMessage(spec: ScriptedMessage, body: Record<string, unknown
       input_tokens: spec.usage?.input_tokens ?? estimateInputTokens(body),
       cache_creation_input_tokens: cacheCreation,
       cache_read_input_tokens: spec.usage?.cache_read_input_tokens ?? 0,
-      cache_creation: { ephemeral_5m_input_tokens: cacheCreation, ephemeral_1h_input_tokens: 0 },
+      cache_creation: spec.usage?.cache_creation ?? { ephemeral_5m_input_tokens: cacheCreation, ephemeral_1h_input_tokens: 0 },
       output_tokens: spec.usage?.output_tokens ?? estimateOutputTokens(spec.content),
       service_tier: 'standard',
       // The speed and geography the request asked for, reported back as the real API does.

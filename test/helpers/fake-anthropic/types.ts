@@ -17,6 +17,8 @@ export interface UsageCounts {
   output_tokens: number;
   cache_creation_input_tokens: number;
   cache_read_input_tokens: number;
+  /** The split of cache writes by TTL; all 5-minute writes unless given. */
+  cache_creation: { ephemeral_5m_input_tokens: number; ephemeral_1h_input_tokens: number };
 }
 
 /** A model turn. `chunkDelayMs` makes it a slow stream (a pause before every SSE frame after the first). */

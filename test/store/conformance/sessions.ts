@@ -28,7 +28,8 @@ export function sessionConformance(h: StoreHarness): void {
       ],
       vaultIds: ['vlt_1', 'vlt_2'],
       usage: { input_tokens: 10, output_tokens: 5 },
-      budget: { max_tokens: 100 },
+      budget: { type: 'limit', max_list_cost: { amount: '2500', currency: 'USD' } },
+      runtime: { listCostNanoUsd: 123_456_789, unpricedCalls: 1, activeMs: 4200, runningSince: at(50) },
       deploymentId: 'depl_1',
     });
     await h.store.sessions.insert(s);

@@ -13,6 +13,8 @@ import * as m071 from './071-skills.js';
 import * as m072 from './072-session-skills.js';
 import * as m090 from './090-outcome-evaluations.js';
 import * as m091 from './091-thread-events.js';
+import * as m110 from './110-session-cost.js';
+import * as m111 from './111-usage-rollups.js';
 
 const migrations: Record<string, Migration> = {
   '001-initial': m001,
@@ -28,6 +30,8 @@ const migrations: Record<string, Migration> = {
   '072-session-skills': m072,
   '090-outcome-evaluations': m090,
   '091-thread-events': m091,
+  '110-session-cost': m110,
+  '111-usage-rollups': m111,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,64 @@
+// Keeping the hourly rollups in step with the ledger: a batch of calls summed per rollup key in
+// memory, then one upsert per table that adds the sums (both dialects: INSERT … ON CONFLICT DO UPDATE).
+import { sql, type Kysely } from 'kysely';
+import type { UsageRecord } from '../usage-types.js';
+import type { Database } from './schema.js';
+import type { RollupTable } from './migrations/111-usage-rollups.js';
+
+const SUMS = ['requests', 'input_tokens', 'output_tokens', 'cache_read_input_tokens', 'cache_creation_5m_input_tokens', 'cache_creation_1h_input_tokens', 'list_cost_nanousd'] as const;
+type Sums = Record<(typeof SUMS)[number], number>;
+
+const dims = (r: UsageRecord) => ({
+  workspace_id: r.workspaceId,
+  product: r.product,
+  model: r.model,
+  agent_id: r.agentId ?? '',
+  deployment_id: r.deploymentId ?? '',
+  environment_id: r.environmentId ?? '',
+  api_key_id: r.apiKeyId ?? '',
+});
+
+function sumInto(map: Map<string, Record<string, string | number>>, key: Record<string, string>, r: UsageRecord): void {
+  const k = JSON.stringify(key);
+  const row = (map.get(k) ?? { ...key, requests: 0, input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_5m_input_tokens: 0, cache_creation_1h_input_tokens: 0, list_cost_nanousd: 0 }) as Record<string, string | number> & Sums;
+  row.requests += 1;
+  row.input_tokens += r.inputTokens;
+  row.output_tokens += r.outputTokens;
+  row.cache_read_input_tokens += r.cacheReadInputTokens;
+  row.cache_creation_5m_input_tokens += r.cacheCreation5mInputTokens;
+  row.cache_creation_1h_input_tokens += r.cacheCreation1hInputTokens;
+  row.list_cost_nanousd += r.listCostNanoUsd ?? 0;
+  map.set(k, row);
+}
+
+/** Rows per upsert statement (17 columns each: well under both dialects' parameter limits). */
+const CHUNK = 500;
+
+async function upsert(db: Kysely<Database>, table: RollupTable, rows: Record<string, string | number>[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const chunk = rows.slice(i, i + CHUNK);
+    const key = Object.keys(chunk[0]!).filter((c) => !(SUMS as readonly string[]).includes(c));
+    await db
+      .insertInto(table)
+      .values(chunk as never)
+      .onConflict((oc) =>
+        oc.columns(key as never).doUpdateSet(Object.fromEntries(SUMS.map((s) => [s, sql`${sql.ref(`${table}.${s}`)} + ${sql.ref(`excluded.${s}`)}`])) as never),
+      )
+      .execute();
+  }
+}
+
+export async function addToRollups(db: Kysely<Database>, records: readonly UsageRecord[]): Promise<void> {
+  const daily = new Map<string, Record<string, string | number>>();
+  const hourly = new Map<string, Record<string, string | number>>();
+  const perSession = new Map<string, Record<string, string | number>>();
+  for (const r of records) {
+    const d = dims(r);
+    sumInto(daily, { ...d, day: r.createdAt.slice(0, 10) }, r);
+    sumInto(hourly, { ...d, hour: r.createdAt.slice(0, 13) }, r);
+    sumInto(perSession, { ...d, hour: r.createdAt.slice(0, 13), session_id: r.sessionId ?? '' }, r);
+  }
+  await upsert(db, 'usage_daily', [...daily.values()]);
+  await upsert(db, 'usage_hourly', [...hourly.values()]);
+  await upsert(db, 'usage_session_hourly', [...perSession.values()]);
+}
