@@ -21,6 +21,8 @@ export interface Config {
   readonly publicUrl: string | undefined;
   /** AGENTD_SECRET_KEY: the key sealing vault secrets (32 bytes, hex or base64); unset, `<dataDir>/secret.key` (generated, mode 0600). */
   readonly secretKey: string | undefined;
+  /** MCP servers of agents and OAuth token endpoints of vault credentials (docs/vaults.md). */
+  readonly mcp: McpConfig;
   /** Interval between SSE heartbeats. */
   readonly heartbeatMs: number;
   /** How long a self-hosted worker's lease on a work item lasts without a heartbeat (seconds). */
@@ -31,6 +33,14 @@ export interface Config {
   readonly engine: EngineConfig;
   readonly sandbox: SandboxConfig;
   readonly gateway: GatewayConfig;
+}
+
+/** How agentd reaches MCP servers and OAuth token endpoints. */
+export interface McpConfig {
+  /** AGENTD_MCP_ALLOW_PRIVATE: allow loopback, link-local and private addresses (default off: refused). */
+  readonly allowPrivate: boolean;
+  /** AGENTD_MCP_TIMEOUT_MS: the longest one MCP request (initialize, tools/list, tools/call) may take. */
+  readonly timeoutMs: number;
 }
 
 export const CAPTURE_MODES = ['metadata', 'content'] as const;
@@ -216,6 +226,10 @@ export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.e
     maxSkillBytes: positiveInt(env.AGENTD_MAX_SKILL_BYTES, 8 * MiB, 'AGENTD_MAX_SKILL_BYTES'),
     publicUrl: parsePublicUrl(env.AGENTD_PUBLIC_URL),
     secretKey: env.AGENTD_SECRET_KEY === '' ? undefined : env.AGENTD_SECRET_KEY,
+    mcp: Object.freeze({
+      allowPrivate: parseOnOff(env.AGENTD_MCP_ALLOW_PRIVATE, false, 'AGENTD_MCP_ALLOW_PRIVATE'),
+      timeoutMs: positiveInt(env.AGENTD_MCP_TIMEOUT_MS, 60_000, 'AGENTD_MCP_TIMEOUT_MS'),
+    }),
     heartbeatMs: positiveInt(env.AGENTD_HEARTBEAT_MS, 15_000, 'AGENTD_HEARTBEAT_MS'),
     workLeaseTtlSeconds: positiveInt(env.AGENTD_WORK_LEASE_TTL_SECONDS, 90, 'AGENTD_WORK_LEASE_TTL_SECONDS'),
     rateLimitPerMinute: env.AGENTD_RATE_LIMIT_PER_MINUTE

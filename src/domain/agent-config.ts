@@ -8,6 +8,8 @@ import { applyMetadataPatch } from './metadata.js';
 
 type Policy = AgentToolConfig['permission_policy'];
 const DEFAULT_POLICY: Policy = { type: 'always_allow' };
+/** MCP tools ask by default (as documented): a server may add tools the agent's author never saw. */
+const MCP_DEFAULT_POLICY: Policy = { type: 'always_ask' };
 
 export function normalizeModel(m: ModelParam): ModelConfig {
   if (typeof m === 'string') return { id: m, speed: 'standard' };
@@ -43,7 +45,7 @@ export function normalizeTools(tools: readonly ToolParam[]): Agent['tools'] {
       }
       case 'mcp_toolset': {
         const enabled = tool.default_config?.enabled ?? true;
-        const policy = tool.default_config?.permission_policy ?? DEFAULT_POLICY;
+        const policy = tool.default_config?.permission_policy ?? MCP_DEFAULT_POLICY;
         return {
           type: tool.type,
           mcp_server_name: tool.mcp_server_name,

@@ -29,6 +29,7 @@ import { createGatewayDeps, fileLookup, startContentRetention } from './gateway.
 import { createPriceTable, parsePriceOverrides } from '../telemetry/prices.js';
 import { BatchExecutor } from '../gateway/batches/batch-executor.js';
 import { loadSecretBox } from '../secrets/secret-key.js';
+import { createMcpHub, mcpFetch } from './mcp.js';
 import { sandboxUnavailableAtStart, startSummary, type StartSummary } from './start-summary.js';
 
 export interface RunningServer {
@@ -118,6 +119,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       prepare: (session) => prepareMounts({ ...ctx, logger }, session),
       sync: (session) => syncMemoryMounts({ ...ctx, logger }, session),
     },
+    mcp: createMcpHub(config, { store, now: ctx.now, secrets }, clock, logger),
     observe: opts.observeSteps,
   });
   const shutdown = new AbortController();
@@ -136,6 +138,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     gateway: { deps: gatewayDeps, batches },
     publicUrl: config.publicUrl,
     secrets,
+    mcp: { fetch: mcpFetch(config), timeoutMs: config.mcp.timeoutMs },
   });
   const stopRetention = startContentRetention(gatewayDeps);
   if (config.engine.enabled) await engine.start();

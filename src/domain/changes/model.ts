@@ -51,7 +51,17 @@ export function recordResponse(t: ThreadState, startId: string, message: BetaMes
       if (block.text !== '') events.push(engineEvent('agent.message', { content: textContent(block.text) }, env, { thread }));
     } else if (block.type === 'tool_use') {
       const input = (block.input ?? {}) as Record<string, unknown>;
-      if (tools.customNames.has(block.name)) {
+      const mcp = tools.mcp.get(block.name);
+      if (mcp) {
+        events.push(
+          engineEvent(
+            'agent.mcp_tool_use',
+            { name: mcp.tool, mcp_server_name: mcp.server, input, evaluated_permission: evaluatePermission(mcp.policy) },
+            env,
+            { thread, internal: { tool_use_id: block.id, kind: 'mcp' } },
+          ),
+        );
+      } else if (tools.customNames.has(block.name)) {
         events.push(engineEvent('agent.custom_tool_use', { name: block.name, input }, env, { thread, internal: { tool_use_id: block.id, kind: 'custom' } }));
       } else {
         const permission = evaluatePermission(tools.builtins.get(block.name as never));

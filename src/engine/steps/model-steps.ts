@@ -9,6 +9,7 @@ import { compactionRequest, summaryOf } from '../compaction.js';
 import { classifyModelError } from '../model/model-errors.js';
 import { buildRequest } from '../request.js';
 import { resolveToolset } from '../tools/toolset.js';
+import { mcpServerErrors } from '../../domain/changes/mcp.js';
 import type { EffectResult, StepContext, StepHandlers, StepOutcome } from './step-context.js';
 
 /**
@@ -42,11 +43,21 @@ export const modelSteps: Pick<StepHandlers, 'call_model' | 'compact'> = {
   call_model: async (step, ctx) => {
     const t = ctx.thread(step.thread);
     const { agent } = ctx.session;
-    const toolset = resolveToolset(agent);
+    // The MCP servers' tools (listed once per session; a server that fails is reported and retried next time).
+    const listing = await ctx.abortable((signal) => ctx.effects.mcp.list(ctx.session, signal));
+    if (listing.cut) return listing.cut === 'shutdown' ? 'stop' : 'continue';
+    if (!listing.ok) throw listing.error;
+    const toolset = resolveToolset(agent, listing.value.listed);
     const mountNotes = await ctx.effects.mounts.notes(ctx.session, ctx.environment);
     // Built before the write, which takes the queued input out of the state.
     const request = buildRequest(agent, t, t.pendingInputs, toolset.definitions, { maxOutputTokens: ctx.effects.config.maxOutputTokens, mountNotes });
     const { changes, startId } = startRequest(t, step.closeSpan, ctx.env());
+    const failures = listing.value.failures;
+    if (failures.length > 0) {
+      // Reported within the turn, just before the request they are missing from.
+      const start = changes.events.pop()!;
+      changes.events.push(...mcpServerErrors(t, failures, ctx.env()).events, start);
+    }
     await ctx.write(changes, t.id);
     const result = await ctx.abortable((signal) => ctx.effects.model.complete(request, signal, { workspaceId: ctx.session.workspaceId }));
     return settle(ctx, t, startId, result, (message) => recordResponse(t, startId, message, toolset.policies, ctx.env()));
@@ -57,7 +68,9 @@ export const modelSteps: Pick<StepHandlers, 'call_model' | 'compact'> = {
     await ctx.write(ensureRunning(t, ctx.env()), t.id);
     const { agent } = ctx.session;
     const mountNotes = await ctx.effects.mounts.notes(ctx.session, ctx.environment);
-    const request = compactionRequest(agent, t, resolveToolset(agent).definitions, ctx.effects.config.maxOutputTokens, mountNotes);
+    const listing = await ctx.abortable((signal) => ctx.effects.mcp.list(ctx.session, signal));
+    const listed = listing.ok ? listing.value.listed : new Map();
+    const request = compactionRequest(agent, t, resolveToolset(agent, listed).definitions, ctx.effects.config.maxOutputTokens, mountNotes);
     const result = await ctx.abortable((signal) => ctx.effects.model.complete(request, signal, { workspaceId: ctx.session.workspaceId }));
     return settle(ctx, t, undefined, result, (message) => recordCompaction(t, summaryOf(message), message, ctx.env()));
   },

@@ -10,6 +10,7 @@ import type { Logger } from '../../logger.js';
 import type { RemoteWork, SandboxProvider, SessionSandbox } from '../../sandbox/types.js';
 import type { EnvironmentRecord, EventRecord, SessionRecord } from '../../store/types.js';
 import type { ModelClient } from '../model/model-client.js';
+import type { McpTools } from '../mcp/mcp-hub.js';
 
 /** Why an effect was cut short: a user.interrupt, or this process shutting down. */
 export type Cut = 'interrupt' | 'shutdown';
@@ -44,6 +45,8 @@ export interface StepEffects {
   outputs: OutputCapture;
   /** Memory stores and skills: prompt notes, placement, memory write-back. */
   mounts: SessionMounts;
+  /** The session's MCP servers: tool listings and calls, with vault credentials. */
+  mcp: McpTools;
 }
 
 export interface StepContext {

@@ -5,6 +5,7 @@ import { betaAgentToolset20260401 } from '@anthropic-ai/sdk/tools/agent-toolset/
 import type { SessionAgent } from '../../api/wire.js';
 import type { BuiltInToolName } from '../../api/schemas/agent.js';
 import { toolPolicies, type ToolPolicies } from '../../domain/permissions.js';
+import type { McpToolInfo } from '../../domain/mcp-tools.js';
 
 export interface ResolvedToolset {
   policies: ToolPolicies;
@@ -37,8 +38,9 @@ export function builtinDefinition(name: BuiltInToolName): BetaToolUnion {
   return name === 'web_fetch' || name === 'web_search' ? WEB_DEFINITIONS[name] : SDK_DEFINITIONS.get(name)!;
 }
 
-export function resolveToolset(agent: SessionAgent): ResolvedToolset {
-  const policies = toolPolicies(agent);
+/** `mcpListed`: the tools each reachable MCP server listed; enabled ones follow the agent's other tools. */
+export function resolveToolset(agent: SessionAgent, mcpListed: ReadonlyMap<string, readonly McpToolInfo[]> = new Map()): ResolvedToolset {
+  const policies = toolPolicies(agent, mcpListed);
   const definitions: BetaToolUnion[] = [];
   for (const tool of agent.tools) {
     if (tool.type === 'agent_toolset_20260401') {
@@ -46,6 +48,13 @@ export function resolveToolset(agent: SessionAgent): ResolvedToolset {
     } else if (tool.type === 'custom') {
       definitions.push({ name: tool.name, description: tool.description, input_schema: tool.input_schema } as BetaToolUnion);
     }
+  }
+  for (const [name, ref] of policies.mcp) {
+    definitions.push({
+      name,
+      description: ref.info.description ?? `${ref.tool} (MCP server ${ref.server})`,
+      input_schema: { type: 'object', ...ref.info.inputSchema },
+    } as BetaToolUnion);
   }
   return { policies, definitions };
 }
