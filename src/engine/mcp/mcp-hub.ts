@@ -55,6 +55,9 @@ export interface McpHubDeps {
   logger: Logger;
 }
 
+/** Sessions whose tool listings stay cached (least recently listed dropped first). */
+const LISTINGS_KEPT = 1000;
+
 /** Refresh this long before the known expiry. */
 const EXPIRY_MARGIN_MS = 60_000;
 
@@ -94,7 +97,7 @@ export class McpHub implements McpTools {
       }),
     );
     // Only a complete listing is kept: a server that failed is tried again before the next model call.
-    if (listed.size === wanted.length) this.listings.set(session.id, { key, listed });
+    if (listed.size === wanted.length) this.remember(session.id, { key, listed });
     return { listed, failures };
   }
 
@@ -114,10 +117,15 @@ export class McpHub implements McpTools {
     return errorOutcome(`Calling ${tool} on the MCP server "${server}" failed: ${failure.message}`, failure.type === 'mcp_authentication_failed_error' ? failure : undefined);
   }
 
-  /** Forgets a session's listing (its runner ended). */
-  forget(sessionId: string): void {
+  /** Keeps the most recently listed sessions only (a listing is re-made when it was dropped). */
+  private remember(sessionId: string, listing: { key: string; listed: Map<string, McpToolInfo[]> }): void {
     this.listings.delete(sessionId);
-    this.reported.delete(sessionId);
+    this.listings.set(sessionId, listing);
+    for (const oldest of this.listings.keys()) {
+      if (this.listings.size <= LISTINGS_KEPT) break;
+      this.listings.delete(oldest);
+      this.reported.delete(oldest);
+    }
   }
 
   private failureOf(server: string, result: Exchange<unknown> & { ok: false }, retry: McpServerFailure['retry']): McpServerFailure {
