@@ -148,7 +148,14 @@ export class McpHub implements McpTools {
     signal: AbortSignal | undefined,
     use: (client: Client, track: (method: string) => void) => Promise<T>,
   ): Promise<Exchange<T>> {
-    const cred = await this.deps.credentials.forServer(session, url);
+    let cred: McpBearer | undefined;
+    try {
+      cred = await this.deps.credentials.forServer(session, url);
+    } catch (err) {
+      // E.g. a secret sealed under another key (replicas with different AGENTD_SECRET_KEYs).
+      const problem = `could not read the session's credential for this server: ${(err as Error).message}`;
+      return { ok: false, failure: { kind: 'unauthorized', method: 'credential', message: problem, http: undefined }, authFailure: problem };
+    }
     let bearer = cred?.bearer;
     let refreshed = false;
     const refresh = async (): Promise<string | undefined> => {
