@@ -37,8 +37,11 @@ async function resolveMultiagent(
     const agent = await store.agents.get(workspaceId, id);
     if (!agent) throw invalidRequest(`${field}: agent ${id} not found`);
     const version = typeof e === 'string' ? undefined : e.version;
-    if (version !== undefined && !(await store.agents.getVersion(id, version))) {
-      throw invalidRequest(`${field}: agent ${id} has no version ${version}`);
+    const pinned = version === undefined ? agent : await store.agents.getVersion(id, version);
+    if (!pinned) throw invalidRequest(`${field}: agent ${id} has no version ${version}`);
+    // MCP servers are the session's primary agent's: a delegated thread would get none of its tools.
+    if (pinned.snapshot.mcp_servers.length > 0) {
+      throw invalidRequest(`${field}: agent ${id} declares mcp_servers; agentd offers MCP tools to the coordinator only, not to agents it delegates to`);
     }
     return { type: 'agent', id, version: version ?? agent.version };
   };

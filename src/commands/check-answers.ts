@@ -37,6 +37,8 @@ export async function checkAnswers(tx: Store, session: SessionRecord, events: re
     const earlier = await tx.events.get(session.id, id);
     if (earlier?.type === 'agent.tool_use') {
       known.set(id, { kind: 'builtin', permission: earlier.body.evaluated_permission ?? 'allow', pending: false, confirmed: false });
+    } else if (earlier?.type === 'agent.mcp_tool_use') {
+      known.set(id, { kind: 'mcp', permission: earlier.body.evaluated_permission ?? 'allow', pending: false, confirmed: false });
     } else if (earlier?.type === 'agent.custom_tool_use') {
       known.set(id, { kind: 'custom', permission: 'allow', pending: false, confirmed: false });
     }

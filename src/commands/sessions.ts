@@ -18,6 +18,7 @@ import { getSession } from './sessions-read.js';
 import { mountResources, removeSessionFiles, type ResourceParam } from './mount-resources.js';
 import { resolveMemoryStoreResources, type MemoryStoreParamAt } from './memory-stores/session-memory-stores.js';
 import { pinSkillVersions, resolveSkillReferences } from './skills/skill-references.js';
+import { checkSessionVaults } from './vaults/session-vaults.js';
 
 export { getSession };
 
@@ -71,9 +72,7 @@ export async function createSession(
   const agent = pinSkillVersions(resolved, skills);
   if (input.budget) checkNewBudget(unpricedModels(ctx.prices, agent));
   const environment = await requireUsableEnvironment(ctx.store, workspaceId, input.environment_id, 'environment_id');
-  if (input.vault_ids && input.vault_ids.length > 0) {
-    throw invalidRequest('vault_ids: vaults are not supported by this agentd version yet');
-  }
+  const vaultIds = await checkSessionVaults(ctx.store, workspaceId, input.vault_ids ?? []);
   const initial = input.initial_events ?? [];
   for (const [i, e] of initial.entries()) await checkEventReferences(ctx.store, workspaceId, e, `initial_events[${i}]`);
 
@@ -115,7 +114,7 @@ export async function createSession(
     metadata: input.metadata ?? {},
     status: 'idle',
     resources,
-    vaultIds: [],
+    vaultIds,
     usage: emptyUsage(),
     budget: input.budget ?? null,
     runtime: emptyRuntime(),
@@ -150,10 +149,16 @@ export async function updateSession(
   id: string,
   input: SessionUpdateInput,
 ): Promise<SessionRecord> {
-  if (input.vault_ids !== undefined) throw invalidRequest('vault_ids: vaults are not supported by this agentd version yet');
   return ctx.store.transaction(async (tx) => {
     const session = await getSession(tx, workspaceId, id);
     if (session.archivedAt) throw conflict(`session ${id} is archived and read-only`);
+    let vaultIds = session.vaultIds;
+    if (input.vault_ids !== undefined) {
+      if (session.status !== 'idle') {
+        throw conflict(`vault_ids: session ${id} is ${session.status}; its vaults can only change while idle (interrupt it first)`);
+      }
+      vaultIds = await checkSessionVaults(tx, workspaceId, input.vault_ids ?? []);
+    }
     let agent = session.agent;
     if (input.agent && (input.agent.tools !== undefined || input.agent.mcp_servers !== undefined)) {
       if (session.status !== 'idle') {
@@ -170,6 +175,7 @@ export async function updateSession(
     const next: SessionRecord = {
       ...session,
       agent,
+      vaultIds,
       ...(input.title !== undefined ? { title: input.title } : {}),
       ...(input.budget !== undefined ? { budget: input.budget } : {}),
       metadata: applyMetadataPatch(session.metadata, input.metadata),

@@ -21,6 +21,8 @@ export interface Config {
   readonly publicUrl: string | undefined;
   /** AGENTD_SECRET_KEY: the key sealing vault secrets (32 bytes, hex or base64); unset, `<dataDir>/secret.key` (generated, mode 0600). */
   readonly secretKey: string | undefined;
+  /** MCP servers of agents and OAuth token endpoints of vault credentials (docs/vaults.md). */
+  readonly mcp: McpConfig;
   /** Interval between SSE heartbeats. */
   readonly heartbeatMs: number;
   /** Bytes an SSE connection may have queued before the server waits for the client (AGENTD_SSE_MAX_BUFFER_BYTES). */
@@ -45,6 +47,14 @@ function parseLogFormat(raw: string | undefined): Config['logFormat'] {
   if (raw === undefined || raw === '') return undefined;
   if (!(LOG_FORMATS as readonly string[]).includes(raw)) throw new Error(`AGENTD_LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')}, not "${raw}"`);
   return raw as Config['logFormat'];
+}
+
+/** How agentd reaches MCP servers and OAuth token endpoints. */
+export interface McpConfig {
+  /** AGENTD_MCP_ALLOW_PRIVATE: allow loopback, link-local and private addresses (default off: refused). */
+  readonly allowPrivate: boolean;
+  /** AGENTD_MCP_TIMEOUT_MS: the longest one MCP request (initialize, tools/list, tools/call) may take. */
+  readonly timeoutMs: number;
 }
 
 export const CAPTURE_MODES = ['metadata', 'content'] as const;
@@ -288,6 +298,10 @@ export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.e
     maxSkillBytes: positiveInt(env.AGENTD_MAX_SKILL_BYTES, 8 * MiB, 'AGENTD_MAX_SKILL_BYTES'),
     publicUrl: parsePublicUrl(env.AGENTD_PUBLIC_URL),
     secretKey: env.AGENTD_SECRET_KEY === '' ? undefined : env.AGENTD_SECRET_KEY,
+    mcp: Object.freeze({
+      allowPrivate: parseOnOff(env.AGENTD_MCP_ALLOW_PRIVATE, false, 'AGENTD_MCP_ALLOW_PRIVATE'),
+      timeoutMs: positiveInt(env.AGENTD_MCP_TIMEOUT_MS, 60_000, 'AGENTD_MCP_TIMEOUT_MS'),
+    }),
     heartbeatMs: positiveInt(env.AGENTD_HEARTBEAT_MS, 15_000, 'AGENTD_HEARTBEAT_MS'),
     sseMaxBufferBytes: positiveInt(env.AGENTD_SSE_MAX_BUFFER_BYTES, 1024 * 1024, 'AGENTD_SSE_MAX_BUFFER_BYTES'),
     sseStallMs: positiveInt(env.AGENTD_SSE_STALL_MS, 30_000, 'AGENTD_SSE_STALL_MS'),

@@ -9,6 +9,8 @@ import { resolveModelConfig, type ProviderName } from './model-settings.js';
 
 type Policy = AgentToolConfig['permission_policy'];
 const DEFAULT_POLICY: Policy = { type: 'always_allow' };
+/** MCP tools ask by default (as documented): a server may add tools the agent's author never saw. */
+const MCP_DEFAULT_POLICY: Policy = { type: 'always_ask' };
 
 function dropNullish<T extends Record<string, unknown>>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined)) as T;
@@ -36,7 +38,7 @@ export function normalizeTools(tools: readonly ToolParam[]): Agent['tools'] {
       }
       case 'mcp_toolset': {
         const enabled = tool.default_config?.enabled ?? true;
-        const policy = tool.default_config?.permission_policy ?? DEFAULT_POLICY;
+        const policy = tool.default_config?.permission_policy ?? MCP_DEFAULT_POLICY;
         return {
           type: tool.type,
           mcp_server_name: tool.mcp_server_name,

@@ -7,7 +7,7 @@ import type { EvaluatedPermission } from './permissions.js';
 
 /** What an answer needs to know about the call it refers to. */
 export interface CallStatus {
-  kind: 'builtin' | 'custom';
+  kind: 'builtin' | 'custom' | 'mcp';
   permission: EvaluatedPermission;
   /** Neither answered, confirmed nor voided by an interrupt. */
   pending: boolean;
@@ -38,7 +38,7 @@ export function checkClientAnswers(events: readonly ClientEventInput[], view: An
     const call = view.call(id);
     const pending = call !== undefined && call.pending && !answered.has(id);
     if (e.type === 'user.tool_confirmation') {
-      if (!call || call.kind !== 'builtin' || call.permission !== 'ask') {
+      if (!call || call.kind === 'custom' || call.permission !== 'ask') {
         throw invalidRequest(`${at}.${field}: ${id} is not a tool call awaiting confirmation in this session`);
       }
       if (call.confirmed || !pending) throw invalidRequest(`${at}.${field}: tool call ${id} was already answered`);

@@ -17,6 +17,8 @@ export type Step =
   | { type: 'refuse_tools'; thread: string; calls: ToolCall[] }
   /** A built-in call cleared to run here (policy allow, or confirmed). */
   | { type: 'run_tool'; thread: string; call: ToolCall }
+  /** An MCP call cleared to run (always on the server, whatever the environment). */
+  | { type: 'run_mcp_tool'; thread: string; call: ToolCall }
   /** Self-hosted environment: cleared calls wait for a worker's user.tool_result. */
   | { type: 'offer_remote'; thread: string; calls: ToolCall[] }
   /** The history nears the context window: summarise it before the next model call. */
@@ -75,11 +77,19 @@ function decideThread(s: SessionState, t: ThreadState, ctx: DecideContext): Step
   if (t.status === 'terminated') return DONE;
 
   const open = openCalls(t);
-  const abandoned = ctx.remoteTools ? [] : open.filter((call) => call.kind === 'builtin' && call.started);
+  // MCP calls run here in every environment; built-in ones only outside self_hosted.
+  const ranHere = (call: ToolCall) => call.kind === 'mcp' || (call.kind === 'builtin' && !ctx.remoteTools);
+  const abandoned = open.filter((call) => ranHere(call) && call.started);
   if (abandoned.length > 0) return { type: 'abandon_tools', thread, calls: abandoned };
 
-  const refused = open.filter((call) => call.kind === 'builtin' && (call.permission === 'deny' || call.confirmation?.result === 'deny'));
+  const cleared = (call: ToolCall) => call.kind !== 'custom';
+  const refused = open.filter((call) => cleared(call) && (call.permission === 'deny' || call.confirmation?.result === 'deny'));
   if (refused.length > 0) return { type: 'refuse_tools', thread, calls: refused };
+
+  const mcp = open.find(
+    (call) => call.kind === 'mcp' && !call.started && (call.permission === 'allow' || call.confirmation?.result === 'allow'),
+  );
+  if (mcp) return { type: 'run_mcp_tool', thread, call: mcp };
 
   const runnable = open.filter(
     (call) => call.kind === 'builtin' && !call.started && (call.permission === 'allow' || call.confirmation?.result === 'allow'),

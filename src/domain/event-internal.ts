@@ -15,12 +15,12 @@ export interface RequestEndInternal {
 }
 
 /**
- * agent.tool_use / agent.custom_tool_use: the model's id, and whether execution began — set
- * durably before a built-in tool runs, so a crash never leads to running it twice.
+ * agent.tool_use / agent.custom_tool_use / agent.mcp_tool_use: the model's id, and whether
+ * execution began — set durably before a built-in or MCP tool runs, so a crash never leads to running it twice.
  */
 export interface ToolUseInternal {
   tool_use_id: string;
-  kind: 'builtin' | 'custom' | 'delegate';
+  kind: 'builtin' | 'custom' | 'delegate' | 'mcp';
   started?: boolean;
   /** delegate calls: the thread that works on it. */
   thread?: string;
@@ -52,6 +52,7 @@ export interface EngineInternals {
   'span.model_request_end': RequestEndInternal;
   'agent.tool_use': ToolUseInternal;
   'agent.custom_tool_use': ToolUseInternal;
+  'agent.mcp_tool_use': ToolUseInternal;
   'agent.thread_context_compacted': CompactedInternal;
   'session.status_idle': IdleInternal;
   'session.thread_status_idle': IdleInternal;

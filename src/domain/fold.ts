@@ -126,6 +126,28 @@ export function foldEvent(s: SessionState, e: EventRecord): void {
       s.calls.set(e.id, call);
       break;
     }
+    case 'agent.mcp_tool_use': {
+      const internal = e.internal;
+      if (!internal) break;
+      const call: ToolCall = {
+        eventId: e.id,
+        toolUseId: internal.tool_use_id,
+        name: e.body.name,
+        input: e.body.input ?? {},
+        kind: 'mcp',
+        thread: t.id,
+        mcpServerName: e.body.mcp_server_name,
+        permission: e.body.evaluated_permission ?? 'allow',
+        started: internal.started === true,
+        interrupted: false,
+      };
+      t.calls.push(call);
+      s.calls.set(e.id, call);
+      break;
+    }
+    case 'agent.mcp_tool_result':
+      resolve(t, s.calls.get(e.body.mcp_tool_use_id), { content: toModelContent(e.body.content), isError: e.body.is_error === true });
+      break;
     case 'user.tool_confirmation': {
       const call = s.calls.get(e.body.tool_use_id);
       if (call && !call.confirmation) call.confirmation = { result: e.body.result, denyMessage: e.body.deny_message ?? null };

@@ -3,6 +3,7 @@
 import type { AgentToolConfig, SessionAgent } from '../api/wire.js';
 import { BUILT_IN_TOOL_NAMES, type BuiltInToolName } from '../api/schemas/agent.js';
 import type { WireEvent } from './records/event.js';
+import { mcpToolRefs, type McpToolInfo, type McpToolRef } from './mcp-tools.js';
 
 export type PermissionPolicy = AgentToolConfig['permission_policy']['type'];
 export type EvaluatedPermission = NonNullable<WireEvent<'agent.tool_use'>['evaluated_permission']>;
@@ -13,9 +14,12 @@ export interface ToolPolicies {
   customNames: Set<string>;
   /** The coordinator's call_agent is offered (multi-agent sessions, primary thread only). */
   delegate?: boolean | undefined;
+  /** Enabled MCP tools by the name the model sees (domain/mcp-tools.ts). */
+  mcp: Map<string, McpToolRef & { info: McpToolInfo }>;
 }
 
-export function toolPolicies(agent: Pick<SessionAgent, 'tools'>): ToolPolicies {
+/** `mcpListed`: what each reachable MCP server listed (the tools of others are not offered). */
+export function toolPolicies(agent: Pick<SessionAgent, 'tools'>, mcpListed: ReadonlyMap<string, readonly McpToolInfo[]> = new Map()): ToolPolicies {
   const builtins = new Map<BuiltInToolName, PermissionPolicy>();
   const customNames = new Set<string>();
   for (const tool of agent.tools) {
@@ -28,9 +32,8 @@ export function toolPolicies(agent: Pick<SessionAgent, 'tools'>): ToolPolicies {
     } else if (tool.type === 'custom') {
       customNames.add(tool.name);
     }
-    // mcp_toolset: MCP servers arrive with vaults; until then their tools are not offered.
   }
-  return { builtins, customNames };
+  return { builtins, customNames, mcp: mcpToolRefs(agent, mcpListed) };
 }
 
 /**

@@ -18,18 +18,21 @@ export type InputEvent = EventRecord<'user.message' | 'system.message' | 'user.d
 export type AnswerEvent = EventRecord<'user.tool_confirmation' | 'user.custom_tool_result' | 'user.tool_result'>;
 
 export interface ToolCall {
-  /** The agent.tool_use / agent.custom_tool_use event id clients refer to. */
+  /** The agent.tool_use / agent.custom_tool_use / agent.mcp_tool_use event id clients refer to. */
   eventId: string;
   /** The model's tool_use id. */
   toolUseId: string;
+  /** The tool's name (for MCP tools, its name on the server). */
   name: string;
   input: Record<string, unknown>;
-  /** builtin: runs here; custom: the client answers; delegate: a coordinator's call_agent, answered by a thread. */
-  kind: 'builtin' | 'custom' | 'delegate';
+  /** builtin: runs in the sandbox; custom: the client answers; delegate: a coordinator's call_agent, answered by a thread; mcp: agentd calls the MCP server. */
+  kind: 'builtin' | 'custom' | 'delegate' | 'mcp';
   /** The thread that made the call (answers are routed by call, whatever thread they name). */
   thread: string;
   /** delegate calls: the thread working on it, once the delegation is recorded. */
   delegatedTo?: string | undefined;
+  /** The MCP server of an `mcp` call. */
+  mcpServerName?: string | undefined;
   permission: EvaluatedPermission;
   started: boolean;
   confirmation?: { result: WireEvent<'user.tool_confirmation'>['result']; denyMessage: string | null } | undefined;

@@ -15,6 +15,7 @@ import { SessionRunner, type StepObserver } from './session-runner.js';
 import type { RemoteWork, SandboxProvider, SessionSandbox } from '../sandbox/types.js';
 import type { EngineTelemetry, OutputCapture, SessionMounts } from './steps/step-context.js';
 import type { DeltaChannel } from '../events/delta-channel.js';
+import type { McpTools } from './mcp/mcp-hub.js';
 
 export interface EngineDeps {
   /** Stable per installation, so a restarted process reclaims its own leases at once. */
@@ -42,6 +43,8 @@ export interface EngineDeps {
   mounts: SessionMounts;
   /** Where live previews of model output go (streams opened with event_deltas). */
   deltas: DeltaChannel;
+  /** MCP servers of sessions' agents: listings and calls (with vault credentials). */
+  mcp: McpTools;
   observe?: StepObserver | undefined;
 }
 

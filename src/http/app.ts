@@ -28,6 +28,7 @@ import { environmentKeyRoutes } from './routes/environment-keys.js';
 import { memoryStoreRoutes } from './routes/memory-stores.js';
 import { vaultRoutes } from './routes/vaults.js';
 import type { SecretBox } from '../secrets/secret-box.js';
+import type { Fetch } from '../net/guarded-fetch.js';
 import { skillRoutes } from './routes/skills.js';
 import { analyticsRoutes } from './routes/analytics.js';
 import { registerAccessLog } from './access-log.js';
@@ -83,6 +84,8 @@ export interface AppOptions {
   metrics: Metrics;
   /** Seals vault secrets at rest (AGENTD_SECRET_KEY or the data dir's secret.key). */
   secrets: SecretBox;
+  /** How MCP servers and OAuth token endpoints are reached (credential validation probes them). */
+  mcp: { fetch: Fetch; timeoutMs: number };
 }
 
 /** A registered route as the router holds it (the route-enumeration test walks these). */
@@ -179,7 +182,7 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     environmentKeyRoutes(api, opts.ctx, credentials);
     gatewayRoutes(api, opts.gateway);
     memoryStoreRoutes(api, opts.ctx);
-    vaultRoutes(api, { store: opts.ctx.store, now: opts.ctx.now, secrets: opts.secrets });
+    vaultRoutes(api, { store: opts.ctx.store, now: opts.ctx.now, secrets: opts.secrets, ...opts.mcp });
     skillRoutes(api, opts.ctx, { maxSkillBytes: opts.maxSkillBytes });
     analyticsRoutes(api, opts.ctx);
   });

@@ -32,6 +32,7 @@ import { BatchExecutor } from '../gateway/batches/batch-executor.js';
 import { createLogger } from './logger.js';
 import { ModelCatalog } from '../gateway/model-catalog.js';
 import { loadSecretBox } from '../secrets/secret-key.js';
+import { createMcpHub, mcpFetch } from './mcp.js';
 import { sandboxUnavailableAtStart, startSummary, type StartSummary } from './start-summary.js';
 
 export interface RunningServer {
@@ -147,6 +148,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       sync: (session) => syncMemoryMounts({ ...ctx, logger }, session),
     },
     deltas,
+    mcp: createMcpHub(config, { store, now: ctx.now, secrets }, clock, logger),
     observe: opts.observeSteps,
   });
   const shutdown = new AbortController();
@@ -168,6 +170,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     publicUrl: config.publicUrl,
     metrics,
     secrets,
+    mcp: { fetch: mcpFetch(config), timeoutMs: config.mcp.timeoutMs },
   });
   const stopRetention = startContentRetention(gatewayDeps);
   if (config.engine.enabled) await engine.start();

@@ -11,6 +11,7 @@ import { spawnAgentd, freePort, waitForHealth, type AgentdProcess } from '../hel
 import { createPostgresDatabase, dialects } from '../helpers/databases.js';
 import { StreamReader } from '../helpers/stream.js';
 import { isTerminal, sendText, type StreamEvent } from '../helpers/turns.js';
+import { startMcpServer, type TestMcpServer } from '../helpers/mcp-server.js';
 
 const KEY = 'sk-crash-test';
 
@@ -31,6 +32,8 @@ describe.each(dialects())('crash safety (%s)', (dialect) => {
       ANTHROPIC_API_KEY: 'sk-model',
       AGENTD_RETRY_BASE_MS: '20',
       AGENTD_WORKSPACES_DIR: path.join(dataDir, 'ws'),
+      // The MCP server of the mid-MCP-call test is on loopback.
+      AGENTD_MCP_ALLOW_PRIVATE: 'true',
     });
     await waitForHealth(`http://127.0.0.1:${port}`);
   };
@@ -209,6 +212,39 @@ describe.each(dialects())('crash safety (%s)', (dialect) => {
       }
     } finally {
       fake.setResponder(undefined);
+    }
+  });
+
+  it('SIGKILL mid-MCP-call: the cut-off call is reported to the model, never sent again', async () => {
+    const mcp: TestMcpServer = await startMcpServer({ tokens: ['crash-bearer'] });
+    try {
+      const vault = await client.beta.vaults.create({ display_name: 'crash' });
+      await client.beta.vaults.credentials.create(vault.id, { auth: { type: 'static_bearer', token: 'crash-bearer', mcp_server_url: mcp.url } });
+      const agent = await client.beta.agents.create({
+        name: `crash-mcp-${Date.now()}`,
+        model: 'claude-sonnet-4-6',
+        mcp_servers: [{ type: 'url', name: 'calc', url: mcp.url }],
+        tools: [{ type: 'mcp_toolset', mcp_server_name: 'calc', default_config: { permission_policy: { type: 'always_allow' } } }],
+      });
+      const env = await client.beta.environments.create({ name: `crash-mcp-env-${Date.now()}-${Math.random()}` });
+      const session = await client.beta.sessions.create({ agent: agent.id, environment_id: env.id, vault_ids: [vault.id] });
+      fake.enqueue({ content: [{ type: 'tool_use', id: 'toolu_mcp_slow', name: 'mcp__calc__block', input: {} }] });
+      const blocked = mcp.blocked();
+      await sendText(client, session.id, 'block');
+      await blocked;
+      await kill();
+      mcp.release();
+
+      fake.enqueue({ content: [{ type: 'text', text: 'It was cut off.' }] });
+      await start();
+      const events = await settle(session.id);
+      const result = events.find((e) => e.type === 'agent.mcp_tool_result')!;
+      expect(result).toMatchObject({ is_error: true });
+      expect(JSON.stringify(result)).toContain('cut off by a server restart');
+      expect(mcp.calls.filter((c) => c.tool === 'block')).toHaveLength(1);
+      expect(events.at(-1)).toMatchObject({ stop_reason: { type: 'end_turn' } });
+    } finally {
+      await mcp.close();
     }
   });
 });

@@ -67,8 +67,19 @@ export function recordResponse(
       if (block.text !== '') events.push(engineEvent('agent.message', { content: textContent(block.text) }, env, { thread, id }));
     } else if (block.type === 'tool_use') {
       const input = (block.input ?? {}) as Record<string, unknown>;
+      const mcp = tools.mcp.get(block.name);
       if (tools.delegate && block.name === CALL_AGENT) {
         events.push(engineEvent('agent.tool_use', { name: block.name, input, evaluated_permission: 'allow' }, env, { thread, internal: { tool_use_id: block.id, kind: 'delegate' } }));
+      } else if (mcp) {
+        const permission = evaluatePermission(mcp.policy);
+        events.push(
+          engineEvent(
+            'agent.mcp_tool_use',
+            { name: mcp.tool, mcp_server_name: mcp.server, input, evaluated_permission: permission },
+            env,
+            { thread, crossPost: isChild(t) && permission === 'ask', internal: { tool_use_id: block.id, kind: 'mcp' } },
+          ),
+        );
       } else if (tools.customNames.has(block.name)) {
         // A child thread's request for the client is cross-posted to the session's stream.
         events.push(engineEvent('agent.custom_tool_use', { name: block.name, input }, env, { thread, crossPost: isChild(t), internal: { tool_use_id: block.id, kind: 'custom' } }));

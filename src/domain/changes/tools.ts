@@ -27,8 +27,11 @@ const confirmationsOf = (t: ThreadState, calls: readonly ToolCall[]) => {
 
 type ToolResultFields = EventFields<'agent.tool_result'>;
 
+/** agent.tool_result, or agent.mcp_tool_result for an MCP call. */
 const resultEvent = (t: ThreadState, call: ToolCall, fields: Omit<ToolResultFields, 'tool_use_id'>, env: ChangeEnv) =>
-  engineEvent('agent.tool_result', { tool_use_id: call.eventId, ...fields }, env, { thread: t.id });
+  call.kind === 'mcp'
+    ? engineEvent('agent.mcp_tool_result', { mcp_tool_use_id: call.eventId, ...fields }, env, { thread: t.id })
+    : engineEvent('agent.tool_result', { tool_use_id: call.eventId, ...fields }, env, { thread: t.id });
 
 /** Error results for calls that will not run, consuming the confirmations that led there. */
 export function answerWithErrors(t: ThreadState, calls: readonly ToolCall[], text: (call: ToolCall) => string, env: ChangeEnv): LogChanges {
@@ -39,9 +42,9 @@ export function answerWithErrors(t: ThreadState, calls: readonly ToolCall[], tex
   });
 }
 
-/** Before a built-in call runs: durably marked started, so after a crash it is reported, never re-run. */
+/** Before a built-in or MCP call runs: durably marked started, so after a crash it is reported, never re-run. */
 export function startTool(t: ThreadState, call: ToolCall, env: ChangeEnv): LogChanges {
-  const internal: ToolUseInternal = { tool_use_id: call.toolUseId, kind: 'builtin', started: true };
+  const internal: ToolUseInternal = { tool_use_id: call.toolUseId, kind: call.kind, started: true };
   return mergeChanges(ensureRunning(t, env), {
     ...noChanges(env.at),
     processed: confirmationsOf(t, [call]),

@@ -15,6 +15,7 @@ import { classifyModelError } from '../model/model-errors.js';
 import { buildRequest } from '../request.js';
 import { ResponsePreview } from '../previews.js';
 import { resolveToolset } from '../tools/toolset.js';
+import { mcpServerErrors } from '../../domain/changes/mcp.js';
 import type { EffectResult, StepContext, StepHandlers, StepOutcome } from './step-context.js';
 
 /**
@@ -72,11 +73,23 @@ export const modelSteps: Pick<StepHandlers, 'call_model' | 'compact' | 'compacti
     const t = ctx.thread(step.thread);
     const agent = ctx.agentOf(t);
     // Only the coordinator delegates (one level: a thread's own roster is ignored).
-    const toolset = resolveToolset(agent, isChild(t) ? undefined : await ctx.roster());
+    const roster = isChild(t) ? undefined : await ctx.roster();
+    // The MCP servers' tools (listed once per session; a server that fails is reported and retried next time).
+    const listing = await ctx.abortable((signal) => ctx.effects.mcp.list(ctx.session, signal));
+    if (listing.cut) return listing.cut === 'shutdown' ? 'stop' : 'continue';
+    if (!listing.ok) throw listing.error;
+    // The session's MCP servers are its primary agent's: child threads get none (refused at agent create).
+    const toolset = resolveToolset(agent, { roster, mcpListed: isChild(t) ? undefined : listing.value.listed });
     const mountNotes = await ctx.effects.mounts.notes(ctx.session, ctx.environment);
     // Built before the write, which takes the queued input out of the state.
     const request = buildRequest(agent, t, t.pendingInputs, toolset.definitions, { maxOutputTokens: ctx.effects.config.maxOutputTokens, mountNotes });
     const { changes, startId } = startRequest(t, step.closeSpan, ctx.env());
+    const failures = listing.value.failures;
+    if (failures.length > 0) {
+      // Reported within the turn, just before the request they are missing from.
+      const start = changes.events.pop()!;
+      changes.events.push(...mcpServerErrors(t, failures, ctx.env()).events, start);
+    }
     await ctx.write(changes, t.id);
     // The call streams: text and thinking are previewed live under the ids their events will carry.
     const preview = new ResponsePreview(ctx.session.id, ctx.effects.deltas, () => ctx.env().newId('sevt'));
@@ -95,7 +108,8 @@ export const modelSteps: Pick<StepHandlers, 'call_model' | 'compact' | 'compacti
     await ctx.write(ensureRunning(t, ctx.env()), t.id);
     const agent = ctx.agentOf(t);
     const mountNotes = await ctx.effects.mounts.notes(ctx.session, ctx.environment);
-    const toolset = resolveToolset(agent, isChild(t) ? undefined : await ctx.roster());
+    const listing = isChild(t) ? undefined : await ctx.abortable((signal) => ctx.effects.mcp.list(ctx.session, signal));
+    const toolset = resolveToolset(agent, { roster: isChild(t) ? undefined : await ctx.roster(), mcpListed: listing?.ok ? listing.value.listed : undefined });
     const request = compactionRequest(agent, t, toolset.definitions, ctx.effects.config.maxOutputTokens, mountNotes);
     const call = await callModel(ctx, EngineCallKind.compaction, request);
     return settle(ctx, t, undefined, call, (message) => recordCompaction(t, summaryOf(message), message, ctx.env()));

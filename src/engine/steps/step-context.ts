@@ -15,6 +15,7 @@ import type { ModelClient } from '../model/model-client.js';
 import type { PriceTable } from '../../telemetry/prices.js';
 import type { UsageRecord } from '../../store/usage-types.js';
 import type { DeltaChannel } from '../../events/delta-channel.js';
+import type { McpTools } from '../mcp/mcp-hub.js';
 
 /** Why an effect was cut short: a user.interrupt, or this process shutting down. */
 export type Cut = 'interrupt' | 'shutdown';
@@ -62,6 +63,8 @@ export interface StepEffects {
   mounts: SessionMounts;
   /** Live previews (event_start / event_delta) for streams that opted in; best-effort, not logged. */
   deltas: DeltaChannel;
+  /** The session's MCP servers: tool listings and calls, with vault credentials. */
+  mcp: McpTools;
 }
 
 export interface StepContext {

@@ -6,6 +6,7 @@ import type { SessionAgent } from '../../api/wire.js';
 import type { BuiltInToolName } from '../../api/schemas/agent.js';
 import { toolPolicies, type ToolPolicies } from '../../domain/permissions.js';
 import { callAgentTool, type RosterAgent } from '../../domain/delegation.js';
+import type { McpToolInfo } from '../../domain/mcp-tools.js';
 
 export interface ResolvedToolset {
   policies: ToolPolicies;
@@ -38,9 +39,16 @@ export function builtinDefinition(name: BuiltInToolName): BetaToolUnion {
   return name === 'web_fetch' || name === 'web_search' ? WEB_DEFINITIONS[name] : SDK_DEFINITIONS.get(name)!;
 }
 
-/** `roster`: the coordinator's, when this thread may delegate (the primary thread of a multi-agent session). */
-export function resolveToolset(agent: SessionAgent, roster?: readonly RosterAgent[]): ResolvedToolset {
-  const policies: ToolPolicies = { ...toolPolicies(agent), delegate: roster !== undefined && roster.length > 0 };
+/**
+ * `roster`: the coordinator's, when this thread may delegate (the primary thread of a multi-agent
+ * session). `mcpListed`: the tools each reachable MCP server listed; enabled ones follow the agent's other tools.
+ */
+export function resolveToolset(
+  agent: SessionAgent,
+  opts: { roster?: readonly RosterAgent[] | undefined; mcpListed?: ReadonlyMap<string, readonly McpToolInfo[]> | undefined } = {},
+): ResolvedToolset {
+  const roster = opts.roster;
+  const policies: ToolPolicies = { ...toolPolicies(agent, opts.mcpListed ?? new Map()), delegate: roster !== undefined && roster.length > 0 };
   const definitions: BetaToolUnion[] = [];
   if (policies.delegate) definitions.push(callAgentTool(roster!) as BetaToolUnion);
   for (const tool of agent.tools) {
@@ -49,6 +57,13 @@ export function resolveToolset(agent: SessionAgent, roster?: readonly RosterAgen
     } else if (tool.type === 'custom') {
       definitions.push({ name: tool.name, description: tool.description, input_schema: tool.input_schema } as BetaToolUnion);
     }
+  }
+  for (const [name, ref] of policies.mcp) {
+    definitions.push({
+      name,
+      description: ref.info.description ?? `${ref.tool} (MCP server ${ref.server})`,
+      input_schema: { type: 'object', ...ref.info.inputSchema },
+    } as BetaToolUnion);
   }
   return { policies, definitions };
 }

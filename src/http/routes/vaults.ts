@@ -8,7 +8,7 @@ import {
   getCredential,
   updateCredential,
 } from '../../commands/vaults/credentials.js';
-import type { VaultDeps } from '../../commands/vaults/vault-deps.js';
+import { validateMcpOAuth, type ProbeDeps } from '../../commands/vaults/validate-credential.js';
 import { archiveVault, createVault, deleteVault, getVault, updateVault } from '../../commands/vaults/vaults.js';
 import { pageRequest, wirePage } from '../pagination.js';
 import { presentCredential, presentVault } from '../presenters/vault.js';
@@ -20,7 +20,8 @@ type CredentialParams = { Params: { vault_id: string; credential_id: string }; Q
 
 const listPage = (q: Query) => pageRequest<string>(q, { defaultLimit: 20, maxLimit: 100, defaultOrder: 'desc', keyType: 'string' });
 
-export function vaultRoutes(app: FastifyInstance, deps: VaultDeps): void {
+/** `deps.fetch` reaches MCP servers and token endpoints (mcpOAuthValidate probes them). */
+export function vaultRoutes(app: FastifyInstance, deps: ProbeDeps): void {
   app.post('/v1/vaults', async (req) => presentVault(await createVault(deps, req.workspaceId, parseInput(vaultCreateSchema, req.body))));
 
   app.get<{ Querystring: Query }>('/v1/vaults', async (req) => {
@@ -81,6 +82,10 @@ export function vaultRoutes(app: FastifyInstance, deps: VaultDeps): void {
 
   app.post<CredentialParams>('/v1/vaults/:vault_id/credentials/:credential_id/archive', async (req) =>
     presentCredential(await archiveCredential(deps, req.workspaceId, req.params.vault_id, req.params.credential_id)),
+  );
+
+  app.post<CredentialParams>('/v1/vaults/:vault_id/credentials/:credential_id/mcp_oauth_validate', async (req) =>
+    validateMcpOAuth(deps, req.workspaceId, req.params.vault_id, req.params.credential_id),
   );
 
   app.delete<CredentialParams>('/v1/vaults/:vault_id/credentials/:credential_id', async (req) => {

@@ -219,4 +219,34 @@ describe('replay: edge cases', () => {
     foldLog(b.log.slice(3), stepwise);
     expect(stepwise).toEqual(whole);
   });
+
+  it('MCP calls: run on the server in every environment, asked or refused like built-ins, never run twice', () => {
+    const turn = (opts: Parameters<LogBuilder['mcpToolUse']>[1] = {}) => {
+      const b = new LogBuilder();
+      const message = b.user('add');
+      b.running();
+      const start = b.start(message);
+      const call = b.mcpToolUse('toolu_m1', opts);
+      b.end(start, { toolUses: ['toolu_m1'] });
+      return { b, call };
+    };
+    const cleared = turn();
+    expect(next(cleared.b)).toEqual({ type: 'run_mcp_tool', thread: 'primary', call: cleared.call.id });
+    // Self-hosted workers run built-in tools only: MCP calls still run here.
+    expect(next(cleared.b, { remoteTools: true })).toEqual({ type: 'run_mcp_tool', thread: 'primary', call: cleared.call.id });
+    cleared.b.mcpResult(cleared.call);
+    expect(next(cleared.b)).toMatchObject({ type: 'call_model' });
+
+    const cut = turn({ started: true });
+    expect(next(cut.b)).toEqual({ type: 'abandon_tools', thread: 'primary', calls: [cut.call.id] });
+    expect(next(cut.b, { remoteTools: true })).toEqual({ type: 'abandon_tools', thread: 'primary', calls: [cut.call.id] });
+
+    const asked = turn({ permission: 'ask' });
+    expect(next(asked.b)).toEqual({ type: 'await_client', thread: 'primary', eventIds: [asked.call.id] });
+    asked.b.confirm(asked.call.id, 'deny');
+    expect(next(asked.b)).toEqual({ type: 'refuse_tools', thread: 'primary', calls: [asked.call.id] });
+    const allowed = turn({ permission: 'ask' });
+    allowed.b.confirm(allowed.call.id, 'allow');
+    expect(next(allowed.b)).toEqual({ type: 'run_mcp_tool', thread: 'primary', call: allowed.call.id });
+  });
 });

@@ -49,7 +49,7 @@ export function logAsSeen(log: readonly EventRecord[], d: Decision): EventRecord
     .filter((e) => e.seq <= d.cursor)
     .map((e) => {
       const seen = { ...e, processedAt: queued.has(e.id) ? null : e.processedAt } as EventRecord;
-      if ((seen.type === 'agent.tool_use' || seen.type === 'agent.custom_tool_use') && seen.internal) {
+      if ((seen.type === 'agent.tool_use' || seen.type === 'agent.custom_tool_use' || seen.type === 'agent.mcp_tool_use') && seen.internal) {
         seen.internal = { ...seen.internal, started: started.has(e.id) };
       }
       return seen;

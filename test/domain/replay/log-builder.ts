@@ -91,6 +91,16 @@ export class LogBuilder {
       { internal: { tool_use_id: toolUseId, kind: 'builtin', ...(opts.started ? { started: true } : {}) } },
     );
   }
+  mcpToolUse(toolUseId: string, opts: { permission?: 'allow' | 'ask' | 'deny'; started?: boolean } = {}) {
+    return this.add(
+      'agent.mcp_tool_use',
+      { name: 'add', mcp_server_name: 'calc', input: { a: 1, b: 2 }, evaluated_permission: opts.permission ?? 'allow' },
+      { internal: { tool_use_id: toolUseId, kind: 'mcp', ...(opts.started ? { started: true } : {}) } },
+    );
+  }
+  mcpResult(call: EventRecord, text = '3') {
+    return this.add('agent.mcp_tool_result', { mcp_tool_use_id: call.id, content: [{ type: 'text', text }], is_error: false });
+  }
   customToolUse(toolUseId: string) {
     return this.add('agent.custom_tool_use', { name: 'lookup', input: {} }, { internal: { tool_use_id: toolUseId, kind: 'custom' } });
   }

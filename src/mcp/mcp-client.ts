@@ -1,0 +1,100 @@
+// Talks to one MCP server with the official @modelcontextprotocol/sdk client: Streamable HTTP
+// first, the older HTTP+SSE transport when the server answers the Streamable HTTP initialize with
+// a 4xx (the spec's backwards-compatibility rule). The bearer goes in the Authorization header of
+// every request and is scrubbed from every message this module returns.
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Fetch } from '../net/guarded-fetch.js';
+
+export interface McpEndpoint {
+  url: string;
+  bearer: string | undefined;
+  fetch: Fetch;
+  /** Per MCP request (initialize, tools/list, tools/call). */
+  timeoutMs: number;
+}
+
+/** Why a session with the server failed, at which MCP method. */
+export interface McpFailure {
+  /** 401 from the server: the credential is missing, wrong or expired. */
+  kind: 'unauthorized' | 'unreachable' | 'error';
+  method: string;
+  message: string;
+  /** The HTTP answer that failed the step, when there was one. */
+  http: { status: number; contentType: string; body: string } | undefined;
+}
+
+export type McpResult<T> = { ok: true; value: T } | { ok: false; failure: McpFailure };
+
+const VERSION = '1';
+
+function scrub(text: string, bearer: string | undefined): string {
+  return bearer ? text.split(bearer).join('[redacted]') : text;
+}
+
+function describe(err: unknown): string {
+  const e = err as Error & { cause?: unknown };
+  const cause = e.cause instanceof Error ? `: ${e.cause.message}` : '';
+  return `${e.message ?? String(err)}${cause}`;
+}
+
+/**
+ * Opens a client on `ep`, runs `use` with it and closes it. Every failure is returned, never
+ * thrown; `signal` aborts the whole exchange (an interrupt or shutdown).
+ */
+export async function withMcpClient<T>(
+  ep: McpEndpoint,
+  signal: AbortSignal | undefined,
+  use: (client: Client, track: (method: string) => void) => Promise<T>,
+): Promise<McpResult<T>> {
+  let method = 'initialize';
+  let lastFailure: McpFailure['http'];
+  const fetchWithAuth: Fetch = async (input, init) => {
+    const headers = new Headers(init?.headers);
+    if (ep.bearer) headers.set('authorization', `Bearer ${ep.bearer}`);
+    const res = await ep.fetch(input, { ...init, headers, ...(signal ? { signal: mergeSignals(signal, init?.signal) } : {}) });
+    if (!res.ok) {
+      const body = await res.clone().text().catch(() => '');
+      lastFailure = { status: res.status, contentType: res.headers.get('content-type') ?? '', body: scrub(body, ep.bearer).slice(0, 1024) };
+    }
+    return res;
+  };
+  const options = { timeout: ep.timeoutMs, ...(signal ? { signal } : {}) };
+  const fail = (err: unknown): McpResult<T> => {
+    const status = lastFailure?.status;
+    const kind: McpFailure['kind'] =
+      status === 401 ? 'unauthorized' : status === undefined && !(err instanceof StreamableHTTPError) && !isRpcError(err) ? 'unreachable' : 'error';
+    return { ok: false, failure: { kind, method, message: scrub(describe(err), ep.bearer), http: lastFailure } };
+  };
+
+  let client = new Client({ name: 'agentd', version: VERSION });
+  try {
+    try {
+      await client.connect(new StreamableHTTPClientTransport(new URL(ep.url), { fetch: fetchWithAuth as never }), options);
+    } catch (err) {
+      const status = lastFailure?.status;
+      if (signal?.aborted || status === undefined || status === 401 || status < 400 || status >= 500) return fail(err);
+      // A 4xx to the Streamable HTTP initialize: the server may speak only HTTP+SSE.
+      await client.close().catch(() => {});
+      client = new Client({ name: 'agentd', version: VERSION });
+      lastFailure = undefined;
+      await client.connect(new SSEClientTransport(new URL(ep.url), { fetch: fetchWithAuth as never }), options);
+    }
+    lastFailure = undefined;
+    const value = await use(client, (m) => (method = m));
+    return { ok: true, value };
+  } catch (err) {
+    return fail(err);
+  } finally {
+    await client.close().catch(() => {});
+  }
+}
+
+const isRpcError = (err: unknown) => typeof (err as { code?: unknown })?.code === 'number';
+
+function mergeSignals(a: AbortSignal, b: AbortSignal | null | undefined): AbortSignal {
+  return b ? AbortSignal.any([a, b]) : a;
+}
+
+export { type Client };

@@ -1,0 +1,47 @@
+// fetch for requests agentd makes towards hosts that API users configure (MCP servers, OAuth token
+// endpoints): unless the operator allows private networks, a host that is, or resolves to, a
+// loopback, link-local or private address is refused — checked on the addresses actually
+// connected to, so DNS answers cannot steer around it.
+import dns from 'node:dns';
+import { isIP } from 'node:net';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { isPrivateAddress } from './private-address.js';
+
+export type Fetch = (input: string | URL, init?: RequestInit) => Promise<Response>;
+
+export class PrivateAddressError extends Error {
+  constructor(host: string, address: string, setting: string) {
+    super(`refusing to connect to ${host} (${address}): a loopback, link-local or private address (the operator can allow it with ${setting}=true)`);
+    this.name = 'PrivateAddressError';
+  }
+}
+
+export interface GuardOptions {
+  /** The operator allows private addresses. */
+  allowPrivate: boolean;
+  /** The setting that allows them, named in refusals. */
+  setting: string;
+}
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void;
+
+export function guardedFetch(opts: GuardOptions): Fetch {
+  if (opts.allowPrivate) return (input, init) => fetch(input, init);
+  const lookup = (hostname: string, options: dns.LookupOptions, callback: LookupCallback) => {
+    dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
+      if (err) return callback(err, []);
+      const bad = addresses.find((a) => isPrivateAddress(a.address));
+      if (bad) return callback(new PrivateAddressError(hostname, bad.address, opts.setting), []);
+      if (options.all) return callback(null, addresses);
+      const first = addresses[0]!;
+      callback(null, first.address, first.family);
+    });
+  };
+  const dispatcher = new Agent({ connect: { lookup: lookup as never } });
+  return async (input, init) => {
+    const url = new URL(String(input));
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    if (isIP(host) !== 0 && isPrivateAddress(host)) throw new PrivateAddressError(host, host, opts.setting);
+    return (await undiciFetch(url, { ...(init as object), dispatcher } as never)) as unknown as Response;
+  };
+}
