@@ -23,6 +23,8 @@ export const IdPrefix = {
   memory: 'mem',
   memoryVersion: 'memver',
   skill: 'skill',
+  deployment: 'depl',
+  deploymentRun: 'drun',
 } as const;
 export type IdPrefix = (typeof IdPrefix)[keyof typeof IdPrefix];
 

@@ -46,10 +46,18 @@ async function resolveAgent(store: Store, workspaceId: string, param: SessionAge
   return overridden;
 }
 
+/** What a deployment adds when it creates a session. */
+export interface SessionOrigin {
+  deploymentId: string;
+  /** Runs inside the creating transaction; throwing rolls the session back. */
+  inTransaction: (tx: Store, session: SessionRecord) => Promise<void>;
+}
+
 export async function createSession(
   ctx: CommandContext,
   workspaceId: string,
   input: SessionCreateInput,
+  origin?: SessionOrigin,
 ): Promise<SessionRecord> {
   const resolved = await resolveAgent(ctx.store, workspaceId, input.agent);
   // Skills resolve now, for the session's life: "latest" becomes the version it is at (and a skill
@@ -104,7 +112,7 @@ export async function createSession(
     vaultIds: [],
     usage: emptyUsage(),
     budget: input.budget ?? null,
-    deploymentId: null,
+    deploymentId: origin?.deploymentId ?? null,
     lastSeq: 0,
     createdAt: now,
     updatedAt: now,
@@ -119,6 +127,7 @@ export async function createSession(
         skills.map((v) => ({ skillId: v.skillId, versionId: v.id, name: v.name, description: v.description })),
       );
       const records = await emit(session.id, initial.map((e) => clientEventRecord(e, now)));
+      await origin?.inTransaction(tx, session);
       return { ...session, lastSeq: records.length };
     });
   } catch (err) {

@@ -29,6 +29,17 @@ export interface Config {
   readonly engine: EngineConfig;
   readonly sandbox: SandboxConfig;
   readonly gateway: GatewayConfig;
+  readonly scheduler: SchedulerConfig;
+}
+
+/** The deployment scheduler (docs/deployments.md). */
+export interface SchedulerConfig {
+  /** AGENTD_SCHEDULER: whether this server fires deployments' schedules (any number of servers may). */
+  readonly enabled: boolean;
+  /** AGENTD_DEPLOYMENT_CATCH_UP_SECONDS: after downtime, the latest missed instant fires if no older than this. */
+  readonly catchUpSeconds: number;
+  /** AGENTD_SCHEDULER_POLL_MS: the longest the scheduler sleeps before looking at the database again. */
+  readonly pollMs: number;
 }
 
 export const CAPTURE_MODES = ['metadata', 'content'] as const;
@@ -252,6 +263,11 @@ export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.e
       batchConcurrency: positiveInt(env.AGENTD_BATCH_CONCURRENCY, 8, 'AGENTD_BATCH_CONCURRENCY'),
       maxBatchBytes: positiveInt(env.AGENTD_BATCH_MAX_BYTES, 256 * MiB, 'AGENTD_BATCH_MAX_BYTES'),
       prices: env.AGENTD_PRICES === '' ? undefined : env.AGENTD_PRICES,
+    }),
+    scheduler: Object.freeze({
+      enabled: parseOnOff(env.AGENTD_SCHEDULER, true, 'AGENTD_SCHEDULER'),
+      catchUpSeconds: nonNegativeInt(env.AGENTD_DEPLOYMENT_CATCH_UP_SECONDS, 3600, 'AGENTD_DEPLOYMENT_CATCH_UP_SECONDS'),
+      pollMs: positiveInt(env.AGENTD_SCHEDULER_POLL_MS, 1000, 'AGENTD_SCHEDULER_POLL_MS'),
     }),
   });
 }

@@ -22,6 +22,7 @@ import { workItemRoutes } from './routes/work-items.js';
 import { environmentKeyRoutes } from './routes/environment-keys.js';
 import { memoryStoreRoutes } from './routes/memory-stores.js';
 import { skillRoutes } from './routes/skills.js';
+import { deploymentRoutes } from './routes/deployments.js';
 import { registerRateLimit } from './rate-limit.js';
 import { normalizeRequestTarget } from './normalize-url.js';
 import { isPublicRoute } from './route-config.js';
@@ -127,6 +128,7 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     gatewayRoutes(api, opts.gateway);
     memoryStoreRoutes(api, opts.ctx);
     skillRoutes(api, opts.ctx, { maxSkillBytes: opts.maxSkillBytes });
+    deploymentRoutes(api, opts.ctx);
   });
   return app;
 }

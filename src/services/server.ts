@@ -28,6 +28,7 @@ import { withFileSources } from '../engine/model/file-sources.js';
 import { createGatewayDeps, fileLookup, startContentRetention } from './gateway.js';
 import { createPriceTable, parsePriceOverrides } from '../telemetry/prices.js';
 import { BatchExecutor } from '../gateway/batches/batch-executor.js';
+import { DeploymentScheduler } from './deployment-scheduler.js';
 import { sandboxUnavailableAtStart, startSummary, type StartSummary } from './start-summary.js';
 
 export interface RunningServer {
@@ -131,6 +132,14 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   if (config.engine.enabled) await engine.start();
   // Batch requests run where agent loops run: AGENTD_ENGINE=off makes a node that only serves the API.
   if (config.engine.enabled) await batches.start();
+  const scheduler = new DeploymentScheduler({
+    ctx,
+    clock,
+    logger,
+    catchUpMs: config.scheduler.catchUpSeconds * 1000,
+    pollMs: config.scheduler.pollMs,
+  });
+  if (config.scheduler.enabled) scheduler.start();
   // Node's default backlog (511) overflows when a thousand clients connect at once (the kernel
   // then resets connections: seen as failed requests in the 1,000-session benchmark).
   await app.listen({ host: config.host, port: config.port, backlog: 4096 });
@@ -161,6 +170,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       (closing ??= (async () => {
         shutdown.abort();
         stopRetention();
+        await scheduler.close();
         await batches.close();
         await engine.stop();
         remoteWork.close();

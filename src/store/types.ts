@@ -12,6 +12,7 @@ import type { ConversationRepository, UsageLedgerRepository } from './usage-type
 import type { BatchRepository } from './batch-types.js';
 import type { MemoryStoreRepository } from './memory-types.js';
 import type { SkillRepository } from './skill-types.js';
+import type { DeploymentRepository } from './deployment-types.js';
 
 export type { AgentRecord, AgentSnapshot, AgentVersionRecord } from '../domain/records/agent.js';
 export type { EnvironmentRecord } from '../domain/records/environment.js';
@@ -137,6 +138,8 @@ export interface Store {
   readonly memoryStores: MemoryStoreRepository;
   /** Custom skills and their versions (store/skill-types.ts). */
   readonly skills: SkillRepository;
+  /** Deployments and their runs (store/deployment-types.ts). */
+  readonly deployments: DeploymentRepository;
   /** Runs `fn` atomically; the store it receives is bound to the transaction. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   close(): Promise<void>;

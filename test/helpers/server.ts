@@ -17,6 +17,8 @@ export interface TestServer {
   readonly client: Anthropic;
   readonly dataDir: string;
   readonly server: RunningServer;
+  /** The PostgreSQL database's URL (undefined on SQLite): another server may share it. */
+  readonly databaseUrl: string | undefined;
   /** Stops the server and starts a new one on the same data (dir and database). */
   restart(): Promise<void>;
   /** A client with a different key (or none). */
@@ -33,13 +35,19 @@ export interface TestServerOptions {
   model?: { url: string };
   /** The server's clock (e.g. a ManualClock from manual-clock.ts); the system clock otherwise. */
   clock?: Clock;
+  /** Share this PostgreSQL database (another test server's `databaseUrl`) instead of a fresh one; not dropped on close. */
+  databaseUrl?: string;
 }
 
 export const TEST_MODEL_KEY = 'sk-test-model-key';
 
 export async function startTestServer(dialect: Dialect, opts: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-test-'));
-  const pgdb = dialect === 'postgres' ? await createPostgresDatabase() : undefined;
+  const pgdb = opts.databaseUrl
+    ? { url: opts.databaseUrl, drop: async () => {} }
+    : dialect === 'postgres'
+      ? await createPostgresDatabase()
+      : undefined;
   const engineEnv: Record<string, string> = opts.model
     ? {
         ANTHROPIC_BASE_URL: opts.model.url,
@@ -70,6 +78,7 @@ export async function startTestServer(dialect: Dialect, opts: TestServerOptions 
     },
     client: makeClient({ apiKey: TEST_API_KEY }),
     dataDir,
+    databaseUrl: pgdb?.url,
     get server() {
       return server;
     },

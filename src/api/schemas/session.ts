@@ -23,7 +23,7 @@ export const sessionAgentParam = z.union([
 ]);
 export type SessionAgentParam = z.infer<typeof sessionAgentParam>;
 
-const budget = z.strictObject({
+export const budgetParam = z.strictObject({
   type: z.literal('limit'),
   max_list_cost: z.looseObject({ amount: z.union([z.string(), z.number()]), currency: z.string() }),
 });
@@ -60,7 +60,7 @@ export const sessionCreateSchema = z.strictObject({
   metadata: metadataSchema.optional(),
   resources: z.array(sessionResourceParam).max(1000).optional(),
   vault_ids: z.array(z.string().min(1)).optional(),
-  budget: budget.optional(),
+  budget: budgetParam.optional(),
   initial_events: z.array(z.discriminatedUnion('type', [userMessageEvent, defineOutcomeEvent])).optional(),
 });
 export type SessionCreateInput = z.infer<typeof sessionCreateSchema>;
@@ -75,6 +75,6 @@ export const sessionUpdateSchema = z.strictObject({
     })
     .optional(),
   vault_ids: z.array(z.string().min(1)).optional(),
-  budget: budget.nullish(),
+  budget: budgetParam.nullish(),
 });
 export type SessionUpdateInput = z.infer<typeof sessionUpdateSchema>;

@@ -15,6 +15,7 @@ import { KyselyConversationRepository } from './conversation-repository.js';
 import { KyselyBatchRepository } from './batch-repository.js';
 import { KyselyMemoryStoreRepository } from './memory-store-repository.js';
 import { KyselySkillRepository } from './skill-repository.js';
+import { KyselyDeploymentRepository } from './deployment-repository.js';
 
 export function kyselyStore(db: Kysely<Database>, dialect: Store['dialect'], close: () => Promise<void>): Store {
   return {
@@ -31,6 +32,7 @@ export function kyselyStore(db: Kysely<Database>, dialect: Store['dialect'], clo
     batches: new KyselyBatchRepository(db),
     memoryStores: new KyselyMemoryStoreRepository(db),
     skills: new KyselySkillRepository(db),
+    deployments: new KyselyDeploymentRepository(db),
     transaction: (fn) =>
       db.isTransaction
         ? fn(kyselyStore(db, dialect, close))

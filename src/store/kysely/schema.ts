@@ -10,6 +10,7 @@ import type {
 } from './usage-schema.js';
 import type { MemoriesTable, MemoryStoresTable, MemoryVersionsTable, SessionMemoryStoresTable } from './memory-schema.js';
 import type { SessionSkillsTable, SkillsTable, SkillVersionsTable } from './skill-schema.js';
+import type { DeploymentRunsTable, DeploymentsTable } from './deployment-schema.js';
 
 export interface WorkspacesTable {
   id: string;
@@ -118,4 +119,6 @@ export interface Database {
   skills: SkillsTable;
   skill_versions: SkillVersionsTable;
   session_skills: SessionSkillsTable;
+  deployments: DeploymentsTable;
+  deployment_runs: DeploymentRunsTable;
 }
