@@ -4,13 +4,15 @@
 import { RUN_USAGE } from './run/help.js';
 import { SERVE_USAGE } from './serve-usage.js';
 import { ENVIRONMENTS_USAGE } from './environments/usage.js';
+import { WEBHOOKS_USAGE } from './webhooks/usage.js';
 
 const USAGE = `usage: agentd <command> [options]       (agentd --version prints the version)
 
 commands:
 ${SERVE_USAGE}
 ${RUN_USAGE}
-${ENVIRONMENTS_USAGE}`;
+${ENVIRONMENTS_USAGE}
+${WEBHOOKS_USAGE}`;
 
 async function main(): Promise<void> {
   const [command, ...rest] = process.argv.slice(2);
@@ -29,6 +31,11 @@ async function main(): Promise<void> {
     case 'environments': {
       const { environmentsCommand } = await import('./environments/command.js');
       process.exitCode = await environmentsCommand(rest);
+      return;
+    }
+    case 'webhooks': {
+      const { webhooksCommand } = await import('./webhooks/command.js');
+      process.exitCode = await webhooksCommand(rest);
       return;
     }
     case '-v':

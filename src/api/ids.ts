@@ -25,6 +25,10 @@ export const IdPrefix = {
   skill: 'skill',
   deployment: 'depl',
   deploymentRun: 'drun',
+  /** A webhook event (the envelope's id, as documented: `event_…`), an endpoint, one delivery of an event to an endpoint. */
+  webhookEvent: 'event',
+  webhookEndpoint: 'whep',
+  webhookDelivery: 'whdel',
 } as const;
 export type IdPrefix = (typeof IdPrefix)[keyof typeof IdPrefix];
 

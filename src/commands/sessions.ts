@@ -14,6 +14,7 @@ import { getSession } from './sessions-read.js';
 import { mountResources, removeSessionFiles, type ResourceParam } from './mount-resources.js';
 import { resolveMemoryStoreResources, type MemoryStoreParamAt } from './memory-stores/session-memory-stores.js';
 import { pinSkillVersions, resolveSkillReferences } from './skills/skill-references.js';
+import { emitWebhook } from './webhooks/emit.js';
 
 export { getSession };
 
@@ -128,6 +129,9 @@ export async function createSession(
       );
       const records = await emit(session.id, initial.map((e) => clientEventRecord(e, now)));
       await origin?.inTransaction(tx, session);
+      await emitWebhook(tx, 'session.created', session.id, workspaceId, now);
+      // The hosted docs' name for the same moment: created and ready to accept events.
+      await emitWebhook(tx, 'session.status_scheduled', session.id, workspaceId, now);
       return { ...session, lastSeq: records.length };
     });
   } catch (err) {
@@ -168,6 +172,7 @@ export async function updateSession(
       updatedAt: ctx.now(),
     };
     await tx.sessions.update(next);
+    await emitWebhook(tx, 'session.updated', id, workspaceId, next.updatedAt);
     return next;
   });
 }
@@ -186,6 +191,7 @@ export async function archiveSession(ctx: CommandContext, workspaceId: string, i
     const now = ctx.now();
     const next = { ...session, archivedAt: now, updatedAt: now };
     await tx.sessions.update(next);
+    await emitWebhook(tx, 'session.archived', id, workspaceId, now);
     return next;
   });
 }
@@ -196,6 +202,7 @@ export async function deleteSession(ctx: CommandContext, workspaceId: string, id
     assertNotRunning(session, 'delete');
     const files = await tx.files.deleteByScope(id);
     await tx.sessions.delete(id);
+    await emitWebhook(tx, 'session.deleted', id, workspaceId, ctx.now());
     return files;
   });
   // Bytes go only after the rows are gone, so no file row ever points at missing bytes.

@@ -23,6 +23,8 @@ import { environmentKeyRoutes } from './routes/environment-keys.js';
 import { memoryStoreRoutes } from './routes/memory-stores.js';
 import { skillRoutes } from './routes/skills.js';
 import { deploymentRoutes } from './routes/deployments.js';
+import { webhookRoutes } from './routes/webhooks.js';
+import type { PrivateTargets } from '../domain/webhook-target.js';
 import { registerRateLimit } from './rate-limit.js';
 import { normalizeRequestTarget } from './normalize-url.js';
 import { isPublicRoute } from './route-config.js';
@@ -62,6 +64,8 @@ export interface AppOptions {
   gateway: Gateway;
   /** AGENTD_PUBLIC_URL: this server's URL as workers reach it (their work secret's api_base_url). */
   publicUrl?: string | undefined;
+  /** AGENTD_WEBHOOK_PRIVATE_TARGETS: whether webhook URLs may name loopback or private addresses. */
+  webhookPrivateTargets: PrivateTargets;
 }
 
 /** A registered route as the router holds it (the route-enumeration test walks these). */
@@ -129,6 +133,7 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     memoryStoreRoutes(api, opts.ctx);
     skillRoutes(api, opts.ctx, { maxSkillBytes: opts.maxSkillBytes });
     deploymentRoutes(api, opts.ctx);
+    webhookRoutes(api, opts.ctx, { privateTargets: opts.webhookPrivateTargets });
   });
   return app;
 }

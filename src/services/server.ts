@@ -29,6 +29,7 @@ import { createGatewayDeps, fileLookup, startContentRetention } from './gateway.
 import { createPriceTable, parsePriceOverrides } from '../telemetry/prices.js';
 import { BatchExecutor } from '../gateway/batches/batch-executor.js';
 import { DeploymentScheduler } from './deployment-scheduler.js';
+import { WebhookDispatcher } from './webhook-dispatcher.js';
 import { sandboxUnavailableAtStart, startSummary, type StartSummary } from './start-summary.js';
 
 export interface RunningServer {
@@ -127,6 +128,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     work,
     gateway: { deps: gatewayDeps, batches },
     publicUrl: config.publicUrl,
+    webhookPrivateTargets: config.webhooks.privateTargets,
   });
   const stopRetention = startContentRetention(gatewayDeps);
   if (config.engine.enabled) await engine.start();
@@ -140,6 +142,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     pollMs: config.scheduler.pollMs,
   });
   if (config.scheduler.enabled) scheduler.start();
+  const webhooks = new WebhookDispatcher({ store, clock, logger, config: config.webhooks });
+  webhooks.start();
   // Node's default backlog (511) overflows when a thousand clients connect at once (the kernel
   // then resets connections: seen as failed requests in the 1,000-session benchmark).
   await app.listen({ host: config.host, port: config.port, backlog: 4096 });
@@ -171,6 +175,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         shutdown.abort();
         stopRetention();
         await scheduler.close();
+        await webhooks.close();
         await batches.close();
         await engine.stop();
         remoteWork.close();

@@ -13,6 +13,7 @@ import type { BatchRepository } from './batch-types.js';
 import type { MemoryStoreRepository } from './memory-types.js';
 import type { SkillRepository } from './skill-types.js';
 import type { DeploymentRepository } from './deployment-types.js';
+import type { WebhookRepository } from './webhook-types.js';
 
 export type { AgentRecord, AgentSnapshot, AgentVersionRecord } from '../domain/records/agent.js';
 export type { EnvironmentRecord } from '../domain/records/environment.js';
@@ -140,6 +141,8 @@ export interface Store {
   readonly skills: SkillRepository;
   /** Deployments and their runs (store/deployment-types.ts). */
   readonly deployments: DeploymentRepository;
+  /** Webhook endpoints and the delivery outbox (store/webhook-types.ts). */
+  readonly webhooks: WebhookRepository;
   /** Runs `fn` atomically; the store it receives is bound to the transaction. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   close(): Promise<void>;

@@ -9,6 +9,8 @@ import type { Store } from '../../store/types.js';
 import type { CommandContext } from '../context.js';
 import { requireUsableEnvironment } from '../environments.js';
 import { checkEventReferences } from '../events.js';
+import { emitWebhook } from '../webhooks/emit.js';
+import type { WebhookType } from '../../domain/webhook-events.js';
 
 export async function getDeployment(store: Store, workspaceId: string, id: string): Promise<DeploymentRecord> {
   const d = await store.deployments.get(workspaceId, id);
@@ -82,7 +84,10 @@ export async function createDeployment(ctx: CommandContext, workspaceId: string,
     updatedAt: now,
     archivedAt: null,
   };
-  await ctx.store.deployments.insert(deployment);
+  await ctx.store.transaction(async (tx) => {
+    await tx.deployments.insert(deployment);
+    await emitWebhook(tx, 'deployment.created', deployment.id, workspaceId, now);
+  });
   return deployment;
 }
 
@@ -91,6 +96,7 @@ async function change(
   ctx: CommandContext,
   workspaceId: string,
   id: string,
+  webhook: WebhookType,
   apply: (d: DeploymentRecord, now: string) => Promise<DeploymentRecord | undefined> | DeploymentRecord | undefined,
 ): Promise<DeploymentRecord> {
   for (;;) {
@@ -101,7 +107,12 @@ async function change(
     // updated_at must move for the compare-and-set to mean anything; same-millisecond edits still do.
     const updatedAt = now > current.updatedAt ? now : new Date(Date.parse(current.updatedAt) + 1).toISOString();
     const written = { ...next, updatedAt };
-    if (await ctx.store.deployments.update(written, current)) return written;
+    const won = await ctx.store.transaction(async (tx) => {
+      if (!(await tx.deployments.update(written, current))) return false;
+      await emitWebhook(tx, webhook, id, workspaceId, updatedAt);
+      return true;
+    });
+    if (won) return written;
   }
 }
 
@@ -122,7 +133,7 @@ export async function updateDeployment(
     await requireUsableEnvironment(ctx.store, workspaceId, input.environment_id, 'environment_id');
   }
   if (input.initial_events) await checkInitialEvents(ctx.store, workspaceId, input.initial_events);
-  return change(ctx, workspaceId, id, (d, now) => {
+  return change(ctx, workspaceId, id, 'deployment.updated', (d, now) => {
     assertNotArchived(d, 'be modified');
     const next: DeploymentRecord = {
       ...d,
@@ -144,11 +155,11 @@ export async function updateDeployment(
 }
 
 export async function archiveDeployment(ctx: CommandContext, workspaceId: string, id: string): Promise<DeploymentRecord> {
-  return change(ctx, workspaceId, id, (d, now) => (d.archivedAt ? undefined : { ...d, archivedAt: now, nextFireAt: null }));
+  return change(ctx, workspaceId, id, 'deployment.archived', (d, now) => (d.archivedAt ? undefined : { ...d, archivedAt: now, nextFireAt: null }));
 }
 
 export async function pauseDeployment(ctx: CommandContext, workspaceId: string, id: string): Promise<DeploymentRecord> {
-  return change(ctx, workspaceId, id, (d) => {
+  return change(ctx, workspaceId, id, 'deployment.paused', (d) => {
     assertNotArchived(d, 'be paused');
     if (d.status === 'paused') return undefined;
     return { ...d, status: 'paused', pausedReason: { type: 'manual' } };
@@ -157,7 +168,7 @@ export async function pauseDeployment(ctx: CommandContext, workspaceId: string, 
 
 /** Resumes from the next occurrence after now: instants missed while paused are not backfilled. */
 export async function unpauseDeployment(ctx: CommandContext, workspaceId: string, id: string): Promise<DeploymentRecord> {
-  return change(ctx, workspaceId, id, (d, now) => {
+  return change(ctx, workspaceId, id, 'deployment.unpaused', (d, now) => {
     assertNotArchived(d, 'be unpaused');
     if (d.status === 'active') return undefined;
     return { ...d, status: 'active', pausedReason: null, nextFireAt: cursorAfter(d.schedule, Date.parse(now)) };

@@ -11,6 +11,7 @@ import type { SessionCreateInput } from '../../api/schemas/session.js';
 import type { CommandContext } from '../context.js';
 import { createSession } from '../sessions.js';
 import { getDeployment } from './deployments.js';
+import { emitWebhook } from '../webhooks/emit.js';
 
 /** How long a server has to finish a run it claimed before another server may finish it. */
 export const RUN_LEASE_MS = 120_000;
@@ -51,6 +52,7 @@ export async function claimScheduledRun(
       if (fireAt === null) return undefined;
       const run = pendingRun(d, fireAt, ctx.now());
       await tx.deployments.insertRun(run);
+      await emitWebhook(tx, 'deployment_run.started', run.id, run.workspaceId, run.createdAt);
       return run;
     });
   } catch (err) {
@@ -70,7 +72,10 @@ export async function runDeploymentNow(
   const d = await getDeployment(ctx.store, workspaceId, id);
   if (d.archivedAt) throw conflict(`deployment ${id} is archived; it cannot be run`);
   const run = pendingRun(d, null, ctx.now());
-  await ctx.store.deployments.insertRun(run);
+  await ctx.store.transaction(async (tx) => {
+    await tx.deployments.insertRun(run);
+    await emitWebhook(tx, 'deployment_run.started', run.id, run.workspaceId, run.createdAt);
+  });
   return executeRun(ctx, logger, run);
 }
 
@@ -112,6 +117,7 @@ export async function executeRun(ctx: CommandContext, logger: Logger, run: Deplo
       deploymentId: d.id,
       inTransaction: async (tx, s) => {
         if (!(await tx.deployments.finishRun(run.id, { sessionId: s.id, error: null }))) throw new RunFinishedElsewhere();
+        await emitWebhook(tx, 'deployment_run.succeeded', run.id, run.workspaceId, ctx.now());
         if (run.triggerType === 'schedule') await tx.deployments.recordLastRun(d.id, ctx.now());
       },
     });
@@ -144,11 +150,13 @@ async function finishWithError(
     if (!(await tx.deployments.finishRun(run.id, { sessionId: null, error }))) {
       return (await tx.deployments.getRun(run.workspaceId, run.id)) ?? run;
     }
+    await emitWebhook(tx, 'deployment_run.failed', run.id, run.workspaceId, ctx.now());
     if (archiveDeployment) {
       const d = await tx.deployments.get(run.workspaceId, run.deploymentId);
       if (d && !d.archivedAt) {
         const now = ctx.now();
-        await tx.deployments.update({ ...d, archivedAt: now, nextFireAt: null, updatedAt: now > d.updatedAt ? now : d.updatedAt }, d);
+        const archived = { ...d, archivedAt: now, nextFireAt: null, updatedAt: now > d.updatedAt ? now : d.updatedAt };
+        if (await tx.deployments.update(archived, d)) await emitWebhook(tx, 'deployment.archived', d.id, d.workspaceId, now);
       }
     }
     return { ...run, state: 'done' as const, leaseUntil: null, error };

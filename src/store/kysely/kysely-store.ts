@@ -16,6 +16,7 @@ import { KyselyBatchRepository } from './batch-repository.js';
 import { KyselyMemoryStoreRepository } from './memory-store-repository.js';
 import { KyselySkillRepository } from './skill-repository.js';
 import { KyselyDeploymentRepository } from './deployment-repository.js';
+import { KyselyWebhookRepository } from './webhook-repository.js';
 
 export function kyselyStore(db: Kysely<Database>, dialect: Store['dialect'], close: () => Promise<void>): Store {
   return {
@@ -33,6 +34,7 @@ export function kyselyStore(db: Kysely<Database>, dialect: Store['dialect'], clo
     memoryStores: new KyselyMemoryStoreRepository(db),
     skills: new KyselySkillRepository(db),
     deployments: new KyselyDeploymentRepository(db),
+    webhooks: new KyselyWebhookRepository(db),
     transaction: (fn) =>
       db.isTransaction
         ? fn(kyselyStore(db, dialect, close))

@@ -11,6 +11,7 @@ import type {
 import type { MemoriesTable, MemoryStoresTable, MemoryVersionsTable, SessionMemoryStoresTable } from './memory-schema.js';
 import type { SessionSkillsTable, SkillsTable, SkillVersionsTable } from './skill-schema.js';
 import type { DeploymentRunsTable, DeploymentsTable } from './deployment-schema.js';
+import type { WebhookDeliveriesTable, WebhookEndpointsTable } from './webhook-schema.js';
 
 export interface WorkspacesTable {
   id: string;
@@ -121,4 +122,6 @@ export interface Database {
   session_skills: SessionSkillsTable;
   deployments: DeploymentsTable;
   deployment_runs: DeploymentRunsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
