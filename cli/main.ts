@@ -5,6 +5,7 @@ import { RUN_USAGE } from './run/help.js';
 import { SERVE_USAGE } from './serve-usage.js';
 import { ENVIRONMENTS_USAGE } from './environments/usage.js';
 import { WEBHOOKS_USAGE } from './webhooks/usage.js';
+import { SECRETS_USAGE } from './secrets/usage.js';
 
 const USAGE = `usage: agentd <command> [options]       (agentd --version prints the version)
 
@@ -12,7 +13,8 @@ commands:
 ${SERVE_USAGE}
 ${RUN_USAGE}
 ${ENVIRONMENTS_USAGE}
-${WEBHOOKS_USAGE}`;
+${WEBHOOKS_USAGE}
+${SECRETS_USAGE}`;
 
 async function main(): Promise<void> {
   const [command, ...rest] = process.argv.slice(2);
@@ -36,6 +38,11 @@ async function main(): Promise<void> {
     case 'webhooks': {
       const { webhooksCommand } = await import('./webhooks/command.js');
       process.exitCode = await webhooksCommand(rest);
+      return;
+    }
+    case 'secrets': {
+      const { secretsCommand } = await import('./secrets/command.js');
+      process.exitCode = await secretsCommand(rest);
       return;
     }
     case '-v':

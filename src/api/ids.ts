@@ -29,6 +29,8 @@ export const IdPrefix = {
   webhookEvent: 'event',
   webhookEndpoint: 'whep',
   webhookDelivery: 'whdel',
+  vault: 'vlt',
+  credential: 'vcrd',
 } as const;
 export type IdPrefix = (typeof IdPrefix)[keyof typeof IdPrefix];
 

@@ -19,6 +19,8 @@ export interface Config {
   readonly maxSkillBytes: number;
   /** AGENTD_PUBLIC_URL: this server's URL as self-hosted workers reach it (default: the URL a poll came in on). */
   readonly publicUrl: string | undefined;
+  /** AGENTD_SECRET_KEY: the key sealing vault secrets (32 bytes, hex or base64); unset, `<dataDir>/secret.key` (generated, mode 0600). */
+  readonly secretKey: string | undefined;
   /** Interval between SSE heartbeats. */
   readonly heartbeatMs: number;
   /** How long a self-hosted worker's lease on a work item lasts without a heartbeat (seconds). */
@@ -252,6 +254,7 @@ export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.e
     maxFileBytes: positiveInt(env.AGENTD_MAX_FILE_BYTES, 500 * MiB, 'AGENTD_MAX_FILE_BYTES'),
     maxSkillBytes: positiveInt(env.AGENTD_MAX_SKILL_BYTES, 8 * MiB, 'AGENTD_MAX_SKILL_BYTES'),
     publicUrl: parsePublicUrl(env.AGENTD_PUBLIC_URL),
+    secretKey: env.AGENTD_SECRET_KEY === '' ? undefined : env.AGENTD_SECRET_KEY,
     heartbeatMs: positiveInt(env.AGENTD_HEARTBEAT_MS, 15_000, 'AGENTD_HEARTBEAT_MS'),
     workLeaseTtlSeconds: positiveInt(env.AGENTD_WORK_LEASE_TTL_SECONDS, 90, 'AGENTD_WORK_LEASE_TTL_SECONDS'),
     rateLimitPerMinute: env.AGENTD_RATE_LIMIT_PER_MINUTE

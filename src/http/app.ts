@@ -21,6 +21,8 @@ import { workRoutes } from './routes/work.js';
 import { workItemRoutes } from './routes/work-items.js';
 import { environmentKeyRoutes } from './routes/environment-keys.js';
 import { memoryStoreRoutes } from './routes/memory-stores.js';
+import { vaultRoutes } from './routes/vaults.js';
+import type { SecretBox } from '../secrets/secret-box.js';
 import { skillRoutes } from './routes/skills.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -66,6 +68,8 @@ export interface AppOptions {
   publicUrl?: string | undefined;
   /** AGENTD_WEBHOOK_PRIVATE_TARGETS: whether webhook URLs may name loopback or private addresses. */
   webhookPrivateTargets: PrivateTargets;
+  /** Seals vault secrets at rest (AGENTD_SECRET_KEY or the data dir's secret.key). */
+  secrets: SecretBox;
 }
 
 /** A registered route as the router holds it (the route-enumeration test walks these). */
@@ -131,6 +135,7 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     environmentKeyRoutes(api, opts.ctx);
     gatewayRoutes(api, opts.gateway);
     memoryStoreRoutes(api, opts.ctx);
+    vaultRoutes(api, { store: opts.ctx.store, now: opts.ctx.now, secrets: opts.secrets });
     skillRoutes(api, opts.ctx, { maxSkillBytes: opts.maxSkillBytes });
     deploymentRoutes(api, opts.ctx);
     webhookRoutes(api, opts.ctx, { privateTargets: opts.webhookPrivateTargets });

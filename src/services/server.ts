@@ -30,6 +30,7 @@ import { createPriceTable, parsePriceOverrides } from '../telemetry/prices.js';
 import { BatchExecutor } from '../gateway/batches/batch-executor.js';
 import { DeploymentScheduler } from './deployment-scheduler.js';
 import { WebhookDispatcher } from './webhook-dispatcher.js';
+import { loadSecretBox } from '../secrets/secret-key.js';
 import { sandboxUnavailableAtStart, startSummary, type StartSummary } from './start-summary.js';
 
 export interface RunningServer {
@@ -66,6 +67,14 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   if (opts.requireSandbox && sandboxes.unavailable) throw new Error(sandboxUnavailableAtStart(sandboxes.unavailable));
   fs.mkdirSync(config.dataDir, { recursive: true });
   const keys = resolveApiKeys(config.apiKeys, config.dataDir);
+  // Before the store opens: a malformed AGENTD_SECRET_KEY stops the start with its reason.
+  let secrets;
+  try {
+    secrets = loadSecretBox({ configuredKey: config.secretKey, dataDir: config.dataDir });
+  } catch (err) {
+    await sandboxes.close();
+    throw err;
+  }
   let store: Store;
   try {
     store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
@@ -129,6 +138,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     gateway: { deps: gatewayDeps, batches },
     publicUrl: config.publicUrl,
     webhookPrivateTargets: config.webhooks.privateTargets,
+    secrets,
   });
   const stopRetention = startContentRetention(gatewayDeps);
   if (config.engine.enabled) await engine.start();

@@ -115,6 +115,19 @@ describe.each(dialects())('webhook delivery (%s)', (dialect) => {
     await t.client.beta.organization.webhooks.delete(endpoint.id);
   });
 
+  it('emits vault and credential changes', async () => {
+    const endpoint = await t.client.beta.organization.webhooks.create({
+      url: receiver.url,
+      enabled_events: events('vault.created', 'vault.archived', 'vault_credential.archived'),
+    });
+    receiver.respond = () => 200;
+    const vault = await t.client.beta.vaults.create({ display_name: 'ops' });
+    await t.client.beta.vaults.archive(vault.id);
+    const got = await receiver.waitFor(2, (d) => dataOf(d).id === vault.id);
+    expect(got.map((d) => unwrap(t.client, d, endpoint.signing_secret).data.type).sort()).toEqual(['vault.archived', 'vault.created']);
+    await t.client.beta.organization.webhooks.delete(endpoint.id);
+  });
+
   it('delivers nothing to an endpoint once it is deleted, even what was still being retried', async () => {
     const endpoint = await t.client.beta.organization.webhooks.create({ url: receiver.url, enabled_events: events('agent.created') });
     receiver.respond = () => 503;

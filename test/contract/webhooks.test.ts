@@ -67,7 +67,7 @@ describe.each(dialects())('webhook endpoints (%s)', (dialect) => {
       [{ url: 'http://169.254.169.254/latest', enabled_events: ['session.created'] }, /^url: private addresses/],
       [{ url: 'http://127.0.0.1/x', enabled_events: [] }, /^enabled_events/],
       [{ url: 'http://127.0.0.1/x', enabled_events: ['session.nope'] }, /^enabled_events\[0\]: unknown event type/],
-      [{ url: 'http://127.0.0.1/x', enabled_events: ['session.created', 'vault.created'] }, /^enabled_events\[1\]: "vault.created" is never emitted/],
+      [{ url: 'http://127.0.0.1/x', enabled_events: ['session.created', 'vault_credential.refresh_failed'] }, /^enabled_events\[1\]: "vault_credential.refresh_failed" is never emitted/],
       [{ url: 'http://127.0.0.1/x', enabled_events: ['session.created'], secret: 'x' }, /secret/],
     ];
     for (const [body, message] of cases) {

@@ -16,9 +16,9 @@ export interface TestServer {
   readonly url: string;
   readonly client: Anthropic;
   readonly dataDir: string;
-  readonly server: RunningServer;
-  /** The PostgreSQL database's URL (undefined on SQLite): another server may share it. */
+  /** The PostgreSQL database's URL (undefined on SQLite, whose file is in dataDir); another server may share it. */
   readonly databaseUrl: string | undefined;
+  readonly server: RunningServer;
   /** Stops the server and starts a new one on the same data (dir and database). */
   restart(): Promise<void>;
   /** A client with a different key (or none). */
@@ -37,6 +37,8 @@ export interface TestServerOptions {
   clock?: Clock;
   /** Share this PostgreSQL database (another test server's `databaseUrl`) instead of a fresh one; not dropped on close. */
   databaseUrl?: string;
+  /** Receives every server log line at trace level (tests scan them for secrets). */
+  logSink?: (line: string) => void;
 }
 
 export const TEST_MODEL_KEY = 'sk-test-model-key';
@@ -63,7 +65,9 @@ export async function startTestServer(dialect: Dialect, opts: TestServerOptions 
   const boot = async () => {
     const config = loadConfig({ host: '127.0.0.1', port, dataDir, databaseUrl: pgdb?.url }, env);
     return startServer(config, {
-      logger: pino({ level: process.env.AGENTD_TEST_LOG ?? 'silent' }),
+      logger: opts.logSink
+        ? pino({ level: 'trace' }, { write: (line: string) => opts.logSink!(line) })
+        : pino({ level: process.env.AGENTD_TEST_LOG ?? 'silent' }),
       ...(opts.clock ? { clock: opts.clock } : {}),
       ...(recorder ? { observeSteps: recorder.observe } : {}),
     });

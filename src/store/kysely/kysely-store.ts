@@ -17,6 +17,7 @@ import { KyselyMemoryStoreRepository } from './memory-store-repository.js';
 import { KyselySkillRepository } from './skill-repository.js';
 import { KyselyDeploymentRepository } from './deployment-repository.js';
 import { KyselyWebhookRepository } from './webhook-repository.js';
+import { KyselyVaultRepository } from './vault-repository.js';
 
 export function kyselyStore(db: Kysely<Database>, dialect: Store['dialect'], close: () => Promise<void>): Store {
   return {
@@ -35,6 +36,7 @@ export function kyselyStore(db: Kysely<Database>, dialect: Store['dialect'], clo
     skills: new KyselySkillRepository(db),
     deployments: new KyselyDeploymentRepository(db),
     webhooks: new KyselyWebhookRepository(db),
+    vaults: new KyselyVaultRepository(db),
     transaction: (fn) =>
       db.isTransaction
         ? fn(kyselyStore(db, dialect, close))

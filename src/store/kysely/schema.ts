@@ -12,6 +12,7 @@ import type { MemoriesTable, MemoryStoresTable, MemoryVersionsTable, SessionMemo
 import type { SessionSkillsTable, SkillsTable, SkillVersionsTable } from './skill-schema.js';
 import type { DeploymentRunsTable, DeploymentsTable } from './deployment-schema.js';
 import type { WebhookDeliveriesTable, WebhookEndpointsTable } from './webhook-schema.js';
+import type { VaultCredentialsTable, VaultsTable } from './vault-schema.js';
 
 export interface WorkspacesTable {
   id: string;
@@ -124,4 +125,6 @@ export interface Database {
   deployment_runs: DeploymentRunsTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  vaults: VaultsTable;
+  vault_credentials: VaultCredentialsTable;
 }

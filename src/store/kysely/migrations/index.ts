@@ -9,6 +9,7 @@ import * as m041 from './041-webhooks.js';
 import * as m050 from './050-usage-ledger.js';
 import * as m051 from './051-gateway-conversations.js';
 import * as m052 from './052-message-batches.js';
+import * as m060 from './060-vaults.js';
 import * as m070 from './070-memory-stores.js';
 import * as m071 from './071-skills.js';
 import * as m072 from './072-session-skills.js';
@@ -23,6 +24,7 @@ const migrations: Record<string, Migration> = {
   '050-usage-ledger': m050,
   '051-gateway-conversations': m051,
   '052-message-batches': m052,
+  '060-vaults': m060,
   '070-memory-stores': m070,
   '071-skills': m071,
   '072-session-skills': m072,
