@@ -41,6 +41,7 @@ const ctx = {
   now: () => new Date().toISOString(),
   workspaces: localWorkspaces(path.join(dir, 'workspaces')),
   logger: pino({ level: 'silent' }),
+  modelProvider: 'anthropic' as const,
 };
 const api = { type: ActorType.api, id: 'apikey_bench' } as const;
 const rows: string[] = [];

@@ -837,6 +837,21 @@ describe('validateRequest', () => {
     expect(validateRequest(first, { betas: ['mid-conversation-system-2026-04-07'] }).ok).toBe(false);
   });
 
+  it('checks effort, speed and inference_geo against the model, as the real API does', () => {
+    const ask = (model: string, extra: Record<string, unknown>, betas: string[] = []) =>
+      validateRequest({ model, max_tokens: 10, messages: [user('x')], ...extra }, { betas });
+    expect(ask('claude-opus-4-8', { output_config: { effort: 'xhigh' } })).toEqual({ ok: true });
+    expect(ask('claude-sonnet-4-6', { output_config: { effort: 'xhigh' } })).toMatchObject({ ok: false, message: expect.stringContaining('output_config.effort') });
+    expect(ask('claude-haiku-4-5', { output_config: { effort: 'low' } })).toMatchObject({ ok: false, message: expect.stringContaining('does not support the effort') });
+    expect(ask('claude-opus-4-8', { output_config: { effort: 'huge' } })).toMatchObject({ ok: false });
+    expect(ask('claude-opus-4-6', { speed: 'fast' }, ['fast-mode-2026-02-01'])).toEqual({ ok: true });
+    expect(ask('claude-opus-4-6', { speed: 'fast' })).toMatchObject({ ok: false, message: expect.stringContaining('fast-mode-2026-02-01') });
+    expect(ask('claude-sonnet-4-6', { speed: 'fast' }, ['fast-mode-2026-02-01'])).toMatchObject({ ok: false, message: expect.stringContaining('speed') });
+    expect(ask('claude-sonnet-4-6', { inference_geo: 'us' })).toEqual({ ok: true });
+    expect(ask('claude-sonnet-4-6', { inference_geo: 'eu' })).toMatchObject({ ok: false, message: expect.stringContaining('inference_geo') });
+    expect(ask('claude-haiku-4-5', { inference_geo: 'us' })).toMatchObject({ ok: false, message: expect.stringContaining('inference_geo') });
+  });
+
   it('rejects max_tokens in a count_tokens body', () => {
     const result = validateRequest({ ...base, messages: [user('x')] }, { endpoint: 'count_tokens' });
     expect(!result.ok && result.message).toBe('max_tokens: Extra inputs are not permitted');

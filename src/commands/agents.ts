@@ -63,7 +63,7 @@ async function resolveMultiagent(
 export async function createAgent(ctx: CommandContext, workspaceId: string, input: AgentCreateInput): Promise<AgentRecord> {
   const id = newId('agent');
   const multiagent = await resolveMultiagent(ctx.store, workspaceId, input.multiagent, { id, version: 1 });
-  const snapshot = buildAgentSnapshot(input, multiagent);
+  const snapshot = buildAgentSnapshot(input, multiagent, ctx.modelProvider);
   await resolveSkillReferences(ctx.store, workspaceId, snapshot.skills, 'skills');
   const now = ctx.now();
   const agent: AgentRecord = {
@@ -101,7 +101,7 @@ export async function updateAgent(
     input.multiagent === undefined
       ? undefined
       : await resolveMultiagent(ctx.store, workspaceId, input.multiagent, { id, version: current.version + 1 });
-  const snapshot = applyAgentUpdate(current.snapshot, input, multiagent);
+  const snapshot = applyAgentUpdate(current.snapshot, input, multiagent, ctx.modelProvider);
   if (input.skills !== undefined) await resolveSkillReferences(ctx.store, workspaceId, snapshot.skills, 'skills');
   // An update that changes nothing does not mint a version.
   if (sameSnapshot(snapshot, current.snapshot)) return current;

@@ -3,6 +3,7 @@ import type { EventLog } from '../events/event-log.js';
 import type { Workspaces } from '../sandbox/workspace/workspaces.js';
 import type { BlobStore } from '../store/blob-store.js';
 import type { Store } from '../store/types.js';
+import type { ProviderName } from '../domain/model-settings.js';
 
 export interface CommandContext {
   readonly store: Store;
@@ -12,4 +13,6 @@ export interface CommandContext {
   readonly now: () => string;
   /** Sessions' files on the host: resources are materialised there, outputs read back. */
   readonly workspaces: Workspaces;
+  /** The model provider (AGENTD_MODEL_PROVIDER): agent model settings it cannot honour are refused. */
+  readonly modelProvider: ProviderName;
 }

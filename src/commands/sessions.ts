@@ -1,7 +1,8 @@
 // Session use cases: create (resolving and snapshotting the agent), update, archive, delete.
 import type { SessionAgentParam, SessionCreateInput, SessionUpdateInput } from '../api/schemas/session.js';
 import { newId } from '../api/ids.js';
-import { checkAgentConsistency, normalizeModel, normalizeSkills, normalizeTools } from '../domain/agent-config.js';
+import { checkAgentConsistency, normalizeSkills, normalizeTools } from '../domain/agent-config.js';
+import { resolveModelConfig, type ProviderName } from '../domain/model-settings.js';
 import { applyMetadataPatch } from '../domain/metadata.js';
 import { requireUsableEnvironment } from './environments.js';
 import { emptyUsage, sessionAgentFrom } from '../domain/session-agent.js';
@@ -18,7 +19,7 @@ import { emitWebhook } from './webhooks/emit.js';
 
 export { getSession };
 
-async function resolveAgent(store: Store, workspaceId: string, param: SessionAgentParam): Promise<SessionAgent> {
+async function resolveAgent(store: Store, workspaceId: string, param: SessionAgentParam, provider: ProviderName): Promise<SessionAgent> {
   const ref = typeof param === 'string' ? { type: 'agent' as const, id: param } : param;
   const agent = await store.agents.get(workspaceId, ref.id);
   if (!agent) throw notFound(`agent ${ref.id} not found`);
@@ -37,7 +38,7 @@ async function resolveAgent(store: Store, workspaceId: string, param: SessionAge
   if (ref.type !== 'agent_with_overrides') return resolved;
   const overridden: SessionAgent = {
     ...resolved,
-    ...(ref.model !== undefined ? { model: normalizeModel(ref.model) } : {}),
+    ...(ref.model !== undefined ? { model: resolveModelConfig(ref.model, provider, { field: 'agent.model' }) } : {}),
     ...(ref.system !== undefined ? { system: ref.system } : {}),
     ...(ref.tools !== undefined ? { tools: normalizeTools(ref.tools) } : {}),
     ...(ref.mcp_servers !== undefined ? { mcp_servers: ref.mcp_servers.map((m) => ({ ...m })) } : {}),
@@ -60,7 +61,7 @@ export async function createSession(
   input: SessionCreateInput,
   origin?: SessionOrigin,
 ): Promise<SessionRecord> {
-  const resolved = await resolveAgent(ctx.store, workspaceId, input.agent);
+  const resolved = await resolveAgent(ctx.store, workspaceId, input.agent, ctx.modelProvider);
   // Skills resolve now, for the session's life: "latest" becomes the version it is at (and a skill
   // deleted since the agent was saved is a 400 here).
   const skills = await resolveSkillReferences(ctx.store, workspaceId, resolved.skills, 'agent.skills');

@@ -1,21 +1,14 @@
 // Turns agent request params into the stored, fully-defaulted wire shape, and checks the
 // rules that span several fields.
-import type { AgentCreateInput, AgentUpdateInput, ModelParam, SkillParam, ToolParam } from '../api/schemas/agent.js';
-import type { Agent, AgentToolConfig, CustomTool, ModelConfig } from '../api/wire.js';
+import type { AgentCreateInput, AgentUpdateInput, SkillParam, ToolParam } from '../api/schemas/agent.js';
+import type { Agent, AgentToolConfig, CustomTool } from '../api/wire.js';
 import type { AgentSnapshot } from './records/agent.js';
 import { invalidRequest } from '../errors.js';
 import { applyMetadataPatch } from './metadata.js';
+import { resolveModelConfig, type ProviderName } from './model-settings.js';
 
 type Policy = AgentToolConfig['permission_policy'];
 const DEFAULT_POLICY: Policy = { type: 'always_allow' };
-
-export function normalizeModel(m: ModelParam): ModelConfig {
-  if (typeof m === 'string') return { id: m, speed: 'standard' };
-  const out: ModelConfig = { id: m.id, speed: m.speed ?? 'standard' };
-  if (m.effort) out.effort = typeof m.effort === 'string' ? { type: m.effort } : m.effort;
-  if (m.inference_geo) out.inference_geo = m.inference_geo;
-  return out;
-}
 
 function dropNullish<T extends Record<string, unknown>>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined)) as T;
@@ -99,12 +92,12 @@ export function checkAgentConsistency(s: Pick<AgentSnapshot, 'tools' | 'mcp_serv
   });
 }
 
-export function buildAgentSnapshot(input: AgentCreateInput, multiagent: AgentSnapshot['multiagent']): AgentSnapshot {
+export function buildAgentSnapshot(input: AgentCreateInput, multiagent: AgentSnapshot['multiagent'], provider: ProviderName): AgentSnapshot {
   const snapshot: AgentSnapshot = {
     name: input.name,
     description: input.description ?? null,
     system: input.system ?? null,
-    model: normalizeModel(input.model),
+    model: resolveModelConfig(input.model, provider),
     tools: normalizeTools(input.tools ?? []),
     skills: normalizeSkills(input.skills ?? []),
     mcp_servers: (input.mcp_servers ?? []).map((m) => ({ ...m })),
@@ -121,11 +114,12 @@ export function applyAgentUpdate(
   current: AgentSnapshot,
   patch: AgentUpdateInput,
   multiagent: AgentSnapshot['multiagent'] | undefined,
+  provider: ProviderName,
 ): AgentSnapshot {
   const next: AgentSnapshot = {
     ...current,
     ...(patch.name !== undefined ? { name: patch.name } : {}),
-    ...(patch.model !== undefined ? { model: normalizeModel(patch.model) } : {}),
+    ...(patch.model !== undefined ? { model: resolveModelConfig(patch.model, provider, { previous: current.model }) } : {}),
     ...(patch.description !== undefined ? { description: patch.description } : {}),
     ...(patch.system !== undefined ? { system: patch.system } : {}),
     ...(patch.tools !== undefined ? { tools: normalizeTools(patch.tools ?? []) } : {}),

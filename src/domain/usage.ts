@@ -7,12 +7,15 @@ import type { WireEvent } from './records/event.js';
 export type ModelUsage = WireEvent<'span.model_request_end'>['model_usage'];
 
 export function modelUsage(u: BetaUsage | undefined): ModelUsage {
-  return {
+  const usage: ModelUsage = {
     input_tokens: u?.input_tokens ?? 0,
     output_tokens: u?.output_tokens ?? 0,
     cache_creation_input_tokens: u?.cache_creation_input_tokens ?? 0,
     cache_read_input_tokens: u?.cache_read_input_tokens ?? 0,
   };
+  // The speed the request ran at, as the API reports it (only with the fast-mode beta).
+  if (u?.speed === 'fast' || u?.speed === 'standard') usage.speed = u.speed;
+  return usage;
 }
 
 /** The context a response leaves behind: everything the model read plus what it wrote. */

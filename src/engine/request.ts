@@ -8,6 +8,7 @@ import type {
 } from '@anthropic-ai/sdk/resources/beta/messages/messages.js';
 import type { SessionAgent } from '../api/wire.js';
 import { modelTraits } from '../domain/models.js';
+import { requestSettings } from '../domain/model-settings.js';
 import { appendUserBlocks, inputBlocks, systemTexts } from '../domain/conversation-blocks.js';
 import type { InputEvent, ThreadState } from '../domain/session-state.js';
 import type { ModelRequest } from './model/model-client.js';
@@ -73,5 +74,9 @@ export function buildRequest(
   if (system.length > 0) request.system = system;
   if (tools.length > 0) request.tools = withCachedTail(tools);
   if (traits.thinking === 'adaptive') request.thinking = { type: 'adaptive' };
+  // The agent's effort, speed and inference geo, in the request's own fields (and the betas they need).
+  const settings = requestSettings(agent.model);
+  Object.assign(request, settings.fields);
+  if (settings.betas.length > 0) request.betas = settings.betas;
   return request;
 }

@@ -89,6 +89,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     blobs: new DiskBlobStore(config.filesDir),
     now: () => isoNow(clock),
     workspaces: localWorkspaces(config.engine.workspacesDir),
+    modelProvider: config.engine.provider,
   };
   const work = new WorkQueue({ store, now: ctx.now, leaseTtlSeconds: config.workLeaseTtlSeconds });
   const remoteWork = new QueueRemoteWork(work, bus, logger);

@@ -111,12 +111,12 @@ describe.each(dialects())('agents: validation, update, archive, paging (%s)', (d
     expect(Object.keys(a.metadata)).toHaveLength(16);
   });
 
-  it('normalises the model: a string gets standard speed, an object keeps fast', async () => {
+  it('normalises the model: a string gets standard speed and the default effort, an object keeps fast', async () => {
     const plain = await t.client.beta.agents.create({ name: 'M1', model: 'claude-opus-4-8' });
-    expect(plain.model).toEqual({ id: 'claude-opus-4-8', speed: 'standard' });
+    expect(plain.model).toEqual({ id: 'claude-opus-4-8', speed: 'standard', effort: { type: 'high' } });
     const fast = await t.client.beta.agents.create({ name: 'M2', model: { id: 'claude-opus-4-8', speed: 'fast' } });
-    expect(fast.model).toEqual({ id: 'claude-opus-4-8', speed: 'fast' });
-    expect((await t.client.beta.agents.retrieve(fast.id)).model).toEqual({ id: 'claude-opus-4-8', speed: 'fast' });
+    expect(fast.model).toEqual({ id: 'claude-opus-4-8', speed: 'fast', effort: { type: 'high' } });
+    expect((await t.client.beta.agents.retrieve(fast.id)).model).toEqual(fast.model);
   });
 
   it('update keeps omitted fields, patches metadata (null deletes a key), and a no-op keeps the version', async () => {

@@ -203,6 +203,7 @@ describe.each(dialects())('file listing and session copies (%s)', (dialect) => {
       blobs: new DiskBlobStore(path.join(t.dataDir, 'files')),
       now: () => new Date().toISOString(),
       log: undefined as never, // copying a file appends no events
+      modelProvider: 'anthropic',
       workspaces: localWorkspaces(path.join(t.dataDir, 'workspaces')),
     };
     const copy = await copyFileForSession(ctx, DEFAULT_WORKSPACE_ID, original.id, sessionId);

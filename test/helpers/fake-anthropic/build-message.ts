@@ -25,6 +25,9 @@ export function buildMessage(spec: ScriptedMessage, body: Record<string, unknown
       cache_creation: { ephemeral_5m_input_tokens: cacheCreation, ephemeral_1h_input_tokens: 0 },
       output_tokens: spec.usage?.output_tokens ?? estimateOutputTokens(spec.content),
       service_tier: 'standard',
+      // The speed and geography the request asked for, reported back as the real API does.
+      ...(body['speed'] === 'fast' || body['speed'] === 'standard' ? { speed: body['speed'] } : {}),
+      ...(typeof body['inference_geo'] === 'string' ? { inference_geo: body['inference_geo'] } : {}),
     },
   };
 }

@@ -25,6 +25,7 @@ import {
   checkTools,
 } from './validate-params.js';
 import { validateTurns, type LocatedBlock, type ParsedMessage } from './validate-turns.js';
+import { checkModelSettings } from './validate-model-settings.js';
 
 export type ThinkingProof =
   | { type: 'thinking'; thinking: string; signature: string }
@@ -95,6 +96,8 @@ function check(raw: unknown, options: ValidateOptions): void {
     checkStopSequences(body['stop_sequences']);
     checkMetadata(body['metadata']);
   }
+
+  checkModelSettings(body, model, options.betas ?? []);
 
   const rawMessages = body['messages'];
   if (rawMessages === undefined) fail('messages', 'Field required');
