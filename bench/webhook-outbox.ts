@@ -50,6 +50,7 @@ async function measure(label: string, store: Store, dir: string): Promise<string
     blobs: new DiskBlobStore(path.join(dir, 'files')),
     now: () => new Date().toISOString(),
     workspaces: localWorkspaces(path.join(dir, 'workspaces')),
+    modelProvider: 'anthropic' as const,
   };
   const agent = await createAgent(ctx, DEFAULT_WORKSPACE_ID, { name: 'bench', model: 'claude-sonnet-4-6' } as never);
   const env = await createEnvironment(ctx, DEFAULT_WORKSPACE_ID, { name: `bench-${randomBytes(3).toString('hex')}` } as never);
