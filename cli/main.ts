@@ -5,6 +5,10 @@ import { RUN_USAGE } from './run/help.js';
 import { SERVE_USAGE } from './serve-usage.js';
 import { ENVIRONMENTS_USAGE } from './environments/usage.js';
 import { WEBHOOKS_USAGE } from './webhooks/usage.js';
+import { DOCTOR_USAGE } from './doctor-usage.js';
+import { RESOURCES, resourceNamed } from './platform/resources.js';
+import { platformUsage } from './platform/usage.js';
+import { APPLY_USAGE } from './apply/usage.js';
 import { SECRETS_USAGE } from './secrets/usage.js';
 
 const USAGE = `usage: agentd <command> [options]       (agentd --version prints the version)
@@ -12,8 +16,7 @@ const USAGE = `usage: agentd <command> [options]       (agentd --version prints 
 commands:
 ${SERVE_USAGE}
 ${RUN_USAGE}
-${ENVIRONMENTS_USAGE}
-${WEBHOOKS_USAGE}
+${DOCTOR_USAGE}${ENVIRONMENTS_USAGE}${WEBHOOKS_USAGE}${platformUsage(RESOURCES)}${APPLY_USAGE}
 ${SECRETS_USAGE}`;
 
 async function main(): Promise<void> {
@@ -31,6 +34,8 @@ async function main(): Promise<void> {
       return;
     }
     case 'environments': {
+      // `environments key` predates the resource verbs and keeps its own command.
+      if (rest.find((a) => !a.startsWith('-')) !== 'key') break;
       const { environmentsCommand } = await import('./environments/command.js');
       process.exitCode = await environmentsCommand(rest);
       return;
@@ -38,6 +43,17 @@ async function main(): Promise<void> {
     case 'webhooks': {
       const { webhooksCommand } = await import('./webhooks/command.js');
       process.exitCode = await webhooksCommand(rest);
+      return;
+    }
+    case 'doctor': {
+      const { doctorCommand } = await import('./doctor.js');
+      process.exitCode = await doctorCommand(rest);
+      return;
+    }
+    case 'apply': {
+      const { applyCommand } = await import('./apply/command.js');
+      const { processIo } = await import('./platform/io.js');
+      process.exitCode = await applyCommand(rest, processIo());
       return;
     }
     case 'secrets': {
@@ -59,9 +75,14 @@ async function main(): Promise<void> {
       process.stdout.write(USAGE);
       return;
     default:
+      if (resourceNamed(command)) break;
       process.stderr.write(`agentd: unknown command "${command}"\n\n${USAGE}`);
       process.exitCode = 2;
+      return;
   }
+  const { platformCommand } = await import('./platform/command.js');
+  const { processIo } = await import('./platform/io.js');
+  process.exitCode = await platformCommand(command, rest, processIo());
 }
 
 main().catch((err: unknown) => {

@@ -20,6 +20,8 @@ export interface RunOptions {
   ask: readonly BuiltInToolName[];
   system: string | undefined;
   json: boolean;
+  /** --out: where the session's outputs are copied when the run is done. */
+  out: string | undefined;
 }
 
 /** Bad flags or arguments: the caller prints the message and the usage text, and exits 2. */
@@ -65,6 +67,7 @@ export function parseRunArgs(argv: string[], env: NodeJS.ProcessEnv): ParsedRun 
         ask: { type: 'string' },
         system: { type: 'string' },
         json: { type: 'boolean' },
+        out: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: true,
@@ -105,6 +108,7 @@ export function parseRunArgs(argv: string[], env: NodeJS.ProcessEnv): ParsedRun 
       // An empty --system means none, as the server stores it (null).
       system: values.system === '' ? undefined : values.system,
       json: values.json ?? false,
+      out: values.out === undefined || values.out === '' ? undefined : path.resolve(values.out),
     },
   };
 }

@@ -1,6 +1,6 @@
 // A session's events, each exactly once, surviving dropped streams: on every reconnect the stream is
 // opened first, then the history fills the gap, deduplicated by event id (client pattern 1).
-import type Anthropic from '@anthropic-ai/sdk';
+import Anthropic from '@anthropic-ai/sdk';
 import type { BetaManagedAgentsStreamSessionEvents } from '@anthropic-ai/sdk/resources/beta/sessions/events.js';
 
 export type SessionEvent = BetaManagedAgentsStreamSessionEvents;
@@ -21,6 +21,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class SessionFeed {
   private stream: Stream | undefined;
   private readonly seen = new Set<string>();
+  private history: SessionEvent[] = [];
   private closed = false;
 
   constructor(
@@ -34,9 +35,18 @@ export class SessionFeed {
     this.stream = await this.client.beta.sessions.events.stream(this.sessionId);
   }
 
+  /** Opens the live stream, then reads the history (returns its length): events() yields the past first (`sessions tail`). */
+  async openWithHistory(): Promise<number> {
+    this.stream = await this.client.beta.sessions.events.stream(this.sessionId);
+    for await (const event of this.client.beta.sessions.events.list(this.sessionId, { order: 'asc' })) this.history.push(event);
+    return this.history.length;
+  }
+
   /** Events in log order, each once; ends only when the consumer stops iterating or calls close(). */
   async *events(): AsyncGenerator<SessionEvent> {
     try {
+      const past = this.history.splice(0);
+      for (const event of past) if (this.isNew(event)) yield event;
       for (;;) {
         const stream = this.stream ?? (yield* this.reconnect());
         if (!stream) return;
@@ -70,6 +80,8 @@ export class SessionFeed {
         for await (const event of this.client.beta.sessions.events.list(this.sessionId, { order: 'asc' })) history.push(event);
       } catch (err) {
         stream?.controller.abort();
+        // Gone (deleted) or refused: retrying cannot help.
+        if (err instanceof Anthropic.NotFoundError || err instanceof Anthropic.AuthenticationError) throw err;
         if (Date.now() >= deadline) throw err;
         continue;
       }

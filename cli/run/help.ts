@@ -11,6 +11,9 @@ export const RUN_USAGE = `  run "<task>"  run one task on an agentd server and s
                                    denied when stdin is not a terminal)
             --system <text>        system prompt of the default agent
             --json                 print each event as one JSON line instead of text
+            --out <dir>            when done, copy the session's outputs into <dir> (the
+                                   task asks the agent to leave the files it made or changed
+                                   in /mnt/session/outputs, which agentd keeps as files)
             Reuses an environment and an agent named "agentd-default" (the agent gets a new
             version only when --model/--tools/--ask/--system change). Ctrl-C interrupts the
             agent and waits for it to stop (exit 130); a second Ctrl-C quits at once.

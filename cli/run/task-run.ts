@@ -10,6 +10,7 @@ import { SessionFeed, type SessionEvent } from './feed.js';
 import type { Asker } from './permissions.js';
 import type { Printer } from './printer.js';
 import { describeToolCall, formatUsage, fullToolInput } from './render.js';
+import { copyOutputs, OUTPUTS_NOTE } from './outputs.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
@@ -78,12 +79,13 @@ export class TaskRun {
         onReconnect: () => printer.note('reconnected'),
       });
       await this.feed.open();
-      this.kickoff = client.beta.sessions.events.send(session.id, {
-        events: [{ type: 'user.message', content: [{ type: 'text', text: options.task }] }],
-      });
+      const content = [{ type: 'text' as const, text: options.task }];
+      if (options.out) content.push({ type: 'text', text: OUTPUTS_NOTE });
+      this.kickoff = client.beta.sessions.events.send(session.id, { events: [{ type: 'user.message', content }] });
       await this.kickoff;
       const ending = await this.follow(this.feed);
       await this.printUsage(session.id);
+      await this.handBack(session.id);
       return this.exitCode(ending);
     } finally {
       this.ctrlC.dispose();
@@ -168,6 +170,18 @@ export class TaskRun {
       printer.error(`could not interrupt session ${sessionId}: ${err instanceof Error ? err.message : String(err)}`);
       this.deps.exit(this.interruptedBy === 'user' ? EXIT.interrupted : EXIT.failed);
     });
+  }
+
+  /** --out: the session's outputs into the directory; otherwise say where the work stayed. */
+  private async handBack(sessionId: string): Promise<void> {
+    const { client, options, printer } = this.deps;
+    if (!options.out) {
+      printer.note(`the files the agent made stay on the server with session ${sessionId} (agentd run --out <dir> copies its outputs back)`);
+      return;
+    }
+    const copied = await copyOutputs(client, sessionId, options.out, (m) => printer.warn(m));
+    const total = copied.reduce((n, c) => n + c.bytes, 0);
+    printer.note(copied.length === 0 ? `the session left no outputs to copy to ${options.out}` : `copied ${copied.length} output file${copied.length === 1 ? '' : 's'} (${total} bytes) to ${options.out}`);
   }
 
   private async printUsage(sessionId: string): Promise<void> {

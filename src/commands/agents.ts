@@ -60,10 +60,17 @@ async function resolveMultiagent(
   } as AgentSnapshot['multiagent'];
 }
 
+/** A model id the server cannot run is refused at create/update, not at the first session. */
+function checkModel(ctx: CommandContext, modelId: string): void {
+  const why = ctx.unknownModel?.(modelId);
+  if (why !== undefined) throw invalidRequest(`model: ${why}`);
+}
+
 export async function createAgent(ctx: CommandContext, workspaceId: string, input: AgentCreateInput): Promise<AgentRecord> {
   const id = newId('agent');
   const multiagent = await resolveMultiagent(ctx.store, workspaceId, input.multiagent, { id, version: 1 });
   const snapshot = buildAgentSnapshot(input, multiagent, ctx.modelProvider);
+  checkModel(ctx, snapshot.model.id);
   await resolveSkillReferences(ctx.store, workspaceId, snapshot.skills, 'skills');
   const now = ctx.now();
   const agent: AgentRecord = {
@@ -102,6 +109,7 @@ export async function updateAgent(
       ? undefined
       : await resolveMultiagent(ctx.store, workspaceId, input.multiagent, { id, version: current.version + 1 });
   const snapshot = applyAgentUpdate(current.snapshot, input, multiagent, ctx.modelProvider);
+  if (input.model !== undefined) checkModel(ctx, snapshot.model.id);
   if (input.skills !== undefined) await resolveSkillReferences(ctx.store, workspaceId, snapshot.skills, 'skills');
   // An update that changes nothing does not mint a version.
   if (sameSnapshot(snapshot, current.snapshot)) return current;

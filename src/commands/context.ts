@@ -15,4 +15,9 @@ export interface CommandContext {
   readonly workspaces: Workspaces;
   /** The model provider (AGENTD_MODEL_PROVIDER): agent model settings it cannot honour are refused. */
   readonly modelProvider: ProviderName;
+  /**
+   * Why an agent's model id is refused (the configured provider's model list does not have it),
+   * or undefined when it is known. Absent: every id is accepted.
+   */
+  readonly unknownModel?: ((id: string) => string | undefined) | undefined;
 }

@@ -28,6 +28,8 @@ export interface Config {
   /** Requests per minute per API key on /v1/*; undefined (the default) means unlimited. */
   readonly rateLimitPerMinute: number | undefined;
   readonly logLevel: string;
+  /** AGENTD_LOG_FORMAT: `json` (one object a line) or `pretty` (for people); unset, pretty on a terminal, JSON otherwise. */
+  readonly logFormat: (typeof LOG_FORMATS)[number] | undefined;
   readonly engine: EngineConfig;
   readonly sandbox: SandboxConfig;
   readonly gateway: GatewayConfig;
@@ -70,6 +72,14 @@ export interface SchedulerConfig {
   readonly catchUpSeconds: number;
   /** AGENTD_SCHEDULER_POLL_MS: the longest the scheduler sleeps before looking at the database again. */
   readonly pollMs: number;
+}
+
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+
+function parseLogFormat(raw: string | undefined): Config['logFormat'] {
+  if (raw === undefined || raw === '') return undefined;
+  if (!(LOG_FORMATS as readonly string[]).includes(raw)) throw new Error(`AGENTD_LOG_FORMAT must be one of ${LOG_FORMATS.join(', ')}, not "${raw}"`);
+  return raw as Config['logFormat'];
 }
 
 export const CAPTURE_MODES = ['metadata', 'content'] as const;
@@ -261,6 +271,7 @@ export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.e
       ? positiveInt(env.AGENTD_RATE_LIMIT_PER_MINUTE, 0, 'AGENTD_RATE_LIMIT_PER_MINUTE')
       : undefined,
     logLevel: env.AGENTD_LOG_LEVEL ?? 'info',
+    logFormat: parseLogFormat(env.AGENTD_LOG_FORMAT),
     engine: Object.freeze({
       enabled: parseOnOff(env.AGENTD_ENGINE, true, 'AGENTD_ENGINE'),
       provider: parseProvider(env.AGENTD_MODEL_PROVIDER),

@@ -9,7 +9,8 @@ import { compactionThreshold } from '../domain/models.js';
 import type { RetryPolicy } from '../domain/retry.js';
 import type { SessionState } from '../domain/session-state.js';
 import type { EventLog } from '../events/event-log.js';
-import type { EnvironmentRecord, SessionRecord, Store } from '../store/types.js';
+import type { EnvironmentRecord, EventRecord, SessionRecord, Store } from '../store/types.js';
+import type { Logger } from '../logger.js';
 import { LogWriter } from './log-writer.js';
 import { SessionFold } from './session-fold.js';
 import type { Cut, EffectResult, StepContext, StepEffects, StepHandler } from './steps/step-context.js';
@@ -23,6 +24,16 @@ export interface RunnerDeps extends StepEffects {
   log: EventLog;
   newId: NewId;
   observe?: StepObserver | undefined;
+}
+
+/** One info line per session state change (the operator's view of what sessions do). */
+function logStatusChanges(logger: Logger, written: readonly EventRecord[]): void {
+  for (const e of written) {
+    if (!e.type.startsWith('session.status_')) continue;
+    const status = e.type.slice('session.status_'.length);
+    const stopReason = e.type === 'session.status_idle' ? e.body.stop_reason.type : undefined;
+    logger.info({ session_id: e.sessionId, status, ...(stopReason ? { stop_reason: stopReason } : {}) }, `session ${status}${stopReason ? ` (${stopReason})` : ''}`);
+  }
 }
 
 const INTERRUPT: Cut = 'interrupt';
@@ -102,6 +113,7 @@ export class SessionRunner {
       write: async (changes: LogChanges, thread: string) => {
         const written = await this.writer.apply(changes);
         fold.patch(changes, thread);
+        logStatusChanges(deps.logger, written);
         return written;
       },
       abortable: (effect) => this.abortable(effect),

@@ -27,6 +27,7 @@ import { skillRoutes } from './routes/skills.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import type { PrivateTargets } from '../domain/webhook-target.js';
+import { registerAccessLog } from './access-log.js';
 import { registerRateLimit } from './rate-limit.js';
 import { normalizeRequestTarget } from './normalize-url.js';
 import { isPublicRoute } from './route-config.js';
@@ -84,7 +85,7 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     loggerInstance: opts.logger,
     bodyLimit: opts.maxBodyBytes,
     genReqId: () => newId('req'),
-    // Per-request access logs would dominate the hot path; errors are still logged.
+    // Fastify's own two lines per request are off: access-log.ts writes one line with the route.
     logController: new LogController({ disableRequestLogging: true }),
     // One canonical origin-form target before routing (absolute-form, encoded unreserved bytes).
     rewriteUrl: (req) => normalizeRequestTarget(req.url ?? '/'),
@@ -106,6 +107,7 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
   const workerCredential = (key: string) => resolveWorkerCredential(opts.ctx.store, key);
   const offered = async (environmentId: string, sessionId: string) =>
     (await opts.ctx.store.work.openForSession(sessionId))?.environmentId === environmentId;
+  registerAccessLog(app);
   // Fail closed: every request is authenticated — unmatched ones too, before their 404 — unless the
   // route it matched says `public` in its config. Decided from the matched route, never the URL.
   app.addHook('onRequest', async (req, reply) => {

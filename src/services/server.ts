@@ -1,6 +1,5 @@
 // Process wiring: open the store, build the app, listen, and shut down gracefully.
 import fs from 'node:fs';
-import pino from 'pino';
 import type { FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import type { Config } from '../config/config.js';
@@ -30,6 +29,8 @@ import { createPriceTable, parsePriceOverrides } from '../telemetry/prices.js';
 import { BatchExecutor } from '../gateway/batches/batch-executor.js';
 import { DeploymentScheduler } from './deployment-scheduler.js';
 import { WebhookDispatcher } from './webhook-dispatcher.js';
+import { createLogger } from './logger.js';
+import { ModelCatalog } from '../gateway/model-catalog.js';
 import { loadSecretBox } from '../secrets/secret-key.js';
 import { sandboxUnavailableAtStart, startSummary, type StartSummary } from './start-summary.js';
 
@@ -58,8 +59,18 @@ export interface StartOptions {
   requireSandbox?: boolean;
 }
 
+/** Agents may name the models of agentd's table (GET /v1/models: the provider's models, aliases, AGENTD_MODEL_MAP). */
+function unknownModelCheck(config: Config): (id: string) => string | undefined {
+  const catalog = new ModelCatalog(config.engine.modelMap);
+  return (id) =>
+    catalog.get(id)
+      ? undefined
+      : `"${id}" is not a model of the configured provider (${config.engine.provider}); GET /v1/models lists the ones this server knows, ` +
+        'and AGENTD_MODEL_MAP adds others (e.g. {"' + id + '": "<provider model id>"})';
+}
+
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
-  const logger = opts.logger ?? pino({ level: config.logLevel });
+  const logger = opts.logger ?? createLogger(config, process.stdout.isTTY === true);
   const clock = opts.clock ?? systemClock;
   // Before anything is opened: a malformed AGENTD_PRICES stops the start with its reason.
   const prices = createPriceTable(parsePriceOverrides(config.gateway.prices));
@@ -90,6 +101,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     now: () => isoNow(clock),
     workspaces: localWorkspaces(config.engine.workspacesDir),
     modelProvider: config.engine.provider,
+    unknownModel: unknownModelCheck(config),
   };
   const work = new WorkQueue({ store, now: ctx.now, leaseTtlSeconds: config.workLeaseTtlSeconds });
   const remoteWork = new QueueRemoteWork(work, bus, logger);

@@ -2,7 +2,16 @@
 // self-hosted worker, and answering calls that will not run.
 import { ABANDONED_TEXT, answerWithErrors, refusalText, startTool, toolResult, withNotes } from '../../domain/changes/tools.js';
 import { ensureRunning } from '../../domain/changes/turn.js';
-import type { StepHandlers } from './step-context.js';
+import type { EffectResult, StepContext, StepHandlers } from './step-context.js';
+
+/** One info line per built-in tool call: session, tool, duration, outcome (never its input or output). */
+function logToolCall(ctx: StepContext, call: { name: string; toolUseId: string }, outcome: EffectResult<{ isError: boolean }>, durationMs: number): void {
+  const result = outcome.cut ? `cut by ${outcome.cut}` : !outcome.ok ? 'failed' : outcome.value.isError ? 'error' : 'ok';
+  ctx.effects.logger.info(
+    { session_id: ctx.session.id, tool: call.name, tool_use_id: call.toolUseId, duration_ms: durationMs, outcome: result },
+    `tool ${call.name} ${result} in ${durationMs}ms`,
+  );
+}
 
 export const toolSteps: Pick<StepHandlers, 'abandon_tools' | 'refuse_tools' | 'run_tool' | 'offer_remote'> = {
   abandon_tools: async (step, ctx) => {
@@ -23,7 +32,9 @@ export const toolSteps: Pick<StepHandlers, 'abandon_tools' | 'refuse_tools' | 'r
     // Memory stores and skills are in place before the sandbox (whose mounts they are) starts.
     const placed = await ctx.effects.mounts.prepare(ctx.session);
     const sandbox = ctx.effects.sandbox(ctx.session, ctx.environment);
+    const started = ctx.effects.clock.now();
     const outcome = await ctx.abortable((signal) => sandbox.run(call.name, call.input, call.toolUseId, signal));
+    logToolCall(ctx, call, outcome, ctx.effects.clock.now() - started);
     // Before the result is recorded, so a client that sees it can already list the outputs and
     // read the memories the call wrote.
     await ctx.effects.outputs.capture(ctx.session);

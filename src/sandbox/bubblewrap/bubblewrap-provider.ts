@@ -97,6 +97,14 @@ function writeRuntimeFiles(dir: string): RuntimeFiles {
   return files;
 }
 
+/** Why bubblewrap cannot isolate tools here (`agentd doctor`), or undefined when it can. */
+export async function bubblewrapProblem(bwrapName: string): Promise<string | undefined> {
+  const bwrapPath = onPath(bwrapName);
+  if (!bwrapPath) return `${bwrapName} not found on PATH`;
+  const probe = await probeBubblewrap(bwrapPath);
+  return probe.ok ? undefined : probe.reason;
+}
+
 export async function createBubblewrapSandboxes(opts: BubblewrapOptions): Promise<LocalSandboxes> {
   const { logger } = opts;
   const refuse = (reason: string): LocalSandboxes => {

@@ -7,6 +7,11 @@ import type { Store } from '../types.js';
 import type { Database } from '../kysely/schema.js';
 import { kyselyStore, migrateToLatest } from '../kysely/kysely-store.js';
 
+/** Loads the native driver and opens a throwaway in-memory database (`agentd doctor`); throws as opening would. */
+export function checkSqliteDriver(): void {
+  new BetterSqlite3(':memory:').close();
+}
+
 export async function openSqliteStore(file: string): Promise<Store> {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const sqlite = new BetterSqlite3(file);

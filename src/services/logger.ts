@@ -1,0 +1,37 @@
+// The process logger: pino, pretty (pino-pretty, one line an entry) on a terminal and JSON lines
+// otherwise (AGENTD_LOG_FORMAT overrides). Credentials are redacted wherever they could be nested.
+import pino, { type Logger as PinoLogger } from 'pino';
+import pretty from 'pino-pretty';
+import type { Config } from '../config/config.js';
+
+/** Where a credential could sit in a logged object (request headers, configs, errors' bodies). */
+export const REDACTED_PATHS = [
+  'authorization',
+  'x-api-key',
+  'headers.authorization',
+  'headers["x-api-key"]',
+  '*.headers.authorization',
+  '*.headers["x-api-key"]',
+  'api_key',
+  'apiKey',
+  '*.api_key',
+  '*.apiKey',
+  'key',
+  '*.key',
+  'token',
+  '*.token',
+  'secret',
+  '*.secret',
+  'password',
+  '*.password',
+];
+
+export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'>, isTerminal: boolean): PinoLogger {
+  const options = { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
+  const format = config.logFormat ?? (isTerminal ? 'pretty' : 'json');
+  if (format === 'json') return pino(options);
+  // sync: lines appear in order with what the CLI prints to the same terminal (the start banner).
+  // Fields a message already says (the request line's, the tool line's) are not repeated.
+  const ignore = 'pid,hostname,reqId,method,route,status,duration_ms,tool,outcome';
+  return pino(options, pretty({ sync: true, colorize: isTerminal, singleLine: true, ignore, translateTime: 'SYS:HH:MM:ss.l' }));
+}
