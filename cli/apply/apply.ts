@@ -6,7 +6,7 @@ import { resourceNamed } from '../platform/resources.js';
 import { changedFields } from './contains.js';
 import type { ApplyDocument } from './documents.js';
 import { KINDS, MANAGED_KEY, MANAGED_VALUE, type KindSpec } from './kinds.js';
-import { sameAsLatest, uploadables } from './skill-files.js';
+import { sameAsLatest, uploadables } from '../platform/skill-folder.js';
 
 type Obj = Record<string, unknown>;
 

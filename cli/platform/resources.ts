@@ -5,7 +5,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type Anthropic from '@anthropic-ai/sdk';
 import { toFile } from '@anthropic-ai/sdk';
+import { mimeTypeOf } from '../../src/api/mime-types.js';
 import type { Column } from './output.js';
+import { uploadables } from './skill-folder.js';
 
 export type Verb = 'list' | 'get' | 'create' | 'update' | 'archive' | 'delete';
 type Obj = Record<string, unknown>;
@@ -47,20 +49,6 @@ const NAME = col('NAME', 'name');
 const CREATED = col('CREATED', 'created_at');
 const ARCHIVED = col('ARCHIVED', 'archived_at');
 
-/** Every file under `dir`, as the SDK uploads a skill folder: paths start with the folder's name. */
-async function skillFolder(dir: string) {
-  const root = path.resolve(dir);
-  if (!fs.statSync(root).isDirectory()) throw new Error(`${dir} is not a directory (a skill is a folder with a SKILL.md)`);
-  const base = path.basename(root);
-  const files = [];
-  for (const entry of fs.readdirSync(root, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const abs = path.join(entry.parentPath, entry.name);
-    files.push(await toFile(fs.readFileSync(abs), `${base}/${path.relative(root, abs).split(path.sep).join('/')}`));
-  }
-  return files;
-}
-
 export const RESOURCES: readonly ResourceSpec[] = [
   {
     name: 'agents',
@@ -94,7 +82,7 @@ export const RESOURCES: readonly ResourceSpec[] = [
     createFrom: 'file',
     get: (c, id) => c.beta.files.retrieveMetadata(id) as unknown as Promise<Obj>,
     createFromPath: async (c, p) =>
-      c.beta.files.upload({ file: await toFile(fs.readFileSync(p), path.basename(p)) }) as unknown as Promise<Obj>,
+      c.beta.files.upload({ file: await toFile(fs.readFileSync(p), path.basename(p), { type: mimeTypeOf(p) }) }) as unknown as Promise<Obj>,
     listFilters: ['scope_id'],
   },
   {
@@ -118,7 +106,7 @@ export const RESOURCES: readonly ResourceSpec[] = [
     columns: [ID, col('NAME', 'display_name'), col('LATEST', 'latest_version_id'), col('SOURCE', 'source'), CREATED],
     sdk: sdk((c) => c.beta.skills),
     createFrom: 'directory',
-    createFromPath: async (c, dir) => c.beta.skills.create({ files: await skillFolder(dir) }) as unknown as Promise<Obj>,
+    createFromPath: async (c, dir) => c.beta.skills.create({ files: await uploadables(dir) }) as unknown as Promise<Obj>,
   },
   {
     name: 'deployments',

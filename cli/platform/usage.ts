@@ -18,6 +18,9 @@ const EXTRA: Record<string, string> = {
   sessions confirm <id> <tool_use_id> [--deny [--message <text>]]
                                        allow (or deny) a tool call that waits for confirmation
 `,
+  environments: `  environments key <env_id>             create a key for a self_hosted environment's workers
+                                       (agentd environments key --help)
+`,
   files: `  files download <id> [-o <path>]      write the file's bytes to <path> (default: its filename)
 `,
 };

@@ -2,6 +2,7 @@
 // opened first, then the history fills the gap, deduplicated by event id (client pattern 1).
 import Anthropic from '@anthropic-ai/sdk';
 import type { BetaManagedAgentsStreamSessionEvents } from '@anthropic-ai/sdk/resources/beta/sessions/events.js';
+import type { BetaManagedAgentsDeltaType } from '@anthropic-ai/sdk/resources/beta/sessions/sessions.js';
 
 export type SessionEvent = BetaManagedAgentsStreamSessionEvents;
 type Stream = Awaited<ReturnType<Anthropic['beta']['sessions']['events']['stream']>>;
@@ -11,6 +12,8 @@ const RECONNECT_GIVE_UP_MS = 60_000;
 const RECONNECT_MAX_DELAY_MS = 5_000;
 
 export interface FeedHooks {
+  /** Event types to preview live (`event_deltas`); none by default. */
+  previews?: BetaManagedAgentsDeltaType[];
   /** Told once per lost connection, with the reason. */
   onDisconnect?: (reason: string) => void;
   onReconnect?: () => void;
@@ -32,7 +35,12 @@ export class SessionFeed {
 
   /** Opens the live stream; call before sending anything, so no event can slip past. */
   async open(): Promise<void> {
-    this.stream = await this.client.beta.sessions.events.stream(this.sessionId);
+    this.stream = await this.openStream();
+  }
+
+  private openStream(): Promise<Stream> {
+    const previews = this.hooks.previews ?? [];
+    return this.client.beta.sessions.events.stream(this.sessionId, previews.length > 0 ? { event_deltas: previews } : {});
   }
 
   /** Opens the live stream, then reads the history (returns its length): events() yields the past first (`sessions tail`). */
@@ -76,7 +84,7 @@ export class SessionFeed {
       let stream: Stream | undefined;
       const history: SessionEvent[] = [];
       try {
-        stream = await this.client.beta.sessions.events.stream(this.sessionId);
+        stream = await this.openStream();
         for await (const event of this.client.beta.sessions.events.list(this.sessionId, { order: 'asc' })) history.push(event);
       } catch (err) {
         stream?.controller.abort();

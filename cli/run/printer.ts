@@ -30,11 +30,9 @@ export function createPrinter(o: PrinterOptions): Printer {
   /** Diagnostics that matter in both modes. */
   function diagnostics(e: SessionEvent): void {
     switch (e.type) {
-      case 'session.status_rescheduled':
-        warn('the model call failed with a retryable error; agentd is retrying');
-        return;
       case 'session.error':
-        if (e.error.retry_status?.type === 'retrying') warn(e.error.message);
+        // A retried failure is followed by session.status_rescheduled; the warning says both.
+        if (e.error.retry_status?.type === 'retrying') warn(`${e.error.message} (agentd is retrying)`);
         else error(e.error.message);
         return;
       case 'session.status_terminated':
@@ -43,12 +41,38 @@ export function createPrinter(o: PrinterOptions): Printer {
     }
   }
 
+  // The agent.message being previewed live (event_start / event_delta) and what of it is printed.
+  let live: { id: string; printed: string } | undefined;
+  /** Ends a live line that no durable message will complete (cut off, or another event came first). */
+  function endLive(): void {
+    if (live && live.printed !== '') o.stdout.write('\n');
+    live = undefined;
+  }
+
   function text(e: SessionEvent): void {
     const { out } = o;
+    if (live && !(e.type === 'event_delta' && e.event_id === live.id) && !(e.type === 'agent.message' && e.id === live.id)) endLive();
     switch (e.type) {
-      case 'agent.message':
-        line(o.stdout, textOf(e.content));
+      case 'event_start':
+        if (e.event.type === 'agent.message') live = { id: e.event.id, printed: '' };
         return;
+      case 'event_delta':
+        if (live && e.event_id === live.id) {
+          o.stdout.write(e.delta.content.text);
+          live.printed += e.delta.content.text;
+        }
+        return;
+      case 'agent.message': {
+        const full = textOf(e.content);
+        // The durable message completes what was streamed (deltas are best-effort and may stop early).
+        if (live && live.printed !== '' && full.startsWith(live.printed)) line(o.stdout, full.slice(live.printed.length));
+        else {
+          endLive();
+          line(o.stdout, full);
+        }
+        live = undefined;
+        return;
+      }
       case 'agent.tool_use': {
         const denied = e.evaluated_permission === 'deny' ? out.dim(' (not permitted)') : '';
         line(o.stdout, `${out.cyan('▸')} ${describeToolCall(e.name, e.input)}${denied}`);

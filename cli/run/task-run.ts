@@ -75,6 +75,8 @@ export class TaskRun {
 
       // Stream first, then send (client pattern 7): nothing the agent does can slip past.
       this.feed = new SessionFeed(client, session.id, {
+        // Text mode prints the agent's message as it streams; JSON lines stay durable events only.
+        previews: options.json ? [] : ['agent.message'],
         onDisconnect: (reason) => printer.warn(`lost the event stream (${reason}); reconnecting…`),
         onReconnect: () => printer.note('reconnected'),
       });

@@ -24,6 +24,7 @@ export type {
   BetaManagedAgentsSession as Session,
   BetaManagedAgentsSessionAgent as SessionAgent,
   BetaManagedAgentsSessionUsage as SessionUsage,
+  BetaManagedAgentsOutcomeEvaluationResource as OutcomeEvaluation,
   BetaManagedAgentsDeletedSession as DeletedSession,
   SessionCreateParams,
   SessionUpdateParams,

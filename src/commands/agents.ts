@@ -14,7 +14,7 @@ export async function getAgent(store: Store, workspaceId: string, id: string): P
   return agent;
 }
 
-type RosterRef = { type: 'agent'; id: string; version: number } | { type: 'advisor'; model: string };
+type RosterRef = { type: 'agent'; id: string; version: number };
 
 /** Resolves roster entries to pinned agent references (string and unpinned entries → latest). */
 async function resolveMultiagent(
@@ -24,10 +24,16 @@ async function resolveMultiagent(
   self: { id: string; version: number },
 ): Promise<AgentSnapshot['multiagent']> {
   if (!param) return null;
+  // Only the coordinator roster runs (docs/multiagent.md); the rest is refused, never stored unused.
+  if (param.type !== 'coordinator') {
+    throw invalidRequest(`multiagent.type: "${param.type}" (advisor, subagents, workflows) is not supported by agentd; use {"type": "coordinator", "agents": [...]}`);
+  }
+  for (const [i, entry] of param.agents.entries()) {
+    if (typeof entry !== 'string' && entry.type === 'advisor') throw invalidRequest(`multiagent.agents[${i}]: advisor entries are not supported by agentd`);
+  }
   const resolve = async (entry: unknown, field: string): Promise<RosterRef> => {
     const e = entry as string | { type: string; id?: string; version?: number; model?: string };
     if (typeof e !== 'string' && e.type === 'self') return { type: 'agent', ...self };
-    if (typeof e !== 'string' && e.type === 'advisor') return { type: 'advisor', model: e.model! };
     const id = typeof e === 'string' ? e : e.id!;
     const agent = await store.agents.get(workspaceId, id);
     if (!agent) throw invalidRequest(`${field}: agent ${id} not found`);
@@ -37,27 +43,8 @@ async function resolveMultiagent(
     }
     return { type: 'agent', id, version: version ?? agent.version };
   };
-  if (param.type === 'coordinator') {
-    const agents = await Promise.all(param.agents.map((a, i) => resolve(a, `multiagent.agents[${i}]`)));
-    return { type: 'coordinator', agents } as AgentSnapshot['multiagent'];
-  }
-  const pool = async (p: (typeof param)['subagents'], field: string) => {
-    if (!p || p.type === 'disabled') return { type: 'disabled' as const };
-    const predefined = await Promise.all(
-      (p.predefined_agents ?? []).map((a, i) => resolve(a, `${field}.predefined_agents[${i}]`)),
-    );
-    return {
-      type: 'enabled' as const,
-      inline_agents: p.inline_agents ?? { type: 'disabled' as const },
-      predefined_agents: predefined.filter((r) => r.type === 'agent'),
-    };
-  };
-  return {
-    type: 'multiagent_20261001',
-    advisor: param.advisor ?? { type: 'disabled' },
-    subagents: await pool(param.subagents, 'multiagent.subagents'),
-    workflows: await pool(param.workflows, 'multiagent.workflows'),
-  } as AgentSnapshot['multiagent'];
+  const agents = await Promise.all(param.agents.map((a, i) => resolve(a, `multiagent.agents[${i}]`)));
+  return { type: 'coordinator', agents } as AgentSnapshot['multiagent'];
 }
 
 /** A model id the server cannot run is refused at create/update, not at the first session. */

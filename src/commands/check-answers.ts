@@ -16,12 +16,15 @@ const referencedCalls = (events: readonly ClientEventInput[]) =>
 /** `tx` must be a transaction that has locked the session's log (sessions.lockLog). */
 export async function checkAnswers(tx: Store, session: SessionRecord, events: readonly ClientEventInput[]): Promise<void> {
   if (!events.some((e) => NEEDS_LOG.has(e.type))) return;
+  // With threads, each has its own current turn: read the whole log (multi-agent sessions only).
+  const threaded = await tx.events.list(session.id, { types: ['session.thread_created'], createdAt: {} }, { limit: 1, order: 'asc' });
   const latest = await tx.events.list(session.id, { types: ['span.model_request_start'], createdAt: {} }, { limit: 1, order: 'desc' });
-  const from = latest.items[0]?.seq ?? 1;
+  const from = threaded.items.length > 0 ? 1 : (latest.items[0]?.seq ?? 1);
   const turn = foldLog(await tx.events.after(session.id, from - 1, Number.MAX_SAFE_INTEGER));
 
   const known = new Map<string, CallStatus>();
   for (const [id, call] of turn.calls) {
+    if (call.kind === 'delegate') continue;
     known.set(id, {
       kind: call.kind,
       permission: call.permission,

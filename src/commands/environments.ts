@@ -66,6 +66,14 @@ export function normalizeEnvironmentConfig(param: EnvironmentConfigParam | null 
   if (networking.type === 'limited' && wantsPackages && !networking.allow_package_managers) {
     throw invalidRequest('config.networking.allow_package_managers: must be true when packages are specified');
   }
+  // Nothing installs packages into cloud sandboxes yet: refused rather than stored and ignored.
+  const asked = PACKAGE_MANAGERS.find((m) => packages[m].length > 0);
+  if (asked) {
+    throw invalidRequest(
+      `config.packages.${asked}: this agentd version does not install environment packages; ` +
+        'install what the agent needs from its tools (bash) or use a self_hosted environment',
+    );
+  }
   return { type: 'cloud', networking, packages };
 }
 

@@ -7,6 +7,8 @@ import type { EventRecord, NewEvent, SessionRecord, Store } from '../store/types
 import type { CommandContext } from './context.js';
 import { getSession } from './sessions-read.js';
 import { checkAnswers } from './check-answers.js';
+import { primaryThreadId } from './threads.js';
+import { pendingResource, TERMINAL_RESULTS, withOutcome } from '../domain/outcome.js';
 
 /** Refuses input to sessions that can no longer take it. */
 export function assertAcceptsEvents(session: SessionRecord): void {
@@ -18,9 +20,33 @@ export function assertAcceptsEvents(session: SessionRecord): void {
 export function clientEventRecord(e: ClientEventInput, now: string): NewEvent {
   const id = newId('sevt');
   const body = e.type === 'user.define_outcome' ? { id, ...e, outcome_id: newId('outc'), max_iterations: e.max_iterations ?? 3 } : { id, ...e };
-  const threadId = 'session_thread_id' in e && e.session_thread_id ? e.session_thread_id : null;
+  // An interrupt may target one thread; answers stay on the session's stream (the engine routes
+  // them to their call's thread, so the echoed session_thread_id is informative only).
+  const threadId = e.type === 'user.interrupt' && e.session_thread_id ? e.session_thread_id : null;
   // The request schemas mirror the SDK's event params, so the parsed event is its wire body.
   return { id, threadId, type: e.type, body, processedAt: null, createdAt: now } as NewEvent;
+}
+
+/**
+ * An interrupt naming a thread must name one of the session's (400 otherwise); naming the primary
+ * thread is naming the session. Returns the events with the primary's id dropped.
+ */
+export async function resolveThreadTargets(store: Store, sessionId: string, events: ClientEventInput[], prefix: string): Promise<ClientEventInput[]> {
+  const out: ClientEventInput[] = [];
+  for (const [i, e] of events.entries()) {
+    if (e.type !== 'user.interrupt' || !e.session_thread_id) {
+      out.push(e);
+      continue;
+    }
+    if (e.session_thread_id === primaryThreadId(sessionId)) {
+      out.push({ ...e, session_thread_id: null });
+      continue;
+    }
+    const created = await store.events.list(sessionId, { types: ['session.thread_created'], createdAt: {}, view: { kind: 'thread', threadId: e.session_thread_id } }, { limit: 1, order: 'asc' });
+    if (created.items.length === 0) throw invalidRequest(`${prefix}[${i}].session_thread_id: thread ${e.session_thread_id} not found in session ${sessionId}`);
+    out.push(e);
+  }
+  return out;
 }
 
 /** Checks references a client event makes to other resources (files for outcome rubrics). */
@@ -37,6 +63,25 @@ export async function checkEventReferences(
   }
 }
 
+/**
+ * The session's outcomes with the batch's new ones added as `pending`. One outcome at a time: a
+ * definition while another is not terminal yet is refused (chain after its terminal evaluation).
+ */
+function definedOutcomes(session: SessionRecord, records: NewEvent[]): SessionRecord['outcomeEvaluations'] {
+  let list = session.outcomeEvaluations;
+  for (const [i, r] of records.entries()) {
+    if (r.type !== 'user.define_outcome') continue;
+    const active = list.find((o) => !TERMINAL_RESULTS.has(o.result));
+    if (active) {
+      throw invalidRequest(
+        `events[${i}]: outcome ${active.outcome_id} is still ${active.result}; define the next outcome after its terminal span.outcome_evaluation_end`,
+      );
+    }
+    list = withOutcome(list, pendingResource(r.body.outcome_id, r.body.description));
+  }
+  return list;
+}
+
 export async function sendEvents(
   ctx: CommandContext,
   workspaceId: string,
@@ -45,7 +90,7 @@ export async function sendEvents(
 ): Promise<EventRecord[]> {
   const session = await getSession(ctx.store, workspaceId, sessionId);
   assertAcceptsEvents(session);
-  const events = rawEvents.map((raw, i) => parseClientEvent(raw, `events[${i}]`));
+  const events = await resolveThreadTargets(ctx.store, sessionId, rawEvents.map((raw, i) => parseClientEvent(raw, `events[${i}]`)), 'events');
   for (const [i, e] of events.entries()) await checkEventReferences(ctx.store, workspaceId, e, `events[${i}]`);
   const now = ctx.now();
   return ctx.log.transaction(async (tx, emit) => {
@@ -55,6 +100,10 @@ export async function sendEvents(
     const current = await getSession(tx, workspaceId, sessionId);
     assertAcceptsEvents(current);
     await checkAnswers(tx, current, events);
-    return emit(sessionId, events.map((e) => clientEventRecord(e, now)));
+    const records = events.map((e) => clientEventRecord(e, now));
+    const outcomes = definedOutcomes(current, records);
+    const written = await emit(sessionId, records);
+    if (outcomes !== current.outcomeEvaluations) await tx.sessions.setRuntime(sessionId, { outcomeEvaluations: outcomes }, now);
+    return written;
   });
 }

@@ -7,7 +7,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { newId } from '../api/ids.js';
 import type { Logger } from '../logger.js';
-import { mimeTypeOf } from '../sandbox/outputs/mime-types.js';
+import { mimeTypeOf } from '../api/mime-types.js';
 import type { CapturedOutput, OutputFile, Workspaces } from '../sandbox/workspace/workspaces.js';
 import { BlobTooLargeError, type BlobStore } from '../store/blob-store.js';
 import type { FileRecord, SessionRecord, Store } from '../store/types.js';

@@ -35,6 +35,11 @@ async function resolveAgent(store: Store, workspaceId: string, param: SessionAge
     snapshot = past.snapshot;
   }
   const resolved = sessionAgentFrom(agent.id, version, snapshot);
+  // Agents saved before agentd refused other multi-agent configurations: they would not run as configured.
+  const multiagentType = (resolved.multiagent as { type?: string } | null)?.type;
+  if (multiagentType !== undefined && multiagentType !== 'coordinator') {
+    throw invalidRequest(`agent.multiagent: "${multiagentType}" is not supported by agentd; update the agent to a "coordinator" roster`);
+  }
   if (ref.type !== 'agent_with_overrides') return resolved;
   const overridden: SessionAgent = {
     ...resolved,
@@ -115,6 +120,7 @@ export async function createSession(
     usage: emptyUsage(),
     budget: input.budget ?? null,
     deploymentId: origin?.deploymentId ?? null,
+    outcomeEvaluations: [],
     lastSeq: 0,
     createdAt: now,
     updatedAt: now,

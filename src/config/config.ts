@@ -23,6 +23,10 @@ export interface Config {
   readonly secretKey: string | undefined;
   /** Interval between SSE heartbeats. */
   readonly heartbeatMs: number;
+  /** Bytes an SSE connection may have queued before the server waits for the client (AGENTD_SSE_MAX_BUFFER_BYTES). */
+  readonly sseMaxBufferBytes: number;
+  /** How long an SSE connection's queued bytes may wait without progress before it is disconnected (AGENTD_SSE_STALL_MS). */
+  readonly sseStallMs: number;
   /** How long a self-hosted worker's lease on a work item lasts without a heartbeat (seconds). */
   readonly workLeaseTtlSeconds: number;
   /** Requests per minute per API key on /v1/*; undefined (the default) means unlimited. */
@@ -114,6 +118,42 @@ function optionalPositiveInt(raw: string | undefined, name: string): number | un
   return raw === undefined || raw === '' ? undefined : positiveInt(raw, 0, name);
 }
 
+function commaList(raw: string | undefined): string[] {
+  return (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function parsePorts(raw: string | undefined, name: string): number[] {
+  return [...new Set(commaList(raw).map((p) => {
+    const port = Number(p);
+    if (!/^\d+$/.test(p) || port < 1 || port > 65535) throw new Error(`${name}: "${p}" is not a port (1-65535)`);
+    return port;
+  }))];
+}
+
+/** Shape only (address/prefix); the sandbox provider parses them fully and refuses what it cannot. */
+function parseNetworks(raw: string | undefined, name: string): string[] {
+  return commaList(raw).map((n) => {
+    if (!/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(n)) throw new Error(`${name}: "${n}" is not an IP network (address/prefix)`);
+    return n;
+  });
+}
+
+/** Far above any distribution's regular and system users, and below the 32-bit overflow ids. */
+export const DEFAULT_SANDBOX_UID = 2_000_000_000;
+
+function sandboxId(raw: string | undefined, fallback: number, name: string): number {
+  const id = positiveInt(raw, fallback, name);
+  if (id >= 4_294_967_295) throw new Error(`${name} must be below 4294967295`);
+  return id;
+}
+
+function parseCpus(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 1;
+  const cpus = Number(raw);
+  if (!Number.isFinite(cpus) || cpus < 0) throw new Error(`AGENTD_SANDBOX_CPUS must be a number of CPUs (0: no limit), not "${raw}"`);
+  return cpus;
+}
+
 export const SANDBOX_KINDS = ['bubblewrap', 'none'] as const;
 
 /** Where built-in tools of cloud environments run (see docs/sandbox.md). */
@@ -132,6 +172,15 @@ export interface SandboxConfig {
   readonly memoryMb: number;
   /** AGENTD_SANDBOX_PIDS: process limit (RLIMIT_NPROC; 0: none; see docs/sandbox.md for when it holds). */
   readonly maxProcesses: number;
+  /** AGENTD_SANDBOX_HOST_PORTS: ports of the host's loopback that `unrestricted` sandboxes reach at 127.0.0.1:<port>. */
+  readonly hostPorts: readonly number[];
+  /** AGENTD_SANDBOX_ALLOWED_NETWORKS: CIDRs exempt from the sandboxes' deny rules (an internal mirror). */
+  readonly allowedNetworks: readonly string[];
+  /** AGENTD_SANDBOX_CPUS: CPU time per sandbox, in CPUs (cgroup quota; 0: none). */
+  readonly cpus: number;
+  /** AGENTD_SANDBOX_UID / AGENTD_SANDBOX_GID: the unprivileged host user sandboxes run as when agentd runs as root. */
+  readonly uid: number;
+  readonly gid: number;
 }
 
 export const MODEL_PROVIDERS = ['anthropic', 'bedrock', 'vertex', 'foundry'] as const;
@@ -155,10 +204,23 @@ export interface EngineConfig {
   readonly maxOutputTokens: number;
   /** Compact history once a turn's context exceeds this many tokens (default 80% of the window). */
   readonly compactionTokens: number | undefined;
+  /** Interval of span.outcome_evaluation_ongoing heartbeats while a grader runs (AGENTD_OUTCOME_HEARTBEAT_MS). */
+  readonly outcomeHeartbeatMs: number;
   /** Per-session workspace directories (AGENTD_WORKSPACES_DIR, default `<dataDir>/workspaces`). */
   readonly workspacesDir: string;
   /** How long a runner's claim on a session lasts without renewal. */
   readonly leaseMs: number;
+  /** agentd's own web_fetch tool: what it may reach and how much it reads. */
+  readonly webFetch: WebFetchConfig;
+}
+
+export interface WebFetchConfig {
+  /** AGENTD_WEB_FETCH_ALLOW_PRIVATE: reach loopback, link-local and private addresses (default off). */
+  readonly allowPrivate: boolean;
+  /** AGENTD_WEB_FETCH_MAX_BYTES: the most of a response body it reads. */
+  readonly maxBytes: number;
+  /** AGENTD_WEB_FETCH_TIMEOUT_MS: the whole fetch, redirects included. */
+  readonly timeoutMs: number;
 }
 
 function parseModelMap(raw: string | undefined): Record<string, string> {
@@ -266,6 +328,8 @@ export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.e
     publicUrl: parsePublicUrl(env.AGENTD_PUBLIC_URL),
     secretKey: env.AGENTD_SECRET_KEY === '' ? undefined : env.AGENTD_SECRET_KEY,
     heartbeatMs: positiveInt(env.AGENTD_HEARTBEAT_MS, 15_000, 'AGENTD_HEARTBEAT_MS'),
+    sseMaxBufferBytes: positiveInt(env.AGENTD_SSE_MAX_BUFFER_BYTES, 1024 * 1024, 'AGENTD_SSE_MAX_BUFFER_BYTES'),
+    sseStallMs: positiveInt(env.AGENTD_SSE_STALL_MS, 30_000, 'AGENTD_SSE_STALL_MS'),
     workLeaseTtlSeconds: positiveInt(env.AGENTD_WORK_LEASE_TTL_SECONDS, 90, 'AGENTD_WORK_LEASE_TTL_SECONDS'),
     rateLimitPerMinute: env.AGENTD_RATE_LIMIT_PER_MINUTE
       ? positiveInt(env.AGENTD_RATE_LIMIT_PER_MINUTE, 0, 'AGENTD_RATE_LIMIT_PER_MINUTE')
@@ -285,8 +349,14 @@ export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.e
         env.AGENTD_COMPACTION_TOKENS === undefined
           ? undefined
           : positiveInt(env.AGENTD_COMPACTION_TOKENS, 1, 'AGENTD_COMPACTION_TOKENS'),
+      outcomeHeartbeatMs: positiveInt(env.AGENTD_OUTCOME_HEARTBEAT_MS, 10_000, 'AGENTD_OUTCOME_HEARTBEAT_MS'),
       workspacesDir: path.resolve(env.AGENTD_WORKSPACES_DIR ?? path.join(dataDir, 'workspaces')),
       leaseMs: positiveInt(env.AGENTD_LEASE_MS, 30_000, 'AGENTD_LEASE_MS'),
+      webFetch: Object.freeze({
+        allowPrivate: parseOnOff(env.AGENTD_WEB_FETCH_ALLOW_PRIVATE, false, 'AGENTD_WEB_FETCH_ALLOW_PRIVATE'),
+        maxBytes: positiveInt(env.AGENTD_WEB_FETCH_MAX_BYTES, 2 * 1024 * 1024, 'AGENTD_WEB_FETCH_MAX_BYTES'),
+        timeoutMs: positiveInt(env.AGENTD_WEB_FETCH_TIMEOUT_MS, 30_000, 'AGENTD_WEB_FETCH_TIMEOUT_MS'),
+      }),
     }),
     sandbox: Object.freeze({
       kind: parseSandboxKind(env.AGENTD_SANDBOX),
@@ -296,6 +366,11 @@ export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.e
       toolOutputBytes: positiveInt(env.AGENTD_TOOL_OUTPUT_BYTES, 256 * 1024, 'AGENTD_TOOL_OUTPUT_BYTES'),
       memoryMb: nonNegativeInt(env.AGENTD_SANDBOX_MEMORY_MB, 4096, 'AGENTD_SANDBOX_MEMORY_MB'),
       maxProcesses: nonNegativeInt(env.AGENTD_SANDBOX_PIDS, 512, 'AGENTD_SANDBOX_PIDS'),
+      hostPorts: Object.freeze(parsePorts(env.AGENTD_SANDBOX_HOST_PORTS, 'AGENTD_SANDBOX_HOST_PORTS')),
+      allowedNetworks: Object.freeze(parseNetworks(env.AGENTD_SANDBOX_ALLOWED_NETWORKS, 'AGENTD_SANDBOX_ALLOWED_NETWORKS')),
+      cpus: parseCpus(env.AGENTD_SANDBOX_CPUS),
+      uid: sandboxId(env.AGENTD_SANDBOX_UID, DEFAULT_SANDBOX_UID, 'AGENTD_SANDBOX_UID'),
+      gid: sandboxId(env.AGENTD_SANDBOX_GID ?? env.AGENTD_SANDBOX_UID, DEFAULT_SANDBOX_UID, 'AGENTD_SANDBOX_GID'),
     }),
     gateway: Object.freeze({
       capture: parseCapture(env.AGENTD_GATEWAY_CAPTURE),

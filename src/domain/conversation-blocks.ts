@@ -27,8 +27,12 @@ export function appendUserBlocks(messages: BetaMessageParam[], blocks: BetaConte
 export function inputBlocks(e: InputEvent): BetaContentBlockParam[] {
   if (e.type === 'user.message') return e.body.content as BetaContentBlockParam[];
   if (e.type === 'user.define_outcome') {
-    const rubric = e.body.rubric.type === 'text' ? `\nRubric:\n${e.body.rubric.content}` : '';
-    return [{ type: 'text', text: `Outcome to achieve: ${e.body.description}${rubric}` }];
+    const { rubric } = e.body;
+    const intro = `Outcome to achieve: ${e.body.description}\n\nA grader will check your work against this rubric when your turn ends`;
+    // A file rubric travels as a document block; the model client inlines it from the Files API.
+    return rubric.type === 'text'
+      ? [{ type: 'text', text: `${intro}:\n${rubric.content}` }]
+      : [{ type: 'text', text: `${intro} (attached).` }, { type: 'document', source: { type: 'file', file_id: rubric.file_id } }];
   }
   return [];
 }

@@ -1,5 +1,6 @@
 // Engine data stored with events (`EventRecord.internal`), never shown to clients.
 import type { BetaContentBlock, BetaStopReason } from '@anthropic-ai/sdk/resources/beta/messages/messages.js';
+import type { SessionAgent } from '../api/wire.js';
 
 /** span.model_request_start: the queued client events this request consumed. */
 export interface RequestStartInternal {
@@ -19,8 +20,20 @@ export interface RequestEndInternal {
  */
 export interface ToolUseInternal {
   tool_use_id: string;
-  kind: 'builtin' | 'custom';
+  kind: 'builtin' | 'custom' | 'delegate';
   started?: boolean;
+  /** delegate calls: the thread that works on it. */
+  thread?: string;
+}
+
+/** session.thread_created: the roster agent the thread runs, pinned. */
+export interface ThreadCreatedInternal {
+  agent: SessionAgent;
+}
+
+/** agent.thread_message_sent: the coordinator's call the receiving thread answers. */
+export interface MessageSentInternal {
+  call: string;
 }
 
 /** agent.thread_context_compacted: the summary that replaces earlier history. */
@@ -41,4 +54,7 @@ export interface EngineInternals {
   'agent.custom_tool_use': ToolUseInternal;
   'agent.thread_context_compacted': CompactedInternal;
   'session.status_idle': IdleInternal;
+  'session.thread_status_idle': IdleInternal;
+  'session.thread_created': ThreadCreatedInternal;
+  'agent.thread_message_sent': MessageSentInternal;
 }

@@ -7,11 +7,23 @@ import type { BetaContentBlockParam } from '@anthropic-ai/sdk/resources/beta/mes
 import { appendUserBlocks, inputBlocks, systemText, toModelContent, toolResultBlock } from './conversation-blocks.js';
 import type { LogChanges } from './changes/log-changes.js';
 import type { EventRecord } from './records/event.js';
-import { newSessionState, primaryThread, type SessionState, type ThreadState, type ToolCall } from './session-state.js';
+import { feedbackText, newOutcome, TERMINAL_RESULTS } from './outcome.js';
+import { newSessionState, newThreadState, primaryThread, type SessionState, type ThreadState, type ToolCall } from './session-state.js';
 
 /** Events of a thread the log never created belong to the primary thread. */
-const threadOf = (s: SessionState, e: EventRecord): ThreadState =>
-  (e.threadId !== null ? s.threads.get(e.threadId) : undefined) ?? primaryThread(s);
+const threadById = (s: SessionState, id: string | null): ThreadState => (id !== null ? s.threads.get(id) : undefined) ?? primaryThread(s);
+
+/** The thread an event acts on: answers go to their call's thread, whatever thread they name. */
+function threadOf(s: SessionState, e: EventRecord): ThreadState {
+  const callId =
+    e.type === 'user.tool_confirmation' || e.type === 'user.tool_result' || e.type === 'agent.tool_result'
+      ? e.body.tool_use_id
+      : e.type === 'user.custom_tool_result'
+        ? e.body.custom_tool_use_id
+        : undefined;
+  const call = callId !== undefined ? s.calls.get(callId) : undefined;
+  return call ? (s.threads.get(call.thread) ?? primaryThread(s)) : threadById(s, e.threadId);
+}
 
 function resolve(t: ThreadState, call: ToolCall | undefined, result: ToolCall['result']): void {
   if (!call || call.result || call.interrupted) return;
@@ -27,6 +39,8 @@ function enqueue(t: ThreadState, e: EventRecord): void {
     case 'system.message':
     case 'user.define_outcome':
       t.pendingInputs.push(e);
+      // New input starts a new turn: compaction gets its full allowance again.
+      t.compactionsInARow = 0;
       break;
     case 'user.interrupt':
       t.pendingInterrupts.push(e);
@@ -46,8 +60,11 @@ export function foldEvent(s: SessionState, e: EventRecord): void {
   switch (e.type) {
     case 'user.message':
     case 'system.message':
+      s.inputs.set(e.id, e);
+      break;
     case 'user.define_outcome':
       s.inputs.set(e.id, e);
+      t.outcome = newOutcome(e.body);
       break;
     case 'span.model_request_start': {
       const consumed = e.internal?.consumed ?? [];
@@ -59,6 +76,15 @@ export function foldEvent(s: SessionState, e: EventRecord): void {
         else appendUserBlocks(t.messages, inputBlocks(input));
       }
       if (consumed.length > 0) t.pendingInputs = t.pendingInputs.filter((p) => !consumed.includes(p.id));
+      const o = t.outcome;
+      if (o) {
+        // The request that consumes the definition starts the work the grader will read.
+        if (o.phase === 'pending' && consumed.some((id) => id === o.definitionId)) {
+          o.phase = 'working';
+          o.workFrom = t.messages.length;
+        }
+        o.turnEnded = false;
+      }
       // Every call of the previous response is answered or void by now: nothing refers to them again.
       for (const call of t.calls) s.calls.delete(call.eventId);
       t.calls = [];
@@ -76,7 +102,9 @@ export function foldEvent(s: SessionState, e: EventRecord): void {
       t.messages.push({ role: 'assistant', content: e.internal.content as BetaContentBlockParam[] });
       t.needsModel = e.internal.stop_reason === 'tool_use';
       t.contextTokens = e.internal.context_tokens;
+      if (t.outcome?.phase === 'working' && !t.needsModel) t.outcome.turnEnded = true;
       t.retries = undefined;
+      t.compactionsInARow = 0;
       break;
     case 'agent.tool_use':
     case 'agent.custom_tool_use': {
@@ -88,6 +116,8 @@ export function foldEvent(s: SessionState, e: EventRecord): void {
         name: e.body.name,
         input: e.body.input ?? {},
         kind: internal.kind,
+        thread: t.id,
+        delegatedTo: internal.thread,
         permission: e.type === 'agent.custom_tool_use' ? 'allow' : (e.body.evaluated_permission ?? 'allow'),
         started: internal.started === true,
         interrupted: false,
@@ -112,21 +142,67 @@ export function foldEvent(s: SessionState, e: EventRecord): void {
       const summary = e.internal?.summary ?? '';
       t.messages = [{ role: 'user', content: [{ type: 'text', text: `Summary of the conversation so far:\n\n${summary}` }] }];
       t.contextTokens = Math.ceil(summary.length / 4);
+      if (t.outcome) t.outcome.workFrom = 0;
       t.retries = undefined;
+      t.compactionsInARow++;
       break;
     }
+    case 'span.outcome_evaluation_start':
+      if (t.outcome?.outcomeId === e.body.outcome_id) {
+        t.outcome.phase = 'evaluating';
+        t.outcome.iteration = e.body.iteration;
+        t.outcome.evaluationStartId = e.id;
+      }
+      break;
+    case 'span.outcome_evaluation_end': {
+      const o = t.outcome;
+      if (o?.outcomeId !== e.body.outcome_id) break;
+      o.evaluationStartId = undefined;
+      o.turnEnded = false;
+      t.retries = undefined;
+      if (e.body.result === 'needs_revision' || e.body.result === 'max_iterations_reached') {
+        // The grader's feedback is the agent's next user turn (no idle in between).
+        appendUserBlocks(t.messages, [{ type: 'text', text: feedbackText(e.body.result, e.body.iteration, e.body.explanation) }]);
+        t.needsModel = true;
+      }
+      if (TERMINAL_RESULTS.has(e.body.result)) o.phase = 'done';
+      else {
+        o.phase = 'working';
+        o.iteration = e.body.iteration + 1;
+      }
+      break;
+    }
+    case 'session.thread_created':
+      if (e.internal && !s.threads.has(e.body.session_thread_id)) {
+        s.threads.set(e.body.session_thread_id, newThreadState(e.body.session_thread_id, e.internal.agent));
+      }
+      break;
+    case 'agent.thread_message_sent': {
+      const to = s.threads.get(e.body.to_session_thread_id);
+      if (to && e.internal) to.replyTo = e.internal.call;
+      break;
+    }
+    case 'agent.thread_message_received': {
+      const from = s.threads.get(e.body.from_session_thread_id);
+      if (from) from.replyTo = undefined;
+      break;
+    }
+    case 'session.thread_status_running':
     case 'session.status_running':
       t.status = 'running';
       t.waitingOn = undefined;
       break;
+    case 'session.thread_status_rescheduled':
     case 'session.status_rescheduled':
       t.status = 'rescheduling';
       t.waitingOn = undefined;
       t.retries = { count: (t.retries?.count ?? 0) + 1, lastEventId: e.id, lastAt: e.createdAt };
       break;
+    case 'session.thread_status_terminated':
     case 'session.status_terminated':
       t.status = 'terminated';
       break;
+    case 'session.thread_status_idle':
     case 'session.status_idle':
       t.status = 'idle';
       t.waitingOn = e.body.stop_reason.type === 'requires_action' ? e.body.stop_reason.event_ids : undefined;
@@ -139,6 +215,7 @@ export function foldEvent(s: SessionState, e: EventRecord): void {
           }
         }
         t.needsModel = false;
+        if (t.outcome && t.outcome.phase !== 'pending' && t.outcome.phase !== 'done') t.outcome.phase = 'done';
       }
       break;
   }
@@ -162,9 +239,10 @@ export function markProcessed(s: SessionState, ids: readonly string[]): void {
 }
 
 /** Mirrors durably marking a built-in call started (before it runs). */
-export function markStarted(s: SessionState, callEventId: string): void {
+export function markStarted(s: SessionState, callEventId: string, thread?: string): void {
   const call = s.calls.get(callEventId);
   if (call) call.started = true;
+  if (call && thread !== undefined) call.delegatedTo = thread;
 }
 
 /**
@@ -174,7 +252,8 @@ export function markStarted(s: SessionState, callEventId: string): void {
  */
 export function patchOwnWrite(s: SessionState, changes: LogChanges, thread: string): void {
   markProcessed(s, changes.processed);
-  for (const { id, internal } of changes.internals) if (internal.started) markStarted(s, id);
+  for (const { id, internal } of changes.internals) if (internal.started) markStarted(s, id, internal.thread);
   const t = s.threads.get(thread);
-  if (t && changes.status !== undefined) t.status = changes.status;
+  const status = changes.threadStatus ?? changes.status;
+  if (t && status !== undefined) t.status = status;
 }

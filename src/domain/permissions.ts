@@ -11,6 +11,8 @@ export interface ToolPolicies {
   /** Enabled built-in tools, in the toolset's order, with their permission policy. */
   builtins: Map<BuiltInToolName, PermissionPolicy>;
   customNames: Set<string>;
+  /** The coordinator's call_agent is offered (multi-agent sessions, primary thread only). */
+  delegate?: boolean | undefined;
 }
 
 export function toolPolicies(agent: Pick<SessionAgent, 'tools'>): ToolPolicies {

@@ -2,9 +2,11 @@
 // model sees, queued client input, open tool calls, status and the retry run. The primary thread
 // is the session itself; other threads (multi-agent) get their own entry keyed by thread id.
 import type { BetaMessageParam, BetaToolResultBlockParam } from '@anthropic-ai/sdk/resources/beta/messages/messages.js';
+import type { SessionAgent } from '../api/wire.js';
 import type { EventRecord, WireEvent } from './records/event.js';
 import type { SessionStatus } from './records/session.js';
 import type { EvaluatedPermission } from './permissions.js';
+import type { OutcomeState } from './outcome.js';
 import type { RetryRun } from './retry.js';
 
 /** The thread of events whose `threadId` is null: the session's own conversation. */
@@ -22,7 +24,12 @@ export interface ToolCall {
   toolUseId: string;
   name: string;
   input: Record<string, unknown>;
-  kind: 'builtin' | 'custom';
+  /** builtin: runs here; custom: the client answers; delegate: a coordinator's call_agent, answered by a thread. */
+  kind: 'builtin' | 'custom' | 'delegate';
+  /** The thread that made the call (answers are routed by call, whatever thread they name). */
+  thread: string;
+  /** delegate calls: the thread working on it, once the delegation is recorded. */
+  delegatedTo?: string | undefined;
   permission: EvaluatedPermission;
   started: boolean;
   confirmation?: { result: WireEvent<'user.tool_confirmation'>['result']; denyMessage: string | null } | undefined;
@@ -33,6 +40,11 @@ export interface ToolCall {
 
 export interface ThreadState {
   readonly id: string;
+  /** Child threads: the roster agent it runs (pinned when the thread was created); the primary runs the session's agent. */
+  agent: SessionAgent | undefined;
+  agentName: string;
+  /** Child threads: the coordinator's call_agent call waiting on this thread's reply. */
+  replyTo: string | undefined;
   /** Status according to the thread's last status event (the session's, for the primary thread). */
   status: SessionStatus;
   /** When the last status event was idle/requires_action: the event ids it waited on. */
@@ -58,6 +70,10 @@ export interface ThreadState {
   lastRequestFailed: boolean;
   /** Reschedules since the last successful model call or the end of the last turn. */
   retries: RetryRun | undefined;
+  /** Compactions since the model last answered or new input arrived: a cap stops a loop of them. */
+  compactionsInARow: number;
+  /** The outcome this thread works toward (user.define_outcome), until the next one replaces it. */
+  outcome: OutcomeState | undefined;
 }
 
 export interface SessionState {
@@ -71,9 +87,12 @@ export interface SessionState {
   inputs: Map<string, InputEvent>;
 }
 
-export function newThreadState(id: string): ThreadState {
+export function newThreadState(id: string, agent?: SessionAgent): ThreadState {
   return {
     id,
+    agent,
+    agentName: agent?.name ?? '',
+    replyTo: undefined,
     status: 'idle',
     waitingOn: undefined,
     systemAdditions: [],
@@ -87,6 +106,8 @@ export function newThreadState(id: string): ThreadState {
     openRequestId: undefined,
     lastRequestFailed: false,
     retries: undefined,
+    compactionsInARow: 0,
+    outcome: undefined,
   };
 }
 
@@ -96,8 +117,17 @@ export function newSessionState(): SessionState {
 
 export const primaryThread = (s: SessionState): ThreadState => s.threads.get(PRIMARY_THREAD)!;
 
+export const isChild = (t: ThreadState) => t.id !== PRIMARY_THREAD;
+
+/** Child threads, in creation order. */
+export const childThreads = (s: SessionState) => [...s.threads.values()].filter(isChild);
+
 /** Calls still waiting for something (a run, a confirmation, a client result). */
 export const openCalls = (t: ThreadState) => t.calls.filter((call) => !call.result && !call.interrupted);
 
 /** Something of the thread's turn is still under way (an interrupt has to stop it). */
-export const hasOpenWork = (t: ThreadState) => openCalls(t).length > 0 || t.status !== 'idle' || t.waitingOn !== undefined;
+export const hasOpenWork = (t: ThreadState) =>
+  openCalls(t).length > 0 || t.status !== 'idle' || t.waitingOn !== undefined || outcomeActive(t);
+
+/** An outcome is being worked on or graded (an interrupt ends it). */
+export const outcomeActive = (t: ThreadState) => t.outcome?.phase === 'working' || t.outcome?.phase === 'evaluating';

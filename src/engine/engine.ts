@@ -12,6 +12,7 @@ import type { ModelClient } from './model/model-client.js';
 import { SessionRunner, type StepObserver } from './session-runner.js';
 import type { RemoteWork, SandboxProvider, SessionSandbox } from '../sandbox/types.js';
 import type { OutputCapture, SessionMounts } from './steps/step-context.js';
+import type { DeltaChannel } from '../events/delta-channel.js';
 
 export interface EngineDeps {
   /** Stable per installation, so a restarted process reclaims its own leases at once. */
@@ -33,6 +34,8 @@ export interface EngineDeps {
   outputs: OutputCapture;
   /** Memory stores and skills: prompt notes, placement before tools, memory write-back after. */
   mounts: SessionMounts;
+  /** Where live previews of model output go (streams opened with event_deltas). */
+  deltas: DeltaChannel;
   observe?: StepObserver | undefined;
 }
 

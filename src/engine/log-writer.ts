@@ -6,7 +6,8 @@ import { isEmpty, type LogChanges } from '../domain/changes/log-changes.js';
 import type { EventRecord } from '../domain/records/event.js';
 import { addUsage } from '../domain/usage.js';
 import type { EventLog } from '../events/event-log.js';
-import type { SessionRepository } from '../store/types.js';
+import type { RuntimePatch } from '../store/types.js';
+import { withOutcome } from '../domain/outcome.js';
 
 export class LogWriter {
   constructor(
@@ -21,13 +22,14 @@ export class LogWriter {
       await tx.events.markProcessed(id, changes.processed, changes.at);
       for (const { id: eventId, internal } of changes.internals) await tx.events.setInternal(id, eventId, internal);
       const written = await emit(id, changes.events);
-      const patch: Parameters<SessionRepository['setRuntime']>[1] = {};
+      const patch: RuntimePatch = {};
       if (changes.status !== undefined) patch.status = changes.status;
-      if (changes.usage !== undefined) {
+      if (changes.usage !== undefined || changes.outcome !== undefined) {
         const current = await tx.sessions.find(id);
-        if (current) patch.usage = addUsage(current.usage, changes.usage);
+        if (current && changes.usage !== undefined) patch.usage = addUsage(current.usage, changes.usage);
+        if (current && changes.outcome !== undefined) patch.outcomeEvaluations = withOutcome(current.outcomeEvaluations, changes.outcome);
       }
-      if (patch.status !== undefined || patch.usage !== undefined) await tx.sessions.setRuntime(id, patch, changes.at);
+      if (Object.keys(patch).length > 0) await tx.sessions.setRuntime(id, patch, changes.at);
       return written;
     });
   }

@@ -3,15 +3,17 @@
 // is recorded in the log before the loop decides again, so a restart resumes from the log alone.
 import { isoNow } from '../domain/clock.js';
 import type { ChangeEnv, LogChanges } from '../domain/changes/log-changes.js';
-import { decide, type DecideContext, type Step } from '../domain/decide.js';
+import { decideThreads, type DecideContext, type Step } from '../domain/decide.js';
 import type { NewId } from '../domain/ids.js';
 import { compactionThreshold } from '../domain/models.js';
 import type { RetryPolicy } from '../domain/retry.js';
-import type { SessionState } from '../domain/session-state.js';
+import { PRIMARY_THREAD, type SessionState } from '../domain/session-state.js';
 import type { EventLog } from '../events/event-log.js';
 import type { EnvironmentRecord, EventRecord, SessionRecord, Store } from '../store/types.js';
 import type { Logger } from '../logger.js';
 import { LogWriter } from './log-writer.js';
+import { resolveRoster } from './roster.js';
+import type { RosterAgent } from '../domain/delegation.js';
 import { SessionFold } from './session-fold.js';
 import type { Cut, EffectResult, StepContext, StepEffects, StepHandler } from './steps/step-context.js';
 import { stepHandlers } from './steps/step-handlers.js';
@@ -55,7 +57,10 @@ const retryPolicy = ({ config }: Pick<RunnerDeps, 'config'>): RetryPolicy => ({
 });
 
 export class SessionRunner {
-  private current: AbortController | undefined;
+  /** Effects under way (one per thread at most), aborted together by an interrupt or shutdown. */
+  private readonly current = new Set<AbortController>();
+  /** The coordinator's roster, resolved once per runner (roster entries pin versions, so it never changes). */
+  private rosterOf: Promise<RosterAgent[]> | undefined;
   private stopped = false;
   private readonly fold: SessionFold;
   private readonly writer: LogWriter;
@@ -70,30 +75,83 @@ export class SessionRunner {
 
   /** Called with the types of newly committed events of this session. */
   notify(types: readonly string[]): void {
-    if (types.includes('user.interrupt')) this.current?.abort(INTERRUPT);
+    if (types.includes('user.interrupt')) for (const c of this.current) c.abort(INTERRUPT);
   }
 
   stop(): void {
     this.stopped = true;
-    this.current?.abort(SHUTDOWN);
+    for (const c of this.current) c.abort(SHUTDOWN);
   }
 
+  /**
+   * Each thread has at most one step under way; threads of a multi-agent session run side by
+   * side (their model calls overlap). Writes and folds take turns (`serial`); built-in tools run
+   * one at a time, as the threads share one sandbox.
+   */
   async run(): Promise<void> {
     const { store, clock } = this.deps;
-    while (!this.stopped) {
-      const session = await store.sessions.find(this.sessionId);
-      if (!session || session.archivedAt || session.status === 'terminated') return;
-      const environment = await store.environments.get(session.workspaceId, session.environmentId);
-      if (!environment) return;
-      const state = await this.fold.refresh(store);
-      const context = decideContext(session, environment, this.deps, clock.now());
-      const step = decide(state, context);
-      this.deps.observe?.({ sessionId: this.sessionId, step, state, context });
-      this.deps.logger.debug({ session_id: this.sessionId, step: step.type, cursor: state.cursor }, 'engine step');
-      // One handler per step type (steps/step-handlers.ts); the union is closed, so this lookup is total.
-      const handler = stepHandlers[step.type] as StepHandler<Step>;
-      if ((await handler(step, this.context(session, environment))) === 'stop') return;
+    const inFlight = new Map<string, Promise<void>>();
+    let failure: unknown;
+    // The coordinator stopped (idle, waiting, or offered to workers): it is not decided again in this run.
+    let primaryStopped = false;
+    try {
+      while (!this.stopped && failure === undefined) {
+        const session = await store.sessions.find(this.sessionId);
+        if (!session || session.archivedAt || session.status === 'terminated') break;
+        const environment = await store.environments.get(session.workspaceId, session.environmentId);
+        if (!environment) break;
+        const state = await this.serial(() => this.fold.refresh(store));
+        const context = decideContext(session, environment, this.deps, clock.now());
+        const busy = new Set(inFlight.keys());
+        if (primaryStopped) busy.add(PRIMARY_THREAD);
+        const steps = decideThreads(state, context, busy);
+        // An interrupt waits for the steps under way (the interrupt aborts them) and then runs alone.
+        const interrupt = steps.find((s) => s.type === 'interrupt');
+        if (interrupt && inFlight.size > 0) {
+          await Promise.all(inFlight.values());
+          continue;
+        }
+        for (const step of interrupt ? [interrupt] : steps) {
+          this.deps.observe?.({ sessionId: this.sessionId, step, state, context });
+          this.deps.logger.debug({ session_id: this.sessionId, step: step.type, thread: step.thread, cursor: state.cursor }, 'engine step');
+          // One handler per step type (steps/step-handlers.ts); the union is closed, so this lookup is total.
+          const handler = stepHandlers[step.type] as StepHandler<Step>;
+          const ctx = this.context(session, environment);
+          const run = step.type === 'run_tool' ? () => this.tools(() => handler(step, ctx)) : () => handler(step, ctx);
+          const done = run()
+            .then((outcome) => {
+              // A thread stopping leaves the others' work, and the coordinator's, to do.
+              if (outcome === 'stop' && step.thread === PRIMARY_THREAD) primaryStopped = true;
+            })
+            .catch((err: unknown) => {
+              failure ??= err;
+            })
+            .finally(() => inFlight.delete(step.thread));
+          inFlight.set(step.thread, done);
+        }
+        if (inFlight.size === 0) break;
+        await Promise.race(inFlight.values());
+      }
+    } finally {
+      await Promise.all(inFlight.values());
     }
+    if (failure !== undefined) throw failure;
+  }
+
+  private serialTail: Promise<unknown> = Promise.resolve();
+  /** Runs `fn` after every earlier serial call (the log's writes and the fold take turns). */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.serialTail.then(fn);
+    this.serialTail = result.catch(() => undefined);
+    return result;
+  }
+
+  private toolTail: Promise<unknown> = Promise.resolve();
+  /** Runs built-in tools one at a time (threads share the session's sandbox). */
+  private tools<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.toolTail.then(fn);
+    this.toolTail = result.catch(() => undefined);
+    return result;
   }
 
   private context(session: SessionRecord, environment: EnvironmentRecord): StepContext {
@@ -104,24 +162,28 @@ export class SessionRunner {
       state: fold.state,
       effects: deps,
       retry: retryPolicy(deps),
+      agentOf: (t) => t.agent ?? session.agent,
+      roster: () => (this.rosterOf ??= resolveRoster(deps.store, session)),
       thread: (id) => {
         const thread = fold.state.threads.get(id);
         if (!thread) throw new Error(`session ${this.sessionId} has no thread ${id}`);
         return thread;
       },
       env: (): ChangeEnv => ({ at: isoNow(deps.clock), newId: deps.newId }),
-      write: async (changes: LogChanges, thread: string) => {
-        const written = await this.writer.apply(changes);
-        fold.patch(changes, thread);
-        logStatusChanges(deps.logger, written);
-        return written;
-      },
+      write: (changes: LogChanges, thread: string) =>
+        this.serial(async () => {
+          const written = await this.writer.apply(changes);
+          fold.patch(changes, thread);
+          logStatusChanges(deps.logger, written);
+          return written;
+        }),
       abortable: (effect) => this.abortable(effect),
     };
   }
 
   private async abortable<T>(effect: (signal: AbortSignal) => Promise<T>): Promise<EffectResult<T>> {
-    const ctrl = (this.current = new AbortController());
+    const ctrl = new AbortController();
+    this.current.add(ctrl);
     if (this.stopped) ctrl.abort(SHUTDOWN);
     const cut = () => (ctrl.signal.aborted ? (ctrl.signal.reason as Cut) : undefined);
     try {
@@ -130,7 +192,7 @@ export class SessionRunner {
     } catch (error) {
       return { ok: false, error, cut: cut() };
     } finally {
-      this.current = undefined;
+      this.current.delete(ctrl);
     }
   }
 }

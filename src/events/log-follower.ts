@@ -3,6 +3,12 @@ import type { EventRecord, Store } from '../store/types.js';
 import type { EventBus } from './event-bus.js';
 
 const CATCH_UP_BATCH = 500;
+/**
+ * Published records a follower keeps while its consumer is busy. Past this it drops them and
+ * reads from the store once the consumer is ready: a slow consumer costs a bounded amount of
+ * memory, never one entry per event published while it was behind.
+ */
+export const MAX_PENDING_RECORDS = 1000;
 
 export interface FollowOptions {
   store: Store;
@@ -19,19 +25,16 @@ export interface FollowOptions {
 /**
  * Subscribes first, then catches up from the store, so nothing committed between the two
  * is missed. Published records that continue the cursor are delivered straight from memory
- * (the hot path); any gap is filled from the store. Returns the unsubscribe function.
+ * (the hot path); any gap — or a backlog past MAX_PENDING_RECORDS — is filled from the store.
+ * One delivery runs at a time. Returns the unsubscribe function.
  */
 export function followLog(opts: FollowOptions): () => void {
   let cursor = opts.afterSeq;
   let closed = false;
-  let chain: Promise<void> = Promise.resolve();
-
-  const run = (step: () => Promise<void>) => {
-    chain = chain.then(() => (closed ? undefined : step())).catch((err) => {
-      closed = true;
-      opts.onError(err);
-    });
-  };
+  let running = false;
+  let pending: EventRecord[] = [];
+  let catchUpNeeded = true; // the first step: whatever the log holds after the cursor
+  let ended = false;
 
   const deliver = async (records: readonly EventRecord[]) => {
     const fresh = records.filter((r) => r.seq > cursor);
@@ -49,19 +52,64 @@ export function followLog(opts: FollowOptions): () => void {
     }
   };
 
+  const step = async (): Promise<boolean> => {
+    if (catchUpNeeded) {
+      catchUpNeeded = false;
+      pending = []; // the store has them all
+      await catchUp();
+      return true;
+    }
+    if (pending.length > 0) {
+      const batch = pending;
+      pending = [];
+      if (batch[0]!.seq <= cursor + 1) await deliver(batch);
+      else await catchUp();
+      return true;
+    }
+    if (ended) {
+      closed = true;
+      opts.onEnd();
+    }
+    return false;
+  };
+
+  const pump = () => {
+    if (running || closed) return;
+    running = true;
+    void (async () => {
+      try {
+        while (!closed && (await step()));
+      } catch (err) {
+        closed = true;
+        opts.onError(err);
+      } finally {
+        running = false;
+      }
+    })();
+  };
+
   const unsubscribe = opts.bus.subscribe(opts.sessionId, {
-    onEvents: (records) =>
-      run(async () => {
-        const first = records[0];
-        if (first && first.seq <= cursor + 1) await deliver(records);
-        else await catchUp();
-      }),
-    onEnd: () => run(async () => opts.onEnd()),
+    onEvents: (records) => {
+      if (closed) return;
+      if (!catchUpNeeded) {
+        pending.push(...records);
+        if (pending.length > MAX_PENDING_RECORDS) {
+          pending = [];
+          catchUpNeeded = true;
+        }
+      }
+      pump();
+    },
+    onEnd: () => {
+      ended = true;
+      pump();
+    },
   });
-  run(catchUp);
+  pump();
 
   return () => {
     closed = true;
+    pending = [];
     unsubscribe();
   };
 }

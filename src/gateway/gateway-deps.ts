@@ -22,5 +22,7 @@ export interface GatewayDeps {
   modelMap: Readonly<Record<string, string>>;
   /** Reply id → conversation, for thread continuations that outrun the ledger (this process only). */
   replies: RecentReplies;
+  /** AGENTD_SSE_STALL_MS: a streamed reply whose client takes no bytes this long is disconnected. */
+  sseStallMs: number;
 }
 

@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import { newId } from '../api/ids.js';
 import type { CommandContext } from '../commands/context.js';
 import type { EventBus } from '../events/event-bus.js';
+import type { DeltaChannel } from '../events/delta-channel.js';
 import { resolveWorkerCredential } from '../commands/work/resolve-credential.js';
 import type { WorkQueue } from '../work/work-queue.js';
 import type { Principal } from '../domain/principal.js';
@@ -16,6 +17,7 @@ import { fileRoutes } from './routes/files.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { sessionResourceRoutes } from './routes/session-resources.js';
 import { eventRoutes } from './routes/events.js';
+import { threadRoutes } from './routes/threads.js';
 import { healthRoutes } from './routes/health.js';
 import { workRoutes } from './routes/work.js';
 import { workItemRoutes } from './routes/work-items.js';
@@ -32,6 +34,11 @@ import { registerRateLimit } from './rate-limit.js';
 import { normalizeRequestTarget } from './normalize-url.js';
 import { isPublicRoute } from './route-config.js';
 import { frameworkErrorsHandler, MAX_PARAM_LENGTH } from './framework-errors.js';
+import type { SseLimits } from './sse-writer.js';
+import { CredentialWatch } from './credential-watch.js';
+import { ApiError } from '../errors.js';
+import { clientErrorHandler } from './client-errors.js';
+import { checkRequestShape } from './request-checks.js';
 import { gatewayRoutes, type Gateway } from './routes/gateway/gateway-routes.js';
 
 declare module 'fastify' {
@@ -50,6 +57,8 @@ declare module 'fastify' {
 export interface AppOptions {
   ctx: CommandContext;
   bus: EventBus;
+  /** Live previews for streams opened with event_deltas. */
+  deltas: DeltaChannel;
   apiKeys: readonly ApiKeyEntry[];
   logger: FastifyBaseLogger;
   maxBodyBytes: number;
@@ -57,6 +66,8 @@ export interface AppOptions {
   /** The most a skill's files may add up to (AGENTD_MAX_SKILL_BYTES). */
   maxSkillBytes: number;
   heartbeatMs: number;
+  /** Every SSE connection's send buffer bound (AGENTD_SSE_MAX_BUFFER_BYTES, AGENTD_SSE_STALL_MS). */
+  sse: SseLimits;
   /** Requests per minute per API key on /v1/*; undefined disables the limit. */
   rateLimitPerMinute?: number | undefined;
   /** Resolves when the server starts shutting down; long-lived streams end then. */
@@ -80,6 +91,9 @@ export interface RegisteredRoute {
   config: { public?: boolean; principals?: readonly string[] };
 }
 
+/** How often an open stream's credential is re-checked: revocation ends it within this (issue 18: one second). */
+const CREDENTIAL_RECHECK_MS = 500;
+
 export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: opts.logger,
@@ -92,6 +106,10 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // Raised before routing (bad percent-encoding, over-long ids): authenticated, then the envelope.
     frameworkErrors: frameworkErrorsHandler((req) => authenticate(req)),
+    // Malformed HTTP (refused by Node's parser before there is a request): the envelope, not Fastify's body.
+    clientErrorHandler,
+    // A missing Host is refused by us (after authentication, in the envelope), not by Node.
+    http: { requireHostHeader: false },
   });
   const routes: RegisteredRoute[] = [];
   app.decorate('registeredRoutes', routes);
@@ -114,11 +132,26 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     void reply.header('request-id', req.id);
     if (isPublicRoute(req)) return;
     await authenticate(req);
+    checkRequestShape(req);
     await checkCredentialScope(req, req.principal, offered);
   });
   app.addHook('preHandler', async (req) => {
     if (!isPublicRoute(req)) checkCredentialBody(req, req.principal);
   });
+  // Long-lived requests re-check their credential (revocation ends access, see credential-watch.ts).
+  const credentials = new CredentialWatch(
+    async (req) => {
+      try {
+        await checkCredentialScope(req, await authenticatePrincipal(req, opts.apiKeys, workerCredential), offered);
+        return true;
+      } catch (err) {
+        if (err instanceof ApiError && (err.status === 401 || err.status === 403)) return false;
+        throw err;
+      }
+    },
+    CREDENTIAL_RECHECK_MS,
+    (err) => app.log.warn({ err }, 'credential re-check failed; will retry'),
+  );
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
 
@@ -131,10 +164,11 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     fileRoutes(api, opts.ctx, { maxFileBytes: opts.maxFileBytes });
     sessionRoutes(api, opts.ctx);
     sessionResourceRoutes(api, opts.ctx);
-    eventRoutes(api, opts.ctx, { bus: opts.bus, heartbeatMs: opts.heartbeatMs, shuttingDown: opts.shuttingDown });
-    workRoutes(api, opts.ctx, { queue: opts.work, shuttingDown: opts.shuttingDown, publicUrl: opts.publicUrl });
+    eventRoutes(api, opts.ctx, { bus: opts.bus, deltas: opts.deltas, heartbeatMs: opts.heartbeatMs, shuttingDown: opts.shuttingDown, sse: opts.sse, credentials });
+    workRoutes(api, opts.ctx, { queue: opts.work, shuttingDown: opts.shuttingDown, publicUrl: opts.publicUrl, credentials });
+    threadRoutes(api, opts.ctx, { bus: opts.bus, deltas: opts.deltas, heartbeatMs: opts.heartbeatMs, shuttingDown: opts.shuttingDown, sse: opts.sse, credentials });
     workItemRoutes(api, opts.ctx, { queue: opts.work });
-    environmentKeyRoutes(api, opts.ctx);
+    environmentKeyRoutes(api, opts.ctx, credentials);
     gatewayRoutes(api, opts.gateway);
     memoryStoreRoutes(api, opts.ctx);
     vaultRoutes(api, { store: opts.ctx.store, now: opts.ctx.now, secrets: opts.secrets });

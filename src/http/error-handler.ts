@@ -2,8 +2,17 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, invalidRequest, notFound, toEnvelope, tooLarge } from '../errors.js';
 
+/**
+ * The multipart parser (@fastify/busboy, pinned through @fastify/multipart) reports a malformed
+ * body — no boundary, a bad part header, a body that ends mid-part — as plain Errors with these
+ * messages. They are the client's mistake: 400, not a 500.
+ */
+const MULTIPART_PARSER_ERROR =
+  /^(Multipart: |Unexpected end of (multipart data|form)|\w+ terminated early due to unexpected end of multipart data|Boundary required|The needle cannot|Malformed )/;
+
 function classify(err: FastifyError | Error): ApiError | undefined {
   if (err instanceof ApiError) return err;
+  if (MULTIPART_PARSER_ERROR.test(err.message)) return invalidRequest(`malformed multipart/form-data body: ${err.message}`);
   const fe = err as FastifyError;
   switch (fe.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

@@ -21,15 +21,24 @@ export function openSseResponse(res: ServerResponse, requestId: string, extraHea
   res.flushHeaders();
 }
 
-/** Writes and waits for the socket to drain when the client reads slower than we produce. */
-export async function writeWithBackpressure(res: ServerResponse, chunk: string): Promise<void> {
+/**
+ * Writes and waits for the socket to drain when the client reads slower than we produce; a client
+ * that takes nothing for `stallMs` (AGENTD_SSE_STALL_MS) is disconnected rather than waited for.
+ */
+export async function writeWithBackpressure(res: ServerResponse, chunk: string, stallMs: number): Promise<void> {
   if (res.write(chunk)) return;
   await new Promise<void>((resolve) => {
     const done = () => {
+      clearTimeout(timer);
       res.off('drain', done);
       res.off('close', done);
       resolve();
     };
+    const timer = setTimeout(() => {
+      res.destroy();
+      done();
+    }, stallMs);
+    timer.unref();
     res.on('drain', done);
     res.on('close', done);
   });

@@ -6,6 +6,7 @@ import { databaseTarget, redactDatabaseUrl, type Config } from '../config/config
 import { PROVIDER_CHECKS } from '../engine/model/provider-check.js';
 import { bubblewrapProblem } from '../sandbox/bubblewrap/bubblewrap-provider.js';
 import { databaseProblem } from '../store/open-store.js';
+import { sandboxChecks } from './sandbox-protections.js';
 import { sandboxUnavailableAtStart } from './start-summary.js';
 
 export interface DoctorCheck {
@@ -56,6 +57,16 @@ function dataDirCheck(config: Config): DoctorCheck {
   }
 }
 
+/** With a working bubblewrap: each of the sandbox's protections (networking, user, cgroups, seccomp). */
+async function protectionChecks(config: Config, sandbox: DoctorCheck): Promise<DoctorCheck[]> {
+  if (!sandbox.ok || !config.engine.enabled || config.sandbox.kind === 'none') return [];
+  const checks = await sandboxChecks(config);
+  return checks
+    .filter((c) => c.name !== 'isolation')
+    .map((c) => ({ name: c.name, ok: c.ok, detail: c.fix ? `${c.detail} (fix: ${c.fix})` : c.detail }));
+}
+
 export async function runDoctor(config: Config): Promise<DoctorCheck[]> {
-  return [nodeCheck(), dataDirCheck(config), await databaseCheck(config), await sandboxCheck(config), modelCheck(config)];
+  const sandbox = await sandboxCheck(config);
+  return [nodeCheck(), dataDirCheck(config), await databaseCheck(config), sandbox, ...(await protectionChecks(config, sandbox)), modelCheck(config)];
 }

@@ -51,6 +51,7 @@ export function createGatewayDeps(opts: {
     provider: config.engine.provider,
     modelMap: config.engine.modelMap,
     replies: new RecentReplies(),
+    sseStallMs: config.sseStallMs,
   };
 }
 

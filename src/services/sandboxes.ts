@@ -29,6 +29,11 @@ export async function createLocalSandboxes(config: Config, logger: Logger, clock
     memoryMb: s.memoryMb,
     maxProcesses: s.maxProcesses,
     protectedPaths: [config.dataDir, config.filesDir],
+    hostPorts: s.hostPorts,
+    allowedNetworks: s.allowedNetworks,
+    cpus: s.cpus,
+    uid: s.uid,
+    gid: s.gid,
     logger,
   });
 }

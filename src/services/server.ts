@@ -6,6 +6,7 @@ import type { Config } from '../config/config.js';
 import { createApp } from '../http/app.js';
 import { EventLog } from '../events/event-log.js';
 import { InProcessEventBus } from '../events/event-bus.js';
+import { InProcessDeltaChannel } from '../events/delta-channel.js';
 import { openStore } from '../store/open-store.js';
 import { DiskBlobStore } from '../store/blob-store.js';
 import type { Store } from '../store/types.js';
@@ -94,6 +95,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     throw err;
   }
   const bus = new InProcessEventBus();
+  // Live previews reach the streams of this process only (best-effort by definition).
+  const deltas = new InProcessDeltaChannel();
   const ctx = {
     store,
     log: new EventLog(store, bus),
@@ -133,18 +136,21 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       prepare: (session) => prepareMounts({ ...ctx, logger }, session),
       sync: (session) => syncMemoryMounts({ ...ctx, logger }, session),
     },
+    deltas,
     observe: opts.observeSteps,
   });
   const shutdown = new AbortController();
   const app = await createApp({
     ctx,
     bus,
+    deltas,
     apiKeys: keys.entries,
     logger,
     maxBodyBytes: config.maxBodyBytes,
     maxFileBytes: config.maxFileBytes,
     maxSkillBytes: config.maxSkillBytes,
     heartbeatMs: config.heartbeatMs,
+    sse: { maxBufferBytes: config.sseMaxBufferBytes, stallMs: config.sseStallMs },
     rateLimitPerMinute: config.rateLimitPerMinute,
     shuttingDown: shutdown.signal,
     work,

@@ -61,6 +61,13 @@ export interface SessionFilter {
   createdAt: CreatedAtFilter;
 }
 
+/** Engine-owned session fields. */
+export interface RuntimePatch {
+  status?: SessionStatus;
+  usage?: SessionRecord['usage'];
+  outcomeEvaluations?: SessionRecord['outcomeEvaluations'];
+}
+
 export interface SessionRepository {
   insert(session: SessionRecord): Promise<void>;
   get(workspaceId: string, id: string): Promise<SessionRecord | undefined>;
@@ -79,7 +86,7 @@ export interface SessionRepository {
    */
   lockLog(id: string): Promise<void>;
   /** Engine-owned fields, written without touching what clients edit (title, metadata...). */
-  setRuntime(id: string, patch: { status?: SessionStatus; usage?: SessionRecord['usage'] }, at: string): Promise<void>;
+  setRuntime(id: string, patch: RuntimePatch, at: string): Promise<void>;
   /** Takes the session's lease if it is free, lapsed, or already `owner`'s. */
   acquireLease(id: string, owner: string, now: string, until: string): Promise<boolean>;
   /** Extends a lease `owner` still holds; false if it was lost. */
@@ -89,8 +96,12 @@ export interface SessionRepository {
   idsWithStatus(statuses: SessionStatus[]): Promise<string[]>;
 }
 
+/** Which stream's events: the session's (its own plus cross-posted ones) or one thread's. */
+export type EventView = { kind: 'session' } | { kind: 'thread'; threadId: string | null };
+
 export interface EventFilter {
   types?: string[] | undefined;
+  view?: EventView | undefined;
   createdAt: CreatedAtFilter;
 }
 

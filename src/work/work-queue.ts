@@ -112,10 +112,12 @@ export class WorkQueue {
     if (opts.workerId) await this.deps.store.work.notePoll(environmentId, opts.workerId, this.deps.now());
     const deadline = Date.now() + opts.blockMs;
     for (;;) {
+      // A poll whose worker left or whose key was revoked while it waited claims nothing.
+      if (opts.signal?.aborted) return undefined;
       const claimed = await this.tryClaim(environmentId, opts);
       if (claimed) return claimed;
       const remaining = deadline - Date.now();
-      if (remaining <= 0 || opts.signal?.aborted) return undefined;
+      if (remaining <= 0) return undefined;
       await this.waiters.wait(environmentId, remaining, opts.signal);
     }
   }

@@ -120,7 +120,7 @@ describe('agentd platform commands', () => {
     fs.writeFileSync(src, 'some notes\n');
     const up = await cliJson<{ id: string; filename: string }>('files', 'create', src);
     expect(up.filename).toBe('notes.txt');
-    expect((await cli('files', 'list')).stdout).toMatch(new RegExp(`${up.id}\\s+notes.txt\\s+11\\s+application/octet-stream`));
+    expect((await cli('files', 'list')).stdout).toMatch(new RegExp(`${up.id}\\s+notes.txt\\s+11\\s+text/plain`));
     expect((await cli('files', 'get', up.id)).stdout).toMatch(/^size_bytes\s+11$/m);
     const cwd = fs.mkdtempSync(path.join(dir, 'dl-'));
     const dl = await runCli(['files', 'download', up.id], { env: env(), cwd });

@@ -119,6 +119,22 @@ describe('agentd run', () => {
     expect(session.status).toBe('idle');
   });
 
+  it('prints the agent message as it streams, and once', async () => {
+    const text = 'Streaming answer, one fragment at a time, until the whole sentence is there.';
+    fake.enqueue({ content: [{ type: 'text', text }], chunkDelayMs: 150 });
+    const p = spawnCli(args('--tools', 'bash', 'Stream it'));
+    live.push(p);
+    // The first fragment is on stdout while the model is still streaming the rest.
+    const deadline = Date.now() + 15_000;
+    while (!p.stdout().includes('Streaming answer') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(p.stdout()).toContain('Streaming answer');
+    expect(p.stdout()).not.toContain(text);
+    expect(fake.inFlight).toBe(1);
+    expect(await p.exited).toBe(0);
+    expect(p.stdout().split(text).length - 1).toBe(1);
+    expect(p.stdout()).toContain(`${text}\n`);
+  });
+
   it('reconnects without loss or duplicates when the server restarts mid-turn', async () => {
     fake.enqueue(
       { content: [{ type: 'text', text: 'cut off by the restart' }], chunkDelayMs: 300 },

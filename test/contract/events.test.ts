@@ -41,6 +41,8 @@ describe.each(dialects())('session events (%s)', (dialect) => {
       [[{ type: 'user.custom_tool_result', custom_tool_use_id: 'sevt_unknown', content: [] }], 'events[0].custom_tool_use_id'],
       [[{ type: 'user.tool_result', tool_use_id: 'sevt_unknown' }], 'events[0]'],
       [[{ type: 'user.define_outcome', description: 'x', rubric: { type: 'file', file_id: 'file_missing' } }], 'events[0].rubric.file_id'],
+      // One outcome at a time, also within a batch.
+      [[1, 2].map((n) => ({ type: 'user.define_outcome', description: `o${n}`, rubric: { type: 'text', content: 'r' } })), 'events[1]: outcome'],
       [[userMessage('ok'), { type: 'user.message', content: [{ type: 'text', text: 'x' }], extra: 1 }], 'events[1]'],
       [[], 'events'],
     ];

@@ -65,6 +65,29 @@ describe.each(dialects())('model settings (%s)', (dialect) => {
   });
 });
 
+describe.each(dialects())('web_search filters (%s)', (dialect) => {
+  const t = useServer(dialect);
+
+  it('refuses web_search filters it cannot honour, naming the field; the tool itself may stay configured', async () => {
+    for (const [config, field] of [
+      [{ name: 'web_search', allowed_domains: ['example.com'] }, 'allowed_domains'],
+      [{ name: 'web_search', blocked_domains: ['example.com'] }, 'blocked_domains'],
+      [{ name: 'web_search', user_location: { type: 'approximate', city: 'Oslo' } }, 'user_location'],
+    ] as const) {
+      await refused(
+        t.client.beta.agents.create({ name: 'x', model: 'claude-sonnet-4-6', tools: [{ type: 'agent_toolset_20260401', configs: [config as never] }] }),
+        `tools[0].configs[0].${field}`,
+      );
+    }
+    const ok = await t.client.beta.agents.create({
+      name: 'ok',
+      model: 'claude-sonnet-4-6',
+      tools: [{ type: 'agent_toolset_20260401', configs: [{ name: 'web_search', enabled: false }] }],
+    });
+    expect(ok.tools[0]).toMatchObject({ configs: [{ name: 'web_search', enabled: false }] });
+  });
+});
+
 describe.each(dialects())('model settings on a provider without fast mode or inference geo (%s)', (dialect) => {
   const t = useServer(dialect, { env: { AGENTD_MODEL_PROVIDER: 'bedrock', AWS_REGION: 'us-east-1' } });
 

@@ -153,4 +153,62 @@ describe.each(dialects())('crash safety (%s)', (dialect) => {
     const seen = JSON.stringify((fake.requests.at(-1)!.body as Record<string, any>).messages);
     for (const text of ['first', 'second', 'third']) expect(seen).toContain(text);
   });
+  it('SIGKILL mid-delegation: every thread resumes after restart and no recorded tool runs twice', async () => {
+    const reviewer = await client.beta.agents.create({ name: 'Reviewer', model: 'claude-sonnet-4-6', system: 'CHILD', tools: [{ type: 'agent_toolset_20260401' }] });
+    const coordinator = await client.beta.agents.create({
+      name: `coord-${Date.now()}`,
+      model: 'claude-sonnet-4-6',
+      system: 'COORD',
+      multiagent: { type: 'coordinator', agents: [reviewer.id] },
+    });
+    const env = await client.beta.environments.create({ name: `crash-env-${Date.now()}-${Math.random()}` });
+    const session = await client.beta.sessions.create({ agent: coordinator.id, environment_id: env.id });
+    const workspace = path.join(dataDir, 'ws', session.id, 'workspace');
+    let slow = true;
+    fake.setResponder((req) => {
+      const body = req.body as Record<string, any>;
+      const text = JSON.stringify(body.messages);
+      if (JSON.stringify(body.system).includes('COORD')) {
+        if ((text.match(/thread_id: sthr_/g) ?? []).length >= 2) return { content: [{ type: 'text', text: 'Both reviews are in.' }] };
+        return {
+          content: ['A', 'B'].map((part) => ({ type: 'tool_use' as const, name: 'call_agent', input: { agent: 'Reviewer', message: `task ${part}` } })),
+        };
+      }
+      const part = /task ([AB])/.exec(text)![1]!;
+      if (!text.includes('tool_result')) return { content: [{ type: 'tool_use', name: 'bash', input: { command: `echo ${part} >> count-${part}.txt` } }] };
+      return slow ? { content: [{ type: 'text', text: `review ${part} `.repeat(300) }], chunkDelayMs: 50 } : { content: [{ type: 'text', text: `review ${part} done` }] };
+    });
+    try {
+      await sendText(client, session.id, 'review both');
+      const deadline = Date.now() + 10_000;
+      const ran = (part: string) => fs.existsSync(path.join(workspace, `count-${part}.txt`));
+      // Killed once both threads (running side by side) have run their tool and stream their next answer.
+      while (!(ran('A') && ran('B')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(ran('A') && ran('B')).toBe(true);
+      await new Promise((r) => setTimeout(r, 300));
+      await kill();
+
+      slow = false;
+      await start();
+      const events = await settle(session.id);
+      expect(events.filter((e) => e.type === 'agent.thread_message_received')).toHaveLength(2);
+      expect(events.find((e) => e.type === 'agent.message')).toMatchObject({ content: [{ text: 'Both reviews are in.' }] });
+      expect(events.at(-1)).toMatchObject({ type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
+      // Each thread's recorded tool ran exactly once.
+      expect(fs.readFileSync(path.join(workspace, 'count-A.txt'), 'utf8')).toBe('A\n');
+      expect(fs.readFileSync(path.join(workspace, 'count-B.txt'), 'utf8')).toBe('B\n');
+      const threads = (await client.beta.sessions.threads.list(session.id)).data;
+      expect(threads).toHaveLength(3);
+      expect(threads.every((x) => x.status === 'idle')).toBe(true);
+      for (const thread of threads.filter((x) => x.parent_thread_id !== null)) {
+        const own = (await client.beta.sessions.threads.events.list(thread.id, { session_id: session.id })).data;
+        const starts = own.filter((e) => e.type === 'span.model_request_start').map((e) => e.id);
+        const ended = own.filter((e) => e.type === 'span.model_request_end').map((e) => (e as { model_request_start_id: string }).model_request_start_id);
+        expect(ended.sort()).toEqual(starts.sort());
+        expect(own.filter((e) => e.type === 'agent.tool_result')).toHaveLength(1);
+      }
+    } finally {
+      fake.setResponder(undefined);
+    }
+  });
 });

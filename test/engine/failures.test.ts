@@ -29,10 +29,12 @@ describe.each(dialects())('model failures, interrupts and compaction (%s)', (dia
       'session.status_running',
       'span.model_request_start',
       'span.model_request_end',
+      'session.error',
       'session.status_rescheduled',
       'session.status_running',
       'span.model_request_start',
       'span.model_request_end',
+      'session.error',
       'session.status_rescheduled',
       'session.status_running',
       'span.model_request_start',
@@ -42,6 +44,10 @@ describe.each(dialects())('model failures, interrupts and compaction (%s)', (dia
     ]);
     const ends = events.filter((e) => e.type === 'span.model_request_end');
     expect(ends.map((e) => e.is_error)).toEqual([true, true, false]);
+    // Each retried failure is reported with its retry status before the reschedule.
+    for (const e of events.filter((e) => e.type === 'session.error')) {
+      expect(e).toMatchObject({ error: { type: 'model_overloaded_error', retry_status: { type: 'retrying' } } });
+    }
     expect(events.at(-1)).toMatchObject({ stop_reason: { type: 'end_turn' } });
     // The retried request carried the same conversation.
     const bodies = fake.requests.slice(-3).map((r) => JSON.stringify((r.body as Record<string, any>).messages));

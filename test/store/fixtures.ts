@@ -94,6 +94,7 @@ export function sessionRecord(ms = 0, over: Partial<SessionRecord> = {}): Sessio
     usage: {},
     budget: null,
     deploymentId: null,
+    outcomeEvaluations: [],
     lastSeq: 0,
     createdAt: at(ms),
     updatedAt: at(ms),

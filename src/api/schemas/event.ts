@@ -21,6 +21,7 @@ export const toolConfirmationEvent = z
     tool_use_id: eventId,
     result: z.enum(['allow', 'deny']),
     deny_message: z.string().nullish(),
+    session_thread_id: z.string().nullish(),
   })
   .refine((e) => e.result === 'deny' || e.deny_message == null, {
     message: 'deny_message is only allowed with result "deny"',
@@ -32,6 +33,7 @@ export const customToolResultEvent = z.strictObject({
   custom_tool_use_id: eventId,
   content: toolResultContent.optional(),
   is_error: z.boolean().nullish(),
+  session_thread_id: z.string().nullish(),
 });
 
 export const toolResultEvent = z.strictObject({

@@ -10,14 +10,16 @@ export function engineEvent<T extends SessionEventType>(
   type: T,
   fields: EventFields<T>,
   env: ChangeEnv,
-  opts: { internal?: InternalOf<T>; thread?: string } = {},
+  opts: { internal?: InternalOf<T>; thread?: string; id?: string | undefined; crossPost?: boolean } = {},
 ): NewEvent<T> {
-  const id = env.newId('sevt');
+  // An id given in advance is the one a live preview (event_start) already announced.
+  const id = opts.id ?? env.newId('sevt');
   // The spread of a generic Omit cannot be checked structurally; `fields` was checked against T.
   const body = { id, type, ...fields } as EventBody<T>;
   const event = {
     id,
     threadId: opts.thread === undefined || opts.thread === PRIMARY_THREAD ? null : opts.thread,
+    ...(opts.crossPost ? { crossPosted: true } : {}),
     type,
     body,
     processedAt: env.at,

@@ -6,14 +6,16 @@ import type { RequestStartInternal } from '../event-internal.js';
 import { evaluatePermission, type ToolPolicies } from '../permissions.js';
 import type { NewEvent, WireEvent } from '../records/event.js';
 import { canRetry, type RetryPolicy } from '../retry.js';
-import type { ThreadState } from '../session-state.js';
+import { isChild, type ThreadState } from '../session-state.js';
+import { CALL_AGENT } from '../delegation.js';
+import { runningResource } from '../outcome.js';
 import { contextTokens, modelUsage } from '../usage.js';
 import { engineEvent, textContent } from './engine-event.js';
 import { mergeChanges, noChanges, type ChangeEnv, type LogChanges } from './log-changes.js';
 import { ensureRunning, idle, reschedule } from './turn.js';
 
 /** The session.error types a model call's failure maps to. */
-export type ModelErrorType = Extract<WireEvent<'session.error'>['error']['type'], `model_${string}` | 'unknown_error'>;
+export type ModelErrorType = Extract<WireEvent<'session.error'>['error']['type'], `model_${string}` | 'billing_error' | 'unknown_error'>;
 
 /** A failed model call, classified by the model layer. */
 export interface ModelFailure {
@@ -32,32 +34,50 @@ const failedSpanEnd = (t: ThreadState, startId: string, env: ChangeEnv) =>
 export function startRequest(t: ThreadState, closeSpan: string | undefined, env: ChangeEnv): { changes: LogChanges; startId: string } {
   const consumed = t.pendingInputs.map((e) => e.id);
   const start = engineEvent('span.model_request_start', {}, env, { thread: t.id, internal: { consumed } satisfies RequestStartInternal });
+  const o = t.outcome;
+  const startsOutcome = o?.phase === 'pending' && consumed.includes(o.definitionId);
   const changes = mergeChanges(ensureRunning(t, env), {
     ...noChanges(env.at),
     events: [...(closeSpan !== undefined ? [failedSpanEnd(t, closeSpan, env)] : []), start],
     processed: [...consumed, ...t.pendingAnswers.map((e) => e.id)],
+    ...(startsOutcome ? { outcome: runningResource(o) } : {}),
   });
   return { changes, startId: start.id };
 }
 
-/** One event per content block (thinking, text, tool calls), then the span's end with the usage. */
-export function recordResponse(t: ThreadState, startId: string, message: BetaMessage, tools: ToolPolicies, env: ChangeEnv): LogChanges {
+/**
+ * One event per content block (thinking, text, tool calls), then the span's end with the usage.
+ * `blockIds`: ids already announced for content blocks (by index) in live previews.
+ */
+export function recordResponse(
+  t: ThreadState,
+  startId: string,
+  message: BetaMessage,
+  tools: ToolPolicies,
+  env: ChangeEnv,
+  blockIds: ReadonlyMap<number, string> = new Map(),
+): LogChanges {
   const thread = t.id;
   const events: NewEvent[] = [];
-  for (const block of message.content) {
+  for (const [index, block] of message.content.entries()) {
+    const id = blockIds.get(index);
     if (block.type === 'thinking' || block.type === 'redacted_thinking') {
-      events.push(engineEvent('agent.thinking', {}, env, { thread }));
+      events.push(engineEvent('agent.thinking', {}, env, { thread, id }));
     } else if (block.type === 'text') {
-      if (block.text !== '') events.push(engineEvent('agent.message', { content: textContent(block.text) }, env, { thread }));
+      if (block.text !== '') events.push(engineEvent('agent.message', { content: textContent(block.text) }, env, { thread, id }));
     } else if (block.type === 'tool_use') {
       const input = (block.input ?? {}) as Record<string, unknown>;
-      if (tools.customNames.has(block.name)) {
-        events.push(engineEvent('agent.custom_tool_use', { name: block.name, input }, env, { thread, internal: { tool_use_id: block.id, kind: 'custom' } }));
+      if (tools.delegate && block.name === CALL_AGENT) {
+        events.push(engineEvent('agent.tool_use', { name: block.name, input, evaluated_permission: 'allow' }, env, { thread, internal: { tool_use_id: block.id, kind: 'delegate' } }));
+      } else if (tools.customNames.has(block.name)) {
+        // A child thread's request for the client is cross-posted to the session's stream.
+        events.push(engineEvent('agent.custom_tool_use', { name: block.name, input }, env, { thread, crossPost: isChild(t), internal: { tool_use_id: block.id, kind: 'custom' } }));
       } else {
         const permission = evaluatePermission(tools.builtins.get(block.name as never));
         events.push(
           engineEvent('agent.tool_use', { name: block.name, input, evaluated_permission: permission }, env, {
             thread,
+            crossPost: isChild(t) && permission === 'ask',
             internal: { tool_use_id: block.id, kind: 'builtin' },
           }),
         );
@@ -86,14 +106,31 @@ export const abortedRequest = (t: ThreadState, startId: string, env: ChangeEnv):
  */
 export function modelFailed(t: ThreadState, startId: string | undefined, failure: ModelFailure, policy: RetryPolicy, env: ChangeEnv): LogChanges {
   const end: LogChanges = { ...noChanges(env.at), events: startId === undefined ? [] : [failedSpanEnd(t, startId, env)] };
-  if (failure.retryable && canRetry(t.retries, policy)) return mergeChanges(end, reschedule(t, env));
+  const retrying = failure.retryable && canRetry(t.retries, policy);
+  const retryStatus = retrying ? 'retrying' : failure.retryable ? 'exhausted' : 'terminal';
+  const error = engineEvent('session.error', { error: { type: failure.type, message: failure.message, retry_status: { type: retryStatus } } }, env, {
+    thread: t.id,
+  });
+  // Every failure is reported; a retried one is followed by the reschedule, the last by idle.
+  const next = retrying ? reschedule(t, env) : idle(t, { type: 'retries_exhausted' }, env);
+  return mergeChanges(end, { ...noChanges(env.at), events: [error] }, next);
+}
+
+/** Compaction kept running without the model answering: the turn stops (the next user.message starts a new one). */
+export function compactionLimitReached(t: ThreadState, limit: number, env: ChangeEnv): LogChanges {
   const error = engineEvent(
     'session.error',
-    { error: { type: failure.type, message: failure.message, retry_status: { type: failure.retryable ? 'exhausted' : 'terminal' } } },
+    {
+      error: {
+        type: 'compaction_limit_reached_error',
+        message: `the context was compacted ${limit} times in a row and still exceeds the compaction threshold; send a new message to start a new turn`,
+        retry_status: { type: 'terminal' },
+      },
+    },
     env,
     { thread: t.id },
   );
-  return mergeChanges(end, { ...noChanges(env.at), events: [error] }, idle(t, { type: 'retries_exhausted' }, env));
+  return mergeChanges(ensureRunning(t, env), { ...noChanges(env.at), events: [error] }, idle(t, { type: 'retries_exhausted' }, env));
 }
 
 /** The summary replaces the history from here on (see fold.ts). */

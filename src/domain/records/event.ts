@@ -25,6 +25,8 @@ interface TypedEventRecord<T extends SessionEventType> {
   seq: number;
   id: string;
   threadId: string | null;
+  /** A child thread's event that the session's stream shows too (thread status, requests for the client). */
+  crossPosted?: boolean | undefined;
   type: T;
   body: EventBody<T>;
   processedAt: string | null;

@@ -1,5 +1,5 @@
 // Session records: the agent a session runs with, its status, resources and running totals.
-import type { Session, SessionAgent, SessionResource, SessionUsage } from '../../api/wire.js';
+import type { OutcomeEvaluation, Session, SessionAgent, SessionResource, SessionUsage } from '../../api/wire.js';
 
 export type SessionStatus = Session['status'];
 
@@ -32,6 +32,8 @@ export interface SessionRecord {
   usage: SessionUsage;
   budget: unknown;
   deploymentId: string | null;
+  /** Outcomes defined in the session, oldest first (engine-owned, like status and usage). */
+  outcomeEvaluations: OutcomeEvaluation[];
   lastSeq: number;
   createdAt: string;
   updatedAt: string;

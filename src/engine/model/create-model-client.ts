@@ -17,7 +17,7 @@ export function createModelClient(config: EngineConfig): ModelClient {
   const inner = providerClient(config, config.providerEnv);
   const mapped = <T extends { model: string }>(body: T): T => ({ ...body, model: providerModelId(config, body.model) });
   return {
-    complete: (request, signal, context) => inner.complete(mapped(request), signal, context),
+    complete: (request, signal, context, observe) => inner.complete(mapped(request), signal, context, observe),
     stream: (body, opts) => inner.stream(mapped(body), opts),
     create: (body, opts) => inner.create(mapped(body), opts),
     countTokens: (body, opts) => inner.countTokens(mapped(body), opts),

@@ -103,8 +103,8 @@ export async function resolveFileSources<T extends object>(body: T, lookup: File
 export function withFileSources(inner: ModelClient, lookup: FileLookup): ModelClient {
   const workspace = (context: ModelCallContext | undefined) => context?.workspaceId;
   return {
-    complete: async (request, signal, context) =>
-      inner.complete(await resolveFileSources(request, lookup, workspace(context)), signal, context),
+    complete: async (request, signal, context, observe) =>
+      inner.complete(await resolveFileSources(request, lookup, workspace(context)), signal, context, observe),
     stream: async (body, opts) => inner.stream(await resolveFileSources(body, lookup, workspace(opts.context)), opts),
     create: async (body, opts) => inner.create(await resolveFileSources(body, lookup, workspace(opts.context)), opts),
     countTokens: async (body, opts) => inner.countTokens(await resolveFileSources(body, lookup, workspace(opts.context)), opts),

@@ -2,6 +2,7 @@
 import type {
   BetaMessage,
   BetaMessageTokensCount,
+  BetaRawMessageStreamEvent,
   MessageCreateParamsBase,
 } from '@anthropic-ai/sdk/resources/beta/messages/messages.js';
 
@@ -45,9 +46,12 @@ export interface ProviderReply<T> {
   requestId: string | undefined;
 }
 
+/** Sees each event of a streaming call as it arrives (the engine's live previews). */
+export type StreamObserver = (event: BetaRawMessageStreamEvent) => void;
+
 export interface ModelClient {
-  /** Streams one Messages API call and resolves with the complete assistant message. */
-  complete(request: ModelRequest, signal: AbortSignal, context?: ModelCallContext): Promise<BetaMessage>;
+  /** Streams one Messages API call and resolves with the complete assistant message; `observe` sees each event as it arrives. */
+  complete(request: ModelRequest, signal: AbortSignal, context?: ModelCallContext, observe?: StreamObserver): Promise<BetaMessage>;
   /**
    * Opens a streaming call (`stream: true` is added) and resolves once the provider has accepted it;
    * an HTTP error rejects with the SDK's APIError, a mid-stream error arrives as an `error` event.

@@ -6,6 +6,7 @@ export type ModelErrorType =
   | 'model_overloaded_error'
   | 'model_rate_limited_error'
   | 'model_request_failed_error'
+  | 'billing_error'
   | 'unknown_error';
 
 export interface ClassifiedError {
@@ -43,6 +44,8 @@ export function classifyModelError(err: unknown): ClassifiedError {
     const detail = `${status ?? 'stream'} ${type ?? 'error'}: ${err.message}`;
     const bedrock = status === undefined && type ? BEDROCK_STREAM_ERRORS.get(type) : undefined;
     if (bedrock) return { ...bedrock, message: detail };
+    // The account cannot pay for the call: no retry will fix it.
+    if (status === 402 || type === 'billing_error') return { retryable: false, type: 'billing_error', message: detail };
     if (status === 529 || type === 'overloaded_error') return { retryable: true, type: 'model_overloaded_error', message: detail };
     if (status === 429 || type === 'rate_limit_error') return { retryable: true, type: 'model_rate_limited_error', message: detail };
     if (status === undefined || status >= 500 || status === 408 || type === 'api_error') {

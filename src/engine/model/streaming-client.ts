@@ -1,6 +1,6 @@
 // The part every provider shares: how its SDK client is called, and the options the engine needs.
 import { Stream } from '@anthropic-ai/sdk/core/streaming.js';
-import type { BetaMessage, BetaMessageTokensCount } from '@anthropic-ai/sdk/resources/beta/messages/messages.js';
+import type { BetaMessage, BetaMessageTokensCount, BetaRawMessageStreamEvent } from '@anthropic-ai/sdk/resources/beta/messages/messages.js';
 import {
   MissingCredentialsError,
   type ModelCallOptions,
@@ -22,7 +22,14 @@ interface PendingCall {
 
 /** What the provider SDKs (first-party, Bedrock, Vertex, Foundry) have in common. */
 export interface SdkClient {
-  beta: { messages: { stream(params: never, options: { signal: AbortSignal }): { finalMessage(): Promise<BetaMessage> } } };
+  beta: {
+    messages: {
+      stream(params: never, options: { signal: AbortSignal }): {
+        on(event: 'streamEvent', listener: (event: BetaRawMessageStreamEvent) => void): unknown;
+        finalMessage(): Promise<BetaMessage>;
+      };
+    };
+  };
   /** The SDK's generic request: each provider's middleware rewrites `/v1/messages` to its own wire shape. */
   post(path: string, opts: { body: unknown; headers?: HeaderValues; signal?: AbortSignal; stream?: boolean }): PendingCall;
 }
@@ -93,8 +100,10 @@ export function streamingModelClient(
     return client();
   };
   return {
-    async complete(request, signal) {
-      return (await ready()).beta.messages.stream(request as never, { signal }).finalMessage();
+    async complete(request, signal, _context, observe) {
+      const stream = (await ready()).beta.messages.stream(request as never, { signal });
+      if (observe) stream.on('streamEvent', observe);
+      return stream.finalMessage();
     },
     async stream(body, opts) {
       const sdk = await ready();

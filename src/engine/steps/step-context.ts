@@ -1,6 +1,8 @@
 // What a step handler works with: the session, its folded state, the one write path, and effects
 // that an interrupt or shutdown may cut short.
+import type { SessionAgent } from '../../api/wire.js';
 import type { ChangeEnv, LogChanges } from '../../domain/changes/log-changes.js';
+import type { RosterAgent } from '../../domain/delegation.js';
 import type { Clock } from '../../domain/clock.js';
 import type { Step } from '../../domain/decide.js';
 import type { RetryPolicy } from '../../domain/retry.js';
@@ -10,6 +12,7 @@ import type { Logger } from '../../logger.js';
 import type { RemoteWork, SandboxProvider, SessionSandbox } from '../../sandbox/types.js';
 import type { EnvironmentRecord, EventRecord, SessionRecord } from '../../store/types.js';
 import type { ModelClient } from '../model/model-client.js';
+import type { DeltaChannel } from '../../events/delta-channel.js';
 
 /** Why an effect was cut short: a user.interrupt, or this process shutting down. */
 export type Cut = 'interrupt' | 'shutdown';
@@ -44,6 +47,8 @@ export interface StepEffects {
   outputs: OutputCapture;
   /** Memory stores and skills: prompt notes, placement, memory write-back. */
   mounts: SessionMounts;
+  /** Live previews (event_start / event_delta) for streams that opted in; best-effort, not logged. */
+  deltas: DeltaChannel;
 }
 
 export interface StepContext {
@@ -53,6 +58,10 @@ export interface StepContext {
   readonly effects: StepEffects;
   readonly retry: RetryPolicy;
   thread(id: string): ThreadState;
+  /** The agent a thread runs: a child thread's pinned roster agent, else the session's. */
+  agentOf(t: ThreadState): SessionAgent;
+  /** The coordinator's roster, resolved to pinned versions (empty unless the session's agent is a coordinator). */
+  roster(): Promise<RosterAgent[]>;
   /** The time and id source for changes made now. */
   env(): ChangeEnv;
   /** Applies a step's changes (the engine's one write path) and mirrors them on the state. */

@@ -3,6 +3,9 @@
 import { ABANDONED_TEXT, answerWithErrors, refusalText, startTool, toolResult, withNotes } from '../../domain/changes/tools.js';
 import { ensureRunning } from '../../domain/changes/turn.js';
 import type { EffectResult, StepContext, StepHandlers } from './step-context.js';
+import type { ToolCall } from '../../domain/session-state.js';
+import { egressPolicy } from '../../sandbox/egress/egress-policy.js';
+import { webFetch } from '../tools/web-fetch.js';
 
 /** One info line per built-in tool call: session, tool, duration, outcome (never its input or output). */
 function logToolCall(ctx: StepContext, call: { name: string; toolUseId: string }, outcome: EffectResult<{ isError: boolean }>, durationMs: number): void {
@@ -11,6 +14,20 @@ function logToolCall(ctx: StepContext, call: { name: string; toolUseId: string }
     { session_id: ctx.session.id, tool: call.name, tool_use_id: call.toolUseId, duration_ms: durationMs, outcome: result },
     `tool ${call.name} ${result} in ${durationMs}ms`,
   );
+}
+
+/** web_fetch runs in agentd itself (not in the sandbox), under the environment's egress rules. */
+async function runWebFetch(ctx: StepContext, thread: string, call: ToolCall) {
+  const policy = egressPolicy(ctx.session, ctx.environment);
+  const toolset = ctx.session.agent.tools.find((t) => t.type === 'agent_toolset_20260401');
+  const tool = toolset?.type === 'agent_toolset_20260401' ? toolset.configs.find((c) => c.name === 'web_fetch') : undefined;
+  const outcome = await ctx.abortable((signal) =>
+    webFetch(call.input, { config: ctx.effects.config.webFetch, policy, signal, tool: tool as Parameters<typeof webFetch>[1]['tool'] }),
+  );
+  if (outcome.cut) return outcome.cut === 'shutdown' ? 'stop' : 'continue';
+  if (!outcome.ok) throw outcome.error;
+  await ctx.write(toolResult(ctx.thread(thread), call, outcome.value, ctx.env()), thread);
+  return 'continue';
 }
 
 export const toolSteps: Pick<StepHandlers, 'abandon_tools' | 'refuse_tools' | 'run_tool' | 'offer_remote'> = {
@@ -29,6 +46,7 @@ export const toolSteps: Pick<StepHandlers, 'abandon_tools' | 'refuse_tools' | 'r
     const thread = ctx.thread(step.thread);
     // Durably marked started first: after a crash it is reported, never re-run.
     await ctx.write(startTool(thread, call, ctx.env()), step.thread);
+    if (call.name === 'web_fetch') return runWebFetch(ctx, step.thread, call);
     // Memory stores and skills are in place before the sandbox (whose mounts they are) starts.
     const placed = await ctx.effects.mounts.prepare(ctx.session);
     const sandbox = ctx.effects.sandbox(ctx.session, ctx.environment);

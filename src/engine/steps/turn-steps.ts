@@ -1,10 +1,18 @@
 // Handlers of the turn's own steps: interrupts, waiting for the client or a retry, ending the turn.
-import { awaitClient, endTurn, interrupt } from '../../domain/changes/turn.js';
+import { interruptTurn } from '../../domain/changes/outcome.js';
+import { awaitClient, endTurn } from '../../domain/changes/turn.js';
 import type { StepHandlers } from './step-context.js';
 
 export const turnSteps: Pick<StepHandlers, 'interrupt' | 'await_client' | 'end_turn' | 'wait' | 'done'> = {
   interrupt: async (step, ctx) => {
-    await ctx.write(interrupt(ctx.thread(step.thread), step, ctx.env()), step.thread);
+    const env = ctx.env();
+    // Threads at work stop first (their answers reach the coordinator), then the session's turn;
+    // a delegated message a thread has not started on is dropped with the call it belonged to.
+    for (const id of step.threads ?? []) {
+      const child = ctx.thread(id);
+      await ctx.write(interruptTurn(child, { interruptIds: child.pendingInputs.map((e) => e.id), stopTurn: true }, env), id);
+    }
+    await ctx.write(interruptTurn(ctx.thread(step.thread), step, env), step.thread);
     return 'continue';
   },
 

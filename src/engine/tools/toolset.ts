@@ -5,6 +5,7 @@ import { betaAgentToolset20260401 } from '@anthropic-ai/sdk/tools/agent-toolset/
 import type { SessionAgent } from '../../api/wire.js';
 import type { BuiltInToolName } from '../../api/schemas/agent.js';
 import { toolPolicies, type ToolPolicies } from '../../domain/permissions.js';
+import { callAgentTool, type RosterAgent } from '../../domain/delegation.js';
 
 export interface ResolvedToolset {
   policies: ToolPolicies;
@@ -37,9 +38,11 @@ export function builtinDefinition(name: BuiltInToolName): BetaToolUnion {
   return name === 'web_fetch' || name === 'web_search' ? WEB_DEFINITIONS[name] : SDK_DEFINITIONS.get(name)!;
 }
 
-export function resolveToolset(agent: SessionAgent): ResolvedToolset {
-  const policies = toolPolicies(agent);
+/** `roster`: the coordinator's, when this thread may delegate (the primary thread of a multi-agent session). */
+export function resolveToolset(agent: SessionAgent, roster?: readonly RosterAgent[]): ResolvedToolset {
+  const policies: ToolPolicies = { ...toolPolicies(agent), delegate: roster !== undefined && roster.length > 0 };
   const definitions: BetaToolUnion[] = [];
+  if (policies.delegate) definitions.push(callAgentTool(roster!) as BetaToolUnion);
   for (const tool of agent.tools) {
     if (tool.type === 'agent_toolset_20260401') {
       for (const name of policies.builtins.keys()) definitions.push(builtinDefinition(name));

@@ -17,7 +17,7 @@ export function presentSession(s: SessionRecord, now: number = Date.now()): Sess
     usage: s.usage,
     stats: { active_seconds: s.usage.active_seconds ?? 0, duration_seconds: Math.round(durationSeconds * 1000) / 1000 },
     budget: (s.budget ?? null) as Session['budget'],
-    outcome_evaluations: [],
+    outcome_evaluations: s.outcomeEvaluations,
     deployment_id: s.deploymentId,
     created_at: s.createdAt,
     updated_at: s.updatedAt,

@@ -11,6 +11,7 @@ import { presentWork } from '../presenters/work.js';
 import { queryInt, queryString, type Query } from '../query.js';
 import { parseInput } from '../validate.js';
 import { forPrincipals } from '../route-config.js';
+import type { CredentialWatch } from '../credential-watch.js';
 
 type EnvParams = { Params: { environment_id: string }; Querystring: Query };
 type WorkParams = { Params: { environment_id: string; work_id: string }; Querystring: Query };
@@ -20,6 +21,8 @@ export interface WorkRouteOptions {
   shuttingDown: AbortSignal;
   /** AGENTD_PUBLIC_URL: the URL workers reach this server at; else the one the poll came in on. */
   publicUrl?: string | undefined;
+  /** Ends long polls whose key is revoked; re-checked at once after a stop. */
+  credentials: CredentialWatch;
 }
 
 const MAX_TTL_SECONDS = 3600;
@@ -57,11 +60,12 @@ export function workRoutes(app: FastifyInstance, ctx: CommandContext, opts: Work
     const blockMs = intInRange(req.query, 'block_ms', 1, 999) ?? 0;
     const reclaimOlderThanMs = intInRange(req.query, 'reclaim_older_than_ms', 0, Number.MAX_SAFE_INTEGER);
     const workerId = req.headers['anthropic-worker-id'];
-    // Stop waiting when the worker hangs up or the server shuts down.
+    // Stop waiting when the worker hangs up, the server shuts down or the key is revoked.
     const gone = new AbortController();
     const onClose = () => gone.abort();
     reply.raw.once('close', onClose);
     opts.shuttingDown.addEventListener('abort', onClose);
+    const unwatch = opts.credentials.watch(req, onClose);
     try {
       const claimed = await queue.poll(env.id, {
         blockMs,
@@ -72,6 +76,7 @@ export function workRoutes(app: FastifyInstance, ctx: CommandContext, opts: Work
       });
       return reply.send(claimed ? presentWork(claimed.item, claimed.secret) : null);
     } finally {
+      unwatch();
       reply.raw.off('close', onClose);
       opts.shuttingDown.removeEventListener('abort', onClose);
     }
@@ -97,8 +102,8 @@ export function workRoutes(app: FastifyInstance, ctx: CommandContext, opts: Work
     async (req, reply) => {
     const env = await environment(req);
     const { force } = parseInput(stopSchema, req.body);
-    return presentWork(
-      await noRetryOnConflict(reply, () => queue.stop(env.id, req.params.work_id, force ?? false, holderOf(req))),
-    );
+    const stopped = await noRetryOnConflict(reply, () => queue.stop(env.id, req.params.work_id, force ?? false, holderOf(req)));
+    await opts.credentials.recheck(); // the item's session token (and the key's reach) have ended when this answers
+    return presentWork(stopped);
   });
 }

@@ -7,10 +7,17 @@ import path from 'node:path';
 import type { Clock } from '../../domain/clock.js';
 import type { Logger } from '../../logger.js';
 import { EgressProxy } from '../egress/egress-proxy.js';
+import { parseCidr, sandboxRoutePlan, SLIRP, type DestinationRules } from '../network/destination-policy.js';
+import { openHostPortRelays } from '../network/host-ports.js';
+import type { SlirpTools } from '../network/slirp-network.js';
+import { detectCgroups, type CgroupDetection } from '../limits/cgroups.js';
+import { sandboxUser, type SandboxUser } from '../limits/sandbox-user.js';
+import { buildSeccompFilter, type SeccompBuild } from '../limits/seccomp.js';
 import type { SandboxProvider } from '../types.js';
 import type { RuntimeFiles } from './bwrap-args.js';
 import { BubblewrapSandbox, type BubblewrapRuntime } from './bubblewrap-sandbox.js';
 import { probeBubblewrap } from './probe.js';
+import { allowTraversal, launcher } from '../limits/sandbox-user.js';
 import { staleBuildWarning, toolHostFiles } from './tool-host-files.js';
 import { unavailableProvider } from './unavailable.js';
 
@@ -26,13 +33,32 @@ export interface BubblewrapOptions {
   maxProcesses: number;
   /** Host paths that must never be visible inside a sandbox (data dir, files dir). */
   protectedPaths: readonly string[];
+  /** Host loopback ports `unrestricted` sandboxes reach (AGENTD_SANDBOX_HOST_PORTS). */
+  hostPorts: readonly number[];
+  /** CIDRs exempt from the destination deny rules (AGENTD_SANDBOX_ALLOWED_NETWORKS). */
+  allowedNetworks: readonly string[];
+  /** CPU time per sandbox, in CPUs (0: none). */
+  cpus: number;
+  /** The host user sandboxes run as when agentd runs as root. */
+  uid: number;
+  gid: number;
   logger: Logger;
+}
+
+/** The protections in force on this host, as detected at start (what `agentd doctor` reports). */
+export interface SandboxProtections {
+  user: SandboxUser;
+  cgroups: CgroupDetection;
+  seccomp: SeccompBuild;
+  network: SlirpTools | string;
 }
 
 export interface LocalSandboxes {
   provider: SandboxProvider;
   /** Why isolation is unavailable, when it is. */
   unavailable: string | undefined;
+  /** What is in force, when isolation is available. */
+  protections?: SandboxProtections;
   close(): Promise<void>;
 }
 
@@ -77,9 +103,8 @@ function removeStaleRuntimeDirs(): void {
 }
 
 /** passwd/group/hosts for the sandbox: only root and the sandbox's own user, no host accounts. */
-function writeRuntimeFiles(dir: string): RuntimeFiles {
-  const uid = process.getuid?.() ?? 0;
-  const gid = process.getgid?.() ?? 0;
+function writeRuntimeFiles(dir: string, user: SandboxUser): RuntimeFiles {
+  const { uid, gid } = user;
   const passwd = ['root:x:0:0:root:/workspace:/bin/bash', 'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin'];
   const group = ['root:x:0:', 'nogroup:x:65534:'];
   if (uid !== 0) passwd.push(`agent:x:${uid}:${gid}:agent:/workspace:/bin/bash`);
@@ -88,11 +113,13 @@ function writeRuntimeFiles(dir: string): RuntimeFiles {
     passwd: path.join(dir, 'passwd'),
     group: path.join(dir, 'group'),
     hosts: path.join(dir, 'hosts'),
+    resolvConf: path.join(dir, 'resolv.conf'),
     appPackageJson: path.join(dir, 'package.json'),
   };
   fs.writeFileSync(files.passwd, passwd.join('\n') + '\n', { mode: 0o644 });
   fs.writeFileSync(files.group, group.join('\n') + '\n', { mode: 0o644 });
   fs.writeFileSync(files.hosts, '127.0.0.1\tlocalhost sandbox\n::1\tlocalhost ip6-localhost ip6-loopback\n', { mode: 0o644 });
+  fs.writeFileSync(files.resolvConf, `nameserver ${SLIRP.dns}\n`, { mode: 0o644 });
   fs.writeFileSync(files.appPackageJson, '{"type":"module"}\n', { mode: 0o644 });
   return files;
 }
@@ -103,6 +130,32 @@ export async function bubblewrapProblem(bwrapName: string): Promise<string | und
   if (!bwrapPath) return `${bwrapName} not found on PATH`;
   const probe = await probeBubblewrap(bwrapPath);
   return probe.ok ? undefined : probe.reason;
+}
+
+/** Every address of every interface of the host: each one is the host, whatever its range. */
+export function hostAddresses(): string[] {
+  return Object.values(os.networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address.replace(/%.*$/, '')));
+}
+
+export function destinationRules(allowedNetworks: readonly string[]): DestinationRules {
+  return {
+    hostAddresses: hostAddresses(),
+    allowedNetworks: allowedNetworks.map((n) => {
+      const cidr = parseCidr(n);
+      if (!cidr) throw new Error(`AGENTD_SANDBOX_ALLOWED_NETWORKS: "${n}" is not an IP network`);
+      return cidr;
+    }),
+  };
+}
+
+/** The programs an `unrestricted` sandbox's network needs, or why it cannot have one. */
+export function slirpTools(): SlirpTools | string {
+  const tools = { slirp4netns: onPath('slirp4netns'), nsenter: onPath('nsenter'), ip: onPath('ip') ?? onPath('/usr/sbin/ip') ?? onPath('/sbin/ip') };
+  const missing = Object.entries(tools).filter(([, p]) => !p).map(([name]) => name);
+  if (missing.length > 0) {
+    return `unrestricted networking needs ${missing.join(', ')} (Debian: apt-get install slirp4netns util-linux iproute2)`;
+  }
+  return tools as SlirpTools;
 }
 
 export async function createBubblewrapSandboxes(opts: BubblewrapOptions): Promise<LocalSandboxes> {
@@ -118,15 +171,23 @@ export async function createBubblewrapSandboxes(opts: BubblewrapOptions): Promis
 
   const bwrapPath = onPath(opts.bwrapPath);
   if (!bwrapPath) return refuse(`${opts.bwrapPath} not found on PATH`);
-  const probe = await probeBubblewrap(bwrapPath);
+  const user = sandboxUser(opts.uid, opts.gid);
+  const setpriv = onPath('setpriv');
+  if (user.switches && !setpriv) return refuse('agentd runs as root and needs setpriv (util-linux) to run sandboxes as an unprivileged user');
+  const launch = (argv: string[], procsFiles: readonly string[] = []) => launcher(user, setpriv ?? 'setpriv', procsFiles, argv);
+  fs.mkdirSync(opts.workspacesDir, { recursive: true });
+  const blocked = allowTraversal(opts.workspacesDir, [opts.workspacesDir, ...opts.protectedPaths], user, onPath('setfacl'));
+  if (blocked) return refuse(blocked);
+  const probe = await probeBubblewrap(bwrapPath, launch);
   if (!probe.ok) return refuse(probe.reason);
   if (!probe.disableUserns) logger.warn('this bubblewrap cannot forbid nested user namespaces (needs 0.8+); sandboxes still run');
 
   // Private to this process: generated /etc files and the egress proxy's sockets.
   removeStaleRuntimeDirs();
   const runtimeDir = fs.mkdtempSync(path.join(os.tmpdir(), `agentd-sbx-${process.pid}-`));
-  fs.chmodSync(runtimeDir, 0o700);
-  const runtimeFiles = writeRuntimeFiles(runtimeDir);
+  // Searchable (not listable) by others: a sandbox running as its own user reaches the sockets inside.
+  fs.chmodSync(runtimeDir, 0o711);
+  const runtimeFiles = writeRuntimeFiles(runtimeDir, user);
   let toolHost;
   try {
     toolHost = toolHostFiles(runtimeFiles.appPackageJson);
@@ -137,7 +198,17 @@ export async function createBubblewrapSandboxes(opts: BubblewrapOptions): Promis
   const stale = staleBuildWarning();
   if (stale) logger.warn(stale);
 
-  const proxy = new EgressProxy(runtimeDir, logger);
+  const rules = destinationRules(opts.allowedNetworks);
+  const proxy = new EgressProxy(runtimeDir, logger, rules);
+  const slirp = slirpTools();
+  if (typeof slirp === 'string') logger.error({ reason: slirp }, 'sandboxes with unrestricted networking will not start');
+  const hostPorts = await openHostPortRelays(runtimeDir, opts.hostPorts, logger);
+  const cgroups = detectCgroups();
+  if (cgroups.ok) await cgroups.cgroups.sweep();
+  if (!cgroups.ok) logger.warn({ reason: cgroups.reason }, 'sandboxes have no cgroup limits (total memory, processes, CPU); rlimits apply');
+  const seccomp = buildSeccompFilter(path.join(runtimeDir, 'seccomp.bpf'));
+  if (!seccomp.ok) logger.warn({ reason: seccomp.reason }, 'sandboxes run without a seccomp filter');
+  const protections: SandboxProtections = { user, cgroups, seccomp, network: slirp };
   const rt: BubblewrapRuntime = {
     bwrapPath,
     disableUserns: probe.disableUserns,
@@ -145,20 +216,30 @@ export async function createBubblewrapSandboxes(opts: BubblewrapOptions): Promis
     runtimeFiles,
     toolHost,
     proxy,
+    network: { slirp, routes: sandboxRoutePlan(rules), hostPorts },
     idleMs: opts.idleMs,
     clock: opts.clock,
     maxCallMs: opts.maxCallMs,
     maxOutputBytes: opts.maxOutputBytes,
-    limits: { memoryMb: opts.memoryMb, maxProcesses: opts.maxProcesses },
+    limits: { memoryMb: opts.memoryMb, maxProcesses: opts.maxProcesses, cpus: opts.cpus },
+    user,
+    launch,
+    cgroups: cgroups.ok ? cgroups.cgroups : undefined,
+    seccompFile: seccomp.ok ? seccomp.file : undefined,
     protectedPaths: opts.protectedPaths.map(realOrResolved),
     logger,
   };
-  logger.info({ bwrap: bwrapPath }, 'tools of cloud environments run in bubblewrap sandboxes');
+  logger.info(
+    { bwrap: bwrapPath, uid: user.uid, cgroups: cgroups.ok ? `v${cgroups.cgroups.version}` : 'none', seccomp: seccomp.ok },
+    'tools of cloud environments run in bubblewrap sandboxes',
+  );
   return {
     provider: { kind: 'bubblewrap', open: (session, environment) => new BubblewrapSandbox(rt, session, environment) },
     unavailable: undefined,
+    protections,
     close: async () => {
       await proxy.close();
+      await hostPorts.close();
       fs.rmSync(runtimeDir, { recursive: true, force: true });
     },
   };

@@ -8,12 +8,16 @@ import type { Logger } from '../../logger.js';
 import type { EnvironmentRecord, SessionRecord } from '../../store/types.js';
 import type { EgressEndpoint, EgressProxy } from '../egress/egress-proxy.js';
 import { egressPolicy } from '../egress/egress-policy.js';
+import type { HostPortRelays } from '../network/host-ports.js';
+import { attachSlirpNetwork, type SlirpTools } from '../network/slirp-network.js';
 import { resourceMounts, sessionLayout, type Mount, type SessionLayout } from '../session-layout.js';
 import type { SessionSandbox, ToolOutcome } from '../types.js';
 import { bwrapArgs, type RuntimeFiles, type SandboxSpec } from './bwrap-args.js';
 import { prepareMountPoints } from './mount-points.js';
 import type { ToolHostFiles } from './tool-host-files.js';
-import { ToolHostProcess } from './tool-host-process.js';
+import { FIRST_EXTRA_FD, ToolHostProcess } from './tool-host-process.js';
+import type { Cgroups, SandboxCgroup } from '../limits/cgroups.js';
+import { handOver, type SandboxUser } from '../limits/sandbox-user.js';
 
 /** Everything a session sandbox needs from its provider (shared by all sessions). */
 export interface BubblewrapRuntime {
@@ -23,12 +27,22 @@ export interface BubblewrapRuntime {
   runtimeFiles: RuntimeFiles;
   toolHost: ToolHostFiles;
   proxy: EgressProxy;
+  /** `unrestricted`: slirp4netns's programs (or why they are missing), the routes to install, the host-port door. */
+  network: { slirp: SlirpTools | string; routes: readonly string[]; hostPorts: HostPortRelays };
   idleMs: number;
   /** Times the idle stop (tests move it by hand). */
   clock: Clock;
   maxCallMs: number;
   maxOutputBytes: number;
-  limits: { memoryMb: number; maxProcesses: number };
+  limits: { memoryMb: number; maxProcesses: number; cpus: number };
+  /** Who the sandbox's processes are on the host. */
+  user: SandboxUser;
+  /** bwrap's argv wrapped to join `procsFiles` and switch to the sandbox user. */
+  launch: (argv: string[], procsFiles?: readonly string[]) => string[];
+  /** Per-sandbox cgroups, where the host allows them. */
+  cgroups: Cgroups | undefined;
+  /** The compiled seccomp filter, when one could be built. */
+  seccompFile: string | undefined;
   /** Host paths no bind may contain (the data dir, the files dir). */
   protectedPaths: readonly string[];
   logger: Logger;
@@ -72,6 +86,8 @@ export class BubblewrapSandbox implements SessionSandbox {
       let host: ToolHostProcess;
       try {
         host = await this.host();
+        // Memory syncs write as the server between calls: hand their files to the sandbox's user.
+        handOver(this.layout.memory, this.rt.user);
       } catch (err) {
         this.logger.warn({ err }, 'sandbox failed to start');
         return errorOutcome(`The sandbox could not start, so the tool did not run: ${err instanceof Error ? err.message : String(err)}`);
@@ -125,19 +141,30 @@ export class BubblewrapSandbox implements SessionSandbox {
     fs.mkdirSync(this.layout.workspace, { recursive: true });
     fs.mkdirSync(this.layout.outputs, { recursive: true });
     const mounts = this.mounts();
+    handOver(this.layout.root, this.rt.user);
     for (const source of [this.layout.workspace, this.layout.outputs, ...mounts.map((m) => m.hostPath)]) {
       const real = fs.realpathSync(source);
       const exposed = this.rt.protectedPaths.find((p) => contains(real, p));
       if (exposed) throw new Error(`refusing to mount ${real} into the sandbox: it contains ${exposed} (check AGENTD_WORKSPACES_DIR)`);
     }
     const policy = egressPolicy(this.session, this.environment);
-    // Decided by the policy alone: a limited sandbox never falls back to the host's network.
-    let network: SandboxSpec['network'] = { kind: 'host' };
+    // Decided by the policy alone, and neither mode ever shares the host's network namespace.
+    let network: SandboxSpec['network'];
+    let attachNetwork: ((pid: number) => Promise<() => void>) | undefined;
     if (policy) {
       this.endpoint ??= await this.rt.proxy.open(this.session.id, policy);
       network = { kind: 'proxy', socketPath: this.endpoint.socketPath };
+    } else {
+      const { slirp, routes, hostPorts } = this.rt.network;
+      if (typeof slirp === 'string') throw new Error(slirp);
+      network = { kind: 'slirp', hostPortsDir: hostPorts.dir, hostPorts: hostPorts.ports };
+      attachNetwork = async (pid) => {
+        const attached = await attachSlirpNetwork(slirp, pid, routes);
+        return () => attached.close();
+      };
     }
-    const { options, command } = bwrapArgs({
+    const seccompFd = this.rt.seccompFile ? fs.openSync(this.rt.seccompFile, 'r') : undefined;
+    const built = bwrapArgs({
       layout: this.layout,
       mounts,
       toolHost: this.rt.toolHost,
@@ -146,15 +173,31 @@ export class BubblewrapSandbox implements SessionSandbox {
       limits: this.rt.limits,
       disableUserns: this.rt.disableUserns,
       maxCallMs: this.rt.maxCallMs,
+      ...(seccompFd !== undefined ? { seccompFd: FIRST_EXTRA_FD } : {}),
     });
-    const proc = new ToolHostProcess({
-      bwrapPath: this.rt.bwrapPath,
-      args: options,
-      command,
-      maxCallMs: this.rt.maxCallMs,
-      maxOutputBytes: this.rt.maxOutputBytes,
-      onStderr: (text) => this.logger.debug({ stderr: text.slice(0, 2000) }, 'sandbox stderr'),
-    });
+    let cgroup: SandboxCgroup | undefined;
+    let proc: ToolHostProcess;
+    try {
+      cgroup = this.rt.cgroups?.create(`${process.pid}-${this.session.id}-${generation}-${Date.now()}`, this.rt.limits);
+      proc = new ToolHostProcess({
+        bwrapPath: this.rt.bwrapPath,
+        args: built.options,
+        command: built.command,
+        maxCallMs: this.rt.maxCallMs,
+        maxOutputBytes: this.rt.maxOutputBytes,
+        onStderr: (text) => this.logger.debug({ stderr: text.slice(0, 2000) }, 'sandbox stderr'),
+        extraFds: seccompFd !== undefined ? [seccompFd] : [],
+        launcher: (argv) => this.rt.launch(argv, cgroup?.procsFiles ?? []),
+        ...(attachNetwork ? { attachNetwork } : {}),
+      });
+    } catch (err) {
+      void cgroup?.remove();
+      throw err;
+    } finally {
+      // The child holds its own copy now (spawn dups it before returning).
+      if (seccompFd !== undefined) fs.closeSync(seccompFd);
+    }
+    void proc.exited.then(() => cgroup?.remove()).catch((err: unknown) => this.logger.warn({ err }, 'sandbox cgroup not removed'));
     this.proc = proc;
     void proc.exited.then(() => this.logger.debug('sandbox exited'));
     await proc.ready;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Mount, SessionLayout } from '../session-layout.js';
 import { AGENT_OUTPUTS_DIR } from '../session-layout.js';
 import { AGENT_WORKDIR } from '../types.js';
+import { SANDBOX_HOST_PORTS_DIR } from '../network/host-ports.js';
 import type { ToolHostConfig } from './protocol.js';
 import { SANDBOX_BIN_DIR, SANDBOX_NODE, type ToolHostFiles } from './tool-host-files.js';
 
@@ -13,6 +14,9 @@ export const SANDBOX_HOSTNAME = 'sandbox';
 export const SANDBOX_PROXY_PORT = 3128;
 /** Where a `limited` sandbox finds its egress proxy endpoint. */
 export const SANDBOX_PROXY_SOCKET = '/run/agentd/egress.sock';
+/** bwrap's pid report and its go-ahead, as fds of the bwrap process (ToolHostProcess opens them). */
+export const INFO_FD = 4;
+export const BLOCK_FD = 5;
 /** /tmp is memory-backed: cap it so it cannot eat the host's RAM. */
 const TMP_BYTES = 1024 * 1024 * 1024;
 
@@ -60,6 +64,8 @@ export interface RuntimeFiles {
   passwd: string;
   group: string;
   hosts: string;
+  /** resolv.conf naming slirp4netns's DNS forwarder (unrestricted sandboxes). */
+  resolvConf: string;
   /** `{"type":"module"}`, so node loads the tool host's .js files as ES modules. */
   appPackageJson: string;
 }
@@ -69,12 +75,18 @@ export interface SandboxSpec {
   mounts: Mount[];
   toolHost: ToolHostFiles;
   runtime: RuntimeFiles;
-  /** `host`: share the host's network (unrestricted); `proxy`: empty namespace + egress socket. */
-  network: { kind: 'host' } | { kind: 'proxy'; socketPath: string };
+  /**
+   * `slirp`: own namespace, connected by slirp4netns after bwrap reports its pid (info fd) and
+   * before it runs the command (block fd), plus the operator's host ports (unrestricted);
+   * `proxy`: empty namespace + egress socket (limited).
+   */
+  network: { kind: 'slirp'; hostPortsDir: string | undefined; hostPorts: readonly number[] } | { kind: 'proxy'; socketPath: string };
   limits: { memoryMb: number; maxProcesses: number };
   /** bubblewrap ≥ 0.8 can forbid nested user namespaces (probed at start). */
   disableUserns: boolean;
   maxCallMs: number;
+  /** The child fd carrying the seccomp BPF program, when there is one. */
+  seccompFd?: number;
 }
 
 function systemArgs(): string[] {
@@ -115,16 +127,19 @@ export function bwrapArgs(spec: SandboxSpec): { options: string[]; command: stri
   const { layout, network } = spec;
   const args = ['--unshare-all', '--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--hostname', SANDBOX_HOSTNAME];
   if (spec.disableUserns) args.push('--unshare-user', '--disable-userns');
-  if (network.kind === 'host') args.push('--share-net');
+  if (spec.seccompFd !== undefined) args.push('--seccomp', String(spec.seccompFd));
+  // Inherited by bwrap (see ToolHostProcess): it reports the sandbox's pid, then waits for the network.
+  if (network.kind === 'slirp') args.push('--info-fd', String(INFO_FD), '--block-fd', String(BLOCK_FD));
   args.push(...systemArgs());
   args.push('--proc', '/proc', '--dev', '/dev', '--size', String(TMP_BYTES), '--tmpfs', '/tmp');
   args.push('--ro-bind', spec.runtime.passwd, '/etc/passwd', '--ro-bind', spec.runtime.group, '/etc/group');
   args.push('--ro-bind', spec.runtime.hosts, '/etc/hosts');
-  if (network.kind === 'host') args.push('--ro-bind-try', '/etc/resolv.conf', '/etc/resolv.conf');
+  if (network.kind === 'slirp') args.push('--ro-bind', spec.runtime.resolvConf, '/etc/resolv.conf');
   for (const b of spec.toolHost.binds) args.push('--ro-bind', b.hostPath, b.sandboxPath);
   args.push('--bind', layout.workspace, AGENT_WORKDIR, '--bind', layout.outputs, AGENT_OUTPUTS_DIR);
   for (const m of spec.mounts) args.push(m.readOnly ? '--ro-bind' : '--bind', m.hostPath, m.mountPath);
   if (network.kind === 'proxy') args.push('--ro-bind', network.socketPath, SANDBOX_PROXY_SOCKET);
+  if (network.kind === 'slirp' && network.hostPortsDir) args.push('--ro-bind', network.hostPortsDir, SANDBOX_HOST_PORTS_DIR);
   // The root itself (a tmpfs holding the mount points) becomes read-only once everything is in place.
   args.push('--remount-ro', '/', '--chdir', AGENT_WORKDIR);
   args.push(...envArgs(spec));
@@ -134,6 +149,9 @@ export function bwrapArgs(spec: SandboxSpec): { options: string[]; command: stri
     allowedRoots: [AGENT_OUTPUTS_DIR, ...spec.mounts.map((m) => m.mountPath).filter((p) => !isWithin(AGENT_WORKDIR, p))],
     maxCallMs: spec.maxCallMs,
     ...(network.kind === 'proxy' ? { proxy: { port: SANDBOX_PROXY_PORT, socketPath: SANDBOX_PROXY_SOCKET } } : {}),
+    ...(network.kind === 'slirp' && network.hostPortsDir
+      ? { hostPorts: network.hostPorts.map((port) => ({ port, socketPath: `${SANDBOX_HOST_PORTS_DIR}/${port}.sock` })) }
+      : {}),
   };
   return { options: args, command: ['/bin/bash', '-c', LIMITS_SCRIPT, 'tool-host', SANDBOX_NODE, spec.toolHost.entry, JSON.stringify(config)] };
 }

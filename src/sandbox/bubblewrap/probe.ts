@@ -4,10 +4,13 @@ import { spawn } from 'node:child_process';
 
 export type ProbeResult = { ok: true; disableUserns: boolean } | { ok: false; reason: string };
 
-function tryRun(bwrapPath: string, args: string[]): Promise<{ ok: boolean; detail: string }> {
+type Launch = (argv: string[]) => string[];
+
+function tryRun(launch: Launch, bwrapPath: string, args: string[]): Promise<{ ok: boolean; detail: string }> {
   return new Promise((resolve) => {
     let stderr = '';
-    const child = spawn(bwrapPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const [cmd, ...rest] = launch([bwrapPath, ...args]);
+    const child = spawn(cmd!, rest, { stdio: ['ignore', 'ignore', 'pipe'] });
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
     child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
     child.on('error', (err) => {
@@ -23,10 +26,11 @@ function tryRun(bwrapPath: string, args: string[]): Promise<{ ok: boolean; detai
 
 const BASE = ['--unshare-all', '--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev'];
 
-export async function probeBubblewrap(bwrapPath: string): Promise<ProbeResult> {
-  const strict = await tryRun(bwrapPath, ['--unshare-user', '--disable-userns', ...BASE, '--', 'true']);
+/** `launch` wraps bwrap as sandboxes will run it (as the sandbox user), so the probe tests that too. */
+export async function probeBubblewrap(bwrapPath: string, launch: Launch = (argv) => argv): Promise<ProbeResult> {
+  const strict = await tryRun(launch, bwrapPath, ['--unshare-user', '--disable-userns', ...BASE, '--', 'true']);
   if (strict.ok) return { ok: true, disableUserns: true };
-  const basic = await tryRun(bwrapPath, [...BASE, '--', 'true']);
+  const basic = await tryRun(launch, bwrapPath, [...BASE, '--', 'true']);
   if (basic.ok) return { ok: true, disableUserns: false };
   return { ok: false, reason: `${bwrapPath}: ${basic.detail}` };
 }

@@ -12,6 +12,8 @@ export interface ToolHostConfig {
   maxCallMs: number;
   /** Under `limited` networking: serve this loopback port, relaying to the egress proxy's socket. */
   proxy?: { port: number; socketPath: string };
+  /** Under `unrestricted` networking: serve each port on loopback, relaying to the host's port through its socket. */
+  hostPorts?: Array<{ port: number; socketPath: string }>;
 }
 
 /** Server → host: run a tool, or cancel the call with this id. */

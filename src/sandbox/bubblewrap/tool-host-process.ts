@@ -1,8 +1,8 @@
 // One running tool host: the bwrap child process and the JSON-lines conversation with it
 // (calls, cancels, per-call deadline). Replies are bounded and re-validated, since the process
 // runs inside the sandbox and the agent's code can write to its stdout.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import type { Writable } from 'node:stream';
+import { spawn, type ChildProcessWithoutNullStreams, type StdioOptions } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import type { ToolOutcome } from '../types.js';
 import { capOutcome } from './output-cap.js';
 import type { ToolHostMessage, ToolHostRequest } from './protocol.js';
@@ -20,7 +20,19 @@ export interface ToolHostOptions {
   maxCallMs: number;
   maxOutputBytes: number;
   onStderr: (text: string) => void;
+  /**
+   * Own network namespace to connect (the args carry `--info-fd 4 --block-fd 5`): called with the
+   * sandbox's pid while bwrap waits; the command runs only once it resolved. Returns its teardown.
+   */
+  attachNetwork?: (pid: number) => Promise<() => void>;
+  /** Host fds handed to bwrap at child fds FIRST_EXTRA_FD, … (seccomp program, fd binds). */
+  extraFds?: readonly number[];
+  /** Runs bwrap through this prefix (cgroup join, switch to the sandbox user). */
+  launcher?: (bwrapArgv: string[]) => string[];
 }
+
+/** fd 3: bwrap's options; 4: its info (pid); 5: its go-ahead; from 6: extra fds. */
+export const FIRST_EXTRA_FD = 6;
 
 interface Pending {
   resolve: (outcome: ToolOutcome) => void;
@@ -41,7 +53,11 @@ export class ToolHostProcess {
   constructor(private readonly opts: ToolHostOptions) {
     // The arguments go through fd 3 (`--args`), not argv: inside the sandbox /proc/1/cmdline
     // (bwrap's reaper) would otherwise show every host path of the layout.
-    this.child = spawn(opts.bwrapPath, ['--args', '3', '--', ...opts.command], { stdio: ['pipe', 'pipe', 'pipe', 'pipe'], env: {} }) as ChildProcessWithoutNullStreams;
+    const net = opts.attachNetwork ? ('pipe' as const) : ('ignore' as const);
+    const stdio: StdioOptions = ['pipe', 'pipe', 'pipe', 'pipe', net, net, ...(opts.extraFds ?? [])];
+    const argv = [opts.bwrapPath, '--args', '3', '--', ...opts.command];
+    const [cmd, ...args] = opts.launcher ? opts.launcher(argv) : argv;
+    this.child = spawn(cmd!, args, { stdio, env: {} }) as unknown as ChildProcessWithoutNullStreams;
     const argsPipe = this.child.stdio[3] as Writable;
     argsPipe.on('error', () => {}); // bwrap failing early is reported through 'close'
     argsPipe.end(opts.args.map((a) => a + '\0').join(''));
@@ -70,6 +86,7 @@ export class ToolHostProcess {
     this.child.on('error', (err) => {
       this.stderrTail += err.message;
     });
+    if (opts.attachNetwork) this.connectNetwork(opts.attachNetwork, failReady);
     this.child.stdin.on('error', () => {}); // a dead host is reported through 'close'
     this.child.stderr.on('data', (d: Buffer) => {
       const s = d.toString();
@@ -93,6 +110,33 @@ export class ToolHostProcess {
         });
       }
     });
+  }
+
+  /** Reads the sandbox's pid from bwrap's info fd, attaches the network, then lets bwrap go on. */
+  private connectNetwork(attach: (pid: number) => Promise<() => void>, fail: (err: Error) => void): void {
+    const info = this.child.stdio[4] as Readable;
+    const go = (this.child.stdio as unknown as Writable[])[5]!;
+    go.on('error', () => {});
+    let text = '';
+    const onInfo = (d: Buffer) => {
+      text += d.toString();
+      const pid = Number(/"child-pid":\s*(\d+)/.exec(text)?.[1]);
+      if (!pid) return;
+      info.off('data', onInfo);
+      attach(pid).then(
+        (teardown) => {
+          void this.exited.then(teardown);
+          if (!this.alive) return;
+          go.end('1');
+        },
+        (err: unknown) => {
+          fail(new Error(`the sandbox's network could not be set up: ${err instanceof Error ? err.message : String(err)}`));
+          this.kill();
+        },
+      );
+    };
+    info.on('data', onInfo);
+    info.on('error', () => {});
   }
 
   get alive(): boolean {

@@ -18,8 +18,8 @@ function send(message: ToolHostMessage): void {
   process.stdout.write(JSON.stringify(message) + '\n');
 }
 
-/** The sandbox has an empty network namespace: its only way out is this relay to the server's proxy. */
-async function startProxyRelay(port: number, socketPath: string): Promise<void> {
+/** Serves `port` on the sandbox's loopback, relaying each connection to a Unix socket of the server. */
+async function startRelay(port: number, socketPath: string): Promise<void> {
   const server = net.createServer((client) => {
     const upstream = net.connect(socketPath);
     client.pipe(upstream).pipe(client);
@@ -47,7 +47,10 @@ function capped(name: string, input: Record<string, unknown>): Record<string, un
 }
 
 async function main(): Promise<void> {
-  if (config.proxy) await startProxyRelay(config.proxy.port, config.proxy.socketPath);
+  // Limited: the empty namespace's only way out is the server's proxy. Unrestricted: the
+  // operator's host ports (AGENTD_SANDBOX_HOST_PORTS), the only part of the host reachable.
+  if (config.proxy) await startRelay(config.proxy.port, config.proxy.socketPath);
+  for (const p of config.hostPorts ?? []) await startRelay(p.port, p.socketPath);
   const tools = toolset();
   const inFlight = new Map<number, AbortController>();
 

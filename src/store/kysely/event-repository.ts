@@ -12,6 +12,7 @@ const toRecord = (r: Selectable<SessionEventsTable>): EventRecord =>
     seq: Number(r.seq),
     id: r.id,
     threadId: r.thread_id,
+    ...(Number(r.cross_posted) === 1 ? { crossPosted: true } : {}),
     type: r.type,
     body: fromJson(r.body),
     processedAt: r.processed_at,
@@ -43,6 +44,7 @@ export class KyselyEventRepository implements EventRepository {
             seq: r.seq,
             id: r.id,
             thread_id: r.threadId,
+            cross_posted: r.crossPosted ? 1 : 0,
             type: r.type,
             body: toJson(r.body),
             processed_at: r.processedAt,
@@ -59,6 +61,9 @@ export class KyselyEventRepository implements EventRepository {
   async list(sessionId: string, filter: EventFilter, page: PageRequest<number>): Promise<Page<EventRecord>> {
     let q = this.db.selectFrom('session_events').selectAll().where('session_id', '=', sessionId);
     if (filter.types && filter.types.length > 0) q = q.where('type', 'in', filter.types);
+    const view = filter.view;
+    if (view?.kind === 'session') q = q.where((eb) => eb.or([eb('thread_id', 'is', null), eb('cross_posted', '=', 1)]));
+    if (view?.kind === 'thread') q = view.threadId === null ? q.where('thread_id', 'is', null) : q.where('thread_id', '=', view.threadId);
     q = whereCreatedAt(q, 'created_at', filter.createdAt);
     return toPage(await pageQuery(q, 'seq', page).execute(), page, toRecord);
   }

@@ -71,6 +71,7 @@ export interface SessionsTable {
   archived_at: string | null;
   lease_owner: string | null;
   lease_expires_at: string | null;
+  outcome_evaluations: string;
 }
 
 export interface SessionEventsTable {
@@ -83,6 +84,7 @@ export interface SessionEventsTable {
   processed_at: string | null;
   created_at: string;
   internal: string | null;
+  cross_posted: number;
 }
 
 export interface FilesTable {

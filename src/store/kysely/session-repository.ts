@@ -1,6 +1,6 @@
 // Sessions: the resolved agent snapshot they run with, their status and counters.
 import type { Kysely, Selectable } from 'kysely';
-import type { Page, PageRequest, SessionFilter, SessionRecord, SessionRepository, SessionStatus, StoredResource } from '../types.js';
+import type { Page, PageRequest, RuntimePatch, SessionFilter, SessionRecord, SessionRepository, SessionStatus, StoredResource } from '../types.js';
 import type { Database, SessionsTable } from './schema.js';
 import { fromJson, toJson } from './json.js';
 import { pageQuery, toPage, whereCreatedAt } from './paging.js';
@@ -20,6 +20,7 @@ const toRecord = (r: Selectable<SessionsTable>): SessionRecord => ({
   usage: fromJson(r.usage),
   budget: r.budget === null ? null : fromJson(r.budget),
   deploymentId: r.deployment_id,
+  outcomeEvaluations: fromJson(r.outcome_evaluations),
   lastSeq: Number(r.last_seq),
   createdAt: r.created_at,
   updatedAt: r.updated_at,
@@ -41,6 +42,7 @@ const toRow = (s: SessionRecord) => ({
   usage: toJson(s.usage),
   budget: s.budget === null || s.budget === undefined ? null : toJson(s.budget),
   deployment_id: s.deploymentId,
+  outcome_evaluations: toJson(s.outcomeEvaluations),
   last_seq: s.lastSeq,
   created_at: s.createdAt,
   updated_at: s.updatedAt,
@@ -67,7 +69,7 @@ export class KyselySessionRepository implements SessionRepository {
   async update(s: SessionRecord): Promise<void> {
     // last_seq is owned by the event log's append and resources by replaceResources; never
     // overwrite them from a stale copy.
-    const { id, workspace_id, created_at, last_seq, resources, ...changes } = toRow(s);
+    const { id, workspace_id, created_at, last_seq, resources, outcome_evaluations, ...changes } = toRow(s);
     await this.db.updateTable('sessions').set(changes).where('id', '=', id).execute();
   }
 
@@ -130,7 +132,7 @@ export class KyselySessionRepository implements SessionRepository {
 
   async setRuntime(
     id: string,
-    patch: { status?: SessionStatus; usage?: SessionRecord['usage'] },
+    patch: RuntimePatch,
     at: string,
   ): Promise<void> {
     await this.db
@@ -138,6 +140,7 @@ export class KyselySessionRepository implements SessionRepository {
       .set({
         ...(patch.status !== undefined ? { status: patch.status } : {}),
         ...(patch.usage !== undefined ? { usage: toJson(patch.usage) } : {}),
+        ...(patch.outcomeEvaluations !== undefined ? { outcome_evaluations: toJson(patch.outcomeEvaluations) } : {}),
         updated_at: at,
       })
       .where('id', '=', id)

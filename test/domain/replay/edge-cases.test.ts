@@ -1,8 +1,8 @@
 // Hand-written logs for what crashes, restarts and races leave behind, mapped to the step the
 // engine must take next (and, where the step writes, to what it writes). Pure: no server, no I/O.
 import { describe, expect, it } from 'vitest';
-import { modelFailed, startRequest } from '../../../src/domain/changes/model.js';
-import { decide } from '../../../src/domain/decide.js';
+import { compactionLimitReached, modelFailed, startRequest } from '../../../src/domain/changes/model.js';
+import { decide, MAX_COMPACTIONS_IN_A_ROW } from '../../../src/domain/decide.js';
 import { foldLog } from '../../../src/domain/fold.js';
 import { retryDueAt } from '../../../src/domain/retry.js';
 import { primaryThread } from '../../../src/domain/session-state.js';
@@ -93,7 +93,8 @@ describe('replay: edge cases', () => {
     const start = b.start(message);
     const t = primaryThread(foldLog(b.log));
     const retry = modelFailed(t, start.id, { retryable: true, type: 'model_rate_limited_error', message: '429' }, context().retry, env(T0));
-    expect(retry.events.map((e) => e.type)).toEqual(['span.model_request_end', 'session.status_rescheduled']);
+    expect(retry.events.map((e) => e.type)).toEqual(['span.model_request_end', 'session.error', 'session.status_rescheduled']);
+    expect(retry.events[1]).toMatchObject({ body: { error: { type: 'model_rate_limited_error', retry_status: { type: 'retrying' } } } });
     expect(retry.status).toBe('rescheduling');
     const terminal = modelFailed(t, start.id, { retryable: false, type: 'model_request_failed_error', message: '400' }, context().retry, env(T0));
     expect(terminal.events[1]).toMatchObject({ body: { error: { retry_status: { type: 'terminal' } } } });
@@ -181,6 +182,32 @@ describe('replay: edge cases', () => {
     expect(t.messages).toHaveLength(1);
     expect(JSON.stringify(t.messages)).not.toContain('first question');
     expect(t.pendingInputs.map((e) => e.type)).toEqual(['user.message']);
+  });
+
+  it('compaction that never fits stops after MAX_COMPACTIONS_IN_A_ROW with one session.error; new input starts over', () => {
+    const b = new LogBuilder();
+    const first = b.user('first question');
+    b.running();
+    b.end(b.start(first), { text: 'a long answer', contextTokens: 6000 });
+    b.idle();
+    b.user('second question', true);
+    b.running();
+    const long = 'x'.repeat(40_000); // ~10,000 tokens: over the threshold again after every compaction
+    for (let i = 0; i < MAX_COMPACTIONS_IN_A_ROW; i++) {
+      expect(next(b, { compactAbove: 5000 })).toEqual({ type: 'compact', thread: 'primary' });
+      b.compacted(long);
+    }
+    expect(next(b, { compactAbove: 5000 })).toEqual({ type: 'compaction_limit', thread: 'primary' });
+    const t = primaryThread(foldLog(b.log));
+    const changes = compactionLimitReached(t, MAX_COMPACTIONS_IN_A_ROW, env(T0));
+    expect(changes.events.map((e) => e.type)).toEqual(['session.error', 'session.status_idle']);
+    expect(changes.events[0]).toMatchObject({ body: { error: { type: 'compaction_limit_reached_error', retry_status: { type: 'terminal' } } } });
+    expect(changes.events[1]).toMatchObject({ body: { stop_reason: { type: 'retries_exhausted' } } });
+    b.idle({ type: 'retries_exhausted' });
+    // Reported once: idle, the queued input waits for the next message.
+    expect(next(b, { compactAbove: 5000 })).toEqual({ type: 'done' });
+    b.user('third question', true);
+    expect(next(b, { compactAbove: 5000 })).toEqual({ type: 'compact', thread: 'primary' });
   });
 
   it('folding incrementally gives the same state as folding the whole log', () => {

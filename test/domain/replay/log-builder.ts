@@ -19,6 +19,8 @@ export class LogBuilder {
 
   /** Milliseconds after T0 the next event is written at. */
   clock = 0;
+  /** The thread the next events are written on (null: the primary). */
+  thread: string | null = null;
 
   private add(type: SessionEventType, fields: Record<string, unknown>, opts: { queued?: boolean; internal?: unknown } = {}): EventRecord {
     const seq = ++this.n;
@@ -28,7 +30,7 @@ export class LogBuilder {
       sessionId: 'sesn_replay',
       seq,
       id,
-      threadId: null,
+      threadId: this.thread,
       type,
       body: { id, type, ...fields },
       processedAt: opts.queued ? null : at,
@@ -93,6 +95,50 @@ export class LogBuilder {
   }
   toolResult(call: EventRecord, text = 'ok') {
     return this.add('agent.tool_result', { tool_use_id: call.id, content: [{ type: 'text', text }], is_error: false });
+  }
+  defineOutcome(maxIterations = 3, queued = true) {
+    return this.add(
+      'user.define_outcome',
+      { description: 'Write it', rubric: { type: 'text', content: '- it exists' }, max_iterations: maxIterations, outcome_id: 'outc_1' },
+      { queued },
+    );
+  }
+  evaluationStart(iteration: number) {
+    return this.add('span.outcome_evaluation_start', { outcome_id: 'outc_1', iteration });
+  }
+  evaluationEnd(start: EventRecord, iteration: number, result: string, explanation = 'why') {
+    const usage = { input_tokens: 10, output_tokens: 2, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+    return this.add('span.outcome_evaluation_end', { outcome_evaluation_start_id: start.id, outcome_id: 'outc_1', iteration, result, explanation, usage });
+  }
+  /** The coordinator's call_agent call (`started` once delegated to `thread`). */
+  delegateCall(toolUseId: string, input: Record<string, unknown>, thread?: string) {
+    return this.add('agent.tool_use', { name: 'call_agent', input, evaluated_permission: 'allow' }, {
+      internal: { tool_use_id: toolUseId, kind: 'delegate', ...(thread ? { started: true, thread } : {}) },
+    });
+  }
+  /** A delegation to a new thread: created, message sent (for `call`), its input queued. */
+  delegated(call: EventRecord, thread: string, agentName = 'Reviewer', text = 'review it') {
+    const saved = this.thread;
+    this.thread = thread;
+    this.add('session.thread_created', { session_thread_id: thread, agent_name: agentName, workflow_run_id: null }, {
+      internal: { agent: { type: 'agent', id: 'agent_r', version: 1, name: agentName, tools: [], model: { id: 'claude-opus-4-8' }, system: null } },
+    });
+    this.thread = saved;
+    this.add('agent.thread_message_sent', { to_session_thread_id: thread, to_agent_name: agentName, content: [{ type: 'text', text }] }, { internal: { call: call.id } });
+    this.thread = thread;
+    const input = this.add('user.message', { content: [{ type: 'text', text }] }, { queued: true });
+    this.thread = saved;
+    return input;
+  }
+  threadStatus(thread: string, status: 'running' | 'idle', stopReason: Record<string, unknown> = { type: 'end_turn' }) {
+    const saved = this.thread;
+    this.thread = thread;
+    const e =
+      status === 'running'
+        ? this.add('session.thread_status_running', { session_thread_id: thread, agent_name: 'Reviewer' })
+        : this.add('session.thread_status_idle', { session_thread_id: thread, agent_name: 'Reviewer', stop_reason: stopReason, stop_details: null });
+    this.thread = saved;
+    return e;
   }
   compacted(summary: string) {
     return this.add('agent.thread_context_compacted', {}, { internal: { summary } });

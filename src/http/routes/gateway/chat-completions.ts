@@ -50,10 +50,10 @@ async function streamChat(call: GatewayCall, reply: FastifyReply, includeUsage: 
       if (e.event === 'message_start') call.replied(observer.facts.messageId);
       for (const chunk of translator.translate(e)) {
         if (res.destroyed) break;
-        await writeWithBackpressure(res, `data: ${JSON.stringify(chunk)}\n\n`);
+        await writeWithBackpressure(res, `data: ${JSON.stringify(chunk)}\n\n`, deps.sseStallMs);
       }
       if (translator.error && !res.destroyed) {
-        await writeWithBackpressure(res, `data: ${JSON.stringify(openAiError(translator.error.type, translator.error.message))}\n\n`);
+        await writeWithBackpressure(res, `data: ${JSON.stringify(openAiError(translator.error.type, translator.error.message))}\n\n`, deps.sseStallMs);
       }
     }
   } catch (err) {

@@ -49,7 +49,7 @@ async function relayStream(call: GatewayCall, reply: FastifyReply): Promise<void
       if (e.event === 'message_start') call.replied(observer.facts.messageId);
       captured?.push(e.data);
       if (res.destroyed) break;
-      await writeWithBackpressure(res, frame(e));
+      await writeWithBackpressure(res, frame(e), deps.sseStallMs);
     }
   } catch (err) {
     // The provider's connection broke mid-stream (or the client left): end ours; the ledger says how it ended.

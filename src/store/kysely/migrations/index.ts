@@ -13,6 +13,8 @@ import * as m060 from './060-vaults.js';
 import * as m070 from './070-memory-stores.js';
 import * as m071 from './071-skills.js';
 import * as m072 from './072-session-skills.js';
+import * as m090 from './090-outcome-evaluations.js';
+import * as m091 from './091-thread-events.js';
 
 const migrations: Record<string, Migration> = {
   '001-initial': m001,
@@ -28,6 +30,8 @@ const migrations: Record<string, Migration> = {
   '070-memory-stores': m070,
   '071-skills': m071,
   '072-session-skills': m072,
+  '090-outcome-evaluations': m090,
+  '091-thread-events': m091,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,5 +1,5 @@
-// A skill folder on disk against the skill's latest version on the server (its zip): the same
-// files with the same bytes means nothing to upload.
+// A skill folder on disk: its files as the SDK uploads them (`skills create <dir>`, apply), and
+// compared with the skill's latest version on the server (its zip): same files, same bytes.
 import fs from 'node:fs';
 import path from 'node:path';
 import type Anthropic from '@anthropic-ai/sdk';
@@ -19,6 +19,8 @@ export function folderFiles(dir: string): Map<string, Buffer> {
 
 /** The folder as the SDK uploads it: each path under the folder's own name. */
 export async function uploadables(dir: string) {
+  if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`${dir} is not a directory (a skill is a folder with a SKILL.md)`);
+  dir = path.resolve(dir);
   const base = path.basename(dir);
   return Promise.all([...folderFiles(dir)].map(([rel, bytes]) => toFile(bytes, `${base}/${rel}`)));
 }

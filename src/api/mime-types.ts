@@ -1,4 +1,5 @@
-// Media types of captured output files, by extension (anything unknown is octet-stream).
+// Media types by file extension (anything unknown is octet-stream): captured session outputs, and
+// files the CLI uploads.
 import path from 'node:path';
 
 const TYPES: Record<string, string> = {

@@ -1,0 +1,71 @@
+// `npx tsx bench/sandbox-first-call.ts`: what a session's first built-in tool call costs in a cold
+// bubblewrap sandbox, per networking mode, in process (the real provider, no server): from the
+// call to its result for `bash: echo ready`, which includes starting bwrap and the tool host and,
+// for `unrestricted`, slirp4netns and the namespace's routes; then a second (warm) call. Prints
+// one table; see docs/benchmarks.md ("Sandbox first call"). Sends no traffic anywhere.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import pino from 'pino';
+import { systemClock } from '../src/domain/clock.js';
+import { createBubblewrapSandboxes } from '../src/sandbox/bubblewrap/bubblewrap-provider.js';
+import type { EnvironmentRecord, SessionRecord } from '../src/store/types.js';
+
+const RUNS = Number(process.env.RUNS ?? 10);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const max = (xs: number[]) => Math.max(...xs);
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-bench-sandbox-'));
+const sandboxes = await createBubblewrapSandboxes({
+  bwrapPath: 'bwrap',
+  workspacesDir: path.join(dir, 'workspaces'),
+  idleMs: 600_000,
+  clock: systemClock,
+  maxCallMs: 60_000,
+  maxOutputBytes: 65_536,
+  memoryMb: 4096,
+  maxProcesses: 512,
+  cpus: 1,
+  uid: 2_000_000_000,
+  gid: 2_000_000_000,
+  protectedPaths: [dir], // the data dir, as serve passes it
+  hostPorts: [],
+  allowedNetworks: [],
+  logger: pino({ level: 'silent' }),
+});
+if (sandboxes.unavailable) throw new Error(`bubblewrap unavailable: ${sandboxes.unavailable}`);
+
+const networkings = [{ type: 'unrestricted' }, { type: 'limited', allowed_hosts: ['example.com'] }] as const;
+const rows: string[] = [];
+try {
+  for (const networking of networkings) {
+    const cold: number[] = [];
+    const warm: number[] = [];
+    for (let run = 0; run < RUNS + 1; run++) {
+      const session = { id: `sesn_bench_${networking.type}_${run}`, agent: { skills: [], mcp_servers: [] }, resources: [] } as unknown as SessionRecord;
+      const environment = { config: { type: 'cloud', networking } } as unknown as EnvironmentRecord;
+      const sandbox = sandboxes.provider.open(session, environment);
+      const call = async () => {
+        const t0 = performance.now();
+        const r = await sandbox.run('bash', { command: 'echo ready' }, 'toolu_bench', new AbortController().signal);
+        if (r.isError) throw new Error(JSON.stringify(r.content));
+        return performance.now() - t0;
+      };
+      const first = await call();
+      const second = await call();
+      await sandbox.close();
+      if (run === 0) continue; // warm-up: code paths, page cache
+      cold.push(first);
+      warm.push(second);
+    }
+    rows.push(`| \`${networking.type}\` | ${median(cold).toFixed(0)} ms | ${max(cold).toFixed(0)} ms | ${median(warm).toFixed(0)} ms |`);
+  }
+  console.log('| networking | first call (cold sandbox), median | max | second call, median |');
+  console.log('|---|---:|---:|---:|');
+  for (const row of rows) console.log(row);
+  console.log(`(${RUNS} runs each after one warm-up; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')} on ${os.cpus().length} cores; agentd ${process.getuid?.() === 0 ? 'as root (sandbox as uid 2000000000, cgroups)' : 'unprivileged'})`);
+} finally {
+  await sandboxes.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+}
