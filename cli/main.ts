@@ -4,6 +4,7 @@
 import { RUN_USAGE } from './run/help.js';
 import { SERVE_USAGE } from './serve-usage.js';
 import { ENVIRONMENTS_USAGE } from './environments/usage.js';
+import { WEBHOOKS_USAGE } from './webhooks/usage.js';
 import { DOCTOR_USAGE } from './doctor-usage.js';
 import { RESOURCES, resourceNamed } from './platform/resources.js';
 import { platformUsage } from './platform/usage.js';
@@ -15,7 +16,7 @@ const USAGE = `usage: agentd <command> [options]       (agentd --version prints 
 commands:
 ${SERVE_USAGE}
 ${RUN_USAGE}
-${DOCTOR_USAGE}${ENVIRONMENTS_USAGE}${platformUsage(RESOURCES)}${APPLY_USAGE}
+${DOCTOR_USAGE}${ENVIRONMENTS_USAGE}${WEBHOOKS_USAGE}${platformUsage(RESOURCES)}${APPLY_USAGE}
 ${SECRETS_USAGE}`;
 
 async function main(): Promise<void> {
@@ -37,6 +38,11 @@ async function main(): Promise<void> {
       if (rest.find((a) => !a.startsWith('-')) !== 'key') break;
       const { environmentsCommand } = await import('./environments/command.js');
       process.exitCode = await environmentsCommand(rest);
+      return;
+    }
+    case 'webhooks': {
+      const { webhooksCommand } = await import('./webhooks/command.js');
+      process.exitCode = await webhooksCommand(rest);
       return;
     }
     case 'doctor': {

@@ -23,6 +23,12 @@ export const IdPrefix = {
   memory: 'mem',
   memoryVersion: 'memver',
   skill: 'skill',
+  deployment: 'depl',
+  deploymentRun: 'drun',
+  /** A webhook event (the envelope's id, as documented: `event_…`), an endpoint, one delivery of an event to an endpoint. */
+  webhookEvent: 'event',
+  webhookEndpoint: 'whep',
+  webhookDelivery: 'whdel',
   vault: 'vlt',
   credential: 'vcrd',
 } as const;

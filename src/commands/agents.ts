@@ -6,6 +6,7 @@ import { conflict, invalidRequest, notFound } from '../errors.js';
 import type { AgentRecord, AgentSnapshot, Store } from '../store/types.js';
 import type { CommandContext } from './context.js';
 import { resolveSkillReferences } from './skills/skill-references.js';
+import { emitWebhook } from './webhooks/emit.js';
 
 export async function getAgent(store: Store, workspaceId: string, id: string): Promise<AgentRecord> {
   const agent = await store.agents.get(workspaceId, id);
@@ -71,7 +72,10 @@ export async function createAgent(ctx: CommandContext, workspaceId: string, inpu
     updatedAt: now,
     archivedAt: null,
   };
-  await ctx.store.transaction((tx) => tx.agents.insert(agent));
+  await ctx.store.transaction(async (tx) => {
+    await tx.agents.insert(agent);
+    await emitWebhook(tx, 'agent.created', agent.id, workspaceId, now);
+  });
   return agent;
 }
 
@@ -100,7 +104,11 @@ export async function updateAgent(
   // An update that changes nothing does not mint a version.
   if (sameSnapshot(snapshot, current.snapshot)) return current;
   const next: AgentRecord = { ...current, version: current.version + 1, snapshot, updatedAt: ctx.now() };
-  const won = await ctx.store.transaction((tx) => tx.agents.addVersion(next, current.version));
+  const won = await ctx.store.transaction(async (tx) => {
+    const added = await tx.agents.addVersion(next, current.version);
+    if (added) await emitWebhook(tx, 'agent.updated', id, workspaceId, next.updatedAt);
+    return added;
+  });
   if (!won) throw conflict(`agent ${id} was updated concurrently; retrieve it and apply your change again`);
   return next;
 }
@@ -109,6 +117,9 @@ export async function archiveAgent(ctx: CommandContext, workspaceId: string, id:
   const agent = await getAgent(ctx.store, workspaceId, id);
   if (agent.archivedAt) return agent;
   const now = ctx.now();
-  await ctx.store.agents.archive(id, now);
+  await ctx.store.transaction(async (tx) => {
+    await tx.agents.archive(id, now);
+    await emitWebhook(tx, 'agent.archived', id, workspaceId, now);
+  });
   return { ...agent, archivedAt: now, updatedAt: now };
 }

@@ -8,6 +8,7 @@ import { conflict, invalidRequest, notFound } from '../errors.js';
 import { UniqueViolationError } from '../store/errors.js';
 import type { EnvironmentRecord, Store } from '../store/types.js';
 import type { CommandContext } from './context.js';
+import { emitWebhook } from './webhooks/emit.js';
 
 const DEFAULT_SCOPE = 'organization';
 
@@ -116,7 +117,12 @@ export async function createEnvironment(
     updatedAt: now,
     archivedAt: null,
   };
-  await guardName(env.name, () => ctx.store.environments.insert(env));
+  await guardName(env.name, () =>
+    ctx.store.transaction(async (tx) => {
+      await tx.environments.insert(env);
+      await emitWebhook(tx, 'environment.created', env.id, workspaceId, now);
+    }),
+  );
   return env;
 }
 
@@ -160,7 +166,12 @@ export async function updateEnvironment(
   // An update that changes nothing leaves updated_at alone.
   if (sameEnvironment(next, current)) return current;
   next.updatedAt = ctx.now();
-  await guardName(name, () => ctx.store.environments.update(next));
+  await guardName(name, () =>
+    ctx.store.transaction(async (tx) => {
+      await tx.environments.update(next);
+      await emitWebhook(tx, 'environment.updated', id, workspaceId, next.updatedAt);
+    }),
+  );
   return next;
 }
 
@@ -170,7 +181,10 @@ export async function archiveEnvironment(ctx: CommandContext, workspaceId: strin
   if (env.archivedAt) return env;
   const now = ctx.now();
   const archived = { ...env, archivedAt: now, updatedAt: now };
-  await ctx.store.environments.update(archived);
+  await ctx.store.transaction(async (tx) => {
+    await tx.environments.update(archived);
+    await emitWebhook(tx, 'environment.archived', id, workspaceId, now);
+  });
   return archived;
 }
 
@@ -185,5 +199,6 @@ export async function deleteEnvironment(ctx: CommandContext, workspaceId: string
       );
     }
     await tx.environments.delete(env.id);
+    await emitWebhook(tx, 'environment.deleted', env.id, workspaceId, ctx.now());
   });
 }

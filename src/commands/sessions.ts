@@ -19,6 +19,7 @@ import { mountResources, removeSessionFiles, type ResourceParam } from './mount-
 import { resolveMemoryStoreResources, type MemoryStoreParamAt } from './memory-stores/session-memory-stores.js';
 import { pinSkillVersions, resolveSkillReferences } from './skills/skill-references.js';
 import { checkSessionVaults } from './vaults/session-vaults.js';
+import { emitWebhook } from './webhooks/emit.js';
 
 export { getSession };
 
@@ -59,11 +60,18 @@ async function resolveAgent(store: Store, workspaceId: string, param: SessionAge
 /** The models a session can run that have no list price (a budget cannot measure them). */
 const unpricedModels = (prices: PriceTable, agent: SessionAgent): string[] =>
   prices.priceOf(agent.model.id) ? [] : [agent.model.id];
+/** What a deployment adds when it creates a session. */
+export interface SessionOrigin {
+  deploymentId: string;
+  /** Runs inside the creating transaction; throwing rolls the session back. */
+  inTransaction: (tx: Store, session: SessionRecord) => Promise<void>;
+}
 
 export async function createSession(
   ctx: CommandContext,
   workspaceId: string,
   input: SessionCreateInput,
+  origin?: SessionOrigin,
 ): Promise<SessionRecord> {
   const resolved = await resolveAgent(ctx.store, workspaceId, input.agent, ctx.modelProvider);
   // Skills resolve now, for the session's life: "latest" becomes the version it is at (and a skill
@@ -118,7 +126,7 @@ export async function createSession(
     usage: emptyUsage(),
     budget: input.budget ?? null,
     runtime: emptyRuntime(),
-    deploymentId: null,
+    deploymentId: origin?.deploymentId ?? null,
     outcomeEvaluations: [],
     lastSeq: 0,
     createdAt: now,
@@ -134,6 +142,10 @@ export async function createSession(
         skills.map((v) => ({ skillId: v.skillId, versionId: v.id, name: v.name, description: v.description })),
       );
       const records = await emit(session.id, initial.map((e) => clientEventRecord(e, now)));
+      await origin?.inTransaction(tx, session);
+      await emitWebhook(tx, 'session.created', session.id, workspaceId, now);
+      // The hosted docs' name for the same moment: created and ready to accept events.
+      await emitWebhook(tx, 'session.status_scheduled', session.id, workspaceId, now);
       return { ...session, lastSeq: records.length };
     });
   } catch (err) {
@@ -182,6 +194,7 @@ export async function updateSession(
       updatedAt: ctx.now(),
     };
     await tx.sessions.update(next);
+    await emitWebhook(tx, 'session.updated', id, workspaceId, next.updatedAt);
     return next;
   });
 }
@@ -200,6 +213,7 @@ export async function archiveSession(ctx: CommandContext, workspaceId: string, i
     const now = ctx.now();
     const next = { ...session, archivedAt: now, updatedAt: now };
     await tx.sessions.update(next);
+    await emitWebhook(tx, 'session.archived', id, workspaceId, now);
     return next;
   });
 }
@@ -210,6 +224,7 @@ export async function deleteSession(ctx: CommandContext, workspaceId: string, id
     assertNotRunning(session, 'delete');
     const files = await tx.files.deleteByScope(id);
     await tx.sessions.delete(id);
+    await emitWebhook(tx, 'session.deleted', id, workspaceId, ctx.now());
     return files;
   });
   // Bytes go only after the rows are gone, so no file row ever points at missing bytes.

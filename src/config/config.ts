@@ -39,6 +39,45 @@ export interface Config {
   readonly engine: EngineConfig;
   readonly sandbox: SandboxConfig;
   readonly gateway: GatewayConfig;
+  readonly scheduler: SchedulerConfig;
+  readonly webhooks: WebhookConfig;
+}
+
+export const PRIVATE_TARGET_MODES = ['refuse', 'loopback', 'allow'] as const;
+
+/** Webhook delivery (docs/webhooks.md). */
+export interface WebhookConfig {
+  /** AGENTD_WEBHOOK_PRIVATE_TARGETS: `refuse` (default) loopback and private addresses, allow `loopback`, or `allow` all. */
+  readonly privateTargets: (typeof PRIVATE_TARGET_MODES)[number];
+  /** AGENTD_WEBHOOK_TIMEOUT_MS: how long one delivery attempt may take. */
+  readonly timeoutMs: number;
+  /** AGENTD_WEBHOOK_RETRY_BASE_MS / _MAX_MS: exponential backoff with jitter between attempts. */
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
+  /** AGENTD_WEBHOOK_MAX_ATTEMPTS: attempts per delivery before it is given up. */
+  readonly maxAttempts: number;
+  /** AGENTD_WEBHOOK_DISABLE_AFTER: consecutive failed attempts that disable an endpoint. */
+  readonly disableAfter: number;
+  /** AGENTD_WEBHOOK_POLL_MS: the longest the dispatcher waits before looking at the outbox again. */
+  readonly pollMs: number;
+}
+
+function parsePrivateTargets(raw: string | undefined): WebhookConfig['privateTargets'] {
+  const value = raw === undefined || raw === '' ? 'refuse' : raw;
+  if (!(PRIVATE_TARGET_MODES as readonly string[]).includes(value)) {
+    throw new Error(`AGENTD_WEBHOOK_PRIVATE_TARGETS must be one of ${PRIVATE_TARGET_MODES.join(', ')}, not "${value}"`);
+  }
+  return value as WebhookConfig['privateTargets'];
+}
+
+/** The deployment scheduler (docs/deployments.md). */
+export interface SchedulerConfig {
+  /** AGENTD_SCHEDULER: whether this server fires deployments' schedules (any number of servers may). */
+  readonly enabled: boolean;
+  /** AGENTD_DEPLOYMENT_CATCH_UP_SECONDS: after downtime, the latest missed instant fires if no older than this. */
+  readonly catchUpSeconds: number;
+  /** AGENTD_SCHEDULER_POLL_MS: the longest the scheduler sleeps before looking at the database again. */
+  readonly pollMs: number;
 }
 
 export const LOG_FORMATS = ['json', 'pretty'] as const;
@@ -355,6 +394,20 @@ export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.e
       batchConcurrency: positiveInt(env.AGENTD_BATCH_CONCURRENCY, 8, 'AGENTD_BATCH_CONCURRENCY'),
       maxBatchBytes: positiveInt(env.AGENTD_BATCH_MAX_BYTES, 256 * MiB, 'AGENTD_BATCH_MAX_BYTES'),
       prices: env.AGENTD_PRICES === '' ? undefined : env.AGENTD_PRICES,
+    }),
+    scheduler: Object.freeze({
+      enabled: parseOnOff(env.AGENTD_SCHEDULER, true, 'AGENTD_SCHEDULER'),
+      catchUpSeconds: nonNegativeInt(env.AGENTD_DEPLOYMENT_CATCH_UP_SECONDS, 3600, 'AGENTD_DEPLOYMENT_CATCH_UP_SECONDS'),
+      pollMs: positiveInt(env.AGENTD_SCHEDULER_POLL_MS, 1000, 'AGENTD_SCHEDULER_POLL_MS'),
+    }),
+    webhooks: Object.freeze({
+      privateTargets: parsePrivateTargets(env.AGENTD_WEBHOOK_PRIVATE_TARGETS),
+      timeoutMs: positiveInt(env.AGENTD_WEBHOOK_TIMEOUT_MS, 10_000, 'AGENTD_WEBHOOK_TIMEOUT_MS'),
+      retryBaseMs: positiveInt(env.AGENTD_WEBHOOK_RETRY_BASE_MS, 5_000, 'AGENTD_WEBHOOK_RETRY_BASE_MS'),
+      retryMaxMs: positiveInt(env.AGENTD_WEBHOOK_RETRY_MAX_MS, 3_600_000, 'AGENTD_WEBHOOK_RETRY_MAX_MS'),
+      maxAttempts: positiveInt(env.AGENTD_WEBHOOK_MAX_ATTEMPTS, 12, 'AGENTD_WEBHOOK_MAX_ATTEMPTS'),
+      disableAfter: positiveInt(env.AGENTD_WEBHOOK_DISABLE_AFTER, 20, 'AGENTD_WEBHOOK_DISABLE_AFTER'),
+      pollMs: positiveInt(env.AGENTD_WEBHOOK_POLL_MS, 500, 'AGENTD_WEBHOOK_POLL_MS'),
     }),
   });
 }

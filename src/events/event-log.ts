@@ -1,4 +1,7 @@
-// Appends to session logs and publishes only after the transaction commits.
+// Appends to session logs and publishes only after the transaction commits. Webhook deliveries
+// that a status change causes are written to the outbox in the same transaction.
+import { newId } from '../api/ids.js';
+import { webhookEvent, webhookTypesFor } from '../domain/webhook-events.js';
 import type { EventRecord, NewEvent, Store } from '../store/types.js';
 import type { EventBus } from './event-bus.js';
 
@@ -19,6 +22,7 @@ export class EventLog {
     const result = await this.store.transaction((tx) =>
       fn(tx, async (sessionId, events) => {
         const records = await tx.events.append(sessionId, events);
+        await enqueueWebhooks(tx, sessionId, records);
         pending.push([sessionId, records]);
         return records;
       }),
@@ -30,4 +34,17 @@ export class EventLog {
   async append(sessionId: string, events: NewEvent[]): Promise<EventRecord[]> {
     return this.transaction((_tx, emit) => emit(sessionId, events));
   }
+}
+
+/** The outbox rows a batch of log entries causes (none unless an endpoint subscribes). */
+async function enqueueWebhooks(tx: Store, sessionId: string, records: readonly EventRecord[]): Promise<void> {
+  const caused = records.flatMap((r) => webhookTypesFor(r).map((type) => ({ type, at: r.createdAt })));
+  if (caused.length === 0) return;
+  const session = await tx.sessions.find(sessionId);
+  if (!session) return;
+  await tx.webhooks.enqueue(
+    caused.map((c) => webhookEvent(newId('event'), c.type, sessionId, session.workspaceId, c.at)),
+    caused[0]!.at,
+    () => newId('whdel'),
+  );
 }

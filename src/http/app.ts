@@ -31,6 +31,9 @@ import type { SecretBox } from '../secrets/secret-box.js';
 import type { Fetch } from '../net/guarded-fetch.js';
 import { skillRoutes } from './routes/skills.js';
 import { analyticsRoutes } from './routes/analytics.js';
+import { deploymentRoutes } from './routes/deployments.js';
+import { webhookRoutes } from './routes/webhooks.js';
+import type { PrivateTargets } from '../domain/webhook-target.js';
 import { registerAccessLog } from './access-log.js';
 import { registerRateLimit } from './rate-limit.js';
 import { normalizeRequestTarget } from './normalize-url.js';
@@ -82,6 +85,8 @@ export interface AppOptions {
   publicUrl?: string | undefined;
   /** This process's Prometheus metrics (GET /metrics; HTTP requests are counted here). */
   metrics: Metrics;
+  /** AGENTD_WEBHOOK_PRIVATE_TARGETS: whether webhook URLs may name loopback or private addresses. */
+  webhookPrivateTargets: PrivateTargets;
   /** Seals vault secrets at rest (AGENTD_SECRET_KEY or the data dir's secret.key). */
   secrets: SecretBox;
   /** How MCP servers and OAuth token endpoints are reached (credential validation probes them). */
@@ -185,6 +190,8 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     vaultRoutes(api, { store: opts.ctx.store, now: opts.ctx.now, secrets: opts.secrets, ...opts.mcp });
     skillRoutes(api, opts.ctx, { maxSkillBytes: opts.maxSkillBytes });
     analyticsRoutes(api, opts.ctx);
+    deploymentRoutes(api, opts.ctx);
+    webhookRoutes(api, opts.ctx, { privateTargets: opts.webhookPrivateTargets });
   });
   return app;
 }

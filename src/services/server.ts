@@ -29,6 +29,8 @@ import { createGatewayDeps, fileLookup, startContentRetention } from './gateway.
 import { createPriceTable, parsePriceOverrides } from '../telemetry/prices.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { BatchExecutor } from '../gateway/batches/batch-executor.js';
+import { DeploymentScheduler } from './deployment-scheduler.js';
+import { WebhookDispatcher } from './webhook-dispatcher.js';
 import { createLogger } from './logger.js';
 import { ModelCatalog } from '../gateway/model-catalog.js';
 import { loadSecretBox } from '../secrets/secret-key.js';
@@ -169,6 +171,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     gateway: { deps: gatewayDeps, batches },
     publicUrl: config.publicUrl,
     metrics,
+    webhookPrivateTargets: config.webhooks.privateTargets,
     secrets,
     mcp: { fetch: mcpFetch(config), timeoutMs: config.mcp.timeoutMs },
   });
@@ -176,6 +179,16 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   if (config.engine.enabled) await engine.start();
   // Batch requests run where agent loops run: AGENTD_ENGINE=off makes a node that only serves the API.
   if (config.engine.enabled) await batches.start();
+  const scheduler = new DeploymentScheduler({
+    ctx,
+    clock,
+    logger,
+    catchUpMs: config.scheduler.catchUpSeconds * 1000,
+    pollMs: config.scheduler.pollMs,
+  });
+  if (config.scheduler.enabled) scheduler.start();
+  const webhooks = new WebhookDispatcher({ store, clock, logger, config: config.webhooks });
+  webhooks.start();
   // Node's default backlog (511) overflows when a thousand clients connect at once (the kernel
   // then resets connections: seen as failed requests in the 1,000-session benchmark).
   await app.listen({ host: config.host, port: config.port, backlog: 4096 });
@@ -206,6 +219,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       (closing ??= (async () => {
         shutdown.abort();
         stopRetention();
+        await scheduler.close();
+        await webhooks.close();
         await batches.close();
         await engine.stop();
         remoteWork.close();

@@ -12,6 +12,8 @@ import type { ConversationRepository, UsageLedgerRepository } from './usage-type
 import type { BatchRepository } from './batch-types.js';
 import type { MemoryStoreRepository } from './memory-types.js';
 import type { SkillRepository } from './skill-types.js';
+import type { DeploymentRepository } from './deployment-types.js';
+import type { WebhookRepository } from './webhook-types.js';
 import type { VaultRepository } from './vault-types.js';
 
 export type { AgentRecord, AgentSnapshot, AgentVersionRecord } from '../domain/records/agent.js';
@@ -152,6 +154,10 @@ export interface Store {
   readonly memoryStores: MemoryStoreRepository;
   /** Custom skills and their versions (store/skill-types.ts). */
   readonly skills: SkillRepository;
+  /** Deployments and their runs (store/deployment-types.ts). */
+  readonly deployments: DeploymentRepository;
+  /** Webhook endpoints and the delivery outbox (store/webhook-types.ts). */
+  readonly webhooks: WebhookRepository;
   /** Vaults and their credentials, secrets sealed (store/vault-types.ts). */
   readonly vaults: VaultRepository;
   /** Runs `fn` atomically; the store it receives is bound to the transaction. */

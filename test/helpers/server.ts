@@ -16,7 +16,7 @@ export interface TestServer {
   readonly url: string;
   readonly client: Anthropic;
   readonly dataDir: string;
-  /** The PostgreSQL database's URL (undefined on SQLite, whose file is in dataDir). */
+  /** The PostgreSQL database's URL (undefined on SQLite, whose file is in dataDir); another server may share it. */
   readonly databaseUrl: string | undefined;
   readonly server: RunningServer;
   /** Stops the server and starts a new one on the same data (dir and database). */
@@ -35,6 +35,8 @@ export interface TestServerOptions {
   model?: { url: string };
   /** The server's clock (e.g. a ManualClock from manual-clock.ts); the system clock otherwise. */
   clock?: Clock;
+  /** Share this PostgreSQL database (another test server's `databaseUrl`) instead of a fresh one; not dropped on close. */
+  databaseUrl?: string;
   /**
    * Receives every server log line at trace level (tests scan them for secrets), written by the
    * logger agentd builds itself (with its request / session id mixin).
@@ -46,7 +48,11 @@ export const TEST_MODEL_KEY = 'sk-test-model-key';
 
 export async function startTestServer(dialect: Dialect, opts: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-test-'));
-  const pgdb = dialect === 'postgres' ? await createPostgresDatabase() : undefined;
+  const pgdb = opts.databaseUrl
+    ? { url: opts.databaseUrl, drop: async () => {} }
+    : dialect === 'postgres'
+      ? await createPostgresDatabase()
+      : undefined;
   const engineEnv: Record<string, string> = opts.model
     ? {
         ANTHROPIC_BASE_URL: opts.model.url,

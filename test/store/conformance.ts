@@ -11,6 +11,7 @@ import { transactionConformance } from './conformance/transactions.js';
 import { workConformance } from './conformance/work.js';
 import { memoryStoreConformance } from './conformance/memory-stores.js';
 import { skillConformance } from './conformance/skills.js';
+import { deploymentWebhookConformance } from './conformance/deployments-webhooks.js';
 
 export interface OpenedStore {
   store: Store;
@@ -63,5 +64,6 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
     describe('work queue and environment keys', () => workConformance(h));
     describe('memory stores', () => memoryStoreConformance(h));
     describe('skills', () => skillConformance(h));
+    describe('deployments and webhooks', () => deploymentWebhookConformance(h));
   });
 }

@@ -25,7 +25,7 @@ export type SessionAgentParam = z.infer<typeof sessionAgentParam>;
 
 // Minor units as an integer decimal string ("2500" is $25.00), as BetaMonetaryAmount defines it; at most
 // nine digits keeps nano-dollar arithmetic exact in a double.
-const budget = z.strictObject({
+export const budgetParam = z.strictObject({
   type: z.literal('limit'),
   max_list_cost: z.strictObject({
     amount: z.string().regex(/^(0|[1-9]\d{0,8})$/, 'must be an integer number of cents as a decimal string with no leading zeros, e.g. "2500" for $25.00 (at most 9 digits)'),
@@ -65,7 +65,7 @@ export const sessionCreateSchema = z.strictObject({
   metadata: metadataSchema.optional(),
   resources: z.array(sessionResourceParam).max(1000).optional(),
   vault_ids: z.array(z.string().min(1)).optional(),
-  budget: budget.optional(),
+  budget: budgetParam.optional(),
   initial_events: z.array(z.discriminatedUnion('type', [userMessageEvent, defineOutcomeEvent])).optional(),
 });
 export type SessionCreateInput = z.infer<typeof sessionCreateSchema>;
@@ -80,6 +80,6 @@ export const sessionUpdateSchema = z.strictObject({
     })
     .optional(),
   vault_ids: z.array(z.string().min(1)).optional(),
-  budget: budget.nullish(),
+  budget: budgetParam.nullish(),
 });
 export type SessionUpdateInput = z.infer<typeof sessionUpdateSchema>;

@@ -8,6 +8,7 @@ import { invalidRequest, memoryConflict, notFound } from '../../errors.js';
 import type { MemoryStoreRecord } from '../../store/memory-types.js';
 import type { Store } from '../../store/types.js';
 import type { CommandContext } from '../context.js';
+import { emitWebhook } from '../webhooks/emit.js';
 
 export async function getMemoryStore(store: Store, workspaceId: string, id: string): Promise<MemoryStoreRecord> {
   const found = await store.memoryStores.getStore(workspaceId, id);
@@ -36,7 +37,10 @@ export async function createMemoryStore(
     updatedAt: now,
     archivedAt: null,
   };
-  await ctx.store.memoryStores.insertStore(record);
+  await ctx.store.transaction(async (tx) => {
+    await tx.memoryStores.insertStore(record);
+    await emitWebhook(tx, 'memory_store.created', record.id, workspaceId, now);
+  });
   return record;
 }
 
@@ -78,6 +82,7 @@ export async function archiveMemoryStore(ctx: CommandContext, workspaceId: strin
     const now = ctx.now();
     const archived = { ...current, archivedAt: now, updatedAt: now };
     await tx.memoryStores.updateStore(archived);
+    await emitWebhook(tx, 'memory_store.archived', id, workspaceId, now);
     return archived;
   });
 }
@@ -88,5 +93,6 @@ export async function deleteMemoryStore(ctx: CommandContext, workspaceId: string
     await getMemoryStore(tx, workspaceId, id);
     await tx.memoryStores.lockStore(id);
     await tx.memoryStores.deleteStore(id);
+    await emitWebhook(tx, 'memory_store.deleted', id, workspaceId, ctx.now());
   });
 }

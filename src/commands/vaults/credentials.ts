@@ -11,6 +11,7 @@ import type { CredentialRecord } from '../../store/vault-types.js';
 import type { VaultDeps } from './vault-deps.js';
 import { assertVaultActive, getVault } from './vaults.js';
 import type { SecretBox } from '../../secrets/secret-box.js';
+import { emitWebhook } from '../webhooks/emit.js';
 
 /** Active credentials a vault may hold (archived ones do not count). */
 export const CREDENTIALS_PER_VAULT_MAX = 20;
@@ -65,6 +66,7 @@ export async function createCredential(
       throw invalidRequest(`vault ${vaultId} already holds ${CREDENTIALS_PER_VAULT_MAX} active credentials (the maximum)`);
     }
     await tx.vaults.insertCredential(record);
+    await emitWebhook(tx, 'vault_credential.created', record.id, workspaceId, now);
     return record;
   });
 }
@@ -110,6 +112,7 @@ export async function archiveCredential(deps: VaultDeps, workspaceId: string, va
     const now = deps.now();
     const archived = { ...current, sealedSecrets: null, archivedAt: now, updatedAt: now };
     await tx.vaults.updateCredential(archived);
+    await emitWebhook(tx, 'vault_credential.archived', id, workspaceId, now);
     return archived;
   });
 }
@@ -118,5 +121,6 @@ export async function deleteCredential(deps: VaultDeps, workspaceId: string, vau
   await deps.store.transaction(async (tx) => {
     await getCredential(tx, workspaceId, vaultId, id);
     await tx.vaults.deleteCredential(id);
+    await emitWebhook(tx, 'vault_credential.deleted', id, workspaceId, deps.now());
   });
 }

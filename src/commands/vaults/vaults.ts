@@ -7,6 +7,7 @@ import { conflict, invalidRequest, notFound } from '../../errors.js';
 import type { Store } from '../../store/types.js';
 import type { VaultRecord } from '../../store/vault-types.js';
 import type { VaultDeps } from './vault-deps.js';
+import { emitWebhook } from '../webhooks/emit.js';
 
 export async function getVault(store: Store, workspaceId: string, id: string): Promise<VaultRecord> {
   const found = await store.vaults.getVault(workspaceId, id);
@@ -29,7 +30,10 @@ export async function createVault(deps: VaultDeps, workspaceId: string, input: V
     updatedAt: now,
     archivedAt: null,
   };
-  await deps.store.vaults.insertVault(vault);
+  await deps.store.transaction(async (tx) => {
+    await tx.vaults.insertVault(vault);
+    await emitWebhook(tx, 'vault.created', vault.id, workspaceId, now);
+  });
   return vault;
 }
 
@@ -58,9 +62,11 @@ export async function archiveVault(deps: VaultDeps, workspaceId: string, id: str
     const now = deps.now();
     for (const c of await tx.vaults.activeCredentials([id])) {
       await tx.vaults.updateCredential({ ...c, sealedSecrets: null, archivedAt: now, updatedAt: now });
+      await emitWebhook(tx, 'vault_credential.archived', c.id, workspaceId, now);
     }
     const archived = { ...current, archivedAt: now, updatedAt: now };
     await tx.vaults.updateVault(archived);
+    await emitWebhook(tx, 'vault.archived', id, workspaceId, now);
     return archived;
   });
 }
@@ -69,5 +75,6 @@ export async function deleteVault(deps: VaultDeps, workspaceId: string, id: stri
   await deps.store.transaction(async (tx) => {
     await getVault(tx, workspaceId, id);
     await tx.vaults.deleteVault(id);
+    await emitWebhook(tx, 'vault.deleted', id, workspaceId, deps.now());
   });
 }

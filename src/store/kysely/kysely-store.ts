@@ -15,6 +15,8 @@ import { KyselyConversationRepository } from './conversation-repository.js';
 import { KyselyBatchRepository } from './batch-repository.js';
 import { KyselyMemoryStoreRepository } from './memory-store-repository.js';
 import { KyselySkillRepository } from './skill-repository.js';
+import { KyselyDeploymentRepository } from './deployment-repository.js';
+import { KyselyWebhookRepository } from './webhook-repository.js';
 import { KyselyVaultRepository } from './vault-repository.js';
 
 export function kyselyStore(db: Kysely<Database>, dialect: Store['dialect'], close: () => Promise<void>): Store {
@@ -32,6 +34,8 @@ export function kyselyStore(db: Kysely<Database>, dialect: Store['dialect'], clo
     batches: new KyselyBatchRepository(db),
     memoryStores: new KyselyMemoryStoreRepository(db),
     skills: new KyselySkillRepository(db),
+    deployments: new KyselyDeploymentRepository(db),
+    webhooks: new KyselyWebhookRepository(db),
     vaults: new KyselyVaultRepository(db),
     transaction: (fn) =>
       db.isTransaction

@@ -13,6 +13,8 @@ import type {
 } from './usage-schema.js';
 import type { MemoriesTable, MemoryStoresTable, MemoryVersionsTable, SessionMemoryStoresTable } from './memory-schema.js';
 import type { SessionSkillsTable, SkillsTable, SkillVersionsTable } from './skill-schema.js';
+import type { DeploymentRunsTable, DeploymentsTable } from './deployment-schema.js';
+import type { WebhookDeliveriesTable, WebhookEndpointsTable } from './webhook-schema.js';
 import type { VaultCredentialsTable, VaultsTable } from './vault-schema.js';
 
 export interface WorkspacesTable {
@@ -131,6 +133,10 @@ export interface Database {
   skills: SkillsTable;
   skill_versions: SkillVersionsTable;
   session_skills: SessionSkillsTable;
+  deployments: DeploymentsTable;
+  deployment_runs: DeploymentRunsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
   vaults: VaultsTable;
   vault_credentials: VaultCredentialsTable;
 }

@@ -4,6 +4,8 @@ import * as m001 from './001-initial.js';
 import * as m002 from './002-byte-order-ids.js';
 import * as m003 from './003-engine.js';
 import * as m004 from './004-work-queue.js';
+import * as m040 from './040-deployments.js';
+import * as m041 from './041-webhooks.js';
 import * as m050 from './050-usage-ledger.js';
 import * as m051 from './051-gateway-conversations.js';
 import * as m052 from './052-message-batches.js';
@@ -21,6 +23,8 @@ const migrations: Record<string, Migration> = {
   '002-byte-order-ids': m002,
   '003-engine': m003,
   '004-work-queue': m004,
+  '040-deployments': m040,
+  '041-webhooks': m041,
   '050-usage-ledger': m050,
   '051-gateway-conversations': m051,
   '052-message-batches': m052,

@@ -1,0 +1,44 @@
+// The repository of webhook endpoints and the delivery outbox (records: domain/records/webhook.ts).
+// Deliveries are claimed with a lease by compare-and-set, so replicas share them without sending
+// one twice at once.
+import type { WebhookDeliveryRecord, WebhookEndpointRecord, WebhookEventRecord } from '../domain/records/webhook.js';
+
+export type { WebhookDeliveryRecord, WebhookEndpointRecord, WebhookEventRecord } from '../domain/records/webhook.js';
+
+export interface WebhookRepository {
+  insertEndpoint(endpoint: WebhookEndpointRecord): Promise<void>;
+  getEndpoint(id: string): Promise<WebhookEndpointRecord | undefined>;
+  listEndpoints(): Promise<WebhookEndpointRecord[]>;
+  /** Writes the endpoint (its failure count only when `resetFailures`: the dispatcher owns it). */
+  updateEndpoint(endpoint: WebhookEndpointRecord, opts: { resetFailures: boolean }): Promise<void>;
+  /** Deletes the endpoint and every delivery still owed to it. */
+  deleteEndpoint(id: string): Promise<boolean>;
+  /**
+   * Inside the transaction that causes the events: one pending delivery per event and enabled
+   * endpoint subscribed to its type, due at `at`. Returns how many were written.
+   */
+  enqueue(events: readonly WebhookEventRecord[], at: string, newId: () => string): Promise<number>;
+  /** Pending deliveries due at `now` whose lease is free or lapsed, oldest first. */
+  due(now: string, limit: number): Promise<WebhookDeliveryRecord[]>;
+  /** The earliest `next_attempt_at` of any pending delivery. */
+  earliestDue(): Promise<string | null>;
+  /** Takes a delivery's lease if it is still `expected`; false if another server took it. */
+  lease(id: string, expected: string | null, until: string): Promise<boolean>;
+  /** Records an acknowledged delivery and resets its endpoint's failure count. */
+  markDelivered(delivery: WebhookDeliveryRecord, at: string): Promise<void>;
+  /**
+   * Records a failed attempt: retried at `retryAt`, or finished as `failed` when null. Counts a
+   * consecutive failure on the endpoint and disables it (with `reason`) at `disableAfter`.
+   */
+  markFailed(
+    delivery: WebhookDeliveryRecord,
+    error: string,
+    retryAt: string | null,
+    at: string,
+    disable: { after: number; reason: string },
+  ): Promise<void>;
+  /** Finishes a delivery without sending it (its endpoint is disabled). */
+  markDropped(id: string, at: string): Promise<void>;
+  /** Deliveries of one event (tests and diagnostics). */
+  deliveriesOf(eventId: string): Promise<WebhookDeliveryRecord[]>;
+}
