@@ -33,11 +33,11 @@ async function resolveAgent(store: Store, workspaceId: string, param: Deployment
 
 function checkSupported(input: { vault_ids?: string[] | null | undefined; budget?: unknown }): void {
   if (input.vault_ids && input.vault_ids.length > 0) {
-    throw invalidRequest('vault_ids: vaults are not supported by this agentd version yet');
+    throw invalidRequest("vault_ids: deployments do not pass vaults to their runs' sessions yet (sessions.create takes vault_ids)");
   }
-  // Budgets on deployments come with budget enforcement (see docs/compatibility.md).
+  // Sessions enforce budgets and take vaults; deployments do not store either for their runs yet.
   if (input.budget !== undefined && input.budget !== null) {
-    throw invalidRequest('budget: budgets on deployments are not supported by this agentd version yet');
+    throw invalidRequest("budget: deployments do not pass a budget to their runs' sessions yet (sessions.create takes budget)");
   }
 }
 
