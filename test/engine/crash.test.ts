@@ -93,9 +93,12 @@ describe.each(dialects())('crash safety (%s)', (dialect) => {
     );
     const stream = await client.beta.sessions.events.stream(session.id);
     const reader = new StreamReader(stream);
+    const seen = fake.requests.length;
     await sendText(client, session.id, 'count once');
     await reader.until((e) => e.type === 'agent.tool_result');
     await reader.until((e) => e.type === 'span.model_request_start');
+    // Killed while the slow answer streams: the second request has reached the upstream.
+    await fake.waitForRequests(seen + 2);
     await kill();
 
     fake.enqueue({ content: [{ type: 'text', text: 'Finished after the restart.' }] });
