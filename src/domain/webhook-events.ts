@@ -17,6 +17,7 @@ export const EMITTED_WEBHOOK_TYPES = [
   'session.idled',
   'session.status_idled',
   'session.requires_action',
+  'session.budget_reached',
   'session.pending',
   'session.status_rescheduled',
   'session.status_terminated',
@@ -58,8 +59,7 @@ export type WebhookType = (typeof EMITTED_WEBHOOK_TYPES)[number];
 export const UNEMITTED_WEBHOOK_TYPES: Record<string, string> = {
   'agent.deleted': 'agents cannot be deleted',
   'deployment.deleted': 'deployments cannot be deleted',
-  'session.budget_reached': 'session budgets are not enforced by this agentd version',
-  'vault_credential.refresh_failed': 'agentd does not refresh MCP OAuth credentials yet',
+  'vault_credential.refresh_failed': 'a failed MCP OAuth refresh is reported as a session.error of the session that needed it',
   'external_key.failed': 'external keys are not implemented',
   'external_key.recovered': 'external keys are not implemented',
   'user_profile.enforcement_action_opened': 'user profiles are not implemented',
@@ -74,9 +74,9 @@ export function webhookTypesFor(event: { type: string; body: unknown }): Webhook
       return ['session.status_run_started', 'session.running'];
     case 'session.status_idle': {
       const stop = (event.body as { stop_reason?: { type?: string } }).stop_reason?.type;
-      return stop === 'requires_action'
-        ? ['session.status_idled', 'session.idled', 'session.requires_action']
-        : ['session.status_idled', 'session.idled'];
+      if (stop === 'requires_action') return ['session.status_idled', 'session.idled', 'session.requires_action'];
+      if (stop === 'budget_reached') return ['session.status_idled', 'session.idled', 'session.budget_reached'];
+      return ['session.status_idled', 'session.idled'];
     }
     case 'session.status_rescheduled':
       return ['session.status_rescheduled', 'session.pending'];

@@ -8,6 +8,11 @@ describe('webhook events', () => {
     expect(webhookTypesFor({ type: 'session.status_running', body: {} })).toEqual(['session.status_run_started', 'session.running']);
     expect(webhookTypesFor({ type: 'session.status_idle', body: { stop_reason: { type: 'end_turn' } } })).toEqual(['session.status_idled', 'session.idled']);
     expect(webhookTypesFor({ type: 'session.status_idle', body: { stop_reason: { type: 'requires_action', event_ids: [] } } })).toContain('session.requires_action');
+    expect(webhookTypesFor({ type: 'session.status_idle', body: { stop_reason: { type: 'budget_reached' } } })).toEqual([
+      'session.status_idled',
+      'session.idled',
+      'session.budget_reached',
+    ]);
     expect(webhookTypesFor({ type: 'session.status_terminated', body: {} })).toEqual(['session.status_terminated']);
     expect(webhookTypesFor({ type: 'span.outcome_evaluation_end', body: {} })).toEqual(['session.outcome_evaluation_ended']);
     expect(webhookTypesFor({ type: 'agent.message', body: {} })).toEqual([]);
