@@ -63,7 +63,8 @@ export interface WebhookConfig {
 }
 
 function parsePrivateTargets(raw: string | undefined): WebhookConfig['privateTargets'] {
-  const value = raw === undefined || raw === '' ? 'refuse' : raw;
+  // Loopback by default: local receivers work (as the API's docs promise); other private targets are refused.
+  const value = raw === undefined || raw === '' ? 'loopback' : raw;
   if (!(PRIVATE_TARGET_MODES as readonly string[]).includes(value)) {
     throw new Error(`AGENTD_WEBHOOK_PRIVATE_TARGETS must be one of ${PRIVATE_TARGET_MODES.join(', ')}, not "${value}"`);
   }

@@ -10,7 +10,7 @@ import { pricedRecord } from '../telemetry/usage-ledger.js';
 import type { PriceTable } from '../telemetry/prices.js';
 
 /** What the engine's calls are, in the ledger's `call_kind`. */
-export const EngineCallKind = { turn: 'agent_turn', compaction: 'compaction' } as const;
+export const EngineCallKind = { turn: 'agent_turn', compaction: 'compaction', grader: 'outcome_grader' } as const;
 export type EngineCallKind = (typeof EngineCallKind)[keyof typeof EngineCallKind];
 
 export interface EngineCall {

@@ -88,7 +88,22 @@ describe.each(dialects())('webhook endpoints (%s)', (dialect) => {
 
 describe.each(dialects())('webhook targets by default (%s)', (dialect) => {
   const t = useServer(dialect);
-  it('refuses loopback URLs unless the operator allows them', async () => {
+  it('accepts local receivers on loopback, refuses private and link-local addresses', async () => {
+    for (const url of ['http://127.0.0.1:8080/x', 'http://[::1]/x', 'http://localhost/x']) {
+      const hook = await t.client.beta.organization.webhooks.create({ url, enabled_events: events('session.created') });
+      expect(hook.url).toBe(url);
+    }
+    for (const url of ['http://10.0.0.1/x', 'http://169.254.169.254/latest', 'http://[fd00::1]/x']) {
+      const err = await failure(t.client.beta.organization.webhooks.create({ url, enabled_events: events('session.created') }));
+      expectEnvelope(err, 400, 'invalid_request_error');
+      expect(err.error.error.message).toMatch(/^url: private addresses are not allowed .*AGENTD_WEBHOOK_PRIVATE_TARGETS/);
+    }
+  });
+});
+
+describe.each(dialects())('webhook targets with AGENTD_WEBHOOK_PRIVATE_TARGETS=refuse (%s)', (dialect) => {
+  const t = useServer(dialect, { env: { AGENTD_WEBHOOK_PRIVATE_TARGETS: 'refuse' } });
+  it('refuses loopback URLs too', async () => {
     for (const url of ['http://127.0.0.1:8080/x', 'http://[::1]/x', 'http://localhost/x']) {
       const err = await failure(t.client.beta.organization.webhooks.create({ url, enabled_events: events('session.created') }));
       expectEnvelope(err, 400, 'invalid_request_error');

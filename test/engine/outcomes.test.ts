@@ -115,6 +115,16 @@ describe.each(dialects())('outcomes (%s)', (dialect) => {
     const graderOut = listed.filter((e) => e.type === 'span.outcome_evaluation_end').reduce((n, e) => n + (e as any).usage.output_tokens, 0);
     const agentOut = listed.filter((e) => e.type === 'span.model_request_end').reduce((n, e) => n + (e as any).model_usage.output_tokens, 0);
     expect(after.usage.output_tokens).toBe(graderOut + agentOut);
+    // The grader's calls are priced ledger rows too: the session's usage report counts every call, the grader's included.
+    const report = await t.client.beta.organization.analytics.usage.list({
+      // Whole hours (the report's buckets) around now.
+      starting_at: new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000).toISOString(),
+      ending_at: new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 + 3_600_000).toISOString(),
+      group_by: ['session_id'],
+    });
+    const row = report.data.find((r) => r.group.session_id === session.id)!;
+    const calls = listed.filter((e) => e.type === 'span.model_request_end' || e.type === 'span.outcome_evaluation_end').length;
+    expect(row.usage).toMatchObject({ output_tokens: after.usage.output_tokens, requests: calls });
   });
 
   it('stops at max_iterations: the last needs_revision is max_iterations_reached, one final turn, then idle', async () => {
