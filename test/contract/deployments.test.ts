@@ -43,7 +43,8 @@ async function runsOf(client: Anthropic, deploymentId: string) {
 
 describe.each(dialects())('deployments (%s)', (dialect) => {
   const clock = new ManualClock(Date.parse(START));
-  const t = useServer(dialect, { clock });
+  // A model with no list price, served through the model map (a budget cannot measure it).
+  const t = useServer(dialect, { clock, env: { AGENTD_MODEL_MAP: JSON.stringify({ 'claude-private-preview': 'claude-private-preview' }) } });
 
   it('creates, retrieves, updates, lists; upcoming_runs_at is what croner computes', async () => {
     const agent = await createAgent(t.client);
@@ -185,6 +186,89 @@ describe.each(dialects())('deployments (%s)', (dialect) => {
     expect((await t.client.beta.deployments.retrieve(d.id)).archived_at).toBeNull();
   });
 
+  it("a deployment's budget and vault_ids reach every run's session; update replaces or clears them", async () => {
+    const budget = { type: 'limit' as const, max_list_cost: { amount: '2500', currency: 'USD' as const } };
+    const vault = await t.client.beta.vaults.create({ display_name: 'ops' });
+    const d = await newDeployment(t.client, { budget, vault_ids: [vault.id] });
+    expect(d).toMatchObject({ budget, vault_ids: [vault.id] });
+    expect(await t.client.beta.deployments.retrieve(d.id)).toEqual(d);
+
+    const run = await t.client.beta.deployments.run(d.id);
+    expect(run.error).toBeNull();
+    const session = await t.client.beta.sessions.retrieve(run.session_id!);
+    expect(session.budget).toEqual(budget);
+    expect(session.vault_ids).toEqual([vault.id]);
+
+    const other = await t.client.beta.vaults.create({ display_name: 'other' });
+    const raised = { type: 'limit' as const, max_list_cost: { amount: '9000', currency: 'USD' as const } };
+    const changed = await t.client.beta.deployments.update(d.id, { budget: raised, vault_ids: [other.id, vault.id] });
+    expect(changed).toMatchObject({ budget: raised, vault_ids: [other.id, vault.id] });
+    const second = await t.client.beta.sessions.retrieve((await t.client.beta.deployments.run(d.id)).session_id!);
+    expect(second).toMatchObject({ budget: raised, vault_ids: [other.id, vault.id] });
+
+    // Other fields leave them alone; null clears them.
+    expect(await t.client.beta.deployments.update(d.id, { name: 'renamed' })).toMatchObject({ budget: raised, vault_ids: [other.id, vault.id] });
+    const cleared = await t.client.beta.deployments.update(d.id, { budget: null, vault_ids: null });
+    expect(cleared).toMatchObject({ budget: null, vault_ids: [] });
+    const third = await t.client.beta.sessions.retrieve((await t.client.beta.deployments.run(d.id)).session_id!);
+    expect(third).toMatchObject({ budget: null, vault_ids: [] });
+  });
+
+  it('refuses vaults and budgets a session would refuse, at create and update, changing nothing', async () => {
+    const budget = { type: 'limit' as const, max_list_cost: { amount: '500', currency: 'USD' as const } };
+    const archived = await t.client.beta.vaults.create({ display_name: 'gone' });
+    await t.client.beta.vaults.archive(archived.id);
+    const withEnv = await t.client.beta.vaults.create({ display_name: 'env' });
+    await t.client.beta.vaults.credentials.create(withEnv.id, {
+      auth: { type: 'environment_variable', secret_name: 'API_KEY', secret_value: 'sk-deploy-budget-test', networking: { type: 'unrestricted' } },
+    } as never);
+    const ok = await t.client.beta.vaults.create({ display_name: 'ok' });
+    const unpriced = await createAgent(t.client, { model: 'claude-private-preview' });
+
+    const cases: Array<[Partial<Anthropic.Beta.DeploymentCreateParams>, RegExp]> = [
+      [{ vault_ids: ['vlt_missing'] }, /^vault_ids\[0\]: vault vlt_missing not found/],
+      [{ vault_ids: [ok.id, archived.id] }, /^vault_ids\[1\]: .* is archived/],
+      [{ vault_ids: [withEnv.id] }, /^vault_ids\[0\]: .*environment_variable/],
+      [{ vault_ids: [ok.id, ok.id] }, /^vault_ids\[1\]: .* listed twice/],
+      [{ agent: unpriced.id, budget }, /^budget: .*model_not_budgetable/],
+    ];
+    for (const [patch, message] of cases) {
+      const err = await failure(newDeployment(t.client, patch));
+      expectEnvelope(err, 400, 'invalid_request_error');
+      expect(err.error.error.message, JSON.stringify(patch)).toMatch(message);
+    }
+    // Without a budget the unpriced model is fine.
+    expect(await newDeployment(t.client, { agent: unpriced.id })).toMatchObject({ budget: null });
+
+    const d = await newDeployment(t.client, { vault_ids: [ok.id] });
+    const updates: Array<[Anthropic.Beta.DeploymentUpdateParams, RegExp]> = [
+      [{ vault_ids: ['vlt_missing'] }, /^vault_ids\[0\]: vault vlt_missing not found/],
+      [{ vault_ids: [withEnv.id] }, /^vault_ids\[0\]: .*environment_variable/],
+      [{ agent: unpriced.id, budget }, /^budget: .*model_not_budgetable/],
+    ];
+    for (const [patch, message] of updates) {
+      const err = await failure(t.client.beta.deployments.update(d.id, patch));
+      expectEnvelope(err, 400, 'invalid_request_error');
+      expect(err.error.error.message, JSON.stringify(patch)).toMatch(message);
+    }
+    // A kept budget stays checked when only the agent changes.
+    const capped = await newDeployment(t.client, { budget });
+    const moved = await failure(t.client.beta.deployments.update(capped.id, { agent: unpriced.id }));
+    expectEnvelope(moved, 400, 'invalid_request_error');
+    expect(moved.error.error.message).toMatch(/model_not_budgetable/);
+    expect(await t.client.beta.deployments.retrieve(d.id)).toEqual(d);
+    expect(await t.client.beta.deployments.retrieve(capped.id)).toEqual(capped);
+  });
+
+  it('a vault archived after the deployment was made is a run error (vault_archived_error)', async () => {
+    const vault = await t.client.beta.vaults.create({ display_name: 'soon gone' });
+    const d = await newDeployment(t.client, { vault_ids: [vault.id] });
+    await t.client.beta.vaults.archive(vault.id);
+    const run = await t.client.beta.deployments.run(d.id);
+    expect(run).toMatchObject({ session_id: null, error: { type: 'vault_archived_error' } });
+    expect(run.error?.message).toContain(vault.id);
+  });
+
   it('refuses bad input with a 400 naming the field, and stores nothing', async () => {
     const agent = await createAgent(t.client);
     const env = await createEnvironment(t.client);
@@ -207,14 +291,15 @@ describe.each(dialects())('deployments (%s)', (dialect) => {
       [{ environment_id: archivedEnv.id }, 'environment_id'],
       [{ initial_events: [] }, 'initial_events'],
       [{ initial_events: [{ type: 'system.message', content: [{ type: 'text', text: 'x' }] }] }, 'initial_events'],
-      [{ budget: { type: 'limit', max_list_cost: { amount: '5', currency: 'USD' } } }, 'budget'],
-      [{ vault_ids: ['vlt_x'] }, 'vault_ids'],
+      [{ budget: { type: 'limit', max_list_cost: { amount: '5.00', currency: 'USD' } } }, 'budget.max_list_cost.amount'],
+      [{ vault_ids: ['vlt_x'] }, 'vault_ids[0]'],
       [{ name: '' }, 'name'],
     ];
     for (const [patch, field] of cases) {
       const err = await failure(t.client.beta.deployments.create({ ...base, ...patch } as never));
       expectEnvelope(err, 400, 'invalid_request_error');
-      expect(err.error.error.message, JSON.stringify(patch)).toMatch(new RegExp(`^${field.replace(/[.[\]]/g, '\\$&')}\\b`));
+      // (?!\w) rather than \b: a field may end in "]" (vault_ids[0]), where \b does not hold before ":".
+      expect(err.error.error.message, JSON.stringify(patch)).toMatch(new RegExp(`^${field.replace(/[.[\]]/g, '\\$&')}(?!\\w)`));
     }
     const d = await newDeployment(t.client);
     const err = await failure(t.client.beta.deployments.update(d.id, { schedule: { type: 'cron', expression: 'nope', timezone: 'UTC' } }));

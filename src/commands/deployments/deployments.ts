@@ -1,6 +1,7 @@
 // Deployment use cases: create, update, archive, pause, unpause (runs: run-deployment.ts).
 import type { DeploymentAgentParam, DeploymentCreateInput, DeploymentUpdateInput } from '../../api/schemas/deployment.js';
 import { newId } from '../../api/ids.js';
+import { checkNewBudget, type BudgetLimit } from '../../domain/budget.js';
 import { checkSchedule, nextFireAfter } from '../../domain/cron-schedule.js';
 import { applyMetadataPatch } from '../../domain/metadata.js';
 import type { DeploymentAgentRef, DeploymentRecord, DeploymentResourceParam } from '../../domain/records/deployment.js';
@@ -8,6 +9,7 @@ import { conflict, invalidRequest, notFound } from '../../errors.js';
 import type { Store } from '../../store/types.js';
 import type { CommandContext } from '../context.js';
 import { requireUsableEnvironment } from '../environments.js';
+import { checkSessionVaults } from '../vaults/session-vaults.js';
 import { checkEventReferences } from '../events.js';
 import { emitWebhook } from '../webhooks/emit.js';
 import type { WebhookType } from '../../domain/webhook-events.js';
@@ -31,14 +33,21 @@ async function resolveAgent(store: Store, workspaceId: string, param: Deployment
   return { type: 'agent', id: agent.id, version };
 }
 
-function checkSupported(input: { vault_ids?: string[] | null | undefined; budget?: unknown }): void {
-  if (input.vault_ids && input.vault_ids.length > 0) {
-    throw invalidRequest("vault_ids: deployments do not pass vaults to their runs' sessions yet (sessions.create takes vault_ids)");
-  }
-  // Sessions enforce budgets and take vaults; deployments do not store either for their runs yet.
-  if (input.budget !== undefined && input.budget !== null) {
-    throw invalidRequest("budget: deployments do not pass a budget to their runs' sessions yet (sessions.create takes budget)");
-  }
+/** The model a pinned agent version runs (the version exists: resolveAgent checked it). */
+async function modelOf(store: Store, workspaceId: string, ref: DeploymentAgentRef): Promise<string | undefined> {
+  const agent = await store.agents.get(workspaceId, ref.id);
+  if (agent && agent.version === ref.version) return agent.snapshot.model.id;
+  return (await store.agents.getVersion(ref.id, ref.version))?.snapshot.model.id;
+}
+
+/**
+ * A budget is stamped onto every run's session, so the rules a session's budget meets at create
+ * apply here: the agent's model must have a list price (`model_not_budgetable`).
+ */
+async function checkBudget(ctx: CommandContext, workspaceId: string, agent: DeploymentAgentRef, budget: BudgetLimit | null): Promise<void> {
+  if (budget === null) return;
+  const model = await modelOf(ctx.store, workspaceId, agent);
+  checkNewBudget(model === undefined || ctx.prices.priceOf(model) ? [] : [model]);
 }
 
 function validSchedule(schedule: { expression: string; timezone: string }): { expression: string; timezone: string } {
@@ -58,10 +67,13 @@ async function checkInitialEvents(store: Store, workspaceId: string, events: Dep
 }
 
 export async function createDeployment(ctx: CommandContext, workspaceId: string, input: DeploymentCreateInput): Promise<DeploymentRecord> {
-  checkSupported(input);
   const schedule = input.schedule ? validSchedule(input.schedule) : null;
   const agent = await resolveAgent(ctx.store, workspaceId, input.agent);
+  const budget = input.budget ?? null;
+  await checkBudget(ctx, workspaceId, agent, budget);
   await requireUsableEnvironment(ctx.store, workspaceId, input.environment_id, 'environment_id');
+  // Checked as sessions.create checks them; each run checks again (a vault may be archived since).
+  const vaultIds = await checkSessionVaults(ctx.store, workspaceId, input.vault_ids ?? []);
   await checkInitialEvents(ctx.store, workspaceId, input.initial_events);
   const now = ctx.now();
   const deployment: DeploymentRecord = {
@@ -73,7 +85,8 @@ export async function createDeployment(ctx: CommandContext, workspaceId: string,
     environmentId: input.environment_id,
     initialEvents: input.initial_events,
     resources: (input.resources ?? []) as DeploymentResourceParam[],
-    vaultIds: [],
+    vaultIds,
+    budget,
     metadata: input.metadata ?? {},
     schedule,
     status: 'active',
@@ -126,15 +139,19 @@ export async function updateDeployment(
   id: string,
   input: DeploymentUpdateInput,
 ): Promise<DeploymentRecord> {
-  checkSupported(input);
   const schedule = input.schedule ? validSchedule(input.schedule) : input.schedule;
   const agent = input.agent !== undefined ? await resolveAgent(ctx.store, workspaceId, input.agent) : undefined;
   if (input.environment_id !== undefined) {
     await requireUsableEnvironment(ctx.store, workspaceId, input.environment_id, 'environment_id');
   }
+  // null clears the vaults (and the budget); each run's session is created with what is stored.
+  const vaultIds = input.vault_ids !== undefined ? await checkSessionVaults(ctx.store, workspaceId, input.vault_ids ?? []) : undefined;
   if (input.initial_events) await checkInitialEvents(ctx.store, workspaceId, input.initial_events);
-  return change(ctx, workspaceId, id, 'deployment.updated', (d, now) => {
+  return change(ctx, workspaceId, id, 'deployment.updated', async (d, now) => {
     assertNotArchived(d, 'be modified');
+    const budget = input.budget !== undefined ? input.budget : d.budget;
+    // A new budget, or a new agent under a kept one: the (possibly new) model must be priced.
+    if ((input.budget !== undefined || agent) && budget !== null) await checkBudget(ctx, workspaceId, agent ?? d.agent, budget);
     const next: DeploymentRecord = {
       ...d,
       ...(input.name !== undefined ? { name: input.name } : {}),
@@ -143,6 +160,8 @@ export async function updateDeployment(
       ...(input.environment_id !== undefined ? { environmentId: input.environment_id } : {}),
       ...(input.initial_events !== undefined ? { initialEvents: input.initial_events } : {}),
       ...(input.resources !== undefined ? { resources: (input.resources ?? []) as DeploymentResourceParam[] } : {}),
+      ...(vaultIds !== undefined ? { vaultIds } : {}),
+      budget,
       metadata: applyMetadataPatch(d.metadata, input.metadata),
     };
     if (schedule !== undefined) {

@@ -111,6 +111,9 @@ export async function executeRun(ctx: CommandContext, logger: Logger, run: Deplo
     resources: d.resources as SessionCreateInput['resources'],
     // system.message is a client event the log takes like the others.
     initial_events: d.initialEvents as SessionCreateInput['initial_events'],
+    // Each run's session gets the deployment's vaults and budget (its own budget, spent afresh).
+    vault_ids: d.vaultIds,
+    ...(d.budget ? { budget: d.budget } : {}),
   };
   try {
     const session = await createSession(ctx, d.workspaceId, input, {
@@ -136,6 +139,8 @@ function runErrorFor(err: ApiError): DeploymentRunError {
   if (/\bfile\b.*not found/.test(m)) return { type: 'file_not_found_error', message: m };
   if (/\bskill\b/.test(m) && err.status === 400) return { type: 'skill_not_found_error', message: m };
   if (/memory store .* archived/.test(m)) return { type: 'memory_store_archived_error', message: m };
+  if (/^vault_ids\[\d+\]: vault \S+ not found/.test(m)) return { type: 'vault_not_found_error', message: m };
+  if (/^vault_ids\[\d+\]: vault \S+ is archived/.test(m)) return { type: 'vault_archived_error', message: m };
   if (err.status === 429) return { type: 'session_rate_limited_error', message: m };
   return { type: 'session_creation_rejected_error', message: m };
 }

@@ -6,6 +6,7 @@ import type {
   BetaManagedAgentsDeploymentStatus,
 } from '@anthropic-ai/sdk/resources/beta/deployments.js';
 import type { BetaManagedAgentsDeploymentRun } from '@anthropic-ai/sdk/resources/beta/deployment-runs.js';
+import type { BudgetLimit } from './session.js';
 
 export interface DeploymentAgentRef {
   type: 'agent';
@@ -25,7 +26,10 @@ export interface DeploymentRecord {
   environmentId: string;
   initialEvents: DeploymentInitialEvent[];
   resources: DeploymentResourceParam[];
+  /** Vaults every run's session gets (checked at create/update and again by each run). */
   vaultIds: string[];
+  /** The budget stamped onto every run's session; null when none. */
+  budget: BudgetLimit | null;
   metadata: Record<string, string>;
   schedule: { expression: string; timezone: string } | null;
   status: BetaManagedAgentsDeploymentStatus;

@@ -37,7 +37,7 @@ export function presentDeployment(now: number, d: DeploymentRecord): BetaManaged
     schedule,
     status: d.status,
     paused_reason: d.pausedReason,
-    budget: null,
+    budget: d.budget,
     created_at: d.createdAt,
     updated_at: d.updatedAt,
     archived_at: d.archivedAt,

@@ -1,4 +1,4 @@
-// Table shapes of deployments and their runs (migration 040).
+// Table shapes of deployments and their runs (migrations 040, 042).
 export interface DeploymentsTable {
   id: string;
   workspace_id: string;
@@ -10,6 +10,8 @@ export interface DeploymentsTable {
   initial_events: string;
   resources: string;
   vault_ids: string;
+  /** JSON budget limit (migration 042); null when none. */
+  budget: string | null;
   metadata: string;
   schedule: string | null;
   status: string;

@@ -20,6 +20,7 @@ function deployment(ms = 0, over: Partial<DeploymentRecord> = {}): DeploymentRec
     initialEvents: [{ type: 'user.message', content: [{ type: 'text', text: 'go' }] }],
     resources: [],
     vaultIds: [],
+    budget: null,
     metadata: {},
     schedule: { expression: '0 * * * *', timezone: 'UTC' },
     status: 'active',
@@ -67,6 +68,16 @@ function endpoint(types: string[], over: Partial<WebhookEndpointRecord> = {}): W
 }
 
 export function deploymentWebhookConformance(h: StoreHarness): void {
+  it('stores a deployment\'s budget and vault ids, and clears the budget on update', async () => {
+    const budget = { type: 'limit' as const, max_list_cost: { amount: '2500', currency: 'USD' as const } };
+    const d = deployment(0, { budget, vaultIds: ['vlt_a', 'vlt_b'] });
+    await h.store.deployments.insert(d);
+    expect(await h.store.deployments.get(WS, d.id)).toEqual(d);
+    const cleared = { ...d, budget: null, vaultIds: [], updatedAt: at(1) };
+    expect(await h.store.deployments.update(cleared, d)).toBe(true);
+    expect(await h.store.deployments.get(WS, d.id)).toEqual(cleared);
+  });
+
   it('claims a scheduled instant once: cursor compare-and-set and a unique run per instant', async () => {
     const d = deployment();
     await h.store.deployments.insert(d);

@@ -6,6 +6,7 @@ import * as m003 from './003-engine.js';
 import * as m004 from './004-work-queue.js';
 import * as m040 from './040-deployments.js';
 import * as m041 from './041-webhooks.js';
+import * as m042 from './042-deployment-budget-vaults.js';
 import * as m050 from './050-usage-ledger.js';
 import * as m051 from './051-gateway-conversations.js';
 import * as m052 from './052-message-batches.js';
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '004-work-queue': m004,
   '040-deployments': m040,
   '041-webhooks': m041,
+  '042-deployment-budget-vaults': m042,
   '050-usage-ledger': m050,
   '051-gateway-conversations': m051,
   '052-message-batches': m052,
