@@ -10,8 +10,11 @@ export interface LogFields {
 
 const storage = new AsyncLocalStorage<LogFields>();
 
-/** pino's `mixin`: the fields of the current request or turn (merged into every line). */
-export const logMixin = (): object => storage.getStore() ?? {};
+/**
+ * pino's `mixin`: the fields of the current request or turn (merged into every line). A copy: pino
+ * merges each line's own fields into the object the mixin returns, which must not be the stored one.
+ */
+export const logMixin = (): object => ({ ...storage.getStore() });
 
 /** Runs `fn` (and everything it starts) with these fields added to the current ones. */
 export function withLogFields<T>(fields: LogFields, fn: () => T): T {

@@ -155,7 +155,14 @@ describe.each(dialects())('the retry budget across a restart (%s)', (dialect) =>
   const fake = useFakeAnthropic();
   // Backoff waits run on this clock: the test decides when a retry is due.
   const clock = new ManualClock();
-  const t = useServer(dialect, () => ({ model: fake, clock, env: { AGENTD_MODEL_MAX_RETRIES: '2' } }));
+  // The deployment scheduler and the webhook dispatcher also sleep on this clock: with long polls
+  // they stay asleep (two sleepers) and the engine's backoff is the third.
+  const t = useServer(dialect, () => ({
+    model: fake,
+    clock,
+    env: { AGENTD_MODEL_MAX_RETRIES: '2', AGENTD_SCHEDULER_POLL_MS: '3600000', AGENTD_WEBHOOK_POLL_MS: '3600000' },
+  }));
+  const BACKGROUND_SLEEPERS = 2;
 
   const reschedules = async (sessionId: string) =>
     (await t.client.beta.sessions.events.list(sessionId, { types: ['session.status_rescheduled'] })).data.length;
@@ -168,15 +175,15 @@ describe.each(dialects())('the retry budget across a restart (%s)', (dialect) =>
     const before = fake.requests.length;
     await sendText(t.client, session.id, 'hello');
     await fake.waitForRequests(before + 1);
-    await clock.untilSleeping(); // rescheduled once, waiting for the retry
+    await clock.untilSleeping(BACKGROUND_SLEEPERS + 1); // rescheduled once, waiting for the retry
     expect(await reschedules(session.id)).toBe(1);
 
     await t.restart();
-    await clock.untilSleeping(); // the new process waits out the same backoff instead of retrying at once
+    await clock.untilSleeping(BACKGROUND_SLEEPERS + 1); // the new process waits out the same backoff instead of retrying at once
     expect(fake.requests.length).toBe(before + 1);
     clock.advance(1000);
     await fake.waitForRequests(before + 2);
-    await clock.untilSleeping();
+    await clock.untilSleeping(BACKGROUND_SLEEPERS + 1);
     clock.advance(1000);
 
     // Two retries in all (the budget), not two more after the restart.
