@@ -13,6 +13,10 @@ describe('sandbox lifecycle and limits', { timeout: 180_000 }, () => {
     model: fake,
     clock,
     env: {
+      // The deployment scheduler and webhook dispatcher also sleep on this clock: with long polls
+      // they stay asleep (two sleepers), and the idle stop is the third.
+      AGENTD_SCHEDULER_POLL_MS: '3600000',
+      AGENTD_WEBHOOK_POLL_MS: '3600000',
       AGENTD_SANDBOX_IDLE_MS: '1000',
       AGENTD_TOOL_TIMEOUT_MS: '3000',
       AGENTD_TOOL_OUTPUT_BYTES: '2000',
@@ -27,7 +31,7 @@ describe('sandbox lifecycle and limits', { timeout: 180_000 }, () => {
       bash('echo kept > /workspace/kept.txt && echo gone > /tmp/gone.txt && export STATE=set && echo $STATE'),
     ]);
     expect(first).toEqual({ isError: false, text: 'set' });
-    await clock.untilSleeping(); // the idle stop is scheduled...
+    await clock.untilSleeping(3); // the idle stop is scheduled (beside the two background loops)...
     clock.advance(1000); // ...and due
 
     const [after] = await runTools(t, fake, session.id, [

@@ -13,7 +13,13 @@ import { bash, runTools } from '../helpers/sandbox.js';
 describe('sandbox mounts', { timeout: 180_000 }, () => {
   const fake = useFakeAnthropic();
   const clock = new ManualClock();
-  const t = useServer('sqlite', () => ({ model: fake, clock, env: { AGENTD_SANDBOX_IDLE_MS: '500' } }));
+  // The deployment scheduler and webhook dispatcher also sleep on this clock: with long polls they
+  // stay asleep (two sleepers), and the sandbox's idle stop is the third.
+  const t = useServer('sqlite', () => ({
+    model: fake,
+    clock,
+    env: { AGENTD_SANDBOX_IDLE_MS: '500', AGENTD_SCHEDULER_POLL_MS: '3600000', AGENTD_WEBHOOK_POLL_MS: '3600000' },
+  }));
 
   it('file resources are read-only; mounts outside /workspace are reachable; symlinked mount points are refused', async () => {
     const upload = await t.client.beta.files.upload({ file: await toFile(Buffer.from('resource bytes\n'), 'in.txt') });
@@ -44,7 +50,7 @@ describe('sandbox mounts', { timeout: 180_000 }, () => {
 
     // While the sandbox is stopped, the workspace holds what the agent left: here, a mount point's
     // parent replaced by a symlink to a host directory. The next start must not follow it.
-    await clock.untilSleeping();
+    await clock.untilSleeping(3);
     clock.advance(500);
     const workspace = path.join(t.dataDir, 'workspaces', session.id, 'workspace');
     const decoy = fs.mkdtempSync(path.join(t.dataDir, 'decoy-'));
