@@ -107,7 +107,8 @@ export function foldEvent(s: SessionState, e: EventRecord): void {
       t.compactionsInARow = 0;
       break;
     case 'agent.tool_use':
-    case 'agent.custom_tool_use': {
+    case 'agent.custom_tool_use':
+    case 'agent.mcp_tool_use': {
       const internal = e.internal;
       if (!internal) break;
       const call: ToolCall = {
@@ -117,27 +118,8 @@ export function foldEvent(s: SessionState, e: EventRecord): void {
         input: e.body.input ?? {},
         kind: internal.kind,
         thread: t.id,
-        delegatedTo: internal.thread,
+        ...(e.type === 'agent.mcp_tool_use' ? { mcpServerName: e.body.mcp_server_name } : { delegatedTo: e.internal?.thread }),
         permission: e.type === 'agent.custom_tool_use' ? 'allow' : (e.body.evaluated_permission ?? 'allow'),
-        started: internal.started === true,
-        interrupted: false,
-      };
-      t.calls.push(call);
-      s.calls.set(e.id, call);
-      break;
-    }
-    case 'agent.mcp_tool_use': {
-      const internal = e.internal;
-      if (!internal) break;
-      const call: ToolCall = {
-        eventId: e.id,
-        toolUseId: internal.tool_use_id,
-        name: e.body.name,
-        input: e.body.input ?? {},
-        kind: 'mcp',
-        thread: t.id,
-        mcpServerName: e.body.mcp_server_name,
-        permission: e.body.evaluated_permission ?? 'allow',
         started: internal.started === true,
         interrupted: false,
       };
