@@ -58,7 +58,12 @@ export class BoundedSseWriter {
 
   /** Keeps an idle connection alive; one with bytes still queued is not idle and gets none. */
   ping(): void {
-    if (this.open && this.res.writableLength === 0) this.res.write(PING_FRAME);
+    if (!this.open || this.res.writableLength > 0) return;
+    // Its wait starts now, like any write's: an old progress time must not make it look stalled.
+    this.progressAt = this.now();
+    this.res.write(PING_FRAME, () => {
+      this.progressAt = this.now();
+    });
   }
 
   private check(): void {
