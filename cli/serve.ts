@@ -39,22 +39,32 @@ export async function serve(argv: string[]): Promise<number | undefined> {
     dataDir: values['data-dir'],
     databaseUrl: values['database-url'],
   });
-  const server = await startServer(config, { requireSandbox: true });
-  process.stdout.write(serveBanner(server.summary, agentdVersion()));
+  // Listen for the stop signals before anything is printed: a supervisor (or a test) that sends
+  // SIGTERM as soon as it sees the banner must get a graceful stop, never the default kill.
   let stopping = false;
+  let server: Awaited<ReturnType<typeof startServer>> | undefined;
+  let signalDuringStart: string | undefined;
   const stop = (signal: string) => {
+    // A signal during start-up is acted on once the server is up (it has nothing to close before).
+    if (!server) {
+      signalDuringStart = signal;
+      return;
+    }
     if (stopping) return;
     stopping = true;
     server.app.log.info({ signal }, 'shutting down');
     server.close().then(
       () => process.exit(0),
       (err) => {
-        server.app.log.error({ err }, 'shutdown failed');
+        server!.app.log.error({ err }, 'shutdown failed');
         process.exit(1);
       },
     );
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+  server = await startServer(config, { requireSandbox: true });
+  process.stdout.write(serveBanner(server.summary, agentdVersion()));
+  if (signalDuringStart) stop(signalDuringStart);
   return undefined;
 }
