@@ -5,6 +5,7 @@ import { startServer } from '../src/services/server.js';
 import { SERVE_USAGE } from './serve-usage.js';
 import { serveBanner } from './serve-banner.js';
 import { agentdVersion } from './version.js';
+import { stopWhenNpmParentExits } from './stop-with-npm.js';
 
 export async function serve(argv: string[]): Promise<number | undefined> {
   let values;
@@ -63,6 +64,7 @@ export async function serve(argv: string[]): Promise<number | undefined> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+  stopWhenNpmParentExits(stop);
   server = await startServer(config, { requireSandbox: true });
   process.stdout.write(serveBanner(server.summary, agentdVersion()));
   if (signalDuringStart) stop(signalDuringStart);

@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli, spawnCli, type CliProcess } from './run-cli.js';
+import { spawn } from 'node:child_process';
+import { BIN, runCli, spawnCli, type CliProcess } from './run-cli.js';
 
 const version = (JSON.parse(fs.readFileSync('package.json', 'utf8')) as { version: string }).version;
 
@@ -111,5 +112,35 @@ describe('agentd serve: first run', () => {
     expect(p.stdout()).toContain('sandbox   NONE (AGENTD_SANDBOX=none): tools run unisolated on this host');
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
+  });
+  it('started by npm (through `sh -c`), stops when npm goes away instead of living on as an orphan', async () => {
+    // npm runs `npx agentd serve` as `sh -c 'agentd serve'` and signals only that shell.
+    const shell = spawn('sh', ['-c', `"${process.execPath}" "${BIN}" serve --port 0 --data-dir "${tmp()}"`], {
+      env: { ...process.env, npm_command: 'exec', AGENTD_SANDBOX: 'none', AGENTD_LOG_LEVEL: 'info', AGENTD_API_KEY: 'sk-agentd-npm-test' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    shell.stdout!.on('data', (d) => (out += d));
+    const deadline = Date.now() + 30_000;
+    let serverPid: number | undefined;
+    while (serverPid === undefined) {
+      if (Date.now() > deadline) throw new Error(`the server never said it was listening:\n${out}`);
+      const line = out.split('\n').find((l) => l.includes('"agentd listening"'));
+      if (line) serverPid = (JSON.parse(line) as { pid: number }).pid;
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(serverPid).not.toBe(shell.pid);
+    shell.kill('SIGTERM');
+    const alive = () => {
+      try {
+        process.kill(serverPid!, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    while (alive() && Date.now() < deadline + 30_000) await new Promise((r) => setTimeout(r, 100));
+    expect(alive(), 'the server outlived the npm process that started it').toBe(false);
+    expect(out).toContain('"signal":"npm exited"');
   });
 });
