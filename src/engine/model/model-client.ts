@@ -34,16 +34,30 @@ export interface ProviderEvent {
   data: string;
 }
 
-/** A streaming call the provider accepted: its events in arrival order. Ending the iteration early aborts the call. */
+/** The complete SSE frames that one read from the provider brought: their events, and the frames as text. */
+export interface ProviderChunk {
+  events: ProviderEvent[];
+  /** The frames exactly as the provider sent them (or re-framed as SSE, for providers that do not speak it). */
+  text: string;
+}
+
+/**
+ * A streaming call the provider accepted: its events in arrival order. Ending the iteration early aborts the call.
+ * Iterate either the events or `chunks()`, not both.
+ */
 export interface ProviderStream extends AsyncIterable<ProviderEvent> {
   /** The provider's `request-id` (or equivalent), when it sent one. */
   readonly requestId: string | undefined;
+  /** The same stream a read at a time, for relaying: one write per read rather than per event. */
+  chunks(): AsyncIterable<ProviderChunk>;
 }
 
 /** A non-streaming answer and the provider's request id. */
 export interface ProviderReply<T> {
   body: T;
   requestId: string | undefined;
+  /** The body's bytes as the provider sent them (first-party path), so it can be relayed without re-serialising. */
+  raw?: Buffer | undefined;
 }
 
 /** Sees each event of a streaming call as it arrives (the engine's live previews). */

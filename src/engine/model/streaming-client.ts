@@ -61,6 +61,9 @@ async function reply<T>(call: PendingCall): Promise<ProviderReply<T>> {
 function eventStream(response: Response, abort: AbortController): ProviderStream {
   return {
     requestId: providerRequestId(response.headers),
+    async *chunks() {
+      for await (const e of this) yield { events: [e], text: `event: ${e.event}\ndata: ${e.data}\n\n` };
+    },
     async *[Symbol.asyncIterator]() {
       let finished = false;
       try {

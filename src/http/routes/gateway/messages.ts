@@ -44,12 +44,15 @@ async function relayStream(call: GatewayCall, reply: FastifyReply): Promise<void
   const captured: string[] | undefined = deps.config.capture === 'content' ? [] : undefined;
   let interrupted = false;
   try {
-    for await (const e of stream) {
-      observer.observe(e);
-      if (e.event === 'message_start') call.replied(observer.facts.messageId);
-      captured?.push(e.data);
+    // The frames of one read from the provider go out in one write, as they came.
+    for await (const chunk of stream.chunks()) {
+      for (const e of chunk.events) {
+        observer.observe(e);
+        if (e.event === 'message_start') call.replied(observer.facts.messageId);
+        captured?.push(e.data);
+      }
       if (res.destroyed) break;
-      await writeWithBackpressure(res, frame(e), deps.sseStallMs);
+      await writeWithBackpressure(res, chunk.text, deps.sseStallMs);
     }
   } catch (err) {
     // The provider's connection broke mid-stream (or the client left): end ours; the ledger says how it ended.
@@ -66,17 +69,16 @@ async function relayStream(call: GatewayCall, reply: FastifyReply): Promise<void
   });
 }
 
-const frame = (e: { event: string; data: string }): string => `event: ${e.event}\ndata: ${e.data}\n\n`;
-
 export function messagesRoutes(app: FastifyInstance, deps: GatewayDeps): void {
   app.post('/v1/messages', async (req, reply) => {
     const body = messagesBody(req.body);
     const call = await openCall(deps, req, reply, body, MESSAGES, { conversation: true });
     if (body['stream'] === true) return relayStream(call, reply);
     try {
-      const { body: message, requestId } = await deps.model.create(body, call.options);
+      const { body: message, requestId, raw } = await deps.model.create(body, call.options);
       call.replied(message.id);
-      void reply.headers(rateLimitHeaders(call.limits)).send(message);
+      // The provider's bytes when we have them: the same message, without serialising it again.
+      void reply.headers(rateLimitHeaders(call.limits)).type('application/json').send(raw ?? message);
       void call.record(factsOfMessage(message), {
         streamed: false,
         ttftMs: null,
@@ -95,8 +97,8 @@ export function messagesRoutes(app: FastifyInstance, deps: GatewayDeps): void {
     const body = messagesBody(req.body);
     const call = await openCall(deps, req, reply, body, COUNT_TOKENS, { conversation: false });
     try {
-      const { body: counted, requestId } = await deps.model.countTokens(body, call.options);
-      void reply.headers(rateLimitHeaders(call.limits)).send(counted);
+      const { body: counted, requestId, raw } = await deps.model.countTokens(body, call.options);
+      void reply.headers(rateLimitHeaders(call.limits)).type('application/json').send(raw ?? counted);
       // Counting is not a generation: the ledger keeps the call with zero tokens and no cost.
       void call.record(emptyFacts('ok'), { streamed: false, ttftMs: null, providerRequestId: requestId });
     } catch (err) {
