@@ -1,8 +1,11 @@
 // `npx tsx bench/analytics.ts`: usage and cost reports over a 1,000,000-row usage ledger, in process
 // (the store's own report code, no server), on SQLite and PostgreSQL. The ledger is seeded in SQL
 // (one generated INSERT … SELECT: seconds instead of minutes), then the rollups are built by
-// migration 111's backfill — the same sums every ledger insert adds to them. Also measured: what
+// migrations 111/112's backfills — the same sums every ledger insert adds to them. Also measured: what
 // maintaining the rollups costs a ledger write. Prints one table; see docs/benchmarks.md.
+// Options for iterating: `--rows 100000` (default 1,000,000; or AGENTD_BENCH_LEDGER_ROWS) and
+// `--dialect sqlite|postgres` (default both).
+import { parseArgs } from 'node:util';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +15,7 @@ import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { newId } from '../src/api/ids.js';
 import { backfill, ROLLUPS, type RollupTable } from '../src/store/kysely/migrations/111-usage-rollups.js';
+import { backfillSessionTotals } from '../src/store/kysely/migrations/112-usage-session-totals.js';
 import { openPostgresStore } from '../src/store/postgres/open-postgres-store.js';
 import { openSqliteStore } from '../src/store/sqlite/open-sqlite-store.js';
 import type { Store } from '../src/store/types.js';
@@ -19,7 +23,10 @@ import type { UsageRecord, UsageReportQuery } from '../src/store/usage-types.js'
 import { DEFAULT_WORKSPACE_ID } from '../src/store/workspace.js';
 import { assertLoopback, createDatabase } from './lib/databases.js';
 
-const ROWS = Number(process.env.AGENTD_BENCH_LEDGER_ROWS ?? 1_000_000);
+const { values: args } = parseArgs({ options: { rows: { type: 'string' }, dialect: { type: 'string' } } });
+const ROWS = Number(args.rows ?? process.env.AGENTD_BENCH_LEDGER_ROWS ?? 1_000_000);
+if (!Number.isInteger(ROWS) || ROWS < 1000) throw new Error('--rows: a whole number of at least 1000');
+if (args.dialect !== undefined && args.dialect !== 'sqlite' && args.dialect !== 'postgres') throw new Error('--dialect: sqlite or postgres');
 const CALLS_PER_SESSION = 20;
 const AGENTS = 50;
 const RUNS = 30;
@@ -74,6 +81,7 @@ async function sqliteTarget(): Promise<Target> {
       );
       const db = new Kysely<any>({ dialect: new SqliteDialect({ database: raw }) });
       for (const table of Object.keys(ROLLUPS) as RollupTable[]) await backfill(db, table);
+      await backfillSessionTotals(db);
       raw.exec('ANALYZE');
       await db.destroy();
     },
@@ -103,6 +111,7 @@ async function postgresTarget(adminUrl: string): Promise<Target> {
         }),
       );
       for (const table of Object.keys(ROLLUPS) as RollupTable[]) await backfill(db, table);
+      await backfillSessionTotals(db);
       await pool.query('ANALYZE');
       await db.destroy();
     },
@@ -152,6 +161,12 @@ async function measure(t: Target): Promise<string[]> {
     }
     out.push(`| ${t.dialect} | ${name} | ${first.length} | ${quantile(times, 0.5).toFixed(1)} | ${quantile(times, 0.95).toFixed(1)} |`);
   }
+  // The per-session totals (backfilled) rank exactly as the session-hourly rollup sums: the same
+  // report through the other path (a filter the totals do not keep, true of every seeded call).
+  const top = REPORTS.find(([name]) => name.includes('top 20'))![1];
+  const viaTotals = await t.store.usage.report(top);
+  const viaHourly = await t.store.usage.report({ ...top, filters: { ...top.filters, product: ['agents'] } });
+  if (JSON.stringify(viaTotals) !== JSON.stringify(viaHourly)) throw new Error('top 20 sessions: the totals and the hourly rollup disagree');
   // The write side: ledger batches of 50 calls (the gateway's flush size under load), rollups included.
   const batches = 200;
   const records = (k: number): UsageRecord[] =>
@@ -199,9 +214,10 @@ async function measure(t: Target): Promise<string[]> {
   return out;
 }
 
-const lines = ['| dialect | report (1,000,000 ledger rows) | rows | p50 ms | p95 ms |', '|---|---|---|---|---|'];
+const lines = [`| dialect | report (${ROWS.toLocaleString('en-US')} ledger rows) | rows | p50 ms | p95 ms |`, '|---|---|---|---|---|'];
 const adminUrl = process.env.AGENTD_BENCH_DATABASE_URL ?? process.env.AGENTD_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-for (const make of [sqliteTarget, () => postgresTarget(adminUrl)]) {
+const targets = { sqlite: sqliteTarget, postgres: () => postgresTarget(adminUrl) };
+for (const make of args.dialect ? [targets[args.dialect as keyof typeof targets]] : Object.values(targets)) {
   const target = await make();
   try {
     lines.push(...(await measure(target)));

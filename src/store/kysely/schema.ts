@@ -10,6 +10,7 @@ import type {
   UsageDailyRollupTable,
   UsageRollupTable,
   UsageSessionRollupTable,
+  UsageSessionTotalsTable,
 } from './usage-schema.js';
 import type { MemoriesTable, MemoryStoresTable, MemoryVersionsTable, SessionMemoryStoresTable } from './memory-schema.js';
 import type { SessionSkillsTable, SkillsTable, SkillVersionsTable } from './skill-schema.js';
@@ -122,6 +123,7 @@ export interface Database {
   usage_daily: UsageDailyRollupTable;
   usage_hourly: UsageRollupTable;
   usage_session_hourly: UsageSessionRollupTable;
+  usage_session_totals: UsageSessionTotalsTable;
   gateway_conversations: GatewayConversationsTable;
   gateway_call_contents: GatewayCallContentsTable;
   message_batches: MessageBatchesTable;

@@ -1,5 +1,6 @@
-// Keeping the hourly rollups in step with the ledger: a batch of calls summed per rollup key in
-// memory, then one upsert per table that adds the sums (both dialects: INSERT … ON CONFLICT DO UPDATE).
+// Keeping the rollups and per-session totals in step with the ledger: a batch of calls summed per
+// key in memory, then one upsert per table that adds the sums (both dialects: INSERT … ON CONFLICT
+// DO UPDATE; the totals also keep the earliest first and the latest last call time).
 import { sql, type Kysely } from 'kysely';
 import type { UsageRecord } from '../usage-types.js';
 import type { Database } from './schema.js';
@@ -18,7 +19,7 @@ const dims = (r: UsageRecord) => ({
   api_key_id: r.apiKeyId ?? '',
 });
 
-function sumInto(map: Map<string, Record<string, string | number>>, key: Record<string, string>, r: UsageRecord): void {
+function sumInto(map: Map<string, Record<string, string | number>>, key: Record<string, string>, r: UsageRecord): Record<string, string | number> {
   const k = JSON.stringify(key);
   const row = (map.get(k) ?? { ...key, requests: 0, input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_5m_input_tokens: 0, cache_creation_1h_input_tokens: 0, list_cost_nanousd: 0 }) as Record<string, string | number> & Sums;
   row.requests += 1;
@@ -29,21 +30,31 @@ function sumInto(map: Map<string, Record<string, string | number>>, key: Record<
   row.cache_creation_1h_input_tokens += r.cacheCreation1hInputTokens;
   row.list_cost_nanousd += r.listCostNanoUsd ?? 0;
   map.set(k, row);
+  return row;
 }
 
 /** Rows per upsert statement (17 columns each: well under both dialects' parameter limits). */
 const CHUNK = 500;
 
-async function upsert(db: Kysely<Database>, table: RollupTable, rows: Record<string, string | number>[]): Promise<void> {
+const TIMES = ['first_call_at', 'last_call_at'];
+
+async function upsert(db: Kysely<Database>, table: RollupTable | 'usage_session_totals', rows: Record<string, string | number>[]): Promise<void> {
+  const col = (c: string) => sql.ref(`${table}.${c}`);
+  const excluded = (c: string) => sql.ref(`excluded.${c}`);
+  const sums: readonly string[] = table === 'usage_session_totals' ? [...SUMS, 'total_tokens'] : SUMS;
+  const update: Record<string, unknown> = Object.fromEntries(sums.map((s) => [s, sql`${col(s)} + ${excluded(s)}`]));
+  if (table === 'usage_session_totals') {
+    // CASE rather than min/max (SQLite) or least/greatest (PostgreSQL): the same text on both.
+    update['first_call_at'] = sql`case when ${excluded('first_call_at')} < ${col('first_call_at')} then ${excluded('first_call_at')} else ${col('first_call_at')} end`;
+    update['last_call_at'] = sql`case when ${excluded('last_call_at')} > ${col('last_call_at')} then ${excluded('last_call_at')} else ${col('last_call_at')} end`;
+  }
   for (let i = 0; i < rows.length; i += CHUNK) {
     const chunk = rows.slice(i, i + CHUNK);
-    const key = Object.keys(chunk[0]!).filter((c) => !(SUMS as readonly string[]).includes(c));
+    const key = Object.keys(chunk[0]!).filter((c) => !sums.includes(c) && !TIMES.includes(c));
     await db
       .insertInto(table)
       .values(chunk as never)
-      .onConflict((oc) =>
-        oc.columns(key as never).doUpdateSet(Object.fromEntries(SUMS.map((s) => [s, sql`${sql.ref(`${table}.${s}`)} + ${sql.ref(`excluded.${s}`)}`])) as never),
-      )
+      .onConflict((oc) => oc.columns(key as never).doUpdateSet(update as never))
       .execute();
   }
 }
@@ -52,13 +63,19 @@ export async function addToRollups(db: Kysely<Database>, records: readonly Usage
   const daily = new Map<string, Record<string, string | number>>();
   const hourly = new Map<string, Record<string, string | number>>();
   const perSession = new Map<string, Record<string, string | number>>();
+  const totals = new Map<string, Record<string, string | number>>();
   for (const r of records) {
     const d = dims(r);
     sumInto(daily, { ...d, day: r.createdAt.slice(0, 10) }, r);
     sumInto(hourly, { ...d, hour: r.createdAt.slice(0, 13) }, r);
     sumInto(perSession, { ...d, hour: r.createdAt.slice(0, 13), session_id: r.sessionId ?? '' }, r);
+    const total = sumInto(totals, { workspace_id: r.workspaceId, session_id: r.sessionId ?? '' }, r);
+    total['total_tokens'] = Number(total['total_tokens'] ?? 0) + r.inputTokens + r.outputTokens + r.cacheReadInputTokens + r.cacheCreation5mInputTokens + r.cacheCreation1hInputTokens;
+    if (total['first_call_at'] === undefined || r.createdAt < total['first_call_at']) total['first_call_at'] = r.createdAt;
+    if (total['last_call_at'] === undefined || r.createdAt > total['last_call_at']) total['last_call_at'] = r.createdAt;
   }
   await upsert(db, 'usage_daily', [...daily.values()]);
   await upsert(db, 'usage_hourly', [...hourly.values()]);
   await upsert(db, 'usage_session_hourly', [...perSession.values()]);
+  await upsert(db, 'usage_session_totals', [...totals.values()]);
 }

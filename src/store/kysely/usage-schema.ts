@@ -69,6 +69,24 @@ export interface UsageSessionRollupTable extends UsageRollupTable {
   session_id: string;
 }
 
+/** usage_session_totals: one row per session ('' for calls without one), for all time. */
+export interface UsageSessionTotalsTable {
+  workspace_id: string;
+  session_id: string;
+  requests: BigIntColumn;
+  input_tokens: BigIntColumn;
+  output_tokens: BigIntColumn;
+  cache_read_input_tokens: BigIntColumn;
+  cache_creation_5m_input_tokens: BigIntColumn;
+  cache_creation_1h_input_tokens: BigIntColumn;
+  list_cost_nanousd: BigIntColumn;
+  /** The sum of the five token counts (a ranking of its own). */
+  total_tokens: BigIntColumn;
+  /** The first and last call's `created_at`. */
+  first_call_at: string;
+  last_call_at: string;
+}
+
 export interface GatewayConversationsTable {
   workspace_id: string;
   id: string;

@@ -18,6 +18,7 @@ import * as m090 from './090-outcome-evaluations.js';
 import * as m091 from './091-thread-events.js';
 import * as m110 from './110-session-cost.js';
 import * as m111 from './111-usage-rollups.js';
+import * as m112 from './112-usage-session-totals.js';
 
 const migrations: Record<string, Migration> = {
   '001-initial': m001,
@@ -38,6 +39,7 @@ const migrations: Record<string, Migration> = {
   '091-thread-events': m091,
   '110-session-cost': m110,
   '111-usage-rollups': m111,
+  '112-usage-session-totals': m112,
 };
 
 export const migrationProvider: MigrationProvider = {
