@@ -20,6 +20,8 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-bench-sandbox-'));
 const sandboxes = await createBubblewrapSandboxes({
   bwrapPath: 'bwrap',
   workspacesDir: path.join(dir, 'workspaces'),
+  caDir: path.join(dir, 'egress-ca'),
+  extraCaFiles: [],
   idleMs: 600_000,
   clock: systemClock,
   maxCallMs: 60_000,

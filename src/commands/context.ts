@@ -23,4 +23,9 @@ export interface CommandContext {
    * or undefined when it is known. Absent: every id is accepted.
    */
   readonly unknownModel?: ((id: string) => string | undefined) | undefined;
+  /**
+   * Why this server's sessions cannot use environment-variable credentials (AGENTD_SANDBOX=none:
+   * no egress proxy in front of the tools), or undefined when they can.
+   */
+  readonly envCredentialsRefusal?: string | undefined;
 }

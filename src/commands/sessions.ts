@@ -18,7 +18,7 @@ import { getSession } from './sessions-read.js';
 import { mountResources, removeSessionFiles, type ResourceParam } from './mount-resources.js';
 import { resolveMemoryStoreResources, type MemoryStoreParamAt } from './memory-stores/session-memory-stores.js';
 import { pinSkillVersions, resolveSkillReferences } from './skills/skill-references.js';
-import { checkSessionVaults } from './vaults/session-vaults.js';
+import { checkSessionVaults, envCredentialsRefusal } from './vaults/session-vaults.js';
 import { emitWebhook } from './webhooks/emit.js';
 
 export { getSession };
@@ -80,7 +80,12 @@ export async function createSession(
   const agent = pinSkillVersions(resolved, skills);
   if (input.budget) checkNewBudget(unpricedModels(ctx.prices, agent));
   const environment = await requireUsableEnvironment(ctx.store, workspaceId, input.environment_id, 'environment_id');
-  const vaultIds = await checkSessionVaults(ctx.store, workspaceId, input.vault_ids ?? []);
+  const vaultIds = await checkSessionVaults(
+    ctx.store,
+    workspaceId,
+    input.vault_ids ?? [],
+    envCredentialsRefusal(environment, ctx.envCredentialsRefusal),
+  );
   const initial = input.initial_events ?? [];
   for (const [i, e] of initial.entries()) await checkEventReferences(ctx.store, workspaceId, e, `initial_events[${i}]`);
 
@@ -169,7 +174,8 @@ export async function updateSession(
       if (session.status !== 'idle') {
         throw conflict(`vault_ids: session ${id} is ${session.status}; its vaults can only change while idle (interrupt it first)`);
       }
-      vaultIds = await checkSessionVaults(tx, workspaceId, input.vault_ids ?? []);
+      const environment = await tx.environments.get(workspaceId, session.environmentId);
+      vaultIds = await checkSessionVaults(tx, workspaceId, input.vault_ids ?? [], envCredentialsRefusal(environment, ctx.envCredentialsRefusal));
     }
     let agent = session.agent;
     if (input.agent && (input.agent.tools !== undefined || input.agent.mcp_servers !== undefined)) {

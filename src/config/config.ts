@@ -187,6 +187,8 @@ export interface SandboxConfig {
   readonly hostPorts: readonly number[];
   /** AGENTD_SANDBOX_ALLOWED_NETWORKS: CIDRs exempt from the sandboxes' deny rules (an internal mirror). */
   readonly allowedNetworks: readonly string[];
+  /** AGENTD_EGRESS_EXTRA_CA_FILE: a PEM file of extra roots the egress proxy trusts for upstream TLS (besides the system's). */
+  readonly egressExtraCaFile: string | undefined;
   /** AGENTD_SANDBOX_CPUS: CPU time per sandbox, in CPUs (cgroup quota; 0: none). */
   readonly cpus: number;
   /** AGENTD_SANDBOX_UID / AGENTD_SANDBOX_GID: the unprivileged host user sandboxes run as when agentd runs as root. */
@@ -383,6 +385,7 @@ export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.e
       maxProcesses: nonNegativeInt(env.AGENTD_SANDBOX_PIDS, 512, 'AGENTD_SANDBOX_PIDS'),
       hostPorts: Object.freeze(parsePorts(env.AGENTD_SANDBOX_HOST_PORTS, 'AGENTD_SANDBOX_HOST_PORTS')),
       allowedNetworks: Object.freeze(parseNetworks(env.AGENTD_SANDBOX_ALLOWED_NETWORKS, 'AGENTD_SANDBOX_ALLOWED_NETWORKS')),
+      egressExtraCaFile: env.AGENTD_EGRESS_EXTRA_CA_FILE ? path.resolve(env.AGENTD_EGRESS_EXTRA_CA_FILE) : undefined,
       cpus: parseCpus(env.AGENTD_SANDBOX_CPUS),
       uid: sandboxId(env.AGENTD_SANDBOX_UID, DEFAULT_SANDBOX_UID, 'AGENTD_SANDBOX_UID'),
       gid: sandboxId(env.AGENTD_SANDBOX_GID ?? env.AGENTD_SANDBOX_UID, DEFAULT_SANDBOX_UID, 'AGENTD_SANDBOX_GID'),

@@ -1,13 +1,20 @@
 // Chooses where built-in tools of cloud environments run (AGENTD_SANDBOX): bubblewrap isolation
 // by default; `none` is the operator's explicit, loudly logged opt-out.
+import path from 'node:path';
 import type { Clock } from '../domain/clock.js';
 import type { Logger } from '../logger.js';
 import type { Config } from '../config/config.js';
 import { createBubblewrapSandboxes, type LocalSandboxes } from '../sandbox/bubblewrap/bubblewrap-provider.js';
+import type { EnvCredentialSource } from '../sandbox/bubblewrap/bubblewrap-sandbox.js';
 import { directSandboxProvider } from '../sandbox/direct/direct-sandbox.js';
 import { unavailableProvider } from '../sandbox/bubblewrap/unavailable.js';
 
-export async function createLocalSandboxes(config: Config, logger: Logger, clock: Clock): Promise<LocalSandboxes> {
+export async function createLocalSandboxes(
+  config: Config,
+  logger: Logger,
+  clock: Clock,
+  credentials?: EnvCredentialSource,
+): Promise<LocalSandboxes> {
   const s = config.sandbox;
   // An API-only node (AGENTD_ENGINE=off) never runs tools: nothing to probe or warn about.
   if (!config.engine.enabled) return { provider: unavailableProvider('this node does not run sessions', logger), unavailable: undefined, close: async () => {} };
@@ -35,5 +42,8 @@ export async function createLocalSandboxes(config: Config, logger: Logger, clock
     uid: s.uid,
     gid: s.gid,
     logger,
+    ...(credentials ? { credentials } : {}),
+    caDir: path.join(config.dataDir, 'egress-ca'),
+    extraCaFiles: s.egressExtraCaFile ? [s.egressExtraCaFile] : [],
   });
 }

@@ -22,6 +22,8 @@ import { mountNotes, prepareMounts } from '../commands/session-mounts.js';
 import { syncMemoryMounts } from '../commands/session-memory-sync.js';
 import { localWorkspaces } from '../sandbox/workspace/local-workspaces.js';
 import { createLocalSandboxes } from './sandboxes.js';
+import { lateEnvCredentialSource } from './sandbox-credentials.js';
+import type { VaultDeps } from '../commands/vaults/vault-deps.js';
 import { isoNow, systemClock, type Clock } from '../domain/clock.js';
 import { newId } from '../api/ids.js';
 import { withFileSources } from '../engine/model/file-sources.js';
@@ -80,7 +82,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const clock = opts.clock ?? systemClock;
   // Before anything is opened: a malformed AGENTD_PRICES stops the start with its reason.
   const prices = createPriceTable(parsePriceOverrides(config.gateway.prices));
-  const sandboxes = await createLocalSandboxes(config, logger, clock);
+  let vaultDeps: VaultDeps | undefined;
+  const sandboxes = await createLocalSandboxes(config, logger, clock, lateEnvCredentialSource(() => vaultDeps));
   if (opts.requireSandbox && sandboxes.unavailable) throw new Error(sandboxUnavailableAtStart(sandboxes.unavailable));
   fs.mkdirSync(config.dataDir, { recursive: true });
   const keys = resolveApiKeys(config.apiKeys, config.dataDir);
@@ -113,7 +116,12 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     prices,
     modelProvider: config.engine.provider,
     unknownModel: unknownModelCheck(config),
+    envCredentialsRefusal:
+      config.sandbox.kind === 'none'
+        ? 'this server runs tools without a sandbox (AGENTD_SANDBOX=none), so no egress proxy can substitute them'
+        : undefined,
   };
+  vaultDeps = { store, now: ctx.now, secrets };
   const work = new WorkQueue({ store, now: ctx.now, leaseTtlSeconds: config.workLeaseTtlSeconds });
   const remoteWork = new QueueRemoteWork(work, bus, logger);
   // One model layer for the engine and the gateway: the model map, then file sources inlined for every provider.

@@ -224,11 +224,13 @@ describe.each(dialects())('deployments (%s)', (dialect) => {
     } as never);
     const ok = await t.client.beta.vaults.create({ display_name: 'ok' });
     const unpriced = await createAgent(t.client, { model: 'claude-private-preview' });
+    // Environment-variable credentials need agentd's egress proxy: a self_hosted environment has none.
+    const selfHosted = (await createEnvironment(t.client, { config: { type: 'self_hosted' } })).id;
 
     const cases: Array<[Partial<Anthropic.Beta.DeploymentCreateParams>, RegExp]> = [
       [{ vault_ids: ['vlt_missing'] }, /^vault_ids\[0\]: vault vlt_missing not found/],
       [{ vault_ids: [ok.id, archived.id] }, /^vault_ids\[1\]: .* is archived/],
-      [{ vault_ids: [withEnv.id] }, /^vault_ids\[0\]: .*environment_variable/],
+      [{ vault_ids: [withEnv.id], environment_id: selfHosted }, /^vault_ids\[0\]: .*environment_variable.*self_hosted/],
       [{ vault_ids: [ok.id, ok.id] }, /^vault_ids\[1\]: .* listed twice/],
       [{ agent: unpriced.id, budget }, /^budget: .*model_not_budgetable/],
     ];
@@ -240,10 +242,12 @@ describe.each(dialects())('deployments (%s)', (dialect) => {
     // Without a budget the unpriced model is fine.
     expect(await newDeployment(t.client, { agent: unpriced.id })).toMatchObject({ budget: null });
 
-    const d = await newDeployment(t.client, { vault_ids: [ok.id] });
+    // A cloud environment takes them.
+    expect(await newDeployment(t.client, { vault_ids: [withEnv.id] })).toMatchObject({ vault_ids: [withEnv.id] });
+    const d = await newDeployment(t.client, { vault_ids: [ok.id], environment_id: selfHosted });
     const updates: Array<[Anthropic.Beta.DeploymentUpdateParams, RegExp]> = [
       [{ vault_ids: ['vlt_missing'] }, /^vault_ids\[0\]: vault vlt_missing not found/],
-      [{ vault_ids: [withEnv.id] }, /^vault_ids\[0\]: .*environment_variable/],
+      [{ vault_ids: [withEnv.id] }, /^vault_ids\[0\]: .*environment_variable.*self_hosted/],
       [{ agent: unpriced.id, budget }, /^budget: .*model_not_budgetable/],
     ];
     for (const [patch, message] of updates) {

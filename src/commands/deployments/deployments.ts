@@ -9,7 +9,7 @@ import { conflict, invalidRequest, notFound } from '../../errors.js';
 import type { Store } from '../../store/types.js';
 import type { CommandContext } from '../context.js';
 import { requireUsableEnvironment } from '../environments.js';
-import { checkSessionVaults } from '../vaults/session-vaults.js';
+import { checkSessionVaults, envCredentialsRefusal } from '../vaults/session-vaults.js';
 import { checkEventReferences } from '../events.js';
 import { emitWebhook } from '../webhooks/emit.js';
 import type { WebhookType } from '../../domain/webhook-events.js';
@@ -71,9 +71,9 @@ export async function createDeployment(ctx: CommandContext, workspaceId: string,
   const agent = await resolveAgent(ctx.store, workspaceId, input.agent);
   const budget = input.budget ?? null;
   await checkBudget(ctx, workspaceId, agent, budget);
-  await requireUsableEnvironment(ctx.store, workspaceId, input.environment_id, 'environment_id');
+  const environment = await requireUsableEnvironment(ctx.store, workspaceId, input.environment_id, 'environment_id');
   // Checked as sessions.create checks them; each run checks again (a vault may be archived since).
-  const vaultIds = await checkSessionVaults(ctx.store, workspaceId, input.vault_ids ?? []);
+  const vaultIds = await checkSessionVaults(ctx.store, workspaceId, input.vault_ids ?? [], envCredentialsRefusal(environment, ctx.envCredentialsRefusal));
   await checkInitialEvents(ctx.store, workspaceId, input.initial_events);
   const now = ctx.now();
   const deployment: DeploymentRecord = {
@@ -141,11 +141,17 @@ export async function updateDeployment(
 ): Promise<DeploymentRecord> {
   const schedule = input.schedule ? validSchedule(input.schedule) : input.schedule;
   const agent = input.agent !== undefined ? await resolveAgent(ctx.store, workspaceId, input.agent) : undefined;
-  if (input.environment_id !== undefined) {
-    await requireUsableEnvironment(ctx.store, workspaceId, input.environment_id, 'environment_id');
+  let environment =
+    input.environment_id !== undefined ? await requireUsableEnvironment(ctx.store, workspaceId, input.environment_id, 'environment_id') : undefined;
+  if (input.vault_ids && !environment) {
+    const stored = await ctx.store.deployments.get(workspaceId, id);
+    environment = stored ? await ctx.store.environments.get(workspaceId, stored.environmentId) : undefined;
   }
   // null clears the vaults (and the budget); each run's session is created with what is stored.
-  const vaultIds = input.vault_ids !== undefined ? await checkSessionVaults(ctx.store, workspaceId, input.vault_ids ?? []) : undefined;
+  const vaultIds =
+    input.vault_ids !== undefined
+      ? await checkSessionVaults(ctx.store, workspaceId, input.vault_ids ?? [], envCredentialsRefusal(environment, ctx.envCredentialsRefusal))
+      : undefined;
   if (input.initial_events) await checkInitialEvents(ctx.store, workspaceId, input.initial_events);
   return change(ctx, workspaceId, id, 'deployment.updated', async (d, now) => {
     assertNotArchived(d, 'be modified');

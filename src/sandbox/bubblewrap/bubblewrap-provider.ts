@@ -4,8 +4,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import tls from 'node:tls';
 import type { Clock } from '../../domain/clock.js';
 import type { Logger } from '../../logger.js';
+import { EgressCa, systemRoots } from '../egress/egress-ca.js';
 import { EgressProxy } from '../egress/egress-proxy.js';
 import { parseCidr, sandboxRoutePlan, SLIRP, type DestinationRules } from '../network/destination-policy.js';
 import { openHostPortRelays } from '../network/host-ports.js';
@@ -15,7 +17,7 @@ import { sandboxUser, type SandboxUser } from '../limits/sandbox-user.js';
 import { buildSeccompFilter, type SeccompBuild } from '../limits/seccomp.js';
 import type { SandboxProvider } from '../types.js';
 import type { RuntimeFiles } from './bwrap-args.js';
-import { BubblewrapSandbox, type BubblewrapRuntime } from './bubblewrap-sandbox.js';
+import { BubblewrapSandbox, type BubblewrapRuntime, type EnvCredentialSource } from './bubblewrap-sandbox.js';
 import { probeBubblewrap } from './probe.js';
 import { allowTraversal, launcher } from '../limits/sandbox-user.js';
 import { staleBuildWarning, toolHostFiles } from './tool-host-files.js';
@@ -43,6 +45,12 @@ export interface BubblewrapOptions {
   uid: number;
   gid: number;
   logger: Logger;
+  /** Environment-variable credentials of sessions (absent: sandboxes get none). */
+  credentials?: EnvCredentialSource;
+  /** Where the egress CA lives (`<data-dir>/egress-ca`; generated on first use, key mode 0600). */
+  caDir: string;
+  /** PEM files of extra roots upstream TLS is verified against (AGENTD_EGRESS_EXTRA_CA_FILE). */
+  extraCaFiles: readonly string[];
 }
 
 /** The protections in force on this host, as detected at start (what `agentd doctor` reports). */
@@ -124,6 +132,14 @@ function writeRuntimeFiles(dir: string, user: SandboxUser): RuntimeFiles {
   return files;
 }
 
+function readExtraCa(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`AGENTD_EGRESS_EXTRA_CA_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+}
+
 /** Why bubblewrap cannot isolate tools here (`agentd doctor`), or undefined when it can. */
 export async function bubblewrapProblem(bwrapName: string): Promise<string | undefined> {
   const bwrapPath = onPath(bwrapName);
@@ -182,6 +198,9 @@ export async function createBubblewrapSandboxes(opts: BubblewrapOptions): Promis
   if (!probe.ok) return refuse(probe.reason);
   if (!probe.disableUserns) logger.warn('this bubblewrap cannot forbid nested user namespaces (needs 0.8+); sandboxes still run');
 
+  // Read at start: a missing or unreadable extra CA file stops the start with its name.
+  const upstreamCa = [systemRoots(), ...tls.rootCertificates, ...opts.extraCaFiles.map((f) => readExtraCa(f))];
+
   // Private to this process: generated /etc files and the egress proxy's sockets.
   removeStaleRuntimeDirs();
   const runtimeDir = fs.mkdtempSync(path.join(os.tmpdir(), `agentd-sbx-${process.pid}-`));
@@ -199,7 +218,18 @@ export async function createBubblewrapSandboxes(opts: BubblewrapOptions): Promis
   if (stale) logger.warn(stale);
 
   const rules = destinationRules(opts.allowedNetworks);
-  const proxy = new EgressProxy(runtimeDir, logger, rules);
+  let ca: EgressCa | undefined;
+  const egressCa = () => (ca ??= EgressCa.loadOrCreate(opts.caDir));
+  let bundle: string | undefined;
+  const caBundle = () => {
+    if (!bundle) {
+      const file = path.join(runtimeDir, 'ca-certificates.crt');
+      egressCa().writeSandboxBundle(file);
+      bundle = file;
+    }
+    return bundle;
+  };
+  const proxy = new EgressProxy(runtimeDir, logger, rules, { ca: egressCa, upstreamCa });
   const slirp = slirpTools();
   if (typeof slirp === 'string') logger.error({ reason: slirp }, 'sandboxes with unrestricted networking will not start');
   const hostPorts = await openHostPortRelays(runtimeDir, opts.hostPorts, logger);
@@ -210,6 +240,8 @@ export async function createBubblewrapSandboxes(opts: BubblewrapOptions): Promis
   if (!seccomp.ok) logger.warn({ reason: seccomp.reason }, 'sandboxes run without a seccomp filter');
   const protections: SandboxProtections = { user, cgroups, seccomp, network: slirp };
   const rt: BubblewrapRuntime = {
+    credentials: opts.credentials,
+    caBundle,
     bwrapPath,
     disableUserns: probe.disableUserns,
     workspacesDir: opts.workspacesDir,

@@ -6,8 +6,9 @@ import path from 'node:path';
 import type { Clock } from '../../domain/clock.js';
 import type { Logger } from '../../logger.js';
 import type { EnvironmentRecord, SessionRecord } from '../../store/types.js';
+import { RESERVED_SANDBOX_VARIABLES, type EnvCredential } from '../../domain/env-credentials.js';
 import type { EgressEndpoint, EgressProxy } from '../egress/egress-proxy.js';
-import { egressPolicy } from '../egress/egress-policy.js';
+import { ANY_HOST, egressPolicy } from '../egress/egress-policy.js';
 import type { HostPortRelays } from '../network/host-ports.js';
 import { attachSlirpNetwork, type SlirpTools } from '../network/slirp-network.js';
 import { resourceMounts, sessionLayout, type Mount, type SessionLayout } from '../session-layout.js';
@@ -19,8 +20,17 @@ import { FIRST_EXTRA_FD, ToolHostProcess } from './tool-host-process.js';
 import type { Cgroups, SandboxCgroup } from '../limits/cgroups.js';
 import { handOver, type SandboxUser } from '../limits/sandbox-user.js';
 
+/** A session's environment-variable credentials, read from its vaults as they are now. */
+export interface EnvCredentialSource {
+  forSession(session: SessionRecord): Promise<EnvCredential[]>;
+}
+
 /** Everything a session sandbox needs from its provider (shared by all sessions). */
 export interface BubblewrapRuntime {
+  /** Environment-variable credentials (absent: sandboxes get none). */
+  credentials: EnvCredentialSource | undefined;
+  /** The CA bundle file sandboxes with credential variables trust (created on first use). */
+  caBundle: () => string;
   bwrapPath: string;
   disableUserns: boolean;
   workspacesDir: string;
@@ -61,6 +71,8 @@ export class BubblewrapSandbox implements SessionSandbox {
   private proc: ToolHostProcess | undefined;
   private starting: Promise<ToolHostProcess> | undefined;
   private endpoint: EgressEndpoint | undefined;
+  /** Whether `endpoint` substitutes credentials. */
+  private endpointSubstitutes = false;
   /** Aborts the pending idle stop. */
   private idle: AbortController | undefined;
   private busy = 0;
@@ -148,16 +160,34 @@ export class BubblewrapSandbox implements SessionSandbox {
       if (exposed) throw new Error(`refusing to mount ${real} into the sandbox: it contains ${exposed} (check AGENTD_WORKSPACES_DIR)`);
     }
     const policy = egressPolicy(this.session, this.environment);
+    const credentials = await this.credentialVariables();
+    // The proxy reads the session's credentials at every request, so a rotated secret counts at once.
+    const source = this.rt.credentials;
+    const lookup = source && credentials ? () => source.forSession(this.session) : undefined;
     // Decided by the policy alone, and neither mode ever shares the host's network namespace.
     let network: SandboxSpec['network'];
     let attachNetwork: ((pid: number) => Promise<() => void>) | undefined;
+    // An endpoint opened by an earlier start without credentials (none then) is replaced.
+    if (this.endpoint && lookup && !this.endpointSubstitutes) {
+      await this.endpoint.close();
+      this.endpoint = undefined;
+    }
+    if (!this.endpoint) this.endpointSubstitutes = lookup !== undefined;
     if (policy) {
-      this.endpoint ??= await this.rt.proxy.open(this.session.id, policy);
+      this.endpoint ??= await this.rt.proxy.open(this.session.id, policy, lookup);
       network = { kind: 'proxy', socketPath: this.endpoint.socketPath };
     } else {
       const { slirp, routes, hostPorts } = this.rt.network;
       if (typeof slirp === 'string') throw new Error(slirp);
-      network = { kind: 'slirp', hostPortsDir: hostPorts.dir, hostPorts: hostPorts.ports };
+      // Credential variables need the proxy to be substituted: clients that honour the proxy
+      // variables go through it (any host), others go out directly carrying the placeholder.
+      if (lookup) this.endpoint ??= await this.rt.proxy.open(this.session.id, ANY_HOST, lookup);
+      network = {
+        kind: 'slirp',
+        hostPortsDir: hostPorts.dir,
+        hostPorts: hostPorts.ports,
+        ...(lookup && this.endpoint ? { proxySocketPath: this.endpoint.socketPath } : {}),
+      };
       attachNetwork = async (pid) => {
         const attached = await attachSlirpNetwork(slirp, pid, routes);
         return () => attached.close();
@@ -174,6 +204,7 @@ export class BubblewrapSandbox implements SessionSandbox {
       disableUserns: this.rt.disableUserns,
       maxCallMs: this.rt.maxCallMs,
       ...(seccompFd !== undefined ? { seccompFd: FIRST_EXTRA_FD } : {}),
+      ...(credentials ? { credentials } : {}),
     });
     let cgroup: SandboxCgroup | undefined;
     let proc: ToolHostProcess;
@@ -207,6 +238,25 @@ export class BubblewrapSandbox implements SessionSandbox {
     }
     this.logger.debug({ networking: policy ? 'limited' : 'unrestricted' }, 'sandbox started');
     return proc;
+  }
+
+  /**
+   * The session's credential variables (name → placeholder) for this start, and the CA bundle they
+   * need; undefined when it has none. Secrets are not kept: the proxy reads them per request.
+   */
+  private async credentialVariables(): Promise<SandboxSpec['credentials']> {
+    const creds = this.rt.credentials ? await this.rt.credentials.forSession(this.session) : [];
+    const variables: Record<string, string> = {};
+    for (const c of creds) {
+      // Refused when a vault is attached; a credential created in the vault later is skipped here.
+      if (RESERVED_SANDBOX_VARIABLES.has(c.name)) {
+        this.logger.warn({ credential_id: c.credentialId, name: c.name }, 'credential variable not set: the name is reserved by agentd');
+        continue;
+      }
+      variables[c.name] = c.placeholder;
+    }
+    if (Object.keys(variables).length === 0) return undefined;
+    return { variables, caBundle: this.rt.caBundle() };
   }
 
   /** Stops the tool host (every process in its sandbox) and its egress endpoint; the workspace stays. */

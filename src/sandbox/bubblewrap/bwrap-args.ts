@@ -12,8 +12,12 @@ import { SANDBOX_BIN_DIR, SANDBOX_NODE, type ToolHostFiles } from './tool-host-f
 export const SANDBOX_HOSTNAME = 'sandbox';
 /** Inside the sandbox's own network namespace the proxy relay listens here. */
 export const SANDBOX_PROXY_PORT = 3128;
-/** Where a `limited` sandbox finds its egress proxy endpoint. */
+/** Where a sandbox finds its egress proxy endpoint (`limited`, or any sandbox with credential variables). */
 export const SANDBOX_PROXY_SOCKET = '/run/agentd/egress.sock';
+/** The CA bundle of a sandbox with credential variables: the system's roots plus the egress CA. */
+export const SANDBOX_CA_BUNDLE = '/run/agentd/ca-certificates.crt';
+/** The variables common TLS clients read their trusted roots from (OpenSSL, Node, Python requests, curl, git). */
+const CA_VARIABLES = ['SSL_CERT_FILE', 'NODE_EXTRA_CA_CERTS', 'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'GIT_SSL_CAINFO'];
 /** bwrap's pid report and its go-ahead, as fds of the bwrap process (ToolHostProcess opens them). */
 export const INFO_FD = 4;
 export const BLOCK_FD = 5;
@@ -78,9 +82,14 @@ export interface SandboxSpec {
   /**
    * `slirp`: own namespace, connected by slirp4netns after bwrap reports its pid (info fd) and
    * before it runs the command (block fd), plus the operator's host ports (unrestricted);
-   * `proxy`: empty namespace + egress socket (limited).
+   * `proxy`: empty namespace + egress socket (limited). An `unrestricted` sandbox with credential
+   * variables also gets the egress socket (`proxySocketPath`), so their placeholders can be substituted.
    */
-  network: { kind: 'slirp'; hostPortsDir: string | undefined; hostPorts: readonly number[] } | { kind: 'proxy'; socketPath: string };
+  network:
+    | { kind: 'slirp'; hostPortsDir: string | undefined; hostPorts: readonly number[]; proxySocketPath?: string }
+    | { kind: 'proxy'; socketPath: string };
+  /** Environment-variable credentials: each variable's placeholder, and the CA bundle trusting the egress CA. */
+  credentials?: { variables: Readonly<Record<string, string>>; caBundle: string };
   limits: { memoryMb: number; maxProcesses: number };
   /** bubblewrap ≥ 0.8 can forbid nested user namespaces (probed at start). */
   disableUserns: boolean;
@@ -103,9 +112,17 @@ function systemArgs(): string[] {
 
 const PATH = `/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:${SANDBOX_BIN_DIR}`;
 
+/** The egress socket the sandbox is given, if any. */
+function proxySocket(network: SandboxSpec['network']): string | undefined {
+  return network.kind === 'proxy' ? network.socketPath : network.proxySocketPath;
+}
+
 function envArgs(spec: SandboxSpec): string[] {
-  const env: Record<string, string> = { PATH, HOME: AGENT_WORKDIR, LANG: 'C.UTF-8', TERM: 'dumb', TMPDIR: '/tmp' };
-  if (spec.network.kind === 'proxy') {
+  // Credential placeholders first: the names agentd needs are reserved (sessions refuse them) and win anyway.
+  const env: Record<string, string> = { ...spec.credentials?.variables };
+  Object.assign(env, { PATH, HOME: AGENT_WORKDIR, LANG: 'C.UTF-8', TERM: 'dumb', TMPDIR: '/tmp' });
+  if (spec.credentials) for (const name of CA_VARIABLES) env[name] = SANDBOX_CA_BUNDLE;
+  if (proxySocket(spec.network)) {
     const proxy = `http://127.0.0.1:${SANDBOX_PROXY_PORT}`;
     Object.assign(env, { HTTP_PROXY: proxy, HTTPS_PROXY: proxy, http_proxy: proxy, https_proxy: proxy });
     // The sandbox's loopback is its own (servers the agent starts): keep it off the proxy.
@@ -138,7 +155,9 @@ export function bwrapArgs(spec: SandboxSpec): { options: string[]; command: stri
   for (const b of spec.toolHost.binds) args.push('--ro-bind', b.hostPath, b.sandboxPath);
   args.push('--bind', layout.workspace, AGENT_WORKDIR, '--bind', layout.outputs, AGENT_OUTPUTS_DIR);
   for (const m of spec.mounts) args.push(m.readOnly ? '--ro-bind' : '--bind', m.hostPath, m.mountPath);
-  if (network.kind === 'proxy') args.push('--ro-bind', network.socketPath, SANDBOX_PROXY_SOCKET);
+  const socket = proxySocket(network);
+  if (socket) args.push('--ro-bind', socket, SANDBOX_PROXY_SOCKET);
+  if (spec.credentials) args.push('--ro-bind', spec.credentials.caBundle, SANDBOX_CA_BUNDLE);
   if (network.kind === 'slirp' && network.hostPortsDir) args.push('--ro-bind', network.hostPortsDir, SANDBOX_HOST_PORTS_DIR);
   // The root itself (a tmpfs holding the mount points) becomes read-only once everything is in place.
   args.push('--remount-ro', '/', '--chdir', AGENT_WORKDIR);
@@ -148,7 +167,7 @@ export function bwrapArgs(spec: SandboxSpec): { options: string[]; command: stri
     workdir: AGENT_WORKDIR,
     allowedRoots: [AGENT_OUTPUTS_DIR, ...spec.mounts.map((m) => m.mountPath).filter((p) => !isWithin(AGENT_WORKDIR, p))],
     maxCallMs: spec.maxCallMs,
-    ...(network.kind === 'proxy' ? { proxy: { port: SANDBOX_PROXY_PORT, socketPath: SANDBOX_PROXY_SOCKET } } : {}),
+    ...(socket ? { proxy: { port: SANDBOX_PROXY_PORT, socketPath: SANDBOX_PROXY_SOCKET } } : {}),
     ...(network.kind === 'slirp' && network.hostPortsDir
       ? { hostPorts: network.hostPorts.map((port) => ({ port, socketPath: `${SANDBOX_HOST_PORTS_DIR}/${port}.sock` })) }
       : {}),

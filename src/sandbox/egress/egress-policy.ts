@@ -73,3 +73,9 @@ export function egressPolicy(session: SessionRecord, environment: EnvironmentRec
   }
   return policyFromPatterns(patterns);
 }
+
+/**
+ * `unrestricted` sandboxes whose proxy is there only to substitute credentials: every host passes
+ * (the destination deny rules still apply, as slirp4netns's routes apply them to direct traffic).
+ */
+export const ANY_HOST: EgressPolicy = { patterns: ['*'], allows: () => true };

@@ -1,0 +1,75 @@
+// One proxied HTTP request, relayed upstream with a session's credential placeholders substituted:
+// header values and (when a credential injects into bodies) the body, read whole up to a cap. Used
+// for plain forward-proxied `http://` requests and for requests inside an intercepted HTTPS tunnel.
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import tls from 'node:tls';
+import type { EnvCredential } from '../../domain/env-credentials.js';
+import { needsBody, substituteBody, substituteHeaders, type Headers } from './substitute.js';
+
+/** Headers that describe one hop (client → proxy), not the request being forwarded. */
+export const HOP_HEADERS = new Set(['proxy-authorization', 'proxy-connection', 'connection', 'keep-alive', 'te', 'trailer', 'upgrade']);
+/** The largest body read whole for substitution; a bigger one is refused (413) rather than sent unsubstituted. */
+export const MAX_SUBSTITUTED_BODY = 16 * 1024 * 1024;
+
+export interface Upstream {
+  /** The host name the client asked for (TLS name check, Host matching). */
+  host: string;
+  /** The checked address to connect to (see resolve-destination). */
+  address: string;
+  port: number;
+  path: string;
+  /** TLS to the upstream, verified against these roots; absent: plain http. */
+  tls?: { ca: readonly string[] };
+}
+
+const withoutHop = (headers: http.IncomingHttpHeaders | http.OutgoingHttpHeaders): Headers =>
+  Object.fromEntries(Object.entries(headers).filter(([k]) => !HOP_HEADERS.has(k))) as Headers;
+
+async function readBody(req: http.IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_SUBSTITUTED_BODY) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function plainError(res: http.ServerResponse, status: number, text: string): void {
+  if (res.headersSent) res.destroy();
+  else res.writeHead(status, { 'content-type': 'text/plain', connection: 'close' }).end(`agentd egress proxy: ${text}\n`);
+}
+
+export async function relayRequest(req: http.IncomingMessage, res: http.ServerResponse, up: Upstream, credentials: readonly EnvCredential[]): Promise<void> {
+  let headers = substituteHeaders(withoutHop(req.headers), credentials);
+  let body: Buffer | undefined;
+  // A compressed body cannot be searched: it is sent as it is (documented in docs/vaults.md).
+  if (needsBody(credentials) && !req.headers['content-encoding']) {
+    body = await readBody(req);
+    if (!body) return plainError(res, 413, `a request body larger than ${MAX_SUBSTITUTED_BODY} bytes cannot be searched for credential placeholders`);
+    body = substituteBody(body, credentials);
+    headers = { ...headers, 'content-length': String(body.length) };
+    delete headers['transfer-encoding'];
+  }
+  const options: http.RequestOptions = { host: up.address, port: up.port, method: req.method, path: up.path, headers: headers as http.OutgoingHttpHeaders, agent: false };
+  const upstream = up.tls
+    ? https.request({
+        ...options,
+        ca: [...up.tls.ca],
+        // SNI carries names only; the certificate is checked against the name the client asked for.
+        ...(net.isIP(up.host) ? {} : { servername: up.host }),
+        checkServerIdentity: (_host, cert) => tls.checkServerIdentity(up.host, cert),
+      })
+    : http.request(options);
+  upstream.on('response', (answer) => {
+    res.writeHead(answer.statusCode ?? 502, withoutHop(answer.headers) as http.OutgoingHttpHeaders);
+    answer.pipe(res);
+  });
+  upstream.on('error', (err) => plainError(res, 502, err.message));
+  res.on('close', () => upstream.destroy());
+  if (body) upstream.end(body);
+  else req.pipe(upstream);
+}
