@@ -41,11 +41,31 @@ export interface Config {
   readonly gateway: GatewayConfig;
   readonly scheduler: SchedulerConfig;
   readonly webhooks: WebhookConfig;
+  /** OpenTelemetry traces (OTEL_* variables; see docs/observability.md#traces). */
+  readonly tracing: TracingConfig;
 }
 
 export const PRIVATE_TARGET_MODES = ['refuse', 'loopback', 'allow'] as const;
 
 /** Webhook delivery (docs/webhooks.md). */
+/** The OTLP/HTTP exporter configured by the standard OTEL_* variables (none: spans are not exported there). */
+export interface TracingConfig {
+  /** `service.name` of the spans (OTEL_SERVICE_NAME, default `agentd`). */
+  readonly serviceName: string;
+  /** The traces URL (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or OTEL_EXPORTER_OTLP_ENDPOINT + `/v1/traces`). */
+  readonly endpoint: string | undefined;
+  /** OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL: `http/protobuf` (default) or `http/json`. */
+  readonly protocol: OtlpProtocol;
+  /** OTEL_EXPORTER_OTLP_(TRACES_)HEADERS, `name=value` pairs separated by commas. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** OTEL_BSP_SCHEDULE_DELAY: how long spans wait to be sent in a batch, ms (default 5000). */
+  readonly batchDelayMs: number;
+  /** OTEL_BSP_MAX_QUEUE_SIZE: spans held per exporter at most; more are dropped and counted (default 2048). */
+  readonly maxQueueSize: number;
+}
+
+export type OtlpProtocol = 'http/protobuf' | 'http/json';
+
 export interface WebhookConfig {
   /** AGENTD_WEBHOOK_PRIVATE_TARGETS: `refuse` (default) loopback and private addresses, allow `loopback`, or `allow` all. */
   readonly privateTargets: (typeof PRIVATE_TARGET_MODES)[number];
@@ -413,6 +433,49 @@ export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.e
       disableAfter: positiveInt(env.AGENTD_WEBHOOK_DISABLE_AFTER, 20, 'AGENTD_WEBHOOK_DISABLE_AFTER'),
       pollMs: positiveInt(env.AGENTD_WEBHOOK_POLL_MS, 500, 'AGENTD_WEBHOOK_POLL_MS'),
     }),
+    tracing: loadTracing(env),
+  });
+}
+
+function parseOtlpProtocol(raw: string | undefined, name: string): OtlpProtocol {
+  if (raw === undefined || raw === '' || raw === 'http/protobuf') return 'http/protobuf';
+  if (raw === 'http/json') return 'http/json';
+  throw new Error(`invalid ${name} "${raw}": agentd exports over OTLP/HTTP, "http/protobuf" or "http/json" (not grpc)`);
+}
+
+/** The OTEL_EXPORTER_OTLP_HEADERS format: `k1=v1,k2=v2`, values URL-encoded. */
+function parseOtlpHeaders(raw: string | undefined, name: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const pair of (raw ?? '').split(',')) {
+    if (pair.trim() === '') continue;
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new Error(`invalid ${name}: expected name=value pairs separated by commas`);
+    headers[decodeURIComponent(pair.slice(0, eq).trim())] = decodeURIComponent(pair.slice(eq + 1).trim());
+  }
+  return headers;
+}
+
+function tracesEndpoint(env: NodeJS.ProcessEnv): string | undefined {
+  const signal = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const url = signal ? signal : base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined;
+  if (url !== undefined && !/^https?:\/\/[^/]+/.test(url)) throw new Error(`invalid OTLP traces endpoint "${url}": expected an http(s) URL`);
+  return url;
+}
+
+function loadTracing(env: NodeJS.ProcessEnv): TracingConfig {
+  const disabled = env.OTEL_SDK_DISABLED === 'true' || env.OTEL_TRACES_EXPORTER === 'none';
+  const protocolVar = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+  return Object.freeze({
+    serviceName: env.OTEL_SERVICE_NAME || 'agentd',
+    endpoint: disabled ? undefined : tracesEndpoint(env),
+    protocol: parseOtlpProtocol(env[protocolVar], protocolVar),
+    headers: Object.freeze({
+      ...parseOtlpHeaders(env.OTEL_EXPORTER_OTLP_HEADERS, 'OTEL_EXPORTER_OTLP_HEADERS'),
+      ...parseOtlpHeaders(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS, 'OTEL_EXPORTER_OTLP_TRACES_HEADERS'),
+    }),
+    batchDelayMs: positiveInt(env.OTEL_BSP_SCHEDULE_DELAY, 5000, 'OTEL_BSP_SCHEDULE_DELAY'),
+    maxQueueSize: positiveInt(env.OTEL_BSP_MAX_QUEUE_SIZE, 2048, 'OTEL_BSP_MAX_QUEUE_SIZE'),
   });
 }
 

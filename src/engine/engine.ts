@@ -11,6 +11,8 @@ import type { NewId } from '../domain/ids.js';
 import type { ModelClient } from './model/model-client.js';
 import type { PriceTable } from '../telemetry/prices.js';
 import { withLogFields } from '../telemetry/log-context.js';
+import { inboundTrace } from '../telemetry/trace-context.js';
+import type { TraceEffects } from './turn-spans.js';
 import { SessionRunner, type StepObserver } from './session-runner.js';
 import type { RemoteWork, SandboxProvider, SessionSandbox } from '../sandbox/types.js';
 import type { EngineTelemetry, OutputCapture, SessionMounts } from './steps/step-context.js';
@@ -28,6 +30,8 @@ export interface EngineDeps {
   prices: PriceTable;
   /** Metrics of model and tool calls. */
   telemetry: EngineTelemetry;
+  /** OpenTelemetry spans of turns, model calls and tool runs. */
+  traces: TraceEffects;
   config: EngineConfig;
   logger: Logger;
   clock: Clock;
@@ -98,13 +102,16 @@ export class Engine {
 
   wake(sessionId: string, types: readonly string[] = []): void {
     if (this.stopped) return;
+    // Woken by an API request that sent a `traceparent`: the next turn continues the caller's trace.
+    const caller = types.length > 0 ? inboundTrace() : undefined;
     const current = this.active.get(sessionId);
     if (current) {
       current.again = true;
-      current.runner.notify(types);
+      current.runner.notify(types, caller);
       return;
     }
     const runner = new SessionRunner({ ...this.deps, sandbox: (session, env) => this.sandboxFor(session, env) }, sessionId);
+    if (caller) runner.notify([], caller);
     const entry: Active = { runner, again: false, done: Promise.resolve() };
     this.active.set(sessionId, entry);
     // Every log line of the session's turns carries its id (telemetry/log-context.ts).

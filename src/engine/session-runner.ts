@@ -18,6 +18,9 @@ import type { RosterAgent } from '../domain/delegation.js';
 import { SessionFold } from './session-fold.js';
 import type { Cut, EffectResult, StepContext, StepEffects, StepHandler } from './steps/step-context.js';
 import { stepHandlers } from './steps/step-handlers.js';
+import { TurnSpans } from './turn-spans.js';
+import { withLogFields } from '../telemetry/log-context.js';
+import type { SpanContext } from '@opentelemetry/api';
 
 /** Sees every step the engine takes, with what it was decided from (debugging, replay fixtures). */
 export type StepObserver = (seen: { sessionId: string; step: Step; state: SessionState; context: DecideContext }) => void;
@@ -66,6 +69,10 @@ export class SessionRunner {
   private stopped = false;
   private readonly fold: SessionFold;
   private readonly writer: LogWriter;
+  /** The OpenTelemetry spans of this session's turns (made here and in the step handlers, never decided). */
+  private spans: TurnSpans | undefined;
+  /** The caller's trace of the request that woke the session, for the next turn's span. */
+  private inbound: SpanContext | undefined;
 
   constructor(
     private readonly deps: RunnerDeps,
@@ -75,8 +82,12 @@ export class SessionRunner {
     this.writer = new LogWriter(deps.log, sessionId);
   }
 
-  /** Called with the types of newly committed events of this session. */
-  notify(types: readonly string[]): void {
+  /** Called with the types of newly committed events of this session (and the waking request's trace, if any). */
+  notify(types: readonly string[], caller?: SpanContext): void {
+    if (caller) {
+      if (this.spans) this.spans.continueFrom(caller);
+      else this.inbound = caller;
+    }
     if (types.includes('user.interrupt')) for (const c of this.current) c.abort(INTERRUPT);
   }
 
@@ -102,6 +113,7 @@ export class SessionRunner {
         if (!session || session.archivedAt || session.status === 'terminated') break;
         const environment = await store.environments.get(session.workspaceId, session.environmentId);
         if (!environment) break;
+        const spans = this.turnSpans(session);
         const state = await this.serial(() => this.fold.refresh(store));
         const context = decideContext(session, environment, this.deps, clock.now());
         const busy = new Set(inFlight.keys());
@@ -115,17 +127,27 @@ export class SessionRunner {
         }
         for (const step of interrupt ? [interrupt] : steps) {
           this.deps.observe?.({ sessionId: this.sessionId, step, state, context });
-          this.deps.logger.debug({ session_id: this.sessionId, step: step.type, thread: step.thread, cursor: state.cursor }, 'engine step');
           // One handler per step type (steps/step-handlers.ts); the union is closed, so this lookup is total.
           const handler = stepHandlers[step.type] as StepHandler<Step>;
-          const ctx = this.context(session, environment);
-          const run = step.type === 'run_tool' ? () => this.tools(() => handler(step, ctx)) : () => handler(step, ctx);
+          const ctx = this.context(session, environment, spans);
+          // Every step is part of its thread's turn: the turn's span is open while it runs, and its
+          // lines carry the turn's trace id.
+          spans.turn(step.thread, ctx.agentOf(ctx.thread(step.thread)));
+          const cursor = state.cursor;
+          const traced = () =>
+            withLogFields(spans.logFields(step.thread) ?? {}, () => {
+              this.deps.logger.debug({ session_id: this.sessionId, step: step.type, thread: step.thread, cursor }, 'engine step');
+              return handler(step, ctx);
+            });
+          const run = step.type === 'run_tool' ? () => this.tools(traced) : traced;
           const done = run()
             .then((outcome) => {
               // A thread stopping leaves the others' work, and the coordinator's, to do.
               if (outcome === 'stop' && step.thread === PRIMARY_THREAD) primaryStopped = true;
+              if (outcome === 'stop') spans.end(step.thread);
             })
             .catch((err: unknown) => {
+              spans.end(step.thread, err);
               failure ??= err;
             })
             .finally(() => inFlight.delete(step.thread));
@@ -136,8 +158,19 @@ export class SessionRunner {
       }
     } finally {
       await Promise.all(inFlight.values());
+      // A run ends when no thread has work left: a turn still open (shutdown, a lost lease) ends here.
+      this.spans?.endAll(failure);
     }
     if (failure !== undefined) throw failure;
+  }
+
+  private turnSpans(session: SessionRecord): TurnSpans {
+    if (!this.spans) {
+      this.spans = new TurnSpans(this.deps.traces, { id: session.id, workspaceId: session.workspaceId }, this.deps.config.provider);
+      if (this.inbound) this.spans.continueFrom(this.inbound);
+      this.inbound = undefined;
+    }
+    return this.spans;
   }
 
   private serialTail: Promise<unknown> = Promise.resolve();
@@ -156,7 +189,7 @@ export class SessionRunner {
     return result;
   }
 
-  private context(session: SessionRecord, environment: EnvironmentRecord): StepContext {
+  private context(session: SessionRecord, environment: EnvironmentRecord, spans: TurnSpans): StepContext {
     const { deps, fold } = this;
     return {
       session,
@@ -164,6 +197,7 @@ export class SessionRunner {
       state: fold.state,
       effects: deps,
       retry: retryPolicy(deps),
+      spans,
       agentOf: (t) => t.agent ?? session.agent,
       roster: () => (this.rosterOf ??= resolveRoster(deps.store, session)),
       thread: (id) => {

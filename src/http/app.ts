@@ -22,6 +22,7 @@ import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { enterLogFields } from '../telemetry/log-context.js';
+import { enterInboundTrace, parseTraceparent } from '../telemetry/trace-context.js';
 import { workRoutes } from './routes/work.js';
 import { workItemRoutes } from './routes/work-items.js';
 import { environmentKeyRoutes } from './routes/environment-keys.js';
@@ -139,7 +140,12 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
   // route it matched says `public` in its config. Decided from the matched route, never the URL.
   app.addHook('onRequest', async (req, reply) => {
     // Every log line written while this request is handled carries its id (telemetry/log-context.ts).
-    enterLogFields({ request_id: req.id });
+    // A W3C `traceparent` joins the caller's trace: its lines carry the trace id, and a turn the
+    // request wakes continues that trace (docs/observability.md#traces).
+    // Set (or cleared) on every request: a keep-alive connection's next request must not inherit it.
+    const caller = parseTraceparent(req.headers);
+    enterInboundTrace(caller);
+    enterLogFields({ request_id: req.id, trace_id: caller?.traceId, span_id: undefined });
     void reply.header('request-id', req.id);
     if (isPublicRoute(req)) return;
     await authenticate(req);

@@ -30,6 +30,8 @@ import { withFileSources } from '../engine/model/file-sources.js';
 import { createGatewayDeps, fileLookup, startContentRetention } from './gateway.js';
 import { createPriceTable, parsePriceOverrides } from '../telemetry/prices.js';
 import { Metrics } from '../telemetry/metrics.js';
+import { Tracing } from '../telemetry/tracing.js';
+import { ExportTarget } from '../telemetry/span-export.js';
 import { BatchExecutor } from '../gateway/batches/batch-executor.js';
 import { DeploymentScheduler } from './deployment-scheduler.js';
 import { WebhookDispatcher } from './webhook-dispatcher.js';
@@ -104,6 +106,13 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   }
   const bus = new InProcessEventBus();
   const metrics = new Metrics({ sessionsByStatus: () => store.sessions.countByStatus() });
+  const tracing = new Tracing(config.tracing.serviceName);
+  if (config.tracing.endpoint) {
+    const { endpoint, protocol, headers, batchDelayMs, maxQueueSize } = config.tracing;
+    tracing.setTarget(
+      new ExportTarget({ name: 'env', url: endpoint, protocol, headers: { ...headers }, content: { type: 'metadata_only' }, batchDelayMs, maxQueueSize }, metrics.spans),
+    );
+  }
   bus.subscribeAll((_sessionId, records) => metrics.eventsCommitted(records.length));
   // Live previews reach the streams of this process only (best-effort by definition).
   const deltas = new InProcessDeltaChannel();
@@ -145,6 +154,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       modelCalls: (_session, calls) => metrics.modelCalls(calls),
       toolCall: (_session, call) => metrics.toolCall(call.name, call.outcome, call.seconds),
     },
+    traces: { tracer: tracing.tracer, wantsContent: () => tracing.wantsContent },
     config: config.engine,
     logger,
     clock,
@@ -231,6 +241,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         await webhooks.close();
         await batches.close();
         await engine.stop();
+        // The turns' last spans leave before the process does (bounded by the exporters' timeouts).
+        await tracing.shutdown();
         remoteWork.close();
         await sandboxes.close();
         const closed = app.close();

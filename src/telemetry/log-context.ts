@@ -1,11 +1,15 @@
 // Correlation fields for log lines: the request id of the HTTP request, the session id of the turn
-// being run, carried through async calls by AsyncLocalStorage and added to every line by the
-// logger's mixin (so code deep in a sandbox or a use case need not pass them along).
+// being run, the trace and span ids of either, carried through async calls by AsyncLocalStorage and
+// added to every line by the logger's mixin (so code deep in a sandbox or a use case need not pass
+// them along).
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 export interface LogFields {
   request_id?: string;
   session_id?: string;
+  /** The OpenTelemetry trace of the request (its `traceparent`) or of the turn being run (undefined: none). */
+  trace_id?: string | undefined;
+  span_id?: string | undefined;
 }
 
 const storage = new AsyncLocalStorage<LogFields>();

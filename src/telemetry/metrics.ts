@@ -81,6 +81,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly spansExported = new Counter({
+    name: 'agentd_trace_spans_exported_total',
+    help: 'OpenTelemetry spans delivered, by target (env: the OTEL_* exporter, else the telemetry destination id)',
+    labelNames: ['target'] as const,
+    registers: [this.registry],
+  });
+  private readonly spansDropped = new Counter({
+    name: 'agentd_trace_spans_dropped_total',
+    help: 'OpenTelemetry spans not delivered, by target and reason (queue_full, export_failed)',
+    labelNames: ['target', 'reason'] as const,
+    registers: [this.registry],
+  });
+
   constructor(sources: MetricsSources) {
     collectDefaultMetrics({ register: this.registry });
     new Gauge({
@@ -112,6 +125,12 @@ export class Metrics {
     this.toolCalls.inc({ tool, outcome });
     this.toolDuration.observe({ tool }, seconds);
   }
+
+  /** Span export results (telemetry/span-export.ts). */
+  readonly spans = {
+    exported: (target: string, n: number) => this.spansExported.inc({ target }, n),
+    dropped: (target: string, reason: 'queue_full' | 'export_failed', n: number) => this.spansDropped.inc({ target, reason }, n),
+  };
 
   eventsCommitted(n: number): void {
     this.eventsAppended.inc(n);

@@ -4,13 +4,16 @@ import { mcpServerErrors } from '../../domain/changes/mcp.js';
 import { mergeChanges } from '../../domain/changes/log-changes.js';
 import { startTool, toolResult } from '../../domain/changes/tools.js';
 import type { StepHandlers } from './step-context.js';
+import { toolSpanResult } from './tool-steps.js';
 
 export const mcpSteps: Pick<StepHandlers, 'run_mcp_tool'> = {
   run_mcp_tool: async (step, ctx) => {
     const { call } = step;
     const thread = ctx.thread(step.thread);
     await ctx.write(startTool(thread, call, ctx.env()), step.thread);
+    const span = ctx.spans.tool(step.thread, call);
     const outcome = await ctx.abortable((signal) => ctx.effects.mcp.call(ctx.session, call.mcpServerName ?? '', call.name, call.input, signal));
+    span.end(toolSpanResult(outcome));
     if (outcome.cut) return outcome.cut === 'shutdown' ? 'stop' : 'continue';
     if (!outcome.ok) throw outcome.error;
     const { content, isError, failure } = outcome.value;

@@ -61,11 +61,14 @@ interface Timed {
   latencyMs: number;
 }
 
-/** Runs one model call as the step's abortable effect, timed for the ledger. */
-async function callModel(ctx: StepContext, kind: EngineCallKind, request: ModelRequest, observe?: ResponsePreview['observe']): Promise<Timed> {
+/** Runs one model call as the step's abortable effect, timed for the ledger, in a `chat` span of the thread's turn. */
+async function callModel(ctx: StepContext, thread: string, kind: EngineCallKind, request: ModelRequest, observe?: ResponsePreview['observe']): Promise<Timed> {
+  const span = ctx.spans.chat(thread, request);
   const startedAt = performance.now();
   const result = await ctx.abortable((signal) => ctx.effects.model.complete(request, signal, { workspaceId: ctx.session.workspaceId }, observe));
-  return { kind, model: request.model, result, latencyMs: performance.now() - startedAt };
+  const latencyMs = performance.now() - startedAt;
+  span.end(result.ok ? { ok: true, message: result.value } : { ok: false, errorType: result.cut ? 'interrupted' : classifyModelError(result.error).type });
+  return { kind, model: request.model, result, latencyMs };
 }
 
 export const modelSteps: Pick<StepHandlers, 'call_model' | 'compact' | 'compaction_limit'> = {
@@ -93,7 +96,7 @@ export const modelSteps: Pick<StepHandlers, 'call_model' | 'compact' | 'compacti
     await ctx.write(changes, t.id);
     // The call streams: text and thinking are previewed live under the ids their events will carry.
     const preview = new ResponsePreview(ctx.session.id, ctx.effects.deltas, () => ctx.env().newId('sevt'));
-    const call = await callModel(ctx, EngineCallKind.turn, request, preview.observe);
+    const call = await callModel(ctx, t.id, EngineCallKind.turn, request, preview.observe);
     return settle(ctx, t, startId, call, (message) => recordResponse(t, startId, message, toolset.policies, ctx.env(), preview.blockIds));
   },
 
@@ -111,7 +114,7 @@ export const modelSteps: Pick<StepHandlers, 'call_model' | 'compact' | 'compacti
     const listing = isChild(t) ? undefined : await ctx.abortable((signal) => ctx.effects.mcp.list(ctx.session, signal));
     const toolset = resolveToolset(agent, { roster: isChild(t) ? undefined : await ctx.roster(), mcpListed: listing?.ok ? listing.value.listed : undefined });
     const request = compactionRequest(agent, t, toolset.definitions, ctx.effects.config.maxOutputTokens, mountNotes);
-    const call = await callModel(ctx, EngineCallKind.compaction, request);
+    const call = await callModel(ctx, t.id, EngineCallKind.compaction, request);
     return settle(ctx, t, undefined, call, (message) => recordCompaction(t, summaryOf(message), message, ctx.env()));
   },
 };

@@ -27,9 +27,11 @@ export const outcomeSteps: Pick<StepHandlers, 'grade'> = {
     const timer = setInterval(() => {
       beats = beats.then(() => ctx.write(evaluationOngoing(t, ctx.env()), t.id)).then(() => undefined, () => undefined);
     }, heartbeatMs);
+    const span = ctx.spans.chat(t.id, request);
     const startedAt = performance.now();
     const result = await ctx.abortable((signal) => ctx.effects.model.complete(request, signal, { workspaceId: ctx.session.workspaceId }));
     const latencyMs = performance.now() - startedAt;
+    span.end(result.ok ? { ok: true, message: result.value } : { ok: false, errorType: result.cut ? 'interrupted' : classifyModelError(result.error).type });
     clearInterval(timer);
     await beats;
     if (result.cut === 'shutdown') return 'stop';

@@ -16,6 +16,7 @@ import type { PriceTable } from '../../telemetry/prices.js';
 import type { UsageRecord } from '../../store/usage-types.js';
 import type { DeltaChannel } from '../../events/delta-channel.js';
 import type { McpTools } from '../mcp/mcp-hub.js';
+import type { TraceEffects, TurnSpans } from '../turn-spans.js';
 
 /** Why an effect was cut short: a user.interrupt, or this process shutting down. */
 export type Cut = 'interrupt' | 'shutdown';
@@ -65,6 +66,8 @@ export interface StepEffects {
   deltas: DeltaChannel;
   /** The session's MCP servers: tool listings and calls, with vault credentials. */
   mcp: McpTools;
+  /** OpenTelemetry: the tracer the turns' spans are made with. */
+  traces: TraceEffects;
 }
 
 export interface StepContext {
@@ -73,6 +76,8 @@ export interface StepContext {
   readonly state: SessionState;
   readonly effects: StepEffects;
   readonly retry: RetryPolicy;
+  /** The spans of the session's turns (model calls and tool runs add theirs). */
+  readonly spans: TurnSpans;
   thread(id: string): ThreadState;
   /** The agent a thread runs: a child thread's pinned roster agent, else the session's. */
   agentOf(t: ThreadState): SessionAgent;

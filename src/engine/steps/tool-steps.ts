@@ -6,6 +6,7 @@ import type { EffectResult, StepContext, StepHandlers } from './step-context.js'
 import type { ToolCall } from '../../domain/session-state.js';
 import { egressPolicy } from '../../sandbox/egress/egress-policy.js';
 import { webFetch } from '../tools/web-fetch.js';
+import type { ToolResultSpan } from '../turn-spans.js';
 
 /** One info line per built-in tool call: session, tool, duration, outcome (never its input or output). */
 function logToolCall(ctx: StepContext, call: { name: string; toolUseId: string }, outcome: EffectResult<{ isError: boolean }>, durationMs: number): void {
@@ -16,14 +17,23 @@ function logToolCall(ctx: StepContext, call: { name: string; toolUseId: string }
   );
 }
 
+/** How a tool run ends its `execute_tool` span: a failed run or an is_error result is an error. */
+export function toolSpanResult(outcome: EffectResult<{ isError: boolean; content?: unknown }>): ToolResultSpan {
+  if (outcome.cut) return { ok: false, errorType: 'interrupted' };
+  if (!outcome.ok) return { ok: false, errorType: outcome.error instanceof Error ? outcome.error.name : 'error' };
+  return { ok: true, isError: outcome.value.isError, output: outcome.value.content };
+}
+
 /** web_fetch runs in agentd itself (not in the sandbox), under the environment's egress rules. */
 async function runWebFetch(ctx: StepContext, thread: string, call: ToolCall) {
   const policy = egressPolicy(ctx.session, ctx.environment);
   const toolset = ctx.session.agent.tools.find((t) => t.type === 'agent_toolset_20260401');
   const tool = toolset?.type === 'agent_toolset_20260401' ? toolset.configs.find((c) => c.name === 'web_fetch') : undefined;
+  const span = ctx.spans.tool(thread, call);
   const outcome = await ctx.abortable((signal) =>
     webFetch(call.input, { config: ctx.effects.config.webFetch, policy, signal, tool: tool as Parameters<typeof webFetch>[1]['tool'] }),
   );
+  span.end(toolSpanResult(outcome));
   if (outcome.cut) return outcome.cut === 'shutdown' ? 'stop' : 'continue';
   if (!outcome.ok) throw outcome.error;
   await ctx.write(toolResult(ctx.thread(thread), call, outcome.value, ctx.env()), thread);
@@ -52,7 +62,9 @@ export const toolSteps: Pick<StepHandlers, 'abandon_tools' | 'refuse_tools' | 'r
     const sandbox = ctx.effects.sandbox(ctx.session, ctx.environment);
     const started = ctx.effects.clock.now();
     const startedAt = performance.now();
+    const span = ctx.spans.tool(step.thread, call);
     const outcome = await ctx.abortable((signal) => sandbox.run(call.name, call.input, call.toolUseId, signal));
+    span.end(toolSpanResult(outcome));
     logToolCall(ctx, call, outcome, ctx.effects.clock.now() - started);
     ctx.effects.telemetry.toolCall(ctx.session, {
       name: call.name,
