@@ -5,12 +5,12 @@ import type { DestinationStream, Logger as PinoLogger } from 'pino';
 import type { Config } from '../config/config.js';
 import { createApp } from '../http/app.js';
 import { EventLog } from '../events/event-log.js';
-import { InProcessEventBus } from '../events/event-bus.js';
 import { InProcessDeltaChannel } from '../events/delta-channel.js';
 import { openStore } from '../store/open-store.js';
 import { DiskBlobStore } from '../store/blob-store.js';
 import type { Store } from '../store/types.js';
 import { resolveApiKeys } from './api-keys.js';
+import { openEventBus } from './event-bus.js';
 import { Engine } from '../engine/engine.js';
 import type { StepObserver } from '../engine/session-runner.js';
 import { createModelClient } from '../engine/model/create-model-client.js';
@@ -99,9 +99,17 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     await sandboxes.close();
     throw err;
   }
-  const bus = new InProcessEventBus();
+  let events;
+  try {
+    events = await openEventBus(store, logger);
+  } catch (err) {
+    await store.close();
+    await sandboxes.close();
+    throw err;
+  }
+  const { bus } = events;
   const metrics = new Metrics({ sessionsByStatus: () => store.sessions.countByStatus() });
-  bus.subscribeAll((_sessionId, records) => metrics.eventsCommitted(records.length));
+  bus.subscribeAll((_sessionId, records) => metrics.eventsCommitted(records.length), { localOnly: true });
   // Live previews reach the streams of this process only (best-effort by definition).
   const deltas = new InProcessDeltaChannel();
   const ctx = {
@@ -114,7 +122,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     modelProvider: config.engine.provider,
     unknownModel: unknownModelCheck(config),
   };
-  const work = new WorkQueue({ store, now: ctx.now, leaseTtlSeconds: config.workLeaseTtlSeconds });
+  const work = new WorkQueue({ store, now: ctx.now, leaseTtlSeconds: config.workLeaseTtlSeconds, wakes: bus });
   const remoteWork = new QueueRemoteWork(work, bus, logger);
   // One model layer for the engine and the gateway: the model map, then file sources inlined for every provider.
   const model = withFileSources(createModelClient(config.engine), fileLookup(store, ctx.blobs, clock));
@@ -224,6 +232,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         await batches.close();
         await engine.stop();
         remoteWork.close();
+        work.close();
         await sandboxes.close();
         const closed = app.close();
         // A keep-alive connection whose request finishes after close() began would otherwise
@@ -236,6 +245,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         }
         // Calls that ended during shutdown are still written before the store closes.
         await gatewayDeps.ledger.drain();
+        await events.close();
         await store.close();
       })()),
   };
