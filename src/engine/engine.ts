@@ -77,7 +77,10 @@ export class Engine {
 
   /** Subscribes to new input and resumes every session left mid-work by a previous process. */
   async start(): Promise<void> {
-    this.unsubscribe = this.deps.bus.subscribeAll((sessionId, records) => this.onCommitted(sessionId, records));
+    this.unsubscribe = this.deps.bus.subscribeAll((sessionId, records) => this.onCommitted(sessionId, records), {
+      // Input committed while the bus was reconnecting is found in the store.
+      onMissed: () => void this.sweep().catch((err) => this.deps.logger.error({ err }, 'engine sweep failed')),
+    });
     await this.sweep();
     // Sessions whose owner died (another replica) become claimable when their lease lapses.
     this.sweeper = setInterval(() => {

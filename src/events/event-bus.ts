@@ -1,35 +1,76 @@
 // Wakes followers of a session's log after events are committed. In-process for one node;
-// a LISTEN/NOTIFY implementation of the same interface serves several replicas.
-import type { EventRecord } from '../store/types.js';
+// NotifyEventBus (notify-event-bus.ts) serves several replicas over the same interface.
+import type { EventRecord, Store } from '../store/types.js';
 
 export interface LogSubscriber {
   /** Newly committed records, in sequence order. */
   onEvents(records: readonly EventRecord[]): void;
   /** The session was deleted: its log is gone and followers should stop. */
   onEnd(): void;
+  /** Commits may have gone unannounced (the bus lost its connection): read the store from your cursor. */
+  onMissed(): void;
 }
 
+export type AllListener = (sessionId: string, records: readonly EventRecord[]) => void;
+
+export interface AllOptions {
+  /** Only this process's own commits (per-process counters, work its committer must do once). */
+  localOnly?: boolean;
+  /** Commits may have gone unannounced: look at the store for work. */
+  onMissed?: () => void;
+}
+
+/** Keyed wake-ups outside session logs, e.g. 'work' + environment id when work is offered. */
+export type WakeTopic = 'work';
+/** `undefined`: wake-ups may have been missed, so every waiter of the topic should look again. */
+export type WakeListener = (key: string | undefined) => void;
+
 export interface EventBus {
-  /** Called only after the records are committed. */
+  /** Called inside the committing transaction, so other processes hear of the records only on commit. */
+  announce(tx: Store, sessionId: string, records: readonly EventRecord[]): Promise<void>;
+  /** Called only after the records are committed: this process's followers. */
   publish(sessionId: string, records: readonly EventRecord[]): void;
+  /** The session was deleted (called after the delete committed). */
   end(sessionId: string): void;
   subscribe(sessionId: string, subscriber: LogSubscriber): () => void;
   /** Every committed append, for whoever schedules work (the engine). */
-  subscribeAll(listener: (sessionId: string, records: readonly EventRecord[]) => void): () => void;
+  subscribeAll(listener: AllListener, opts?: AllOptions): () => void;
+  /** Wakes the topic's waiters for `key` in every process (sent after the change committed). */
+  wake(topic: WakeTopic, key: string): void;
+  onWake(topic: WakeTopic, listener: WakeListener): () => void;
 }
 
+/** Fan-out to this process's subscribers: the whole bus of one node, and the local half of NotifyEventBus. */
 export class InProcessEventBus implements EventBus {
   private readonly subscribers = new Map<string, Set<LogSubscriber>>();
-  private readonly all = new Set<(sessionId: string, records: readonly EventRecord[]) => void>();
+  private readonly all = new Set<{ listener: AllListener; opts: AllOptions }>();
+  private readonly wakers = new Map<WakeTopic, Set<WakeListener>>();
 
-  publish(sessionId: string, records: readonly EventRecord[]): void {
-    for (const s of [...(this.subscribers.get(sessionId) ?? [])]) s.onEvents(records);
-    for (const listener of [...this.all]) listener(sessionId, records);
+  async announce(): Promise<void> {
+    // One process: publish() after the commit reaches everyone.
   }
 
-  subscribeAll(listener: (sessionId: string, records: readonly EventRecord[]) => void): () => void {
-    this.all.add(listener);
-    return () => this.all.delete(listener);
+  publish(sessionId: string, records: readonly EventRecord[], origin: 'local' | 'remote' = 'local'): void {
+    for (const s of [...(this.subscribers.get(sessionId) ?? [])]) s.onEvents(records);
+    for (const { listener, opts } of [...this.all]) if (origin === 'local' || !opts.localOnly) listener(sessionId, records);
+  }
+
+  subscribeAll(listener: AllListener, opts: AllOptions = {}): () => void {
+    const entry = { listener, opts };
+    this.all.add(entry);
+    return () => this.all.delete(entry);
+  }
+
+  /** Whether a remote commit of this session interests anyone here. */
+  wants(sessionId: string): boolean {
+    return this.subscribers.has(sessionId) || [...this.all].some((e) => !e.opts.localOnly);
+  }
+
+  /** Every follower and listener: commits may have gone unannounced. */
+  missed(): void {
+    for (const set of [...this.subscribers.values()]) for (const s of [...set]) s.onMissed();
+    for (const { opts } of [...this.all]) opts.onMissed?.();
+    for (const set of [...this.wakers.values()]) for (const w of [...set]) w(undefined);
   }
 
   end(sessionId: string): void {
@@ -44,5 +85,16 @@ export class InProcessEventBus implements EventBus {
       set.delete(subscriber);
       if (set.size === 0) this.subscribers.delete(sessionId);
     };
+  }
+
+  wake(topic: WakeTopic, key: string): void {
+    for (const w of [...(this.wakers.get(topic) ?? [])]) w(key);
+  }
+
+  onWake(topic: WakeTopic, listener: WakeListener): () => void {
+    let set = this.wakers.get(topic);
+    if (!set) this.wakers.set(topic, (set = new Set()));
+    set.add(listener);
+    return () => set.delete(listener);
   }
 }

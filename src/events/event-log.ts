@@ -23,6 +23,7 @@ export class EventLog {
       fn(tx, async (sessionId, events) => {
         const records = await tx.events.append(sessionId, events);
         await enqueueWebhooks(tx, sessionId, records);
+        await this.bus.announce(tx, sessionId, records);
         pending.push([sessionId, records]);
         return records;
       }),

@@ -104,6 +104,11 @@ export function followLog(opts: FollowOptions): () => void {
       ended = true;
       pump();
     },
+    onMissed: () => {
+      if (closed) return;
+      catchUpNeeded = true;
+      pump();
+    },
   });
   pump();
 

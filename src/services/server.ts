@@ -5,12 +5,12 @@ import type { DestinationStream, Logger as PinoLogger } from 'pino';
 import type { Config } from '../config/config.js';
 import { createApp } from '../http/app.js';
 import { EventLog } from '../events/event-log.js';
-import { InProcessEventBus } from '../events/event-bus.js';
 import { InProcessDeltaChannel } from '../events/delta-channel.js';
 import { openStore } from '../store/open-store.js';
 import { DiskBlobStore } from '../store/blob-store.js';
 import type { Store } from '../store/types.js';
 import { resolveApiKeys } from './api-keys.js';
+import { openEventBus } from './event-bus.js';
 import { Engine } from '../engine/engine.js';
 import type { StepObserver } from '../engine/session-runner.js';
 import { createModelClient } from '../engine/model/create-model-client.js';
@@ -104,7 +104,15 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     await sandboxes.close();
     throw err;
   }
-  const bus = new InProcessEventBus();
+  let events;
+  try {
+    events = await openEventBus(store, logger);
+  } catch (err) {
+    await store.close();
+    await sandboxes.close();
+    throw err;
+  }
+  const { bus } = events;
   const metrics = new Metrics({ sessionsByStatus: () => store.sessions.countByStatus() });
   const tracing = new Tracing(config.tracing.serviceName);
   if (config.tracing.endpoint) {
@@ -113,7 +121,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       new ExportTarget({ name: 'env', url: endpoint, protocol, headers: { ...headers }, content: { type: 'metadata_only' }, batchDelayMs, maxQueueSize }, metrics.spans),
     );
   }
-  bus.subscribeAll((_sessionId, records) => metrics.eventsCommitted(records.length));
+  bus.subscribeAll((_sessionId, records) => metrics.eventsCommitted(records.length), { localOnly: true });
   // Live previews reach the streams of this process only (best-effort by definition).
   const deltas = new InProcessDeltaChannel();
   const ctx = {
@@ -131,7 +139,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         : undefined,
   };
   vaultDeps = { store, now: ctx.now, secrets };
-  const work = new WorkQueue({ store, now: ctx.now, leaseTtlSeconds: config.workLeaseTtlSeconds });
+  const work = new WorkQueue({ store, now: ctx.now, leaseTtlSeconds: config.workLeaseTtlSeconds, wakes: bus });
   const remoteWork = new QueueRemoteWork(work, bus, logger);
   // One model layer for the engine and the gateway: the model map, then file sources inlined for every provider.
   const model = withFileSources(createModelClient(config.engine), fileLookup(store, ctx.blobs, clock));
@@ -244,6 +252,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         // The turns' last spans leave before the process does (bounded by the exporters' timeouts).
         await tracing.shutdown();
         remoteWork.close();
+        work.close();
         await sandboxes.close();
         const closed = app.close();
         // A keep-alive connection whose request finishes after close() began would otherwise
@@ -256,6 +265,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         }
         // Calls that ended during shutdown are still written before the store closes.
         await gatewayDeps.ledger.drain();
+        await events.close();
         await store.close();
       })()),
   };

@@ -162,5 +162,24 @@ export interface Store {
   readonly vaults: VaultRepository;
   /** Runs `fn` atomically; the store it receives is bound to the transaction. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
+  /**
+   * Signals to the other processes on this database (PostgreSQL LISTEN/NOTIFY). Absent where one
+   * process owns the database (SQLite): its followers are woken in-process.
+   */
+  readonly signals?: StoreSignals | undefined;
   close(): Promise<void>;
+}
+
+/** What a signal listener is told. */
+export interface SignalHandlers {
+  onSignal(channel: string, payload: string): void;
+  /** The listening connection was lost and is back: signals sent meanwhile were missed. */
+  onReconnected(): void;
+}
+
+export interface StoreSignals {
+  /** Sends on the store's transaction (or on its own): delivered to listeners only when that commits. */
+  send(channel: string, payload: string): Promise<void>;
+  /** Listens on `channels` on a dedicated connection that reconnects by itself; resolves once listening. */
+  listen(channels: readonly string[], handlers: SignalHandlers): Promise<{ close(): Promise<void> }>;
 }

@@ -21,6 +21,7 @@ import type { Page, PageRequest, SessionRecord, Store } from '../store/types.js'
 import type { WorkItemRecord } from '../store/work-types.js';
 import { credentialDigest, encodeWorkSecret, newCredential, WORK_TOKEN_PREFIX } from './work-credentials.js';
 import { WorkWaiters } from './work-waiters.js';
+import type { EventBus } from '../events/event-bus.js';
 
 /** How long a polled item may stay unacknowledged before another poll takes it (the API's default). */
 export const DEFAULT_RECLAIM_MS = 5_000;
@@ -34,6 +35,8 @@ export interface WorkQueueDeps {
   now: () => string;
   /** The lease a heartbeat or ack grants unless the heartbeat asks for another. */
   leaseTtlSeconds: number;
+  /** Carries "work offered" to the long polls of every replica. */
+  wakes: Pick<EventBus, 'wake' | 'onWake'>;
 }
 
 export interface PollOptions {
@@ -69,8 +72,18 @@ const wantsWork = (s: SessionRecord | undefined): s is SessionRecord =>
 
 export class WorkQueue {
   private readonly waiters = new WorkWaiters();
+  private readonly stopWaking: () => void;
 
-  constructor(private readonly deps: WorkQueueDeps) {}
+  constructor(private readonly deps: WorkQueueDeps) {
+    // An unknown key: wake-ups may have been missed, so every poll looks again.
+    this.stopWaking = deps.wakes.onWake('work', (environmentId) =>
+      environmentId === undefined ? this.waiters.notifyAll() : this.waiters.notify(environmentId),
+    );
+  }
+
+  close(): void {
+    this.stopWaking();
+  }
 
   get leaseTtlSeconds(): number {
     return this.deps.leaseTtlSeconds;
@@ -98,7 +111,7 @@ export class WorkQueue {
       stopRequestedAt: null,
       stoppedAt: null,
     });
-    if (created) this.waiters.notify(session.environmentId);
+    if (created) this.deps.wakes.wake('work', session.environmentId);
     return item;
   }
 

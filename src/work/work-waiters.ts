@@ -1,5 +1,5 @@
-// Wakes long polls of an environment's queue when work may have become claimable (in-process).
-// Another replica's offer is not seen here: such a poll simply runs out its (sub-second) block.
+// Wakes this process's long polls of an environment's queue when work may have become claimable
+// (the event bus brings other replicas' offers here too).
 
 export class WorkWaiters {
   private readonly waiting = new Map<string, Set<() => void>>();
@@ -9,6 +9,10 @@ export class WorkWaiters {
     if (!set) return;
     this.waiting.delete(environmentId);
     for (const wake of set) wake();
+  }
+
+  notifyAll(): void {
+    for (const id of [...this.waiting.keys()]) this.notify(id);
   }
 
   /** Resolves on the next notify for the environment, after `ms`, or when `signal` aborts. */

@@ -1,6 +1,6 @@
 // A Store over any Kysely instance; the dialect modules only supply the connection.
-import { Migrator, type Kysely } from 'kysely';
-import type { Store } from '../types.js';
+import { Migrator, sql, type Kysely } from 'kysely';
+import type { Store, StoreSignals } from '../types.js';
 import type { Database } from './schema.js';
 import { migrationProvider } from './migrations/index.js';
 import { KyselyAgentRepository } from './agent-repository.js';
@@ -19,7 +19,15 @@ import { KyselyDeploymentRepository } from './deployment-repository.js';
 import { KyselyWebhookRepository } from './webhook-repository.js';
 import { KyselyVaultRepository } from './vault-repository.js';
 
-export function kyselyStore(db: Kysely<Database>, dialect: Store['dialect'], close: () => Promise<void>): Store {
+/** How a dialect that has cross-process signals listens for them (sending is plain SQL). */
+export type SignalListen = StoreSignals['listen'];
+
+export function kyselyStore(
+  db: Kysely<Database>,
+  dialect: Store['dialect'],
+  close: () => Promise<void>,
+  listen?: SignalListen,
+): Store {
   return {
     dialect,
     agents: new KyselyAgentRepository(db),
@@ -39,8 +47,15 @@ export function kyselyStore(db: Kysely<Database>, dialect: Store['dialect'], clo
     vaults: new KyselyVaultRepository(db),
     transaction: (fn) =>
       db.isTransaction
-        ? fn(kyselyStore(db, dialect, close))
-        : db.transaction().execute((tx) => fn(kyselyStore(tx, dialect, close))),
+        ? fn(kyselyStore(db, dialect, close, listen))
+        : db.transaction().execute((tx) => fn(kyselyStore(tx, dialect, close, listen))),
+    // pg_notify inside a transaction is queued by the server and delivered only on commit.
+    signals: listen && {
+      send: async (channel, payload) => {
+        await sql`select pg_notify(${channel}, ${payload})`.execute(db);
+      },
+      listen,
+    },
     close,
   };
 }

@@ -4,6 +4,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import type { Store } from '../types.js';
 import type { Database } from '../kysely/schema.js';
 import { kyselyStore, migrateToLatest } from '../kysely/kysely-store.js';
+import { listenPostgres } from './pg-listener.js';
 
 export async function openPostgresStore(url: string): Promise<Store> {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
@@ -13,7 +14,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   await migrateToLatest(db);
-  return kyselyStore(db, 'postgres', () => db.destroy());
+  return kyselyStore(db, 'postgres', () => db.destroy(), (channels, handlers) => listenPostgres(url, channels, handlers));
 }
 
 /** Connects once, apart from the pool (whose timeouts would also bound waits under load): why not, or undefined. */

@@ -1,0 +1,119 @@
+// The event bus of replicas sharing one database: this process's followers are served in-process
+// as before, and every commit is also announced to the other processes through the store's
+// signals (PostgreSQL NOTIFY, sent inside the committing transaction). A notification carries
+// only ids and sequence numbers; the receiving process reads the records from the store.
+import type { Logger } from '../logger.js';
+import type { EventRecord, Store, StoreSignals } from '../store/types.js';
+import {
+  InProcessEventBus,
+  type AllListener,
+  type AllOptions,
+  type EventBus,
+  type LogSubscriber,
+  type WakeListener,
+  type WakeTopic,
+} from './event-bus.js';
+
+/** Few fixed channels: every replica wants every commit (its engine schedules any session). */
+export const CHANNELS = { events: 'agentd_events', ends: 'agentd_ends', wakes: 'agentd_wakes' } as const;
+
+/** A notification of committed records: `<origin> <session id> <first seq> <last seq>`. */
+export function eventsPayload(origin: string, sessionId: string, records: readonly EventRecord[]): string {
+  return `${origin} ${sessionId} ${records[0]!.seq} ${records[records.length - 1]!.seq}`;
+}
+
+export class NotifyEventBus implements EventBus {
+  private readonly local = new InProcessEventBus();
+  /** Reads of one session's announced records, chained so its followers get them in order. */
+  private readonly reads = new Map<string, Promise<void>>();
+  private listener: { close(): Promise<void> } | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly signals: StoreSignals,
+    private readonly logger: Logger,
+    /** Tells this process's own notifications (which come back to it) from other processes'. */
+    private readonly origin: string,
+  ) {}
+
+  async start(): Promise<void> {
+    this.listener = await this.signals.listen(Object.values(CHANNELS), {
+      onSignal: (channel, payload) => this.onSignal(channel, payload),
+      onReconnected: () => {
+        this.logger.warn('event bus reconnected: followers catch up from the database');
+        this.local.missed();
+      },
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.listener?.close();
+    await Promise.all(this.reads.values());
+  }
+
+  async announce(tx: Store, sessionId: string, records: readonly EventRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await tx.signals!.send(CHANNELS.events, eventsPayload(this.origin, sessionId, records));
+  }
+
+  publish(sessionId: string, records: readonly EventRecord[]): void {
+    this.local.publish(sessionId, records);
+  }
+
+  end(sessionId: string): void {
+    this.local.end(sessionId);
+    this.send(CHANNELS.ends, `${this.origin} ${sessionId}`);
+  }
+
+  subscribe(sessionId: string, subscriber: LogSubscriber): () => void {
+    return this.local.subscribe(sessionId, subscriber);
+  }
+
+  subscribeAll(listener: AllListener, opts?: AllOptions): () => void {
+    return this.local.subscribeAll(listener, opts);
+  }
+
+  wake(topic: WakeTopic, key: string): void {
+    this.local.wake(topic, key);
+    this.send(CHANNELS.wakes, `${this.origin} ${topic} ${key}`);
+  }
+
+  onWake(topic: WakeTopic, listener: WakeListener): () => void {
+    return this.local.onWake(topic, listener);
+  }
+
+  /** Sends outside any transaction: for changes that have already committed. */
+  private send(channel: string, payload: string): void {
+    this.signals.send(channel, payload).catch((err: unknown) => {
+      this.logger.error({ err, channel }, 'sending a signal to the other replicas failed');
+    });
+  }
+
+  private onSignal(channel: string, payload: string): void {
+    const [origin, a, b, c] = payload.split(' ');
+    if (origin === this.origin || a === undefined) return;
+    if (channel === CHANNELS.events) this.onRemoteEvents(a, Number(b), Number(c));
+    else if (channel === CHANNELS.ends) this.local.end(a);
+    else if (channel === CHANNELS.wakes && b !== undefined) this.local.wake(a as WakeTopic, b);
+  }
+
+  private onRemoteEvents(sessionId: string, first: number, last: number): void {
+    if (!Number.isInteger(first) || !Number.isInteger(last) || last < first) return;
+    if (!this.local.wants(sessionId)) return;
+    const previous = this.reads.get(sessionId) ?? Promise.resolve();
+    const read: Promise<void> = previous
+      .then(async () => {
+        const records = await this.store.events.after(sessionId, first - 1, last - first + 1);
+        if (records.length > 0) this.local.publish(sessionId, records, 'remote');
+      })
+      .catch((err: unknown) => {
+        // Followers that miss this announcement read the store themselves.
+        this.logger.error({ err, session_id: sessionId }, 'reading announced events failed');
+        this.local.missed();
+      })
+      .finally(() => {
+        if (this.reads.get(sessionId) === read) this.reads.delete(sessionId);
+      });
+    this.reads.set(sessionId, read);
+  }
+}

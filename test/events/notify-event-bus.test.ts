@@ -1,0 +1,115 @@
+// The PostgreSQL event bus between two processes' worth of parts (two stores, two buses) on one
+// database: announcements arrive only on commit, and a follower whose bus lost its listening
+// connection catches up on what was committed meanwhile.
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPostgresStore } from '../../src/store/postgres/open-postgres-store.js';
+import { NotifyEventBus } from '../../src/events/notify-event-bus.js';
+import { EventLog } from '../../src/events/event-log.js';
+import { followLog } from '../../src/events/log-follower.js';
+import type { EventRecord, Store } from '../../src/store/types.js';
+import { pino } from 'pino';
+import { createPostgresDatabase } from '../helpers/databases.js';
+import { newEvents, sessionRecord } from '../store/fixtures.js';
+
+const quiet = pino({ level: 'silent' });
+
+async function until(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('NotifyEventBus (postgres)', () => {
+  let url: string;
+  let drop: () => Promise<void>;
+  let writerStore: Store;
+  let readerStore: Store;
+  let writerBus: NotifyEventBus;
+  let readerBus: NotifyEventBus;
+
+  beforeAll(async () => {
+    ({ url, drop } = await createPostgresDatabase());
+    writerStore = await openPostgresStore(url);
+    readerStore = await openPostgresStore(url);
+    writerBus = new NotifyEventBus(writerStore, writerStore.signals!, quiet, 'writer');
+    readerBus = new NotifyEventBus(readerStore, readerStore.signals!, quiet, 'reader');
+    await writerBus.start();
+    await readerBus.start();
+  });
+  afterAll(async () => {
+    await writerBus?.close();
+    await readerBus?.close();
+    await writerStore?.close();
+    await readerStore?.close();
+    await drop?.();
+  });
+
+  function follow(sessionId: string) {
+    const seen: EventRecord[] = [];
+    const stop = followLog({
+      store: readerStore,
+      bus: readerBus,
+      sessionId,
+      afterSeq: 0,
+      deliver: (records) => void seen.push(...records),
+      onEnd: () => {},
+      onError: (err) => {
+        throw err;
+      },
+    });
+    return { seen, stop };
+  }
+
+  it('announces a commit to the other process, and a rolled-back append never', async () => {
+    const session = sessionRecord();
+    await writerStore.sessions.insert(session);
+    const heard: number[] = [];
+    const stop = readerBus.subscribeAll((id, records) => {
+      if (id === session.id) heard.push(...records.map((r) => r.seq));
+    });
+    const log = new EventLog(writerStore, writerBus);
+    await expect(
+      log.transaction(async (_tx, emit) => {
+        await emit(session.id, newEvents(1));
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    await log.append(session.id, newEvents(2));
+    await until('the committed pair', () => heard.length === 2);
+    // The rolled-back seq 1 was reused by the commit: only 1 and 2, each once.
+    expect(heard).toEqual([1, 2]);
+    stop();
+  });
+
+  it('a follower catches up on what was committed while its listening connection was down', async () => {
+    const session = sessionRecord(1);
+    await writerStore.sessions.insert(session);
+    const log = new EventLog(writerStore, writerBus);
+    const follower = follow(session.id);
+    await log.append(session.id, newEvents(1));
+    await until('the first event', () => follower.seen.length === 1);
+
+    // Committed the moment both listening connections are gone (the writer's own does not matter
+    // to it), before the reader is back (it retries 100 ms after noticing): no notification reaches it.
+    await log.transaction(async (_tx, emit) => {
+      await emit(session.id, newEvents(2));
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      try {
+        // The timeout form of pg_terminate_backend returns once the backend is gone.
+        const cut = await admin.query(
+          "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %'",
+        );
+        expect(cut.rowCount).toBe(2);
+      } finally {
+        await admin.end();
+      }
+    });
+    await until('the events committed during the outage', () => follower.seen.length === 3);
+    expect(follower.seen.map((r) => r.seq)).toEqual([1, 2, 3]);
+    follower.stop();
+  });
+});

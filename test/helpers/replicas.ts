@@ -1,0 +1,67 @@
+// Several real `agentd serve` processes on one fresh PostgreSQL database: the replicas of the
+// scale-out tests. Each has its own data directory and port; they share only the database.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Anthropic from '@anthropic-ai/sdk';
+import { spawnAgentd, freePort, waitForHealth, type AgentdProcess } from './agentd-process.js';
+
+export interface Replica {
+  readonly name: string;
+  readonly url: string;
+  readonly dataDir: string;
+  client: Anthropic;
+  proc: AgentdProcess | undefined;
+  /** Starts (or restarts) the process on the same port and data directory. */
+  start(): Promise<void>;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export interface ReplicaOptions {
+  databaseUrl: string;
+  /** Variables for every replica (AGENTD_API_KEY, ANTHROPIC_BASE_URL...). */
+  env: Record<string, string>;
+  /** Extra `agentd serve` arguments, e.g. ['--role', 'api']. */
+  args?: string[];
+  /** The key the replica's SDK client sends (default env.AGENTD_API_KEY). */
+  apiKey?: string;
+}
+
+export async function startReplica(name: string, opts: ReplicaOptions): Promise<Replica> {
+  const port = await freePort();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `agentd-replica-${name}-`));
+  const url = `http://127.0.0.1:${port}`;
+  const replica: Replica = {
+    name,
+    url,
+    dataDir,
+    client: new Anthropic({ baseURL: url, apiKey: opts.apiKey ?? opts.env.AGENTD_API_KEY ?? 'unset', maxRetries: 0 }),
+    proc: undefined,
+    async start() {
+      replica.proc = spawnAgentd(
+        ['--port', String(port), '--data-dir', dataDir, '--database-url', opts.databaseUrl, ...(opts.args ?? [])],
+        { AGENTD_WORKSPACES_DIR: path.join(dataDir, 'ws'), AGENTD_RETRY_BASE_MS: '20', ...opts.env },
+      );
+      await waitForHealth(url);
+    },
+    async kill(signal = 'SIGKILL') {
+      const p = replica.proc;
+      if (!p) return;
+      replica.proc = undefined;
+      if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+      p.child.kill(signal);
+      await p.exited;
+    },
+  };
+  await replica.start();
+  return replica;
+}
+
+/** Kills every replica and removes their data directories. */
+export async function stopReplicas(replicas: readonly Replica[]): Promise<void> {
+  for (const r of replicas) {
+    r.proc?.child.kill('SIGCONT');
+    await r.kill('SIGKILL');
+    fs.rmSync(r.dataDir, { recursive: true, force: true });
+  }
+}
