@@ -852,6 +852,37 @@ describe('validateRequest', () => {
     expect(ask('claude-haiku-4-5', { inference_geo: 'us' })).toMatchObject({ ok: false, message: expect.stringContaining('inference_geo') });
   });
 
+  it('checks web search / fetch server tools and their blocks: definitions, pairing, and hits replayed unedited', () => {
+    const search = { type: 'web_search_20250305', name: 'web_search' };
+    const fetchTool = { type: 'web_fetch_20250910', name: 'web_fetch' };
+    const use = (id: string, name = 'web_search') => ({ type: 'server_tool_use', id, name, input: { query: 'q' } });
+    const hits = (id: string, encrypted = 'enc-1') => ({ type: 'web_search_tool_result', tool_use_id: id, content: [{ type: 'web_search_result', url: 'https://a.example/', title: 'A', encrypted_content: encrypted }] });
+    const ask = (body: Record<string, unknown>, verify?: (p: never) => boolean) =>
+      validateRequest({ ...base, ...body }, verify ? { verifyThinking: verify as never } : {});
+    const reply = (content: unknown[]) => ({ messages: [user('x'), assistant(content as never), user('more')] });
+
+    expect(ask({ tools: [search, fetchTool], ...reply([use('srvtoolu_1'), hits('srvtoolu_1'), { type: 'text', text: 'ok' }]) })).toEqual({ ok: true });
+    // A paused turn may end with a use whose result is still to come.
+    expect(ask({ tools: [search], messages: [user('x'), assistant([use('srvtoolu_1')] as never)] })).toEqual({ ok: true });
+    expect(ask({ tools: [{ ...search, allowed_domains: ['a.example'], blocked_domains: ['b.example'] }], messages: [user('x')] })).toMatchObject({ ok: false, message: expect.stringContaining('Only one of allowed_domains or blocked_domains') });
+    expect(ask({ tools: [{ ...search, name: 'search' }], messages: [user('x')] })).toMatchObject({ ok: false, message: expect.stringContaining("tools.0.web_search_20250305.name: Input should be 'web_search'") });
+    expect(ask({ tools: [{ ...search, user_location: { type: 'approximate', country: 'Norway' } }], messages: [user('x')] })).toMatchObject({ ok: false, message: expect.stringContaining('user_location.country') });
+    expect(ask({ tools: [{ ...fetchTool, max_content_tokens: 0 }], messages: [user('x')] })).toMatchObject({ ok: false, message: expect.stringContaining('max_content_tokens') });
+    expect(ask({ tools: [{ ...fetchTool, user_location: { type: 'approximate' } }], messages: [user('x')] })).toMatchObject({ ok: false, message: expect.stringContaining('user_location: Extra inputs') });
+    // Blocks: the tool must be defined, results answer a use of the same tool in the same turn, once.
+    expect(ask({ tools: [fetchTool], ...reply([use('srvtoolu_1'), hits('srvtoolu_1'), { type: 'text', text: 'ok' }]) })).toMatchObject({ ok: false, message: expect.stringContaining('must define the web_search tool') });
+    expect(ask({ tools: [search], ...reply([hits('srvtoolu_1'), { type: 'text', text: 'ok' }]) })).toMatchObject({ ok: false, message: expect.stringContaining('does not follow a `server_tool_use`') });
+    expect(ask({ tools: [search, fetchTool], ...reply([use('srvtoolu_1', 'web_fetch'), hits('srvtoolu_1'), { type: 'text', text: 'ok' }]) })).toMatchObject({ ok: false });
+    expect(ask({ tools: [search], ...reply([use('srvtoolu_1'), { type: 'text', text: 'ok' }]) })).toMatchObject({ ok: false, message: expect.stringContaining('has no corresponding result') });
+    expect(ask({ tools: [search], ...reply([use('toolu_1'), hits('toolu_1')]) })).toMatchObject({ ok: false, message: expect.stringContaining('srvtoolu_') });
+    expect(ask({ tools: [search], messages: [user([hits('srvtoolu_1')] as never)] })).toMatchObject({ ok: false, message: expect.stringContaining('can only appear in `assistant` messages') });
+    // A hit's encrypted_content must be one the fake emitted.
+    const emitted = new Set(['enc-1']);
+    const verify = (p: { type: string; encrypted_content?: string }) => p.type !== 'web_search_result' || emitted.has(p.encrypted_content!);
+    expect(ask({ tools: [search], ...reply([use('srvtoolu_1'), hits('srvtoolu_1')]) }, verify as never)).toEqual({ ok: true });
+    expect(ask({ tools: [search], ...reply([use('srvtoolu_1'), hits('srvtoolu_1', 'forged')]) }, verify as never)).toMatchObject({ ok: false, message: expect.stringContaining('Invalid `encrypted_content`') });
+  });
+
   it('rejects max_tokens in a count_tokens body', () => {
     const result = validateRequest({ ...base, messages: [user('x')] }, { endpoint: 'count_tokens' });
     expect(!result.ok && result.message).toBe('max_tokens: Extra inputs are not permitted');

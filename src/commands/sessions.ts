@@ -4,6 +4,7 @@ import { newId } from '../api/ids.js';
 import { checkAgentConsistency, normalizeSkills, normalizeTools } from '../domain/agent-config.js';
 import { resolveModelConfig, type ProviderName } from '../domain/model-settings.js';
 import { applyMetadataPatch } from '../domain/metadata.js';
+import { checkWebToolsForProvider } from '../domain/web-tools.js';
 import { requireUsableEnvironment } from './environments.js';
 import { emptyUsage, sessionAgentFrom } from '../domain/session-agent.js';
 import { emptyRuntime } from '../domain/session-runtime.js';
@@ -44,7 +45,12 @@ async function resolveAgent(store: Store, workspaceId: string, param: SessionAge
   if (multiagentType !== undefined && multiagentType !== 'coordinator') {
     throw invalidRequest(`agent.multiagent: "${multiagentType}" is not supported by agentd; update the agent to a "coordinator" roster`);
   }
-  if (ref.type !== 'agent_with_overrides') return resolved;
+  await checkRosterWebTools(store, resolved, provider);
+  if (ref.type !== 'agent_with_overrides') {
+    // Saved under another provider (AGENTD_MODEL_PROVIDER changed since): refused now, not at the first model call.
+    checkWebToolsForProvider(resolved.tools, provider, 'agent.tools');
+    return resolved;
+  }
   const overridden: SessionAgent = {
     ...resolved,
     ...(ref.model !== undefined ? { model: resolveModelConfig(ref.model, provider, { field: 'agent.model' }) } : {}),
@@ -54,7 +60,19 @@ async function resolveAgent(store: Store, workspaceId: string, param: SessionAge
     ...(ref.skills !== undefined ? { skills: normalizeSkills(ref.skills) } : {}),
   };
   checkAgentConsistency(overridden, 'agent.tools');
+  checkWebToolsForProvider(overridden.tools, provider, 'agent.tools');
   return overridden;
+}
+
+/** The coordinator's roster agents run on the same provider: their web tools must be runnable too. */
+async function checkRosterWebTools(store: Store, agent: SessionAgent, provider: ProviderName): Promise<void> {
+  const multiagent = agent.multiagent as { type?: string; agents?: Array<{ type: string; id?: string; version?: number }> } | null;
+  if (multiagent?.type !== 'coordinator') return;
+  for (const [k, entry] of (multiagent.agents ?? []).entries()) {
+    if (entry.type !== 'agent' || entry.id === undefined || entry.version === undefined) continue;
+    const version = await store.agents.getVersion(entry.id, entry.version);
+    if (version) checkWebToolsForProvider(version.snapshot.tools, provider, `agent.multiagent.agents[${k}] (agent ${entry.id}).tools`);
+  }
 }
 
 /** The models a session can run that have no list price (a budget cannot measure them). */

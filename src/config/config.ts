@@ -248,6 +248,11 @@ export interface EngineConfig {
 }
 
 export interface WebFetchConfig {
+  /**
+   * AGENTD_WEB_FETCH: `provider` (default) passes web_fetch to the provider as its server tool where
+   * it offers one; `agentd` always runs agentd's own fetch (e.g. to reach internal hosts).
+   */
+  readonly runner: 'provider' | 'agentd';
   /** AGENTD_WEB_FETCH_ALLOW_PRIVATE: reach loopback, link-local and private addresses (default off). */
   readonly allowPrivate: boolean;
   /** AGENTD_WEB_FETCH_MAX_BYTES: the most of a response body it reads. */
@@ -292,6 +297,12 @@ function parseSandboxKind(raw: string | undefined): SandboxConfig['kind'] {
     throw new Error(`AGENTD_SANDBOX must be one of ${SANDBOX_KINDS.join(', ')}, not "${value}"`);
   }
   return value as SandboxConfig['kind'];
+}
+
+function parseWebFetchRunner(raw: string | undefined): WebFetchConfig['runner'] {
+  if (raw === undefined || raw === '' || raw === 'provider') return 'provider';
+  if (raw === 'agentd') return 'agentd';
+  throw new Error(`AGENTD_WEB_FETCH must be provider or agentd, not "${raw}"`);
 }
 
 function parseProvider(raw: string | undefined): ModelProviderName {
@@ -390,6 +401,7 @@ export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.e
       workspacesDir: path.resolve(env.AGENTD_WORKSPACES_DIR ?? path.join(dataDir, 'workspaces')),
       leaseMs: positiveInt(env.AGENTD_LEASE_MS, 30_000, 'AGENTD_LEASE_MS'),
       webFetch: Object.freeze({
+        runner: parseWebFetchRunner(env.AGENTD_WEB_FETCH),
         allowPrivate: parseOnOff(env.AGENTD_WEB_FETCH_ALLOW_PRIVATE, false, 'AGENTD_WEB_FETCH_ALLOW_PRIVATE'),
         maxBytes: positiveInt(env.AGENTD_WEB_FETCH_MAX_BYTES, 2 * 1024 * 1024, 'AGENTD_WEB_FETCH_MAX_BYTES'),
         timeoutMs: positiveInt(env.AGENTD_WEB_FETCH_TIMEOUT_MS, 30_000, 'AGENTD_WEB_FETCH_TIMEOUT_MS'),

@@ -6,6 +6,7 @@ import type { AgentSnapshot } from './records/agent.js';
 import { invalidRequest } from '../errors.js';
 import { applyMetadataPatch } from './metadata.js';
 import { resolveModelConfig, type ProviderName } from './model-settings.js';
+import { checkWebToolsForProvider } from './web-tools.js';
 
 type Policy = AgentToolConfig['permission_policy'];
 const DEFAULT_POLICY: Policy = { type: 'always_allow' };
@@ -60,14 +61,8 @@ export function normalizeSkills(skills: readonly SkillParam[]): Agent['skills'] 
   return skills.map((s) => ({ type: s.type, skill_id: s.skill_id, version: s.version ?? 'latest' }));
 }
 
-/**
- * web_fetch's filters as the SDK documents them. `url_sources` (which earlier results may supply
- * URLs) needs provenance agentd does not track, so a value other than the default is refused.
- */
-function checkWebFetchConfig(c: { allowed_domains?: string[]; blocked_domains?: string[]; url_sources?: unknown }, at: string): void {
-  if (c.url_sources !== null && c.url_sources !== undefined) {
-    throw invalidRequest(`${at}.url_sources: not supported by agentd (every source may supply URLs); omit it or set it to null`);
-  }
+/** allowed_domains / blocked_domains as the SDK documents them: not both, 1-64 plain hostnames (web_search also takes a path suffix). */
+function checkDomainFilters(c: { allowed_domains?: string[] | undefined; blocked_domains?: string[] | undefined }, at: string, pathSuffix: boolean): void {
   if (c.allowed_domains && c.blocked_domains) throw invalidRequest(`${at}.allowed_domains: cannot be combined with blocked_domains`);
   for (const key of ['allowed_domains', 'blocked_domains'] as const) {
     const list = c[key];
@@ -75,20 +70,23 @@ function checkWebFetchConfig(c: { allowed_domains?: string[]; blocked_domains?: 
     if (list.length === 0) throw invalidRequest(`${at}.${key}: must not be empty (omit the field instead)`);
     if (list.length > 64) throw invalidRequest(`${at}.${key}: at most 64 entries`);
     list.forEach((d, i) => {
-      if (!/^[a-z0-9.-]+$/i.test(d) || d.startsWith('.') || d.endsWith('.')) {
-        throw invalidRequest(`${at}.${key}[${i}]: "${d}" is not a plain hostname (no scheme, port or path)`);
+      const host = pathSuffix ? d.split('/')[0]! : d;
+      if (!/^[a-z0-9.-]+$/i.test(host) || host.startsWith('.') || host.endsWith('.')) {
+        throw invalidRequest(`${at}.${key}[${i}]: "${d}" is not a plain hostname (no scheme or port${pathSuffix ? '' : ' or path'})`);
       }
     });
   }
 }
 
-/** agentd has no search backend yet (web_search answers an error result), so its filters would do nothing: refused. */
-function checkWebSearchConfig(c: { allowed_domains?: unknown; blocked_domains?: unknown; user_location?: unknown }, at: string): void {
-  for (const key of ['allowed_domains', 'blocked_domains', 'user_location'] as const) {
-    if (c[key] !== undefined && c[key] !== null) {
-      throw invalidRequest(`${at}.${key}: web_search is not implemented by this agentd version, so its ${key} cannot be honoured`);
-    }
+/**
+ * web_fetch's filters. `url_sources` (which earlier results may supply URLs) needs provenance
+ * agentd's own web_fetch does not track, so a value other than the default is refused.
+ */
+function checkWebFetchConfig(c: { allowed_domains?: string[]; blocked_domains?: string[]; url_sources?: unknown }, at: string): void {
+  if (c.url_sources !== null && c.url_sources !== undefined) {
+    throw invalidRequest(`${at}.url_sources: not supported by agentd (every source may supply URLs); omit it or set it to null`);
   }
+  checkDomainFilters(c, at, false);
 }
 
 /** Rules across fields: unique tool names, toolsets that point at declared MCP servers. */
@@ -106,7 +104,7 @@ export function checkAgentConsistency(s: Pick<AgentSnapshot, 'tools' | 'mcp_serv
         if (names.has(c.name)) throw invalidRequest(`${at}.configs[${j}].name: "${c.name}" is configured twice`);
         names.add(c.name);
         if (c.name === 'web_fetch') checkWebFetchConfig(c, `${at}.configs[${j}]`);
-        if (c.name === 'web_search') checkWebSearchConfig(c, `${at}.configs[${j}]`);
+        if (c.name === 'web_search') checkDomainFilters(c, `${at}.configs[${j}]`, true);
       });
     } else if (tool.type === 'mcp_toolset') {
       if (!serverNames.has(tool.mcp_server_name)) {
@@ -141,6 +139,7 @@ export function buildAgentSnapshot(input: AgentCreateInput, multiagent: AgentSna
     execution_identity: input.execution_identity ?? { type: 'service_account' },
   };
   checkAgentConsistency(snapshot);
+  checkWebToolsForProvider(snapshot.tools, provider);
   return snapshot;
 }
 
@@ -167,5 +166,6 @@ export function applyAgentUpdate(
     metadata: applyMetadataPatch(current.metadata, patch.metadata),
   };
   checkAgentConsistency(next);
+  checkWebToolsForProvider(next.tools, provider);
   return next;
 }

@@ -20,7 +20,8 @@ export interface RequestEndInternal {
  */
 export interface ToolUseInternal {
   tool_use_id: string;
-  kind: 'builtin' | 'custom' | 'delegate' | 'mcp';
+  /** server: a provider server tool (web search/fetch), run inside the model call; never a call agentd answers. */
+  kind: 'builtin' | 'custom' | 'delegate' | 'mcp' | 'server';
   started?: boolean;
   /** delegate calls: the thread that works on it. */
   thread?: string;

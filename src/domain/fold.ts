@@ -100,7 +100,8 @@ export function foldEvent(s: SessionState, e: EventRecord): void {
         break;
       }
       t.messages.push({ role: 'assistant', content: e.internal.content as BetaContentBlockParam[] });
-      t.needsModel = e.internal.stop_reason === 'tool_use';
+      // pause_turn: the provider paused a long server tool loop; sending the turn back resumes it.
+      t.needsModel = e.internal.stop_reason === 'tool_use' || e.internal.stop_reason === 'pause_turn';
       t.contextTokens = e.internal.context_tokens;
       if (t.outcome?.phase === 'working' && !t.needsModel) t.outcome.turnEnded = true;
       t.retries = undefined;
@@ -111,6 +112,11 @@ export function foldEvent(s: SessionState, e: EventRecord): void {
     case 'agent.mcp_tool_use': {
       const internal = e.internal;
       if (!internal) break;
+      if (internal.kind === 'server') {
+        // Run by the provider inside the model call: its result is in the recorded response.
+        t.serverToolUses.set(internal.tool_use_id, e.id);
+        break;
+      }
       const call: ToolCall = {
         eventId: e.id,
         toolUseId: internal.tool_use_id,
@@ -145,6 +151,7 @@ export function foldEvent(s: SessionState, e: EventRecord): void {
     case 'agent.thread_context_compacted': {
       const summary = e.internal?.summary ?? '';
       t.messages = [{ role: 'user', content: [{ type: 'text', text: `Summary of the conversation so far:\n\n${summary}` }] }];
+      t.serverToolUses.clear();
       t.contextTokens = Math.ceil(summary.length / 4);
       if (t.outcome) t.outcome.workFrom = 0;
       t.retries = undefined;

@@ -63,6 +63,8 @@ export interface ThreadState {
   pendingAnswers: AnswerEvent[];
   /** Tool calls of the latest model response. */
   calls: ToolCall[];
+  /** The provider's server tool uses (model id → agent.tool_use event id), for their results' events. */
+  serverToolUses: Map<string, string>;
   /** The latest response asked for tools, so the model must be called again once they resolve. */
   needsModel: boolean;
   /** Size of the context at the last model response (input + cache + output tokens). */
@@ -106,6 +108,7 @@ export function newThreadState(id: string, agent?: SessionAgent): ThreadState {
     pendingInterrupts: [],
     pendingAnswers: [],
     calls: [],
+    serverToolUses: new Map(),
     needsModel: false,
     contextTokens: 0,
     openRequestId: undefined,

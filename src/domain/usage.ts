@@ -36,5 +36,14 @@ export function addUsage(total: SessionUsage, u: BetaUsage): SessionUsage {
       ephemeral_5m_input_tokens: (total.cache_creation?.ephemeral_5m_input_tokens ?? 0) + fiveMinutes,
       ephemeral_1h_input_tokens: (total.cache_creation?.ephemeral_1h_input_tokens ?? 0) + oneHour,
     },
+    // The provider's web search / fetch requests, counted once a call reports any.
+    ...(u.server_tool_use || total.server_tool_use
+      ? {
+          server_tool_use: {
+            web_search_requests: (total.server_tool_use?.web_search_requests ?? 0) + (u.server_tool_use?.web_search_requests ?? 0),
+            web_fetch_requests: (total.server_tool_use?.web_fetch_requests ?? 0) + (u.server_tool_use?.web_fetch_requests ?? 0),
+          },
+        }
+      : {}),
   };
 }

@@ -153,7 +153,7 @@ describe('agentd platform commands', () => {
     const agent = await t.client.beta.agents.create({
       name: 'cli-sessions-agent',
       model: 'claude-sonnet-4-6',
-      tools: [{ type: 'agent_toolset_20260401', default_config: { permission_policy: { type: 'always_ask' } } }],
+      tools: [{ type: 'agent_toolset_20260401', default_config: { permission_policy: { type: 'always_ask' } }, configs: [{ name: 'web_search', enabled: false }] }],
     });
     const environment = await t.client.beta.environments.create({ name: 'cli-sessions-env' });
     const session = await cliJson<{ id: string }>('sessions', 'create', '--data', JSON.stringify({ agent: agent.id, environment_id: environment.id, title: 'cli session' }));

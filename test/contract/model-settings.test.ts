@@ -68,23 +68,48 @@ describe.each(dialects())('model settings (%s)', (dialect) => {
 describe.each(dialects())('web_search filters (%s)', (dialect) => {
   const t = useServer(dialect);
 
-  it('refuses web_search filters it cannot honour, naming the field; the tool itself may stay configured', async () => {
+  it('stores the filters the server tool takes; refuses combinations the SDK documents as invalid, naming the field', async () => {
+    const a = await t.client.beta.agents.create({
+      name: 'searching',
+      model: 'claude-sonnet-4-6',
+      tools: [{ type: 'agent_toolset_20260401', configs: [{ name: 'web_search', allowed_domains: ['docs.example.com/api'], user_location: { type: 'approximate', city: 'Oslo' } }] }],
+    });
+    expect(a.tools[0]).toMatchObject({ configs: [{ name: 'web_search', allowed_domains: ['docs.example.com/api'], user_location: { type: 'approximate', city: 'Oslo' } }] });
     for (const [config, field] of [
-      [{ name: 'web_search', allowed_domains: ['example.com'] }, 'allowed_domains'],
-      [{ name: 'web_search', blocked_domains: ['example.com'] }, 'blocked_domains'],
-      [{ name: 'web_search', user_location: { type: 'approximate', city: 'Oslo' } }, 'user_location'],
+      [{ name: 'web_search', allowed_domains: ['a.example'], blocked_domains: ['b.example'] }, 'allowed_domains'],
+      [{ name: 'web_search', blocked_domains: [] }, 'blocked_domains'],
+      [{ name: 'web_search', allowed_domains: ['https://a.example'] }, 'allowed_domains[0]'],
     ] as const) {
       await refused(
         t.client.beta.agents.create({ name: 'x', model: 'claude-sonnet-4-6', tools: [{ type: 'agent_toolset_20260401', configs: [config as never] }] }),
         `tools[0].configs[0].${field}`,
       );
     }
+  });
+
+  it('refuses web_search under a policy that asks: the server tool runs inside the model call', async () => {
+    const msg = await refused(
+      t.client.beta.agents.create({
+        name: 'x',
+        model: 'claude-sonnet-4-6',
+        tools: [{ type: 'agent_toolset_20260401', default_config: { permission_policy: { type: 'always_ask' } } }],
+      }),
+      'tools[0].default_config.permission_policy',
+    );
+    expect(msg).toMatch(/anthropic provider's server tool/);
+    // Allowed explicitly (or disabled), the rest of the toolset may ask.
     const ok = await t.client.beta.agents.create({
       name: 'ok',
       model: 'claude-sonnet-4-6',
-      tools: [{ type: 'agent_toolset_20260401', configs: [{ name: 'web_search', enabled: false }] }],
+      tools: [
+        {
+          type: 'agent_toolset_20260401',
+          default_config: { permission_policy: { type: 'always_ask' } },
+          configs: [{ name: 'web_search', permission_policy: { type: 'always_allow' } }],
+        },
+      ],
     });
-    expect(ok.tools[0]).toMatchObject({ configs: [{ name: 'web_search', enabled: false }] });
+    expect(ok.tools[0]).toMatchObject({ configs: [{ name: 'web_search', permission_policy: { type: 'always_allow' } }] });
   });
 });
 
@@ -96,5 +121,33 @@ describe.each(dialects())('model settings on a provider without fast mode or inf
     expect(await refused(t.client.beta.agents.create({ name: 'x', model: { id: 'claude-opus-4-8', inference_geo: 'us' } }), 'model.inference_geo')).toMatch(/bedrock/);
     const ok = await t.client.beta.agents.create({ name: 'ok', model: { id: 'claude-opus-4-8', effort: 'medium' } });
     expect(ok.model).toEqual({ id: 'claude-opus-4-8', effort: { type: 'medium' }, speed: 'standard' });
+  });
+
+  it('refuses web_search naming the provider (create, update, session override); web_fetch alone is fine', async () => {
+    const full = [{ type: 'agent_toolset_20260401' as const }];
+    expect(await refused(t.client.beta.agents.create({ name: 'x', model: 'claude-sonnet-4-6', tools: full }), 'tools[0].default_config')).toMatch(
+      /web_search is enabled, but the bedrock model provider does not offer the web search server tool/,
+    );
+    const noSearch = [{ type: 'agent_toolset_20260401' as const, configs: [{ name: 'web_search' as const, enabled: false }] }];
+    const a = await t.client.beta.agents.create({ name: 'fetching', model: 'claude-sonnet-4-6', tools: noSearch });
+    expect(await refused(t.client.beta.agents.update(a.id, { version: a.version, tools: full }), 'tools[0].default_config')).toMatch(/bedrock/);
+    expect((await t.client.beta.agents.retrieve(a.id)).version).toBe(a.version);
+    const env = await createEnvironment(t.client);
+    expect(
+      await refused(
+        t.client.beta.sessions.create({ environment_id: env.id, agent: { type: 'agent_with_overrides', id: a.id, tools: full } as never }),
+        'agent.tools[0].default_config',
+      ),
+    ).toMatch(/bedrock/);
+    expect(
+      await refused(
+        t.client.beta.agents.create({
+          name: 'x',
+          model: 'claude-sonnet-4-6',
+          tools: [{ type: 'agent_toolset_20260401', default_config: { enabled: false }, configs: [{ name: 'web_search', enabled: true }] }],
+        }),
+        'tools[0].configs[0]',
+      ),
+    ).toMatch(/bedrock/);
   });
 });

@@ -6,7 +6,7 @@ import { sendText, streamWhile, typesOf, waitSettled } from '../helpers/turns.js
 
 describe.each(dialects())('agent loop (%s)', (dialect) => {
   const fake = useFakeAnthropic();
-  const t = useServer(dialect, () => ({ model: fake }));
+  const t = useServer(dialect, () => ({ model: fake, env: { AGENTD_WEB_FETCH: 'agentd' } }));
 
   async function newSession(agentOverrides = {}) {
     const agent = await createAgent(t.client, { model: 'claude-opus-4-8', system: 'Be brief.', ...agentOverrides });
@@ -130,7 +130,7 @@ describe.each(dialects())('agent loop (%s)', (dialect) => {
 
   it('concurrent confirmations of one call: exactly one is accepted, the others are told it was answered', async () => {
     const session = await newSession({
-      tools: [{ type: 'agent_toolset_20260401', default_config: { permission_policy: { type: 'always_ask' } } }],
+      tools: [{ type: 'agent_toolset_20260401', default_config: { permission_policy: { type: 'always_ask' } }, configs: [{ name: 'web_search', enabled: false }] }],
     });
     fake.enqueue(
       { content: [{ type: 'tool_use', id: 'toolu_race', name: 'bash', input: { command: 'echo once >> once.txt' } }] },
@@ -153,7 +153,7 @@ describe.each(dialects())('agent loop (%s)', (dialect) => {
 
   it('always_ask: allow runs the tool, deny returns the message to the model as an error', async () => {
     const session = await newSession({
-      tools: [{ type: 'agent_toolset_20260401', default_config: { permission_policy: { type: 'always_ask' } } }],
+      tools: [{ type: 'agent_toolset_20260401', default_config: { permission_policy: { type: 'always_ask' } }, configs: [{ name: 'web_search', enabled: false }] }],
     });
     fake.enqueue(
       { content: [{ type: 'tool_use', id: 'toolu_a', name: 'bash', input: { command: 'echo allowed-ran' } }] },
@@ -291,7 +291,7 @@ describe.each(dialects())('agent loop (%s)', (dialect) => {
 
   it('the idle gate: a requires_action pause is not the end (client pattern 5)', async () => {
     const session = await newSession({
-      tools: [{ type: 'agent_toolset_20260401', default_config: { permission_policy: { type: 'always_ask' } } }],
+      tools: [{ type: 'agent_toolset_20260401', default_config: { permission_policy: { type: 'always_ask' } }, configs: [{ name: 'web_search', enabled: false }] }],
     });
     fake.enqueue(
       { content: [{ type: 'tool_use', name: 'read', input: { file_path: 'missing.txt' } }] },

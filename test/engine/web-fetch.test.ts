@@ -1,6 +1,7 @@
 // agentd's own web_fetch through the official SDK: a real HTTP server on 127.0.0.1 serves the page;
 // the scripted model calls web_fetch. Reached when the operator allows private addresses and the
-// environment's networking permits the host; refused (and never requested) otherwise.
+// environment's networking permits the host; refused (and never requested) otherwise. These servers set
+// AGENTD_WEB_FETCH=agentd: on the anthropic provider web_fetch is otherwise its server tool (web-tools.test.ts).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Anthropic from '@anthropic-ai/sdk';
@@ -44,7 +45,7 @@ async function webSession(client: Anthropic, networking?: Record<string, unknown
 describe.each(dialects())('web_fetch with private addresses allowed by the operator (%s)', (dialect) => {
   const page = usePageServer();
   const fake = useFakeAnthropic();
-  const t = useServer(dialect, () => ({ model: fake, env: { AGENTD_WEB_FETCH_ALLOW_PRIVATE: 'on' } }));
+  const t = useServer(dialect, () => ({ model: fake, env: { AGENTD_WEB_FETCH_ALLOW_PRIVATE: 'on', AGENTD_WEB_FETCH: 'agentd' } }));
 
   it('fetches the page, reduced to readable text, following a redirect', async () => {
     const session = await webSession(t.client);
@@ -106,7 +107,7 @@ describe.each(dialects())('web_fetch with private addresses allowed by the opera
 describe.each(dialects())('web_fetch by default (%s)', (dialect) => {
   const page = usePageServer();
   const fake = useFakeAnthropic();
-  const t = useServer(dialect, () => ({ model: fake }));
+  const t = useServer(dialect, () => ({ model: fake, env: { AGENTD_WEB_FETCH: 'agentd' } }));
 
   it('never reaches loopback, by address or by a name that resolves to it, nor through a redirect', async () => {
     const session = await webSession(t.client);

@@ -4,6 +4,7 @@ import { newId } from '../../api/ids.js';
 import { checkNewBudget, type BudgetLimit } from '../../domain/budget.js';
 import { checkSchedule, nextFireAfter } from '../../domain/cron-schedule.js';
 import { applyMetadataPatch } from '../../domain/metadata.js';
+import { checkWebToolsForProvider } from '../../domain/web-tools.js';
 import type { DeploymentAgentRef, DeploymentRecord, DeploymentResourceParam } from '../../domain/records/deployment.js';
 import { conflict, invalidRequest, notFound } from '../../errors.js';
 import type { Store } from '../../store/types.js';
@@ -21,15 +22,17 @@ export async function getDeployment(store: Store, workspaceId: string, id: strin
 }
 
 /** An agent id pins the agent's current version; a reference may pin an older one. */
-async function resolveAgent(store: Store, workspaceId: string, param: DeploymentAgentParam): Promise<DeploymentAgentRef> {
+async function resolveAgent(ctx: CommandContext, workspaceId: string, param: DeploymentAgentParam): Promise<DeploymentAgentRef> {
+  const { store } = ctx;
   const ref = typeof param === 'string' ? { id: param } : param;
   const agent = await store.agents.get(workspaceId, ref.id);
   if (!agent) throw notFound(`agent: agent ${ref.id} not found`);
   if (agent.archivedAt) throw invalidRequest(`agent: agent ${agent.id} is archived; archived agents cannot be deployed`);
   const version = 'version' in ref && ref.version !== undefined ? ref.version : agent.version;
-  if (version !== agent.version && !(await store.agents.getVersion(agent.id, version))) {
-    throw invalidRequest(`agent.version: agent ${agent.id} has no version ${version}`);
-  }
+  const snapshot = version === agent.version ? agent.snapshot : (await store.agents.getVersion(agent.id, version))?.snapshot;
+  if (!snapshot) throw invalidRequest(`agent.version: agent ${agent.id} has no version ${version}`);
+  // The runs' sessions would be refused: say so now, not at the first fire.
+  checkWebToolsForProvider(snapshot.tools, ctx.modelProvider, 'agent.tools');
   return { type: 'agent', id: agent.id, version };
 }
 
@@ -68,7 +71,7 @@ async function checkInitialEvents(store: Store, workspaceId: string, events: Dep
 
 export async function createDeployment(ctx: CommandContext, workspaceId: string, input: DeploymentCreateInput): Promise<DeploymentRecord> {
   const schedule = input.schedule ? validSchedule(input.schedule) : null;
-  const agent = await resolveAgent(ctx.store, workspaceId, input.agent);
+  const agent = await resolveAgent(ctx, workspaceId, input.agent);
   const budget = input.budget ?? null;
   await checkBudget(ctx, workspaceId, agent, budget);
   const environment = await requireUsableEnvironment(ctx.store, workspaceId, input.environment_id, 'environment_id');
@@ -140,7 +143,7 @@ export async function updateDeployment(
   input: DeploymentUpdateInput,
 ): Promise<DeploymentRecord> {
   const schedule = input.schedule ? validSchedule(input.schedule) : input.schedule;
-  const agent = input.agent !== undefined ? await resolveAgent(ctx.store, workspaceId, input.agent) : undefined;
+  const agent = input.agent !== undefined ? await resolveAgent(ctx, workspaceId, input.agent) : undefined;
   let environment =
     input.environment_id !== undefined ? await requireUsableEnvironment(ctx.store, workspaceId, input.environment_id, 'environment_id') : undefined;
   if (input.vault_ids && !environment) {

@@ -13,6 +13,7 @@ import { contextTokens, modelUsage } from '../usage.js';
 import { engineEvent, textContent } from './engine-event.js';
 import { mergeChanges, noChanges, type ChangeEnv, type LogChanges } from './log-changes.js';
 import { ensureRunning, idle, reschedule } from './turn.js';
+import { isWebServerToolResult, isWebServerToolUse, serverToolResultEvent, serverToolUseEvent } from './server-tools.js';
 
 /** The session.error types a model call's failure maps to. */
 export type ModelErrorType = Extract<WireEvent<'session.error'>['error']['type'], `model_${string}` | 'billing_error' | 'unknown_error'>;
@@ -59,9 +60,18 @@ export function recordResponse(
 ): LogChanges {
   const thread = t.id;
   const events: NewEvent[] = [];
+  // Server tool uses by the model's id (a paused turn's result may come in the next response).
+  const serverUses = new Map(t.serverToolUses);
   for (const [index, block] of message.content.entries()) {
     const id = blockIds.get(index);
-    if (block.type === 'thinking' || block.type === 'redacted_thinking') {
+    if (isWebServerToolUse(block)) {
+      const use = serverToolUseEvent(block, thread, env);
+      serverUses.set(block.id, use.id);
+      events.push(use);
+    } else if (isWebServerToolResult(block)) {
+      const useId = serverUses.get(block.tool_use_id);
+      if (useId !== undefined) events.push(serverToolResultEvent(block, useId, thread, env));
+    } else if (block.type === 'thinking' || block.type === 'redacted_thinking') {
       events.push(engineEvent('agent.thinking', {}, env, { thread, id }));
     } else if (block.type === 'text') {
       if (block.text !== '') events.push(engineEvent('agent.message', { content: textContent(block.text) }, env, { thread, id }));

@@ -15,6 +15,7 @@ import { classifyModelError } from '../model/model-errors.js';
 import { buildRequest } from '../request.js';
 import { ResponsePreview } from '../previews.js';
 import { resolveToolset } from '../tools/toolset.js';
+import { sessionWebPlan } from '../tools/web-plan.js';
 import { mcpServerErrors } from '../../domain/changes/mcp.js';
 import type { EffectResult, StepContext, StepHandlers, StepOutcome } from './step-context.js';
 
@@ -82,7 +83,8 @@ export const modelSteps: Pick<StepHandlers, 'call_model' | 'compact' | 'compacti
     if (listing.cut) return listing.cut === 'shutdown' ? 'stop' : 'continue';
     if (!listing.ok) throw listing.error;
     // The session's MCP servers are its primary agent's: child threads get none (refused at agent create).
-    const toolset = resolveToolset(agent, { roster, mcpListed: isChild(t) ? undefined : listing.value.listed });
+    const web = sessionWebPlan(ctx.effects.config, ctx.environment, agent);
+    const toolset = resolveToolset(agent, { roster, mcpListed: isChild(t) ? undefined : listing.value.listed, web });
     const mountNotes = await ctx.effects.mounts.notes(ctx.session, ctx.environment);
     // Built before the write, which takes the queued input out of the state.
     const request = buildRequest(agent, t, t.pendingInputs, toolset.definitions, { maxOutputTokens: ctx.effects.config.maxOutputTokens, mountNotes });
@@ -112,7 +114,11 @@ export const modelSteps: Pick<StepHandlers, 'call_model' | 'compact' | 'compacti
     const agent = ctx.agentOf(t);
     const mountNotes = await ctx.effects.mounts.notes(ctx.session, ctx.environment);
     const listing = isChild(t) ? undefined : await ctx.abortable((signal) => ctx.effects.mcp.list(ctx.session, signal));
-    const toolset = resolveToolset(agent, { roster: isChild(t) ? undefined : await ctx.roster(), mcpListed: listing?.ok ? listing.value.listed : undefined });
+    const toolset = resolveToolset(agent, {
+      roster: isChild(t) ? undefined : await ctx.roster(),
+      mcpListed: listing?.ok ? listing.value.listed : undefined,
+      web: sessionWebPlan(ctx.effects.config, ctx.environment, agent),
+    });
     const request = compactionRequest(agent, t, toolset.definitions, ctx.effects.config.maxOutputTokens, mountNotes);
     const call = await callModel(ctx, t.id, EngineCallKind.compaction, request);
     return settle(ctx, t, undefined, call, (message) => recordCompaction(t, summaryOf(message), message, ctx.env()));

@@ -7,6 +7,7 @@ import type { BuiltInToolName } from '../../api/schemas/agent.js';
 import { toolPolicies, type ToolPolicies } from '../../domain/permissions.js';
 import { callAgentTool, type RosterAgent } from '../../domain/delegation.js';
 import type { McpToolInfo } from '../../domain/mcp-tools.js';
+import { webFetchDefinition, webSearchDefinition, type WebToolPlan } from '../../domain/web-tools.js';
 
 export interface ResolvedToolset {
   policies: ToolPolicies;
@@ -39,21 +40,38 @@ export function builtinDefinition(name: BuiltInToolName): BetaToolUnion {
   return name === 'web_fetch' || name === 'web_search' ? WEB_DEFINITIONS[name] : SDK_DEFINITIONS.get(name)!;
 }
 
+/** Where nothing says otherwise, the web tools are agentd's own (web_search answers that it is not available). */
+const AGENTD_WEB: WebToolPlan = { webSearch: 'none', webFetch: 'agentd' };
+
 /**
+ * `web`: which web tools the provider runs as server tools (domain/web-tools.ts).
  * `roster`: the coordinator's, when this thread may delegate (the primary thread of a multi-agent
  * session). `mcpListed`: the tools each reachable MCP server listed; enabled ones follow the agent's other tools.
  */
 export function resolveToolset(
   agent: SessionAgent,
-  opts: { roster?: readonly RosterAgent[] | undefined; mcpListed?: ReadonlyMap<string, readonly McpToolInfo[]> | undefined } = {},
+  opts: {
+    roster?: readonly RosterAgent[] | undefined;
+    mcpListed?: ReadonlyMap<string, readonly McpToolInfo[]> | undefined;
+    web?: WebToolPlan | undefined;
+  } = {},
 ): ResolvedToolset {
+  const web = opts.web ?? AGENTD_WEB;
   const roster = opts.roster;
   const policies: ToolPolicies = { ...toolPolicies(agent, opts.mcpListed ?? new Map()), delegate: roster !== undefined && roster.length > 0 };
   const definitions: BetaToolUnion[] = [];
   if (policies.delegate) definitions.push(callAgentTool(roster!) as BetaToolUnion);
   for (const tool of agent.tools) {
     if (tool.type === 'agent_toolset_20260401') {
-      for (const name of policies.builtins.keys()) definitions.push(builtinDefinition(name));
+      for (const name of policies.builtins.keys()) {
+        if (name === 'web_search' && web.webSearch === 'provider') {
+          definitions.push(webSearchDefinition(tool.configs.find((c) => c.name === 'web_search') as never));
+        } else if (name === 'web_fetch' && web.webFetch === 'provider') {
+          definitions.push(webFetchDefinition(tool.configs.find((c) => c.name === 'web_fetch') as never));
+        } else {
+          definitions.push(builtinDefinition(name));
+        }
+      }
     } else if (tool.type === 'custom') {
       definitions.push({ name: tool.name, description: tool.description, input_schema: tool.input_schema } as BetaToolUnion);
     }

@@ -1,7 +1,9 @@
 // Hand-written logs for what crashes, restarts and races leave behind, mapped to the step the
 // engine must take next (and, where the step writes, to what it writes). Pure: no server, no I/O.
 import { describe, expect, it } from 'vitest';
-import { compactionLimitReached, modelFailed, startRequest } from '../../../src/domain/changes/model.js';
+import type { BetaMessage } from '@anthropic-ai/sdk/resources/beta/messages/messages.js';
+import { compactionLimitReached, modelFailed, recordResponse, startRequest } from '../../../src/domain/changes/model.js';
+import { toolPolicies } from '../../../src/domain/permissions.js';
 import { decide, MAX_COMPACTIONS_IN_A_ROW } from '../../../src/domain/decide.js';
 import { foldLog } from '../../../src/domain/fold.js';
 import { retryDueAt } from '../../../src/domain/retry.js';
@@ -40,6 +42,34 @@ describe('replay: edge cases', () => {
     expect(next(b, { remoteTools: true })).toMatchObject({ type: 'offer_remote', calls: [call.id] });
     b.toolResult(call);
     expect(next(b)).toEqual({ type: 'call_model', thread: 'primary' });
+  });
+
+  it("provider server tools: a use opens no call (the turn ends); a paused turn is called again and its result finds the use", () => {
+    const response = (content: unknown[], stop_reason: string) =>
+      ({ id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-sonnet-4-6', content, stop_reason, stop_sequence: null, usage: { input_tokens: 1, output_tokens: 1 } }) as unknown as BetaMessage;
+    const policies = toolPolicies({ tools: [{ type: 'agent_toolset_20260401', default_config: { enabled: true, permission_policy: { type: 'always_allow' } }, configs: [] }] as never });
+    const b = new LogBuilder();
+    const message = b.user('search');
+    b.running();
+    const first = b.start(message);
+    const use = { type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: { query: 'q' } };
+    const paused = recordResponse(primaryThread(foldLog(b.log)), first.id, response([use], 'pause_turn'), policies, env(T0 + 1000));
+    const [useEvent] = b.written(paused.events);
+    expect(useEvent).toMatchObject({ type: 'agent.tool_use', body: { name: 'web_search', evaluated_permission: 'allow' }, internal: { kind: 'server' } });
+    // Nothing to run or confirm: the paused turn goes back to the provider.
+    expect(next(b)).toEqual({ type: 'call_model', thread: 'primary' });
+    const second = b.start();
+    const result = { type: 'web_search_tool_result', tool_use_id: 'srvtoolu_1', content: [{ type: 'web_search_result', url: 'https://a.example/', title: 'A', encrypted_content: 'x', page_age: null }] };
+    const done = recordResponse(primaryThread(foldLog(b.log)), second.id, response([result, { type: 'text', text: 'found' }], 'end_turn'), policies, env(T0 + 2000));
+    expect(done.events.map((e) => e.type)).toEqual(['agent.tool_result', 'agent.message', 'span.model_request_end']);
+    expect(done.events[0]).toMatchObject({ body: { tool_use_id: useEvent!.id, content: [{ type: 'search_result', source: 'https://a.example/', title: 'A' }] } });
+    b.written(done.events);
+    expect(next(b)).toEqual({ type: 'end_turn', thread: 'primary' });
+    // Both turns are replayed as the provider returned them.
+    expect(primaryThread(foldLog(b.log)).messages.slice(1).map((m) => (m.content as Array<{ type: string }>).map((c) => c.type))).toEqual([
+      ['server_tool_use'],
+      ['web_search_tool_result', 'text'],
+    ]);
   });
 
   it('a model call cut off by a crash is closed and re-issued, with input queued meanwhile', () => {

@@ -42,6 +42,13 @@ export class LogBuilder {
     return record;
   }
 
+  /** Appends what a step wrote (its `LogChanges.events`), numbered like the others. */
+  written(events: ReadonlyArray<{ type: SessionEventType; body: Record<string, unknown>; internal?: unknown }>): EventRecord[] {
+    return events.map((e) => {
+      const { id: _id, type: _type, ...fields } = e.body;
+      return this.add(e.type, fields, e.internal === undefined ? {} : { internal: e.internal });
+    });
+  }
   user(text: string, queued = false) {
     return this.add('user.message', { content: [{ type: 'text', text }] }, { queued });
   }

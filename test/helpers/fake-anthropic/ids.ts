@@ -12,6 +12,9 @@ function base62(length: number): string {
 
 export const newMessageId = (): string => `msg_01${base62(22)}`;
 export const newToolUseId = (): string => `toolu_01${base62(22)}`;
+export const newServerToolUseId = (): string => `srvtoolu_01${base62(22)}`;
+/** The opaque, encrypted page text of a web search hit. */
+export const newEncryptedContent = (): string => `Eo${crypto.randomBytes(48).toString('base64')}`;
 export const newRequestId = (): string => `req_011C${base62(20)}`;
 
 /** An opaque base64 blob, like the real `signature` of a thinking block. */

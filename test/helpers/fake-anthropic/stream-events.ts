@@ -24,6 +24,11 @@ function startOf(block: WireBlock): WireBlock {
       return block; // arrives whole, with no deltas
     case 'tool_use':
       return { type: 'tool_use', id: block.id, name: block.name, input: {} };
+    case 'server_tool_use':
+      return { type: 'server_tool_use', id: block.id, name: block.name, input: {} };
+    case 'web_search_tool_result':
+    case 'web_fetch_tool_result':
+      return block; // the provider's result arrives whole, with no deltas
   }
 }
 
@@ -37,8 +42,11 @@ function deltasOf(block: WireBlock): WireDelta[] {
         { type: 'signature_delta', signature: block.signature },
       ];
     case 'redacted_thinking':
+    case 'web_search_tool_result':
+    case 'web_fetch_tool_result':
       return [];
-    case 'tool_use': {
+    case 'tool_use':
+    case 'server_tool_use': {
       // The API opens with an empty fragment, then streams the JSON text in pieces.
       const json = JSON.stringify(block.input);
       const pieces = chunkText(json, 32);

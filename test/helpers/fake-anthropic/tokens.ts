@@ -16,7 +16,8 @@ export function estimateOutputTokens(content: readonly ScriptedBlock[]): number 
     if (b.type === 'text') chars += b.text.length;
     else if (b.type === 'thinking') chars += b.thinking.length;
     else if (b.type === 'redacted_thinking') chars += b.data.length;
-    else chars += b.name.length + JSON.stringify(b.input).length;
+    else if (b.type === 'tool_use' || b.type === 'server_tool_use') chars += b.name.length + JSON.stringify(b.input).length;
+    // Server tool results are the provider's work, not the model's output.
   }
   return perFour(chars);
 }

@@ -9,7 +9,13 @@ export type ScriptedBlock =
   | { type: 'text'; text: string }
   | { type: 'thinking'; thinking: string; signature?: string }
   | { type: 'redacted_thinking'; data: string }
-  | { type: 'tool_use'; id?: string; name: string; input: Record<string, unknown> };
+  | { type: 'tool_use'; id?: string; name: string; input: Record<string, unknown> }
+  /** The provider ran one of its server tools (web search / web fetch) inside this turn. */
+  | { type: 'server_tool_use'; id?: string; name: 'web_search' | 'web_fetch'; input: Record<string, unknown> }
+  /** Search hits (their encrypted_content is made up and remembered), or `error_code`. `tool_use_id` defaults to the last server_tool_use. */
+  | { type: 'web_search_tool_result'; tool_use_id?: string; results?: Array<{ url: string; title: string; page_age?: string | null }>; error_code?: string }
+  /** A fetched page as a plain-text document, or `error_code`. */
+  | { type: 'web_fetch_tool_result'; tool_use_id?: string; url?: string; text?: string; title?: string; error_code?: string };
 
 /** The four token counters a test may pin; anything left out is estimated (input, output) or 0 (cache). */
 export interface UsageCounts {

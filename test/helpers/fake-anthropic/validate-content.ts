@@ -43,7 +43,9 @@ const MESSAGE_BLOCK_TYPES = [
 const TOOL_RESULT_CONTENT_TYPES = ['text', 'image', 'search_result', 'document', 'tool_reference', 'browser_state'] as const;
 
 /** Blocks only the model writes, so only an assistant turn may carry them back. */
-const ASSISTANT_ONLY = new Set(['thinking', 'redacted_thinking', 'tool_use', 'server_tool_use', 'mcp_tool_use']);
+const ASSISTANT_ONLY = new Set(['thinking', 'redacted_thinking', 'tool_use', 'server_tool_use', 'mcp_tool_use', 'web_search_tool_result', 'web_fetch_tool_result']);
+const SERVER_TOOL_USE_ID = /^srvtoolu_[a-zA-Z0-9_]+$/;
+const SERVER_TOOL_NAMES = ['advisor', 'web_search', 'web_fetch', 'code_execution', 'bash_code_execution', 'text_editor_code_execution', 'tool_search_tool_regex', 'tool_search_tool_bm25'];
 const USER_ONLY = new Set(['tool_result']);
 
 const TOOL_USE_ID = /^[a-zA-Z0-9_-]+$/;
@@ -109,6 +111,58 @@ function validateToolResultContent(content: unknown, loc: string, ctx: ContentCo
   });
 }
 
+function requireServerToolUseId(block: Json, loc: string): void {
+  const id = requireString(block, 'tool_use_id', loc);
+  if (!SERVER_TOOL_USE_ID.test(id)) fail(join(loc, 'tool_use_id'), `String should match pattern '${SERVER_TOOL_USE_ID.source}'`);
+}
+
+/** `BetaWebSearchToolResultBlockParam`: a list of hits (replayed unedited, see validate-request) or an error. */
+function validateWebSearchResult(block: Json, loc: string): void {
+  rejectExtraKeys(block, ['type', 'tool_use_id', 'content', 'cache_control', 'caller'], loc);
+  requireServerToolUseId(block, loc);
+  const content = block['content'];
+  const cloc = join(loc, 'content');
+  if (Array.isArray(content)) {
+    content.forEach((raw, i) => {
+      const hloc = join(cloc, i);
+      const hit = requireRecord(raw, hloc);
+      rejectExtraKeys(hit, ['type', 'url', 'title', 'encrypted_content', 'page_age'], hloc);
+      if (hit['type'] !== 'web_search_result') fail(join(hloc, 'type'), "Input should be 'web_search_result'");
+      requireString(hit, 'url', hloc);
+      requireString(hit, 'title', hloc);
+      requireString(hit, 'encrypted_content', hloc);
+      optionalString(hit, 'page_age', hloc);
+    });
+    return;
+  }
+  const err = requireRecord(content, cloc);
+  rejectExtraKeys(err, ['type', 'error_code'], cloc);
+  if (err['type'] !== 'web_search_tool_result_error') fail(join(cloc, 'type'), "Input should be 'web_search_tool_result_error'");
+  requireString(err, 'error_code', cloc);
+}
+
+/** `BetaWebFetchToolResultBlockParam`: the fetched document or an error. */
+function validateWebFetchResult(block: Json, loc: string): void {
+  rejectExtraKeys(block, ['type', 'tool_use_id', 'content', 'cache_control', 'caller'], loc);
+  requireServerToolUseId(block, loc);
+  const cloc = join(loc, 'content');
+  const content = requireRecord(block['content'], cloc);
+  if (content['type'] === 'web_fetch_tool_result_error') {
+    rejectExtraKeys(content, ['type', 'error_code'], cloc);
+    requireString(content, 'error_code', cloc);
+    return;
+  }
+  if (content['type'] !== 'web_fetch_result') fail(join(cloc, 'type'), "Input should be 'web_fetch_result' or 'web_fetch_tool_result_error'");
+  rejectExtraKeys(content, ['type', 'url', 'content', 'retrieved_at'], cloc);
+  requireString(content, 'url', cloc);
+  optionalString(content, 'retrieved_at', cloc);
+  const dloc = join(cloc, 'content');
+  const doc = requireRecord(content['content'], dloc);
+  rejectExtraKeys(doc, ['type', 'source', 'title', 'citations', 'context', 'cache_control'], dloc);
+  if (doc['type'] !== 'document') fail(join(dloc, 'type'), "Input should be 'document'");
+  requireRecord(doc['source'], join(dloc, 'source'));
+}
+
 /** Validates one block of `messages[i].content` and returns it; `role` decides which types may appear. */
 export function validateMessageBlock(raw: unknown, loc: string, role: 'user' | 'assistant', ctx: ContentContext): Json {
   const block = requireRecord(raw, loc);
@@ -160,8 +214,26 @@ export function validateMessageBlock(raw: unknown, loc: string, role: 'user' | '
       requireRecord(block['source'], join(loc, 'source'));
       checkCacheControl(block, loc, ctx);
       break;
+    case 'server_tool_use': {
+      rejectExtraKeys(block, ['type', 'id', 'name', 'input', 'cache_control', 'caller'], loc);
+      const id = requireString(block, 'id', loc);
+      if (!SERVER_TOOL_USE_ID.test(id)) fail(join(loc, 'id'), `String should match pattern '${SERVER_TOOL_USE_ID.source}'`);
+      const name = requireString(block, 'name', loc);
+      if (!SERVER_TOOL_NAMES.includes(name)) fail(join(loc, 'name'), `Input should be ${SERVER_TOOL_NAMES.map((n) => `'${n}'`).join(', ')}`);
+      if (!isRecord(block['input'])) fail(join(loc, 'input'), 'Input should be a valid dictionary');
+      checkCacheControl(block, loc, ctx);
+      break;
+    }
+    case 'web_search_tool_result':
+      validateWebSearchResult(block, loc);
+      checkCacheControl(block, loc, ctx);
+      break;
+    case 'web_fetch_tool_result':
+      validateWebFetchResult(block, loc);
+      checkCacheControl(block, loc, ctx);
+      break;
     default:
-      // Server-tool and beta blocks: the fake checks only their cache_control; their shapes are the SDK's business.
+      // Other server-tool and beta blocks: the fake checks only their cache_control; their shapes are the SDK's business.
       checkCacheControl(block, loc, ctx);
   }
   return block;

@@ -17,6 +17,53 @@ const CUSTOM_TOOL_KEYS = [
   'eager_input_streaming', 'input_examples', 'strict',
 ];
 
+const WEB_COMMON_KEYS = ['type', 'name', 'allowed_domains', 'blocked_domains', 'cache_control', 'max_uses', 'allowed_callers', 'defer_loading', 'strict'];
+/** The web search and web fetch server tool versions (the SDK's BetaWebSearchTool* / BetaWebFetchTool*) and their fields. */
+const WEB_TOOL_KEYS: Record<string, string[]> = {
+  web_search_20250305: [...WEB_COMMON_KEYS, 'user_location'],
+  web_search_20260209: [...WEB_COMMON_KEYS, 'user_location'],
+  web_fetch_20250910: [...WEB_COMMON_KEYS, 'citations', 'max_content_tokens', 'url_sources'],
+  web_fetch_20260209: [...WEB_COMMON_KEYS, 'citations', 'max_content_tokens', 'url_sources'],
+};
+
+function positiveInt(tool: Json, key: string, loc: string): void {
+  const v = tool[key];
+  if (v === undefined || v === null) return;
+  if (typeof v !== 'number' || !Number.isInteger(v)) fail(`${loc}.${key}`, 'Input should be a valid integer');
+  if ((v as number) < 1) fail(`${loc}.${key}`, 'Input should be greater than 0');
+}
+
+/** A web search / web fetch server tool: its name is fixed, its filters exclusive and non-empty. */
+function checkWebTool(tool: Json, type: string, loc: string): string {
+  rejectExtraKeys(tool, WEB_TOOL_KEYS[type]!, loc);
+  const expected = type.startsWith('web_search') ? 'web_search' : 'web_fetch';
+  if (tool['name'] !== expected) fail(`${loc}.name`, `Input should be '${expected}'`);
+  for (const key of ['allowed_domains', 'blocked_domains']) {
+    const list = tool[key];
+    if (list === undefined || list === null) continue;
+    if (!Array.isArray(list)) fail(`${loc}.${key}`, 'Input should be a valid list');
+    (list as unknown[]).forEach((d, i) => {
+      if (typeof d !== 'string' || d.length === 0) fail(`${loc}.${key}.${i}`, 'Input should be a valid string');
+    });
+  }
+  const has = (key: string) => tool[key] !== undefined && tool[key] !== null;
+  if (has('allowed_domains') && has('blocked_domains')) fail(loc, 'Only one of allowed_domains or blocked_domains may be provided');
+  positiveInt(tool, 'max_uses', loc);
+  positiveInt(tool, 'max_content_tokens', loc);
+  if (has('user_location')) {
+    const ul = requireRecord(tool['user_location'], `${loc}.user_location`);
+    rejectExtraKeys(ul, ['type', 'city', 'region', 'country', 'timezone'], `${loc}.user_location`);
+    if (ul['type'] !== 'approximate') fail(`${loc}.user_location.type`, "Input should be 'approximate'");
+    for (const k of ['city', 'region', 'country', 'timezone']) {
+      const v = ul[k];
+      if (v !== undefined && v !== null && (typeof v !== 'string' || v.length === 0)) fail(`${loc}.user_location.${k}`, 'Input should be a non-empty string');
+    }
+    const country = ul['country'];
+    if (typeof country === 'string' && !/^[A-Z]{2}$/.test(country)) fail(`${loc}.user_location.country`, 'String should be a two-letter ISO 3166-1 country code');
+  }
+  return expected;
+}
+
 /** Validates `tools` and returns the names it defines. */
 export function checkTools(tools: unknown, ctx: ContentContext): string[] {
   if (tools === undefined) return [];
@@ -36,6 +83,8 @@ export function checkTools(tools: unknown, ctx: ContentContext): string[] {
       const schema = requireRecord(tool['input_schema'], `${cloc}.input_schema`);
       if (schema['type'] !== 'object') fail(`${cloc}.input_schema.type`, "Input should be 'object'");
       names.push(name);
+    } else if (typeof type === 'string' && WEB_TOOL_KEYS[type] !== undefined) {
+      names.push(checkWebTool(tool, type, `${loc}.${type}`));
     } else {
       if (typeof type !== 'string') fail(`${loc}.type`, 'Input should be a valid string');
       // Versioned server/client tools: the SDK owns their shapes; the name still has to be unique.

@@ -29,7 +29,8 @@ import { checkModelSettings } from './validate-model-settings.js';
 
 export type ThinkingProof =
   | { type: 'thinking'; thinking: string; signature: string }
-  | { type: 'redacted_thinking'; data: string };
+  | { type: 'redacted_thinking'; data: string }
+  | { type: 'web_search_result'; encrypted_content: string };
 
 export interface ValidateOptions {
   /** `count_tokens` takes no `max_tokens`/`stream`/sampling fields. Default `messages`. */
@@ -136,7 +137,7 @@ function check(raw: unknown, options: ValidateOptions): void {
     );
   }
 
-  validateTurns(parsed, { thinkingEnabled: thinkingType === 'enabled', hasTools: toolNames.length > 0 });
+  validateTurns(parsed, { thinkingEnabled: thinkingType === 'enabled', hasTools: toolNames.length > 0, toolNames });
 
   if (options.verifyThinking) checkThinkingProofs(parsed, options.verifyThinking);
 
@@ -204,6 +205,12 @@ function checkThinkingProofs(messages: readonly ParsedMessage[], verify: (b: Thi
         if (!verify(proof)) fail(loc, 'Invalid `signature` in `thinking` block');
       } else if (block['type'] === 'redacted_thinking') {
         if (!verify({ type: 'redacted_thinking', data: block['data'] as string })) fail(loc, 'Invalid `data` in `redacted_thinking` block');
+      } else if (block['type'] === 'web_search_tool_result' && Array.isArray(block['content'])) {
+        (block['content'] as Array<Record<string, unknown>>).forEach((r, k) => {
+          if (!verify({ type: 'web_search_result', encrypted_content: r['encrypted_content'] as string })) {
+            fail(`${loc}.content.${k}.encrypted_content`, 'Invalid `encrypted_content` in `web_search_result` block');
+          }
+        });
       }
     }
   }

@@ -26,6 +26,8 @@ export interface TurnRules {
   /** `thinking.type === 'enabled'`: the assistant turn a tool loop continues from must open with thinking. */
   thinkingEnabled: boolean;
   hasTools: boolean;
+  /** Names `tools` defines: a server tool's blocks need its tool. */
+  toolNames?: readonly string[];
 }
 
 /** The API merges consecutive same-role messages into one turn before applying its rules; so does the fake. */
@@ -47,6 +49,43 @@ export function mergeTurns(messages: readonly ParsedMessage[]): Turn[] {
 const typeOf = (b: LocatedBlock): unknown => b.block['type'];
 const isServerToolResult = (b: LocatedBlock | undefined): boolean =>
   b !== undefined && typeof typeOf(b) === 'string' && (typeOf(b) as string).endsWith('_tool_result');
+
+/**
+ * Within one assistant turn, every web search / fetch result answers a server_tool_use of the same
+ * tool earlier in the turn, once; a use without its result may only end the final turn (a paused
+ * turn being resumed). The request must define the server tool the turn used.
+ */
+function checkServerToolPairs(turn: Turn, isLastTurn: boolean, toolNames: readonly string[]): void {
+  const uses = new Map<string, LocatedBlock>();
+  const answered = new Set<string>();
+  for (const b of turn.blocks) {
+    const type = typeOf(b);
+    if (type === 'server_tool_use') {
+      const id = b.block['id'] as string;
+      if (uses.has(id)) fail(`${b.loc}.id`, `\`server_tool_use\` ids must be unique; ${id} is also used at ${uses.get(id)!.loc}`);
+      const name = b.block['name'] as string;
+      if ((name === 'web_search' || name === 'web_fetch') && !toolNames.includes(name)) {
+        fail(b.loc, `Requests which include \`server_tool_use\` blocks for ${name} must define the ${name} tool.`);
+      }
+      uses.set(id, b);
+    } else if (type === 'web_search_tool_result' || type === 'web_fetch_tool_result') {
+      const id = b.block['tool_use_id'] as string;
+      const use = uses.get(id);
+      const expected = type === 'web_search_tool_result' ? 'web_search' : 'web_fetch';
+      if (!use || use.block['name'] !== expected) {
+        fail(`${b.loc}.tool_use_id`, `\`${String(type)}\` block with id ${id} does not follow a \`server_tool_use\` block of ${expected} with that id`);
+      }
+      if (answered.has(id)) fail(`${b.loc}.tool_use_id`, `more than one result answers \`server_tool_use\` id ${id}`);
+      answered.add(id);
+    }
+  }
+  for (const [id, use] of uses) {
+    const name = use.block['name'];
+    if ((name === 'web_search' || name === 'web_fetch') && !answered.has(id) && !(isLastTurn && turn.blocks.at(-1) === use)) {
+      fail(use.loc, `\`server_tool_use\` block with id ${id} has no corresponding result block`);
+    }
+  }
+}
 
 export function validateTurns(messages: readonly ParsedMessage[], rules: TurnRules): void {
   const first = messages[0];
@@ -77,6 +116,7 @@ export function validateTurns(messages: readonly ParsedMessage[], rules: TurnRul
 
   turns.forEach((turn, k) => {
     if (turn.role === 'assistant') {
+      checkServerToolPairs(turn, k === turns.length - 1, rules.toolNames ?? []);
       for (const b of turn.blocks) {
         if (typeOf(b) !== 'tool_use') continue;
         usesTools = true;

@@ -7,6 +7,9 @@ import type {
   BetaRawMessageDeltaEvent,
   BetaRawMessageStopEvent,
   BetaRedactedThinkingBlock,
+  BetaServerToolUseBlock,
+  BetaWebFetchToolResultBlock,
+  BetaWebSearchToolResultBlock,
   BetaSignatureDelta,
   BetaTextBlock,
   BetaTextDelta,
@@ -21,12 +24,15 @@ export type WireBlock =
   | Omit<BetaTextBlock, 'citations'>
   | BetaThinkingBlock
   | BetaRedactedThinkingBlock
-  | Omit<BetaToolUseBlock, 'caller' | 'toolset_name'>;
+  | Omit<BetaToolUseBlock, 'caller' | 'toolset_name'>
+  | Omit<BetaServerToolUseBlock, 'caller'>
+  | Omit<BetaWebSearchToolResultBlock, 'caller'>
+  | Omit<BetaWebFetchToolResultBlock, 'caller'>;
 
 export type WireUsage = Pick<
   BetaUsage,
   'input_tokens' | 'output_tokens' | 'cache_creation_input_tokens' | 'cache_read_input_tokens' | 'cache_creation' | 'service_tier'
->;
+> & { server_tool_use?: BetaUsage['server_tool_use'] };
 
 export type WireMessage = Pick<BetaMessage, 'id' | 'type' | 'role' | 'model' | 'stop_reason' | 'stop_sequence' | 'stop_details'> & {
   content: WireBlock[];
