@@ -31,6 +31,7 @@ export const IdPrefix = {
   webhookDelivery: 'whdel',
   vault: 'vlt',
   credential: 'vcrd',
+  telemetryDestination: 'tdst',
 } as const;
 export type IdPrefix = (typeof IdPrefix)[keyof typeof IdPrefix];
 

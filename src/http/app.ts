@@ -34,6 +34,7 @@ import { skillRoutes } from './routes/skills.js';
 import { analyticsRoutes } from './routes/analytics.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { telemetryDestinationRoutes } from './routes/telemetry-destinations.js';
 import type { PrivateTargets } from '../domain/webhook-target.js';
 import { registerAccessLog } from './access-log.js';
 import { registerRateLimit } from './rate-limit.js';
@@ -92,6 +93,8 @@ export interface AppOptions {
   secrets: SecretBox;
   /** How MCP servers and OAuth token endpoints are reached (credential validation probes them). */
   mcp: { fetch: Fetch; timeoutMs: number };
+  /** Telemetry destinations: the spans' `service.name`, and who re-reads them for export after a change. */
+  telemetry: { serviceName: string; destinationsChanged: () => Promise<void> };
 }
 
 /** A registered route as the router holds it (the route-enumeration test walks these). */
@@ -198,6 +201,13 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     analyticsRoutes(api, opts.ctx);
     deploymentRoutes(api, opts.ctx);
     webhookRoutes(api, opts.ctx, { privateTargets: opts.webhookPrivateTargets });
+    telemetryDestinationRoutes(api, {
+      store: opts.ctx.store,
+      now: opts.ctx.now,
+      secrets: opts.secrets,
+      changed: opts.telemetry.destinationsChanged,
+      serviceName: opts.telemetry.serviceName,
+    });
   });
   return app;
 }

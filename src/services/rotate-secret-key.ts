@@ -1,5 +1,5 @@
-// `agentd secrets rotate-key`: re-seals every stored credential secret under a new key. Run it with
-// the servers stopped. Crash-safe: with a key file, the new key is written to secret.key.next first
+// `agentd secrets rotate-key`: re-seals every stored credential secret (vault credentials, telemetry
+// destinations' header values) under a new key. Run it with the servers stopped. Crash-safe: with a key file, the new key is written to secret.key.next first
 // (servers and a re-run open values sealed by either key) and replaces secret.key only once every
 // value is re-sealed; with AGENTD_SECRET_KEY, a re-run with the same two keys finishes the job.
 import fs from 'node:fs';
@@ -50,6 +50,12 @@ export async function rotateSecretKey(config: Config, newKeyText: string | undef
         resealed++;
       }
       after = rows[rows.length - 1]!.id;
+    }
+    // Telemetry destinations' header values (at most ten rows).
+    for (const d of await store.telemetryDestinations.list()) {
+      if (!d.sealedHeaders || sealedKeyId(d.sealedHeaders) === box.primaryKeyId) continue;
+      await store.telemetryDestinations.setSealedHeaders(d.id, box.seal(box.open(d.sealedHeaders, d.id), d.id));
+      resealed++;
     }
   } finally {
     await store.close();

@@ -32,6 +32,7 @@ import { createPriceTable, parsePriceOverrides } from '../telemetry/prices.js';
 import { Metrics } from '../telemetry/metrics.js';
 import { Tracing } from '../telemetry/tracing.js';
 import { ExportTarget } from '../telemetry/span-export.js';
+import { DestinationExports } from './telemetry-destinations.js';
 import { BatchExecutor } from '../gateway/batches/batch-executor.js';
 import { DeploymentScheduler } from './deployment-scheduler.js';
 import { WebhookDispatcher } from './webhook-dispatcher.js';
@@ -179,6 +180,19 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     mcp: createMcpHub(config, { store, now: ctx.now, secrets }, clock, logger),
     observe: opts.observeSteps,
   });
+  // Telemetry destinations (client.beta.organization.telemetryDestinations) are export targets too.
+  const destinations = new DestinationExports({
+    store,
+    secrets,
+    tracing,
+    spans: metrics.spans,
+    logger,
+    now: ctx.now,
+    batchDelayMs: config.tracing.batchDelayMs,
+    maxQueueSize: config.tracing.maxQueueSize,
+    pollMs: 5000,
+  });
+  await destinations.start();
   const shutdown = new AbortController();
   const app = await createApp({
     ctx,
@@ -200,6 +214,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     webhookPrivateTargets: config.webhooks.privateTargets,
     secrets,
     mcp: { fetch: mcpFetch(config), timeoutMs: config.mcp.timeoutMs },
+    telemetry: { serviceName: config.tracing.serviceName, destinationsChanged: () => destinations.changed() },
   });
   const stopRetention = startContentRetention(gatewayDeps);
   if (config.engine.enabled) await engine.start();
@@ -250,6 +265,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         await batches.close();
         await engine.stop();
         // The turns' last spans leave before the process does (bounded by the exporters' timeouts).
+        destinations.close();
+        await destinations.settled();
         await tracing.shutdown();
         remoteWork.close();
         work.close();

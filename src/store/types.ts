@@ -14,6 +14,7 @@ import type { MemoryStoreRepository } from './memory-types.js';
 import type { SkillRepository } from './skill-types.js';
 import type { DeploymentRepository } from './deployment-types.js';
 import type { WebhookRepository } from './webhook-types.js';
+import type { TelemetryDestinationRepository } from './telemetry-destination-types.js';
 import type { VaultRepository } from './vault-types.js';
 
 export type { AgentRecord, AgentSnapshot, AgentVersionRecord } from '../domain/records/agent.js';
@@ -158,6 +159,8 @@ export interface Store {
   readonly deployments: DeploymentRepository;
   /** Webhook endpoints and the delivery outbox (store/webhook-types.ts). */
   readonly webhooks: WebhookRepository;
+  /** Telemetry destinations: OTLP collectors that receive spans (store/telemetry-destination-types.ts). */
+  readonly telemetryDestinations: TelemetryDestinationRepository;
   /** Vaults and their credentials, secrets sealed (store/vault-types.ts). */
   readonly vaults: VaultRepository;
   /** Runs `fn` atomically; the store it receives is bound to the transaction. */

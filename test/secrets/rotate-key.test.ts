@@ -72,6 +72,34 @@ describe.each(dialects())('secret key rotation (%s)', (dialect) => {
     }
   });
 
+  it('re-seals telemetry destinations\' header values too', async () => {
+    const t = await startTestServer(dialect);
+    try {
+      const d = await t.client.beta.organization.telemetryDestinations.create({
+        endpoint_url: 'http://127.0.0.1:4318',
+        workspaces: { type: 'all' },
+        headers: { authorization: 'Bearer collector-key' },
+      });
+      await t.server.close();
+      const oldBox = loadSecretBox({ configuredKey: undefined, dataDir: t.dataDir });
+      const result = await rotateSecretKey(loadConfig({ dataDir: t.dataDir, databaseUrl: t.databaseUrl }, {}), undefined);
+      expect(result.resealed).toBe(1);
+      const box = loadSecretBox({ configuredKey: undefined, dataDir: t.dataDir });
+      const store = await openStore({ databaseUrl: t.databaseUrl, dataDir: t.dataDir });
+      try {
+        const row = (await store.telemetryDestinations.get(d.id))!;
+        expect(sealedKeyId(row.sealedHeaders!)).toBe(box.primaryKeyId);
+        expect(JSON.parse(box.open(row.sealedHeaders!, d.id))).toEqual({ authorization: 'Bearer collector-key' });
+        expect(() => oldBox.open(row.sealedHeaders!, d.id)).toThrow();
+        expect(row.updatedAt).toBe(d.updated_at);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await t.close();
+    }
+  });
+
   it('rotates AGENTD_SECRET_KEY to AGENTD_NEW_SECRET_KEY', async () => {
     const oldKey = randomBytes(32).toString('hex');
     const newKey = randomBytes(32).toString('base64');

@@ -17,6 +17,7 @@ import { KyselyMemoryStoreRepository } from './memory-store-repository.js';
 import { KyselySkillRepository } from './skill-repository.js';
 import { KyselyDeploymentRepository } from './deployment-repository.js';
 import { KyselyWebhookRepository } from './webhook-repository.js';
+import { KyselyTelemetryDestinationRepository } from './telemetry-destination-repository.js';
 import { KyselyVaultRepository } from './vault-repository.js';
 
 /** How a dialect that has cross-process signals listens for them (sending is plain SQL). */
@@ -44,6 +45,7 @@ export function kyselyStore(
     skills: new KyselySkillRepository(db),
     deployments: new KyselyDeploymentRepository(db),
     webhooks: new KyselyWebhookRepository(db),
+    telemetryDestinations: new KyselyTelemetryDestinationRepository(db),
     vaults: new KyselyVaultRepository(db),
     transaction: (fn) =>
       db.isTransaction

@@ -16,6 +16,7 @@ import type { MemoriesTable, MemoryStoresTable, MemoryVersionsTable, SessionMemo
 import type { SessionSkillsTable, SkillsTable, SkillVersionsTable } from './skill-schema.js';
 import type { DeploymentRunsTable, DeploymentsTable } from './deployment-schema.js';
 import type { WebhookDeliveriesTable, WebhookEndpointsTable } from './webhook-schema.js';
+import type { TelemetryDestinationsTable } from './telemetry-destination-schema.js';
 import type { VaultCredentialsTable, VaultsTable } from './vault-schema.js';
 
 export interface WorkspacesTable {
@@ -139,6 +140,7 @@ export interface Database {
   deployment_runs: DeploymentRunsTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  telemetry_destinations: TelemetryDestinationsTable;
   vaults: VaultsTable;
   vault_credentials: VaultCredentialsTable;
 }

@@ -19,6 +19,7 @@ import * as m091 from './091-thread-events.js';
 import * as m110 from './110-session-cost.js';
 import * as m111 from './111-usage-rollups.js';
 import * as m112 from './112-usage-session-totals.js';
+import * as m115 from './115-telemetry-destinations.js';
 
 const migrations: Record<string, Migration> = {
   '001-initial': m001,
@@ -40,6 +41,7 @@ const migrations: Record<string, Migration> = {
   '110-session-cost': m110,
   '111-usage-rollups': m111,
   '112-usage-session-totals': m112,
+  '115-telemetry-destinations': m115,
 };
 
 export const migrationProvider: MigrationProvider = {
