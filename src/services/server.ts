@@ -89,7 +89,6 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const sandboxes = await createLocalSandboxes(config, logger, clock, lateEnvCredentialSource(() => vaultDeps));
   if (opts.requireSandbox && sandboxes.unavailable) throw new Error(sandboxUnavailableAtStart(sandboxes.unavailable));
   fs.mkdirSync(config.dataDir, { recursive: true });
-  const keys = resolveApiKeys(config.apiKeys, config.dataDir);
   // Before the store opens: a malformed AGENTD_SECRET_KEY stops the start with its reason.
   let secrets;
   try {
@@ -106,7 +105,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     throw err;
   }
   let events;
+  let keys;
   try {
+    keys = await resolveApiKeys(config.apiKeys, config.dataDir, store, isoNow(clock));
     events = await openEventBus(store, logger);
   } catch (err) {
     await store.close();
@@ -255,7 +256,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     url,
     app,
     store,
-    summary: startSummary(config, url, keys.file, sandboxes.unavailable),
+    summary: startSummary(config, url, keys, sandboxes.unavailable),
     close: () =>
       (closing ??= (async () => {
         shutdown.abort();

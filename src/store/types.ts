@@ -124,6 +124,13 @@ export interface EventRepository {
   setInternal(sessionId: string, id: string, internal: unknown): Promise<void>;
 }
 
+export interface GeneratedKeyRepository {
+  /** The stored digest (hex SHA-256), if a key was generated. */
+  get(): Promise<string | undefined>;
+  /** Stores `digest` unless one is stored already; returns the one that is stored afterwards. */
+  claim(digest: string, at: string): Promise<string>;
+}
+
 export interface FileRepository {
   insert(file: FileRecord): Promise<void>;
   get(workspaceId: string, id: string): Promise<FileRecord | undefined>;
@@ -163,6 +170,8 @@ export interface Store {
   readonly telemetryDestinations: TelemetryDestinationRepository;
   /** Vaults and their credentials, secrets sealed (store/vault-types.ts). */
   readonly vaults: VaultRepository;
+  /** The generated API key's digest, shared by every replica of the database. */
+  readonly generatedKey: GeneratedKeyRepository;
   /** Runs `fn` atomically; the store it receives is bound to the transaction. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   /**

@@ -19,6 +19,7 @@ import { KyselyDeploymentRepository } from './deployment-repository.js';
 import { KyselyWebhookRepository } from './webhook-repository.js';
 import { KyselyTelemetryDestinationRepository } from './telemetry-destination-repository.js';
 import { KyselyVaultRepository } from './vault-repository.js';
+import { KyselyGeneratedKeyRepository } from './generated-key-repository.js';
 
 /** How a dialect that has cross-process signals listens for them (sending is plain SQL). */
 export type SignalListen = StoreSignals['listen'];
@@ -47,6 +48,7 @@ export function kyselyStore(
     webhooks: new KyselyWebhookRepository(db),
     telemetryDestinations: new KyselyTelemetryDestinationRepository(db),
     vaults: new KyselyVaultRepository(db),
+    generatedKey: new KyselyGeneratedKeyRepository(db),
     transaction: (fn) =>
       db.isTransaction
         ? fn(kyselyStore(db, dialect, close, listen))

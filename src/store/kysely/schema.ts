@@ -19,6 +19,13 @@ import type { WebhookDeliveriesTable, WebhookEndpointsTable } from './webhook-sc
 import type { TelemetryDestinationsTable } from './telemetry-destination-schema.js';
 import type { VaultCredentialsTable, VaultsTable } from './vault-schema.js';
 
+export interface GeneratedApiKeysTable {
+  id: string;
+  /** SHA-256 of the key, hex. */
+  digest: string;
+  created_at: string;
+}
+
 export interface WorkspacesTable {
   id: string;
   name: string;
@@ -143,4 +150,5 @@ export interface Database {
   telemetry_destinations: TelemetryDestinationsTable;
   vaults: VaultsTable;
   vault_credentials: VaultCredentialsTable;
+  generated_api_keys: GeneratedApiKeysTable;
 }
