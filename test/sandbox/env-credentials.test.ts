@@ -32,6 +32,7 @@ describe.each(dialects())('environment-variable credentials in the sandbox (%s)'
     env: { AGENTD_SANDBOX_ALLOWED_NETWORKS: `${CREDITED}/32,${OTHER}/32`, AGENTD_EGRESS_EXTRA_CA_FILE: upstream.caFile },
   }));
   const secrets: string[] = [];
+  const placeholders: string[] = [];
 
   async function sessionWithCredential(networking: 'limited' | 'unrestricted', injection: { header: boolean; body: boolean }) {
     const vault = await t.client.beta.vaults.create({ display_name: 'api' });
@@ -68,9 +69,14 @@ describe.each(dialects())('environment-variable credentials in the sandbox (%s)'
       // The other host's certificate is not the egress CA's (its tunnel is not opened): -k stands for its own trust.
       bash(https(OTHER, '-k')),
       // What the sandbox can see, copied into the workspace, which the secret scan below reads.
-      bash('{ env; tr "\\0" "\\n" < /proc/self/environ; ls -la /run/agentd; cat /run/agentd/ca-certificates.crt | tail -n 3; } > /workspace/sandbox-view.txt 2>&1; wc -l < /workspace/sandbox-view.txt'),
+      // Every process's environment and command line (the tool host's included), the runtime mounts, /tmp.
+      bash(
+        '{ env; for f in /proc/[0-9]*/environ /proc/[0-9]*/cmdline; do tr "\\0" "\\n" < "$f"; echo; done; ls -laR /run/agentd /tmp; ' +
+          'tail -n 3 /run/agentd/ca-certificates.crt; cat /etc/passwd /etc/hosts; } > /workspace/sandbox-view.txt 2>&1; wc -l < /workspace/sandbox-view.txt',
+      ),
     ]);
     const placeholder = env!.text.split('\n')[0]!.trim();
+    placeholders.push(placeholder);
     expect(placeholder).toMatch(/^agentd_placeholder_[0-9a-f]{40}$/);
     expect(env!.text).toContain(`API_TOKEN=${placeholder}`);
     for (const v of ['SSL_CERT_FILE', 'NODE_EXTRA_CA_CERTS', 'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'GIT_SSL_CAINFO']) {
@@ -128,8 +134,15 @@ describe.each(dialects())('environment-variable credentials in the sandbox (%s)'
 
   it('unrestricted: the sandbox gets the proxy for its credentials; curl through it is substituted', async () => {
     const { session, value } = await sessionWithCredential('unrestricted', { header: true, body: false });
-    const [proxyEnv, credited] = await runTools(t, fake, session.id, [bash('env | grep -c "^HTTPS_PROXY=http://127.0.0.1:3128$"'), bash(https(CREDITED))]);
-    expect(proxyEnv!.text.trim()).toBe('1');
+    const [proxyEnv, credited] = await runTools(t, fake, session.id, [
+      bash('env | grep -c "^HTTPS_PROXY=http://127.0.0.1:3128$"; echo "$API_TOKEN"'),
+      bash(https(CREDITED)),
+    ]);
+    const [count, placeholder] = proxyEnv!.text.trim().split('\n');
+    expect(count).toBe('1');
+    // Its own placeholder: unique per session and credential.
+    expect(placeholder).toMatch(/^agentd_placeholder_[0-9a-f]{40}$/);
+    expect(placeholders).not.toContain(placeholder);
     expect(credited).toEqual({ isError: false, text: `received by https://${CREDITED}\n status=200` });
     expect(upstream.seen.at(-1)!.headers.authorization).toBe(`Bearer ${value}`);
   });

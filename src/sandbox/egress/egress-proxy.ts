@@ -103,7 +103,7 @@ export class EgressProxy {
     const inner = http.createServer((req, res) => {
       const to = tunnels.get(req.socket);
       if (!to || !lookup || !this.interception) return void res.destroy();
-      const up = { host: to.t.host, address: to.address, port: to.t.port, path: req.url ?? '/', tls: { ca: this.interception.upstreamCa } };
+      const up = { host: to.t.host, address: to.address, port: to.t.port, path: req.url ?? '/', tls: { context: this.upstreamContext() } };
       void this.substituted(to.t.host, res, lookup, (creds) => relayRequest(req, res, up, creds));
     });
     server.on('connect', (req: http.IncomingMessage, client: Duplex, head: Buffer) => {
@@ -139,6 +139,13 @@ export class EgressProxy {
     };
     this.endpoints.add(endpoint);
     return endpoint;
+  }
+
+  private upstreamTls: tls.SecureContext | undefined;
+
+  /** The roots upstream TLS is verified against, as one context (built on first use). */
+  private upstreamContext(): tls.SecureContext {
+    return (this.upstreamTls ??= tls.createSecureContext({ ca: [...(this.interception?.upstreamCa ?? [])] }));
   }
 
   /** A lookup that logs its failure (never a secret: only the error) and rethrows. */

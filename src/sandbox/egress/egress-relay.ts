@@ -20,8 +20,8 @@ export interface Upstream {
   address: string;
   port: number;
   path: string;
-  /** TLS to the upstream, verified against these roots; absent: plain http. */
-  tls?: { ca: readonly string[] };
+  /** TLS to the upstream, verified against the roots in this context; absent: plain http. */
+  tls?: { context: tls.SecureContext };
 }
 
 const withoutHop = (headers: http.IncomingHttpHeaders | http.OutgoingHttpHeaders): Headers =>
@@ -53,17 +53,26 @@ export async function relayRequest(req: http.IncomingMessage, res: http.ServerRe
     body = substituteBody(body, credentials);
     headers = { ...headers, 'content-length': String(body.length) };
     delete headers['transfer-encoding'];
+    // The body is already here (Node answered the client's 100-continue): nothing left to wait for.
+    delete headers.expect;
   }
   const options: http.RequestOptions = { host: up.address, port: up.port, method: req.method, path: up.path, headers: headers as http.OutgoingHttpHeaders, agent: false };
-  const upstream = up.tls
-    ? https.request({
-        ...options,
-        ca: [...up.tls.ca],
-        // SNI carries names only; the certificate is checked against the name the client asked for.
-        ...(net.isIP(up.host) ? {} : { servername: up.host }),
-        checkServerIdentity: (_host, cert) => tls.checkServerIdentity(up.host, cert),
-      })
-    : http.request(options);
+  let upstream: http.ClientRequest;
+  if (up.tls) {
+    // https.request hands these to tls.connect, which takes a ready context (its type does not say so).
+    const secure: https.RequestOptions & Pick<tls.ConnectionOptions, 'secureContext'> = {
+      ...options,
+      // Built once per server: parsing the roots for every request would cost tens of milliseconds.
+      secureContext: up.tls.context,
+      rejectUnauthorized: true,
+      // SNI carries names only; the certificate is checked against the name the client asked for.
+      ...(net.isIP(up.host) ? {} : { servername: up.host }),
+      checkServerIdentity: (_host, cert) => tls.checkServerIdentity(up.host, cert),
+    };
+    upstream = https.request(secure);
+  } else {
+    upstream = http.request(options);
+  }
   upstream.on('response', (answer) => {
     res.writeHead(answer.statusCode ?? 502, withoutHop(answer.headers) as http.OutgoingHttpHeaders);
     answer.pipe(res);
