@@ -44,15 +44,19 @@ describe.each(dialects())('multi-agent threads (%s)', (dialect) => {
       'span.model_request_start',
       'agent.tool_use',
       'span.model_request_end',
+      'session.usage',
       'session.thread_created',
       'agent.thread_message_sent',
       'session.thread_status_running',
+      // The reviewer's call: the session's usage, on the session's stream.
+      'session.usage',
       'session.thread_status_idle',
       'agent.thread_message_received',
       'agent.tool_result',
       'span.model_request_start',
       'agent.message',
       'span.model_request_end',
+      'session.usage',
       'session.status_idle',
     ]);
     const created = events.find((e) => e.type === 'session.thread_created') as any;
