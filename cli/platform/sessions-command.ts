@@ -4,7 +4,7 @@ import { RunFailure } from '../run/connect.js';
 import { watchCtrlC } from '../run/ctrl-c.js';
 import { SessionFeed, type SessionEvent } from '../run/feed.js';
 import { createPrinter } from '../run/printer.js';
-import { textOf } from '../run/render.js';
+import { formatUsage, textOf } from '../run/render.js';
 import { styleFor } from '../run/style.js';
 import { connect, failureOf, type Connection } from './connection.js';
 import { EXIT } from './exit-codes.js';
@@ -109,7 +109,7 @@ async function tail(conn: Connection, sessionId: string, untilIdle: boolean, asJ
   }
 }
 
-/** What `agentd run` leaves out because it typed it itself: user input and status changes. */
+/** What `agentd run` leaves out because it typed it itself: user input and status changes; and usage snapshots. */
 function extraLine(e: SessionEvent, out: ReturnType<typeof styleFor>): string {
   switch (e.type) {
     case 'user.message':
@@ -124,6 +124,11 @@ function extraLine(e: SessionEvent, out: ReturnType<typeof styleFor>): string {
       return out.dim(`· idle (${e.stop_reason.type})\n`);
     case 'session.status_terminated':
       return out.dim('· terminated\n');
+    case 'session.usage': {
+      // The session's running totals after a model call; list cost is integer cents.
+      const cents = Number(e.usage.list_cost?.amount ?? 0);
+      return out.dim(`· ${formatUsage(e.usage)} · list cost $${(cents / 100).toFixed(2)}\n`);
+    }
     default:
       return '';
   }

@@ -79,7 +79,7 @@ export class SessionRunner {
     readonly sessionId: string,
   ) {
     this.fold = new SessionFold(sessionId);
-    this.writer = new LogWriter(deps.log, sessionId);
+    this.writer = new LogWriter(deps.log, sessionId, deps.newId);
   }
 
   /** Called with the types of newly committed events of this session (and the waking request's trace, if any). */

@@ -179,6 +179,8 @@ describe('agentd platform commands', () => {
     expect(tail.stdout).toContain('▸ bash: echo confirmed');
     expect(tail.stdout).toContain('  confirmed');
     expect(tail.stdout).toContain('Ran it.');
+    // A usage line after each model call: the session's running totals.
+    expect(tail.stdout).toMatch(/^· tokens: [\d,]+ input · [\d,]+ output · [\d,]+ cache read · [\d,]+ cache write · list cost \$\d+\.\d\d$/m);
     expect(tail.stdout.trim().split('\n').at(-1)).toBe('· idle (end_turn)');
 
     const interrupted = await cli('sessions', 'interrupt', session.id);

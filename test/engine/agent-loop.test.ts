@@ -31,6 +31,7 @@ describe.each(dialects())('agent loop (%s)', (dialect) => {
       'agent.thinking',
       'agent.message',
       'span.model_request_end',
+      'session.usage',
       'session.status_idle',
     ]);
     const message = events.find((e) => e.type === 'agent.message');

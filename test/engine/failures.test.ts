@@ -40,6 +40,8 @@ describe.each(dialects())('model failures, interrupts and compaction (%s)', (dia
       'span.model_request_start',
       'agent.message',
       'span.model_request_end',
+      // Only the call that completed moves the usage.
+      'session.usage',
       'session.status_idle',
     ]);
     const ends = events.filter((e) => e.type === 'span.model_request_end');

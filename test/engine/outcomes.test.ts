@@ -52,13 +52,18 @@ describe.each(dialects())('outcomes (%s)', (dialect) => {
       'span.model_request_start',
       'agent.message',
       'span.model_request_end',
+      'session.usage',
       'span.outcome_evaluation_start',
       'span.outcome_evaluation_end',
+      // The grader's call counts too.
+      'session.usage',
       'span.model_request_start',
       'agent.message',
       'span.model_request_end',
+      'session.usage',
       'span.outcome_evaluation_start',
       'span.outcome_evaluation_end',
+      'session.usage',
       'session.status_idle',
     ]);
     const defined = events[0] as Extract<StreamEvent, { type: 'user.define_outcome' }>;
@@ -142,11 +147,13 @@ describe.each(dialects())('outcomes (%s)', (dialect) => {
       [0, 'needs_revision'],
       [1, 'max_iterations_reached'],
     ]);
-    expect(typesOf(events).slice(-5)).toEqual([
+    expect(typesOf(events).slice(-7)).toEqual([
       'span.outcome_evaluation_end',
+      'session.usage',
       'span.model_request_start',
       'agent.message',
       'span.model_request_end',
+      'session.usage',
       'session.status_idle',
     ]);
     expect(JSON.stringify((fake.requests.at(-1)!.body as any).messages.at(-1))).toContain('no further evaluation');

@@ -8,6 +8,7 @@ import { createAgent, createEnvironment } from '../helpers/fixtures.js';
 import { StreamReader } from '../helpers/stream.js';
 import { sendText, streamWhile, typesOf, waitSettled, type StreamEvent } from '../helpers/turns.js';
 import { useFakeAnthropic, useServer } from '../helpers/use.js';
+import { DEFAULT_WORKSPACE_ID } from '../../src/store/workspace.js';
 
 const call = (agent: string, message: string, extra: Record<string, unknown> = {}) => ({ type: 'tool_use' as const, name: 'call_agent', input: { agent, message, ...extra } });
 const say = (text: string) => ({ content: [{ type: 'text' as const, text }] });
@@ -44,15 +45,19 @@ describe.each(dialects())('multi-agent threads (%s)', (dialect) => {
       'span.model_request_start',
       'agent.tool_use',
       'span.model_request_end',
+      'session.usage',
       'session.thread_created',
       'agent.thread_message_sent',
       'session.thread_status_running',
+      // The reviewer's call: the session's usage, on the session's stream.
+      'session.usage',
       'session.thread_status_idle',
       'agent.thread_message_received',
       'agent.tool_result',
       'span.model_request_start',
       'agent.message',
       'span.model_request_end',
+      'session.usage',
       'session.status_idle',
     ]);
     const created = events.find((e) => e.type === 'session.thread_created') as any;
@@ -107,6 +112,14 @@ describe.each(dialects())('multi-agent threads (%s)', (dialect) => {
     // The session's own list shows the condensed view: none of the reviewer's spans or messages.
     const listed = (await t.client.beta.sessions.events.list(session.id)).data;
     expect(listed.filter((e) => e.type === 'agent.message').map((e: any) => e.content[0].text)).toEqual(['The reviewer approved it with one nit.']);
+    // Every call is a priced ledger row, the reviewer's with its thread; the session's cost (and its
+    // last session.usage snapshot) is their sum.
+    const rows = (await t.server.store.usage.listBySession(DEFAULT_WORKSPACE_ID, session.id, { limit: 100, order: 'asc' })).items;
+    expect(rows.map((r) => r.threadId)).toEqual([null, threadId, null]);
+    for (const r of rows) expect(r.listCostNanoUsd).toBeGreaterThan(0);
+    const cents = String(Math.ceil(rows.reduce((n, r) => n + r.listCostNanoUsd!, 0) / 1e7));
+    expect((await t.client.beta.sessions.retrieve(session.id)).usage.list_cost).toEqual({ amount: cents, currency: 'USD' });
+    expect((listed.filter((e) => e.type === 'session.usage').at(-1) as any).usage.list_cost).toEqual({ amount: cents, currency: 'USD' });
     const primaryOwn = (await t.client.beta.sessions.threads.events.list(primary.id, { session_id: session.id })).data;
     expect(primaryOwn.some((e) => e.type === 'session.thread_status_idle')).toBe(false);
     expect(primaryOwn.some((e) => e.type === 'agent.thread_message_received')).toBe(true);

@@ -1,22 +1,12 @@
 // Session records → the wire `BetaManagedAgentsSession`.
 import type { Session } from '../../api/wire.js';
 import type { SessionRecord } from '../../store/types.js';
-import { centsString } from '../../domain/budget.js';
-import { activeMsAt } from '../../domain/session-runtime.js';
+import { activeMsAt, usageAt } from '../../domain/session-runtime.js';
 
 const seconds = (ms: number) => Math.round(ms) / 1000;
 
-/**
- * Token totals, list cost (integer cents, rounded up) and active time. One thread runs at a time
- * here, so the session's active time and the sum of its threads' are the same figure.
- */
-export function presentUsage(s: SessionRecord, now: number): Session['usage'] {
-  return {
-    ...s.usage,
-    active_seconds: seconds(activeMsAt(s.runtime, now)),
-    list_cost: { amount: centsString(s.runtime.listCostNanoUsd), currency: 'USD' },
-  };
-}
+/** Token totals, list cost and active time (domain/session-runtime.ts). */
+export const presentUsage = (s: SessionRecord, now: number): Session['usage'] => usageAt(s.usage, s.runtime, now);
 
 export function presentSession(s: SessionRecord, now: number = Date.now()): Session {
   // A terminated session's duration is frozen at its last update.

@@ -64,6 +64,10 @@ export class LogBuilder {
   running() {
     return this.add('session.status_running', {});
   }
+  /** A session.usage snapshot (its figures do not matter to the fold). */
+  usage() {
+    return this.add('session.usage', { usage: { input_tokens: 1, output_tokens: 1, active_seconds: 1, list_cost: { amount: '1', currency: 'USD' } }, budget: null });
+  }
   rescheduled() {
     return this.add('session.status_rescheduled', {});
   }
