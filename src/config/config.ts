@@ -239,6 +239,8 @@ export interface EngineConfig {
   readonly compactionTokens: number | undefined;
   /** Interval of span.outcome_evaluation_ongoing heartbeats while a grader runs (AGENTD_OUTCOME_HEARTBEAT_MS). */
   readonly outcomeHeartbeatMs: number;
+  /** Tool-use rounds (a response that calls tools, plus running them) one turn may take (AGENTD_MAX_TOOL_ROUNDS). */
+  readonly maxToolRounds: number;
   /** Per-session workspace directories (AGENTD_WORKSPACES_DIR, default `<dataDir>/workspaces`). */
   readonly workspacesDir: string;
   /** How long a runner's claim on a session lasts without renewal. */
@@ -398,6 +400,7 @@ export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.e
           ? undefined
           : positiveInt(env.AGENTD_COMPACTION_TOKENS, 1, 'AGENTD_COMPACTION_TOKENS'),
       outcomeHeartbeatMs: positiveInt(env.AGENTD_OUTCOME_HEARTBEAT_MS, 10_000, 'AGENTD_OUTCOME_HEARTBEAT_MS'),
+      maxToolRounds: positiveInt(env.AGENTD_MAX_TOOL_ROUNDS, 200, 'AGENTD_MAX_TOOL_ROUNDS'),
       workspacesDir: path.resolve(env.AGENTD_WORKSPACES_DIR ?? path.join(dataDir, 'workspaces')),
       leaseMs: positiveInt(env.AGENTD_LEASE_MS, 30_000, 'AGENTD_LEASE_MS'),
       webFetch: Object.freeze({

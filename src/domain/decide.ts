@@ -23,6 +23,8 @@ export type Step =
   | { type: 'offer_remote'; thread: string; calls: ToolCall[] }
   /** The history nears the context window: summarise it before the next model call. */
   | { type: 'compact'; thread: string }
+  /** The turn took maxToolRounds tool-use rounds: end it with session.error tool_use_limit_reached_error. */
+  | { type: 'tool_use_limit'; thread: string }
   /** Compaction ran MAX_COMPACTIONS_IN_A_ROW times without the model answering: end the turn with session.error. */
   | { type: 'compaction_limit'; thread: string }
   /** Call the model (new input, tool results to continue from, or a retry), closing a request cut off by a crash first. */
@@ -52,6 +54,8 @@ export interface DecideContext {
   retry: RetryPolicy;
   /** The session's budget allows no further model call (see budget.ts). */
   budgetReached: boolean;
+  /** Tool-use rounds a turn may take before it stops with tool_use_limit_reached_error. */
+  maxToolRounds: number;
 }
 
 const DONE: Step = { type: 'done' };
@@ -118,6 +122,10 @@ function decideThread(s: SessionState, t: ThreadState, ctx: DecideContext): Step
   if (t.needsModel || t.pendingInputs.length > 0 || retryDue || t.openRequestId !== undefined) {
     // Input stays queued; raising the budget and sending a message continues from here.
     if (ctx.budgetReached) return t.budgetStopped ? DONE : { type: 'budget_reached', thread };
+    // The tool loop would go on past its limit: stopped once; new input starts a new turn.
+    if (t.needsModel && t.pendingInputs.length === 0 && t.toolRounds >= ctx.maxToolRounds) {
+      return t.status === 'idle' ? DONE : { type: 'tool_use_limit', thread };
+    }
     if (t.messages.length > 0 && t.contextTokens > ctx.compactAbove) {
       if (t.compactionsInARow < MAX_COMPACTIONS_IN_A_ROW) return { type: 'compact', thread };
       // Reported once; the queued input waits for the next message, which starts a new turn.

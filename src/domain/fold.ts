@@ -75,7 +75,11 @@ export function foldEvent(s: SessionState, e: EventRecord): void {
         if (input.type === 'system.message') t.systemAdditions.push(systemText(input));
         else appendUserBlocks(t.messages, inputBlocks(input));
       }
-      if (consumed.length > 0) t.pendingInputs = t.pendingInputs.filter((p) => !consumed.includes(p.id));
+      if (consumed.length > 0) {
+        t.pendingInputs = t.pendingInputs.filter((p) => !consumed.includes(p.id));
+        // New input starts a new turn: its tool-use rounds count from zero.
+        t.toolRounds = 0;
+      }
       const o = t.outcome;
       if (o) {
         // The request that consumes the definition starts the work the grader will read.
@@ -102,6 +106,7 @@ export function foldEvent(s: SessionState, e: EventRecord): void {
       t.messages.push({ role: 'assistant', content: e.internal.content as BetaContentBlockParam[] });
       // pause_turn: the provider paused a long server tool loop; sending the turn back resumes it.
       t.needsModel = e.internal.stop_reason === 'tool_use' || e.internal.stop_reason === 'pause_turn';
+      if (e.internal.stop_reason === 'tool_use') t.toolRounds++;
       t.contextTokens = e.internal.context_tokens;
       if (t.outcome?.phase === 'working' && !t.needsModel) t.outcome.turnEnded = true;
       t.retries = undefined;

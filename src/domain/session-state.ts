@@ -63,6 +63,8 @@ export interface ThreadState {
   pendingAnswers: AnswerEvent[];
   /** Tool calls of the latest model response. */
   calls: ToolCall[];
+  /** Responses that called tools (tool-use rounds) since input last started a turn. */
+  toolRounds: number;
   /** The provider's server tool uses (model id → agent.tool_use event id), for their results' events. */
   serverToolUses: Map<string, string>;
   /** The latest response asked for tools, so the model must be called again once they resolve. */
@@ -109,6 +111,7 @@ export function newThreadState(id: string, agent?: SessionAgent): ThreadState {
     pendingAnswers: [],
     calls: [],
     serverToolUses: new Map(),
+    toolRounds: 0,
     needsModel: false,
     contextTokens: 0,
     openRequestId: undefined,

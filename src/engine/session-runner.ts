@@ -52,6 +52,7 @@ export function decideContext(session: SessionRecord, environment: EnvironmentRe
     compactAbove: compactionThreshold(session.agent.model.id, deps.config.compactionTokens),
     retry: retryPolicy(deps),
     budgetReached: budgetReached(session.budget, session.runtime),
+    maxToolRounds: deps.config.maxToolRounds,
   };
 }
 

@@ -1,6 +1,7 @@
 // The SDK's session.error types the engine produces, each provoked through the official SDK by
 // scripting the fake Messages API: retried failures (retrying, then exhausted), billing, and a
-// compaction that never fits (compaction_limit_reached_error). Retry budgets: failures.test.ts.
+// compaction that never fits (compaction_limit_reached_error), a tool loop past its round limit
+// (tool_use_limit_reached_error). Retry budgets: failures.test.ts.
 import { describe, expect, it } from 'vitest';
 import { dialects } from '../helpers/databases.js';
 import { createAgent, createEnvironment } from '../helpers/fixtures.js';
@@ -9,7 +10,7 @@ import { useFakeAnthropic, useServer } from '../helpers/use.js';
 
 describe.each(dialects())('session errors (%s)', (dialect) => {
   const fake = useFakeAnthropic();
-  const t = useServer(dialect, () => ({ model: fake, env: { AGENTD_MODEL_MAX_RETRIES: '1', AGENTD_COMPACTION_TOKENS: '5000' } }));
+  const t = useServer(dialect, () => ({ model: fake, env: { AGENTD_MODEL_MAX_RETRIES: '1', AGENTD_COMPACTION_TOKENS: '5000', AGENTD_MAX_TOOL_ROUNDS: '2' } }));
 
   async function newSession() {
     const agent = await createAgent(t.client, { model: 'claude-sonnet-4-6' });
@@ -28,6 +29,29 @@ describe.each(dialects())('session errors (%s)', (dialect) => {
       { type: 'model_rate_limited_error', message: expect.stringContaining('slow down'), retry_status: { type: 'exhausted' } },
     ]);
     expect(events.at(-1)).toMatchObject({ type: 'session.status_idle', stop_reason: { type: 'retries_exhausted' } });
+  });
+
+  it('a tool loop past AGENTD_MAX_TOOL_ROUNDS: tool_use_limit_reached_error, idle retries_exhausted; the next message starts a new turn', async () => {
+    const agent = await createAgent(t.client, { model: 'claude-sonnet-4-6', tools: [{ type: 'agent_toolset_20260401', default_config: { enabled: false }, configs: [{ name: 'bash', enabled: true }] }] });
+    const env = await createEnvironment(t.client);
+    const session = await t.client.beta.sessions.create({ agent: agent.id, environment_id: env.id });
+    const bash = { content: [{ type: 'tool_use' as const, name: 'bash', input: { command: 'echo round' } }] };
+    fake.enqueue(bash, bash, bash);
+    const before = fake.requests.length;
+    const events = await streamWhile(t.client, session.id, () => sendText(t.client, session.id, 'loop'), undefined, 60_000);
+    // Two rounds ran (two responses with tools, both answered); the third call was never made.
+    expect(events.filter((e) => e.type === 'agent.tool_result')).toHaveLength(2);
+    expect(fake.requests.length - before).toBe(2);
+    expect(errorsOf(events)).toEqual([{ type: 'tool_use_limit_reached_error', message: expect.stringContaining('2 tool-use rounds'), retry_status: { type: 'terminal' } }]);
+    expect(events.at(-1)).toMatchObject({ type: 'session.status_idle', stop_reason: { type: 'retries_exhausted' } });
+    // A new message is a new turn: the queued third response runs a round, then the model answers.
+    fake.enqueue({ content: [{ type: 'text', text: 'done' }] });
+    const next = await streamWhile(t.client, session.id, () => sendText(t.client, session.id, 'go on'), undefined, 60_000);
+    expect(errorsOf(next)).toEqual([]);
+    expect(next.at(-1)).toMatchObject({ type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
+    // The stopped turn's results stay in the history the model reads.
+    const last = fake.requests.at(-1)!.body.messages as Array<{ content: Array<{ type: string }> | string }>;
+    expect(last.flatMap((m) => (typeof m.content === 'string' ? [] : m.content.map((b) => b.type))).filter((x) => x === 'tool_result')).toHaveLength(3);
   });
 
   it('billing (402): billing_error, terminal, not retried', async () => {

@@ -137,6 +137,23 @@ export function modelFailed(t: ThreadState, startId: string | undefined, failure
   return mergeChanges(end, { ...noChanges(env.at), events: [error] }, next);
 }
 
+/** The turn reached its limit on tool-use rounds: it stops (the open tool results stay in the history; the next user.message starts a new turn). */
+export function toolUseLimitReached(t: ThreadState, limit: number, env: ChangeEnv): LogChanges {
+  const error = engineEvent(
+    'session.error',
+    {
+      error: {
+        type: 'tool_use_limit_reached_error',
+        message: `the turn reached its limit of ${limit} tool-use rounds (AGENTD_MAX_TOOL_ROUNDS); send a new message to start a new turn`,
+        retry_status: { type: 'terminal' },
+      },
+    },
+    env,
+    { thread: t.id },
+  );
+  return mergeChanges(ensureRunning(t, env), { ...noChanges(env.at), events: [error] }, idle(t, { type: 'retries_exhausted' }, env));
+}
+
 /** Compaction kept running without the model answering: the turn stops (the next user.message starts a new one). */
 export function compactionLimitReached(t: ThreadState, limit: number, env: ChangeEnv): LogChanges {
   const error = engineEvent(

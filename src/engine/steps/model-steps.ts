@@ -6,7 +6,7 @@ import type { BetaMessage } from '@anthropic-ai/sdk/resources/beta/messages/mess
 import { noChanges, type LogChanges } from '../../domain/changes/log-changes.js';
 import { EngineCallKind, engineCallRecord } from '../model-call-record.js';
 import type { ModelRequest } from '../model/model-client.js';
-import { abortedRequest, compactionLimitReached, modelFailed, recordCompaction, recordResponse, startRequest } from '../../domain/changes/model.js';
+import { abortedRequest, compactionLimitReached, toolUseLimitReached, modelFailed, recordCompaction, recordResponse, startRequest } from '../../domain/changes/model.js';
 import { MAX_COMPACTIONS_IN_A_ROW } from '../../domain/decide.js';
 import { ensureRunning } from '../../domain/changes/turn.js';
 import { isChild, type ThreadState } from '../../domain/session-state.js';
@@ -72,7 +72,7 @@ async function callModel(ctx: StepContext, thread: string, kind: EngineCallKind,
   return { kind, model: request.model, result, latencyMs };
 }
 
-export const modelSteps: Pick<StepHandlers, 'call_model' | 'compact' | 'compaction_limit'> = {
+export const modelSteps: Pick<StepHandlers, 'call_model' | 'compact' | 'compaction_limit' | 'tool_use_limit'> = {
   call_model: async (step, ctx) => {
     const t = ctx.thread(step.thread);
     const agent = ctx.agentOf(t);
@@ -100,6 +100,12 @@ export const modelSteps: Pick<StepHandlers, 'call_model' | 'compact' | 'compacti
     const preview = new ResponsePreview(ctx.session.id, ctx.effects.deltas, () => ctx.env().newId('sevt'));
     const call = await callModel(ctx, t.id, EngineCallKind.turn, request, preview.observe);
     return settle(ctx, t, startId, call, (message) => recordResponse(t, startId, message, toolset.policies, ctx.env(), preview.blockIds));
+  },
+
+  tool_use_limit: async (step, ctx) => {
+    const t = ctx.thread(step.thread);
+    await ctx.write(toolUseLimitReached(t, ctx.effects.config.maxToolRounds, ctx.env()), t.id);
+    return 'stop';
   },
 
   compaction_limit: async (step, ctx) => {

@@ -72,6 +72,24 @@ describe('replay: edge cases', () => {
     ]);
   });
 
+  it('the tool-use round limit: the loop stops once (idle stays idle); new input starts a new turn', () => {
+    const b = new LogBuilder();
+    const message = b.user('loop');
+    b.running();
+    for (let round = 1; round <= 2; round++) {
+      const start = round === 1 ? b.start(message) : b.start();
+      const call = b.toolUse(`toolu_${round}`);
+      b.end(start, { toolUses: [`toolu_${round}`] });
+      b.toolResult(call);
+    }
+    expect(next(b, { maxToolRounds: 3 })).toEqual({ type: 'call_model', thread: 'primary' });
+    expect(next(b, { maxToolRounds: 2 })).toEqual({ type: 'tool_use_limit', thread: 'primary' });
+    b.idle({ type: 'retries_exhausted' });
+    expect(next(b, { maxToolRounds: 2 })).toEqual({ type: 'done' });
+    b.user('again', true);
+    expect(next(b, { maxToolRounds: 2 })).toEqual({ type: 'call_model', thread: 'primary' });
+  });
+
   it('a model call cut off by a crash is closed and re-issued, with input queued meanwhile', () => {
     const b = new LogBuilder();
     const first = b.user('first');

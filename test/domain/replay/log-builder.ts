@@ -11,6 +11,7 @@ export const context = (over: Partial<DecideContext> = {}): DecideContext => ({
   compactAbove: 150_000,
   retry: { maxRetries: 3, baseMs: 1000, maxMs: 30_000 },
   budgetReached: false,
+  maxToolRounds: 200,
   ...over,
 });
 
