@@ -153,6 +153,9 @@ export function foldEvent(s: SessionState, e: EventRecord): void {
     case 'user.custom_tool_result':
       resolve(t, s.calls.get(e.body.custom_tool_use_id), { content: toModelContent(e.body.content), isError: e.body.is_error === true });
       break;
+    case 'session.error':
+      if (e.body.error.type === 'credential_host_unreachable_error') s.unreachableCredentials.add(e.body.error.credential_id);
+      break;
     case 'agent.thread_context_compacted': {
       const summary = e.internal?.summary ?? '';
       t.messages = [{ role: 'user', content: [{ type: 'text', text: `Summary of the conversation so far:\n\n${summary}` }] }];

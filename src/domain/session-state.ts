@@ -94,6 +94,8 @@ export interface SessionState {
   calls: Map<string, ToolCall>;
   /** Inputs by id, until a model request consumes them. */
   inputs: Map<string, InputEvent>;
+  /** Credentials already reported as credential_host_unreachable_error (once each). */
+  unreachableCredentials: Set<string>;
 }
 
 export function newThreadState(id: string, agent?: SessionAgent): ThreadState {
@@ -124,7 +126,7 @@ export function newThreadState(id: string, agent?: SessionAgent): ThreadState {
 }
 
 export function newSessionState(): SessionState {
-  return { cursor: 0, threads: new Map([[PRIMARY_THREAD, newThreadState(PRIMARY_THREAD)]]), calls: new Map(), inputs: new Map() };
+  return { cursor: 0, threads: new Map([[PRIMARY_THREAD, newThreadState(PRIMARY_THREAD)]]), calls: new Map(), inputs: new Map(), unreachableCredentials: new Set() };
 }
 
 export const primaryThread = (s: SessionState): ThreadState => s.threads.get(PRIMARY_THREAD)!;

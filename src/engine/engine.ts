@@ -5,7 +5,7 @@ import { CLIENT_EVENT_TYPES } from '../api/schemas/event.js';
 import type { EngineConfig } from '../config/config.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { EventLog } from '../events/event-log.js';
-import type { EventRecord, Store } from '../store/types.js';
+import type { EventRecord, SessionRecord, Store } from '../store/types.js';
 import { isoNow, type Clock } from '../domain/clock.js';
 import type { NewId } from '../domain/ids.js';
 import type { ModelClient } from './model/model-client.js';
@@ -18,6 +18,7 @@ import type { RemoteWork, SandboxProvider, SessionSandbox } from '../sandbox/typ
 import type { EngineTelemetry, OutputCapture, SessionMounts } from './steps/step-context.js';
 import type { DeltaChannel } from '../events/delta-channel.js';
 import type { McpTools } from './mcp/mcp-hub.js';
+import type { CredentialHosts } from '../domain/credential-reach.js';
 
 export interface EngineDeps {
   /** Stable per installation, so a restarted process reclaims its own leases at once. */
@@ -49,6 +50,8 @@ export interface EngineDeps {
   deltas: DeltaChannel;
   /** MCP servers of sessions' agents: listings and calls (with vault credentials). */
   mcp: McpTools;
+  /** A session's environment_variable credentials limited to hosts (read without their secrets). */
+  credentialHosts?: ((session: SessionRecord) => Promise<CredentialHosts[]>) | undefined;
   observe?: StepObserver | undefined;
 }
 

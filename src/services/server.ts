@@ -23,6 +23,7 @@ import { syncMemoryMounts } from '../commands/session-memory-sync.js';
 import { localWorkspaces } from '../sandbox/workspace/local-workspaces.js';
 import { createLocalSandboxes } from './sandboxes.js';
 import { lateEnvCredentialSource } from './sandbox-credentials.js';
+import { sessionCredentialHosts } from '../commands/vaults/env-credentials.js';
 import type { VaultDeps } from '../commands/vaults/vault-deps.js';
 import { isoNow, systemClock, type Clock } from '../domain/clock.js';
 import { newId } from '../api/ids.js';
@@ -179,6 +180,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     },
     deltas,
     mcp: createMcpHub(config, { store, now: ctx.now, secrets }, clock, logger),
+    credentialHosts: (session) => sessionCredentialHosts(store, session),
     observe: opts.observeSteps,
   });
   // Telemetry destinations (client.beta.organization.telemetryDestinations) are export targets too.

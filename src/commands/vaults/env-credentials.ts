@@ -3,6 +3,7 @@
 // first vault in `vault_ids` order winning a name, each with a placeholder of its own.
 import { createHash } from 'node:crypto';
 import type { EnvCredential } from '../../domain/env-credentials.js';
+import type { CredentialHosts } from '../../domain/credential-reach.js';
 import type { SessionRecord } from '../../store/types.js';
 import { openSecrets } from './credentials.js';
 import type { VaultDeps } from './vault-deps.js';
@@ -15,6 +16,17 @@ import type { VaultDeps } from './vault-deps.js';
 export function placeholderFor(sessionId: string, credentialId: string): string {
   const digest = createHash('sha256').update(`agentd-env-credential\0${sessionId}\0${credentialId}`).digest('hex');
   return `agentd_placeholder_${digest.slice(0, 40)}`;
+}
+
+/** The session's environment_variable credentials limited to hosts, without opening their secrets. */
+export async function sessionCredentialHosts(store: VaultDeps['store'], session: SessionRecord): Promise<CredentialHosts[]> {
+  const current = (await store.sessions.get(session.workspaceId, session.id)) ?? session;
+  const out: CredentialHosts[] = [];
+  for (const c of await store.vaults.activeCredentials(current.vaultIds)) {
+    if (c.auth.type !== 'environment_variable' || c.auth.networking.type !== 'limited') continue;
+    out.push({ credentialId: c.id, vaultId: c.vaultId, hosts: c.auth.networking.allowedHosts });
+  }
+  return out;
 }
 
 export async function sessionEnvCredentials(deps: VaultDeps, session: SessionRecord): Promise<EnvCredential[]> {

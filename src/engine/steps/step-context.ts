@@ -17,6 +17,7 @@ import type { UsageRecord } from '../../store/usage-types.js';
 import type { DeltaChannel } from '../../events/delta-channel.js';
 import type { McpTools } from '../mcp/mcp-hub.js';
 import type { TraceEffects, TurnSpans } from '../turn-spans.js';
+import type { CredentialHosts } from '../../domain/credential-reach.js';
 
 /** Why an effect was cut short: a user.interrupt, or this process shutting down. */
 export type Cut = 'interrupt' | 'shutdown';
@@ -68,6 +69,8 @@ export interface StepEffects {
   mcp: McpTools;
   /** OpenTelemetry: the tracer the turns' spans are made with. */
   traces: TraceEffects;
+  /** A session's environment_variable credentials limited to hosts (read without their secrets). */
+  credentialHosts?: ((session: SessionRecord) => Promise<CredentialHosts[]>) | undefined;
 }
 
 export interface StepContext {

@@ -6,6 +6,7 @@ import type { EffectResult, StepContext, StepHandlers } from './step-context.js'
 import type { ToolCall } from '../../domain/session-state.js';
 import { egressPolicy } from '../../sandbox/egress/egress-policy.js';
 import { webFetch } from '../tools/web-fetch.js';
+import { credentialHostErrors, unreachableCredentialHosts } from '../../domain/credential-reach.js';
 import type { ToolResultSpan } from '../turn-spans.js';
 
 /** One info line per built-in tool call: session, tool, duration, outcome (never its input or output). */
@@ -40,6 +41,15 @@ async function runWebFetch(ctx: StepContext, thread: string, call: ToolCall) {
   return 'continue';
 }
 
+/** Before a sandbox tool runs: credentials whose hosts the environment's networking refuses are reported, once each. */
+async function reportUnreachableCredentials(ctx: StepContext, thread: string): Promise<void> {
+  const policy = egressPolicy(ctx.session, ctx.environment);
+  if (!policy || !ctx.effects.credentialHosts) return;
+  const creds = (await ctx.effects.credentialHosts(ctx.session)).filter((c) => !ctx.state.unreachableCredentials.has(c.credentialId));
+  const unreachable = unreachableCredentialHosts(creds, (host) => policy.allows(host));
+  if (unreachable.length > 0) await ctx.write(credentialHostErrors(ctx.thread(thread), unreachable, ctx.env()), thread);
+}
+
 export const toolSteps: Pick<StepHandlers, 'abandon_tools' | 'refuse_tools' | 'run_tool' | 'offer_remote'> = {
   abandon_tools: async (step, ctx) => {
     await ctx.write(answerWithErrors(ctx.thread(step.thread), step.calls, () => ABANDONED_TEXT, ctx.env()), step.thread);
@@ -57,6 +67,7 @@ export const toolSteps: Pick<StepHandlers, 'abandon_tools' | 'refuse_tools' | 'r
     // Durably marked started first: after a crash it is reported, never re-run.
     await ctx.write(startTool(thread, call, ctx.env()), step.thread);
     if (call.name === 'web_fetch') return runWebFetch(ctx, step.thread, call);
+    await reportUnreachableCredentials(ctx, step.thread);
     // Memory stores and skills are in place before the sandbox (whose mounts they are) starts.
     const placed = await ctx.effects.mounts.prepare(ctx.session);
     const sandbox = ctx.effects.sandbox(ctx.session, ctx.environment);
