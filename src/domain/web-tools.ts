@@ -49,8 +49,8 @@ export function webToolPlan(
   return { webSearch: offered.webSearch ? 'provider' : 'none', webFetch: fetchOnProvider ? 'provider' : 'agentd' };
 }
 
-type WebSearchConfig = Extract<AgentToolConfig, { name: 'web_search' }>;
-type WebFetchConfig = Extract<AgentToolConfig, { name: 'web_fetch' }>;
+export type WebSearchConfig = Extract<AgentToolConfig, { name: 'web_search' }>;
+export type WebFetchConfig = Extract<AgentToolConfig, { name: 'web_fetch' }>;
 
 const present = <T>(v: T | null | undefined): v is T => v !== null && v !== undefined;
 

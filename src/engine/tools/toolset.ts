@@ -7,7 +7,7 @@ import type { BuiltInToolName } from '../../api/schemas/agent.js';
 import { toolPolicies, type ToolPolicies } from '../../domain/permissions.js';
 import { callAgentTool, type RosterAgent } from '../../domain/delegation.js';
 import type { McpToolInfo } from '../../domain/mcp-tools.js';
-import { webFetchDefinition, webSearchDefinition, type WebToolPlan } from '../../domain/web-tools.js';
+import { webFetchDefinition, webSearchDefinition, type WebFetchConfig, type WebSearchConfig, type WebToolPlan } from '../../domain/web-tools.js';
 
 export interface ResolvedToolset {
   policies: ToolPolicies;
@@ -65,9 +65,9 @@ export function resolveToolset(
     if (tool.type === 'agent_toolset_20260401') {
       for (const name of policies.builtins.keys()) {
         if (name === 'web_search' && web.webSearch === 'provider') {
-          definitions.push(webSearchDefinition(tool.configs.find((c) => c.name === 'web_search') as never));
+          definitions.push(webSearchDefinition(tool.configs.find((c): c is WebSearchConfig => c.name === 'web_search')));
         } else if (name === 'web_fetch' && web.webFetch === 'provider') {
-          definitions.push(webFetchDefinition(tool.configs.find((c) => c.name === 'web_fetch') as never));
+          definitions.push(webFetchDefinition(tool.configs.find((c): c is WebFetchConfig => c.name === 'web_fetch')));
         } else {
           definitions.push(builtinDefinition(name));
         }
