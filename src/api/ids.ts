@@ -1,5 +1,5 @@
 // Resource id prefixes (the SDK's) and the id generator.
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 export const IdPrefix = {
   agent: 'agent',
@@ -37,11 +37,30 @@ export type IdPrefix = (typeof IdPrefix)[keyof typeof IdPrefix];
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
-function base62(n: bigint, width: number): string {
+/** `n` (a non-negative integer below 2^53) as `width` base-62 digits, most significant first. */
+function base62(n: number, width: number): string {
   let out = '';
   for (let i = 0; i < width; i++) {
-    out = ALPHABET[Number(n % 62n)] + out;
-    n /= 62n;
+    out = ALPHABET[n % 62] + out;
+    n = Math.floor(n / 62);
+  }
+  return out;
+}
+
+// Random bytes are drawn from the system a pool at a time: ids are made on every request and ledger row.
+const pool = Buffer.alloc(4096);
+let poolAt = pool.length;
+
+/** `width` uniformly random base-62 digits (bytes of 248 and above are skipped: 248 = 4 × 62, so no digit is favoured). */
+function randomDigits(width: number): string {
+  let out = '';
+  while (out.length < width) {
+    if (poolAt === pool.length) {
+      randomFillSync(pool);
+      poolAt = 0;
+    }
+    const byte = pool[poolAt++]!;
+    if (byte < 248) out += ALPHABET[byte % 62];
   }
   return out;
 }
@@ -51,8 +70,7 @@ function base62(n: bigint, width: number): string {
  * (ASCII order of the alphabet), which keeps pagination cursors stable and cheap.
  */
 export function newId(prefix: IdPrefix, now: number = Date.now()): string {
-  const random = BigInt('0x' + randomBytes(12).toString('hex'));
-  return `${prefix}_01${base62(BigInt(now), 8)}${base62(random, 16)}`;
+  return `${prefix}_01${base62(now, 8)}${randomDigits(16)}`;
 }
 
 export function hasPrefix(id: string, prefix: IdPrefix): boolean {

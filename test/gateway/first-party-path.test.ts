@@ -43,6 +43,14 @@ function rawUpstream(): { url: () => string; seen: Seen[]; close: () => Promise<
       seen.push({ path: req.url ?? '', headers: req.headers, body });
       const messages = body['messages'] as Array<{ content: string }>;
       const script = messages[0]!.content;
+      if (script === 'slow') {
+        // Silent for longer than the pool's idle-connection limit (4 s): a call in progress must not be cut.
+        setTimeout(() => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ ...MESSAGE, id: 'msg_lean_slow', content: [{ type: 'text', text: 'slow ok' }], stop_reason: 'end_turn' }));
+        }, 4_500);
+        return;
+      }
       if (script === 'plain') {
         res.writeHead(200, { 'content-type': 'application/json', 'request-id': 'req_upstream_plain' });
         res.end(JSON.stringify({ ...MESSAGE, content: [{ type: 'text', text: 'plain ok' }], stop_reason: 'end_turn' }));
@@ -111,6 +119,11 @@ describe.each(dialects())('gateway: first-party HTTP path (%s)', (dialect) => {
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expect(upstream.seen.at(-1)!.headers['anthropic-version']).toBe(sdkVersion);
   });
+
+  it('a call whose provider is silent past the idle-connection limit still completes', async () => {
+    const message = await t.client.messages.create({ model: MODEL, max_tokens: 8, messages: [{ role: 'user', content: 'slow' }] });
+    expect(message).toMatchObject({ id: 'msg_lean_slow', content: [{ type: 'text', text: 'slow ok' }] });
+  }, 30_000);
 
   it('relays frames that arrive together, and a stream that breaks off ends with the ledger saying so', async () => {
     const res = await fetch(`${t.url}/v1/messages`, {

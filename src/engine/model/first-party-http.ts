@@ -19,6 +19,8 @@ export interface FirstPartyTarget {
   timeoutMs: number;
 }
 
+const IDLE_CONNECTION_MS = 4_000;
+
 /** When the client named no version: the one the pinned SDK sends (the gateway test compares the two). */
 const DEFAULT_VERSION = '2026-10-21';
 
@@ -63,8 +65,11 @@ export function firstPartyHttp(target: FirstPartyTarget): FirstPartyHttp {
   const url = new URL(target.baseURL);
   const secure = url.protocol === 'https:';
   const transport = secure ? https : http;
-  // One pool per process: connections to the provider are reused across calls (the SDK's fetch does the same).
-  const agent = new transport.Agent({ keepAlive: true, scheduling: 'lifo' });
+  // One pool per process: connections to the provider are reused across calls (the SDK's fetch does the same). An
+  // idle connection is closed after IDLE_CONNECTION_MS (undici's default, as with the SDK), or sooner when the
+  // provider's Keep-Alive hint says so, so that a call rarely lands on a connection the provider is closing. (The
+  // agent's `timeout` ends only idle pooled sockets; a call in progress is bounded by `timeoutMs` alone.)
+  const agent = new transport.Agent({ keepAlive: true, scheduling: 'lifo', timeout: IDLE_CONNECTION_MS });
   const prefix = url.pathname.replace(/\/+$/, '');
   const fixedHeaders: Record<string, string> = {
     accept: 'application/json',
