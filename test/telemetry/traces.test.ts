@@ -167,6 +167,29 @@ describe.each(dialects())('OpenTelemetry traces (%s)', (dialect) => {
       expect(toolLine).toMatchObject({ trace_id: CALLER_TRACE, span_id: turn.spanId });
     });
 
+    it('a multi-agent thread’s turn is an invoke_agent span under the coordinator’s, with its own chat span', async () => {
+      const reviewer = await createAgent(t.client, { name: 'Reviewer', system: 'REVIEWER' });
+      const coordinator = await createAgent(t.client, { name: 'Coordinator', multiagent: { type: 'coordinator', agents: [reviewer.id] } });
+      const env = await createEnvironment(t.client);
+      const session = await t.client.beta.sessions.create({ agent: coordinator.id, environment_id: env.id });
+      fake.enqueue(
+        { content: [{ type: 'tool_use', name: 'call_agent', input: { agent: 'Reviewer', message: 'Review it' } }] },
+        { content: [{ type: 'text', text: 'LGTM' }], usage: { input_tokens: 77, output_tokens: 7 } },
+        { content: [{ type: 'text', text: 'Approved.' }] },
+      );
+      const events = await streamWhile(t.client, session.id, () => sendText(t.client, session.id, 'Get it reviewed'), undefined, 30_000);
+      expect(events.at(-1)).toMatchObject({ type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
+      const threadId = (events.find((e) => e.type === 'session.thread_created') as { session_thread_id: string }).session_thread_id;
+      const ofSession = (s: { attributes: Record<string, unknown> }) => s.attributes['gen_ai.conversation.id'] === session.id;
+      const top = await receiver.waitFor((s) => s.name === 'invoke_agent Coordinator' && ofSession(s));
+      const child = await receiver.waitFor((s) => s.name === 'invoke_agent Reviewer' && ofSession(s));
+      expect(child).toMatchObject({ traceId: top.traceId, parentSpanId: top.spanId });
+      expect(child.attributes).toMatchObject({ 'gen_ai.agent.id': reviewer.id, 'gen_ai.agent.name': 'Reviewer', 'agentd.thread.id': threadId });
+      expect(top.attributes['agentd.thread.id']).toBeUndefined();
+      const childChat = await receiver.waitFor((s) => s.name.startsWith('chat ') && ofSession(s) && s.attributes['gen_ai.usage.input_tokens'] === 77);
+      expect(childChat).toMatchObject({ parentSpanId: child.spanId, attributes: { 'gen_ai.agent.id': reviewer.id, 'agentd.thread.id': threadId } });
+    });
+
     it('a turn without a traceparent starts its own trace, and its lines carry it', async () => {
       const agent = await createAgent(t.client, { name: 'Solo' });
       const env = await createEnvironment(t.client);
