@@ -21,8 +21,8 @@ import { threadRoutes } from './routes/threads.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import type { Metrics } from '../telemetry/metrics.js';
-import { enterLogFields } from '../telemetry/log-context.js';
-import { enterInboundTrace, parseTraceparent } from '../telemetry/trace-context.js';
+import { startRequestSpan } from './request-span.js';
+import type { Tracer } from '@opentelemetry/api';
 import { workRoutes } from './routes/work.js';
 import { workItemRoutes } from './routes/work-items.js';
 import { environmentKeyRoutes } from './routes/environment-keys.js';
@@ -94,7 +94,7 @@ export interface AppOptions {
   /** How MCP servers and OAuth token endpoints are reached (credential validation probes them). */
   mcp: { fetch: Fetch; timeoutMs: number };
   /** Telemetry destinations: the spans' `service.name`, and who re-reads them for export after a change. */
-  telemetry: { serviceName: string; destinationsChanged: () => Promise<void> };
+  telemetry: { tracer: Tracer; serviceName: string; destinationsChanged: () => Promise<void> };
 }
 
 /** A registered route as the router holds it (the route-enumeration test walks these). */
@@ -143,12 +143,9 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
   // route it matched says `public` in its config. Decided from the matched route, never the URL.
   app.addHook('onRequest', async (req, reply) => {
     // Every log line written while this request is handled carries its id (telemetry/log-context.ts).
-    // A W3C `traceparent` joins the caller's trace: its lines carry the trace id, and a turn the
-    // request wakes continues that trace (docs/observability.md#traces).
-    // Set (or cleared) on every request: a keep-alive connection's next request must not inherit it.
-    const caller = parseTraceparent(req.headers);
-    enterInboundTrace(caller);
-    enterLogFields({ request_id: req.id, trace_id: caller?.traceId, span_id: undefined });
+    // The request's span (a child of the caller's `traceparent`): its lines carry the trace id, and
+    // a turn the request wakes is its child (docs/observability.md#traces-opentelemetry).
+    startRequestSpan(req, reply, opts.telemetry.tracer);
     void reply.header('request-id', req.id);
     if (isPublicRoute(req)) return;
     await authenticate(req);

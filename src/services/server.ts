@@ -217,7 +217,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     webhookPrivateTargets: config.webhooks.privateTargets,
     secrets,
     mcp: { fetch: mcpFetch(config), timeoutMs: config.mcp.timeoutMs },
-    telemetry: { serviceName: config.tracing.serviceName, destinationsChanged: () => destinations.changed() },
+    telemetry: { tracer: tracing.tracer, serviceName: config.tracing.serviceName, destinationsChanged: () => destinations.changed() },
   });
   const stopRetention = startContentRetention(gatewayDeps);
   if (config.engine.enabled) await engine.start();

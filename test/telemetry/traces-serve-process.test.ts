@@ -55,7 +55,9 @@ describe.each(dialects())('agentd serve with OTEL_EXPORTER_OTLP_ENDPOINT (%s)', 
     }
     const spans = receiver.spans().filter((s) => s.attributes['gen_ai.conversation.id'] === sessionId);
     const turn = spans.find((s) => s.name === 'invoke_agent otel-agent');
-    expect(turn).toMatchObject({ parentSpanId: '', attributes: { 'gen_ai.agent.id': agentId, 'gen_ai.agent.name': 'otel-agent' } });
+    expect(turn).toMatchObject({ attributes: { 'gen_ai.agent.id': agentId, 'gen_ai.agent.name': 'otel-agent' } });
+    // The turn's parent is the request that woke it, a root server span.
+    expect(receiver.spans().find((s) => s.spanId === turn!.parentSpanId)).toMatchObject({ name: 'POST /v1/sessions/:session_id/events', kind: 2, parentSpanId: '' });
     expect(turn!.resource['service.name']).toBe('agentd');
     const chats = spans.filter((s) => s.name === 'chat claude-sonnet-4-6');
     expect(chats.map((c) => c.attributes['gen_ai.usage.input_tokens']).sort()).toEqual([10, 20]);

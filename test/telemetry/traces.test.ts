@@ -89,8 +89,17 @@ describe.each(dialects())('OpenTelemetry traces (%s)', (dialect) => {
       expect(events.at(-1)).toMatchObject({ type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
 
       const turn = await receiver.waitFor((s) => s.name === 'invoke_agent Tracer' && s.attributes['gen_ai.conversation.id'] === session.id);
-      // The caller's trace continues: the turn is a child of the span its traceparent named.
-      expect(turn).toMatchObject({ traceId: CALLER_TRACE, parentSpanId: CALLER_SPAN, kind: 1 });
+      // The caller's trace continues: the request is a server span under the span its traceparent
+      // named, and the turn it woke is the request's child.
+      const request = await receiver.waitFor((s) => s.name === 'POST /v1/sessions/:session_id/events' && s.traceId === CALLER_TRACE);
+      expect(request).toMatchObject({ parentSpanId: CALLER_SPAN, kind: 2 });
+      expect(request.attributes).toMatchObject({
+        'http.request.method': 'POST',
+        'http.route': '/v1/sessions/:session_id/events',
+        'url.path': `/v1/sessions/${session.id}/events`,
+        'http.response.status_code': 200,
+      });
+      expect(turn).toMatchObject({ traceId: CALLER_TRACE, parentSpanId: request.spanId, kind: 1 });
       expect(turn.attributes).toMatchObject({
         'gen_ai.operation.name': 'invoke_agent',
         'gen_ai.provider.name': 'anthropic',
@@ -157,9 +166,10 @@ describe.each(dialects())('OpenTelemetry traces (%s)', (dialect) => {
 
       // Log lines of the request and of the turn carry the trace id.
       expect(requestId).toMatch(/^req_/);
-      const requestLines = lines.filter((l) => l['request_id'] === requestId && l['msg'] !== 'engine step');
+      // The request's own lines (a turn's lines carry the turn's span id, and the session's id).
+      const requestLines = lines.filter((l) => l['request_id'] === requestId && l['session_id'] === undefined);
       expect(requestLines.length).toBeGreaterThan(0);
-      for (const l of requestLines) expect(l, JSON.stringify(l)).toMatchObject({ trace_id: CALLER_TRACE });
+      for (const l of requestLines) expect(l, JSON.stringify(l)).toMatchObject({ trace_id: CALLER_TRACE, span_id: request.spanId });
       const stepLines = lines.filter((l) => l['msg'] === 'engine step' && l['session_id'] === session.id);
       expect(stepLines.length).toBeGreaterThan(4);
       for (const l of stepLines) expect(l, JSON.stringify(l)).toMatchObject({ trace_id: CALLER_TRACE });
@@ -190,15 +200,22 @@ describe.each(dialects())('OpenTelemetry traces (%s)', (dialect) => {
       expect(childChat).toMatchObject({ parentSpanId: child.spanId, attributes: { 'gen_ai.agent.id': reviewer.id, 'agentd.thread.id': threadId } });
     });
 
-    it('a turn without a traceparent starts its own trace, and its lines carry it', async () => {
+    it('without a traceparent the request starts a trace, with the turn in it, and their lines carry it', async () => {
       const agent = await createAgent(t.client, { name: 'Solo' });
       const env = await createEnvironment(t.client);
       const session = await t.client.beta.sessions.create({ agent: agent.id, environment_id: env.id });
       fake.enqueue({ content: [{ type: 'text', text: 'hi' }] });
-      await streamWhile(t.client, session.id, () => sendText(t.client, session.id, 'hello'), undefined, 30_000);
+      let requestId: string | null = null;
+      await streamWhile(t.client, session.id, async () => {
+        requestId = (await sendText(t.client, session.id, 'hello').withResponse()).response.headers.get('request-id');
+      }, undefined, 30_000);
       const turn = await receiver.waitFor((s) => s.name === 'invoke_agent Solo' && s.attributes['gen_ai.conversation.id'] === session.id);
-      expect(turn.parentSpanId).toBe('');
+      const request = await receiver.waitFor((s) => s.spanId === turn.parentSpanId);
+      expect(request).toMatchObject({ name: 'POST /v1/sessions/:session_id/events', parentSpanId: '', traceId: turn.traceId });
       expect(turn.traceId).not.toBe(CALLER_TRACE);
+      const requestLines = lines.filter((l) => l['request_id'] === requestId && l['msg'] !== 'engine step' && l['session_id'] === undefined);
+      expect(requestLines.length).toBeGreaterThan(0);
+      for (const l of requestLines) expect(l, JSON.stringify(l)).toMatchObject({ trace_id: turn.traceId, span_id: request.spanId });
       const chat = await receiver.waitFor((s) => s.traceId === turn.traceId && s.name.startsWith('chat '));
       expect(chat.parentSpanId).toBe(turn.spanId);
       const stepLines = lines.filter((l) => l['msg'] === 'engine step' && l['session_id'] === session.id);
