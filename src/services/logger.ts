@@ -34,7 +34,8 @@ export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'>, isT
   const format = destination ? 'json' : (config.logFormat ?? (isTerminal ? 'pretty' : 'json'));
   if (format === 'json') return destination ? pino(options, destination) : pino(options);
   // sync: lines appear in order with what the CLI prints to the same terminal (the start banner).
-  // Fields a message already says (the request line's, the tool line's) are not repeated.
-  const ignore = 'pid,hostname,reqId,method,route,status,duration_ms,tool,outcome';
+  // Fields a message already says (the request line's, the tool line's) are not repeated; trace and
+  // span ids are for log stores that correlate with traces (JSON), not for reading on a terminal.
+  const ignore = 'pid,hostname,reqId,method,route,status,duration_ms,tool,outcome,trace_id,span_id';
   return pino(options, pretty({ sync: true, colorize: isTerminal, singleLine: true, ignore, translateTime: 'SYS:HH:MM:ss.l' }));
 }
