@@ -34,6 +34,7 @@ import type { SessionAgent } from '../api/wire.js';
 import type { ModelProviderName } from '../config/config.js';
 import { PRIMARY_THREAD } from '../domain/session-state.js';
 import type { ModelRequest } from './model/model-client.js';
+import { GEN_AI_PROVIDER_NAMES } from '../telemetry/gen-ai.js';
 
 /** What the engine traces with: the process's tracer, and whether any target wants content. */
 export interface TraceEffects {
@@ -42,13 +43,6 @@ export interface TraceEffects {
   wantsContent(): boolean;
 }
 
-/** gen_ai.provider.name of each model provider (the convention's well-known values). */
-const PROVIDER_NAMES: Record<ModelProviderName, string> = {
-  anthropic: 'anthropic',
-  bedrock: 'aws.bedrock',
-  vertex: 'gcp.vertex_ai',
-  foundry: 'azure.ai.inference',
-};
 
 /** agentd's own attributes: the workspace (which destinations get the span) and the thread. */
 const AGENTD_WORKSPACE_ID = 'agentd.workspace.id';
@@ -100,7 +94,7 @@ export class TurnSpans {
         attributes: {
           ...this.common(thread),
           [ATTR_GEN_AI_OPERATION_NAME]: 'invoke_agent',
-          [ATTR_GEN_AI_PROVIDER_NAME]: PROVIDER_NAMES[this.provider],
+          [ATTR_GEN_AI_PROVIDER_NAME]: GEN_AI_PROVIDER_NAMES[this.provider],
           [ATTR_GEN_AI_AGENT_ID]: agent.id,
           [ATTR_GEN_AI_AGENT_NAME]: agent.name,
           [ATTR_GEN_AI_AGENT_VERSION]: String(agent.version),
@@ -146,7 +140,7 @@ export class TurnSpans {
     const content = this.traces.wantsContent();
     const span = this.child(thread, `chat ${request.model}`, SpanKind.CLIENT, {
       [ATTR_GEN_AI_OPERATION_NAME]: 'chat',
-      [ATTR_GEN_AI_PROVIDER_NAME]: PROVIDER_NAMES[this.provider],
+      [ATTR_GEN_AI_PROVIDER_NAME]: GEN_AI_PROVIDER_NAMES[this.provider],
       [ATTR_GEN_AI_REQUEST_MODEL]: request.model,
       [ATTR_GEN_AI_REQUEST_MAX_TOKENS]: request.max_tokens,
       ...(content

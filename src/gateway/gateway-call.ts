@@ -10,6 +10,22 @@ import type { ReplyFacts } from './call-observer.js';
 import type { Caller } from './caller.js';
 import type { GatewayDeps } from './gateway-deps.js';
 import type { LimitState } from './key-limits.js';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import {
+  ATTR_GEN_AI_CONVERSATION_ID,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_PROVIDER_NAME,
+  ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_GEN_AI_RESPONSE_FINISH_REASONS,
+  ATTR_GEN_AI_RESPONSE_ID,
+  ATTR_GEN_AI_RESPONSE_MODEL,
+  ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
+} from '@opentelemetry/semantic-conventions/incubating';
+import { GEN_AI_PROVIDER_NAMES } from '../telemetry/gen-ai.js';
+import { inboundTrace } from '../telemetry/trace-context.js';
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -41,6 +57,8 @@ export interface CallDetail {
 export class GatewayCall {
   readonly startedAt = performance.now();
   readonly abort = new AbortController();
+  /** The call's `chat` span (none for count_tokens, which generates nothing). */
+  private readonly span: Span | undefined;
 
   constructor(
     readonly deps: GatewayDeps,
@@ -50,7 +68,48 @@ export class GatewayCall {
     readonly kind: CallKind,
     /** Limit states after admission, for the response headers. */
     readonly limits: LimitState[],
-  ) {}
+  ) {
+    // Under the span of the HTTP request being handled (batch requests: a trace of their own).
+    const parent = inboundTrace();
+    this.span =
+      kind.callKind === 'count_tokens'
+        ? undefined
+        : deps.tracer?.startSpan(
+            `chat ${body.model}`,
+            {
+              kind: SpanKind.CLIENT,
+              attributes: {
+                [ATTR_GEN_AI_OPERATION_NAME]: 'chat',
+                [ATTR_GEN_AI_PROVIDER_NAME]: GEN_AI_PROVIDER_NAMES[deps.provider],
+                [ATTR_GEN_AI_REQUEST_MODEL]: body.model,
+                ...(conversation ? { [ATTR_GEN_AI_CONVERSATION_ID]: conversation.id } : {}),
+                'agentd.workspace.id': caller.workspaceId,
+              },
+            },
+            parent ? trace.setSpanContext(ROOT_CONTEXT, parent) : ROOT_CONTEXT,
+          );
+  }
+
+  /** Ends the call's span with what the reply says. */
+  private endSpan(facts: ReplyFacts): void {
+    const span = this.span;
+    if (!span) return;
+    const u = facts.usage;
+    span.setAttributes({
+      ...(facts.responseModel ? { [ATTR_GEN_AI_RESPONSE_MODEL]: facts.responseModel } : {}),
+      ...(facts.messageId ? { [ATTR_GEN_AI_RESPONSE_ID]: facts.messageId } : {}),
+      [ATTR_GEN_AI_USAGE_INPUT_TOKENS]: u.inputTokens,
+      [ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]: u.outputTokens,
+      [ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS]: u.cacheReadInputTokens,
+      [ATTR_GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS]: u.cacheCreation5mInputTokens + u.cacheCreation1hInputTokens,
+      [ATTR_GEN_AI_RESPONSE_FINISH_REASONS]: facts.stopReason ? [facts.stopReason] : [],
+    });
+    if (facts.outcome !== 'ok') {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: facts.outcome });
+      span.setAttribute('error.type', facts.outcome);
+    }
+    span.end();
+  }
 
   get options(): ModelCallOptions {
     return {
@@ -68,6 +127,7 @@ export class GatewayCall {
 
   /** Records the call; resolves once stored. Token limits are charged with what the call used. */
   record(facts: ReplyFacts, detail: CallDetail): Promise<UsageRecord> {
+    this.endSpan(facts);
     this.replied(facts.messageId);
     const u = facts.usage;
     this.deps.limits.charge(

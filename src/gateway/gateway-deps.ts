@@ -8,6 +8,8 @@ import type { UsageLedger } from '../telemetry/usage-ledger.js';
 import type { KeyLimits } from './key-limits.js';
 import type { RecentReplies } from './recent-replies.js';
 
+import type { Tracer } from '@opentelemetry/api';
+
 export interface GatewayDeps {
   store: Store;
   /** The shared model layer (model map applied, file sources resolved). */
@@ -24,5 +26,7 @@ export interface GatewayDeps {
   replies: RecentReplies;
   /** AGENTD_SSE_STALL_MS: a streamed reply whose client takes no bytes this long is disconnected. */
   sseStallMs: number;
+  /** OpenTelemetry: each generating call is a `chat` span (under its request's span). */
+  tracer?: Tracer | undefined;
 }
 

@@ -1,5 +1,6 @@
 // Wiring of the gateway's parts: the file lookup behind file-sourced blocks, the usage ledger, per-key limits and
 // the captured-content retention sweep.
+import type { Tracer } from '@opentelemetry/api';
 import type { Config } from '../config/config.js';
 import type { Clock } from '../domain/clock.js';
 import type { FileLookup } from '../engine/model/file-sources.js';
@@ -40,6 +41,7 @@ export function createGatewayDeps(opts: {
   logger: Logger;
   prices: PriceTable;
   metrics: Metrics;
+  tracer?: Tracer;
 }): GatewayDeps {
   const { config, store, clock, logger } = opts;
   return {
@@ -54,6 +56,7 @@ export function createGatewayDeps(opts: {
     modelMap: config.engine.modelMap,
     replies: new RecentReplies(),
     sseStallMs: config.sseStallMs,
+    tracer: opts.tracer,
   };
 }
 

@@ -146,7 +146,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const remoteWork = new QueueRemoteWork(work, bus, logger);
   // One model layer for the engine and the gateway: the model map, then file sources inlined for every provider.
   const model = withFileSources(createModelClient(config.engine), fileLookup(store, ctx.blobs, clock));
-  const gatewayDeps = createGatewayDeps({ config, store, model, clock, logger, prices, metrics });
+  const gatewayDeps = createGatewayDeps({ config, store, model, clock, logger, prices, metrics, tracer: tracing.tracer });
   const batches = new BatchExecutor(gatewayDeps, {
     owner: engineOwnerId(config.dataDir),
     concurrency: config.gateway.batchConcurrency,

@@ -200,6 +200,33 @@ describe.each(dialects())('OpenTelemetry traces (%s)', (dialect) => {
       expect(childChat).toMatchObject({ parentSpanId: child.spanId, attributes: { 'gen_ai.agent.id': reviewer.id, 'agentd.thread.id': threadId } });
     });
 
+    it('a gateway Messages call is a chat span under its request’s span; count_tokens makes none', async () => {
+      fake.enqueue({ content: [{ type: 'text', text: 'pong' }], usage: { input_tokens: 33, output_tokens: 4 } });
+      const traceId = 'aaaabbbbccccddddeeeeffff00001111';
+      const message = await t.client.messages.create(
+        { model: 'claude-sonnet-4-6', max_tokens: 100, messages: [{ role: 'user', content: 'ping' }] },
+        { headers: { traceparent: `00-${traceId}-${CALLER_SPAN}-01` } },
+      );
+      const request = await receiver.waitFor((s) => s.traceId === traceId && s.name === 'POST /v1/messages');
+      const chat = await receiver.waitFor((s) => s.traceId === traceId && s.name === 'chat claude-sonnet-4-6');
+      expect(request.parentSpanId).toBe(CALLER_SPAN);
+      expect(chat).toMatchObject({ parentSpanId: request.spanId, kind: 3 });
+      expect(chat.attributes).toMatchObject({
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.provider.name': 'anthropic',
+        'gen_ai.request.model': 'claude-sonnet-4-6',
+        'gen_ai.response.model': 'claude-sonnet-4-6',
+        'gen_ai.response.id': message.id,
+        'gen_ai.usage.input_tokens': 33,
+        'gen_ai.usage.output_tokens': 4,
+        'gen_ai.response.finish_reasons': ['end_turn'],
+      });
+      const counted = 'aaaabbbbccccddddeeeeffff00002222';
+      await t.client.messages.countTokens({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'ping' }] }, { headers: { traceparent: `00-${counted}-${CALLER_SPAN}-01` } });
+      await receiver.waitFor((s) => s.traceId === counted && s.name === 'POST /v1/messages/count_tokens');
+      expect(receiver.spans().filter((s) => s.traceId === counted && s.name.startsWith('chat '))).toEqual([]);
+    });
+
     it('without a traceparent the request starts a trace, with the turn in it, and their lines carry it', async () => {
       const agent = await createAgent(t.client, { name: 'Solo' });
       const env = await createEnvironment(t.client);
