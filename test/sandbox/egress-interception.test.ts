@@ -29,20 +29,25 @@ const credential: EnvCredential = {
 };
 
 /** CONNECT through the endpoint, then one GET (or POST of `body`) over TLS trusting `ca`; the status line (or CONNECT's answer). */
-function get(socketPath: string, port: number, ca: string[], body?: Buffer): Promise<string> {
+async function get(socketPath: string, port: number, ca: string[], body?: Buffer): Promise<string> {
+  return (await exchange(socketPath, port, ca, '/x', body)).split('\r\n')[0]!;
+}
+
+/** The whole raw answer to one request for `urlPath`. */
+function exchange(socketPath: string, port: number, ca: string[], urlPath: string, body?: Buffer): Promise<string> {
   return new Promise((resolve, reject) => {
     const connect = http.request({ socketPath, method: 'CONNECT', path: `${HOST}:${port}` });
     connect.on('connect', (res, socket) => {
       if (res.statusCode !== 200) return resolve(`CONNECT ${res.statusCode}`);
       const secure = tls.connect({ socket, ca, servername: 'localhost', checkServerIdentity: (_h, cert) => tls.checkServerIdentity(HOST, cert) });
       secure.on('error', reject);
-      const method = body ? `POST /x HTTP/1.1\r\nContent-Length: ${body.length}\r\n` : 'GET /x HTTP/1.1\r\n';
+      const method = body ? `POST ${urlPath} HTTP/1.1\r\nContent-Length: ${body.length}\r\n` : `GET ${urlPath} HTTP/1.1\r\n`;
       secure.write(`${method}Host: ${HOST}\r\nAuthorization: Bearer ${credential.placeholder}\r\nConnection: close\r\n\r\n`);
       // The proxy may answer (and close) before taking all of a refused body.
       if (body) secure.write(body, () => {});
       let answer = '';
       secure.on('data', (d: Buffer) => (answer += d.toString()));
-      secure.on('end', () => resolve(answer.split('\r\n')[0]!));
+      secure.on('end', () => resolve(answer));
     });
     connect.on('error', reject);
     connect.end();
@@ -85,6 +90,21 @@ describe('egress proxy TLS interception', { timeout: 60_000 }, () => {
     } finally {
       await trusted.close();
       await untrusted.close();
+    }
+  });
+
+  it('turns a secret the host reflects back into the placeholder before the sandbox sees it', async () => {
+    const proxy = proxyTrusting([fs.readFileSync(upstream.caFile, 'utf8')]);
+    try {
+      const endpoint = await proxy.open('echo', policyFromPatterns([HOST]), async () => [credential]);
+      const answer = await exchange(endpoint.socketPath, upstream.ports[HOST]!.https, [ca.certPem], '/echo');
+      expect(upstream.seen.at(-1)!.headers.authorization).toBe(`Bearer ${credential.value}`);
+      expect(answer).toMatch(/^HTTP\/1\.1 200/);
+      expect(answer).toContain(`x-echo: Bearer ${credential.placeholder}`);
+      expect(answer).toContain(`you sent: Bearer ${credential.placeholder}`);
+      expect(answer).not.toContain(credential.value);
+    } finally {
+      await proxy.close();
     }
   });
 

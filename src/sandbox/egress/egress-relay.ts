@@ -4,9 +4,10 @@
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import { Transform } from 'node:stream';
 import tls from 'node:tls';
 import type { EnvCredential } from '../../domain/env-credentials.js';
-import { needsBody, substituteBody, substituteHeaders, type Headers } from './substitute.js';
+import { needsBody, scrubHeaders, secretScrubber, substituteBody, substituteHeaders, type Headers } from './substitute.js';
 
 /** Headers that describe one hop (client → proxy), not the request being forwarded. */
 export const HOP_HEADERS = new Set(['proxy-authorization', 'proxy-connection', 'connection', 'keep-alive', 'te', 'trailer', 'upgrade']);
@@ -115,8 +116,32 @@ export async function relayRequest(
     upstream = http.request(options);
   }
   upstream.on('response', (answer) => {
-    res.writeHead(answer.statusCode ?? 502, withoutHop(answer.headers) as http.OutgoingHttpHeaders);
-    answer.pipe(res);
+    const status = answer.statusCode ?? 502;
+    // Answers of hosts that were sent a secret are scrubbed of it (a host may reflect what it got).
+    if (credentials.length === 0) {
+      res.writeHead(status, withoutHop(answer.headers) as http.OutgoingHttpHeaders);
+      answer.pipe(res);
+      return;
+    }
+    const headers = scrubHeaders(withoutHop(answer.headers), credentials);
+    if (answer.headers['content-encoding'] || req.method === 'HEAD' || status === 204 || status === 304) {
+      // Compressed: not searchable (documented); no body: nothing to search. Sent as they are.
+      res.writeHead(status, headers as http.OutgoingHttpHeaders);
+      answer.pipe(res);
+      return;
+    }
+    // The length may change: the body goes chunked.
+    delete headers['content-length'];
+    res.writeHead(status, headers as http.OutgoingHttpHeaders);
+    const scrubber = secretScrubber(credentials);
+    answer
+      .pipe(
+        new Transform({
+          transform: (chunk: Buffer, _enc, done) => done(null, scrubber.push(chunk)),
+          flush: (done) => done(null, scrubber.flush()),
+        }),
+      )
+      .pipe(res);
   });
   upstream.on('error', (err) => plainError(res, 502, err.message));
   res.on('close', () => upstream.destroy());
