@@ -109,11 +109,15 @@ describe.each(dialects())('environment-variable credentials in the sandbox (%s)'
       vault_id: vault.id,
       auth: { type: 'environment_variable', injection_location: { body: false } },
     });
-    const [post] = await runTools(t, fake, session.id, [
+    const [post, echo] = await runTools(t, fake, session.id, [
       bash(`curl -sS -m 30 -o /dev/null -w 'status=%{http_code}' -H "A: $API_TOKEN" --data-binary "token=$API_TOKEN" https://${CREDITED}:${upstream.ports[CREDITED]!.https}/header-only`),
+      // A host that reflects the header: the answer reaching the sandbox (and so the tool result) has the placeholder.
+      bash(`curl -sS -m 30 -D - -H "Authorization: Bearer $API_TOKEN" https://${CREDITED}:${upstream.ports[CREDITED]!.https}/echo`),
     ]);
+    expect(echo!.text).toContain(`you sent: Bearer ${placeholder}`);
+    expect(echo!.text.toLowerCase()).toContain(`x-echo: bearer ${placeholder}`);
     expect(post!.text).toBe('status=200');
-    const last = upstream.seen.at(-1)!;
+    const last = upstream.seen.findLast((r) => r.url === '/header-only')!;
     expect(last.headers.a).toBe(rotated);
     expect(last.body).toBe(`token=${placeholder}`);
 
