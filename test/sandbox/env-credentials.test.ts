@@ -179,3 +179,22 @@ describe.each(dialects())('environment-variable credentials in the sandbox (%s)'
     expect(err.error.error.message).toMatch(/vault_ids\[0\].*HTTPS_PROXY/);
   });
 });
+
+describe.each(dialects())('environment-variable credentials without a sandbox (%s)', (dialect) => {
+  const t = useServer(dialect, { env: { AGENTD_SANDBOX: 'none' } });
+
+  it('are refused with a 400 naming vault_ids[i]: no egress proxy stands in front of unsandboxed tools', async () => {
+    const vault = await t.client.beta.vaults.create({ display_name: 'env' });
+    await t.client.beta.vaults.credentials.create(vault.id, {
+      auth: { type: 'environment_variable', secret_name: 'API_TOKEN', secret_value: newSecret('none'), networking: { type: 'unrestricted' } },
+    });
+    const agent = await createAgent(t.client);
+    const env = await createEnvironment(t.client);
+    const err = await failure(t.client.beta.sessions.create({ agent: agent.id, environment_id: env.id, vault_ids: [vault.id] }));
+    expectEnvelope(err, 400, 'invalid_request_error');
+    expect(err.error.error.message).toMatch(/vault_ids\[0\].*API_TOKEN.*AGENTD_SANDBOX=none/);
+    // A vault without them is fine.
+    const plain = await t.client.beta.vaults.create({ display_name: 'plain' });
+    expect((await t.client.beta.sessions.create({ agent: agent.id, environment_id: env.id, vault_ids: [plain.id] })).vault_ids).toEqual([plain.id]);
+  });
+});
