@@ -151,6 +151,29 @@ describe.each(dialects())('environment-variable credentials in the sandbox (%s)'
     expect(upstream.seen.at(-1)!.headers.authorization).toBe(`Bearer ${value}`);
   });
 
+  it('the variables follow the session\'s vaults: a changed set restarts the sandbox before the next call', async () => {
+    const agent = await createAgent(t.client, { tools: [{ type: 'agent_toolset_20260401' }] });
+    const env = await createEnvironment(t.client, { config: { type: 'cloud', networking: { type: 'limited', allowed_hosts: [CREDITED] } } });
+    const session = await t.client.beta.sessions.create({ agent: agent.id, environment_id: env.id });
+    const show = bash('echo "NEW=${NEW_TOKEN:-unset}"');
+    const [before] = await runTools(t, fake, session.id, [show]);
+    expect(before!.text.trim()).toBe('NEW=unset');
+    const vault = await t.client.beta.vaults.create({ display_name: 'later' });
+    const value = newSecret('later');
+    secrets.push(value);
+    const credential = await t.client.beta.vaults.credentials.create(vault.id, {
+      auth: { type: 'environment_variable', secret_name: 'NEW_TOKEN', secret_value: value, networking: { type: 'limited', allowed_hosts: [CREDITED] } },
+    });
+    await t.client.beta.sessions.update(session.id, { vault_ids: [vault.id] });
+    const [added, used] = await runTools(t, fake, session.id, [show, bash(https(CREDITED).replace(/API_TOKEN/g, 'NEW_TOKEN'))]);
+    expect(added!.text.trim()).toMatch(/^NEW=agentd_placeholder_[0-9a-f]{40}$/);
+    expect(used!.text).toContain('status=200');
+    expect(upstream.seen.at(-1)!.headers.authorization).toBe(`Bearer ${value}`);
+    await t.client.beta.vaults.credentials.archive(credential.id, { vault_id: vault.id });
+    const [removed] = await runTools(t, fake, session.id, [show]);
+    expect(removed!.text.trim()).toBe('NEW=unset');
+  });
+
   it('a self_hosted environment cannot use them: 400 naming vault_ids[i]', async () => {
     const vault = await t.client.beta.vaults.create({ display_name: 'x' });
     const value = newSecret('sh');
