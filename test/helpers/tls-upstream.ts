@@ -77,7 +77,12 @@ export async function startUpstream(addresses: string[]): Promise<Upstream> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       seen.push({ scheme, host, method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString() });
-      // Never echoes what it received: the secret must not travel back into the sandbox.
+      // /echo reflects the Authorization header (a careless API would); nothing else echoes what it received.
+      if (req.url === '/echo') {
+        res.setHeader('x-echo', req.headers.authorization ?? '');
+        res.end(`you sent: ${req.headers.authorization ?? ''}\n`);
+        return;
+      }
       res.end(`received by ${scheme}://${host}\n`);
     });
   };

@@ -14,6 +14,7 @@ import { destinationRules } from '../../src/sandbox/bubblewrap/bubblewrap-provid
 import { EgressCa } from '../../src/sandbox/egress/egress-ca.js';
 import { policyFromPatterns } from '../../src/sandbox/egress/egress-policy.js';
 import { EgressProxy } from '../../src/sandbox/egress/egress-proxy.js';
+import { MAX_SUBSTITUTED_BODY } from '../../src/sandbox/egress/egress-relay.js';
 import { startUpstream, type Upstream } from '../helpers/tls-upstream.js';
 
 const HOST = '127.0.0.2';
@@ -27,18 +28,26 @@ const credential: EnvCredential = {
   value: 'sk-interception-test-secret',
 };
 
-/** CONNECT through the endpoint, then one GET over TLS trusting `ca`; the status line (or CONNECT's answer). */
-function get(socketPath: string, port: number, ca: string[]): Promise<string> {
+/** CONNECT through the endpoint, then one GET (or POST of `body`) over TLS trusting `ca`; the status line (or CONNECT's answer). */
+async function get(socketPath: string, port: number, ca: string[], body?: Buffer): Promise<string> {
+  return (await exchange(socketPath, port, ca, '/x', body)).split('\r\n')[0]!;
+}
+
+/** The whole raw answer to one request for `urlPath`. */
+function exchange(socketPath: string, port: number, ca: string[], urlPath: string, body?: Buffer): Promise<string> {
   return new Promise((resolve, reject) => {
     const connect = http.request({ socketPath, method: 'CONNECT', path: `${HOST}:${port}` });
     connect.on('connect', (res, socket) => {
       if (res.statusCode !== 200) return resolve(`CONNECT ${res.statusCode}`);
       const secure = tls.connect({ socket, ca, servername: 'localhost', checkServerIdentity: (_h, cert) => tls.checkServerIdentity(HOST, cert) });
       secure.on('error', reject);
-      secure.write(`GET /x HTTP/1.1\r\nHost: ${HOST}\r\nAuthorization: Bearer ${credential.placeholder}\r\nConnection: close\r\n\r\n`);
+      const method = body ? `POST ${urlPath} HTTP/1.1\r\nContent-Length: ${body.length}\r\n` : `GET ${urlPath} HTTP/1.1\r\n`;
+      secure.write(`${method}Host: ${HOST}\r\nAuthorization: Bearer ${credential.placeholder}\r\nConnection: close\r\n\r\n`);
+      // The proxy may answer (and close) before taking all of a refused body.
+      if (body) secure.write(body, () => {});
       let answer = '';
       secure.on('data', (d: Buffer) => (answer += d.toString()));
-      secure.on('end', () => resolve(answer.split('\r\n')[0]!));
+      secure.on('end', () => resolve(answer));
     });
     connect.on('error', reject);
     connect.end();
@@ -81,6 +90,37 @@ describe('egress proxy TLS interception', { timeout: 60_000 }, () => {
     } finally {
       await trusted.close();
       await untrusted.close();
+    }
+  });
+
+  it('turns a secret the host reflects back into the placeholder before the sandbox sees it', async () => {
+    const proxy = proxyTrusting([fs.readFileSync(upstream.caFile, 'utf8')]);
+    try {
+      const endpoint = await proxy.open('echo', policyFromPatterns([HOST]), async () => [credential]);
+      const answer = await exchange(endpoint.socketPath, upstream.ports[HOST]!.https, [ca.certPem], '/echo');
+      expect(upstream.seen.at(-1)!.headers.authorization).toBe(`Bearer ${credential.value}`);
+      expect(answer).toMatch(/^HTTP\/1\.1 200/);
+      expect(answer).toContain(`x-echo: Bearer ${credential.placeholder}`);
+      expect(answer).toContain(`you sent: Bearer ${credential.placeholder}`);
+      expect(answer).not.toContain(credential.value);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('refuses (413) a body too large to search rather than send it unsubstituted', async () => {
+    const proxy = proxyTrusting([fs.readFileSync(upstream.caFile, 'utf8')]);
+    try {
+      const endpoint = await proxy.open('large', policyFromPatterns([HOST]), async () => [{ ...credential, body: true }]);
+      const before = upstream.seen.length;
+      const port = upstream.ports[HOST]!.https;
+      expect(await get(endpoint.socketPath, port, [ca.certPem], Buffer.alloc(MAX_SUBSTITUTED_BODY + 1024 * 1024, 'a'))).toBe('HTTP/1.1 413 Payload Too Large');
+      expect(upstream.seen.length).toBe(before);
+      // The endpoint goes on: a body within the cap is substituted.
+      expect(await get(endpoint.socketPath, port, [ca.certPem], Buffer.from(`k=${credential.placeholder}`))).toBe('HTTP/1.1 200 OK');
+      expect(upstream.seen.at(-1)!.body).toBe(`k=${credential.value}`);
+    } finally {
+      await proxy.close();
     }
   });
 

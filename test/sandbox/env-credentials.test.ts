@@ -109,11 +109,15 @@ describe.each(dialects())('environment-variable credentials in the sandbox (%s)'
       vault_id: vault.id,
       auth: { type: 'environment_variable', injection_location: { body: false } },
     });
-    const [post] = await runTools(t, fake, session.id, [
+    const [post, echo] = await runTools(t, fake, session.id, [
       bash(`curl -sS -m 30 -o /dev/null -w 'status=%{http_code}' -H "A: $API_TOKEN" --data-binary "token=$API_TOKEN" https://${CREDITED}:${upstream.ports[CREDITED]!.https}/header-only`),
+      // A host that reflects the header: the answer reaching the sandbox (and so the tool result) has the placeholder.
+      bash(`curl -sS -m 30 -D - -H "Authorization: Bearer $API_TOKEN" https://${CREDITED}:${upstream.ports[CREDITED]!.https}/echo`),
     ]);
+    expect(echo!.text).toContain(`you sent: Bearer ${placeholder}`);
+    expect(echo!.text.toLowerCase()).toContain(`x-echo: bearer ${placeholder}`);
     expect(post!.text).toBe('status=200');
-    const last = upstream.seen.at(-1)!;
+    const last = upstream.seen.findLast((r) => r.url === '/header-only')!;
     expect(last.headers.a).toBe(rotated);
     expect(last.body).toBe(`token=${placeholder}`);
 
@@ -147,6 +151,29 @@ describe.each(dialects())('environment-variable credentials in the sandbox (%s)'
     expect(upstream.seen.at(-1)!.headers.authorization).toBe(`Bearer ${value}`);
   });
 
+  it('the variables follow the session\'s vaults: a changed set restarts the sandbox before the next call', async () => {
+    const agent = await createAgent(t.client, { tools: [{ type: 'agent_toolset_20260401' }] });
+    const env = await createEnvironment(t.client, { config: { type: 'cloud', networking: { type: 'limited', allowed_hosts: [CREDITED] } } });
+    const session = await t.client.beta.sessions.create({ agent: agent.id, environment_id: env.id });
+    const show = bash('echo "NEW=${NEW_TOKEN:-unset}"');
+    const [before] = await runTools(t, fake, session.id, [show]);
+    expect(before!.text.trim()).toBe('NEW=unset');
+    const vault = await t.client.beta.vaults.create({ display_name: 'later' });
+    const value = newSecret('later');
+    secrets.push(value);
+    const credential = await t.client.beta.vaults.credentials.create(vault.id, {
+      auth: { type: 'environment_variable', secret_name: 'NEW_TOKEN', secret_value: value, networking: { type: 'limited', allowed_hosts: [CREDITED] } },
+    });
+    await t.client.beta.sessions.update(session.id, { vault_ids: [vault.id] });
+    const [added, used] = await runTools(t, fake, session.id, [show, bash(https(CREDITED).replace(/API_TOKEN/g, 'NEW_TOKEN'))]);
+    expect(added!.text.trim()).toMatch(/^NEW=agentd_placeholder_[0-9a-f]{40}$/);
+    expect(used!.text).toContain('status=200');
+    expect(upstream.seen.at(-1)!.headers.authorization).toBe(`Bearer ${value}`);
+    await t.client.beta.vaults.credentials.archive(credential.id, { vault_id: vault.id });
+    const [removed] = await runTools(t, fake, session.id, [show]);
+    expect(removed!.text.trim()).toBe('NEW=unset');
+  });
+
   it('a self_hosted environment cannot use them: 400 naming vault_ids[i]', async () => {
     const vault = await t.client.beta.vaults.create({ display_name: 'x' });
     const value = newSecret('sh');
@@ -173,5 +200,24 @@ describe.each(dialects())('environment-variable credentials in the sandbox (%s)'
     const err = await failure(t.client.beta.sessions.create({ agent: agent.id, environment_id: env.id, vault_ids: [vault.id] }));
     expectEnvelope(err, 400, 'invalid_request_error');
     expect(err.error.error.message).toMatch(/vault_ids\[0\].*HTTPS_PROXY/);
+  });
+});
+
+describe.each(dialects())('environment-variable credentials without a sandbox (%s)', (dialect) => {
+  const t = useServer(dialect, { env: { AGENTD_SANDBOX: 'none' } });
+
+  it('are refused with a 400 naming vault_ids[i]: no egress proxy stands in front of unsandboxed tools', async () => {
+    const vault = await t.client.beta.vaults.create({ display_name: 'env' });
+    await t.client.beta.vaults.credentials.create(vault.id, {
+      auth: { type: 'environment_variable', secret_name: 'API_TOKEN', secret_value: newSecret('none'), networking: { type: 'unrestricted' } },
+    });
+    const agent = await createAgent(t.client);
+    const env = await createEnvironment(t.client);
+    const err = await failure(t.client.beta.sessions.create({ agent: agent.id, environment_id: env.id, vault_ids: [vault.id] }));
+    expectEnvelope(err, 400, 'invalid_request_error');
+    expect(err.error.error.message).toMatch(/vault_ids\[0\].*API_TOKEN.*AGENTD_SANDBOX=none/);
+    // A vault without them is fine.
+    const plain = await t.client.beta.vaults.create({ display_name: 'plain' });
+    expect((await t.client.beta.sessions.create({ agent: agent.id, environment_id: env.id, vault_ids: [plain.id] })).vault_ids).toEqual([plain.id]);
   });
 });

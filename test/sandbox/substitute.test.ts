@@ -2,7 +2,7 @@
 // their placeholders replaced (only where the credential's injection_location allows).
 import { describe, expect, it } from 'vitest';
 import type { EnvCredential } from '../../src/domain/env-credentials.js';
-import { credentialsFor, needsBody, substituteBody, substituteHeaders } from '../../src/sandbox/egress/substitute.js';
+import { credentialsFor, needsBody, scrubHeaders, secretScrubber, substituteBody, substituteHeaders } from '../../src/sandbox/egress/substitute.js';
 
 const cred = (over: Partial<EnvCredential>): EnvCredential => ({
   credentialId: 'vcrd_1',
@@ -46,5 +46,22 @@ describe('credential substitution', () => {
     expect(out.subarray(2).toString()).toBe('a=välue&b=agentd_placeholder_aaaa&c=välue');
     const untouched = Buffer.from('nothing here');
     expect(substituteBody(untouched, [b])).toBe(untouched);
+  });
+
+  it('turns reflected secrets back into placeholders, also across chunk boundaries', () => {
+    const a = cred({});
+    const b = cred({ credentialId: 'vcrd_2', placeholder: 'agentd_placeholder_bbbb', value: 'longer-secret-value' });
+    const text = 'x s3cret y longer-secret-value z s3cre';
+    const whole = Buffer.from(text);
+    // Every way of cutting the answer in two, and byte by byte.
+    for (let cut = 0; cut <= whole.length; cut++) {
+      const s = secretScrubber([a, b]);
+      const out = Buffer.concat([s.push(whole.subarray(0, cut)), s.push(whole.subarray(cut)), s.flush()]).toString();
+      expect(out).toBe('x agentd_placeholder_aaaa y agentd_placeholder_bbbb z s3cre');
+    }
+    const s = secretScrubber([a, b]);
+    const bytes = [...whole].map((x) => s.push(Buffer.from([x])));
+    expect(Buffer.concat([...bytes, s.flush()]).toString()).toBe('x agentd_placeholder_aaaa y agentd_placeholder_bbbb z s3cre');
+    expect(scrubHeaders({ 'x-echo': 'Bearer s3cret', n: undefined }, [a])).toEqual({ 'x-echo': 'Bearer agentd_placeholder_aaaa', n: undefined });
   });
 });

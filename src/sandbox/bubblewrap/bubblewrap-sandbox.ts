@@ -58,6 +58,9 @@ export interface BubblewrapRuntime {
   logger: Logger;
 }
 
+/** Names and placeholders, comparable. */
+const variablesKey = (c: SandboxSpec['credentials']): string => JSON.stringify(Object.entries(c?.variables ?? {}).sort());
+
 const errorOutcome = (text: string): ToolOutcome => ({ isError: true, content: [{ type: 'text', text }] });
 
 function contains(ancestor: string, p: string): boolean {
@@ -73,6 +76,8 @@ export class BubblewrapSandbox implements SessionSandbox {
   private endpoint: EgressEndpoint | undefined;
   /** Whether `endpoint` substitutes credentials. */
   private endpointSubstitutes = false;
+  /** The credential variables the running host was started with (see restartIfCredentialsChanged). */
+  private variablesKey: string | undefined;
   /** Aborts the pending idle stop. */
   private idle: AbortController | undefined;
   private busy = 0;
@@ -97,6 +102,7 @@ export class BubblewrapSandbox implements SessionSandbox {
     try {
       let host: ToolHostProcess;
       try {
+        await this.restartIfCredentialsChanged();
         host = await this.host();
         // Memory syncs write as the server between calls: hand their files to the sandbox's user.
         handOver(this.layout.memory, this.rt.user);
@@ -109,6 +115,19 @@ export class BubblewrapSandbox implements SessionSandbox {
       this.busy--;
       this.armIdle();
     }
+  }
+
+  /**
+   * A running host whose credential variables no longer match the session's vaults (vault_ids
+   * updated, a credential created, archived or replaced) is stopped, so the next start sets the
+   * variables as they are now. Only between calls: a call in flight is never cut off for it.
+   */
+  private async restartIfCredentialsChanged(): Promise<void> {
+    if (!this.rt.credentials || !this.proc?.alive || this.busy !== 1 || this.variablesKey === undefined) return;
+    const now = variablesKey(await this.credentialVariables());
+    if (now === this.variablesKey) return;
+    this.logger.info('the session\'s credential variables changed: restarting its sandbox');
+    await this.stopHost();
   }
 
   private armIdle(): void {
@@ -161,6 +180,7 @@ export class BubblewrapSandbox implements SessionSandbox {
     }
     const policy = egressPolicy(this.session, this.environment);
     const credentials = await this.credentialVariables();
+    this.variablesKey = variablesKey(credentials);
     // The proxy reads the session's credentials at every request, so a rotated secret counts at once.
     const source = this.rt.credentials;
     const lookup = source && credentials ? () => source.forSession(this.session) : undefined;

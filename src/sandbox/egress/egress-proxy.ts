@@ -17,7 +17,7 @@ import type { DestinationRules } from '../network/destination-policy.js';
 import { resolveDestination } from '../network/resolve-destination.js';
 import type { EgressCa } from './egress-ca.js';
 import type { EgressPolicy } from './egress-policy.js';
-import { relayRequest } from './egress-relay.js';
+import { relayRequest, type BodyBudget } from './egress-relay.js';
 import { credentialsFor } from './substitute.js';
 
 export interface EgressEndpoint {
@@ -85,6 +85,7 @@ export class EgressProxy {
     fs.rmSync(socketPath, { force: true });
     const log = this.logger.child({ egress: name });
     const lookup = credentials ? this.guarded(credentials, log) : undefined;
+    const budget: BodyBudget = { held: 0 };
     const server = http.createServer((req, res) => {
       const t = target(req.url ?? '', false);
       if (!t) {
@@ -96,7 +97,7 @@ export class EgressProxy {
         res.writeHead(403, { 'content-type': 'text/plain', 'x-agentd-egress': 'denied' }).end(deniedText(t.host));
         return;
       }
-      void this.forward(t, req, res, log, lookup);
+      void this.forward(t, req, res, log, lookup, budget);
     });
     // Requests inside intercepted HTTPS tunnels: each TLS socket knows where its tunnel leads.
     const tunnels = new WeakMap<object, { t: Target; address: string }>();
@@ -104,7 +105,7 @@ export class EgressProxy {
       const to = tunnels.get(req.socket);
       if (!to || !lookup || !this.interception) return void res.destroy();
       const up = { host: to.t.host, address: to.address, port: to.t.port, path: req.url ?? '/', tls: { context: this.upstreamContext() } };
-      void this.substituted(to.t.host, res, lookup, (creds) => relayRequest(req, res, up, creds));
+      void this.substituted(to.t.host, res, lookup, (creds) => relayRequest(req, res, up, creds, budget));
     });
     server.on('connect', (req: http.IncomingMessage, client: Duplex, head: Buffer) => {
       client.on('error', () => client.destroy());
@@ -172,7 +173,14 @@ export class EgressProxy {
     await relay(creds);
   }
 
-  private async forward(t: Target, req: http.IncomingMessage, res: http.ServerResponse, log: Logger, lookup: CredentialLookup | undefined): Promise<void> {
+  private async forward(
+    t: Target,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    log: Logger,
+    lookup: CredentialLookup | undefined,
+    budget: BodyBudget,
+  ): Promise<void> {
     const dest = await resolveDestination(t.host, this.rules);
     if (!dest.ok) {
       log.info({ host: t.host, port: t.port, reason: dest.reason }, 'egress denied: blocked destination');
@@ -180,7 +188,7 @@ export class EgressProxy {
       return;
     }
     const up = { host: t.host, address: dest.address, port: t.port, path: t.path };
-    await this.substituted(t.host, res, lookup, (creds) => relayRequest(req, res, up, creds));
+    await this.substituted(t.host, res, lookup, (creds) => relayRequest(req, res, up, creds, budget));
   }
 
   /** Whether a CONNECT to `host` is opened (TLS terminated here) to substitute credentials. */

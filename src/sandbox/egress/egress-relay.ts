@@ -4,14 +4,22 @@
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import { Transform } from 'node:stream';
 import tls from 'node:tls';
 import type { EnvCredential } from '../../domain/env-credentials.js';
-import { needsBody, substituteBody, substituteHeaders, type Headers } from './substitute.js';
+import { needsBody, scrubHeaders, secretScrubber, substituteBody, substituteHeaders, type Headers } from './substitute.js';
 
 /** Headers that describe one hop (client → proxy), not the request being forwarded. */
 export const HOP_HEADERS = new Set(['proxy-authorization', 'proxy-connection', 'connection', 'keep-alive', 'te', 'trailer', 'upgrade']);
 /** The largest body read whole for substitution; a bigger one is refused (413) rather than sent unsubstituted. */
 export const MAX_SUBSTITUTED_BODY = 16 * 1024 * 1024;
+/** What one sandbox's proxy endpoint may hold of such bodies at once (many parallel uploads must not exhaust the server). */
+export const MAX_BUFFERED_PER_ENDPOINT = 64 * 1024 * 1024;
+
+/** Bytes an endpoint holds in bodies being substituted; shared by its requests. */
+export interface BodyBudget {
+  held: number;
+}
 
 export interface Upstream {
   /** The host name the client asked for (TLS name check, Host matching). */
@@ -27,15 +35,42 @@ export interface Upstream {
 const withoutHop = (headers: http.IncomingHttpHeaders | http.OutgoingHttpHeaders): Headers =>
   Object.fromEntries(Object.entries(headers).filter(([k]) => !HOP_HEADERS.has(k))) as Headers;
 
-async function readBody(req: http.IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_SUBSTITUTED_BODY) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+type BodyRead = { ok: true; body: Buffer } | { ok: false; status: number; reason: string };
+
+/**
+ * Reads a body whole. Past a cap it stops (pausing the request, so the refusal can still be
+ * answered on the connection) and says why.
+ */
+function readBody(req: http.IncomingMessage, budget: BodyBudget): Promise<BodyRead> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = (r: BodyRead) => {
+      if (done) return;
+      done = true;
+      budget.held -= size;
+      req.off('data', onData);
+      resolve(r);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      budget.held += chunk.length;
+      if (size > MAX_SUBSTITUTED_BODY) {
+        req.pause();
+        return finish({ ok: false, status: 413, reason: `a request body larger than ${MAX_SUBSTITUTED_BODY} bytes cannot be searched for credential placeholders` });
+      }
+      if (budget.held > MAX_BUFFERED_PER_ENDPOINT) {
+        req.pause();
+        return finish({ ok: false, status: 503, reason: 'too many request bodies are being searched for credential placeholders at once; retry' });
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.on('end', () => finish({ ok: true, body: Buffer.concat(chunks) }));
+    req.on('error', () => finish({ ok: false, status: 400, reason: 'the request body was cut off' }));
+    req.on('close', () => finish({ ok: false, status: 400, reason: 'the request body was cut off' }));
+  });
 }
 
 function plainError(res: http.ServerResponse, status: number, text: string): void {
@@ -43,14 +78,21 @@ function plainError(res: http.ServerResponse, status: number, text: string): voi
   else res.writeHead(status, { 'content-type': 'text/plain', connection: 'close' }).end(`agentd egress proxy: ${text}\n`);
 }
 
-export async function relayRequest(req: http.IncomingMessage, res: http.ServerResponse, up: Upstream, credentials: readonly EnvCredential[]): Promise<void> {
+export async function relayRequest(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  up: Upstream,
+  credentials: readonly EnvCredential[],
+  budget: BodyBudget,
+): Promise<void> {
   let headers = substituteHeaders(withoutHop(req.headers), credentials);
   let body: Buffer | undefined;
   // A compressed body cannot be searched: it is sent as it is (documented in docs/vaults.md).
   if (needsBody(credentials) && !req.headers['content-encoding']) {
-    body = await readBody(req);
-    if (!body) return plainError(res, 413, `a request body larger than ${MAX_SUBSTITUTED_BODY} bytes cannot be searched for credential placeholders`);
-    body = substituteBody(body, credentials);
+    const read = await readBody(req, budget);
+    if (!read.ok) return plainError(res, read.status, read.reason);
+    // Held only while read: the substituted copy is handed to the socket at once.
+    body = substituteBody(read.body, credentials);
     headers = { ...headers, 'content-length': String(body.length) };
     delete headers['transfer-encoding'];
     // The body is already here (Node answered the client's 100-continue): nothing left to wait for.
@@ -74,8 +116,32 @@ export async function relayRequest(req: http.IncomingMessage, res: http.ServerRe
     upstream = http.request(options);
   }
   upstream.on('response', (answer) => {
-    res.writeHead(answer.statusCode ?? 502, withoutHop(answer.headers) as http.OutgoingHttpHeaders);
-    answer.pipe(res);
+    const status = answer.statusCode ?? 502;
+    // Answers of hosts that were sent a secret are scrubbed of it (a host may reflect what it got).
+    if (credentials.length === 0) {
+      res.writeHead(status, withoutHop(answer.headers) as http.OutgoingHttpHeaders);
+      answer.pipe(res);
+      return;
+    }
+    const headers = scrubHeaders(withoutHop(answer.headers), credentials);
+    if (answer.headers['content-encoding'] || req.method === 'HEAD' || status === 204 || status === 304) {
+      // Compressed: not searchable (documented); no body: nothing to search. Sent as they are.
+      res.writeHead(status, headers as http.OutgoingHttpHeaders);
+      answer.pipe(res);
+      return;
+    }
+    // The length may change: the body goes chunked.
+    delete headers['content-length'];
+    res.writeHead(status, headers as http.OutgoingHttpHeaders);
+    const scrubber = secretScrubber(credentials);
+    answer
+      .pipe(
+        new Transform({
+          transform: (chunk: Buffer, _enc, done) => done(null, scrubber.push(chunk)),
+          flush: (done) => done(null, scrubber.flush()),
+        }),
+      )
+      .pipe(res);
   });
   upstream.on('error', (err) => plainError(res, 502, err.message));
   res.on('close', () => upstream.destroy());
