@@ -3,6 +3,8 @@ import type { StartSummary } from '../src/services/start-summary.js';
 
 export function serveBanner(s: StartSummary, version: string): string {
   const lines = [`agentd ${version} serving ${s.url}`];
+  if (s.role === 'api') lines.push('  role      api: serves the API; runs no sessions, schedules or webhook deliveries');
+  if (s.role === 'engine') lines.push('  role      engine: runs sessions, schedules and webhook deliveries; serves only /health, /health/ready and /metrics');
   lines.push(`  data      ${s.dialect === 'sqlite' ? `SQLite ${s.database}` : `PostgreSQL ${s.database}`}`);
   lines.push(`  files     ${s.filesDir}`);
   lines.push(`  sessions  workspaces in ${s.workspacesDir}`);
@@ -15,7 +17,7 @@ export function serveBanner(s: StartSummary, version: string): string {
 function sandboxLine(s: StartSummary): string {
   switch (s.sandbox) {
     case 'off':
-      return 'none needed (AGENTD_ENGINE=off: this node runs no sessions)';
+      return `none needed (${s.role === 'api' ? '--role api' : 'AGENTD_ENGINE=off'}: this node runs no sessions)`;
     case 'none':
       return 'NONE (AGENTD_SANDBOX=none): tools run unisolated on this host';
     case 'bubblewrap':

@@ -5,6 +5,9 @@ export const SERVE_USAGE = `  serve     run the server (prints what it serves at
             --data-dir <dir>       data directory (AGENTD_DATA_DIR, default ./.agentd)
             --database-url <url>   postgres://user@host:5432/db selects PostgreSQL, sqlite:<path> an SQLite
                                    file (DATABASE_URL); unset: SQLite in the data dir
+            --role all|api|engine  what this process does (AGENTD_ROLE, default all): api serves the API
+                                   and runs no loops; engine runs sessions, schedules and webhooks and
+                                   serves only /health, /health/ready and /metrics (docs/scaling.md)
             -h, --help             this help
             -v, --version          print the version
 `;

@@ -17,6 +17,7 @@ export async function serve(argv: string[]): Promise<number | undefined> {
         port: { type: 'string' },
         'data-dir': { type: 'string' },
         'database-url': { type: 'string' },
+        role: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -39,6 +40,7 @@ export async function serve(argv: string[]): Promise<number | undefined> {
     port: values.port,
     dataDir: values['data-dir'],
     databaseUrl: values['database-url'],
+    role: values.role,
   });
   // Listen for the stop signals before anything is printed: a supervisor (or a test) that sends
   // SIGTERM as soon as it sees the banner must get a graceful stop, never the default kill.

@@ -1,7 +1,13 @@
 // Configuration: flags > environment > defaults, parsed once into a frozen typed Config.
 import path from 'node:path';
 
+/** What a process does: everything, only the API (no loops), or only the loops (no API). */
+export const ROLES = ['all', 'api', 'engine'] as const;
+export type Role = (typeof ROLES)[number];
+
 export interface Config {
+  /** --role / AGENTD_ROLE: `api` runs no engine, scheduler or dispatcher loops; `engine` serves only /health and /metrics. */
+  readonly role: Role;
   readonly host: string;
   readonly port: number;
   readonly dataDir: string;
@@ -320,6 +326,13 @@ export interface ServeFlags {
   port?: string | undefined;
   dataDir?: string | undefined;
   databaseUrl?: string | undefined;
+  role?: string | undefined;
+}
+
+function parseRole(raw: string | undefined): Role {
+  if (raw === undefined || raw === '') return 'all';
+  if (!(ROLES as readonly string[]).includes(raw)) throw new Error(`invalid role "${raw}": expected one of ${ROLES.join(', ')}`);
+  return raw as Role;
 }
 
 const MiB = 1024 * 1024;
@@ -361,7 +374,12 @@ export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.e
     .split(',')
     .map((k) => k.trim())
     .filter((k) => k.length > 0);
+  const role = parseRole(flags.role ?? env.AGENTD_ROLE);
+  // The role switches loops off; AGENTD_ENGINE=off on an engine-only node would leave it doing nothing.
+  const engineOn = parseOnOff(env.AGENTD_ENGINE, true, 'AGENTD_ENGINE');
+  if (role === 'engine' && !engineOn) throw new Error('AGENTD_ENGINE=off contradicts --role engine (a node that serves no API and runs no sessions)');
   return Object.freeze({
+    role,
     host: flags.host ?? env.AGENTD_HOST ?? '127.0.0.1',
     port: parsePort(flags.port ?? env.AGENTD_PORT ?? '4600'),
     dataDir,
@@ -387,7 +405,7 @@ export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.e
     logLevel: env.AGENTD_LOG_LEVEL ?? 'info',
     logFormat: parseLogFormat(env.AGENTD_LOG_FORMAT),
     engine: Object.freeze({
-      enabled: parseOnOff(env.AGENTD_ENGINE, true, 'AGENTD_ENGINE'),
+      enabled: engineOn && role !== 'api',
       provider: parseProvider(env.AGENTD_MODEL_PROVIDER),
       providerEnv: Object.freeze(providerEnv(env)),
       modelMap: Object.freeze(parseModelMap(env.AGENTD_MODEL_MAP)),
@@ -435,7 +453,7 @@ export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.e
       prices: env.AGENTD_PRICES === '' ? undefined : env.AGENTD_PRICES,
     }),
     scheduler: Object.freeze({
-      enabled: parseOnOff(env.AGENTD_SCHEDULER, true, 'AGENTD_SCHEDULER'),
+      enabled: parseOnOff(env.AGENTD_SCHEDULER, true, 'AGENTD_SCHEDULER') && role !== 'api',
       catchUpSeconds: nonNegativeInt(env.AGENTD_DEPLOYMENT_CATCH_UP_SECONDS, 3600, 'AGENTD_DEPLOYMENT_CATCH_UP_SECONDS'),
       pollMs: positiveInt(env.AGENTD_SCHEDULER_POLL_MS, 1000, 'AGENTD_SCHEDULER_POLL_MS'),
     }),

@@ -27,6 +27,7 @@ export class NotifyEventBus implements EventBus {
   /** Reads of one session's announced records, chained so its followers get them in order. */
   private readonly reads = new Map<string, Promise<void>>();
   private listener: { close(): Promise<void> } | undefined;
+  private listening = false;
 
   constructor(
     private readonly store: Store,
@@ -39,11 +40,21 @@ export class NotifyEventBus implements EventBus {
   async start(): Promise<void> {
     this.listener = await this.signals.listen(Object.values(CHANNELS), {
       onSignal: (channel, payload) => this.onSignal(channel, payload),
+      onDisconnected: () => {
+        this.listening = false;
+      },
       onReconnected: () => {
+        this.listening = true;
         this.logger.warn('event bus reconnected: followers catch up from the database');
         this.local.missed();
       },
     });
+    this.listening = true;
+  }
+
+  /** Whether other replicas' commits reach this process now (readiness). */
+  get isListening(): boolean {
+    return this.listening;
   }
 
   async close(): Promise<void> {

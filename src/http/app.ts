@@ -18,7 +18,7 @@ import { sessionRoutes } from './routes/sessions.js';
 import { sessionResourceRoutes } from './routes/session-resources.js';
 import { eventRoutes } from './routes/events.js';
 import { threadRoutes } from './routes/threads.js';
-import { healthRoutes } from './routes/health.js';
+import { healthRoutes, type Readiness } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { startRequestSpan } from './request-span.js';
@@ -95,6 +95,10 @@ export interface AppOptions {
   mcp: { fetch: Fetch; timeoutMs: number };
   /** Telemetry destinations: the spans' `service.name`, and who re-reads them for export after a change. */
   telemetry: { tracer: Tracer; serviceName: string; destinationsChanged: () => Promise<void> };
+  /** Why the process cannot take work now (GET /health/ready). */
+  readiness: Readiness;
+  /** false (an engine-only replica): only /health, /health/ready and /metrics are served. */
+  serveApi: boolean;
 }
 
 /** A registered route as the router holds it (the route-enumeration test walks these). */
@@ -176,8 +180,9 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
 
-  healthRoutes(app);
+  healthRoutes(app, opts.readiness);
   metricsRoutes(app, opts.metrics);
+  if (!opts.serveApi) return app;
   // The API: one encapsulated plugin, so the rate limit covers exactly its routes.
   await app.register(async (api) => {
     await registerRateLimit(api, opts.rateLimitPerMinute);

@@ -218,8 +218,12 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     secrets,
     mcp: { fetch: mcpFetch(config), timeoutMs: config.mcp.timeoutMs },
     telemetry: { tracer: tracing.tracer, serviceName: config.tracing.serviceName, destinationsChanged: () => destinations.changed() },
+    readiness: () => readiness(shutdown.signal, store, events),
+    serveApi: config.role !== 'engine',
   });
-  const stopRetention = startContentRetention(gatewayDeps);
+  // Loops run on `all` and `engine` replicas; an `api` replica only answers requests.
+  const loops = config.role !== 'api';
+  const stopRetention = loops ? startContentRetention(gatewayDeps) : () => {};
   if (config.engine.enabled) await engine.start();
   // Batch requests run where agent loops run: AGENTD_ENGINE=off makes a node that only serves the API.
   if (config.engine.enabled) await batches.start();
@@ -232,7 +236,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   });
   if (config.scheduler.enabled) scheduler.start();
   const webhooks = new WebhookDispatcher({ store, clock, logger, config: config.webhooks });
-  webhooks.start();
+  if (loops) webhooks.start();
   // Node's default backlog (511) overflows when a thousand clients connect at once (the kernel
   // then resets connections: seen as failed requests in the 1,000-session benchmark).
   await app.listen({ host: config.host, port: config.port, backlog: 4096 });
@@ -289,4 +293,22 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         await store.close();
       })()),
   };
+}
+
+const READY_QUERY_MS = 2_000;
+
+/** Why this process should not be sent work now (GET /health/ready), or undefined. */
+async function readiness(shuttingDown: AbortSignal, store: Store, events: { problem(): string | undefined }): Promise<string | undefined> {
+  if (shuttingDown.aborted) return 'shutting down';
+  const bus = events.problem();
+  if (bus) return bus;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(`the database did not answer within ${READY_QUERY_MS} ms`), READY_QUERY_MS);
+  });
+  try {
+    return await Promise.race([store.ping().then(() => undefined, (err: unknown) => `the database is unreachable (${(err as Error).message})`), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -5,6 +5,8 @@ import { PROVIDER_CHECKS } from '../engine/model/provider-check.js';
 
 export interface StartSummary {
   url: string;
+  /** --role: all, api (no loops) or engine (no API). */
+  role: Config['role'];
   dialect: 'sqlite' | 'postgres';
   /** The SQLite file, or the PostgreSQL URL with its password hidden. */
   database: string;
@@ -36,6 +38,7 @@ export function startSummary(
   const check = PROVIDER_CHECKS[config.engine.provider](config.engine.providerEnv);
   return {
     url,
+    role: config.role,
     dialect: target.dialect,
     database: target.dialect === 'postgres' ? redactDatabaseUrl(target.url) : target.file,
     dataDir: config.dataDir,

@@ -174,6 +174,8 @@ export interface Store {
   readonly generatedKey: GeneratedKeyRepository;
   /** Runs `fn` atomically; the store it receives is bound to the transaction. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
+  /** Answers a trivial query: the database is reachable (readiness). */
+  ping(): Promise<void>;
   /**
    * Signals to the other processes on this database (PostgreSQL LISTEN/NOTIFY). Absent where one
    * process owns the database (SQLite): its followers are woken in-process.
@@ -185,6 +187,8 @@ export interface Store {
 /** What a signal listener is told. */
 export interface SignalHandlers {
   onSignal(channel: string, payload: string): void;
+  /** The listening connection was lost: signals are missed until onReconnected. */
+  onDisconnected(): void;
   /** The listening connection was lost and is back: signals sent meanwhile were missed. */
   onReconnected(): void;
 }

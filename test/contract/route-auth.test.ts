@@ -1,7 +1,7 @@
 // Fail-closed authentication: every registered route — enumerated from the router itself, so a
 // route added later is covered without editing this file — refuses a request with no key, a wrong
 // key and a credential of the wrong kind (or scope), whether the target is in origin-form,
-// absolute-form or percent-encoded. Only /health is public, and unmatched paths authenticate
+// absolute-form or percent-encoded. Only /health and /health/ready are public, and unmatched paths authenticate
 // before their 404.
 import http from 'node:http';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -85,12 +85,14 @@ describe.each(dialects())('fail-closed authentication over every route (%s)', (d
     environmentKey = created.key;
   });
 
-  it('only /health is public', () => {
+  it('only /health and /health/ready are public', () => {
     const routes = t.server.app.registeredRoutes;
     expect(routes.length).toBeGreaterThan(100);
     expect(routes.filter((r) => r.config.public).map((r) => `${r.method} ${r.url}`).sort()).toEqual([
       'GET /health',
+      'GET /health/ready',
       'HEAD /health',
+      'HEAD /health/ready',
     ]);
   });
 

@@ -53,6 +53,9 @@ export function kyselyStore(
       db.isTransaction
         ? fn(kyselyStore(db, dialect, close, listen))
         : db.transaction().execute((tx) => fn(kyselyStore(tx, dialect, close, listen))),
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
     // pg_notify inside a transaction is queued by the server and delivered only on commit.
     signals: listen && {
       send: async (channel, payload) => {

@@ -26,6 +26,7 @@ export async function listenPostgres(
     const onLost = () => {
       if (lost || closed) return;
       lost = true;
+      handlers.onDisconnected();
       c.end().catch(() => {});
       scheduleReconnect();
     };
