@@ -118,7 +118,8 @@ export class ExportTarget implements SpanProcessor {
       maxQueueSize: options.maxQueueSize,
       maxExportBatchSize: Math.min(512, options.maxQueueSize),
       scheduledDelayMillis: options.batchDelayMs,
-      exportTimeoutMillis: 30_000,
+      // Bounds a batch's export, retries included (and so the wait at shutdown for a dead collector).
+      exportTimeoutMillis: 15_000,
     });
   }
 
