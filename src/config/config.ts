@@ -68,6 +68,8 @@ export interface TracingConfig {
   readonly batchDelayMs: number;
   /** OTEL_BSP_MAX_QUEUE_SIZE: spans held per exporter at most; more are dropped and counted (default 2048). */
   readonly maxQueueSize: number;
+  /** AGENTD_TELEMETRY_DISABLE_AFTER_SECONDS: a destination failing this long without a success is disabled (default 1 day). */
+  readonly destinationDisableAfterMs: number;
 }
 
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
@@ -509,6 +511,7 @@ function loadTracing(env: NodeJS.ProcessEnv): TracingConfig {
     }),
     batchDelayMs: positiveInt(env.OTEL_BSP_SCHEDULE_DELAY, 5000, 'OTEL_BSP_SCHEDULE_DELAY'),
     maxQueueSize: positiveInt(env.OTEL_BSP_MAX_QUEUE_SIZE, 2048, 'OTEL_BSP_MAX_QUEUE_SIZE'),
+    destinationDisableAfterMs: 1000 * positiveInt(env.AGENTD_TELEMETRY_DISABLE_AFTER_SECONDS, 86_400, 'AGENTD_TELEMETRY_DISABLE_AFTER_SECONDS'),
   });
 }
 

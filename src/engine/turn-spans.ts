@@ -63,6 +63,8 @@ export type ToolResultSpan = { ok: true; isError: boolean; output?: unknown } | 
 
 export class TurnSpans {
   private readonly open = new Map<string, Span>();
+  /** The agent each open turn runs (named on the spans started inside it). */
+  private readonly agents = new Map<string, SessionAgent>();
   private inbound: SpanContext | undefined;
   /** The coordinator's latest turn: a thread's turn that starts after it ended is still its child. */
   private lastPrimary: SpanContext | undefined;
@@ -103,14 +105,11 @@ export class TurnSpans {
       },
       parent,
     );
-    // Kept for the spans started inside the turn.
     this.agents.set(thread, agent);
     this.open.set(thread, span);
     if (thread === PRIMARY_THREAD) this.lastPrimary = span.spanContext();
     return span;
   }
-
-  private readonly agents = new Map<string, SessionAgent>();
 
   /** Ends a thread's turn (its step stopped it). */
   end(thread: string, error?: unknown): void {

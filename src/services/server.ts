@@ -194,6 +194,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     batchDelayMs: config.tracing.batchDelayMs,
     maxQueueSize: config.tracing.maxQueueSize,
     pollMs: 5000,
+    disableAfterMs: config.tracing.destinationDisableAfterMs,
   });
   await destinations.start();
   const shutdown = new AbortController();

@@ -22,6 +22,8 @@ export interface DestinationExportsDeps {
   maxQueueSize: number;
   /** How often other replicas' changes are picked up. */
   pollMs: number;
+  /** A destination whose deliveries fail this long, with no success in between, is disabled (`sustained_failure`). */
+  disableAfterMs: number;
 }
 
 /** What a target is built from: a change of any of it means a new target. */
@@ -75,8 +77,15 @@ export class DestinationExports {
     const observer: ExportObserver = {
       ...deps.spans,
       delivered: (id, error) => {
+        const at = deps.now();
+        const disableIfFailingSince = error === undefined ? undefined : new Date(Date.parse(at) - deps.disableAfterMs).toISOString();
         deps.store.telemetryDestinations
-          .recordDelivery(id, error ?? null, deps.now())
+          .recordDelivery(id, error ?? null, at, disableIfFailingSince)
+          .then((disabled) => {
+            if (!disabled) return;
+            deps.logger.warn({ destination_id: id, last_error: error }, 'telemetry destination disabled after sustained delivery failures');
+            return this.changed();
+          })
           .catch((err: unknown) => deps.logger.warn({ err, destination_id: id }, 'recording a telemetry delivery failed'));
       },
     };

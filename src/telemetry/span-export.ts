@@ -38,6 +38,8 @@ export interface ExportObserver {
 /** The failure in the words of the SDK's delivery_health (never a body, header or address). */
 export function deliveryError(error: unknown): string {
   const code = (error as { code?: unknown } | undefined)?.code;
+  // Redirects are not followed (a collector that moved is a failed delivery, as the SDK describes).
+  if (typeof code === 'number' && code >= 300 && code < 400) return `redirect (status ${code})`;
   if (typeof code === 'number' && code >= 100) return `HTTP error (status ${code})`;
   const text = error instanceof Error ? `${error.name} ${error.message}` : String(error);
   if (/timeout|timed out|aborted/i.test(text)) return 'timeout';
@@ -116,7 +118,8 @@ export class ExportTarget implements SpanProcessor {
       maxQueueSize: options.maxQueueSize,
       maxExportBatchSize: Math.min(512, options.maxQueueSize),
       scheduledDelayMillis: options.batchDelayMs,
-      exportTimeoutMillis: 30_000,
+      // Bounds a batch's export, retries included (and so the wait at shutdown for a dead collector).
+      exportTimeoutMillis: 15_000,
     });
   }
 

@@ -219,3 +219,27 @@ describe.each(dialects())('telemetry destinations (%s)', (dialect) => {
     await destinations().delete(down.id);
   }, 90_000);
 });
+
+describe.each(dialects())('telemetry destinations: sustained failure (%s)', (dialect) => {
+  const t = useServer(dialect, () => ({ env: { OTEL_BSP_SCHEDULE_DELAY: '50', AGENTD_TELEMETRY_DISABLE_AFTER_SECONDS: '1' } }));
+
+  it('a destination that keeps failing is disabled as sustained_failure; enabling it again keeps its delivery health', async () => {
+    const destinations = t.client.beta.organization.telemetryDestinations;
+    const down = await destinations.create({ endpoint_url: `http://127.0.0.1:${await closedPort()}`, workspaces: { type: 'all' } });
+    // Every API request is a span: polling keeps batches (and failures) coming.
+    const disabled = await until(
+      () => destinations.retrieve(down.id),
+      (d) => d.state.type === 'disabled',
+      60_000,
+    );
+    expect(disabled.state).toEqual({ type: 'disabled', reason: { type: 'sustained_failure' } });
+    expect(disabled.delivery_health).toMatchObject({ last_error: 'connection failure', last_success_at: null });
+    expect(disabled.updated_at > down.updated_at).toBe(true);
+    const enabled = await destinations.update(down.id, { state: { type: 'enabled' } });
+    expect(enabled.state).toEqual({ type: 'enabled' });
+    expect(enabled.delivery_health.last_error).toBe('connection failure');
+    await destinations.update(down.id, { state: { type: 'disabled' } });
+    expect((await destinations.retrieve(down.id)).state).toEqual({ type: 'disabled', reason: { type: 'caller' } });
+    await destinations.delete(down.id);
+  }, 90_000);
+});

@@ -154,7 +154,8 @@ export async function updateDestination(deps: DestinationDeps, id: string, input
     disabledReason,
     updatedAt: laterThan(deps.now(), current.updatedAt),
   };
-  if (!(await deps.store.telemetryDestinations.update(next, current.updatedAt))) {
+  const enabling = current.state === 'disabled' && state === 'enabled';
+  if (!(await deps.store.telemetryDestinations.update(next, current.updatedAt, { enabling }))) {
     throw conflict('the telemetry destination changed while this update ran: read it again, then retry the update');
   }
   await deps.changed();

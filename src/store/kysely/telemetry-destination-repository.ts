@@ -53,6 +53,7 @@ export class KyselyTelemetryDestinationRepository implements TelemetryDestinatio
         last_error: d.lastError,
         last_error_at: d.lastErrorAt,
         last_success_at: d.lastSuccessAt,
+        failing_since: null,
         created_at: d.createdAt,
       })
       .execute();
@@ -72,10 +73,10 @@ export class KyselyTelemetryDestinationRepository implements TelemetryDestinatio
     return Number(row?.n ?? 0);
   }
 
-  async update(d: TelemetryDestinationRecord, expectedUpdatedAt: string): Promise<boolean> {
+  async update(d: TelemetryDestinationRecord, expectedUpdatedAt: string, opts?: { enabling: boolean }): Promise<boolean> {
     const result = await this.db
       .updateTable('telemetry_destinations')
-      .set(toConfigRow(d))
+      .set(opts?.enabling ? { ...toConfigRow(d), failing_since: null } : toConfigRow(d))
       .where('id', '=', d.id)
       .where('updated_at', '=', expectedUpdatedAt)
       .executeTakeFirst();
@@ -91,11 +92,25 @@ export class KyselyTelemetryDestinationRepository implements TelemetryDestinatio
     await this.db.updateTable('telemetry_destinations').set({ sealed_headers: sealed }).where('id', '=', id).execute();
   }
 
-  async recordDelivery(id: string, error: string | null, at: string): Promise<void> {
+  async recordDelivery(id: string, error: string | null, at: string, disableFailingSince?: string): Promise<boolean> {
+    if (error === null) {
+      await this.db.updateTable('telemetry_destinations').set({ last_success_at: at, failing_since: null }).where('id', '=', id).execute();
+      return false;
+    }
     await this.db
       .updateTable('telemetry_destinations')
-      .set(error === null ? { last_success_at: at } : { last_error: error, last_error_at: at })
+      .set((eb) => ({ last_error: error, last_error_at: at, failing_since: eb.fn.coalesce('failing_since', eb.val(at)) }))
       .where('id', '=', id)
       .execute();
+    if (disableFailingSince === undefined) return false;
+    // One statement: only an enabled destination whose failures began long enough ago is disabled.
+    const disabled = await this.db
+      .updateTable('telemetry_destinations')
+      .set({ state: 'disabled', disabled_reason: 'sustained_failure', updated_at: at })
+      .where('id', '=', id)
+      .where('state', '=', 'enabled')
+      .where('failing_since', '<=', disableFailingSince)
+      .executeTakeFirst();
+    return Number(disabled.numUpdatedRows) === 1;
   }
 }

@@ -15,6 +15,8 @@ export interface TelemetryDestinationsTable {
   last_error: string | null;
   last_error_at: string | null;
   last_success_at: string | null;
+  /** Migration 116. */
+  failing_since: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -20,6 +20,7 @@ import * as m110 from './110-session-cost.js';
 import * as m111 from './111-usage-rollups.js';
 import * as m112 from './112-usage-session-totals.js';
 import * as m115 from './115-telemetry-destinations.js';
+import * as m116 from './116-telemetry-destination-failing-since.js';
 import * as m120 from './120-generated-api-key.js';
 
 const migrations: Record<string, Migration> = {
@@ -43,6 +44,7 @@ const migrations: Record<string, Migration> = {
   '111-usage-rollups': m111,
   '112-usage-session-totals': m112,
   '115-telemetry-destinations': m115,
+  '116-telemetry-destination-failing-since': m116,
   '120-generated-api-key': m120,
 };
 
