@@ -21,6 +21,7 @@ import * as m111 from './111-usage-rollups.js';
 import * as m112 from './112-usage-session-totals.js';
 import * as m115 from './115-telemetry-destinations.js';
 import * as m120 from './120-generated-api-key.js';
+import * as m121 from './121-lease-fencing-token.js';
 
 const migrations: Record<string, Migration> = {
   '001-initial': m001,
@@ -44,6 +45,7 @@ const migrations: Record<string, Migration> = {
   '112-usage-session-totals': m112,
   '115-telemetry-destinations': m115,
   '120-generated-api-key': m120,
+  '121-lease-fencing-token': m121,
 };
 
 export const migrationProvider: MigrationProvider = {
