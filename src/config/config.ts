@@ -251,8 +251,10 @@ export interface EngineConfig {
   readonly maxToolRounds: number;
   /** Per-session workspace directories (AGENTD_WORKSPACES_DIR, default `<dataDir>/workspaces`). */
   readonly workspacesDir: string;
-  /** How long a runner's claim on a session lasts without renewal. */
+  /** How long a runner's claim on a session lasts without renewal (AGENTD_LEASE_MS, default 10 s). */
   readonly leaseMs: number;
+  /** How often the engine looks for sessions to take over or resume (AGENTD_LEASE_SWEEP_MS, default 2 s, at most leaseMs). */
+  readonly sweepMs: number;
   /** agentd's own web_fetch tool: what it may reach and how much it reads. */
   readonly webFetch: WebFetchConfig;
 }
@@ -422,7 +424,12 @@ export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.e
       outcomeHeartbeatMs: positiveInt(env.AGENTD_OUTCOME_HEARTBEAT_MS, 10_000, 'AGENTD_OUTCOME_HEARTBEAT_MS'),
       maxToolRounds: positiveInt(env.AGENTD_MAX_TOOL_ROUNDS, 200, 'AGENTD_MAX_TOOL_ROUNDS'),
       workspacesDir: path.resolve(env.AGENTD_WORKSPACES_DIR ?? path.join(dataDir, 'workspaces')),
-      leaseMs: positiveInt(env.AGENTD_LEASE_MS, 30_000, 'AGENTD_LEASE_MS'),
+      // Takeover of a dead replica's session: lease lapse (≤ leaseMs) + next sweep (≤ sweepMs) = ≤ 12 s by default.
+      leaseMs: positiveInt(env.AGENTD_LEASE_MS, 10_000, 'AGENTD_LEASE_MS'),
+      sweepMs: Math.min(
+        positiveInt(env.AGENTD_LEASE_SWEEP_MS, 2_000, 'AGENTD_LEASE_SWEEP_MS'),
+        positiveInt(env.AGENTD_LEASE_MS, 10_000, 'AGENTD_LEASE_MS'),
+      ),
       webFetch: Object.freeze({
         runner: parseWebFetchRunner(env.AGENTD_WEB_FETCH),
         allowPrivate: parseOnOff(env.AGENTD_WEB_FETCH_ALLOW_PRIVATE, false, 'AGENTD_WEB_FETCH_ALLOW_PRIVATE'),

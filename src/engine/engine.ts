@@ -14,6 +14,7 @@ import { withLogFields } from '../telemetry/log-context.js';
 import { inboundTrace } from '../telemetry/trace-context.js';
 import type { TraceEffects } from './turn-spans.js';
 import { SessionRunner, type StepObserver } from './session-runner.js';
+import { LeaseLost } from './log-writer.js';
 import type { RemoteWork, SandboxProvider, SessionSandbox } from '../sandbox/types.js';
 import type { EngineTelemetry, OutputCapture, SessionMounts } from './steps/step-context.js';
 import type { DeltaChannel } from '../events/delta-channel.js';
@@ -85,10 +86,11 @@ export class Engine {
       onMissed: () => void this.sweep().catch((err) => this.deps.logger.error({ err }, 'engine sweep failed')),
     });
     await this.sweep();
-    // Sessions whose owner died (another replica) become claimable when their lease lapses.
+    // Sessions whose owner died (another replica) become claimable when their lease lapses: a
+    // takeover comes at most one sweep after the lease (AGENTD_LEASE_MS) ran out.
     this.sweeper = setInterval(() => {
       this.sweep().catch((err) => this.deps.logger.error({ err }, 'engine sweep failed'));
-    }, this.deps.config.leaseMs);
+    }, this.deps.config.sweepMs);
     this.sweeper.unref();
   }
 
@@ -96,7 +98,8 @@ export class Engine {
   private async sweep(): Promise<void> {
     const [queued, busy] = await Promise.all([
       this.deps.store.events.sessionsWithQueuedEvents(),
-      this.deps.store.sessions.idsWithStatus(['running', 'rescheduling']),
+      // Sessions another runner holds a live lease on are not tried (it renews; they are not stranded).
+      this.deps.store.sessions.idsWithStatus(['running', 'rescheduling'], { owner: this.owner, now: isoNow(this.deps.clock) }),
     ]);
     for (const id of new Set([...queued, ...busy])) if (!this.active.has(id)) this.wake(id);
   }
@@ -147,9 +150,11 @@ export class Engine {
     const id = entry.runner.sessionId;
     const { clock } = this.deps;
     const until = () => new Date(clock.now() + config.leaseMs).toISOString();
-    if (!(await store.sessions.acquireLease(id, this.owner, isoNow(clock), until()))) return;
+    const token = await store.sessions.acquireLease(id, this.owner, isoNow(clock), until());
+    if (token === undefined) return;
+    const fence = { owner: this.owner, token };
     const renew = setInterval(() => {
-      store.sessions.renewLease(id, this.owner, until()).then(
+      store.sessions.renewLease(id, this.owner, token, until()).then(
         (held) => {
           if (!held) entry.runner.stop();
         },
@@ -160,13 +165,15 @@ export class Engine {
     try {
       do {
         entry.again = false;
-        await entry.runner.run();
+        await entry.runner.run(fence);
       } while (entry.again && !this.stopped);
     } catch (err) {
-      logger.error({ err, session_id: id }, 'session runner failed');
+      // Another replica took the session over (this one stalled past its lease): it carries on.
+      if (err instanceof LeaseLost) logger.warn({ session_id: id }, err.message);
+      else logger.error({ err, session_id: id }, 'session runner failed');
     } finally {
       clearInterval(renew);
-      await store.sessions.releaseLease(id, this.owner).catch(() => {});
+      await store.sessions.releaseLease(id, this.owner, token).catch(() => {});
     }
   }
 

@@ -12,7 +12,7 @@ import { PRIMARY_THREAD, type SessionState } from '../domain/session-state.js';
 import type { EventLog } from '../events/event-log.js';
 import type { EnvironmentRecord, EventRecord, SessionRecord, Store } from '../store/types.js';
 import type { Logger } from '../logger.js';
-import { LogWriter } from './log-writer.js';
+import { LogWriter, type LeaseFence } from './log-writer.js';
 import { resolveRoster } from './roster.js';
 import type { RosterAgent } from '../domain/delegation.js';
 import { SessionFold } from './session-fold.js';
@@ -70,6 +70,8 @@ export class SessionRunner {
   private stopped = false;
   private readonly fold: SessionFold;
   private readonly writer: LogWriter;
+  /** The lease this run holds; every write checks it. */
+  private fence: LeaseFence | undefined;
   /** The OpenTelemetry spans of this session's turns (made here and in the step handlers, never decided). */
   private spans: TurnSpans | undefined;
   /** The caller's trace of the request that woke the session, for the next turn's span. */
@@ -80,7 +82,7 @@ export class SessionRunner {
     readonly sessionId: string,
   ) {
     this.fold = new SessionFold(sessionId);
-    this.writer = new LogWriter(deps.log, sessionId, deps.newId);
+    this.writer = new LogWriter(deps.log, sessionId, deps.newId, () => this.fence);
   }
 
   /** Called with the types of newly committed events of this session (and the waking request's trace, if any). */
@@ -102,7 +104,8 @@ export class SessionRunner {
    * side (their model calls overlap). Writes and folds take turns (`serial`); built-in tools run
    * one at a time, as the threads share one sandbox.
    */
-  async run(): Promise<void> {
+  async run(fence: LeaseFence): Promise<void> {
+    this.fence = fence;
     const { store, clock } = this.deps;
     const inFlight = new Map<string, Promise<void>>();
     let failure: unknown;

@@ -91,13 +91,24 @@ export interface SessionRepository {
   setRuntime(id: string, patch: RuntimePatch, at: string): Promise<void>;
   /** Sessions that are not archived, per status (the sessions gauge). */
   countByStatus(): Promise<Record<string, number>>;
-  /** Takes the session's lease if it is free, lapsed, or already `owner`'s. */
-  acquireLease(id: string, owner: string, now: string, until: string): Promise<boolean>;
-  /** Extends a lease `owner` still holds; false if it was lost. */
-  renewLease(id: string, owner: string, until: string): Promise<boolean>;
-  releaseLease(id: string, owner: string): Promise<void>;
-  /** Ids of sessions in any of `statuses` (the engine's recovery scan). */
-  idsWithStatus(statuses: SessionStatus[]): Promise<string[]>;
+  /**
+   * Takes the session's lease if it is free, lapsed, or already `owner`'s, and returns its new
+   * fencing token (every acquisition gets a higher one); undefined if another owner holds it.
+   */
+  acquireLease(id: string, owner: string, now: string, until: string): Promise<number | undefined>;
+  /** Extends the lease acquired with `token`; false if it was lost. */
+  renewLease(id: string, owner: string, token: number, until: string): Promise<boolean>;
+  releaseLease(id: string, owner: string, token: number): Promise<void>;
+  /**
+   * Whether the lease acquired with `token` is still the session's; in a transaction it also locks
+   * the session row until commit, so no takeover can slip in between this check and the writes.
+   */
+  holdsLease(id: string, owner: string, token: number): Promise<boolean>;
+  /**
+   * Ids of sessions in any of `statuses` (the engine's recovery scan); with `claimable`, only those
+   * whose lease is free, lapsed at `now`, or `owner`'s (a live lease of another runner is skipped).
+   */
+  idsWithStatus(statuses: SessionStatus[], claimable?: { owner: string; now: string }): Promise<string[]>;
 }
 
 /** Which stream's events: the session's (its own plus cross-posted ones) or one thread's. */

@@ -1,5 +1,6 @@
 // Table shapes shared by both dialects. JSON is stored as text and timestamps as
 // fixed-width ISO-8601 UTC strings, so ordering and filtering behave identically everywhere.
+import type { Generated } from 'kysely';
 import type { EnvironmentKeysTable, WorkItemsTable, WorkPollersTable, WorkTokensTable } from './work-schema.js';
 import type {
   GatewayCallContentsTable,
@@ -83,6 +84,8 @@ export interface SessionsTable {
   archived_at: string | null;
   lease_owner: string | null;
   lease_expires_at: string | null;
+  /** Incremented by every lease acquisition: the fencing token engine writes check. */
+  lease_token: Generated<number>;
   outcome_evaluations: string;
   list_cost_nanousd: number | string;
   unpriced_calls: number;

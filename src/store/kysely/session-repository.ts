@@ -167,35 +167,51 @@ export class KyselySessionRepository implements SessionRepository {
       .execute();
   }
 
-  async acquireLease(id: string, owner: string, now: string, until: string): Promise<boolean> {
-    const result = await this.db
+  async acquireLease(id: string, owner: string, now: string, until: string): Promise<number | undefined> {
+    const row = await this.db
       .updateTable('sessions')
-      .set({ lease_owner: owner, lease_expires_at: until })
+      .set((eb) => ({ lease_owner: owner, lease_expires_at: until, lease_token: eb('lease_token', '+', 1) }))
       .where('id', '=', id)
       .where((eb) =>
         eb.or([eb('lease_owner', 'is', null), eb('lease_owner', '=', owner), eb('lease_expires_at', '<', now)]),
       )
+      .returning('lease_token')
       .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+    return row === undefined ? undefined : Number(row.lease_token);
   }
 
-  async renewLease(id: string, owner: string, until: string): Promise<boolean> {
+  async renewLease(id: string, owner: string, token: number, until: string): Promise<boolean> {
     const result = await this.db
       .updateTable('sessions')
       .set({ lease_expires_at: until })
       .where('id', '=', id)
       .where('lease_owner', '=', owner)
+      .where('lease_token', '=', token)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
 
-  async releaseLease(id: string, owner: string): Promise<void> {
+  async releaseLease(id: string, owner: string, token: number): Promise<void> {
     await this.db
       .updateTable('sessions')
       .set({ lease_owner: null, lease_expires_at: null })
       .where('id', '=', id)
       .where('lease_owner', '=', owner)
+      .where('lease_token', '=', token)
       .execute();
+  }
+
+  async holdsLease(id: string, owner: string, token: number): Promise<boolean> {
+    // An update that changes nothing: it takes the row lock (PostgreSQL) that a takeover's update
+    // would need, so the check holds until the checking transaction commits.
+    const result = await this.db
+      .updateTable('sessions')
+      .set((eb) => ({ lease_token: eb.ref('lease_token') }))
+      .where('id', '=', id)
+      .where('lease_owner', '=', owner)
+      .where('lease_token', '=', token)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
   }
 
   async countByStatus(): Promise<Record<string, number>> {
@@ -208,9 +224,15 @@ export class KyselySessionRepository implements SessionRepository {
     return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
   }
 
-  async idsWithStatus(statuses: SessionStatus[]): Promise<string[]> {
+  async idsWithStatus(statuses: SessionStatus[], claimable?: { owner: string; now: string }): Promise<string[]> {
     if (statuses.length === 0) return [];
-    const rows = await this.db.selectFrom('sessions').select('id').where('status', 'in', statuses).execute();
+    let query = this.db.selectFrom('sessions').select('id').where('status', 'in', statuses);
+    if (claimable) {
+      query = query.where((eb) =>
+        eb.or([eb('lease_owner', 'is', null), eb('lease_owner', '=', claimable.owner), eb('lease_expires_at', '<', claimable.now)]),
+      );
+    }
+    const rows = await query.execute();
     return rows.map((r) => r.id);
   }
 }

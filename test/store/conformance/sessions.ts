@@ -1,4 +1,5 @@
-// Conformance: SessionRepository (round trip, update never rewinds last_seq, resources CAS, filters, delete, counts).
+// Conformance: SessionRepository (round trip, update never rewinds last_seq, resources CAS, filters, delete, counts,
+// leases with fencing tokens).
 import { expect, it } from 'vitest';
 import type { SessionFilter } from '../../../src/store/types.js';
 import type { StoreHarness } from '../conformance.js';
@@ -7,6 +8,42 @@ import { at, expectKeysetWalks, newEvents, sessionRecord, WS } from '../fixtures
 const noFilter: SessionFilter = { includeArchived: false, createdAt: {} };
 
 export function sessionConformance(h: StoreHarness): void {
+  it('gives every lease acquisition a higher fencing token, and only the current one holds, renews or releases', async () => {
+    const s = sessionRecord(0, { status: 'running' });
+    await h.store.sessions.insert(s);
+    const first = await h.store.sessions.acquireLease(s.id, 'engine_a', at(0), at(1000));
+    expect(first).toBeTypeOf('number');
+    // Held and live: another owner cannot take it.
+    expect(await h.store.sessions.acquireLease(s.id, 'engine_b', at(500), at(1500))).toBeUndefined();
+    expect(await h.store.sessions.holdsLease(s.id, 'engine_a', first!)).toBe(true);
+    // Lapsed: B takes it over with a higher token, and A's token no longer holds anything.
+    const second = await h.store.sessions.acquireLease(s.id, 'engine_b', at(2000), at(3000));
+    expect(second).toBeGreaterThan(first!);
+    expect(await h.store.sessions.holdsLease(s.id, 'engine_a', first!)).toBe(false);
+    expect(await h.store.sessions.renewLease(s.id, 'engine_a', first!, at(4000))).toBe(false);
+    await h.store.sessions.releaseLease(s.id, 'engine_a', first!);
+    expect(await h.store.sessions.holdsLease(s.id, 'engine_b', second!)).toBe(true);
+    expect(await h.store.sessions.renewLease(s.id, 'engine_b', second!, at(4000))).toBe(true);
+    // The sweep skips a session under another owner's live lease, not under its own or a lapsed one.
+    expect(await h.store.sessions.idsWithStatus(['running'], { owner: 'engine_a', now: at(3500) })).not.toContain(s.id);
+    expect(await h.store.sessions.idsWithStatus(['running'], { owner: 'engine_b', now: at(3500) })).toContain(s.id);
+    expect(await h.store.sessions.idsWithStatus(['running'], { owner: 'engine_a', now: at(5000) })).toContain(s.id);
+    // The same owner re-acquiring (a restarted process) also gets a new token.
+    const third = await h.store.sessions.acquireLease(s.id, 'engine_b', at(3600), at(5000));
+    expect(third).toBeGreaterThan(second!);
+    expect(await h.store.sessions.holdsLease(s.id, 'engine_b', second!)).toBe(false);
+    await h.store.sessions.releaseLease(s.id, 'engine_b', third!);
+    expect(await h.store.sessions.holdsLease(s.id, 'engine_b', third!)).toBe(false);
+    expect(await h.store.sessions.acquireLease(s.id, 'engine_a', at(3700), at(5000))).toBeGreaterThan(third!);
+  });
+
+  it('keeps the first generated key digest', async () => {
+    expect(await h.store.generatedKey.get()).toBeUndefined();
+    expect(await h.store.generatedKey.claim('aa'.repeat(32), at(0))).toBe('aa'.repeat(32));
+    expect(await h.store.generatedKey.claim('bb'.repeat(32), at(1))).toBe('aa'.repeat(32));
+    expect(await h.store.generatedKey.get()).toBe('aa'.repeat(32));
+  });
+
   it('inserts and gets a session with every field intact', async () => {
     const s = sessionRecord(0, {
       title: 'T',

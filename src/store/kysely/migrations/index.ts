@@ -22,6 +22,7 @@ import * as m112 from './112-usage-session-totals.js';
 import * as m115 from './115-telemetry-destinations.js';
 import * as m116 from './116-telemetry-destination-failing-since.js';
 import * as m120 from './120-generated-api-key.js';
+import * as m121 from './121-lease-fencing-token.js';
 
 const migrations: Record<string, Migration> = {
   '001-initial': m001,
@@ -46,6 +47,7 @@ const migrations: Record<string, Migration> = {
   '115-telemetry-destinations': m115,
   '116-telemetry-destination-failing-since': m116,
   '120-generated-api-key': m120,
+  '121-lease-fencing-token': m121,
 };
 
 export const migrationProvider: MigrationProvider = {
