@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
+import { afterAll, beforeAll } from 'vitest';
+import { createPostgresDatabase } from './databases.js';
 import { spawnAgentd, freePort, waitForHealth, type AgentdProcess } from './agentd-process.js';
 
 export interface Replica {
@@ -64,4 +66,21 @@ export async function stopReplicas(replicas: readonly Replica[]): Promise<void> 
     await r.kill('SIGKILL');
     fs.rmSync(r.dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * For a describe block: a fresh PostgreSQL database created before its tests and dropped after
+ * them, once every replica pushed onto `replicas` is stopped.
+ */
+export function replicaDatabase(): { url(): string; replicas: Replica[] } {
+  const replicas: Replica[] = [];
+  let db: Awaited<ReturnType<typeof createPostgresDatabase>> | undefined;
+  beforeAll(async () => {
+    db = await createPostgresDatabase();
+  });
+  afterAll(async () => {
+    await stopReplicas(replicas);
+    await db?.drop();
+  });
+  return { url: () => db!.url, replicas };
 }

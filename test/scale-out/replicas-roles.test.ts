@@ -1,9 +1,8 @@
 // Roles on one PostgreSQL database: an `api` replica serves the API and runs no sessions; an
 // `engine` replica runs them and serves only the probes and metrics; readiness is its own route.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useFakeAnthropic } from '../helpers/use.js';
-import { createPostgresDatabase } from '../helpers/databases.js';
-import { startReplica, stopReplicas, type Replica } from '../helpers/replicas.js';
+import { replicaDatabase, startReplica } from '../helpers/replicas.js';
 import { spawnAgentd } from '../helpers/agentd-process.js';
 import { StreamReader } from '../helpers/stream.js';
 import { isTerminal, sendText } from '../helpers/turns.js';
@@ -12,23 +11,12 @@ const KEY = 'sk-roles-test';
 
 describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('replicas: roles and readiness (postgres)', () => {
   const fake = useFakeAnthropic();
-  const replicas: Replica[] = [];
-  let dropDb: (() => Promise<void>) | undefined;
-  let databaseUrl: string;
+  const database = replicaDatabase();
+  const { replicas } = database;
   const env = () => ({ AGENTD_API_KEY: KEY, ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_API_KEY: 'sk-model' });
 
-  beforeAll(async () => {
-    const db = await createPostgresDatabase();
-    dropDb = db.drop;
-    databaseUrl = db.url;
-  });
-  afterAll(async () => {
-    await stopReplicas(replicas);
-    await dropDb?.();
-  });
-
   it('input sent to an api replica waits for an engine replica, which runs the turn', async () => {
-    const api = await startReplica('api', { databaseUrl, env: env(), args: ['--role', 'api'] });
+    const api = await startReplica('api', { databaseUrl: database.url(), env: env(), args: ['--role', 'api'] });
     replicas.push(api);
     expect(api.proc!.output()).toContain('role      api');
     expect((await fetch(`${api.url}/health/ready`)).status).toBe(200);
@@ -47,7 +35,7 @@ describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('replicas: roles and read
       expect(await reader.quietFor(1500)).toBe(true);
       expect(fake.requests.length).toBe(requestsBefore);
 
-      const engine = await startReplica('engine', { databaseUrl, env: env(), args: ['--role', 'engine'] });
+      const engine = await startReplica('engine', { databaseUrl: database.url(), env: env(), args: ['--role', 'engine'] });
       replicas.push(engine);
       const events = await reader.until(isTerminal, 30_000);
       expect(events.find((e) => e.type === 'agent.message')).toMatchObject({ content: [{ text: 'run by the engine replica' }] });
@@ -66,7 +54,7 @@ describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('replicas: roles and read
   });
 
   it('refuses an unknown role', async () => {
-    const p = spawnAgentd(['--port', '0', '--database-url', databaseUrl, '--role', 'worker'], env());
+    const p = spawnAgentd(['--port', '0', '--database-url', database.url(), '--role', 'worker'], env());
     expect(await p.exited).not.toBe(0);
     expect(p.output()).toContain('invalid role "worker": expected one of all, api, engine');
   });

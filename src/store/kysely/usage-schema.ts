@@ -37,15 +37,8 @@ export interface UsageLedgerTable {
   created_at: string;
 }
 
-/** usage_daily / usage_hourly (no session) and usage_session_hourly (with it): one row per period and dimension values. */
-interface UsageRollupColumns {
-  workspace_id: string;
-  product: string;
-  model: string;
-  agent_id: string;
-  deployment_id: string;
-  environment_id: string;
-  api_key_id: string;
+/** The summed figures every rollup row carries. */
+interface UsageSumColumns {
   requests: BigIntColumn;
   input_tokens: BigIntColumn;
   output_tokens: BigIntColumn;
@@ -53,6 +46,17 @@ interface UsageRollupColumns {
   cache_creation_5m_input_tokens: BigIntColumn;
   cache_creation_1h_input_tokens: BigIntColumn;
   list_cost_nanousd: BigIntColumn;
+}
+
+/** usage_daily / usage_hourly (no session) and usage_session_hourly (with it): one row per period and dimension values. */
+interface UsageRollupColumns extends UsageSumColumns {
+  workspace_id: string;
+  product: string;
+  model: string;
+  agent_id: string;
+  deployment_id: string;
+  environment_id: string;
+  api_key_id: string;
 }
 
 export interface UsageDailyRollupTable extends UsageRollupColumns {
@@ -70,16 +74,9 @@ export interface UsageSessionRollupTable extends UsageRollupTable {
 }
 
 /** usage_session_totals: one row per session ('' for calls without one), for all time. */
-export interface UsageSessionTotalsTable {
+export interface UsageSessionTotalsTable extends UsageSumColumns {
   workspace_id: string;
   session_id: string;
-  requests: BigIntColumn;
-  input_tokens: BigIntColumn;
-  output_tokens: BigIntColumn;
-  cache_read_input_tokens: BigIntColumn;
-  cache_creation_5m_input_tokens: BigIntColumn;
-  cache_creation_1h_input_tokens: BigIntColumn;
-  list_cost_nanousd: BigIntColumn;
   /** The sum of the five token counts (a ranking of its own). */
   total_tokens: BigIntColumn;
   /** The first and last call's `created_at`. */
