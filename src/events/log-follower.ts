@@ -84,6 +84,9 @@ export function followLog(opts: FollowOptions): () => void {
         opts.onError(err);
       } finally {
         running = false;
+        // Records published while the last step was being awaited found `running` still set and
+        // did not start a pump of their own: without this look they would wait for the next event.
+        if (!closed && (pending.length > 0 || catchUpNeeded || ended)) pump();
       }
     })();
   };

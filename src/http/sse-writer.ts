@@ -17,6 +17,9 @@ export class BoundedSseWriter {
   /** When the client last took bytes (or when bytes last started waiting). */
   private progressAt: number;
   private readonly watchdog: NodeJS.Timeout;
+  private readonly checkEveryMs: number;
+  /** When the watchdog last ran: a late run means this process, not the client, was stalled. */
+  private checkedAt: number;
 
   constructor(
     private readonly res: ServerResponse,
@@ -26,7 +29,9 @@ export class BoundedSseWriter {
     private readonly now: () => number = Date.now,
   ) {
     this.progressAt = now();
-    this.watchdog = setInterval(() => this.check(), Math.max(20, Math.min(1000, Math.floor(limits.stallMs / 4))));
+    this.checkedAt = this.progressAt;
+    this.checkEveryMs = Math.max(20, Math.min(1000, Math.floor(limits.stallMs / 4)));
+    this.watchdog = setInterval(() => this.check(), this.checkEveryMs);
     this.watchdog.unref();
     res.once('close', () => clearInterval(this.watchdog));
   }
@@ -67,8 +72,17 @@ export class BoundedSseWriter {
   }
 
   private check(): void {
+    const now = this.now();
+    const late = now - this.checkedAt > this.checkEveryMs + this.limits.stallMs / 2;
+    this.checkedAt = now;
     if (!this.open || this.res.writableLength === 0) return;
-    if (this.now() - this.progressAt <= this.limits.stallMs) return;
+    // After a stall of our own event loop the socket's write completions have not been processed
+    // yet (timers run first): the client had no chance to take the bytes, so its wait starts again.
+    if (late) {
+      this.progressAt = now;
+      return;
+    }
+    if (now - this.progressAt <= this.limits.stallMs) return;
     clearInterval(this.watchdog);
     this.onStall();
     this.res.destroy();
