@@ -44,7 +44,9 @@ const f1 = (x: number) => x.toFixed(1);
 // The model: a failover session's first call is a bash call that outlives the kill; every other
 // answer (the throughput turns, the failover session after takeover) is immediate text.
 const model = await startBenchModel();
+let modelCalls = 0;
 model.setResponder((req: RecordedRequest): ScriptedOutcome => {
+  modelCalls++;
   const messages = req.conversation as Array<{ role: string; content: unknown }>;
   if (JSON.stringify(messages[0]?.content ?? '').includes(FAILOVER_PROMPT)) {
     return messages.some((m) => m.role === 'assistant')
@@ -198,6 +200,7 @@ async function throughput(count: number): Promise<void> {
     const sessions = await Promise.all(Array.from({ length: SESSIONS }, () => client0.beta.sessions.create({ agent: agent.id, environment_id: env.id })));
     let counting = false;
     let turns = 0;
+    const latencies: number[] = [];
     let stopping = false;
     const streams: SessionStream[] = [];
     const loops = sessions.map(async (s, i) => {
@@ -212,15 +215,20 @@ async function throughput(count: number): Promise<void> {
       await stream.ready;
       while (!stopping) {
         const done = new Promise<void>((resolve) => (ended = resolve));
+        const sentAt = performance.now();
         await sendOn.client.beta.sessions.events.send(s.id, { events: [{ type: 'user.message', content: [{ type: 'text', text: planMessage('') }] }] });
         await done;
-        if (counting) turns++;
+        if (counting) {
+          turns++;
+          latencies.push(performance.now() - sentAt);
+        }
       }
     });
     await new Promise((r) => setTimeout(r, WARMUP_MS));
     const cpu0 = c.replicas.map((r) => r.cpuMs());
     const db0 = await dbStats(c);
     const pg0 = backendCpuMs(c);
+    const calls0 = modelCalls;
     counting = true;
     const t0 = performance.now();
     await new Promise((r) => setTimeout(r, WINDOW_MS));
@@ -228,13 +236,15 @@ async function throughput(count: number): Promise<void> {
     const elapsed = (performance.now() - t0) / 1000;
     const db1 = await dbStats(c);
     const pgCpu = backendCpuDelta(pg0, backendCpuMs(c));
+    const calls = modelCalls - calls0;
     const cpu = c.replicas.reduce((sum, r, i) => sum + (r.cpuMs() - cpu0[i]!), 0);
     stopping = true;
     await Promise.race([Promise.all(loops), new Promise((r) => setTimeout(r, 10_000))]);
     for (const s of streams) s.close();
     log(
       `throughput, ${count} replica(s), ${SESSIONS} sessions, ${f1(elapsed)} s: ${f1(turns / elapsed)} turns/s` +
-        `  | per turn: ${f1((db1.commits - db0.commits) / turns)} commits, ${f1((db1.written - db0.written) / turns)} rows written, ${f1(cpu / turns)} ms replica CPU, ${f1(pgCpu / turns)} ms PostgreSQL backend CPU`,
+        `  | per turn: ${(calls / turns).toFixed(2)} model calls, ${f1((db1.commits - db0.commits) / turns)} commits, ${f1((db1.written - db0.written) / turns)} rows written, ${f1(cpu / turns)} ms replica CPU, ${f1(pgCpu / turns)} ms PostgreSQL backend CPU` +
+        `\n  turn (send -> end_turn on the stream) ms: p50 ${f1(percentile(latencies, 50))}  p90 ${f1(percentile(latencies, 90))}  p99 ${f1(percentile(latencies, 99))}`,
     );
   } finally {
     await stopCluster(c);
