@@ -1,10 +1,9 @@
 // Talks to one MCP server with the official @modelcontextprotocol/sdk client: Streamable HTTP
 // first, the older HTTP+SSE transport when the server answers the Streamable HTTP initialize with
 // a 4xx (the spec's backwards-compatibility rule). The bearer goes in the Authorization header of
-// every request and is scrubbed from every message this module returns.
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+// every request and is scrubbed from every message this module returns. The SDK is loaded at the
+// first connection (a dynamic import): most servers never talk MCP, and it is slow to load.
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Fetch } from '../net/guarded-fetch.js';
 
 export interface McpEndpoint {
@@ -48,6 +47,11 @@ export async function withMcpClient<T>(
   signal: AbortSignal | undefined,
   use: (client: Client, track: (method: string) => void) => Promise<T>,
 ): Promise<McpResult<T>> {
+  const [{ Client }, { SSEClientTransport }, { StreamableHTTPClientTransport, StreamableHTTPError }] = await Promise.all([
+    import('@modelcontextprotocol/sdk/client/index.js'),
+    import('@modelcontextprotocol/sdk/client/sse.js'),
+    import('@modelcontextprotocol/sdk/client/streamableHttp.js'),
+  ]);
   let method = 'initialize';
   let lastFailure: McpFailure['http'];
   const fetchWithAuth: Fetch = async (input, init) => {

@@ -4,7 +4,6 @@
 // connected to, so DNS answers cannot steer around it.
 import dns from 'node:dns';
 import { isIP } from 'node:net';
-import { Agent, fetch as undiciFetch } from 'undici';
 import { isPrivateAddress } from './private-address.js';
 
 export type Fetch = (input: string | URL, init?: RequestInit) => Promise<Response>;
@@ -37,11 +36,15 @@ export function guardedFetch(opts: GuardOptions): Fetch {
       callback(null, first.address, first.family);
     });
   };
-  const dispatcher = new Agent({ connect: { lookup: lookup as never } });
+  // undici is loaded at the first request (not at start-up: most servers make none).
+  let client: Promise<{ dispatcher: import('undici').Agent; fetch: typeof import('undici').fetch }> | undefined;
+  const undici = () =>
+    (client ??= import('undici').then(({ Agent, fetch }) => ({ dispatcher: new Agent({ connect: { lookup: lookup as never } }), fetch })));
   return async (input, init) => {
     const url = new URL(String(input));
     const host = url.hostname.replace(/^\[|\]$/g, '');
     if (isIP(host) !== 0 && isPrivateAddress(host)) throw new PrivateAddressError(host, host, opts.setting);
+    const { dispatcher, fetch: undiciFetch } = await undici();
     return (await undiciFetch(url, { ...(init as object), dispatcher } as never)) as unknown as Response;
   };
 }

@@ -1,7 +1,7 @@
 // The process logger: pino, pretty (pino-pretty, one line an entry) on a terminal and JSON lines
 // otherwise (AGENTD_LOG_FORMAT overrides). Credentials are redacted wherever they could be nested.
+import { createRequire } from 'node:module';
 import pino, { type Logger as PinoLogger } from 'pino';
-import pretty from 'pino-pretty';
 import type { DestinationStream } from 'pino';
 import { logMixin } from '../telemetry/log-context.js';
 import type { Config } from '../config/config.js';
@@ -36,6 +36,8 @@ export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'>, isT
   // sync: lines appear in order with what the CLI prints to the same terminal (the start banner).
   // Fields a message already says (the request line's, the tool line's) are not repeated; trace and
   // span ids are for log stores that correlate with traces (JSON), not for reading on a terminal.
+  // pino-pretty is required only here (synchronously, it is CommonJS): JSON logging never loads it.
+  const pretty = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
   const ignore = 'pid,hostname,reqId,method,route,status,duration_ms,tool,outcome,trace_id,span_id';
   return pino(options, pretty({ sync: true, colorize: isTerminal, singleLine: true, ignore, translateTime: 'SYS:HH:MM:ss.l' }));
 }

@@ -4,10 +4,11 @@ import path from 'node:path';
 import type { Clock } from '../domain/clock.js';
 import type { Logger } from '../logger.js';
 import type { Config } from '../config/config.js';
-import { createBubblewrapSandboxes, type LocalSandboxes } from '../sandbox/bubblewrap/bubblewrap-provider.js';
+import type { LocalSandboxes } from '../sandbox/bubblewrap/bubblewrap-provider.js';
 import type { EnvCredentialSource } from '../sandbox/bubblewrap/bubblewrap-sandbox.js';
-import { directSandboxProvider } from '../sandbox/direct/direct-sandbox.js';
 import { unavailableProvider } from '../sandbox/bubblewrap/unavailable.js';
+
+// Each provider is imported when chosen: a server loads only the one it runs (start-up time).
 
 export async function createLocalSandboxes(
   config: Config,
@@ -24,8 +25,10 @@ export async function createLocalSandboxes(
       'AGENTD_SANDBOX=none: SANDBOX DISABLED. Built-in tools of cloud environments run directly on this host as the ' +
         "server's user, with access to its files, environment and network. Use only on a machine dedicated to trusted agents.",
     );
+    const { directSandboxProvider } = await import('../sandbox/direct/direct-sandbox.js');
     return { provider: directSandboxProvider(config.engine.workspacesDir), unavailable: undefined, close: async () => {} };
   }
+  const { createBubblewrapSandboxes } = await import('../sandbox/bubblewrap/bubblewrap-provider.js');
   return createBubblewrapSandboxes({
     bwrapPath: s.bwrapPath,
     workspacesDir: config.engine.workspacesDir,

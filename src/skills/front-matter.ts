@@ -1,7 +1,7 @@
 // SKILL.md's YAML front matter: `name` and `description`, with the limits the Agent Skills
 // documentation sets (name: ≤64 lowercase letters, digits and hyphens, no reserved words;
 // description: non-empty, ≤1024 characters; neither with XML tags).
-import { parse } from 'yaml';
+import { createRequire } from 'node:module';
 import { invalidRequest } from '../errors.js';
 
 export const SKILL_NAME_MAX = 64;
@@ -38,7 +38,7 @@ export function readFrontMatter(bytes: Buffer, directory: string): SkillFrontMat
   if (!block) throw fail('must start with YAML front matter between "---" lines, with at least a description');
   let data: unknown;
   try {
-    data = parse(block[1]!);
+    data = yamlParse()(block[1]!);
   } catch (err) {
     throw fail(`front matter is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
   }
@@ -59,3 +59,6 @@ export function readFrontMatter(bytes: Buffer, directory: string): SkillFrontMat
   if (XML_TAG.test(description)) throw fail('description cannot contain XML tags');
   return { name, description };
 }
+
+/** yaml is required at the first skill read (synchronously; it ships CommonJS), not at start-up. */
+const yamlParse = (): typeof import('yaml').parse => (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse;

@@ -3,12 +3,12 @@
 // in batches; what cannot be queued or sent is dropped and counted.
 import type { Context } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as OtlpProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { BatchSpanProcessor, type ReadableSpan, type Span, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { CONTENT_ATTRIBUTES, capContent } from './span-content.js';
+import { LazyOtlpExporter } from './lazy-exporter.js';
+import type { OtlpProtocol } from './otlp-exporters.js';
 
-export type OtlpProtocol = 'http/protobuf' | 'http/json';
+export type { OtlpProtocol };
 
 /** What the spans sent to a target contain: metadata only, or also prompts and tool payloads. */
 export type ContentMode = { type: 'metadata_only' } | { type: 'content'; maxBytes: number | undefined };
@@ -47,8 +47,7 @@ export function deliveryError(error: unknown): string {
 }
 
 export function otlpExporter(url: string, protocol: OtlpProtocol, headers: Record<string, string>, timeoutMillis = 10_000): SpanExporter {
-  const config = { url, headers, timeoutMillis };
-  return protocol === 'http/json' ? new OtlpJsonExporter(config) : new OtlpProtoExporter(config);
+  return new LazyOtlpExporter(url, protocol, headers, timeoutMillis);
 }
 
 /** Exports spans as the target wants them (content stripped or capped), counting what went and what did not. */

@@ -4,7 +4,6 @@
 // the model can read; nothing here throws.
 import http from 'node:http';
 import https from 'node:https';
-import { convert } from 'html-to-text';
 import type { WebFetchConfig } from '../../config/config.js';
 import type { EgressPolicy } from '../../sandbox/egress/egress-policy.js';
 import type { ToolOutcome } from '../../sandbox/types.js';
@@ -98,10 +97,12 @@ function get(url: URL, ctx: WebFetchContext): Promise<Reply> {
 }
 
 /** The page as text: HTML reduced to readable text, other textual types as they are. */
-function readable(reply: Reply): string | undefined {
+async function readable(reply: Reply): Promise<string | undefined> {
   const type = reply.contentType.split(';')[0]!.trim().toLowerCase();
   const text = reply.body.toString('utf8');
   if (type === 'text/html' || type === 'application/xhtml+xml') {
+    // Loaded at the first HTML page, not at start-up (html-to-text and its parser are slow to load).
+    const { convert } = await import('html-to-text');
     return convert(text, { wordwrap: false, selectors: [{ selector: 'img', format: 'skip' }, { selector: 'a', options: { hideLinkHrefIfSameAsText: true } }] });
   }
   if (type === '' || TEXTUAL.test(type)) return text;
@@ -128,7 +129,7 @@ export async function webFetch(input: Record<string, unknown>, ctx: WebFetchCont
         url = new URL(reply.location, url); // every hop is checked again
         continue;
       }
-      const text = readable(reply);
+      const text = await readable(reply);
       // max_content_tokens, at the ~4 characters per token the engine estimates with elsewhere.
       const maxChars = Math.min(MAX_TEXT_CHARS, (ctx.tool?.max_content_tokens ?? Infinity) * 4);
       if (text === undefined) return failure(`web_fetch: ${url.href} answered ${reply.status} with ${reply.contentType || 'no content type'}, which is not text`);

@@ -12,7 +12,6 @@ import {
 } from '../../commands/telemetry/destinations.js';
 import { tracesUrl } from '../../domain/records/telemetry-destination.js';
 import { invalidRequest, notFound } from '../../errors.js';
-import { sendTestSpan } from '../../telemetry/test-span.js';
 import { presentDestination } from '../presenters/telemetry-destination.js';
 import { queryArray, queryString, type Query } from '../query.js';
 import { parseInput } from '../validate.js';
@@ -67,6 +66,8 @@ export function telemetryDestinationRoutes(app: FastifyInstance, deps: Destinati
   // Sent whatever the destination's state; its configuration and delivery_health do not change.
   app.post<IdParams>(`${path}/:destination_id/test`, beta, async (req) => {
     const d = await getDestination(deps, req.params.destination_id);
+    // Loaded on use: the OTLP serializer it needs is slow to load and most servers never test a destination.
+    const { sendTestSpan } = await import('../../telemetry/test-span.js');
     const result = await sendTestSpan(tracesUrl(d), openHeaders(deps.secrets, d), deps.serviceName);
     return {
       type: 'telemetry_destination_test' as const,

@@ -8,7 +8,13 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
-import forge from 'node-forge';
+import { createRequire } from 'node:module';
+import type Forge from 'node-forge';
+
+// node-forge is required at the CA's first use (synchronously; it ships CommonJS): a server whose
+// sandboxes never intercept TLS never loads it, and start-up does not wait for it.
+let forgeModule: typeof Forge | undefined;
+const forge = (): typeof Forge => (forgeModule ??= createRequire(import.meta.url)('node-forge') as typeof Forge);
 
 /** Where distributions keep the system's trusted roots (the first that exists is used). */
 const SYSTEM_BUNDLES = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt', '/etc/ssl/cert.pem'];
@@ -16,9 +22,9 @@ const DAY_MS = 86_400_000;
 /** Minted host certificates live this long; the cache renews them well before. */
 const LEAF_DAYS = 30;
 
-function rsaKey(): forge.pki.rsa.PrivateKey {
+function rsaKey(): Forge.pki.rsa.PrivateKey {
   const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return forge.pki.privateKeyFromPem(privateKey.export({ type: 'pkcs1', format: 'pem' }).toString()) as forge.pki.rsa.PrivateKey;
+  return forge().pki.privateKeyFromPem(privateKey.export({ type: 'pkcs1', format: 'pem' }).toString()) as Forge.pki.rsa.PrivateKey;
 }
 
 const serial = () => '01' + crypto.randomBytes(15).toString('hex');
@@ -42,8 +48,8 @@ export function systemRoots(): string {
 }
 
 export class EgressCa {
-  private readonly cert: forge.pki.Certificate;
-  private readonly key: forge.pki.rsa.PrivateKey;
+  private readonly cert: Forge.pki.Certificate;
+  private readonly key: Forge.pki.rsa.PrivateKey;
   /** One key for every minted host certificate of this process. */
   private readonly leafKey = rsaKey();
   private readonly leafKeyPem: string;
@@ -51,11 +57,11 @@ export class EgressCa {
   /** The CA certificate, PEM. */
   readonly certPem: string;
 
-  private constructor(cert: forge.pki.Certificate, key: forge.pki.rsa.PrivateKey) {
+  private constructor(cert: Forge.pki.Certificate, key: Forge.pki.rsa.PrivateKey) {
     this.cert = cert;
     this.key = key;
-    this.certPem = forge.pki.certificateToPem(cert);
-    this.leafKeyPem = forge.pki.privateKeyToPem(this.leafKey);
+    this.certPem = forge().pki.certificateToPem(cert);
+    this.leafKeyPem = forge().pki.privateKeyToPem(this.leafKey);
   }
 
   /** Loads `<dir>/ca.key` + `ca.crt`, generating them (key mode 0600) the first time. */
@@ -64,15 +70,15 @@ export class EgressCa {
     const keyFile = path.join(dir, 'ca.key');
     const certFile = path.join(dir, 'ca.crt');
     if (fs.existsSync(keyFile) && fs.existsSync(certFile)) {
-      const cert = forge.pki.certificateFromPem(fs.readFileSync(certFile, 'utf8'));
+      const cert = forge().pki.certificateFromPem(fs.readFileSync(certFile, 'utf8'));
       if (cert.validity.notAfter.getTime() - Date.now() > 30 * DAY_MS) {
-        return new EgressCa(cert, forge.pki.privateKeyFromPem(fs.readFileSync(keyFile, 'utf8')) as forge.pki.rsa.PrivateKey);
+        return new EgressCa(cert, forge().pki.privateKeyFromPem(fs.readFileSync(keyFile, 'utf8')) as Forge.pki.rsa.PrivateKey);
       }
       // Close to expiry: replaced by a new one below (sandboxes get the new bundle at their next start).
     }
     const key = rsaKey();
-    const cert = forge.pki.createCertificate();
-    cert.publicKey = forge.pki.setRsaPublicKey(key.n, key.e);
+    const cert = forge().pki.createCertificate();
+    cert.publicKey = forge().pki.setRsaPublicKey(key.n, key.e);
     cert.serialNumber = serial();
     cert.validity.notBefore = new Date(Date.now() - DAY_MS);
     cert.validity.notAfter = new Date(Date.now() + 3650 * DAY_MS);
@@ -87,9 +93,9 @@ export class EgressCa {
       { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
       { name: 'subjectKeyIdentifier' },
     ]);
-    cert.sign(key, forge.md.sha256.create());
-    writePrivate(keyFile, forge.pki.privateKeyToPem(key), 0o600);
-    writePrivate(certFile, forge.pki.certificateToPem(cert), 0o644);
+    cert.sign(key, forge().md.sha256.create());
+    writePrivate(keyFile, forge().pki.privateKeyToPem(key), 0o600);
+    writePrivate(certFile, forge().pki.certificateToPem(cert), 0o644);
     return new EgressCa(cert, key);
   }
 
@@ -97,8 +103,8 @@ export class EgressCa {
   contextFor(host: string): tls.SecureContext {
     const cached = this.contexts.get(host);
     if (cached && cached.renewAt > Date.now()) return cached.context;
-    const cert = forge.pki.createCertificate();
-    cert.publicKey = forge.pki.setRsaPublicKey(this.leafKey.n, this.leafKey.e);
+    const cert = forge().pki.createCertificate();
+    cert.publicKey = forge().pki.setRsaPublicKey(this.leafKey.n, this.leafKey.e);
     cert.serialNumber = serial();
     cert.validity.notBefore = new Date(Date.now() - DAY_MS);
     cert.validity.notAfter = new Date(Date.now() + LEAF_DAYS * DAY_MS);
@@ -112,8 +118,8 @@ export class EgressCa {
       { name: 'subjectAltName', altNames: [altName] },
       { name: 'authorityKeyIdentifier', keyIdentifier: this.cert.generateSubjectKeyIdentifier().getBytes() },
     ]);
-    cert.sign(this.key, forge.md.sha256.create());
-    const context = tls.createSecureContext({ key: this.leafKeyPem, cert: forge.pki.certificateToPem(cert) + this.certPem });
+    cert.sign(this.key, forge().md.sha256.create());
+    const context = tls.createSecureContext({ key: this.leafKeyPem, cert: forge().pki.certificateToPem(cert) + this.certPem });
     if (this.contexts.size > 1000) this.contexts.clear();
     this.contexts.set(host, { context, renewAt: Date.now() + (LEAF_DAYS - 7) * DAY_MS });
     return context;

@@ -1,0 +1,100 @@
+// `npx tsx bench/serve-start.ts`: how long `agentd serve` takes from spawn to its first 200 on
+// GET /health, as a user starts it. Each run gets a fresh data dir (so the first run's migrations
+// are included: that is a first start) and then a second start on the same dir (a restart, the
+// schema already current). The server is stopped with SIGTERM. Prints min/median/max per kind.
+//   RUNS=10 (default)   AGENTD_SANDBOX=none|bubblewrap (passed through; default bubblewrap)
+//   AGENTD_BENCH_BIN='npx agentd'  runs another command line instead of `node dist/cli/main.js`
+// Sends traffic only to 127.0.0.1. See docs/benchmarks.md ("Start-up").
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+const RUNS = Number(process.env.RUNS ?? 10);
+const BIN = (process.env.AGENTD_BENCH_BIN ?? `node ${path.resolve('dist/cli/main.js')}`).split(/\s+/);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function healthStatus(port: number): Promise<number> {
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/health', agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', () => resolve(0));
+    req.setTimeout(1_000, () => req.destroy());
+  });
+}
+
+/** The CPU time (user + system) `pid` has used so far, in ms (Linux: /proc, 100 ticks a second). */
+function cpuMs(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * One start: spawn → first /health 200 (wall ms) and the CPU the server used until then (less
+ * sensitive to other load on the machine); then SIGTERM and wait for the exit.
+ */
+async function startOnce(dataDir: string): Promise<{ wall: number; cpu: number }> {
+  const port = await freePort();
+  const started = performance.now();
+  const child = spawn(BIN[0]!, [...BIN.slice(1), 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, AGENTD_LOG_LEVEL: 'warn' },
+  });
+  let stderr = '';
+  child.stderr!.on('data', (c: Buffer) => void (stderr += c.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let gone = false;
+  void exited.then(() => (gone = true));
+  const deadline = Date.now() + 30_000;
+  try {
+    for (;;) {
+      if (gone) throw new Error(`agentd exited during start:\n${stderr}`);
+      if (Date.now() > deadline) throw new Error('agentd /health did not answer 200 within 30 s');
+      if ((await healthStatus(port)) === 200) return { wall: performance.now() - started, cpu: cpuMs(child.pid!) };
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  } finally {
+    child.kill('SIGTERM');
+    const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    await exited;
+    clearTimeout(killer);
+  }
+}
+
+const stats = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return `median ${s[Math.floor(s.length / 2)]!.toFixed(0)} ms, min ${s[0]!.toFixed(0)}, max ${s.at(-1)!.toFixed(0)}`;
+};
+
+const first: { wall: number; cpu: number }[] = [];
+const restart: { wall: number; cpu: number }[] = [];
+const load = os.loadavg()[0]!;
+for (let i = 0; i < RUNS; i++) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-bench-start-'));
+  try {
+    first.push(await startOnce(dir));
+    restart.push(await startOnce(dir));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+const sandbox = process.env.AGENTD_SANDBOX ?? 'bubblewrap';
+console.log(`serve start → /health 200 (${BIN.join(' ')}, sandbox ${sandbox}, ${RUNS} runs, load ${load.toFixed(2)} → ${os.loadavg()[0]!.toFixed(2)})`);
+for (const [name, runs] of [['first start (fresh data dir)', first], ['restart (schema current)    ', restart]] as const) {
+  console.log(`  ${name}: wall ${stats(runs.map((r) => r.wall))}; server CPU ${stats(runs.map((r) => r.cpu))}`);
+}
