@@ -130,7 +130,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const ctx = {
     store,
     log: new EventLog(store, bus),
-    blobs: new DiskBlobStore(config.filesDir),
+    // The database's own blob store where it has one (PostgreSQL: shared by every replica), else the data dir.
+    blobs: store.blobs ?? new DiskBlobStore(config.filesDir),
     now: () => isoNow(clock),
     workspaces: localWorkspaces(config.engine.workspacesDir),
     prices,
@@ -263,7 +264,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     url,
     app,
     store,
-    summary: startSummary(config, url, keys, sandboxes.unavailable),
+    summary: startSummary(config, url, keys, sandboxes.unavailable, store.blobs !== undefined),
     close: () =>
       (closing ??= (async () => {
         shutdown.abort();
