@@ -8,6 +8,7 @@ import { EventLog } from '../events/event-log.js';
 import { InProcessDeltaChannel } from '../events/delta-channel.js';
 import { openStore } from '../store/open-store.js';
 import { DiskBlobStore } from '../store/blob-store.js';
+import { FallbackBlobStore } from '../store/fallback-blob-store.js';
 import type { Store } from '../store/types.js';
 import { resolveApiKeys } from './api-keys.js';
 import { openEventBus } from './event-bus.js';
@@ -130,8 +131,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const ctx = {
     store,
     log: new EventLog(store, bus),
-    // The database's own blob store where it has one (PostgreSQL: shared by every replica), else the data dir.
-    blobs: store.blobs ?? new DiskBlobStore(config.filesDir),
+    // The database's own blob store where it has one (PostgreSQL: shared by every replica), still
+    // reading bytes an older version left in the files dir; else the files dir (SQLite).
+    blobs: store.blobs ? new FallbackBlobStore(store.blobs, new DiskBlobStore(config.filesDir)) : new DiskBlobStore(config.filesDir),
     now: () => isoNow(clock),
     workspaces: localWorkspaces(config.engine.workspacesDir),
     prices,

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { toFile } from '@anthropic-ai/sdk';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { replicaDatabase, startReplica } from '../helpers/replicas.js';
 
@@ -40,5 +41,26 @@ describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('replicas: file bytes are
 
     await c.client.beta.files.delete(file.id);
     await expect(a.client.beta.files.download(file.id)).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('bytes an older version kept in a replica’s files directory are still served by that replica', async () => {
+    // The replicas the test above started.
+    const [a, c] = replicas;
+    const bytes = randomBytes(70_000);
+    const file = await a!.client.beta.files.upload({ file: await toFile(bytes, 'old.bin') });
+    // As before the upgrade: the bytes in A's files directory, none in the database.
+    fs.writeFileSync(path.join(a!.dataDir, 'files', file.id), bytes);
+    const db = new pg.Client({ connectionString: database.url() });
+    await db.connect();
+    try {
+      await db.query('DELETE FROM blobs WHERE key = $1', [file.id]);
+    } finally {
+      await db.end();
+    }
+    const res = await a!.client.beta.files.download(file.id);
+    expect(Buffer.from(await res.arrayBuffer()).equals(bytes)).toBe(true);
+    await expect(c!.client.beta.files.download(file.id)).rejects.toMatchObject({ status: 404 });
+    await a!.client.beta.files.delete(file.id);
+    expect(filesUnder(path.join(a!.dataDir, 'files'))).toEqual([]);
   });
 });

@@ -10,6 +10,7 @@ import { Kysely, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BlobTooLargeError, DiskBlobStore, type BlobStore } from '../../src/store/blob-store.js';
+import { FallbackBlobStore } from '../../src/store/fallback-blob-store.js';
 import { DatabaseBlobStore, BLOB_CHUNK_BYTES } from '../../src/store/kysely/database-blob-store.js';
 import { migrateToLatest } from '../../src/store/kysely/kysely-store.js';
 import type { Database } from '../../src/store/kysely/schema.js';
@@ -134,16 +135,75 @@ describeBlobStore('data directory', async () => {
 
 describeBlobStore('database (SQLite)', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-blobs-'));
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: new BetterSqlite3(path.join(dir, 'agentd.db')) }) });
-  await migrateToLatest(db);
+  const { db, blobs } = await sqliteDatabaseBlobs(dir);
   return {
-    blobs: new DatabaseBlobStore(db),
+    blobs,
     rows: async () => (await db.selectFrom('blobs').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n,
     cleanup: async () => {
       await db.destroy();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+});
+
+/** A database store on a fresh SQLite file (the same SQL as on PostgreSQL). */
+async function sqliteDatabaseBlobs(dir: string) {
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: new BetterSqlite3(path.join(dir, 'agentd.db')) }) });
+  await migrateToLatest(db);
+  return { db, blobs: new DatabaseBlobStore(db) };
+}
+
+describeBlobStore('database, reading the files directory too', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-blobs-'));
+  const { db, blobs } = await sqliteDatabaseBlobs(dir);
+  return {
+    blobs: new FallbackBlobStore(blobs, new DiskBlobStore(path.join(dir, 'files'))),
+    rows: async () => (await db.selectFrom('blobs').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n,
+    cleanup: async () => {
+      await db.destroy();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+describe('database store over bytes an older version left in the files directory', () => {
+  let dir: string;
+  let db: Kysely<Database>;
+  let database: BlobStore;
+  let disk: DiskBlobStore;
+  let blobs: BlobStore;
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-blobs-'));
+    ({ db, blobs: database } = await sqliteDatabaseBlobs(dir));
+    disk = new DiskBlobStore(path.join(dir, 'files'));
+    blobs = new FallbackBlobStore(database, disk);
+  });
+  afterEach(async () => {
+    await db.destroy();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reads and opens them, copies them into the database, and removes them', async () => {
+    const bytes = randomBytes(BLOB_CHUNK_BYTES + 99);
+    await disk.write('file_old', source(bytes), Infinity);
+    expect((await bytesOf(blobs.read('file_old'))).equals(bytes)).toBe(true);
+    expect((await bytesOf((await blobs.open('file_old'))!)).equals(bytes)).toBe(true);
+
+    await blobs.copy('file_old', 'file_copy');
+    expect(await disk.open('file_copy')).toBeUndefined();
+    expect((await bytesOf((await database.open('file_copy'))!)).equals(bytes)).toBe(true);
+
+    await blobs.remove('file_old');
+    expect(await disk.open('file_old')).toBeUndefined();
+    expect(await blobs.open('file_old')).toBeUndefined();
+  });
+
+  it('writes new bytes to the database only, which wins over an older copy', async () => {
+    await disk.write('file_both', source(Buffer.from('old')), Infinity);
+    await blobs.write('file_both', source(Buffer.from('new')), Infinity);
+    expect((await bytesOf(blobs.read('file_both'))).toString()).toBe('new');
+    expect((await bytesOf((await disk.open('file_both'))!)).toString()).toBe('old');
+  });
 });
 
 describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('postgres', () => {
