@@ -8,6 +8,7 @@ import { EventLog } from '../events/event-log.js';
 import { InProcessDeltaChannel } from '../events/delta-channel.js';
 import { openStore } from '../store/open-store.js';
 import { DiskBlobStore } from '../store/blob-store.js';
+import { FallbackBlobStore } from '../store/fallback-blob-store.js';
 import type { Store } from '../store/types.js';
 import { resolveApiKeys } from './api-keys.js';
 import { openEventBus } from './event-bus.js';
@@ -130,7 +131,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const ctx = {
     store,
     log: new EventLog(store, bus),
-    blobs: new DiskBlobStore(config.filesDir),
+    // The database's own blob store where it has one (PostgreSQL: shared by every replica), still
+    // reading bytes an older version left in the files dir; else the files dir (SQLite).
+    blobs: store.blobs ? new FallbackBlobStore(store.blobs, new DiskBlobStore(config.filesDir)) : new DiskBlobStore(config.filesDir),
     now: () => isoNow(clock),
     workspaces: localWorkspaces(config.engine.workspacesDir),
     prices,
@@ -263,7 +266,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     url,
     app,
     store,
-    summary: startSummary(config, url, keys, sandboxes.unavailable),
+    summary: startSummary(config, url, keys, sandboxes.unavailable, store.blobs !== undefined),
     close: () =>
       (closing ??= (async () => {
         shutdown.abort();

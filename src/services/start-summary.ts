@@ -12,6 +12,8 @@ export interface StartSummary {
   database: string;
   dataDir: string;
   filesDir: string;
+  /** File bytes are in the database (PostgreSQL), not in filesDir. */
+  filesInDatabase: boolean;
   workspacesDir: string;
   /** `bubblewrap`, `none` (unisolated) or `off` (AGENTD_ENGINE=off: no sessions run here). */
   sandbox: 'bubblewrap' | 'none' | 'off';
@@ -33,6 +35,7 @@ export function startSummary(
   url: string,
   keys: { file?: string | undefined; shared?: boolean | undefined },
   sandboxUnavailable: string | undefined,
+  filesInDatabase: boolean,
 ): StartSummary {
   const target = databaseTarget(config.databaseUrl, config.dataDir);
   const check = PROVIDER_CHECKS[config.engine.provider](config.engine.providerEnv);
@@ -43,6 +46,7 @@ export function startSummary(
     database: target.dialect === 'postgres' ? redactDatabaseUrl(target.url) : target.file,
     dataDir: config.dataDir,
     filesDir: config.filesDir,
+    filesInDatabase,
     workspacesDir: config.engine.workspacesDir,
     sandbox: !config.engine.enabled ? 'off' : config.sandbox.kind,
     sandboxUnavailable,

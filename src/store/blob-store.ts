@@ -1,4 +1,6 @@
-// File bytes on local disk, written to a temp name and renamed so a crash never leaves a torn file.
+// Where file bytes live (Files API uploads, session outputs, skill zips), and the local-disk store:
+// bytes written to a temp name and renamed so a crash never leaves a torn file. The database store
+// (kysely/database-blob-store.ts) is the Store's `blobs` where the dialect offers one (PostgreSQL).
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -18,13 +20,23 @@ export interface BlobStore {
 
 export class BlobTooLargeError extends Error {}
 
+/** Keys are ids: nothing that could name another path or need quoting. */
+export function checkBlobKey(key: string): void {
+  if (!/^[A-Za-z0-9_-]+$/.test(key)) throw new Error(`invalid blob key ${key}`);
+}
+
+/** The error reading or copying a missing blob fails with (the same code as the disk's). */
+export function missingBlob(key: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`blob ${key} does not exist`), { code: 'ENOENT' });
+}
+
 export class DiskBlobStore implements BlobStore {
   constructor(private readonly dir: string) {
     fs.mkdirSync(dir, { recursive: true });
   }
 
   private file(key: string): string {
-    if (!/^[A-Za-z0-9_-]+$/.test(key)) throw new Error(`invalid blob key ${key}`);
+    checkBlobKey(key);
     return path.join(this.dir, key);
   }
 

@@ -16,6 +16,7 @@ import type { DeploymentRepository } from './deployment-types.js';
 import type { WebhookRepository } from './webhook-types.js';
 import type { TelemetryDestinationRepository } from './telemetry-destination-types.js';
 import type { VaultRepository } from './vault-types.js';
+import type { BlobStore } from './blob-store.js';
 
 export type { AgentRecord, AgentSnapshot, AgentVersionRecord } from '../domain/records/agent.js';
 export type { EnvironmentRecord } from '../domain/records/environment.js';
@@ -192,6 +193,11 @@ export interface Store {
    * process owns the database (SQLite): its followers are woken in-process.
    */
   readonly signals?: StoreSignals | undefined;
+  /**
+   * File bytes kept in the database itself, so every process on it serves every file (PostgreSQL).
+   * Absent where one process owns the database (SQLite): its bytes stay in the data directory.
+   */
+  readonly blobs?: BlobStore | undefined;
   close(): Promise<void>;
 }
 

@@ -4,13 +4,14 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { toFile } from '@anthropic-ai/sdk';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { CommandContext } from '../../src/commands/context.js';
 import { copyFileForSession } from '../../src/commands/files.js';
 import { newId } from '../../src/api/ids.js';
-import { DiskBlobStore } from '../../src/store/blob-store.js';
 import { DEFAULT_WORKSPACE_ID } from '../../src/store/workspace.js';
 import { useServer } from '../helpers/use.js';
+import { serverBlobs } from '../helpers/blobs.js';
 import { dialects } from '../helpers/databases.js';
 import { type TestServer } from '../helpers/server.js';
 import { createPriceTable } from '../../src/telemetry/prices.js';
@@ -29,8 +30,20 @@ async function listIds(t: TestServer, params: Parameters<TestServer['client']['b
   return ids;
 }
 
-/** Everything in the blob directory, temp files included: what a failed upload must not leave. */
-const blobDirEntries = (t: TestServer) => {
+/**
+ * Every stored blob, partial writes included (temp files on disk, staging keys in the database):
+ * what a failed upload must not leave. SQLite keeps bytes in the data dir, PostgreSQL in `blobs`.
+ */
+const blobDirEntries = async (t: TestServer): Promise<string[]> => {
+  if (t.databaseUrl) {
+    const db = new pg.Client({ connectionString: t.databaseUrl });
+    await db.connect();
+    try {
+      return (await db.query<{ key: string }>('SELECT DISTINCT key FROM blobs')).rows.map((r) => r.key);
+    } finally {
+      await db.end();
+    }
+  }
   const dir = path.join(t.dataDir, 'files');
   return fs.existsSync(dir) ? fs.readdirSync(dir) : [];
 };
@@ -81,7 +94,7 @@ describe.each(dialects())('files (%s)', (dialect) => {
     expect((await download(t, file.id)).bytes.toString()).toBe('x');
 
     const before = await listIds(t);
-    const blobsBefore = blobDirEntries(t).sort();
+    const blobsBefore = (await blobDirEntries(t)).sort();
     for (const bad of [10, 7_776_001]) {
       const err = await failure(
         t.client.beta.files.upload({ file: await toFile(Buffer.from('y'), 'y.txt'), expires_in_seconds: bad }),
@@ -90,7 +103,7 @@ describe.each(dialects())('files (%s)', (dialect) => {
       expect(err.error.error.message).toMatch(/^expires_in_seconds:/);
     }
     expect(await listIds(t)).toEqual(before);
-    expect(blobDirEntries(t).sort()).toEqual(blobsBefore);
+    expect((await blobDirEntries(t)).sort()).toEqual(blobsBefore);
   });
 
   it('rejects an upload without a file part with a 400 naming file', async () => {
@@ -101,9 +114,9 @@ describe.each(dialects())('files (%s)', (dialect) => {
 
   it('deletes bytes and metadata; afterwards metadata and download are 404', async () => {
     const file = await t.client.beta.files.upload({ file: await toFile(randomBytes(4096), 'gone.bin') });
-    expect(blobDirEntries(t)).toContain(file.id);
+    expect(await blobDirEntries(t)).toContain(file.id);
     expect(await t.client.beta.files.delete(file.id)).toEqual({ id: file.id, type: 'file_deleted' });
-    expect(blobDirEntries(t)).not.toContain(file.id);
+    expect(await blobDirEntries(t)).not.toContain(file.id);
     expectEnvelope(await failure(t.client.beta.files.retrieveMetadata(file.id)), 404, 'not_found_error');
     expectEnvelope(await failure(t.client.beta.files.download(file.id)), 404, 'not_found_error');
     expectEnvelope(await failure(t.client.beta.files.delete(file.id)), 404, 'not_found_error');
@@ -134,7 +147,7 @@ describe.each(dialects())('files (%s)', (dialect) => {
 
   it('answers a file whose bytes are missing with a 404 envelope naming it, not a raw 500', async () => {
     const file = await t.client.beta.files.upload({ file: await toFile(Buffer.from('soon gone'), 'lost.txt') });
-    fs.rmSync(path.join(t.dataDir, 'files', file.id));
+    await serverBlobs(t).remove(file.id);
     const err = await failure(t.client.beta.files.download(file.id));
     expectEnvelope(err, 404, 'not_found_error');
     expect(err.error.error.message).toContain(`${file.id} ("lost.txt") is missing`);
@@ -201,7 +214,7 @@ describe.each(dialects())('file listing and session copies (%s)', (dialect) => {
     // Session resources call this use case; here it runs against the live server's store and blob dir.
     const ctx: CommandContext = {
       store: t.server.store,
-      blobs: new DiskBlobStore(path.join(t.dataDir, 'files')),
+      blobs: serverBlobs(t),
       now: () => new Date().toISOString(),
       log: undefined as never, // copying a file appends no events
       modelProvider: 'anthropic',
@@ -249,6 +262,6 @@ describe.each(dialects())('file size limit (%s)', (dialect) => {
       expectEnvelope(err, 413, 'request_too_large');
     }
     expect(await listIds(t)).toEqual([]);
-    expect(blobDirEntries(t)).toEqual([]);
+    expect(await blobDirEntries(t)).toEqual([]);
   });
 });

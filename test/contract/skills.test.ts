@@ -1,7 +1,5 @@
 // Contract: /v1/skills (skills, versions, download) and skill references on agents and sessions,
 // driven through the official SDK, on every dialect.
-import fs from 'node:fs';
-import path from 'node:path';
 import { toFile } from '@anthropic-ai/sdk';
 import { skillBlobKey } from '../../src/commands/skills/skills.js';
 import { describe, expect, it } from 'vitest';
@@ -10,6 +8,7 @@ import { expectEnvelope, failure } from '../helpers/errors.js';
 import { createEnvironment } from '../helpers/fixtures.js';
 import { folderFiles, makeZip, readZip, skillMd, uploadSkill } from '../helpers/skills.js';
 import { useServer } from '../helpers/use.js';
+import { serverBlobs } from '../helpers/blobs.js';
 
 /** A small limit keeps the oversized cases cheap. */
 const MAX_SKILL_BYTES = 64 * 1024;
@@ -60,7 +59,7 @@ describe.each(dialects())('skills (%s)', (dialect) => {
 
   it('answers a version whose zip is missing with a 404 envelope naming it', async () => {
     const skill = await skills().create({ files: await folderFiles({ 'gone/SKILL.md': skillMd('gone', 'Soon gone.') }) });
-    fs.rmSync(path.join(t.dataDir, 'files', skillBlobKey(skill.id, skill.latest_version_id!)));
+    await serverBlobs(t).remove(skillBlobKey(skill.id, skill.latest_version_id!));
     const err = await failure(download(skill.id, skill.latest_version_id!));
     expectEnvelope(err, 404, 'not_found_error');
     expect(err.error.error.message).toContain(`skill ${skill.id} version ${skill.latest_version_id} is missing`);

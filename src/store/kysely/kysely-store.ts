@@ -20,6 +20,7 @@ import { KyselyWebhookRepository } from './webhook-repository.js';
 import { KyselyTelemetryDestinationRepository } from './telemetry-destination-repository.js';
 import { KyselyVaultRepository } from './vault-repository.js';
 import { KyselyGeneratedKeyRepository } from './generated-key-repository.js';
+import type { BlobStore } from '../blob-store.js';
 
 /** How a dialect that has cross-process signals listens for them (sending is plain SQL). */
 export type SignalListen = StoreSignals['listen'];
@@ -29,6 +30,7 @@ export function kyselyStore(
   dialect: Store['dialect'],
   close: () => Promise<void>,
   listen?: SignalListen,
+  blobs?: BlobStore,
 ): Store {
   return {
     dialect,
@@ -51,8 +53,8 @@ export function kyselyStore(
     generatedKey: new KyselyGeneratedKeyRepository(db),
     transaction: (fn) =>
       db.isTransaction
-        ? fn(kyselyStore(db, dialect, close, listen))
-        : db.transaction().execute((tx) => fn(kyselyStore(tx, dialect, close, listen))),
+        ? fn(kyselyStore(db, dialect, close, listen, blobs))
+        : db.transaction().execute((tx) => fn(kyselyStore(tx, dialect, close, listen, blobs))),
     ping: async () => {
       await sql`select 1`.execute(db);
     },
@@ -63,6 +65,7 @@ export function kyselyStore(
       },
       listen,
     },
+    blobs,
     close,
   };
 }

@@ -20,6 +20,13 @@ import type { WebhookDeliveriesTable, WebhookEndpointsTable } from './webhook-sc
 import type { TelemetryDestinationsTable } from './telemetry-destination-schema.js';
 import type { VaultCredentialsTable, VaultsTable } from './vault-schema.js';
 
+/** File bytes on PostgreSQL: chunk `n` (from 0) of blob `key`. An empty blob is one empty chunk 0. */
+export interface BlobsTable {
+  key: string;
+  n: number;
+  data: Buffer;
+}
+
 export interface GeneratedApiKeysTable {
   id: string;
   /** SHA-256 of the key, hex. */
@@ -154,4 +161,5 @@ export interface Database {
   vaults: VaultsTable;
   vault_credentials: VaultCredentialsTable;
   generated_api_keys: GeneratedApiKeysTable;
+  blobs: BlobsTable;
 }

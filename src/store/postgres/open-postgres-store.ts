@@ -5,6 +5,7 @@ import type { Store } from '../types.js';
 import type { Database } from '../kysely/schema.js';
 import { kyselyStore, migrateToLatest } from '../kysely/kysely-store.js';
 import { listenPostgres } from './pg-listener.js';
+import { DatabaseBlobStore } from '../kysely/database-blob-store.js';
 
 export async function openPostgresStore(url: string): Promise<Store> {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
@@ -14,7 +15,8 @@ export async function openPostgresStore(url: string): Promise<Store> {
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   await migrateToLatest(db);
-  return kyselyStore(db, 'postgres', () => db.destroy(), (channels, handlers) => listenPostgres(url, channels, handlers));
+  // File bytes live in the database too: any replica serves any file (docs/scaling.md).
+  return kyselyStore(db, 'postgres', () => db.destroy(), (channels, handlers) => listenPostgres(url, channels, handlers), new DatabaseBlobStore(db));
 }
 
 /** Connects once, apart from the pool (whose timeouts would also bound waits under load): why not, or undefined. */

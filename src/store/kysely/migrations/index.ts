@@ -23,6 +23,7 @@ import * as m115 from './115-telemetry-destinations.js';
 import * as m116 from './116-telemetry-destination-failing-since.js';
 import * as m120 from './120-generated-api-key.js';
 import * as m121 from './121-lease-fencing-token.js';
+import * as m122 from './122-blobs.js';
 
 const migrations: Record<string, Migration> = {
   '001-initial': m001,
@@ -48,6 +49,7 @@ const migrations: Record<string, Migration> = {
   '116-telemetry-destination-failing-since': m116,
   '120-generated-api-key': m120,
   '121-lease-fencing-token': m121,
+  '122-blobs': m122,
 };
 
 export const migrationProvider: MigrationProvider = {

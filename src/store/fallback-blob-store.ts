@@ -1,0 +1,44 @@
+// A blob store that also reads an older one: on PostgreSQL, bytes written to the files directory
+// before they moved into the database (an upgraded deployment) stay readable, copyable and
+// removable by the replica whose disk holds them. New bytes go to the primary store only.
+import { Readable } from 'node:stream';
+import { missingBlob, type BlobStore } from './blob-store.js';
+
+export class FallbackBlobStore implements BlobStore {
+  constructor(
+    private readonly primary: BlobStore,
+    private readonly older: BlobStore,
+  ) {}
+
+  write(key: string, source: Readable, maxBytes: number): Promise<number> {
+    return this.primary.write(key, source, maxBytes);
+  }
+
+  async copy(fromKey: string, toKey: string): Promise<void> {
+    const old = (await this.primary.open(fromKey)) ? undefined : await this.older.open(fromKey);
+    if (!old) return this.primary.copy(fromKey, toKey);
+    // The copy is new bytes: it goes where every replica can read it.
+    await this.primary.write(toKey, old, Infinity);
+  }
+
+  read(key: string): Readable {
+    const open = () => this.open(key);
+    return Readable.from(
+      (async function* () {
+        const stream = await open();
+        if (!stream) throw missingBlob(key);
+        yield* stream;
+      })(),
+      { objectMode: false },
+    );
+  }
+
+  async open(key: string): Promise<Readable | undefined> {
+    return (await this.primary.open(key)) ?? (await this.older.open(key));
+  }
+
+  async remove(key: string): Promise<void> {
+    await this.primary.remove(key);
+    await this.older.remove(key);
+  }
+}

@@ -1,0 +1,242 @@
+// The BlobStore contract, run against every implementation: the data-directory store (SQLite's) and
+// the database store (PostgreSQL's; also run here on SQLite, where its SQL works the same).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BlobTooLargeError, DiskBlobStore, type BlobStore } from '../../src/store/blob-store.js';
+import { FallbackBlobStore } from '../../src/store/fallback-blob-store.js';
+import { DatabaseBlobStore, BLOB_CHUNK_BYTES } from '../../src/store/kysely/database-blob-store.js';
+import { migrateToLatest } from '../../src/store/kysely/kysely-store.js';
+import type { Database } from '../../src/store/kysely/schema.js';
+import { openPostgresStore } from '../../src/store/postgres/open-postgres-store.js';
+import { createPostgresDatabase } from '../helpers/databases.js';
+
+interface OpenedBlobs {
+  blobs: BlobStore;
+  /** How many chunk rows the database holds (database stores only). */
+  rows?: () => Promise<number>;
+  cleanup: () => Promise<void>;
+}
+
+async function bytesOf(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** `bytes` in pieces of 64 KiB, as an HTTP upload arrives. */
+function source(bytes: Buffer): Readable {
+  const pieces: Buffer[] = [];
+  for (let i = 0; i < bytes.length; i += 65536) pieces.push(bytes.subarray(i, i + 65536));
+  return Readable.from(pieces);
+}
+
+function describeBlobStore(name: string, open: () => Promise<OpenedBlobs>): void {
+  describe(`blob store: ${name}`, () => {
+    let opened: OpenedBlobs;
+    let blobs: BlobStore;
+    beforeEach(async () => {
+      opened = await open();
+      blobs = opened.blobs;
+    });
+    afterEach(async () => {
+      await opened.cleanup();
+    });
+
+    it('writes, reads and opens the same bytes, across chunk boundaries', async () => {
+      const bytes = randomBytes(2 * BLOB_CHUNK_BYTES + 12345);
+      expect(await blobs.write('file_a', source(bytes), bytes.length)).toBe(bytes.length);
+      expect((await bytesOf(blobs.read('file_a'))).equals(bytes)).toBe(true);
+      const stream = await blobs.open('file_a');
+      expect(stream).toBeDefined();
+      expect((await bytesOf(stream!)).equals(bytes)).toBe(true);
+    });
+
+    it('keeps an empty blob (it exists, with no bytes)', async () => {
+      expect(await blobs.write('file_empty', Readable.from([]), 10)).toBe(0);
+      const stream = await blobs.open('file_empty');
+      expect(stream).toBeDefined();
+      expect((await bytesOf(stream!)).length).toBe(0);
+    });
+
+    it('a write past maxBytes rejects, keeps nothing new and leaves the previous bytes', async () => {
+      const before = randomBytes(1000);
+      await blobs.write('file_b', source(before), 1000);
+      await expect(blobs.write('file_b', source(randomBytes(200_000)), 100_000)).rejects.toBeInstanceOf(BlobTooLargeError);
+      await expect(blobs.write('file_c', source(randomBytes(200_000)), 100_000)).rejects.toBeInstanceOf(BlobTooLargeError);
+      expect(await blobs.open('file_c')).toBeUndefined();
+      expect((await bytesOf(blobs.read('file_b'))).equals(before)).toBe(true);
+      if (opened.rows) expect(await opened.rows()).toBe(1);
+    });
+
+    it('a source that fails mid-way rejects the write and keeps nothing', async () => {
+      const failing = Readable.from(
+        (async function* () {
+          yield randomBytes(BLOB_CHUNK_BYTES + 10);
+          throw new Error('client went away');
+        })(),
+      );
+      await expect(blobs.write('file_d', failing, 10 * BLOB_CHUNK_BYTES)).rejects.toThrow('client went away');
+      expect(await blobs.open('file_d')).toBeUndefined();
+      if (opened.rows) expect(await opened.rows()).toBe(0);
+    });
+
+    it('overwriting a key replaces all of its bytes', async () => {
+      await blobs.write('file_e', source(randomBytes(BLOB_CHUNK_BYTES * 2 + 1)), Infinity);
+      const shorter = randomBytes(300);
+      expect(await blobs.write('file_e', source(shorter), Infinity)).toBe(300);
+      expect((await bytesOf(blobs.read('file_e'))).equals(shorter)).toBe(true);
+    });
+
+    it('copies bytes to a new key that outlives the original', async () => {
+      const bytes = randomBytes(BLOB_CHUNK_BYTES + 7);
+      await blobs.write('file_f', source(bytes), Infinity);
+      await blobs.copy('file_f', 'file_g');
+      await blobs.remove('file_f');
+      expect(await blobs.open('file_f')).toBeUndefined();
+      expect((await bytesOf(blobs.read('file_g'))).equals(bytes)).toBe(true);
+    });
+
+    it('copying a missing blob rejects and creates nothing', async () => {
+      await expect(blobs.copy('file_missing', 'file_h')).rejects.toMatchObject({ code: 'ENOENT' });
+      expect(await blobs.open('file_h')).toBeUndefined();
+    });
+
+    it('open is undefined and read fails for a missing blob', async () => {
+      expect(await blobs.open('file_none')).toBeUndefined();
+      await expect(bytesOf(blobs.read('file_none'))).rejects.toMatchObject({ code: 'ENOENT' });
+    });
+
+    it('remove deletes the bytes, and removing a missing blob is fine', async () => {
+      await blobs.write('file_i', source(randomBytes(10)), 10);
+      await blobs.remove('file_i');
+      expect(await blobs.open('file_i')).toBeUndefined();
+      await blobs.remove('file_i');
+      if (opened.rows) expect(await opened.rows()).toBe(0);
+    });
+
+    it('refuses keys that are not ids', async () => {
+      await expect(blobs.write('../etc', source(Buffer.from('x')), 10)).rejects.toThrow(/invalid blob key/);
+      await expect(blobs.open('a/b')).rejects.toThrow(/invalid blob key/);
+    });
+  });
+}
+
+describeBlobStore('data directory', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-blobs-'));
+  return { blobs: new DiskBlobStore(dir), cleanup: async () => fs.rmSync(dir, { recursive: true, force: true }) };
+});
+
+describeBlobStore('database (SQLite)', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-blobs-'));
+  const { db, blobs } = await sqliteDatabaseBlobs(dir);
+  return {
+    blobs,
+    rows: async () => (await db.selectFrom('blobs').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n,
+    cleanup: async () => {
+      await db.destroy();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+/** A database store on a fresh SQLite file (the same SQL as on PostgreSQL). */
+async function sqliteDatabaseBlobs(dir: string) {
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: new BetterSqlite3(path.join(dir, 'agentd.db')) }) });
+  await migrateToLatest(db);
+  return { db, blobs: new DatabaseBlobStore(db) };
+}
+
+describeBlobStore('database, reading the files directory too', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-blobs-'));
+  const { db, blobs } = await sqliteDatabaseBlobs(dir);
+  return {
+    blobs: new FallbackBlobStore(blobs, new DiskBlobStore(path.join(dir, 'files'))),
+    rows: async () => (await db.selectFrom('blobs').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n,
+    cleanup: async () => {
+      await db.destroy();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+describe('database store over bytes an older version left in the files directory', () => {
+  let dir: string;
+  let db: Kysely<Database>;
+  let database: BlobStore;
+  let disk: DiskBlobStore;
+  let blobs: BlobStore;
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-blobs-'));
+    ({ db, blobs: database } = await sqliteDatabaseBlobs(dir));
+    disk = new DiskBlobStore(path.join(dir, 'files'));
+    blobs = new FallbackBlobStore(database, disk);
+  });
+  afterEach(async () => {
+    await db.destroy();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reads and opens them, copies them into the database, and removes them', async () => {
+    const bytes = randomBytes(BLOB_CHUNK_BYTES + 99);
+    await disk.write('file_old', source(bytes), Infinity);
+    expect((await bytesOf(blobs.read('file_old'))).equals(bytes)).toBe(true);
+    expect((await bytesOf((await blobs.open('file_old'))!)).equals(bytes)).toBe(true);
+
+    await blobs.copy('file_old', 'file_copy');
+    expect(await disk.open('file_copy')).toBeUndefined();
+    expect((await bytesOf((await database.open('file_copy'))!)).equals(bytes)).toBe(true);
+
+    await blobs.remove('file_old');
+    expect(await disk.open('file_old')).toBeUndefined();
+    expect(await blobs.open('file_old')).toBeUndefined();
+  });
+
+  it('writes new bytes to the database only, which wins over an older copy', async () => {
+    await disk.write('file_both', source(Buffer.from('old')), Infinity);
+    await blobs.write('file_both', source(Buffer.from('new')), Infinity);
+    expect((await bytesOf(blobs.read('file_both'))).toString()).toBe('new');
+    expect((await bytesOf((await disk.open('file_both'))!)).toString()).toBe('old');
+  });
+});
+
+describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('postgres', () => {
+  describeBlobStore('database (PostgreSQL, the store’s own)', async () => {
+    const db = await createPostgresDatabase();
+    const store = await openPostgresStore(db.url);
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    return {
+      blobs: store.blobs!,
+      rows: async () => Number((await admin.query('SELECT count(*) AS n FROM blobs')).rows[0].n),
+      cleanup: async () => {
+        await admin.end();
+        await store.close();
+        await db.drop();
+      },
+    };
+  });
+
+  it('stores a blob as chunks of at most about 1 MiB', async () => {
+    const db = await createPostgresDatabase();
+    const store = await openPostgresStore(db.url);
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    try {
+      await store.blobs!.write('file_big', source(randomBytes(5 * BLOB_CHUNK_BYTES / 2)), Infinity);
+      const rows = (await admin.query("SELECT n, length(data) AS len FROM blobs WHERE key = 'file_big' ORDER BY n")).rows;
+      expect(rows.map((r) => r.n)).toEqual([0, 1, 2]);
+      for (const r of rows) expect(Number(r.len)).toBeLessThanOrEqual(BLOB_CHUNK_BYTES + 65536);
+    } finally {
+      await admin.end();
+      await store.close();
+      await db.drop();
+    }
+  });
+});
