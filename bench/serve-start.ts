@@ -7,36 +7,13 @@
 // Sends traffic only to 127.0.0.1. See docs/benchmarks.md ("Start-up").
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { freePort, healthOnce } from './lib/agentd.js';
 
 const RUNS = Number(process.env.RUNS ?? 10);
 const BIN = (process.env.AGENTD_BENCH_BIN ?? `node ${path.resolve('dist/cli/main.js')}`).split(/\s+/);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function healthStatus(port: number): Promise<number> {
-  return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/health', agent: false }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('error', () => resolve(0));
-    req.setTimeout(1_000, () => req.destroy());
-  });
-}
 
 /** The CPU time (user + system) `pid` has used so far, in ms (Linux: /proc, 100 ticks a second). */
 function cpuMs(pid: number): number {
@@ -65,7 +42,7 @@ async function startOnce(dataDir: string): Promise<{ wall: number; cpu: number }
     for (;;) {
       if (gone) throw new Error(`agentd exited during start:\n${stderr}`);
       if (Date.now() > deadline) throw new Error('agentd /health did not answer 200 within 30 s');
-      if ((await healthStatus(port)) === 200) return { wall: performance.now() - started, cpu: cpuMs(child.pid!) };
+      if ((await healthOnce(port)) === 200) return { wall: performance.now() - started, cpu: cpuMs(child.pid!) };
       await new Promise((r) => setTimeout(r, 2));
     }
   } finally {

@@ -73,7 +73,8 @@ function cleanEnv(): NodeJS.ProcessEnv {
   return out;
 }
 
-function healthOnce(port: number): Promise<number> {
+/** One GET /health on loopback: its status, or 0 when nothing answered (within 1 s). */
+export function healthOnce(port: number): Promise<number> {
   return new Promise((resolve) => {
     const req = http.get({ host: '127.0.0.1', port, path: '/health', agent: false }, (res) => {
       res.resume();
