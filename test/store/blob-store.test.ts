@@ -266,6 +266,31 @@ describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('postgres', () => {
     }
   });
 
+  it('opening the store sweeps chunks a write staged over a day ago and never published', async () => {
+    const db = await createPostgresDatabase();
+    let store = await openPostgresStore(db.url);
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    try {
+      await store.blobs!.write('file_kept', source(Buffer.from('kept')), Infinity);
+      const dayAndMinuteAgo = new Date(Date.now() - 24 * 3600 * 1000 - 60_000).toISOString();
+      const hourAgo = new Date(Date.now() - 3600 * 1000).toISOString();
+      await admin.query(
+        "INSERT INTO blobs (key, n, data, staged_at) VALUES ('file_dead~1', 0, '\\x00', $1), ('file_dead~1', 1, '\\x00', $1), ('file_slow~2', 0, '\\x00', $2)",
+        [dayAndMinuteAgo, hourAgo],
+      );
+      await store.close();
+      store = await openPostgresStore(db.url);
+      const keys = (await admin.query('SELECT DISTINCT key FROM blobs ORDER BY key')).rows.map((r) => r.key);
+      expect(keys).toEqual(['file_kept', 'file_slow~2']);
+      expect((await bytesOf(store.blobs!.read('file_kept'))).toString()).toBe('kept');
+    } finally {
+      await admin.end();
+      await store.close();
+      await db.drop();
+    }
+  });
+
   it('stores a blob as chunks of at most about 1 MiB', async () => {
     const db = await createPostgresDatabase();
     const store = await openPostgresStore(db.url);

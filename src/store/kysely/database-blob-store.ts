@@ -19,13 +19,17 @@ export class DatabaseBlobStore implements BlobStore {
     // Chunks go in under a staging key, each insert on its own, so a slow upload never holds a
     // pooled connection or a transaction open; one short transaction then renames them.
     const staging = `${key}~${randomBytes(6).toString('hex')}`;
+    const stagedAt = new Date().toISOString();
     try {
       let size = 0;
       let n = 0;
       let pending: Buffer[] = [];
       let pendingBytes = 0;
       const flush = async () => {
-        await this.db.insertInto('blobs').values({ key: staging, n: n++, data: Buffer.concat(pending, pendingBytes) }).execute();
+        await this.db
+          .insertInto('blobs')
+          .values({ key: staging, n: n++, data: Buffer.concat(pending, pendingBytes), staged_at: stagedAt })
+          .execute();
         pending = [];
         pendingBytes = 0;
       };
@@ -55,7 +59,7 @@ export class DatabaseBlobStore implements BlobStore {
       try {
         await this.db.transaction().execute(async (tx) => {
           await tx.deleteFrom('blobs').where('key', '=', key).execute();
-          await tx.updateTable('blobs').set({ key }).where('key', '=', staging).execute();
+          await tx.updateTable('blobs').set({ key, staged_at: null }).where('key', '=', staging).execute();
         });
         return;
       } catch (err) {
@@ -64,6 +68,12 @@ export class DatabaseBlobStore implements BlobStore {
         if (!isUniqueViolation(err) || attempt === 3) throw err;
       }
     }
+  }
+
+  /** Deletes chunks staged before `before` (ISO) and never published: writes whose process died. */
+  async sweepAbandoned(before: string): Promise<number> {
+    const result = await this.db.deleteFrom('blobs').where('staged_at', '<', before).executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   async copy(fromKey: string, toKey: string): Promise<void> {
