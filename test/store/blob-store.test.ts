@@ -94,6 +94,16 @@ function describeBlobStore(name: string, open: () => Promise<OpenedBlobs>): void
       expect((await bytesOf(blobs.read('file_e'))).equals(shorter)).toBe(true);
     });
 
+    it('concurrent writes of one key leave one of them whole', async () => {
+      const one = randomBytes(2 * BLOB_CHUNK_BYTES + 1);
+      const other = randomBytes(2 * BLOB_CHUNK_BYTES + 2);
+      const sizes = await Promise.all([blobs.write('file_race', source(one), Infinity), blobs.write('file_race', source(other), Infinity)]);
+      expect(sizes).toEqual([one.length, other.length]);
+      const got = await bytesOf(blobs.read('file_race'));
+      expect(got.equals(one) || got.equals(other)).toBe(true);
+      if (opened.rows) expect(await opened.rows()).toBe(3);
+    });
+
     it('copies bytes to a new key that outlives the original', async () => {
       const bytes = randomBytes(BLOB_CHUNK_BYTES + 7);
       await blobs.write('file_f', source(bytes), Infinity);
@@ -221,6 +231,64 @@ describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('postgres', () => {
         await db.drop();
       },
     };
+  });
+
+  it('a write whose rename collides with chunks another transaction commits meanwhile still wins, whole', async () => {
+    const db = await createPostgresDatabase();
+    const store = await openPostgresStore(db.url);
+    const other = new pg.Client({ connectionString: db.url });
+    const watcher = new pg.Client({ connectionString: db.url });
+    await other.connect();
+    await watcher.connect();
+    try {
+      // Another writer's chunks of the same key, not yet committed: our delete cannot see them.
+      await other.query('BEGIN');
+      await other.query("INSERT INTO blobs (key, n, data) VALUES ('file_x', 0, '\\x00'), ('file_x', 5, '\\x01')");
+      const bytes = randomBytes(BLOB_CHUNK_BYTES + 3);
+      const writing = store.blobs!.write('file_x', source(bytes), Infinity);
+      // Our rename waits on their uncommitted key; then they commit and it collides.
+      for (let i = 0; ; i++) {
+        const waiting = await watcher.query('SELECT count(*) AS n FROM pg_locks WHERE NOT granted');
+        if (Number(waiting.rows[0].n) > 0) break;
+        if (i > 600) throw new Error('the write never waited on the other transaction');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await other.query('COMMIT');
+      expect(await writing).toBe(bytes.length);
+      expect((await bytesOf(store.blobs!.read('file_x'))).equals(bytes)).toBe(true);
+      const rows = await watcher.query("SELECT n FROM blobs WHERE key = 'file_x' ORDER BY n");
+      expect(rows.rows.map((r) => r.n)).toEqual([0, 1]);
+    } finally {
+      await other.end();
+      await watcher.end();
+      await store.close();
+      await db.drop();
+    }
+  });
+
+  it('opening the store sweeps chunks a write staged over a day ago and never published', async () => {
+    const db = await createPostgresDatabase();
+    let store = await openPostgresStore(db.url);
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    try {
+      await store.blobs!.write('file_kept', source(Buffer.from('kept')), Infinity);
+      const dayAndMinuteAgo = new Date(Date.now() - 24 * 3600 * 1000 - 60_000).toISOString();
+      const hourAgo = new Date(Date.now() - 3600 * 1000).toISOString();
+      await admin.query(
+        "INSERT INTO blobs (key, n, data, staged_at) VALUES ('file_dead~1', 0, '\\x00', $1), ('file_dead~1', 1, '\\x00', $1), ('file_slow~2', 0, '\\x00', $2)",
+        [dayAndMinuteAgo, hourAgo],
+      );
+      await store.close();
+      store = await openPostgresStore(db.url);
+      const keys = (await admin.query('SELECT DISTINCT key FROM blobs ORDER BY key')).rows.map((r) => r.key);
+      expect(keys).toEqual(['file_kept', 'file_slow~2']);
+      expect((await bytesOf(store.blobs!.read('file_kept'))).toString()).toBe('kept');
+    } finally {
+      await admin.end();
+      await store.close();
+      await db.drop();
+    }
   });
 
   it('stores a blob as chunks of at most about 1 MiB', async () => {

@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
 import { BlobTooLargeError, checkBlobKey, missingBlob, type BlobStore } from '../blob-store.js';
 import type { Database } from './schema.js';
+import { isUniqueViolation } from './unique-violation.js';
 
 export const BLOB_CHUNK_BYTES = 1024 * 1024;
 
@@ -18,13 +19,17 @@ export class DatabaseBlobStore implements BlobStore {
     // Chunks go in under a staging key, each insert on its own, so a slow upload never holds a
     // pooled connection or a transaction open; one short transaction then renames them.
     const staging = `${key}~${randomBytes(6).toString('hex')}`;
+    const stagedAt = new Date().toISOString();
     try {
       let size = 0;
       let n = 0;
       let pending: Buffer[] = [];
       let pendingBytes = 0;
       const flush = async () => {
-        await this.db.insertInto('blobs').values({ key: staging, n: n++, data: Buffer.concat(pending, pendingBytes) }).execute();
+        await this.db
+          .insertInto('blobs')
+          .values({ key: staging, n: n++, data: Buffer.concat(pending, pendingBytes), staged_at: stagedAt })
+          .execute();
         pending = [];
         pendingBytes = 0;
       };
@@ -39,16 +44,36 @@ export class DatabaseBlobStore implements BlobStore {
       }
       // Chunk 0 always exists (empty for an empty blob): it is what says the blob exists.
       if (pendingBytes > 0 || n === 0) await flush();
-      await this.db.transaction().execute(async (tx) => {
-        await tx.deleteFrom('blobs').where('key', '=', key).execute();
-        await tx.updateTable('blobs').set({ key }).where('key', '=', staging).execute();
-      });
+      await this.publish(staging, key);
       return size;
     } catch (err) {
       // The caller wants the write's error; a failed cleanup only leaves unreachable staging rows.
       await this.db.deleteFrom('blobs').where('key', '=', staging).execute().catch(() => {});
       throw err;
     }
+  }
+
+  /** Replaces `key`'s chunks with the staged ones in one transaction: the last writer wins, whole. */
+  private async publish(staging: string, key: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.db.transaction().execute(async (tx) => {
+          await tx.deleteFrom('blobs').where('key', '=', key).execute();
+          await tx.updateTable('blobs').set({ key, staged_at: null }).where('key', '=', staging).execute();
+        });
+        return;
+      } catch (err) {
+        // A concurrent write of the same key committed its chunks after our delete looked: the
+        // rename collides with them (PostgreSQL); deleting again now sees and removes them.
+        if (!isUniqueViolation(err) || attempt === 3) throw err;
+      }
+    }
+  }
+
+  /** Deletes chunks staged before `before` (ISO) and never published: writes whose process died. */
+  async sweepAbandoned(before: string): Promise<number> {
+    const result = await this.db.deleteFrom('blobs').where('staged_at', '<', before).executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   async copy(fromKey: string, toKey: string): Promise<void> {

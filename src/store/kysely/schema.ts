@@ -25,6 +25,8 @@ export interface BlobsTable {
   key: string;
   n: number;
   data: Buffer;
+  /** When a write staged this chunk (ISO); null once published under its key. */
+  staged_at: string | null;
 }
 
 export interface GeneratedApiKeysTable {

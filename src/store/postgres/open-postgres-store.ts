@@ -7,6 +7,8 @@ import { kyselyStore, migrateToLatest } from '../kysely/kysely-store.js';
 import { listenPostgres } from './pg-listener.js';
 import { DatabaseBlobStore } from '../kysely/database-blob-store.js';
 
+const ABANDONED_STAGING_MS = 24 * 3600 * 1000;
+
 export async function openPostgresStore(url: string): Promise<Store> {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   // An idle connection the server drops (restart, failover, pg_terminate_backend) surfaces as a
@@ -15,8 +17,11 @@ export async function openPostgresStore(url: string): Promise<Store> {
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   await migrateToLatest(db);
-  // File bytes live in the database too: any replica serves any file (docs/scaling.md).
-  return kyselyStore(db, 'postgres', () => db.destroy(), (channels, handlers) => listenPostgres(url, channels, handlers), new DatabaseBlobStore(db));
+  // File bytes live in the database too: any replica serves any file (docs/scaling.md). Chunks
+  // staged more than a day ago belong to a write whose process died (no upload takes that long).
+  const blobs = new DatabaseBlobStore(db);
+  await blobs.sweepAbandoned(new Date(Date.now() - ABANDONED_STAGING_MS).toISOString());
+  return kyselyStore(db, 'postgres', () => db.destroy(), (channels, handlers) => listenPostgres(url, channels, handlers), blobs);
 }
 
 /** Connects once, apart from the pool (whose timeouts would also bound waits under load): why not, or undefined. */

@@ -24,6 +24,7 @@ import * as m116 from './116-telemetry-destination-failing-since.js';
 import * as m120 from './120-generated-api-key.js';
 import * as m121 from './121-lease-fencing-token.js';
 import * as m122 from './122-blobs.js';
+import * as m123 from './123-blob-staged-at.js';
 
 const migrations: Record<string, Migration> = {
   '001-initial': m001,
@@ -50,6 +51,7 @@ const migrations: Record<string, Migration> = {
   '120-generated-api-key': m120,
   '121-lease-fencing-token': m121,
   '122-blobs': m122,
+  '123-blob-staged-at': m123,
 };
 
 export const migrationProvider: MigrationProvider = {
