@@ -79,7 +79,7 @@ describe.each(dialects())('bounded event streams (%s)', (dialect) => {
     resumed.controller.abort();
   }, 120_000);
 
-  // Retried: in 2 of 4 fresh-clone CI runs on 2026-12-04 one attempt saw no event within 10 s of the
+  // Retried: in 2 of 3 fresh-clone CI runs on 2026-12-04 one attempt saw no event within 10 s of the
   // send (neither data nor the stream's end; SQLite; never reproduced when run alone). An open,
   // unexplained intermittent failure, not an accepted one; a consistent failure still fails.
   it('an idle client that reads keeps its stream past the stall limit', { retry: 2 }, async () => {
