@@ -76,7 +76,7 @@ export const textOf = (e: { content?: Array<{ type: string; text?: string }> }) 
   (e.content ?? []).map((b) => (b.type === 'text' ? b.text : '')).join('');
 
 /** Polls `probe` until it returns a value (bounded). */
-export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+export async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

@@ -10,18 +10,9 @@ import { useFakeAnthropic } from '../helpers/use.js';
 import { createPostgresDatabase } from '../helpers/databases.js';
 import { startReplica, stopReplicas, type Replica } from '../helpers/replicas.js';
 import { sendText, waitSettled, type StreamEvent } from '../helpers/turns.js';
+import { until } from '../helpers/self-hosted.js';
 
 const KEY = 'sk-failover-test';
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('replicas: failover and fencing (postgres)', () => {
   const fake = useFakeAnthropic();
