@@ -6,6 +6,8 @@ import { Kysely, SqliteDialect } from 'kysely';
 import type { Store } from '../types.js';
 import type { Database } from '../kysely/schema.js';
 import { kyselyStore, migrateToLatest } from '../kysely/kysely-store.js';
+import { withStatementCache } from './statement-cache.js';
+import { checkpointInBackground } from './wal-checkpointer.js';
 
 /** Loads the native driver and opens a throwaway in-memory database (`agentd doctor`); throws as opening would. */
 export function checkSqliteDriver(): void {
@@ -21,7 +23,11 @@ export async function openSqliteStore(file: string): Promise<Store> {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   await migrateToLatest(db);
-  return kyselyStore(db, 'sqlite', () => db.destroy());
+  const release = await checkpointInBackground(path.resolve(file), sqlite);
+  return kyselyStore(db, 'sqlite', async () => {
+    await release();
+    await db.destroy();
+  });
 }

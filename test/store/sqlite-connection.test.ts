@@ -1,0 +1,91 @@
+// The SQLite connection's two helpers, on real database files: statements reused by SQL text, and the log
+// checkpointed by the background worker instead of inside the server's commits.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { withStatementCache } from '../../src/store/sqlite/statement-cache.js';
+import { checkpointInBackground } from '../../src/store/sqlite/wal-checkpointer.js';
+import { until } from '../helpers/self-hosted.js';
+
+const dirs: string[] = [];
+function dbFile(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-sqlite-'));
+  dirs.push(dir);
+  return path.join(dir, 'agentd.db');
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+function walDatabase(file: string): BetterSqlite3.Database {
+  const db = new BetterSqlite3(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB)');
+  return db;
+}
+
+describe('statement cache', () => {
+  it('reuses a statement for the same SQL, prepares anew for other SQL and for a statement still iterating', () => {
+    const raw = walDatabase(dbFile());
+    const db = withStatementCache(raw, 2);
+    const insert = db.prepare('INSERT INTO t (body) VALUES (?)');
+    expect(db.prepare('INSERT INTO t (body) VALUES (?)')).toBe(insert);
+    for (let i = 0; i < 3; i++) insert.run([Buffer.from([i])]);
+
+    const select = db.prepare('SELECT id FROM t ORDER BY id');
+    const iterating = select.iterate([]);
+    iterating.next();
+    const other = db.prepare('SELECT id FROM t ORDER BY id');
+    expect(other).not.toBe(select);
+    expect(other.all([])).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }]);
+    iterating.return?.();
+
+    // Capacity 2: a third text evicts the least recently used one.
+    db.prepare('SELECT count(*) AS n FROM t');
+    db.prepare('SELECT max(id) AS n FROM t');
+    expect(db.prepare('INSERT INTO t (body) VALUES (?)')).not.toBe(insert);
+    db.close();
+    expect(raw.open).toBe(false);
+  });
+});
+
+describe('background checkpoints', () => {
+  it('moves the log into the database file while the connection itself never checkpoints', async () => {
+    const file = dbFile();
+    const db = walDatabase(file);
+    const release = await checkpointInBackground(file, db);
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+    const dbSizeBefore = fs.statSync(file).size;
+    const insert = db.prepare('INSERT INTO t (body) VALUES (?)');
+    for (let i = 0; i < 500; i++) insert.run([Buffer.alloc(4096, i)]);
+    // ~2 MB went into the log only; the worker copies it into the database file within about a second.
+    await until('the checkpoint', () => (fs.statSync(file).size > dbSizeBefore + 1_500_000 ? true : undefined), 10_000);
+    expect(db.prepare('SELECT count(*) AS n FROM t').get()).toEqual({ n: 500 });
+    await release();
+    db.close();
+  });
+
+  it('serves several files and starts again after the last one was released', async () => {
+    const [a, b] = [dbFile(), dbFile()];
+    const [dbA, dbB] = [walDatabase(a), walDatabase(b)];
+    const releaseA = await checkpointInBackground(a, dbA);
+    const releaseB = await checkpointInBackground(b, dbB);
+    await releaseA();
+    await releaseB();
+    dbA.close();
+    dbB.close();
+
+    const c = dbFile();
+    const dbC = walDatabase(c);
+    const releaseC = await checkpointInBackground(c, dbC);
+    const before = fs.statSync(c).size;
+    const insert = dbC.prepare('INSERT INTO t (body) VALUES (?)');
+    for (let i = 0; i < 300; i++) insert.run([Buffer.alloc(4096, i)]);
+    await until('the checkpoint', () => (fs.statSync(c).size > before + 1_000_000 ? true : undefined), 10_000);
+    await releaseC();
+    dbC.close();
+  });
+});
