@@ -2,6 +2,7 @@
 // while a model call streams, passed to the streams of the same process that opted in with
 // `event_deltas`. Nothing here is written to the log: a client that reconnects gets the durable
 // events it missed, never the previews of events already completed.
+import { KeyedSets } from './keyed-sets.js';
 import type { BetaManagedAgentsDeltaEvent, BetaManagedAgentsDeltaType, BetaManagedAgentsStartEvent } from '@anthropic-ai/sdk/resources/beta/sessions/sessions.js';
 
 /** One preview frame and the event type it previews (streams filter on it). */
@@ -18,11 +19,10 @@ export interface DeltaChannel {
 }
 
 export class InProcessDeltaChannel implements DeltaChannel {
-  private readonly listeners = new Map<string, Set<(frame: DeltaFrame) => void>>();
+  private readonly listeners = new KeyedSets<string, (frame: DeltaFrame) => void>();
 
   publish(sessionId: string, frame: DeltaFrame): void {
-    const set = this.listeners.get(sessionId);
-    if (set) for (const l of [...set]) l(frame);
+    for (const l of this.listeners.list(sessionId)) l(frame);
   }
 
   hasListeners(sessionId: string): boolean {
@@ -30,12 +30,6 @@ export class InProcessDeltaChannel implements DeltaChannel {
   }
 
   subscribe(sessionId: string, listener: (frame: DeltaFrame) => void): () => void {
-    let set = this.listeners.get(sessionId);
-    if (!set) this.listeners.set(sessionId, (set = new Set()));
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0) this.listeners.delete(sessionId);
-    };
+    return this.listeners.add(sessionId, listener);
   }
 }

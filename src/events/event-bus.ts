@@ -1,6 +1,7 @@
 // Wakes followers of a session's log after events are committed. In-process for one node;
 // NotifyEventBus (notify-event-bus.ts) serves several replicas over the same interface.
 import type { EventRecord, Store } from '../store/types.js';
+import { KeyedSets } from './keyed-sets.js';
 
 export interface LogSubscriber {
   /** Newly committed records, in sequence order. */
@@ -42,16 +43,16 @@ export interface EventBus {
 
 /** Fan-out to this process's subscribers: the whole bus of one node, and the local half of NotifyEventBus. */
 export class InProcessEventBus implements EventBus {
-  private readonly subscribers = new Map<string, Set<LogSubscriber>>();
+  private readonly subscribers = new KeyedSets<string, LogSubscriber>();
   private readonly all = new Set<{ listener: AllListener; opts: AllOptions }>();
-  private readonly wakers = new Map<WakeTopic, Set<WakeListener>>();
+  private readonly wakers = new KeyedSets<WakeTopic, WakeListener>();
 
   async announce(): Promise<void> {
     // One process: publish() after the commit reaches everyone.
   }
 
   publish(sessionId: string, records: readonly EventRecord[], origin: 'local' | 'remote' = 'local'): void {
-    for (const s of [...(this.subscribers.get(sessionId) ?? [])]) s.onEvents(records);
+    for (const s of this.subscribers.list(sessionId)) s.onEvents(records);
     for (const { listener, opts } of [...this.all]) if (origin === 'local' || !opts.localOnly) listener(sessionId, records);
   }
 
@@ -68,33 +69,24 @@ export class InProcessEventBus implements EventBus {
 
   /** Every follower and listener: commits may have gone unannounced. */
   missed(): void {
-    for (const set of [...this.subscribers.values()]) for (const s of [...set]) s.onMissed();
+    for (const s of this.subscribers.all()) s.onMissed();
     for (const { opts } of [...this.all]) opts.onMissed?.();
-    for (const set of [...this.wakers.values()]) for (const w of [...set]) w(undefined);
+    for (const w of this.wakers.all()) w(undefined);
   }
 
   end(sessionId: string): void {
-    for (const s of [...(this.subscribers.get(sessionId) ?? [])]) s.onEnd();
+    for (const s of this.subscribers.list(sessionId)) s.onEnd();
   }
 
   subscribe(sessionId: string, subscriber: LogSubscriber): () => void {
-    let set = this.subscribers.get(sessionId);
-    if (!set) this.subscribers.set(sessionId, (set = new Set()));
-    set.add(subscriber);
-    return () => {
-      set.delete(subscriber);
-      if (set.size === 0) this.subscribers.delete(sessionId);
-    };
+    return this.subscribers.add(sessionId, subscriber);
   }
 
   wake(topic: WakeTopic, key: string): void {
-    for (const w of [...(this.wakers.get(topic) ?? [])]) w(key);
+    for (const w of this.wakers.list(topic)) w(key);
   }
 
   onWake(topic: WakeTopic, listener: WakeListener): () => void {
-    let set = this.wakers.get(topic);
-    if (!set) this.wakers.set(topic, (set = new Set()));
-    set.add(listener);
-    return () => set.delete(listener);
+    return this.wakers.add(topic, listener);
   }
 }
