@@ -6,7 +6,7 @@ export function serveBanner(s: StartSummary, version: string): string {
   if (s.role === 'api') lines.push('  role      api: serves the API; runs no sessions, schedules or webhook deliveries');
   if (s.role === 'engine') lines.push('  role      engine: runs sessions, schedules and webhook deliveries; serves only /health, /health/ready and /metrics');
   lines.push(`  data      ${s.dialect === 'sqlite' ? `SQLite ${s.database}` : `PostgreSQL ${s.database}`}`);
-  lines.push(`  files     ${s.filesInDatabase ? 'in the database (every replica serves every file)' : s.filesDir}`);
+  lines.push(`  files     ${s.filesBucket ? `in ${s.filesBucket} (every replica serves every file)` : s.filesInDatabase ? 'in the database (every replica serves every file)' : s.filesDir}`);
   lines.push(`  sessions  workspaces in ${s.workspacesDir}`);
   lines.push(`  sandbox   ${sandboxLine(s)}`);
   lines.push(`  model     ${modelLine(s)}`);

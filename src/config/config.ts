@@ -1,5 +1,6 @@
 // Configuration: flags > environment > defaults, parsed once into a frozen typed Config.
 import path from 'node:path';
+import { parseBlobTarget, type BlobTarget } from './blob-target.js';
 
 /** What a process does: everything, only the API (no loops), or only the loops (no API). */
 export const ROLES = ['all', 'api', 'engine'] as const;
@@ -17,6 +18,8 @@ export interface Config {
   readonly apiKeys: readonly string[];
   /** Where uploaded file bytes live (default `<dataDir>/files`). */
   readonly filesDir: string;
+  /** AGENTD_BLOB_URL: an S3-compatible bucket for file bytes, or the default (database on PostgreSQL, filesDir on SQLite). */
+  readonly blobs: BlobTarget;
   /** Largest JSON request body accepted, in bytes. */
   readonly maxBodyBytes: number;
   /** Largest file upload accepted, in bytes. */
@@ -390,6 +393,7 @@ export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.e
     databaseUrl,
     apiKeys: Object.freeze(apiKeys),
     filesDir: path.resolve(env.AGENTD_FILES_DIR ?? path.join(dataDir, 'files')),
+    blobs: parseBlobTarget(env),
     maxBodyBytes: positiveInt(env.AGENTD_MAX_BODY_BYTES, 32 * MiB, 'AGENTD_MAX_BODY_BYTES'),
     maxFileBytes: positiveInt(env.AGENTD_MAX_FILE_BYTES, 500 * MiB, 'AGENTD_MAX_FILE_BYTES'),
     maxSkillBytes: positiveInt(env.AGENTD_MAX_SKILL_BYTES, 8 * MiB, 'AGENTD_MAX_SKILL_BYTES'),

@@ -7,8 +7,9 @@ import { createApp } from '../http/app.js';
 import { EventLog } from '../events/event-log.js';
 import { InProcessDeltaChannel } from '../events/delta-channel.js';
 import { openStore } from '../store/open-store.js';
-import { DiskBlobStore } from '../store/blob-store.js';
-import { FallbackBlobStore } from '../store/fallback-blob-store.js';
+import type { BlobStore } from '../store/blob-store.js';
+import { openBlobs, type OpenedBlobs } from './blobs.js';
+import type { S3BlobStore } from '../store/s3-blob-store.js';
 import type { Store } from '../store/types.js';
 import { resolveApiKeys } from './api-keys.js';
 import { openEventBus } from './event-bus.js';
@@ -48,6 +49,8 @@ export interface RunningServer {
   readonly url: string;
   readonly app: FastifyInstance;
   readonly store: Store;
+  /** Where this server keeps file bytes (tests reach past the API with it). */
+  readonly blobs: BlobStore;
   /** What this server serves, for the start banner. */
   readonly summary: StartSummary;
   /** Stop accepting, end streams, finish in-flight requests, close the store. */
@@ -106,12 +109,22 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     await sandboxes.close();
     throw err;
   }
+  // An unreachable bucket stops the start before anything else is set up.
+  let opened: OpenedBlobs;
+  try {
+    opened = await openBlobs(config, store);
+  } catch (err) {
+    await store.close();
+    await sandboxes.close();
+    throw err;
+  }
   let events;
   let keys;
   try {
     keys = await resolveApiKeys(config.apiKeys, config.dataDir, store, isoNow(clock));
     events = await openEventBus(store, logger);
   } catch (err) {
+    opened.bucket?.close();
     await store.close();
     await sandboxes.close();
     throw err;
@@ -131,9 +144,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   const ctx = {
     store,
     log: new EventLog(store, bus),
-    // The database's own blob store where it has one (PostgreSQL: shared by every replica), still
-    // reading bytes an older version left in the files dir; else the files dir (SQLite).
-    blobs: store.blobs ? new FallbackBlobStore(store.blobs, new DiskBlobStore(config.filesDir)) : new DiskBlobStore(config.filesDir),
+    blobs: opened.blobs,
     now: () => isoNow(clock),
     workspaces: localWorkspaces(config.engine.workspacesDir),
     prices,
@@ -222,7 +233,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     secrets,
     mcp: { fetch: mcpFetch(config), timeoutMs: config.mcp.timeoutMs },
     telemetry: { tracer: tracing.tracer, serviceName: config.tracing.serviceName, destinationsChanged: () => destinations.changed() },
-    readiness: () => readiness(shutdown.signal, store, events),
+    readiness: () => readiness(shutdown.signal, store, events, opened.bucket),
     serveApi: config.role !== 'engine',
   });
   // Loops run on `all` and `engine` replicas; an `api` replica only answers requests.
@@ -266,6 +277,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     url,
     app,
     store,
+    blobs: opened.blobs,
     summary: startSummary(config, url, keys, sandboxes.unavailable, store.blobs !== undefined),
     close: () =>
       (closing ??= (async () => {
@@ -294,6 +306,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         // Calls that ended during shutdown are still written before the store closes.
         await gatewayDeps.ledger.drain();
         await events.close();
+        opened.bucket?.close();
         await store.close();
       })()),
   };
@@ -302,10 +315,17 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
 const READY_QUERY_MS = 2_000;
 
 /** Why this process should not be sent work now (GET /health/ready), or undefined. */
-async function readiness(shuttingDown: AbortSignal, store: Store, events: { problem(): string | undefined }): Promise<string | undefined> {
+async function readiness(
+  shuttingDown: AbortSignal,
+  store: Store,
+  events: { problem(): string | undefined },
+  bucket: S3BlobStore | undefined,
+): Promise<string | undefined> {
   if (shuttingDown.aborted) return 'shutting down';
   const bus = events.problem();
   if (bus) return bus;
+  const blobs = await bucket?.problem(READY_QUERY_MS);
+  if (blobs) return `the file bucket is unusable (${blobs})`;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<string>((resolve) => {
     timer = setTimeout(() => resolve(`the database did not answer within ${READY_QUERY_MS} ms`), READY_QUERY_MS);

@@ -1,5 +1,6 @@
 // What a started server serves, gathered for the start banner: where the data is, how tools are
 // isolated, which model provider and whether its credentials were found (never their values).
+import { describeBlobTarget } from '../config/blob-target.js';
 import { databaseTarget, redactDatabaseUrl, type Config, type ModelProviderName } from '../config/config.js';
 import { PROVIDER_CHECKS } from '../engine/model/provider-check.js';
 
@@ -14,6 +15,8 @@ export interface StartSummary {
   filesDir: string;
   /** File bytes are in the database (PostgreSQL), not in filesDir. */
   filesInDatabase: boolean;
+  /** AGENTD_BLOB_URL: the bucket file bytes go to (overrides the two above), as it may be printed. */
+  filesBucket: string | undefined;
   workspacesDir: string;
   /** `bubblewrap`, `none` (unisolated) or `off` (AGENTD_ENGINE=off: no sessions run here). */
   sandbox: 'bubblewrap' | 'none' | 'off';
@@ -47,6 +50,7 @@ export function startSummary(
     dataDir: config.dataDir,
     filesDir: config.filesDir,
     filesInDatabase,
+    filesBucket: describeBlobTarget(config.blobs),
     workspacesDir: config.engine.workspacesDir,
     sandbox: !config.engine.enabled ? 'off' : config.sandbox.kind,
     sandboxUnavailable,

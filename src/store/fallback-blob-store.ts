@@ -15,7 +15,10 @@ export class FallbackBlobStore implements BlobStore {
   }
 
   async copy(fromKey: string, toKey: string): Promise<void> {
-    const old = (await this.primary.open(fromKey)) ? undefined : await this.older.open(fromKey);
+    const current = await this.primary.open(fromKey);
+    // Opened only to learn where the bytes are: closed so no file handle or connection is held.
+    current?.destroy();
+    const old = current ? undefined : await this.older.open(fromKey);
     if (!old) return this.primary.copy(fromKey, toKey);
     // The copy is new bytes: it goes where every replica can read it.
     await this.primary.write(toKey, old, Infinity);
