@@ -45,7 +45,13 @@ function logStatusChanges(logger: Logger, written: readonly EventRecord[]): void
 const INTERRUPT: Cut = 'interrupt';
 const SHUTDOWN: Cut = 'shutdown';
 
-export function decideContext(session: SessionRecord, environment: EnvironmentRecord, deps: Pick<RunnerDeps, 'config'>, now: number): DecideContext {
+export function decideContext(
+  session: SessionRecord,
+  environment: EnvironmentRecord,
+  deps: Pick<RunnerDeps, 'config'>,
+  now: number,
+  mountsPending = false,
+): DecideContext {
   return {
     now,
     remoteTools: environment.config.type === 'self_hosted',
@@ -53,6 +59,7 @@ export function decideContext(session: SessionRecord, environment: EnvironmentRe
     retry: retryPolicy(deps),
     budgetReached: budgetReached(session.budget, session.runtime),
     maxToolRounds: deps.config.maxToolRounds,
+    mountsPending,
   };
 }
 
@@ -119,7 +126,9 @@ export class SessionRunner {
         if (!environment) break;
         const spans = this.turnSpans(session);
         const state = await this.serial(() => this.fold.refresh(store));
-        const context = decideContext(session, environment, this.deps, clock.now());
+        // A self-hosted environment's workers mount resources themselves; elsewhere this machine does.
+        const mountsPending = environment.config.type !== 'self_hosted' && (await this.deps.workspace.pending(session, state.mountFailures));
+        const context = decideContext(session, environment, this.deps, clock.now(), mountsPending);
         const busy = new Set(inFlight.keys());
         if (primaryStopped) busy.add(PRIMARY_THREAD);
         const steps = decideThreads(state, context, busy);
@@ -143,7 +152,8 @@ export class SessionRunner {
               this.deps.logger.debug({ session_id: this.sessionId, step: step.type, thread: step.thread, cursor }, 'engine step');
               return handler(step, ctx);
             });
-          const run = step.type === 'run_tool' ? () => this.tools(traced) : traced;
+          // Preparing the workspace and running tools take turns: both use this machine's copy of it.
+          const run = step.type === 'run_tool' || step.type === 'prepare_workspace' ? () => this.tools(traced) : traced;
           const done = run()
             .then((outcome) => {
               // A thread stopping leaves the others' work, and the coordinator's, to do.
