@@ -5,7 +5,7 @@
 // A snapshot restore (when there is one) composes in front of it: what it restores is recorded as
 // prepared, and this places the rest.
 import type { Logger } from '../logger.js';
-import { hasMountWork, planMounts, type MountFailure, type Mountable } from '../domain/workspace-mounts.js';
+import { planMounts, type MountFailure, type Mountable } from '../domain/workspace-mounts.js';
 import { GitFailure } from '../sandbox/resources/clone-repository.js';
 import type { SessionRecord } from '../store/types.js';
 import type { CommandContext } from './context.js';
@@ -14,11 +14,6 @@ export type PrepareWorkspaceDeps = Pick<CommandContext, 'workspaces' | 'blobs'> 
 
 const tokenOf = (session: SessionRecord, id: string) =>
   session.resources.find((r) => 'id' in r.resource && r.resource.id === id)?.secret?.authorization_token;
-
-/** Whether this machine has resources of the session left to place or remove. */
-export async function workspacePending(deps: PrepareWorkspaceDeps, session: SessionRecord, failed: ReadonlyMap<string, string>): Promise<boolean> {
-  return hasMountWork(planMounts(session.resources.map((r) => r.resource), await deps.workspaces.prepared(session.id), failed));
-}
 
 /**
  * Places what this machine lacks and removes what was detached; returns the resources that could

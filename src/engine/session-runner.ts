@@ -7,6 +7,7 @@ import { decideThreads, type DecideContext, type Step } from '../domain/decide.j
 import type { NewId } from '../domain/ids.js';
 import { compactionThreshold } from '../domain/models.js';
 import { budgetReached } from '../domain/budget.js';
+import { hasMountWork, planMounts } from '../domain/workspace-mounts.js';
 import type { RetryPolicy } from '../domain/retry.js';
 import { PRIMARY_THREAD, type SessionState } from '../domain/session-state.js';
 import type { EventLog } from '../events/event-log.js';
@@ -125,9 +126,11 @@ export class SessionRunner {
         const environment = await store.environments.get(session.workspaceId, session.environmentId);
         if (!environment) break;
         const spans = this.turnSpans(session);
-        const state = await this.serial(() => this.fold.refresh(store));
         // A self-hosted environment's workers mount resources themselves; elsewhere this machine does.
-        const mountsPending = environment.config.type !== 'self_hosted' && (await this.deps.workspace.pending(session, state.mountFailures));
+        // Read before the fold: nothing may be awaited between the fold and the decision.
+        const prepared = environment.config.type === 'self_hosted' ? undefined : await this.deps.workspace.prepared(session.id);
+        const state = await this.serial(() => this.fold.refresh(store));
+        const mountsPending = prepared !== undefined && hasMountWork(planMounts(session.resources.map((r) => r.resource), prepared, state.mountFailures));
         const context = decideContext(session, environment, this.deps, clock.now(), mountsPending);
         const busy = new Set(inFlight.keys());
         if (primaryStopped) busy.add(PRIMARY_THREAD);

@@ -20,7 +20,7 @@ import { WorkQueue } from '../work/work-queue.js';
 import { QueueRemoteWork } from '../sandbox/remote/queue-remote-work.js';
 import { captureSessionOutputs } from '../commands/session-outputs.js';
 import { mountNotes, prepareMounts } from '../commands/session-mounts.js';
-import { prepareWorkspace, workspacePending } from '../commands/prepare-workspace.js';
+import { prepareWorkspace } from '../commands/prepare-workspace.js';
 import { syncMemoryMounts } from '../commands/session-memory-sync.js';
 import { localWorkspaces } from '../sandbox/workspace/local-workspaces.js';
 import { createLocalSandboxes } from './sandboxes.js';
@@ -183,7 +183,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       sync: (session) => syncMemoryMounts({ ...ctx, logger }, session),
     },
     workspace: {
-      pending: (session, failed) => workspacePending({ ...ctx, logger }, session, failed),
+      prepared: (sessionId) => ctx.workspaces.prepared(sessionId),
       prepare: (session, failed, signal) => prepareWorkspace({ ...ctx, logger }, session, failed, signal),
     },
     deltas,

@@ -45,9 +45,12 @@ export interface SessionMounts {
  * whatever replica runs the session materialises them, never the one that took the request.
  */
 export interface WorkspacePreparation {
-  /** Whether resources are left to materialise (or remove) here; `failed`: reported this turn (SessionState.mountFailures). */
-  pending(session: SessionRecord, failed: ReadonlyMap<string, string>): Promise<boolean>;
-  /** Materialises them; the ones that could not be, to report (each once). Throws only if the machine's own disk fails. */
+  /** What this machine holds of the session: mount path by resource id (domain/workspace-mounts.ts plans the rest). */
+  prepared(sessionId: string): Promise<ReadonlyMap<string, string>>;
+  /**
+   * Materialises what is left (`failed`: reported this turn, SessionState.mountFailures); the ones
+   * that could not be, to report (each once). Throws only if the machine's own disk fails.
+   */
   prepare(session: SessionRecord, failed: ReadonlyMap<string, string>, signal: AbortSignal): Promise<MountFailure[]>;
 }
 
