@@ -1,10 +1,12 @@
-// Attaching resources to a session: validate every param first, then make file copies, and have
-// the session's workspace place files and clone repositories; on any failure everything made is undone.
+// Attaching resources to a session: validate every param first (repositories must answer, without
+// being cloned), then make the session's file copies; on any failure everything made is undone.
+// Nothing is placed on this machine's disk: the replica that runs the session materialises the
+// resources (prepare-workspace.ts), so any replica may take the request.
 import type { z } from 'zod';
 import { newId } from '../api/ids.js';
 import type { sessionResourceParam } from '../api/schemas/session.js';
 import { ApiError, invalidRequest } from '../errors.js';
-import { checkCheckout, checkRepositoryUrl } from '../sandbox/resources/clone-repository.js';
+import { checkCheckout, checkRepositoryReachable, checkRepositoryUrl } from '../sandbox/resources/clone-repository.js';
 import {
   checkMountPath,
   checkNoOverlap,
@@ -74,8 +76,9 @@ export interface MountedResources {
 
 /**
  * Makes `params` ready for session `sessionId`: file resources get their session-scoped copy;
- * unless the environment is self-hosted (whose workers mount resources themselves), files are
- * written read-only and repositories cloned where the sandbox will mount them.
+ * unless the environment is self-hosted (whose workers mount resources themselves), each
+ * repository is asked for its refs (`git ls-remote`, with the token) so an unreachable one, a bad
+ * token or a missing branch is a 400 now rather than a session.error later.
  */
 export async function mountResources(
   ctx: CommandContext,
@@ -86,7 +89,7 @@ export async function mountResources(
   opts: { existing?: readonly StoredResource[]; prefixOf?: (i: number) => string } = {},
 ): Promise<MountedResources> {
   const planned = await plan(ctx, workspaceId, params, opts.existing ?? [], opts.prefixOf ?? ((i) => `resources[${i}]`));
-  const materialise = environment.config.type !== 'self_hosted';
+  const reachable = environment.config.type !== 'self_hosted';
   const stored: StoredResource[] = [];
   const undo: (() => Promise<unknown>)[] = [];
   const discard = async () => {
@@ -96,20 +99,12 @@ export async function mountResources(
     for (const { param, field, mountPath } of planned) {
       const id = newId('sesrsc');
       const now = ctx.now();
-      const at = { id, mount_path: mountPath };
       if (param.type === 'file') {
         const copy = await copyFileForSession(ctx, workspaceId, param.file_id, sessionId);
         undo.push(() => deleteFile(ctx, workspaceId, copy.id));
-        if (materialise) {
-          await ctx.workspaces.placeFile(sessionId, at, ctx.blobs.read(copy.id), field);
-          undo.push(() => ctx.workspaces.removeResource(sessionId, at));
-        }
         stored.push({ resource: { type: 'file', id, file_id: copy.id, mount_path: mountPath, created_at: now, updated_at: now } });
       } else {
-        if (materialise) {
-          await ctx.workspaces.cloneRepository(sessionId, at, { url: param.url, token: param.authorization_token, checkout: param.checkout, field });
-          undo.push(() => ctx.workspaces.removeResource(sessionId, at));
-        }
+        if (reachable) await checkRepositoryReachable({ url: param.url, token: param.authorization_token, checkout: param.checkout, field });
         const resource = {
           type: 'github_repository' as const,
           id,

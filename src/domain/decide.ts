@@ -15,6 +15,8 @@ export type Step =
   | { type: 'abandon_tools'; thread: string; calls: ToolCall[] }
   /** Calls that may not run (denied by the user or by policy): answer them with an error. */
   | { type: 'refuse_tools'; thread: string; calls: ToolCall[] }
+  /** This machine's copy of the session's workspace lacks resources: materialise them before the sandbox or the model is used. */
+  | { type: 'prepare_workspace'; thread: string }
   /** A built-in call cleared to run here (policy allow, or confirmed). */
   | { type: 'run_tool'; thread: string; call: ToolCall }
   /** An MCP call cleared to run (always on the server, whatever the environment). */
@@ -56,6 +58,8 @@ export interface DecideContext {
   budgetReached: boolean;
   /** Tool-use rounds a turn may take before it stops with tool_use_limit_reached_error. */
   maxToolRounds: number;
+  /** This machine has resources of the session to materialise (or remove) first (workspace-mounts.ts). */
+  mountsPending: boolean;
 }
 
 const DONE: Step = { type: 'done' };
@@ -98,7 +102,10 @@ function decideThread(s: SessionState, t: ThreadState, ctx: DecideContext): Step
   const runnable = open.filter(
     (call) => call.kind === 'builtin' && !call.started && (call.permission === 'allow' || call.confirmation?.result === 'allow'),
   );
-  if (runnable.length > 0) return ctx.remoteTools ? { type: 'offer_remote', thread, calls: runnable } : { type: 'run_tool', thread, call: runnable[0]! };
+  if (runnable.length > 0) {
+    if (ctx.remoteTools) return { type: 'offer_remote', thread, calls: runnable };
+    return ctx.mountsPending ? { type: 'prepare_workspace', thread } : { type: 'run_tool', thread, call: runnable[0]! };
+  }
 
   const toDelegate = open.find((call) => call.kind === 'delegate' && !call.started);
   if (toDelegate) return { type: 'delegate', thread, call: toDelegate };
@@ -131,6 +138,8 @@ function decideThread(s: SessionState, t: ThreadState, ctx: DecideContext): Step
       // Reported once; the queued input waits for the next message, which starts a new turn.
       return t.status === 'idle' ? DONE : { type: 'compaction_limit', thread };
     }
+    // A turn starts with the session's resources in place, as a hosted session's container does.
+    if (ctx.mountsPending) return { type: 'prepare_workspace', thread };
     return { type: 'call_model', thread, ...(t.openRequestId !== undefined ? { closeSpan: t.openRequestId } : {}) };
   }
 

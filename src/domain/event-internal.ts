@@ -47,6 +47,12 @@ export interface IdleInternal {
   interrupted?: boolean;
 }
 
+/** session.error about a resource that could not be materialised: which one, at which version. */
+export interface MountErrorInternal {
+  resource_id: string;
+  resource_updated_at: string;
+}
+
 /** Which engine data each event type carries. */
 export interface EngineInternals {
   'span.model_request_start': RequestStartInternal;
@@ -58,5 +64,6 @@ export interface EngineInternals {
   'session.status_idle': IdleInternal;
   'session.thread_status_idle': IdleInternal;
   'session.thread_created': ThreadCreatedInternal;
+  'session.error': MountErrorInternal;
   'agent.thread_message_sent': MessageSentInternal;
 }

@@ -155,6 +155,7 @@ export function foldEvent(s: SessionState, e: EventRecord): void {
       break;
     case 'session.error':
       if (e.body.error.type === 'credential_host_unreachable_error') s.unreachableCredentials.add(e.body.error.credential_id);
+      if (e.internal) s.mountFailures.set(e.internal.resource_id, e.internal.resource_updated_at);
       break;
     case 'agent.thread_context_compacted': {
       const summary = e.internal?.summary ?? '';
@@ -224,6 +225,8 @@ export function foldEvent(s: SessionState, e: EventRecord): void {
       break;
     case 'session.thread_status_idle':
     case 'session.status_idle':
+      // The session's turn is over: its next one tries the resources that failed again.
+      if (e.type === 'session.status_idle') s.mountFailures.clear();
       t.status = 'idle';
       t.waitingOn = e.body.stop_reason.type === 'requires_action' ? e.body.stop_reason.event_ids : undefined;
       t.budgetStopped = e.body.stop_reason.type === 'budget_reached';

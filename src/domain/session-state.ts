@@ -96,6 +96,12 @@ export interface SessionState {
   inputs: Map<string, InputEvent>;
   /** Credentials already reported as credential_host_unreachable_error (once each). */
   unreachableCredentials: Set<string>;
+  /**
+   * Resources that could not be materialised in this turn (session.error reported), by id, with the
+   * resource's updated_at then: not tried again until the session idles (its next turn, or a resume
+   * after requires_action) or until the resource changes (a rotated token).
+   */
+  mountFailures: Map<string, string>;
 }
 
 export function newThreadState(id: string, agent?: SessionAgent): ThreadState {
@@ -126,7 +132,7 @@ export function newThreadState(id: string, agent?: SessionAgent): ThreadState {
 }
 
 export function newSessionState(): SessionState {
-  return { cursor: 0, threads: new Map([[PRIMARY_THREAD, newThreadState(PRIMARY_THREAD)]]), calls: new Map(), inputs: new Map(), unreachableCredentials: new Set() };
+  return { cursor: 0, threads: new Map([[PRIMARY_THREAD, newThreadState(PRIMARY_THREAD)]]), calls: new Map(), inputs: new Map(), unreachableCredentials: new Set(), mountFailures: new Map() };
 }
 
 export const primaryThread = (s: SessionState): ThreadState => s.threads.get(PRIMARY_THREAD)!;

@@ -16,7 +16,7 @@ import type { TraceEffects } from './turn-spans.js';
 import { SessionRunner, type StepObserver } from './session-runner.js';
 import { LeaseLost } from './log-writer.js';
 import type { RemoteWork, SandboxProvider, SessionSandbox } from '../sandbox/types.js';
-import type { EngineTelemetry, OutputCapture, SessionMounts } from './steps/step-context.js';
+import type { EngineTelemetry, OutputCapture, SessionMounts, WorkspacePreparation } from './steps/step-context.js';
 import type { DeltaChannel } from '../events/delta-channel.js';
 import type { McpTools } from './mcp/mcp-hub.js';
 import type { CredentialHosts } from '../domain/credential-reach.js';
@@ -47,6 +47,8 @@ export interface EngineDeps {
   outputs: OutputCapture;
   /** Memory stores and skills: prompt notes, placement before tools, memory write-back after. */
   mounts: SessionMounts;
+  /** Files and repositories: materialised by this replica before the session's sandbox or model is used. */
+  workspace: WorkspacePreparation;
   /** Where live previews of model output go (streams opened with event_deltas). */
   deltas: DeltaChannel;
   /** MCP servers of sessions' agents: listings and calls (with vault credentials). */

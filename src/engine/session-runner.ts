@@ -7,6 +7,7 @@ import { decideThreads, type DecideContext, type Step } from '../domain/decide.j
 import type { NewId } from '../domain/ids.js';
 import { compactionThreshold } from '../domain/models.js';
 import { budgetReached } from '../domain/budget.js';
+import { hasMountWork, planMounts } from '../domain/workspace-mounts.js';
 import type { RetryPolicy } from '../domain/retry.js';
 import { PRIMARY_THREAD, type SessionState } from '../domain/session-state.js';
 import type { EventLog } from '../events/event-log.js';
@@ -45,7 +46,13 @@ function logStatusChanges(logger: Logger, written: readonly EventRecord[]): void
 const INTERRUPT: Cut = 'interrupt';
 const SHUTDOWN: Cut = 'shutdown';
 
-export function decideContext(session: SessionRecord, environment: EnvironmentRecord, deps: Pick<RunnerDeps, 'config'>, now: number): DecideContext {
+export function decideContext(
+  session: SessionRecord,
+  environment: EnvironmentRecord,
+  deps: Pick<RunnerDeps, 'config'>,
+  now: number,
+  mountsPending = false,
+): DecideContext {
   return {
     now,
     remoteTools: environment.config.type === 'self_hosted',
@@ -53,6 +60,7 @@ export function decideContext(session: SessionRecord, environment: EnvironmentRe
     retry: retryPolicy(deps),
     budgetReached: budgetReached(session.budget, session.runtime),
     maxToolRounds: deps.config.maxToolRounds,
+    mountsPending,
   };
 }
 
@@ -118,8 +126,12 @@ export class SessionRunner {
         const environment = await store.environments.get(session.workspaceId, session.environmentId);
         if (!environment) break;
         const spans = this.turnSpans(session);
+        // A self-hosted environment's workers mount resources themselves; elsewhere this machine does.
+        // Read before the fold: nothing may be awaited between the fold and the decision.
+        const prepared = environment.config.type === 'self_hosted' ? undefined : await this.deps.workspace.prepared(session.id);
         const state = await this.serial(() => this.fold.refresh(store));
-        const context = decideContext(session, environment, this.deps, clock.now());
+        const mountsPending = prepared !== undefined && hasMountWork(planMounts(session.resources.map((r) => r.resource), prepared, state.mountFailures));
+        const context = decideContext(session, environment, this.deps, clock.now(), mountsPending);
         const busy = new Set(inFlight.keys());
         if (primaryStopped) busy.add(PRIMARY_THREAD);
         const steps = decideThreads(state, context, busy);
@@ -143,7 +155,8 @@ export class SessionRunner {
               this.deps.logger.debug({ session_id: this.sessionId, step: step.type, thread: step.thread, cursor }, 'engine step');
               return handler(step, ctx);
             });
-          const run = step.type === 'run_tool' ? () => this.tools(traced) : traced;
+          // Preparing the workspace and running tools take turns: both use this machine's copy of it.
+          const run = step.type === 'run_tool' || step.type === 'prepare_workspace' ? () => this.tools(traced) : traced;
           const done = run()
             .then((outcome) => {
               // A thread stopping leaves the others' work, and the coordinator's, to do.

@@ -21,6 +21,7 @@ import { WorkQueue } from '../work/work-queue.js';
 import { QueueRemoteWork } from '../sandbox/remote/queue-remote-work.js';
 import { captureSessionOutputs } from '../commands/session-outputs.js';
 import { mountNotes, prepareMounts } from '../commands/session-mounts.js';
+import { prepareWorkspace } from '../commands/prepare-workspace.js';
 import { syncMemoryMounts } from '../commands/session-memory-sync.js';
 import { localWorkspaces } from '../sandbox/workspace/local-workspaces.js';
 import { createLocalSandboxes } from './sandboxes.js';
@@ -191,6 +192,10 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       notes: (session, environment) => mountNotes(ctx, session, environment),
       prepare: (session) => prepareMounts({ ...ctx, logger }, session),
       sync: (session) => syncMemoryMounts({ ...ctx, logger }, session),
+    },
+    workspace: {
+      prepared: (sessionId) => ctx.workspaces.prepared(sessionId),
+      prepare: (session, failed, signal) => prepareWorkspace({ ...ctx, logger }, session, failed, signal),
     },
     deltas,
     mcp: createMcpHub(config, { store, now: ctx.now, secrets }, clock, logger),

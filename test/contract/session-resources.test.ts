@@ -136,7 +136,12 @@ describe.each(dialects())('session resources (%s)', (dialect) => {
     try {
       const session = await create([{ type: 'github_repository', url: server.url, authorization_token: TOKEN }]);
       expect(session.resources[0]).toMatchObject({ url: server.url, mount_path: '/workspace/demo-repo' });
+      // Creation asked the server for its refs (with the token) but cloned nothing: the engine clones.
+      expect(server.authorizations.length).toBeGreaterThan(0);
       const readme = path.join(workspaces(), session.id, 'workspace', 'demo-repo', 'README.md');
+      expect(fs.existsSync(readme)).toBe(false);
+      const results = await runToolTurn(t, fake, session.id, [{ name: 'bash', input: { command: 'cat demo-repo/README.md' } }]);
+      expect(results[0]!.text).toContain('v2');
       expect(fs.readFileSync(readme, 'utf8')).toBe('v2\n');
       expect(server.authorizations.length).toBeGreaterThan(0);
       expect(filesContaining(path.join(workspaces(), session.id), TOKEN)).toEqual([]);
@@ -160,8 +165,8 @@ describe.each(dialects())('session resources (%s)', (dialect) => {
 
     const cases: [Parameters<typeof create>[0], RegExp][] = [
       [[{ type: 'file', file_id: upload.id }, { type: 'github_repository', url: '/nonexistent/repo' }], /^resources\[1\]\.url: could not clone/],
-      [[{ type: 'github_repository', url: repo.dir, checkout: { type: 'branch', name: 'nope' } }], /^resources\[0\]\.url: could not clone/],
-      [[{ type: 'github_repository', url: repo.dir, checkout: { type: 'commit', sha: 'a'.repeat(40) } }], /^resources\[0\]\.checkout\.sha:/],
+      [[{ type: 'github_repository', url: repo.dir, checkout: { type: 'branch', name: 'nope' } }], /^resources\[0\]\.checkout\.name: branch nope not found/],
+      [[{ type: 'github_repository', url: repo.dir, checkout: { type: 'commit', sha: 'not-hex' } }], /^resources\[0\]\.checkout\.sha:/],
       [[{ type: 'github_repository', url: 'ext::sh -c touch% /tmp/pwned' }], /^resources\[0\]\.url:/],
       [[{ type: 'file', file_id: 'file_missing' }], /^resources\[0\]\.file_id:/],
       [[{ type: 'file', file_id: upload.id, mount_path: 'relative/x.txt' }], /^resources\[0\]\.mount_path: must be an absolute path/],

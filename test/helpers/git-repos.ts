@@ -54,6 +54,8 @@ export interface GitHttpServer {
   url: string;
   /** Authorization headers received, in order. */
   authorizations: (string | undefined)[];
+  /** When set, every request is answered with this status (a host refusing, losing or failing the repository). */
+  failWith: number | undefined;
   close(): Promise<void>;
 }
 
@@ -65,8 +67,13 @@ export async function serveRepoOverHttp(repo: TestRepo, token: string): Promise<
   git(bare, 'update-server-info');
   const expected = `Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`;
   const authorizations: (string | undefined)[] = [];
+  const served: GitHttpServer = { url: '', authorizations, failWith: undefined, close: async () => {} };
   const server = http.createServer((req, res) => {
     authorizations.push(req.headers.authorization);
+    if (served.failWith !== undefined) {
+      res.writeHead(served.failWith).end();
+      return;
+    }
     if (req.headers.authorization !== expected) {
       res.writeHead(401, { 'www-authenticate': 'Basic realm="git"' }).end();
       return;
@@ -81,9 +88,7 @@ export async function serveRepoOverHttp(repo: TestRepo, token: string): Promise<
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
-  return {
-    url: `http://127.0.0.1:${port}/${name}.git`,
-    authorizations,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
+  served.url = `http://127.0.0.1:${port}/${name}.git`;
+  served.close = () => new Promise((resolve) => server.close(() => resolve()));
+  return served;
 }

@@ -18,6 +18,7 @@ import type { DeltaChannel } from '../../events/delta-channel.js';
 import type { McpTools } from '../mcp/mcp-hub.js';
 import type { TraceEffects, TurnSpans } from '../turn-spans.js';
 import type { CredentialHosts } from '../../domain/credential-reach.js';
+import type { MountFailure } from '../../domain/workspace-mounts.js';
 
 /** Why an effect was cut short: a user.interrupt, or this process shutting down. */
 export type Cut = 'interrupt' | 'shutdown';
@@ -37,6 +38,20 @@ export interface SessionMounts {
   prepare(session: SessionRecord): Promise<string[]>;
   /** After it ran: syncs memory mounts with their stores. Notes for the agent (what was not saved); never throws. */
   sync(session: SessionRecord): Promise<string[]>;
+}
+
+/**
+ * This machine's copy of a session's file and repository resources (commands/prepare-workspace.ts):
+ * whatever replica runs the session materialises them, never the one that took the request.
+ */
+export interface WorkspacePreparation {
+  /** What this machine holds of the session: mount path by resource id (domain/workspace-mounts.ts plans the rest). */
+  prepared(sessionId: string): Promise<ReadonlyMap<string, string>>;
+  /**
+   * Materialises what is left (`failed`: reported this turn, SessionState.mountFailures); the ones
+   * that could not be, to report (each once). Throws only if the machine's own disk fails.
+   */
+  prepare(session: SessionRecord, failed: ReadonlyMap<string, string>, signal: AbortSignal): Promise<MountFailure[]>;
 }
 
 /** What the engine reports about its work as it happens (metrics; never fails a step). */
@@ -63,6 +78,8 @@ export interface StepEffects {
   outputs: OutputCapture;
   /** Memory stores and skills: prompt notes, placement, memory write-back. */
   mounts: SessionMounts;
+  /** Files and repositories: materialised on this machine before the sandbox or the model is used. */
+  workspace: WorkspacePreparation;
   /** Live previews (event_start / event_delta) for streams that opted in; best-effort, not logged. */
   deltas: DeltaChannel;
   /** The session's MCP servers: tool listings and calls, with vault credentials. */

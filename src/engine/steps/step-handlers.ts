@@ -6,5 +6,6 @@ import { threadSteps } from './thread-steps.js';
 import type { StepHandlers } from './step-context.js';
 import { toolSteps } from './tool-steps.js';
 import { turnSteps } from './turn-steps.js';
+import { workspaceSteps } from './workspace-steps.js';
 
-export const stepHandlers: StepHandlers = { ...turnSteps, ...toolSteps, ...mcpSteps, ...modelSteps, ...outcomeSteps, ...threadSteps };
+export const stepHandlers: StepHandlers = { ...turnSteps, ...toolSteps, ...mcpSteps, ...modelSteps, ...outcomeSteps, ...threadSteps, ...workspaceSteps };

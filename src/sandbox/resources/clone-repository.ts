@@ -2,6 +2,7 @@
 // process (as an HTTP header through GIT_CONFIG_* environment variables): it is never written to
 // the clone's .git/config, never put on a command line, and never enters the sandbox.
 import { execFile } from 'node:child_process';
+import { classifyGitFailure, type GitStage, type RepositoryErrorType } from '../../domain/repository-failure.js';
 import { invalidRequest } from '../../errors.js';
 
 export type Checkout = { type: 'branch'; name: string } | { type: 'commit'; sha: string };
@@ -12,12 +13,26 @@ export interface CloneRequest {
   checkout?: Checkout | null | undefined;
   /** Directory to create (must not exist). */
   dest: string;
-  /** Field prefix for error messages, e.g. `resources[0]`. */
-  field: string;
   timeoutMs?: number;
 }
 
+/** A git operation on a repository failed: where, why (token removed), and its session.error type. */
+export class GitFailure extends Error {
+  readonly type: RepositoryErrorType;
+  constructor(
+    readonly stage: GitStage,
+    readonly url: string,
+    readonly reason: string,
+    detail: string,
+  ) {
+    super(stage === 'checkout' ? `could not check out ${url}: ${reason}` : `could not clone ${url}: ${reason}`);
+    this.name = 'GitFailure';
+    this.type = classifyGitFailure(stage, detail);
+  }
+}
+
 const CLONE_TIMEOUT_MS = 10 * 60_000;
+const LS_REMOTE_TIMEOUT_MS = 60_000;
 
 /** Transports a repository url may use; anything else (e.g. `ext::`, which runs commands) is refused. */
 const URL_FORMS = [/^https?:\/\//i, /^ssh:\/\//i, /^git:\/\//i, /^file:\/\//i, /^\//, /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^/]/];
@@ -90,19 +105,45 @@ function git(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise
   });
 }
 
-/** The last meaningful line of git's stderr, with any trace of the token removed. */
-function reason(err: unknown, token: string | undefined): string {
-  const e = err as { stderr?: string; killed?: boolean; code?: unknown; message?: string };
-  if (e.killed) return 'timed out';
-  if (e.code === 'ENOENT') return 'git is not installed on the server';
-  let text = (e.stderr ?? '').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('Cloning into')).pop() ?? 'git failed';
-  if (token) {
-    for (const secret of [token, Buffer.from(`x-access-token:${token}`).toString('base64')]) text = text.split(secret).join('***');
-  }
+/** git's stderr with any trace of the token removed. */
+function scrub(text: string, token: string | undefined): string {
+  if (!token) return text;
+  for (const secret of [token, Buffer.from(`x-access-token:${token}`).toString('base64')]) text = text.split(secret).join('***');
   return text;
 }
 
-/** Clones `url` into `dest` and checks out the requested branch or commit; 400 naming the field on failure. */
+/** The failure as a GitFailure: git's first fatal line (else its last line) as the reason. */
+function failure(stage: GitStage, url: string, err: unknown, token: string | undefined): GitFailure {
+  const e = err as { stderr?: string; killed?: boolean; code?: unknown; message?: string };
+  if (e.killed) return new GitFailure(stage, url, 'timed out', '');
+  if (e.code === 'ENOENT') return new GitFailure(stage, url, 'git is not installed on the server', '');
+  const stderr = scrub(e.stderr ?? '', token);
+  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('Cloning into'));
+  const reason = lines.find((l) => l.startsWith('fatal:')) ?? lines.pop() ?? 'git failed';
+  return new GitFailure(stage, url, reason, stderr);
+}
+
+/**
+ * Checks at session creation, without cloning, that the repository answers (`git ls-remote`, with
+ * the token as a clone would send it) and has the requested branch; 400 naming the field if not.
+ * A commit checkout is only verified when the repository is cloned (a remote lists refs, not commits).
+ */
+export async function checkRepositoryReachable(req: Omit<CloneRequest, 'dest'> & { field: string }): Promise<void> {
+  const env = gitEnv(req.url, req.token);
+  const timeout = req.timeoutMs ?? LS_REMOTE_TIMEOUT_MS;
+  const checkout = req.checkout ?? undefined;
+  const refs = checkout?.type === 'branch' ? [`refs/heads/${checkout.name}`] : ['HEAD'];
+  try {
+    await git(['ls-remote', '--quiet', '--exit-code', '--', req.url, ...refs], env, timeout);
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 2 && checkout?.type === 'branch') {
+      throw invalidRequest(`${req.field}.checkout.name: branch ${checkout.name} not found in ${req.url}`);
+    }
+    throw invalidRequest(`${req.field}.url: ${failure('clone', req.url, err, req.token).message}`);
+  }
+}
+
+/** Clones `url` into `dest` and checks out the requested branch or commit; a GitFailure if git fails. */
 export async function cloneRepository(req: CloneRequest): Promise<void> {
   const env = gitEnv(req.url, req.token);
   const timeout = req.timeoutMs ?? CLONE_TIMEOUT_MS;
@@ -114,7 +155,7 @@ export async function cloneRepository(req: CloneRequest): Promise<void> {
   try {
     await git([...clone, '--', req.url, req.dest], env, timeout);
   } catch (err) {
-    throw invalidRequest(`${req.field}.url: could not clone ${req.url}: ${reason(err, req.token)}`);
+    throw failure('clone', req.url, err, req.token);
   }
   if (checkout?.type !== 'commit') return;
   const inRepo = (...args: string[]) => git(['-C', req.dest, ...args], env, timeout);
@@ -126,7 +167,8 @@ export async function cloneRepository(req: CloneRequest): Promise<void> {
       await inRepo('fetch', '--quiet', 'origin', checkout.sha);
       await inRepo('checkout', '--quiet', '--detach', 'FETCH_HEAD');
     } catch (err) {
-      throw invalidRequest(`${req.field}.checkout.sha: commit ${checkout.sha} not found in ${req.url}: ${reason(err, req.token)}`);
+      const f = failure('checkout', req.url, err, req.token);
+      throw new GitFailure('checkout', req.url, `commit ${checkout.sha} not found (${f.reason})`, '');
     }
   }
 }

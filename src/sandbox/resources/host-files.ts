@@ -40,12 +40,12 @@ export async function assertResolvesInside(root: string, p: string): Promise<voi
 }
 
 /** Writes `source` to `dest` as a read-only (0444) file; 409 if something already exists there. */
-export async function placeReadOnlyFile(root: string, dest: string, source: Readable, field: string): Promise<void> {
+export async function placeReadOnlyFile(root: string, dest: string, source: () => Readable, field: string): Promise<void> {
   await ensureDirInside(root, path.dirname(dest), field);
   const tmp = path.join(path.dirname(dest), `.agentd-${randomBytes(6).toString('hex')}.tmp`);
   try {
     // 'wx' (O_CREAT|O_EXCL) never follows a symlink planted at the temporary name.
-    await pipeline(source, fs.createWriteStream(tmp, { flags: 'wx', mode: 0o444 }));
+    await pipeline(source(), fs.createWriteStream(tmp, { flags: 'wx', mode: 0o444 }));
     await fsp.chmod(tmp, 0o444);
     await assertResolvesInside(root, tmp);
     // link, unlike rename, never replaces what is already there.

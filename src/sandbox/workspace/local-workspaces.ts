@@ -11,6 +11,9 @@ import { localMemoryDirectory } from './local-memory-directory.js';
 import { placeSkill } from './place-skill.js';
 import type { Workspaces } from './workspaces.js';
 
+/** The record of which resources are materialised in this copy of the session (outside every mount). */
+const preparedFile = (layout: SessionLayout) => path.join(layout.root, 'prepared.json');
+
 const DEFAULT_LIMITS: ScanLimits = { maxFiles: 1000, maxDepth: 32 };
 
 /** The host directory a materialised resource lives under (the agent may write in the workspace). */
@@ -23,9 +26,9 @@ const mountField = (prefix: string) => (prefix ? `${prefix}.mount_path` : 'mount
 export function localWorkspaces(workspacesDir: string, limits: ScanLimits = DEFAULT_LIMITS): Workspaces {
   const layoutOf = (sessionId: string) => sessionLayout(workspacesDir, sessionId);
   return {
-    async placeFile(sessionId, at, bytes, field) {
+    async placeFile(sessionId, at, open, field) {
       const layout = layoutOf(sessionId);
-      await placeReadOnlyFile(hostRoot(layout, at.mount_path), resourceHostPath(layout, at), bytes, mountField(field));
+      await placeReadOnlyFile(hostRoot(layout, at.mount_path), resourceHostPath(layout, at), open, mountField(field));
     },
 
     async cloneRepository(sessionId, at, spec) {
@@ -33,12 +36,27 @@ export function localWorkspaces(workspacesDir: string, limits: ScanLimits = DEFA
       const staging = path.join(layout.root, '.staging', at.id);
       await fsp.mkdir(path.dirname(staging), { recursive: true });
       try {
-        await cloneRepository({ url: spec.url, token: spec.token, checkout: spec.checkout, dest: staging, field: spec.field });
+        await cloneRepository({ url: spec.url, token: spec.token, checkout: spec.checkout, dest: staging });
         await placeDirectory(hostRoot(layout, at.mount_path), resourceHostPath(layout, at), staging, mountField(spec.field));
       } finally {
         await fsp.rm(staging, { recursive: true, force: true });
         await fsp.rmdir(path.dirname(staging)).catch(() => {}); // only once empty
       }
+    },
+
+    async prepared(sessionId) {
+      const text = await fsp.readFile(preparedFile(layoutOf(sessionId)), 'utf8').catch(() => undefined);
+      const saved: unknown = text === undefined ? {} : JSON.parse(text);
+      const entries = saved && typeof saved === 'object' ? Object.entries(saved) : [];
+      return new Map(entries.filter((e): e is [string, string] => typeof e[1] === 'string'));
+    },
+
+    async savePrepared(sessionId, prepared) {
+      const layout = layoutOf(sessionId);
+      await fsp.mkdir(layout.root, { recursive: true });
+      const tmp = `${preparedFile(layout)}.tmp`;
+      await fsp.writeFile(tmp, JSON.stringify(Object.fromEntries(prepared)));
+      await fsp.rename(tmp, preparedFile(layout));
     },
 
     async removeResource(sessionId, at) {

@@ -37,10 +37,17 @@ export interface CapturedOutput {
 }
 
 export interface Workspaces {
-  /** Writes a file resource read-only at its mount path; 409 if something is already there. `field` as in CloneSpec. */
-  placeFile(sessionId: string, at: MountedAt, bytes: Readable, field: string): Promise<void>;
-  /** Clones a repository resource at its mount path; 400 naming the field if git fails. */
+  /**
+   * Writes a file resource read-only at its mount path (its bytes opened only when they are
+   * written, so a failure to read them rejects here); 409 if something is already there. `field` as in CloneSpec.
+   */
+  placeFile(sessionId: string, at: MountedAt, open: () => Readable, field: string): Promise<void>;
+  /** Clones a repository resource at its mount path; a GitFailure (clone-repository.ts) if git fails. */
   cloneRepository(sessionId: string, at: MountedAt, spec: CloneSpec): Promise<void>;
+  /** The resources materialised in this machine's copy of the session: mount path by id (empty when none). */
+  prepared(sessionId: string): Promise<Map<string, string>>;
+  /** Records which resources are materialised here (after placing or removing them). */
+  savePrepared(sessionId: string, prepared: ReadonlyMap<string, string>): Promise<void>;
   /** Removes a materialised resource (never following a symlink out of the session). */
   removeResource(sessionId: string, at: MountedAt): Promise<void>;
   /** Removes everything of the session on the host; best effort. */

@@ -12,6 +12,7 @@ export const context = (over: Partial<DecideContext> = {}): DecideContext => ({
   retry: { maxRetries: 3, baseMs: 1000, maxMs: 30_000 },
   budgetReached: false,
   maxToolRounds: 200,
+  mountsPending: false,
   ...over,
 });
 
