@@ -45,6 +45,8 @@ export interface CompactedInternal {
 /** session.status_idle after an interrupt: calls still open at that point are void. */
 export interface IdleInternal {
   interrupted?: boolean;
+  /** The turn ended on an error with every call answered: the model is not called again until new input. */
+  endsTurn?: boolean;
 }
 
 /** Which engine data each event type carries. */
