@@ -22,6 +22,7 @@ const sandboxes = await createBubblewrapSandboxes({
   workspacesDir: path.join(dir, 'workspaces'),
   caDir: path.join(dir, 'egress-ca'),
   extraCaFiles: [],
+  packages: { dir: path.join(dir, 'packages'), aptSources: undefined },
   idleMs: 600_000,
   clock: systemClock,
   maxCallMs: 60_000,

@@ -37,6 +37,20 @@ export async function requireUsableEnvironment(
 }
 
 const PACKAGE_MANAGERS = ['apt', 'cargo', 'gem', 'go', 'npm', 'pip'] as const;
+const PACKAGE_NAME_MAX = 214;
+
+/**
+ * A package as its manager's command line takes it: a name with an optional version pin or
+ * constraint (`jq`, `jq=1.6-2`, `requests==2.31.0`, `left-pad@1.3.0`, `@scope/pkg`,
+ * `golang.org/x/tools/cmd/stringer@latest`, `rails:7.1`). Options, spaces and shell syntax are refused.
+ */
+function packageNameProblem(name: string): string | undefined {
+  if (name.length === 0) return 'must not be empty';
+  if (name.length > PACKAGE_NAME_MAX) return `must be at most ${PACKAGE_NAME_MAX} characters`;
+  if (!/^[A-Za-z0-9@_]/.test(name)) return 'must start with a letter, a digit, "@" or "_" (options are not accepted)';
+  if (!/^[A-Za-z0-9@_.+~:=<>!\/^*,\[\]-]+$/.test(name)) return 'may contain only letters, digits and . _ + ~ : = < > ! / ^ * , [ ] - @';
+  return undefined;
+}
 
 /** The full stored shape: every omitted setting gets its documented default. */
 export function normalizeEnvironmentConfig(param: EnvironmentConfigParam | null | undefined): Environment['config'] {
@@ -66,13 +80,11 @@ export function normalizeEnvironmentConfig(param: EnvironmentConfigParam | null 
   if (networking.type === 'limited' && wantsPackages && !networking.allow_package_managers) {
     throw invalidRequest('config.networking.allow_package_managers: must be true when packages are specified');
   }
-  // Nothing installs packages into cloud sandboxes yet: refused rather than stored and ignored.
-  const asked = PACKAGE_MANAGERS.find((m) => packages[m].length > 0);
-  if (asked) {
-    throw invalidRequest(
-      `config.packages.${asked}: this agentd version does not install environment packages; ` +
-        'install what the agent needs from its tools (bash) or use a self_hosted environment',
-    );
+  for (const m of PACKAGE_MANAGERS) {
+    packages[m].forEach((name, i) => {
+      const problem = packageNameProblem(name);
+      if (problem) throw invalidRequest(`config.packages.${m}[${i}]: ${problem}`);
+    });
   }
   return { type: 'cloud', networking, packages };
 }

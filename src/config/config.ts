@@ -156,6 +156,19 @@ function parseCapture(raw: string | undefined): GatewayConfig['capture'] {
   return value as GatewayConfig['capture'];
 }
 
+/** An http(s) URL setting, or undefined when unset. */
+function optionalUrl(raw: string | undefined, name: string): string | undefined {
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`${name}: "${raw}" is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${name}: "${raw}" is not an http(s) URL`);
+  return url.href;
+}
+
 function optionalPositiveInt(raw: string | undefined, name: string): number | undefined {
   return raw === undefined || raw === '' ? undefined : positiveInt(raw, 0, name);
 }
@@ -225,6 +238,20 @@ export interface SandboxConfig {
   /** AGENTD_SANDBOX_UID / AGENTD_SANDBOX_GID: the unprivileged host user sandboxes run as when agentd runs as root. */
   readonly uid: number;
   readonly gid: number;
+  /** Environment packages (docs/sandbox.md "Environment packages"). */
+  readonly packages: PackagesConfig;
+}
+
+/** Where environment package layers are built and which registries the installers use. */
+export interface PackagesConfig {
+  /** AGENTD_PACKAGES_DIR: one layer directory per package set (default `<dataDir>/packages`). */
+  readonly dir: string;
+  /** AGENTD_APT_SOURCES: a sources.list file apt installs from (default: the host's /etc/apt sources). */
+  readonly aptSources: string | undefined;
+  /** AGENTD_PIP_INDEX_URL: the package index pip installs from (default: PyPI). */
+  readonly pipIndexUrl: string | undefined;
+  /** AGENTD_NPM_REGISTRY: the registry npm installs from (default: registry.npmjs.org). */
+  readonly npmRegistry: string | undefined;
 }
 
 export const MODEL_PROVIDERS = ['anthropic', 'bedrock', 'vertex', 'foundry'] as const;
@@ -455,6 +482,12 @@ export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.e
       cpus: parseCpus(env.AGENTD_SANDBOX_CPUS),
       uid: sandboxId(env.AGENTD_SANDBOX_UID, DEFAULT_SANDBOX_UID, 'AGENTD_SANDBOX_UID'),
       gid: sandboxId(env.AGENTD_SANDBOX_GID ?? env.AGENTD_SANDBOX_UID, DEFAULT_SANDBOX_UID, 'AGENTD_SANDBOX_GID'),
+      packages: Object.freeze({
+        dir: path.resolve(env.AGENTD_PACKAGES_DIR || path.join(dataDir, 'packages')),
+        aptSources: env.AGENTD_APT_SOURCES ? path.resolve(env.AGENTD_APT_SOURCES) : undefined,
+        pipIndexUrl: optionalUrl(env.AGENTD_PIP_INDEX_URL, 'AGENTD_PIP_INDEX_URL'),
+        npmRegistry: optionalUrl(env.AGENTD_NPM_REGISTRY, 'AGENTD_NPM_REGISTRY'),
+      }),
     }),
     gateway: Object.freeze({
       capture: parseCapture(env.AGENTD_GATEWAY_CAPTURE),

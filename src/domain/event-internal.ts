@@ -45,6 +45,8 @@ export interface CompactedInternal {
 /** session.status_idle after an interrupt: calls still open at that point are void. */
 export interface IdleInternal {
   interrupted?: boolean;
+  /** The turn ended on an error with every call answered: the model is not called again until new input. */
+  endsTurn?: boolean;
 }
 
 /** session.error about a resource that could not be materialised: which one, at which version. */

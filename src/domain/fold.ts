@@ -231,6 +231,7 @@ export function foldEvent(s: SessionState, e: EventRecord): void {
       t.waitingOn = e.body.stop_reason.type === 'requires_action' ? e.body.stop_reason.event_ids : undefined;
       t.budgetStopped = e.body.stop_reason.type === 'budget_reached';
       t.retries = undefined;
+      if (e.internal?.endsTurn) t.needsModel = false;
       if (e.internal?.interrupted) {
         for (const call of t.calls) {
           if (!call.result && !call.interrupted) {

@@ -191,6 +191,17 @@ export class TurnSpans {
     };
   }
 
+  /** Getting the environment's packages in place for the session's sandbox (found in the cache, or installed). */
+  packages(thread: string, packages: string): OpenSpan<{ ok: true } | { ok: false; errorType: string }> {
+    const span = this.child(thread, 'install_packages', SpanKind.INTERNAL, { 'agentd.packages': packages });
+    return {
+      end: (result) => {
+        if (!result.ok) markError(span, result.errorType);
+        span.end();
+      },
+    };
+  }
+
   private child(thread: string, name: string, kind: SpanKind, attributes: Attributes): Span {
     const turn = this.open.get(thread);
     const agent = this.agents.get(thread);

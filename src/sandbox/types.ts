@@ -11,8 +11,17 @@ export interface ToolOutcome {
   isError: boolean;
 }
 
+/** Whether a sandbox can run the session's tools: `ok: false` says why not (the environment's packages failed to install). */
+export type SandboxPreparation = { ok: true } | { ok: false; message: string };
+
 /** One session's tool runtime. Started lazily; `close` stops processes but keeps the workspace. */
 export interface SessionSandbox {
+  /**
+   * Before the first tool call: gets what the environment asks for in place (its packages'
+   * layer: cached, or installed now). Resolves, never rejects; cheap once done. `onWork` is
+   * called when there is something to do (for tracing).
+   */
+  prepare(signal: AbortSignal, onWork?: () => void): Promise<SandboxPreparation>;
   run(name: string, input: Record<string, unknown>, toolUseId: string, signal: AbortSignal): Promise<ToolOutcome>;
   close(): Promise<void>;
 }

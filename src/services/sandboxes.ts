@@ -48,5 +48,6 @@ export async function createLocalSandboxes(
     ...(credentials ? { credentials } : {}),
     caDir: path.join(config.dataDir, 'egress-ca'),
     extraCaFiles: s.egressExtraCaFile ? [s.egressExtraCaFile] : [],
+    packages: s.packages,
   });
 }

@@ -85,9 +85,10 @@ describe.each(dialects())('environments (%s)', (dialect) => {
         { name, config: { type: 'cloud', networking: { type: 'limited' }, packages: { apt: ['git'] } } },
         'config.networking.allow_package_managers',
       ],
-      // Not installed by this version: refused, never stored and ignored.
-      [{ name, config: { type: 'cloud', packages: { pip: ['pandas'] } } }, 'config.packages.pip'],
-      [{ name, config: { type: 'cloud', packages: { apt: ['git'], npm: ['typescript'] } } }, 'config.packages.apt'],
+      // Handed to the package managers' command lines: options and shell syntax are refused.
+      [{ name, config: { type: 'cloud', packages: { pip: ['pandas', '--index-url=http://elsewhere.test/'] } } }, 'config.packages.pip[1]'],
+      [{ name, config: { type: 'cloud', packages: { apt: ['git; rm -rf /'], npm: ['typescript'] } } }, 'config.packages.apt[0]'],
+      [{ name, config: { type: 'cloud', packages: { npm: ['$(id)'] } } }, 'config.packages.npm[0]'],
       [{ name, scope: 'galaxy' }, 'scope'],
       [{ name, colour: 'blue' }, 'colour'],
     ];
@@ -106,6 +107,23 @@ describe.each(dialects())('environments (%s)', (dialect) => {
     const all = [];
     for await (const e of envs().list({ include_archived: true })) all.push(e.name);
     expect(all).not.toContain(name);
+  });
+
+  it('stores package sets with version pins as given', async () => {
+    const packages = {
+      apt: ['jq', 'ripgrep=13.0.0-4'],
+      cargo: ['bat@0.24.0'],
+      gem: ['rake:13.1.0'],
+      go: ['golang.org/x/tools/cmd/stringer@latest'],
+      npm: ['@scope/pkg@1.2.3', 'left-pad'],
+      pip: ['requests==2.31.0', 'pydantic[email]>=2,<3'],
+    };
+    const env = await envs().create({
+      name: uniqueName('pkgs'),
+      config: { type: 'cloud', networking: { type: 'limited', allow_package_managers: true }, packages },
+    });
+    expect(env.config).toMatchObject({ type: 'cloud', packages: { type: 'packages', ...packages } });
+    expect(await envs().retrieve(env.id)).toEqual(env);
   });
 
   it('updates fields, patches metadata, replaces the config, and keeps created_at', async () => {

@@ -8,6 +8,9 @@ import { egressPolicy } from '../../sandbox/egress/egress-policy.js';
 import { webFetch } from '../tools/web-fetch.js';
 import { credentialHostErrors, unreachableCredentialHosts } from '../../domain/credential-reach.js';
 import type { ToolResultSpan } from '../turn-spans.js';
+import { packagesFailed } from '../../domain/changes/packages.js';
+import type { SandboxPreparation, SessionSandbox } from '../../sandbox/types.js';
+import { describePackageSet, packageSetOf } from '../../sandbox/packages/package-set.js';
 
 /** One info line per built-in tool call: session, tool, duration, outcome (never its input or output). */
 function logToolCall(ctx: StepContext, call: { name: string; toolUseId: string }, outcome: EffectResult<{ isError: boolean }>, durationMs: number): void {
@@ -50,6 +53,17 @@ async function reportUnreachableCredentials(ctx: StepContext, thread: string): P
   if (unreachable.length > 0) await ctx.write(credentialHostErrors(ctx.thread(thread), unreachable, ctx.env()), thread);
 }
 
+/** The sandbox's preparation; the work on the environment's packages (once per sandbox) is traced as an `install_packages` span. */
+async function preparePackages(ctx: StepContext, thread: string, sandbox: SessionSandbox, signal: AbortSignal): Promise<SandboxPreparation> {
+  let span: ReturnType<StepContext['spans']['packages']> | undefined;
+  const set = packageSetOf(ctx.environment);
+  const result = await sandbox.prepare(signal, () => {
+    if (set) span = ctx.spans.packages(thread, describePackageSet(set));
+  });
+  span?.end(result.ok ? { ok: true } : { ok: false, errorType: 'package_install_failed' });
+  return result;
+}
+
 export const toolSteps: Pick<StepHandlers, 'abandon_tools' | 'refuse_tools' | 'run_tool' | 'offer_remote'> = {
   abandon_tools: async (step, ctx) => {
     await ctx.write(answerWithErrors(ctx.thread(step.thread), step.calls, () => ABANDONED_TEXT, ctx.env()), step.thread);
@@ -71,6 +85,14 @@ export const toolSteps: Pick<StepHandlers, 'abandon_tools' | 'refuse_tools' | 'r
     // Memory stores and skills are in place before the sandbox (whose mounts they are) starts.
     const placed = await ctx.effects.mounts.prepare(ctx.session);
     const sandbox = ctx.effects.sandbox(ctx.session, ctx.environment);
+    // The environment's packages: installed (or found in the cache) before the first call runs.
+    const prepared = await ctx.abortable((signal) => preparePackages(ctx, step.thread, sandbox, signal));
+    if (prepared.cut) return prepared.cut === 'shutdown' ? 'stop' : 'continue';
+    if (!prepared.ok) throw prepared.error;
+    if (!prepared.value.ok) {
+      await ctx.write(packagesFailed(thread, call, prepared.value.message, ctx.env()), step.thread);
+      return 'continue';
+    }
     const started = ctx.effects.clock.now();
     const startedAt = performance.now();
     const span = ctx.spans.tool(step.thread, call);

@@ -22,6 +22,9 @@ import { probeBubblewrap } from './probe.js';
 import { allowTraversal, launcher } from '../limits/sandbox-user.js';
 import { staleBuildWarning, toolHostFiles } from './tool-host-files.js';
 import { unavailableProvider } from './unavailable.js';
+import { installPackages, type InstallerSettings } from './package-installer.js';
+import { PackageLayers } from '../packages/package-layers.js';
+import { operatorRegistryHosts } from '../packages/registry-hosts.js';
 
 export interface BubblewrapOptions {
   /** The bwrap binary: a path, or a name looked up on PATH. */
@@ -51,6 +54,8 @@ export interface BubblewrapOptions {
   caDir: string;
   /** PEM files of extra roots upstream TLS is verified against (AGENTD_EGRESS_EXTRA_CA_FILE). */
   extraCaFiles: readonly string[];
+  /** Environment packages: the layer cache directory and the registries installers use. */
+  packages: InstallerSettings & { dir: string };
 }
 
 /** The protections in force on this host, as detected at start (what `agentd doctor` reports). */
@@ -194,6 +199,17 @@ export async function createBubblewrapSandboxes(opts: BubblewrapOptions): Promis
   fs.mkdirSync(opts.workspacesDir, { recursive: true });
   const blocked = allowTraversal(opts.workspacesDir, [opts.workspacesDir, ...opts.protectedPaths], user, onPath('setfacl'));
   if (blocked) return refuse(blocked);
+  // Package layers: bwrap (as the sandbox user) binds them, so it must reach them too.
+  const layers = new PackageLayers(opts.packages.dir, logger);
+  layers.prepare();
+  const layersBlocked = allowTraversal(opts.packages.dir, [opts.packages.dir, ...opts.protectedPaths], user, onPath('setfacl'));
+  if (layersBlocked) return refuse(layersBlocked);
+  let packageHosts: string[];
+  try {
+    packageHosts = operatorRegistryHosts(opts.packages);
+  } catch (err) {
+    throw new Error(`AGENTD_APT_SOURCES: cannot read ${opts.packages.aptSources} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
   const probe = await probeBubblewrap(bwrapPath, launch);
   if (!probe.ok) return refuse(probe.reason);
   if (!probe.disableUserns) logger.warn('this bubblewrap cannot forbid nested user namespaces (needs 0.8+); sandboxes still run');
@@ -260,7 +276,10 @@ export async function createBubblewrapSandboxes(opts: BubblewrapOptions): Promis
     seccompFile: seccomp.ok ? seccomp.file : undefined,
     protectedPaths: opts.protectedPaths.map(realOrResolved),
     logger,
+    packages: undefined,
+    packageHosts,
   };
+  rt.packages = { layers, install: (session, environment, set, build) => installPackages(rt, opts.packages, session, environment, set, build) };
   logger.info(
     { bwrap: bwrapPath, uid: user.uid, cgroups: cgroups.ok ? `v${cgroups.cgroups.version}` : 'none', seccomp: seccomp.ok },
     'tools of cloud environments run in bubblewrap sandboxes',

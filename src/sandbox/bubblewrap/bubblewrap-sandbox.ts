@@ -14,6 +14,11 @@ import { attachSlirpNetwork, type SlirpTools } from '../network/slirp-network.js
 import { resourceMounts, sessionLayout, type Mount, type SessionLayout } from '../session-layout.js';
 import type { SessionSandbox, ToolOutcome } from '../types.js';
 import { bwrapArgs, type RuntimeFiles, type SandboxSpec } from './bwrap-args.js';
+import type { SandboxPreparation } from '../types.js';
+import type { InstallResult, LayerBuild, PackageLayers } from '../packages/package-layers.js';
+import { describePackageSet, packageSetOf, type PackageSet } from '../packages/package-set.js';
+import { PACKAGES_MOUNT } from '../packages/install-script.js';
+import { LAYER_PATH, layerVariables } from '../packages/layer-env.js';
 import { prepareMountPoints } from './mount-points.js';
 import type { ToolHostFiles } from './tool-host-files.js';
 import { FIRST_EXTRA_FD, ToolHostProcess } from './tool-host-process.js';
@@ -56,6 +61,24 @@ export interface BubblewrapRuntime {
   /** Host paths no bind may contain (the data dir, the files dir). */
   protectedPaths: readonly string[];
   logger: Logger;
+  /** Environment packages: the layer cache, and how a layer is installed (absent: the installer's own sandbox). */
+  packages: PackagesRuntime | undefined;
+  /** Operator-configured registry hosts that `allow_package_managers` adds (AGENTD_PIP_INDEX_URL, …). */
+  packageHosts: readonly string[];
+}
+
+/** How a package set becomes a layer (bubblewrap/package-installer.ts). */
+export interface PackagesRuntime {
+  layers: PackageLayers;
+  install(session: SessionRecord, environment: EnvironmentRecord, set: PackageSet, build: LayerBuild): Promise<InstallResult>;
+}
+
+/** What a sandbox that is not a session's own (the package installer's) uses instead of the session's. */
+export interface SandboxOverrides {
+  /** Its host directories (its workspace is its /workspace). */
+  layout: SessionLayout;
+  /** Its only mounts besides the workspace and outputs. */
+  mounts: Mount[];
 }
 
 /** Names and placeholders, comparable. */
@@ -83,14 +106,39 @@ export class BubblewrapSandbox implements SessionSandbox {
   private busy = 0;
   /** Bumped by every stop, so a start that raced with it knows its host is unwanted. */
   private generation = 0;
+  /** The host directory of the environment's package layer, once prepared. */
+  private layer: string | undefined;
 
   constructor(
     private readonly rt: BubblewrapRuntime,
     private readonly session: SessionRecord,
     private readonly environment: EnvironmentRecord,
+    private readonly overrides?: SandboxOverrides,
   ) {
-    this.layout = sessionLayout(rt.workspacesDir, session.id);
+    this.layout = overrides?.layout ?? sessionLayout(rt.workspacesDir, session.id);
     this.logger = rt.logger.child({ session_id: session.id, sandbox: 'bubblewrap' });
+  }
+
+  /** The environment's packages: their layer is found in the cache or installed now, then mounted at every start. */
+  async prepare(_signal: AbortSignal, onWork?: () => void): Promise<SandboxPreparation> {
+    const set = packageSetOf(this.environment);
+    if (!set || this.layer) return { ok: true };
+    onWork?.();
+    const packages = this.rt.packages;
+    if (!packages) return { ok: false, message: 'this sandbox cannot install packages' };
+    let result;
+    try {
+      result = await packages.layers.ensure(set, (build) => packages.install(this.session, this.environment, set, build));
+    } catch (err) {
+      this.logger.error({ err }, 'environment packages: the layer could not be built');
+      result = { ok: false as const, message: `the package layer for ${describePackageSet(set)} could not be built (${err instanceof Error ? err.message : String(err)})` };
+    }
+    if (!result.ok) return result;
+    this.layer = result.layer;
+    this.logger.info({ layer: result.layer, built: result.built }, result.built ? 'environment packages installed' : 'environment packages reused from the cache');
+    // A host started before the layer existed (cannot happen through the engine, which prepares first) would lack it.
+    if (this.proc) await this.stopHost();
+    return { ok: true };
   }
 
   async run(name: string, input: Record<string, unknown>, toolUseId: string, signal: AbortSignal): Promise<ToolOutcome> {
@@ -157,7 +205,9 @@ export class BubblewrapSandbox implements SessionSandbox {
    * first (no symlink followed); resources not materialised on the host are then left out.
    */
   private mounts(): Mount[] {
-    const all = resourceMounts(this.layout, this.session);
+    if (this.overrides) return this.overrides.mounts;
+    const layer: Mount[] = this.layer ? [{ hostPath: this.layer, mountPath: PACKAGES_MOUNT, readOnly: true }] : [];
+    const all = [...resourceMounts(this.layout, this.session), ...layer];
     prepareMountPoints(this.layout, all);
     return all.filter((m) => {
       if (fs.existsSync(m.hostPath)) return true;
@@ -178,7 +228,7 @@ export class BubblewrapSandbox implements SessionSandbox {
       const exposed = this.rt.protectedPaths.find((p) => contains(real, p));
       if (exposed) throw new Error(`refusing to mount ${real} into the sandbox: it contains ${exposed} (check AGENTD_WORKSPACES_DIR)`);
     }
-    const policy = egressPolicy(this.session, this.environment);
+    const policy = egressPolicy(this.session, this.environment, this.rt.packageHosts);
     const credentials = await this.credentialVariables();
     this.variablesKey = variablesKey(credentials);
     // The proxy reads the session's credentials at every request, so a rotated secret counts at once.
@@ -225,6 +275,7 @@ export class BubblewrapSandbox implements SessionSandbox {
       maxCallMs: this.rt.maxCallMs,
       ...(seccompFd !== undefined ? { seccompFd: FIRST_EXTRA_FD } : {}),
       ...(credentials ? { credentials } : {}),
+      ...(this.layer ? { packagesEnv: { path: LAYER_PATH, variables: layerVariables() } } : {}),
     });
     let cgroup: SandboxCgroup | undefined;
     let proc: ToolHostProcess;

@@ -96,6 +96,8 @@ export interface SandboxSpec {
   maxCallMs: number;
   /** The child fd carrying the seccomp BPF program, when there is one. */
   seccompFd?: number;
+  /** Where tools find the environment's packages: directories before PATH, and variables (docs/sandbox.md). */
+  packagesEnv?: { path: readonly string[]; variables: Readonly<Record<string, string>> };
 }
 
 function systemArgs(): string[] {
@@ -121,6 +123,7 @@ function envArgs(spec: SandboxSpec): string[] {
   // Credential placeholders first: the names agentd needs are reserved (sessions refuse them) and win anyway.
   const env: Record<string, string> = { ...spec.credentials?.variables };
   Object.assign(env, { PATH, HOME: AGENT_WORKDIR, LANG: 'C.UTF-8', TERM: 'dumb', TMPDIR: '/tmp' });
+  if (spec.packagesEnv) Object.assign(env, spec.packagesEnv.variables, { PATH: [...spec.packagesEnv.path, PATH].join(':') });
   if (spec.credentials) for (const name of CA_VARIABLES) env[name] = SANDBOX_CA_BUNDLE;
   if (proxySocket(spec.network)) {
     const proxy = `http://127.0.0.1:${SANDBOX_PROXY_PORT}`;

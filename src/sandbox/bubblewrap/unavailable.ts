@@ -17,6 +17,7 @@ export function unavailableProvider(reason: string, logger: Logger): SandboxProv
     logger.error({ reason }, 'refused a tool call: the sandbox is unavailable on this host (see AGENTD_SANDBOX)');
     return { isError: true, content: [{ type: 'text', text: refusalText(reason) }] };
   };
-  const sandbox: SessionSandbox = { run: refuse, close: async () => {} };
+  // Tool calls are refused with the reason, which covers the environment's packages too.
+  const sandbox: SessionSandbox = { prepare: async () => ({ ok: true }), run: refuse, close: async () => {} };
   return { kind: 'unavailable', open: () => sandbox };
 }

@@ -8,7 +8,8 @@ import { betaAgentToolset20260401 } from '@anthropic-ai/sdk/tools/agent-toolset/
 import { runRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
 import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
 import { globTool } from './glob-tool.js';
-import { AGENT_WORKDIR, type SandboxProvider, type SessionSandbox, type ToolOutcome } from '../types.js';
+import { AGENT_WORKDIR, type SandboxPreparation, type SandboxProvider, type SessionSandbox, type ToolOutcome } from '../types.js';
+import { describePackageSet, packageSetOf } from '../packages/package-set.js';
 import { AGENT_OUTPUTS_DIR, resourceMounts, sessionLayout, workspaceRelative, type Mount } from '../session-layout.js';
 
 /** Agent-visible directories and the host directories behind them. */
@@ -47,7 +48,21 @@ export class DirectSandbox implements SessionSandbox {
     readonly outputsDir: string,
     /** Mounts the file tools reach by their sandbox paths (memory stores, skills, resources elsewhere). */
     readonly mounts: readonly Mount[] = [],
+    /** The environment's packages, which this provider does not install (see prepare). */
+    readonly packages: string | undefined = undefined,
   ) {}
+
+  /** Packages are installed only into bubblewrap layers: a session that needs them cannot run here. */
+  async prepare(_signal: AbortSignal, onWork?: () => void): Promise<SandboxPreparation> {
+    if (this.packages === undefined) return { ok: true };
+    onWork?.();
+    return {
+      ok: false,
+      message:
+        `environment packages (${this.packages}) are installed only for bubblewrap sandboxes, and this server runs tools ` +
+        'unisolated (AGENTD_SANDBOX=none); install them on the host instead and remove them from the environment',
+    };
+  }
 
   private toolset(): Map<string, BetaRunnableTool> {
     if (!this.tools) {
@@ -94,9 +109,10 @@ export class DirectSandbox implements SessionSandbox {
 export function directSandboxProvider(workspacesDir: string): SandboxProvider {
   return {
     kind: 'direct',
-    open: (session) => {
+    open: (session, environment) => {
       const layout = sessionLayout(workspacesDir, session.id);
-      return new DirectSandbox(layout.workspace, layout.outputs, resourceMounts(layout, session));
+      const packages = packageSetOf(environment);
+      return new DirectSandbox(layout.workspace, layout.outputs, resourceMounts(layout, session), packages && describePackageSet(packages));
     },
   };
 }

@@ -54,14 +54,18 @@ export function policyFromPatterns(patterns: readonly string[]): EgressPolicy {
   return { patterns, allows: (host) => patterns.some((p) => hostMatches(p, host)) };
 }
 
-/** The session's policy, or undefined when its environment's networking is unrestricted. */
-export function egressPolicy(session: SessionRecord, environment: EnvironmentRecord): EgressPolicy | undefined {
+/**
+ * The session's policy, or undefined when its environment's networking is unrestricted.
+ * `packageHosts`: registries the operator configured (AGENTD_PIP_INDEX_URL, …), which
+ * `allow_package_managers` allows besides the well-known ones.
+ */
+export function egressPolicy(session: SessionRecord, environment: EnvironmentRecord, packageHosts: readonly string[] = []): EgressPolicy | undefined {
   const config = environment.config;
   if (config.type !== 'cloud') return undefined;
   const networking = config.networking;
   if (!networking || networking.type !== 'limited') return undefined;
   const patterns = [...(networking.allowed_hosts ?? [])];
-  if (networking.allow_package_managers) patterns.push(...PACKAGE_MANAGER_HOSTS);
+  if (networking.allow_package_managers) patterns.push(...PACKAGE_MANAGER_HOSTS, ...packageHosts);
   if (networking.allow_mcp_servers) {
     for (const server of session.agent.mcp_servers ?? []) {
       try {

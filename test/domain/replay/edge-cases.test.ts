@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { BetaMessage } from '@anthropic-ai/sdk/resources/beta/messages/messages.js';
 import { compactionLimitReached, modelFailed, recordResponse, startRequest } from '../../../src/domain/changes/model.js';
 import { toolPolicies } from '../../../src/domain/permissions.js';
+import { packagesFailed } from '../../../src/domain/changes/packages.js';
 import { decide, MAX_COMPACTIONS_IN_A_ROW } from '../../../src/domain/decide.js';
 import { foldLog } from '../../../src/domain/fold.js';
 import { retryDueAt } from '../../../src/domain/retry.js';
@@ -88,6 +89,32 @@ describe('replay: edge cases', () => {
     expect(next(b, { maxToolRounds: 2 })).toEqual({ type: 'done' });
     b.user('again', true);
     expect(next(b, { maxToolRounds: 2 })).toEqual({ type: 'call_model', thread: 'primary' });
+  });
+
+  it("the environment's packages failed to install: every call of the response is answered, the turn ends without a model call", () => {
+    const b = new LogBuilder();
+    const message = b.user('run both');
+    b.running();
+    const start = b.start(message);
+    const first = b.toolUse('toolu_1', { started: true });
+    const second = b.toolUse('toolu_2');
+    b.end(start, { toolUses: ['toolu_1', 'toolu_2'] });
+    const t = primaryThread(foldLog(b.log));
+    const changes = packagesFailed(t, t.calls[0]!, 'pip failed to install nosuch', env(T0 + 1000));
+    expect(changes.events.map((e) => e.type)).toEqual(['agent.tool_result', 'agent.tool_result', 'session.error', 'session.status_idle']);
+    expect(changes.events.slice(0, 2).map((e) => e.body)).toEqual([
+      expect.objectContaining({ tool_use_id: first.id, is_error: true }),
+      expect.objectContaining({ tool_use_id: second.id, is_error: true }),
+    ]);
+    expect(changes.events[2]!.body).toMatchObject({
+      error: { type: 'unknown_error', message: "the environment's packages could not be installed: pip failed to install nosuch", retry_status: { type: 'terminal' } },
+    });
+    expect(changes.events[3]!.body).toMatchObject({ stop_reason: { type: 'retries_exhausted' } });
+    b.written(changes.events);
+    expect(next(b)).toEqual({ type: 'done' });
+    // The next message starts a new turn (whose first tool tries the install again).
+    b.user('again', true);
+    expect(next(b)).toEqual({ type: 'call_model', thread: 'primary' });
   });
 
   it('a model call cut off by a crash is closed and re-issued, with input queued meanwhile', () => {

@@ -1,0 +1,184 @@
+// Environment packages through the official SDK: an environment's apt and pip packages are
+// installed once into a layer (inside a sandbox, under the environment's limited networking,
+// through the egress proxy), and a later session with the same set reuses the layer without
+// installing again; the agent's bash finds the Debian package's program and imports the pip
+// module. The registries are real servers on 127.0.0.3 that the test builds: a Debian package made
+// with dpkg-deb in an apt repository (a Packages index), and a wheel in a PEP 503 simple index.
+// An install that fails (an unknown package) ends the turn with session.error.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import yazl from 'yazl';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dialects } from '../helpers/databases.js';
+import { createAgent, createEnvironment } from '../helpers/fixtures.js';
+import { bash, runTools } from '../helpers/sandbox.js';
+import { isTerminal, sendText, streamWhile } from '../helpers/turns.js';
+import { useFakeAnthropic, useServer } from '../helpers/use.js';
+
+const HOST = '127.0.0.3';
+const DEB = 'agentd-hello_1.0_all.deb';
+const WHEEL = 'agentd_pipdemo-1.0-py3-none-any.whl';
+
+interface Registry {
+  url: string;
+  /** Requests per path. */
+  hits: Map<string, number>;
+  close(): Promise<void>;
+}
+
+/** A Debian package whose only file is /usr/bin/agentd-hello. */
+function buildDeb(dir: string): Buffer {
+  const root = path.join(dir, 'deb');
+  fs.mkdirSync(path.join(root, 'DEBIAN'), { recursive: true });
+  fs.mkdirSync(path.join(root, 'usr', 'bin'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'DEBIAN', 'control'), 'Package: agentd-hello\nVersion: 1.0\nArchitecture: all\nMaintainer: agentd tests <tests@agentd.invalid>\nDescription: says hello\n');
+  fs.writeFileSync(path.join(root, 'usr', 'bin', 'agentd-hello'), '#!/bin/sh\necho "hello from the deb"\n', { mode: 0o755 });
+  const out = path.join(dir, DEB);
+  execFileSync('dpkg-deb', ['--root-owner-group', '--build', root, out], { stdio: 'ignore' });
+  return fs.readFileSync(out);
+}
+
+/** The apt repository's Packages index for one .deb (flat repository: `deb [trusted=yes] <url> ./`). */
+function packagesIndex(deb: Buffer, debFile: string): string {
+  const control = execFileSync('dpkg-deb', ['-f', debFile]).toString().trimEnd();
+  const sum = (alg: string) => createHash(alg).update(deb).digest('hex');
+  return `${control}\nFilename: ./${DEB}\nSize: ${deb.length}\nMD5sum: ${sum('md5')}\nSHA256: ${sum('sha256')}\n\n`;
+}
+
+/** A pure-Python wheel holding the module agentd_pipdemo. */
+async function buildWheel(): Promise<Buffer> {
+  const zip = new yazl.ZipFile();
+  const info = 'agentd_pipdemo-1.0.dist-info';
+  const files: Record<string, string> = {
+    'agentd_pipdemo/__init__.py': 'GREETING = "hello from the wheel"\n',
+    [`${info}/METADATA`]: 'Metadata-Version: 2.1\nName: agentd-pipdemo\nVersion: 1.0\n',
+    [`${info}/WHEEL`]: 'Wheel-Version: 1.0\nGenerator: agentd-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n',
+  };
+  files[`${info}/RECORD`] = [...Object.keys(files), `${info}/RECORD`].map((f) => `${f},,`).join('\n') + '\n';
+  for (const [name, text] of Object.entries(files)) zip.addBuffer(Buffer.from(text), name);
+  zip.end();
+  const chunks: Buffer[] = [];
+  for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function startRegistry(dir: string): Promise<Registry> {
+  const deb = buildDeb(dir);
+  const index = packagesIndex(deb, path.join(dir, DEB));
+  const wheel = await buildWheel();
+  const hits = new Map<string, number>();
+  const server = http.createServer((req, res) => {
+    const p = new URL(req.url ?? '/', 'http://x').pathname;
+    hits.set(p, (hits.get(p) ?? 0) + 1);
+    const send = (type: string, body: string | Buffer) => res.writeHead(200, { 'content-type': type }).end(body);
+    if (p === '/apt/Packages') return send('text/plain', index);
+    if (p === `/apt/${DEB}`) return send('application/vnd.debian.binary-package', deb);
+    if (p === '/simple/agentd-pipdemo/') return send('text/html', `<html><body><a href="/files/${WHEEL}">${WHEEL}</a></body></html>`);
+    if (p === `/files/${WHEEL}`) return send('application/octet-stream', wheel);
+    res.writeHead(404).end('not found');
+  });
+  await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
+  const url = `http://${HOST}:${(server.address() as AddressInfo).port}`;
+  return { url, hits, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+const text = (e: { content?: Array<{ type: string; text?: string }> }) => (e.content ?? []).map((b) => b.text ?? '').join('');
+
+describe.each(dialects())('environment packages (%s)', { timeout: 300_000 }, (dialect) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-packages-test-'));
+  let registry: Registry;
+  const sources = path.join(dir, 'sources.list');
+  beforeAll(async () => {
+    registry = await startRegistry(dir);
+    fs.writeFileSync(sources, `deb [trusted=yes] ${registry.url}/apt/ ./\n`);
+  }, 60_000);
+  const fake = useFakeAnthropic();
+  const t = useServer(dialect, () => ({
+    model: fake,
+    env: {
+      // The operator's mirrors: the registry's host is allowed by allow_package_managers, and its
+      // loopback address is exempt from the deny rules.
+      AGENTD_APT_SOURCES: sources,
+      AGENTD_PIP_INDEX_URL: `${registry.url}/simple/`,
+      AGENTD_SANDBOX_ALLOWED_NETWORKS: `${HOST}/32`,
+    },
+  }));
+  afterAll(async () => {
+    await registry?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const limited = { type: 'limited' as const, allowed_hosts: [], allow_package_managers: true };
+  const agentWithBash = () => createAgent(t.client, { tools: [{ type: 'agent_toolset_20260401' }] });
+  const use = bash(`agentd-hello && python3 -c 'import agentd_pipdemo; print(agentd_pipdemo.GREETING)'`);
+
+  it('installs a package set once and reuses the layer in a later session', async () => {
+    const agent = await agentWithBash();
+    const env = await createEnvironment(t.client, { config: { type: 'cloud', networking: limited, packages: { apt: ['agentd-hello'], pip: ['agentd-pipdemo'] } } });
+    const first = await t.client.beta.sessions.create({ agent: agent.id, environment_id: env.id });
+    const [ran, readOnly, where] = await runTools(t, fake, first.id, [
+      use,
+      bash('touch /opt/packages/x 2>&1; echo "exit=$?"'),
+      bash('command -v agentd-hello; ls /opt/packages'),
+    ]);
+    expect(ran).toEqual({ isError: false, text: expect.stringMatching(/^hello from the deb\nhello from the wheel\n?$/) });
+    expect(readOnly!.text).toMatch(/Read-only file system[\s\S]*exit=1/);
+    expect(where!.text).toContain('/opt/packages/apt/usr/bin/agentd-hello');
+    expect(where!.text).toMatch(/apt[\s\S]*pip/);
+    expect(registry.hits.get(`/apt/${DEB}`)).toBe(1);
+    expect(registry.hits.get(`/files/${WHEEL}`)).toBe(1);
+
+    // Another environment with the same set (listed in another order) and another session: the
+    // layer is reused, nothing is downloaded again.
+    const again = await createEnvironment(t.client, {
+      config: { type: 'cloud', networking: limited, packages: { pip: ['agentd-pipdemo'], apt: ['agentd-hello', 'agentd-hello'] } },
+    });
+    const second = await t.client.beta.sessions.create({ agent: agent.id, environment_id: again.id });
+    const [reused] = await runTools(t, fake, second.id, [use]);
+    expect(reused).toEqual(ran);
+    expect(registry.hits.get(`/apt/${DEB}`)).toBe(1);
+    expect(registry.hits.get(`/files/${WHEEL}`)).toBe(1);
+    expect(registry.hits.get('/simple/agentd-pipdemo/')).toBe(1);
+
+    // One layer on disk, with its manifest.
+    const layers = fs.readdirSync(path.join(t.dataDir, 'packages')).filter((n) => !n.startsWith('.'));
+    expect(layers).toHaveLength(1);
+    expect(JSON.parse(fs.readFileSync(path.join(t.dataDir, 'packages', layers[0]!, '.agentd-packages.json'), 'utf8')).packages.apt).toEqual(['agentd-hello']);
+    const errors = (await t.client.beta.sessions.events.list(first.id)).data.filter((e) => e.type === 'session.error');
+    expect(errors).toEqual([]);
+  });
+
+  it('a failed install ends the turn with session.error naming the manager and the package', async () => {
+    const agent = await agentWithBash();
+    const env = await createEnvironment(t.client, { config: { type: 'cloud', networking: limited, packages: { pip: ['agentd-nosuchpkg'] } } });
+    const session = await t.client.beta.sessions.create({ agent: agent.id, environment_id: env.id });
+    const before = fake.requests.length;
+    const layers = () => (fs.existsSync(path.join(t.dataDir, 'packages')) ? fs.readdirSync(path.join(t.dataDir, 'packages')) : []);
+    const layersBefore = layers();
+    fake.enqueue({ content: [{ type: 'tool_use', name: 'bash', input: { command: 'echo should-not-run' } }] });
+    const events = await streamWhile(t.client, session.id, () => sendText(t.client, session.id, 'go'), isTerminal, 180_000);
+
+    const error = events.find((e) => e.type === 'session.error');
+    expect(error?.type === 'session.error' && error.error).toMatchObject({ type: 'unknown_error', retry_status: { type: 'terminal' } });
+    const message = error?.type === 'session.error' ? error.error.message : '';
+    expect(message).toMatch(/^the environment's packages could not be installed: pip failed to install agentd-nosuchpkg; installer output/);
+    // The end of pip's own output says why.
+    expect(message).toContain('No matching distribution found for agentd-nosuchpkg');
+    const result = events.find((e) => e.type === 'agent.tool_result');
+    expect(result?.type === 'agent.tool_result' && result.is_error).toBe(true);
+    expect(result?.type === 'agent.tool_result' ? text(result as never) : '').toContain('did not run');
+    expect(result?.type === 'agent.tool_result' ? text(result as never) : '').not.toContain('should-not-run');
+    const idle = events.at(-1);
+    expect(idle?.type === 'session.status_idle' && idle.stop_reason).toEqual({ type: 'retries_exhausted' });
+    // The turn ended: the model was not called again after the failure.
+    expect(fake.requests.length - before).toBe(1);
+    expect(registry.hits.get('/simple/agentd-nosuchpkg/')).toBeGreaterThanOrEqual(1);
+    // Nothing cached for the failed set, and no staging left behind.
+    expect(layers()).toEqual(layersBefore);
+  });
+});
