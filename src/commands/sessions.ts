@@ -243,16 +243,17 @@ export async function archiveSession(ctx: CommandContext, workspaceId: string, i
 }
 
 export async function deleteSession(ctx: CommandContext, workspaceId: string, id: string): Promise<void> {
-  const removedFiles = await ctx.store.transaction(async (tx) => {
+  const removed = await ctx.store.transaction(async (tx) => {
     const session = await getSession(tx, workspaceId, id);
     assertNotRunning(session, 'delete');
     const files = await tx.files.deleteByScope(id);
+    const snapshots = await tx.workspaceSnapshots.deleteAll(id);
     await tx.sessions.delete(id);
     await emitWebhook(tx, 'session.deleted', id, workspaceId, ctx.now());
-    return files;
+    return [...files.map((f) => f.id), ...snapshots.map((s) => s.blobKey)];
   });
-  // Bytes go only after the rows are gone, so no file row ever points at missing bytes.
-  await Promise.all(removedFiles.map((f) => ctx.blobs.remove(f.id)));
+  // Bytes go only after the rows are gone, so no file or snapshot row ever points at missing bytes.
+  await Promise.all(removed.map((key) => ctx.blobs.remove(key)));
   await removeSessionFiles(ctx, id);
   ctx.log.bus.end(id);
 }

@@ -287,6 +287,21 @@ export interface EngineConfig {
   readonly sweepMs: number;
   /** agentd's own web_fetch tool: what it may reach and how much it reads. */
   readonly webFetch: WebFetchConfig;
+  /** Workspace snapshots to the blob store (docs/scaling.md, "Workspace snapshots"). */
+  readonly workspaceSnapshots: WorkspaceSnapshotConfig;
+}
+
+export interface WorkspaceSnapshotConfig {
+  /**
+   * AGENTD_WORKSPACE_SNAPSHOTS: `auto` (default) snapshots where the blob store is shared by
+   * replicas (PostgreSQL) and not on SQLite (one process, whose workspaces are on its own disk);
+   * `on` or `off` decide regardless.
+   */
+  readonly mode: 'auto' | 'on' | 'off';
+  /** AGENTD_WORKSPACE_SNAPSHOT_MAX_BYTES: a workspace whose files total more is not snapshotted (default 2 GiB). */
+  readonly maxBytes: number;
+  /** AGENTD_WORKSPACE_SNAPSHOT_MAX_LAYERS: layers over a base before the next snapshot is a new base (default 10). */
+  readonly maxLayers: number;
 }
 
 export interface WebFetchConfig {
@@ -331,6 +346,11 @@ function parseOnOff(raw: string | undefined, fallback: boolean, name: string): b
   if (['on', 'true', '1'].includes(raw)) return true;
   if (['off', 'false', '0'].includes(raw)) return false;
   throw new Error(`invalid ${name} "${raw}": expected on or off`);
+}
+
+function parseSnapshotMode(raw: string | undefined): WorkspaceSnapshotConfig['mode'] {
+  if (raw === undefined || raw === '' || raw === 'auto') return 'auto';
+  return parseOnOff(raw, true, 'AGENTD_WORKSPACE_SNAPSHOTS') ? 'on' : 'off';
 }
 
 function parseSandboxKind(raw: string | undefined): SandboxConfig['kind'] {
@@ -466,6 +486,11 @@ export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.e
         allowPrivate: parseOnOff(env.AGENTD_WEB_FETCH_ALLOW_PRIVATE, false, 'AGENTD_WEB_FETCH_ALLOW_PRIVATE'),
         maxBytes: positiveInt(env.AGENTD_WEB_FETCH_MAX_BYTES, 2 * 1024 * 1024, 'AGENTD_WEB_FETCH_MAX_BYTES'),
         timeoutMs: positiveInt(env.AGENTD_WEB_FETCH_TIMEOUT_MS, 30_000, 'AGENTD_WEB_FETCH_TIMEOUT_MS'),
+      }),
+      workspaceSnapshots: Object.freeze({
+        mode: parseSnapshotMode(env.AGENTD_WORKSPACE_SNAPSHOTS),
+        maxBytes: positiveInt(env.AGENTD_WORKSPACE_SNAPSHOT_MAX_BYTES, 2048 * MiB, 'AGENTD_WORKSPACE_SNAPSHOT_MAX_BYTES'),
+        maxLayers: positiveInt(env.AGENTD_WORKSPACE_SNAPSHOT_MAX_LAYERS, 10, 'AGENTD_WORKSPACE_SNAPSHOT_MAX_LAYERS'),
       }),
     }),
     sandbox: Object.freeze({

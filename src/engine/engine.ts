@@ -20,6 +20,7 @@ import type { EngineTelemetry, OutputCapture, SessionMounts, WorkspacePreparatio
 import type { DeltaChannel } from '../events/delta-channel.js';
 import type { McpTools } from './mcp/mcp-hub.js';
 import type { CredentialHosts } from '../domain/credential-reach.js';
+import type { WorkspaceSnapshots } from '../sandbox/workspace/workspace-snapshots.js';
 
 export interface EngineDeps {
   /** Stable per installation, so a restarted process reclaims its own leases at once. */
@@ -55,6 +56,8 @@ export interface EngineDeps {
   mcp: McpTools;
   /** A session's environment_variable credentials limited to hosts (read without their secrets). */
   credentialHosts?: ((session: SessionRecord) => Promise<CredentialHosts[]>) | undefined;
+  /** Workspace snapshots in the blob store, so another replica can continue a session (absent: off). */
+  snapshots?: Pick<WorkspaceSnapshots, 'restoreWorkspace' | 'snapshotWorkspace'> | undefined;
   observe?: StepObserver | undefined;
 }
 
@@ -121,7 +124,7 @@ export class Engine {
       current.runner.notify(types, caller);
       return;
     }
-    const runner = new SessionRunner({ ...this.deps, sandbox: (session, env) => this.sandboxFor(session, env) }, sessionId);
+    const runner = new SessionRunner({ ...this.deps, sandbox: (session, env) => this.sandboxFor(session, env), snapshots: this.snapshots() }, sessionId);
     if (caller) runner.notify([], caller);
     const entry: Active = { runner, again: false, done: Promise.resolve() };
     this.active.set(sessionId, entry);
@@ -131,6 +134,24 @@ export class Engine {
       // Input that arrived while the runner was winding down (releasing its lease) still counts.
       if (entry.again) this.wake(sessionId);
     });
+  }
+
+  /** Snapshots, where a restore also retires the session's sandbox (its processes saw the files replaced). */
+  private snapshots(): EngineDeps['snapshots'] {
+    const snapshots = this.deps.snapshots;
+    if (!snapshots) return undefined;
+    return {
+      snapshotWorkspace: (id, at) => snapshots.snapshotWorkspace(id, at),
+      restoreWorkspace: async (id) => {
+        const restored = await snapshots.restoreWorkspace(id);
+        const cached = this.sandboxes.get(id);
+        if (restored && cached) {
+          this.sandboxes.delete(id);
+          await cached.sandbox.close();
+        }
+        return restored;
+      },
+    };
   }
 
   /** One sandbox per session, kept across turns (a bash session keeps its state). */

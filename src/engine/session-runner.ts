@@ -84,6 +84,10 @@ export class SessionRunner {
   private spans: TurnSpans | undefined;
   /** The caller's trace of the request that woke the session, for the next turn's span. */
   private inbound: SpanContext | undefined;
+  /** This replica's copy of the workspace, checked against the latest snapshot once per runner (under one lease). */
+  private workspace: Promise<string[]> | undefined;
+  /** A built-in tool ran since the last snapshot: the workspace may have changed. */
+  private workspaceTouched = false;
 
   constructor(
     private readonly deps: RunnerDeps,
@@ -179,6 +183,41 @@ export class SessionRunner {
       this.spans?.endAll(failure);
     }
     if (failure !== undefined) throw failure;
+    // A run that stops without ending a turn (shutdown, work offered to a worker) still leaves a snapshot.
+    await this.snapshotWorkspace();
+  }
+
+  private workspaceReady(): Promise<string[]> {
+    this.workspaceTouched = true;
+    return (this.workspace ??= this.restoreWorkspace());
+  }
+
+  private async restoreWorkspace(): Promise<string[]> {
+    const { snapshots, logger } = this.deps;
+    if (!snapshots) return [];
+    try {
+      await snapshots.restoreWorkspace(this.sessionId);
+      return [];
+    } catch (err) {
+      // The tool still runs (on what is there); the next snapshot is a fresh base of it.
+      logger.error({ err, session_id: this.sessionId }, 'workspace restore failed');
+      return ['The workspace could not be restored from its snapshot on this machine: files written in earlier turns may be missing.'];
+    }
+  }
+
+  /** Writes what built-in tools changed in the workspace since the last snapshot; never throws. */
+  private async snapshotWorkspace(): Promise<void> {
+    const { snapshots, logger, store } = this.deps;
+    if (!snapshots || !this.workspaceTouched || !this.fence) return;
+    this.workspaceTouched = false;
+    try {
+      const session = await store.sessions.find(this.sessionId);
+      if (!session) return;
+      await snapshots.snapshotWorkspace(this.sessionId, { eventSeq: session.lastSeq, fence: this.fence });
+    } catch (err) {
+      this.workspaceTouched = true; // tried again at the next turn's end
+      logger.warn({ err, session_id: this.sessionId }, 'workspace snapshot failed');
+    }
   }
 
   private turnSpans(session: SessionRecord): TurnSpans {
@@ -225,6 +264,8 @@ export class SessionRunner {
       env: (): ChangeEnv => ({ at: isoNow(deps.clock), newId: deps.newId }),
       write: (changes: LogChanges, thread: string) =>
         this.serial(async () => {
+          // Before the session goes idle: a client that sees the turn end may lose this replica.
+          if (changes.status === 'idle') await this.snapshotWorkspace();
           const written = await this.writer.apply(changes);
           fold.patch(changes, thread);
           if (changes.calls?.length) deps.telemetry.modelCalls(session, changes.calls);
@@ -232,6 +273,7 @@ export class SessionRunner {
           return written;
         }),
       abortable: (effect) => this.abortable(effect),
+      workspaceReady: () => this.workspaceReady(),
     };
   }
 

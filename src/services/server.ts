@@ -24,6 +24,7 @@ import { mountNotes, prepareMounts } from '../commands/session-mounts.js';
 import { prepareWorkspace } from '../commands/prepare-workspace.js';
 import { syncMemoryMounts } from '../commands/session-memory-sync.js';
 import { localWorkspaces } from '../sandbox/workspace/local-workspaces.js';
+import { wireWorkspaceSnapshots } from './workspace-snapshot-wiring.js';
 import { createLocalSandboxes } from './sandboxes.js';
 import { lateEnvCredentialSource } from './sandbox-credentials.js';
 import { sessionCredentialHosts } from '../commands/vaults/env-credentials.js';
@@ -200,6 +201,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     deltas,
     mcp: createMcpHub(config, { store, now: ctx.now, secrets }, clock, logger),
     credentialHosts: (session) => sessionCredentialHosts(store, session),
+    snapshots: wireWorkspaceSnapshots({ config, store, blobs: ctx.blobs, logger, metrics, now: ctx.now }),
     observe: opts.observeSteps,
   });
   // Telemetry destinations (client.beta.organization.telemetryDestinations) are export targets too.

@@ -17,6 +17,7 @@ import type { WebhookRepository } from './webhook-types.js';
 import type { TelemetryDestinationRepository } from './telemetry-destination-types.js';
 import type { VaultRepository } from './vault-types.js';
 import type { BlobStore } from './blob-store.js';
+import type { WorkspaceSnapshotRepository } from './workspace-snapshot-types.js';
 
 export type { AgentRecord, AgentSnapshot, AgentVersionRecord } from '../domain/records/agent.js';
 export type { EnvironmentRecord } from '../domain/records/environment.js';
@@ -184,6 +185,8 @@ export interface Store {
   readonly vaults: VaultRepository;
   /** The generated API key's digest, shared by every replica of the database. */
   readonly generatedKey: GeneratedKeyRepository;
+  /** Workspace snapshots of sessions: rows here, bytes in the blob store (store/workspace-snapshot-types.ts). */
+  readonly workspaceSnapshots: WorkspaceSnapshotRepository;
   /** Runs `fn` atomically; the store it receives is bound to the transaction. */
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   /** Answers a trivial query: the database is reachable (readiness). */

@@ -80,6 +80,23 @@ export class Metrics {
     buckets: SHORT_BUCKETS,
     registers: [this.registry],
   });
+  private readonly workspaceSnapshots = new Counter({
+    name: 'agentd_workspace_snapshots_total',
+    help: 'Workspace snapshots at turn ends, by outcome (base, layer, nothing: unchanged, skipped: over AGENTD_WORKSPACE_SNAPSHOT_MAX_BYTES)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly workspaceSnapshotBytes = new Counter({
+    name: 'agentd_workspace_snapshot_bytes_total',
+    help: 'Compressed bytes of workspace snapshots written to the blob store, by kind (base, layer)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  private readonly workspaceRestores = new Counter({
+    name: 'agentd_workspace_restores_total',
+    help: 'Workspaces restored from their snapshots (a replica ran a session another one wrote last)',
+    registers: [this.registry],
+  });
 
   private readonly spansExported = new Counter({
     name: 'agentd_trace_spans_exported_total',
@@ -106,6 +123,16 @@ export class Metrics {
         for (const [status, n] of Object.entries(await sources.sessionsByStatus())) this.set({ status }, n);
       },
     });
+  }
+
+  /** A workspace snapshot taken (its compressed bytes) or not (nothing changed, or skipped over the cap). */
+  workspaceSnapshot(outcome: 'base' | 'layer' | 'nothing' | 'skipped', bytes = 0): void {
+    this.workspaceSnapshots.inc({ outcome });
+    if (outcome === 'base' || outcome === 'layer') this.workspaceSnapshotBytes.inc({ kind: outcome }, bytes);
+  }
+
+  workspaceRestore(): void {
+    this.workspaceRestores.inc();
   }
 
   /** Model calls as the ledger records them. */

@@ -19,6 +19,7 @@ import type { McpTools } from '../mcp/mcp-hub.js';
 import type { TraceEffects, TurnSpans } from '../turn-spans.js';
 import type { CredentialHosts } from '../../domain/credential-reach.js';
 import type { MountFailure } from '../../domain/workspace-mounts.js';
+import type { WorkspaceSnapshots } from '../../sandbox/workspace/workspace-snapshots.js';
 
 /** Why an effect was cut short: a user.interrupt, or this process shutting down. */
 export type Cut = 'interrupt' | 'shutdown';
@@ -88,6 +89,8 @@ export interface StepEffects {
   traces: TraceEffects;
   /** A session's environment_variable credentials limited to hosts (read without their secrets). */
   credentialHosts?: ((session: SessionRecord) => Promise<CredentialHosts[]>) | undefined;
+  /** Workspace snapshots in the blob store (absent: workspaces stay on this replica's disk only). */
+  snapshots?: Pick<WorkspaceSnapshots, 'restoreWorkspace' | 'snapshotWorkspace'> | undefined;
 }
 
 export interface StepContext {
@@ -107,6 +110,12 @@ export interface StepContext {
   env(): ChangeEnv;
   /** Applies a step's changes (the engine's one write path) and mirrors them on the state. */
   write(changes: LogChanges, thread: string): Promise<EventRecord[]>;
+  /**
+   * Before a built-in tool runs: this replica's copy of the workspace is brought up to its latest
+   * snapshot (once per run), and marked as changed so the turn's end snapshots it. Notes for the
+   * agent (a restore that failed); never throws.
+   */
+  workspaceReady(): Promise<string[]>;
   /** Runs an effect as the current step's, so an interrupt or shutdown can abort it. */
   abortable<T>(effect: (signal: AbortSignal) => Promise<T>): Promise<EffectResult<T>>;
 }

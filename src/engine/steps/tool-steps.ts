@@ -82,7 +82,9 @@ export const toolSteps: Pick<StepHandlers, 'abandon_tools' | 'refuse_tools' | 'r
     await ctx.write(startTool(thread, call, ctx.env()), step.thread);
     if (call.name === 'web_fetch') return runWebFetch(ctx, step.thread, call);
     await reportUnreachableCredentials(ctx, step.thread);
-    // Memory stores and skills are in place before the sandbox (whose mounts they are) starts.
+    // The workspace (restored here if another replica wrote it last), memory stores and skills are
+    // in place before the sandbox (whose mounts they are) starts.
+    const restored = await ctx.workspaceReady();
     const placed = await ctx.effects.mounts.prepare(ctx.session);
     const sandbox = ctx.effects.sandbox(ctx.session, ctx.environment);
     // The environment's packages: installed (or found in the cache) before the first call runs.
@@ -110,7 +112,7 @@ export const toolSteps: Pick<StepHandlers, 'abandon_tools' | 'refuse_tools' | 'r
     const synced = await ctx.effects.mounts.sync(ctx.session);
     if (outcome.cut) return outcome.cut === 'shutdown' ? 'stop' : 'continue';
     if (!outcome.ok) throw outcome.error;
-    await ctx.write(toolResult(thread, call, withNotes(outcome.value, [...placed, ...synced]), ctx.env()), step.thread);
+    await ctx.write(toolResult(thread, call, withNotes(outcome.value, [...restored, ...placed, ...synced]), ctx.env()), step.thread);
     return 'continue';
   },
 

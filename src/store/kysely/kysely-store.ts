@@ -20,6 +20,7 @@ import { KyselyWebhookRepository } from './webhook-repository.js';
 import { KyselyTelemetryDestinationRepository } from './telemetry-destination-repository.js';
 import { KyselyVaultRepository } from './vault-repository.js';
 import { KyselyGeneratedKeyRepository } from './generated-key-repository.js';
+import { KyselyWorkspaceSnapshotRepository } from './workspace-snapshot-repository.js';
 import type { BlobStore } from '../blob-store.js';
 
 /** How a dialect that has cross-process signals listens for them (sending is plain SQL). */
@@ -51,6 +52,7 @@ export function kyselyStore(
     telemetryDestinations: new KyselyTelemetryDestinationRepository(db),
     vaults: new KyselyVaultRepository(db),
     generatedKey: new KyselyGeneratedKeyRepository(db),
+    workspaceSnapshots: new KyselyWorkspaceSnapshotRepository(db),
     transaction: (fn) =>
       db.isTransaction
         ? fn(kyselyStore(db, dialect, close, listen, blobs))

@@ -29,6 +29,20 @@ export interface BlobsTable {
   staged_at: string | null;
 }
 
+/** A workspace snapshot of a session (store/workspace-snapshot-types.ts); `deleted` is a JSON array. */
+export interface WorkspaceSnapshotsTable {
+  session_id: string;
+  generation: number;
+  kind: 'base' | 'layer';
+  blob_key: string;
+  bytes: number | string;
+  entries: number;
+  tree_bytes: number | string;
+  deleted: string;
+  event_seq: number | string;
+  created_at: string;
+}
+
 export interface GeneratedApiKeysTable {
   id: string;
   /** SHA-256 of the key, hex. */
@@ -164,4 +178,5 @@ export interface Database {
   vault_credentials: VaultCredentialsTable;
   generated_api_keys: GeneratedApiKeysTable;
   blobs: BlobsTable;
+  workspace_snapshots: WorkspaceSnapshotsTable;
 }

@@ -25,6 +25,7 @@ import * as m120 from './120-generated-api-key.js';
 import * as m121 from './121-lease-fencing-token.js';
 import * as m122 from './122-blobs.js';
 import * as m123 from './123-blob-staged-at.js';
+import * as m124 from './124-workspace-snapshots.js';
 
 const migrations: Record<string, Migration> = {
   '001-initial': m001,
@@ -52,6 +53,7 @@ const migrations: Record<string, Migration> = {
   '121-lease-fencing-token': m121,
   '122-blobs': m122,
   '123-blob-staged-at': m123,
+  '124-workspace-snapshots': m124,
 };
 
 export const migrationProvider: MigrationProvider = {

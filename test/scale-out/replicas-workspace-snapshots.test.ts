@@ -1,0 +1,102 @@
+// Workspace snapshots across real replicas on one PostgreSQL database: a turn writes files in
+// /workspace with the bash tool on one replica, that replica is SIGKILLed, and the next turn, run
+// by the other replica, reads them (restored from the snapshot in the database); deleting the
+// session deletes its snapshots.
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useFakeAnthropic } from '../helpers/use.js';
+import { createPostgresDatabase } from '../helpers/databases.js';
+import { startReplica, stopReplicas, type Replica } from '../helpers/replicas.js';
+import { sendText, waitSettled } from '../helpers/turns.js';
+
+const KEY = 'sk-snapshot-test';
+
+describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('replicas: workspace snapshots (postgres)', () => {
+  const fake = useFakeAnthropic();
+  let replicas: Replica[] = [];
+  let dropDb: (() => Promise<void>) | undefined;
+  let db: pg.Client;
+
+  beforeAll(async () => {
+    const created = await createPostgresDatabase();
+    dropDb = created.drop;
+    const opts = {
+      databaseUrl: created.url,
+      env: { AGENTD_API_KEY: KEY, ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_API_KEY: 'sk-model', AGENTD_LEASE_MS: '2000', AGENTD_LEASE_SWEEP_MS: '300' },
+    };
+    replicas = await Promise.all([startReplica('a', opts), startReplica('b', opts)]);
+    db = new pg.Client({ connectionString: created.url });
+    await db.connect();
+  }, 120_000);
+  afterAll(async () => {
+    await db?.end();
+    await stopReplicas(replicas);
+    replicas = [];
+    await dropDb?.();
+  });
+
+  const workspaceFile = (r: Replica, sessionId: string, rel: string) => path.join(r.dataDir, 'ws', sessionId, 'workspace', rel);
+  const toolResultText = (e: { type: string; content?: unknown }) =>
+    ((e.content ?? []) as { type: string; text?: string }[]).map((b) => b.text ?? '').join('');
+
+  it('the next turn after a SIGKILL of the replica that wrote the workspace reads its files on the other replica', async () => {
+    const client = replicas[0]!.client;
+    const agent = await client.beta.agents.create({ name: 'snapshots', model: 'claude-sonnet-4-6', tools: [{ type: 'agent_toolset_20260401' }] });
+    const env = await client.beta.environments.create({ name: `snapshots-env-${Date.now()}` });
+    const session = await client.beta.sessions.create({ agent: agent.id, environment_id: env.id });
+
+    fake.enqueue(
+      {
+        content: [
+          {
+            type: 'tool_use',
+            id: 'toolu_write',
+            name: 'bash',
+            input: { command: 'echo "written in turn one" > note.txt && mkdir -p sub && ln -s ../note.txt sub/link && printf "#!/bin/sh\\necho ran\\n" > run.sh && chmod 755 run.sh' },
+          },
+        ],
+      },
+      { content: [{ type: 'text', text: 'Written.' }] },
+    );
+    await sendText(client, session.id, 'write the note');
+    const first = await waitSettled(client, session.id, 60_000);
+    expect(first.filter((e) => e.type === 'agent.tool_result')).toMatchObject([{ is_error: false }]);
+
+    // The replica that ran the tool has the file on its disk; the other has nothing of the session.
+    const writer = replicas.find((r) => fs.existsSync(workspaceFile(r, session.id, 'note.txt')))!;
+    expect(writer).toBeDefined();
+    const reader = replicas.find((r) => r !== writer)!;
+    expect(fs.existsSync(workspaceFile(reader, session.id, 'note.txt'))).toBe(false);
+    // Snapshotted before the turn was reported idle: the row says at which event.
+    const { rows } = await db.query('SELECT kind, generation, event_seq FROM workspace_snapshots WHERE session_id = $1', [session.id]);
+    expect(rows).toMatchObject([{ kind: 'base', generation: 1 }]);
+    expect(Number(rows[0].event_seq)).toBeGreaterThan(0);
+
+    await writer.kill('SIGKILL');
+
+    fake.enqueue(
+      { content: [{ type: 'tool_use', id: 'toolu_read', name: 'bash', input: { command: 'cat sub/link && readlink sub/link && ./run.sh' } }] },
+      { content: [{ type: 'text', text: 'Read.' }] },
+    );
+    await sendText(reader.client, session.id, 'read the note');
+    const events = await waitSettled(reader.client, session.id, 60_000);
+    const results = events.filter((e) => e.type === 'agent.tool_result');
+    expect(results).toHaveLength(2);
+    expect(results[1]).toMatchObject({ is_error: false });
+    expect(toolResultText(results[1]!)).toContain('written in turn one');
+    expect(toolResultText(results[1]!)).toContain('../note.txt');
+    expect(toolResultText(results[1]!)).toContain('ran');
+    expect(fs.lstatSync(workspaceFile(reader, session.id, 'sub/link')).isSymbolicLink()).toBe(true);
+    // The first tool ran once, on the killed replica (never re-run by the reader).
+    expect(events.filter((e) => e.type === 'agent.tool_use').map((e) => (e as { id: string }).id)).toHaveLength(2);
+
+    // Deleting the session deletes its snapshot rows and their bytes.
+    const keys = (await db.query('SELECT blob_key FROM workspace_snapshots WHERE session_id = $1', [session.id])).rows.map((r) => r.blob_key as string);
+    expect(keys.length).toBeGreaterThan(0);
+    await reader.client.beta.sessions.delete(session.id);
+    expect((await db.query('SELECT count(*)::int AS n FROM workspace_snapshots WHERE session_id = $1', [session.id])).rows[0].n).toBe(0);
+    expect((await db.query('SELECT count(*)::int AS n FROM blobs WHERE key = ANY($1)', [keys])).rows[0].n).toBe(0);
+  });
+});
