@@ -1,8 +1,10 @@
 // `npx tsx bench/blob-store.ts`: file bytes in the files directory (SQLite's store) against file
-// bytes in PostgreSQL (the replicas' store), in process: write (from 64 KiB pieces, as an upload
-// arrives), read to the end, and copy, for a 1 MiB and a 64 MiB blob. The database is a scratch one
-// next to AGENTD_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test). Prints
-// medians of 3 runs and MiB/s; see docs/benchmarks.md.
+// bytes in PostgreSQL and in an S3-compatible bucket (the replicas' stores), in process: write (from
+// 64 KiB pieces, as an upload arrives), read to the end, and copy, for a 1 MiB and a 64 MiB blob.
+// The database is a scratch one next to AGENTD_BENCH_DATABASE_URL (default
+// postgres://postgres@127.0.0.1:5432/test); the bucket is on s3rver, a real S3-compatible server
+// started on loopback (its own disk writes and MD5s are in the figures). Prints medians of 3 runs
+// and MiB/s; see docs/benchmarks.md.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +14,9 @@ import { Readable } from 'node:stream';
 import { DiskBlobStore, type BlobStore } from '../src/store/blob-store.js';
 import { openPostgresStore } from '../src/store/postgres/open-postgres-store.js';
 import { assertLoopback, createDatabase } from './lib/databases.js';
+import { parseBlobTarget } from '../src/config/blob-target.js';
+import { openS3BlobStore } from '../src/store/s3-blob-store.js';
+import { startTestS3 } from '../test/helpers/s3.js';
 
 const MiB = 1024 * 1024;
 const SIZES = [1, 64];
@@ -60,11 +65,18 @@ async function measure(name: string, blobs: BlobStore): Promise<void> {
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-bench-blobs-'));
 const db = await createDatabase(adminUrl);
 const store = await openPostgresStore(db.url);
+const s3 = await startTestS3('agentd-bench');
+const target = parseBlobTarget(s3.env('bench'));
+if (target.kind !== 's3') throw new Error('not an S3 target');
+const bucket = await openS3BlobStore(target);
 try {
   console.log('| store | size | write | read | copy |\n|---|---|---:|---:|---:|');
   await measure('files directory', new DiskBlobStore(dir));
   await measure('PostgreSQL', store.blobs!);
+  await measure('S3 (s3rver, loopback)', bucket);
 } finally {
+  bucket.close();
+  await s3.close();
   await store.close();
   await db.drop();
   fs.rmSync(dir, { recursive: true, force: true });
