@@ -5,7 +5,9 @@
 // A snapshot restore (when there is one) composes in front of it: what it restores is recorded as
 // prepared, and this places the rest.
 import type { Logger } from '../logger.js';
-import { planMounts, type MountFailure, type Mountable } from '../domain/workspace-mounts.js';
+import type { SessionResource } from '../api/wire.js';
+import { isMountable, planMounts, type MountFailure, type Mountable } from '../domain/workspace-mounts.js';
+import type { PreparedRecord } from '../sandbox/workspace/workspaces.js';
 import { GitFailure } from '../sandbox/resources/clone-repository.js';
 import type { SessionRecord } from '../store/types.js';
 import type { CommandContext } from './context.js';
@@ -25,19 +27,28 @@ export async function prepareWorkspace(
   failed: ReadonlyMap<string, string>,
   signal?: AbortSignal,
 ): Promise<MountFailure[]> {
-  const prepared = await deps.workspaces.prepared(session.id);
-  const plan = planMounts(session.resources.map((r) => r.resource), prepared, failed);
+  const resources = session.resources.map((r) => r.resource);
+  let record = await deps.workspaces.prepared(session.id);
+  if (!record) {
+    record = await adoptUnrecorded(deps, session.id, resources);
+    await deps.workspaces.savePrepared(session.id, record);
+  }
+  const { placed, placing } = record;
+  const plan = planMounts(resources, placed, failed);
   for (const at of plan.remove) {
     await deps.workspaces.removeResource(session.id, at);
-    prepared.delete(at.id);
+    placed.delete(at.id);
   }
-  if (plan.remove.length > 0) await deps.workspaces.savePrepared(session.id, prepared);
+  if (plan.remove.length > 0) await deps.workspaces.savePrepared(session.id, record);
   const failures: MountFailure[] = [];
   for (const r of plan.place) {
     signal?.throwIfAborted();
     const at = { id: r.id, mount_path: r.mount_path };
-    // A copy cut short (a crash mid-clone) leaves a partial tree: start over.
-    await deps.workspaces.removeResource(session.id, at);
+    // A placement cut short by a crash is ours to redo; anything else at that place (the agent's
+    // own files) is never removed: placing there fails instead.
+    if (placing.has(r.id)) await deps.workspaces.removeResource(session.id, at);
+    placing.set(r.id, r.mount_path);
+    await deps.workspaces.savePrepared(session.id, record);
     try {
       if (r.type === 'file') {
         await deps.workspaces.placeFile(session.id, at, () => deps.blobs.read(r.file_id), r.id);
@@ -47,11 +58,27 @@ export async function prepareWorkspace(
     } catch (err) {
       failures.push(describe(deps, session, r, err));
       continue;
+    } finally {
+      placing.delete(r.id);
     }
-    prepared.set(r.id, r.mount_path);
-    await deps.workspaces.savePrepared(session.id, prepared);
+    placed.set(r.id, r.mount_path);
+    await deps.workspaces.savePrepared(session.id, record);
   }
+  if (failures.length > 0) await deps.workspaces.savePrepared(session.id, record);
   return failures;
+}
+
+/**
+ * A copy of the session without a record was made by an older agentd, which placed resources when
+ * they were attached: what is at a resource's place is that placement (possibly changed by the
+ * agent since), so it is kept and recorded, not made again.
+ */
+async function adoptUnrecorded(deps: PrepareWorkspaceDeps, sessionId: string, resources: readonly SessionResource[]): Promise<PreparedRecord> {
+  const placed = new Map<string, string>();
+  for (const r of resources.filter(isMountable)) {
+    if (await deps.workspaces.holds(sessionId, r)) placed.set(r.id, r.mount_path);
+  }
+  return { placed, placing: new Map() };
 }
 
 /** What is reported: git's classified failure, or the resource named with why (an ApiError's message; else logged). */

@@ -132,7 +132,8 @@ export class SessionRunner {
         const spans = this.turnSpans(session);
         // A self-hosted environment's workers mount resources themselves; elsewhere this machine does.
         // Read before the fold: nothing may be awaited between the fold and the decision.
-        const prepared = environment.config.type === 'self_hosted' ? undefined : await this.deps.workspace.prepared(session.id);
+        const remote = environment.config.type === 'self_hosted';
+        const prepared = remote ? undefined : ((await this.deps.workspace.prepared(session.id)) ?? new Map<string, string>());
         const state = await this.serial(() => this.fold.refresh(store));
         const mountsPending = prepared !== undefined && hasMountWork(planMounts(session.resources.map((r) => r.resource), prepared, state.mountFailures));
         const context = decideContext(session, environment, this.deps, clock.now(), mountsPending);

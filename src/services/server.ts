@@ -195,7 +195,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       sync: (session) => syncMemoryMounts({ ...ctx, logger }, session),
     },
     workspace: {
-      prepared: (sessionId) => ctx.workspaces.prepared(sessionId),
+      prepared: async (sessionId) => (await ctx.workspaces.prepared(sessionId))?.placed,
       prepare: (session, failed, signal) => prepareWorkspace({ ...ctx, logger }, session, failed, signal),
     },
     deltas,

@@ -12,6 +12,7 @@ import { expectEnvelope, failure } from '../helpers/errors.js';
 import { createTestRepo, serveRepoOverHttp, type TestRepo } from '../helpers/git-repos.js';
 import { type TestServer } from '../helpers/server.js';
 import { runToolTurn } from '../helpers/tool-turn.js';
+import { sendText, streamWhile } from '../helpers/turns.js';
 
 const BETA = 'managed-agents-2026-04-01' as const;
 /** The sandbox is the default; AGENTD_SANDBOX=none (an explicit opt-out) runs tools unisolated. */
@@ -221,6 +222,28 @@ describe.each(dialects())('session resources (%s)', (dialect) => {
     // The path is free again.
     const again = await t.client.beta.sessions.resources.add(session.id, { type: 'file', file_id: uploads[0]!.id, mount_path: '/workspace/in/0.txt' });
     expect(again.id).not.toBe(added[0]!.id);
+  });
+
+  it('keeps what the agent changed in its resources when the replica lost its record of them; never replaces the agent\'s files', async () => {
+    const session = await create([{ type: 'github_repository', url: repo.dir, mount_path: '/workspace/kept' }]);
+    const first = await runToolTurn(t, fake, session.id, [{ name: 'bash', input: { command: 'echo edited > kept/README.md && echo mine > taken.txt' } }]);
+    expect(first[0]!.isError).toBe(false);
+    // A workspace made before records were kept (or whose record is gone): what is there is adopted.
+    fs.rmSync(path.join(workspaces(), session.id, 'prepared.json'));
+    const second = await runToolTurn(t, fake, session.id, [{ name: 'bash', input: { command: 'cat kept/README.md' } }]);
+    expect(second[0]!.text).toContain('edited');
+    const repoId = (session.resources[0] as { id: string }).id;
+    expect(JSON.parse(fs.readFileSync(path.join(workspaces(), session.id, 'prepared.json'), 'utf8'))).toMatchObject({ placed: { [repoId]: '/workspace/kept' } });
+
+    // A file resource attached where the agent already wrote a file: the agent's file stays, and the
+    // resource that cannot be placed is a terminal error.
+    const upload = await t.client.beta.files.upload({ file: await toFile(Buffer.from('resource\n'), 'taken.txt') });
+    const added = await t.client.beta.sessions.resources.add(session.id, { type: 'file', file_id: upload.id, mount_path: '/workspace/taken.txt' });
+    const events = await streamWhile(t.client, session.id, () => sendText(t.client, session.id, 'Go'), (e) => e.type === 'session.status_terminated', 30_000);
+    const error = events.find((e) => e.type === 'session.error');
+    expect(error).toMatchObject({ error: { type: 'unknown_error', retry_status: { type: 'terminal' } } });
+    expect((error as { error: { message: string } }).error.message).toContain(added.id);
+    expect(fs.readFileSync(path.join(workspaces(), session.id, 'workspace', 'taken.txt'), 'utf8')).toBe('mine\n');
   });
 
   it('answers 404, 400 and 409 as documented', async () => {

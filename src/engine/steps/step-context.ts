@@ -46,8 +46,11 @@ export interface SessionMounts {
  * whatever replica runs the session materialises them, never the one that took the request.
  */
 export interface WorkspacePreparation {
-  /** What this machine holds of the session: mount path by resource id (domain/workspace-mounts.ts plans the rest). */
-  prepared(sessionId: string): Promise<ReadonlyMap<string, string>>;
+  /**
+   * What this machine holds of the session: mount path by resource id (domain/workspace-mounts.ts
+   * plans the rest); undefined when it keeps no record of it (nothing prepared here yet).
+   */
+  prepared(sessionId: string): Promise<ReadonlyMap<string, string> | undefined>;
   /**
    * Materialises what is left (`failed`: reported this turn, SessionState.mountFailures); the ones
    * that could not be, to report (each once). Throws only if the machine's own disk fails.

@@ -46,16 +46,22 @@ export function localWorkspaces(workspacesDir: string, limits: ScanLimits = DEFA
 
     async prepared(sessionId) {
       const text = await fsp.readFile(preparedFile(layoutOf(sessionId)), 'utf8').catch(() => undefined);
-      const saved: unknown = text === undefined ? {} : JSON.parse(text);
-      const entries = saved && typeof saved === 'object' ? Object.entries(saved) : [];
-      return new Map(entries.filter((e): e is [string, string] => typeof e[1] === 'string'));
+      if (text === undefined) return undefined;
+      const saved = JSON.parse(text) as { placed?: unknown; placing?: unknown };
+      const entries = (v: unknown) => new Map(v && typeof v === 'object' ? Object.entries(v).filter((e): e is [string, string] => typeof e[1] === 'string') : []);
+      return { placed: entries(saved.placed), placing: entries(saved.placing) };
     },
 
-    async savePrepared(sessionId, prepared) {
+    async holds(sessionId, at) {
+      const layout = layoutOf(sessionId);
+      return (await fsp.lstat(resourceHostPath(layout, at)).catch(() => undefined)) !== undefined;
+    },
+
+    async savePrepared(sessionId, record) {
       const layout = layoutOf(sessionId);
       await fsp.mkdir(layout.root, { recursive: true });
       const tmp = `${preparedFile(layout)}.tmp`;
-      await fsp.writeFile(tmp, JSON.stringify(Object.fromEntries(prepared)));
+      await fsp.writeFile(tmp, JSON.stringify({ placed: Object.fromEntries(record.placed), placing: Object.fromEntries(record.placing) }));
       await fsp.rename(tmp, preparedFile(layout));
     },
 

@@ -20,6 +20,13 @@ export interface CloneSpec {
   field: string;
 }
 
+/** Resources of a session materialised on this machine, mount path by resource id. */
+export interface PreparedRecord {
+  placed: Map<string, string>;
+  /** Being placed: whatever is at their place was made by agentd (no tool ran since), so it may be replaced. */
+  placing: Map<string, string>;
+}
+
 /** An output file whose bytes changed since it was last captured. */
 export interface OutputFile {
   /** Path relative to the outputs directory, with `/` separators. */
@@ -44,10 +51,12 @@ export interface Workspaces {
   placeFile(sessionId: string, at: MountedAt, open: () => Readable, field: string): Promise<void>;
   /** Clones a repository resource at its mount path; a GitFailure (clone-repository.ts) if git fails. */
   cloneRepository(sessionId: string, at: MountedAt, spec: CloneSpec): Promise<void>;
-  /** The resources materialised in this machine's copy of the session: mount path by id (empty when none). */
-  prepared(sessionId: string): Promise<Map<string, string>>;
-  /** Records which resources are materialised here (after placing or removing them). */
-  savePrepared(sessionId: string, prepared: ReadonlyMap<string, string>): Promise<void>;
+  /** What this machine's copy of the session holds (undefined: no record, e.g. made by an older version). */
+  prepared(sessionId: string): Promise<PreparedRecord | undefined>;
+  /** Records what is materialised here (before and after placing or removing resources). */
+  savePrepared(sessionId: string, record: PreparedRecord): Promise<void>;
+  /** Whether something is at a resource's place on the host (a placement made before records were kept). */
+  holds(sessionId: string, at: MountedAt): Promise<boolean>;
   /** Removes a materialised resource (never following a symlink out of the session). */
   removeResource(sessionId: string, at: MountedAt): Promise<void>;
   /** Removes everything of the session on the host; best effort. */
