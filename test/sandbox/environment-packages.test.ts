@@ -181,4 +181,19 @@ describe.each(dialects())('environment packages (%s)', { timeout: 300_000 }, (di
     // Nothing cached for the failed set, and no staging left behind.
     expect(layers()).toEqual(layersBefore);
   });
+
+  it("installs under the environment's networking: an unrestricted sandbox cannot reach the host's loopback registry", async () => {
+    const agent = await agentWithBash();
+    // unrestricted = slirp4netns, whose routes refuse the host's loopback (and the proxy exemption does not apply).
+    const env = await createEnvironment(t.client, { config: { type: 'cloud', networking: { type: 'unrestricted' }, packages: { pip: ['agentd-pipdemo'] } } });
+    const session = await t.client.beta.sessions.create({ agent: agent.id, environment_id: env.id });
+    const hits = registry.hits.get('/simple/agentd-pipdemo/') ?? 0;
+    fake.enqueue({ content: [{ type: 'tool_use', name: 'bash', input: { command: 'echo should-not-run' } }] });
+    const events = await streamWhile(t.client, session.id, () => sendText(t.client, session.id, 'go'), isTerminal, 180_000);
+    const error = events.find((e) => e.type === 'session.error');
+    expect(error?.type === 'session.error' ? error.error.message : '').toMatch(/^the environment's packages could not be installed: pip failed to install agentd-pipdemo/);
+    // pip ran, and its connections to the host's loopback were refused inside the sandbox.
+    expect(error?.type === 'session.error' ? error.error.message : '').toContain('Failed to establish a new connection');
+    expect(registry.hits.get('/simple/agentd-pipdemo/') ?? 0).toBe(hits);
+  });
 });
