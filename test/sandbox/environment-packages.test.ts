@@ -18,6 +18,7 @@ import { dialects } from '../helpers/databases.js';
 import { createAgent, createEnvironment } from '../helpers/fixtures.js';
 import { bash, runTools } from '../helpers/sandbox.js';
 import { isTerminal, sendText, streamWhile } from '../helpers/turns.js';
+import { StreamReader } from '../helpers/stream.js';
 import { useFakeAnthropic, useServer } from '../helpers/use.js';
 
 const HOST = '127.0.0.3';
@@ -28,6 +29,8 @@ interface Registry {
   url: string;
   /** Requests per path. */
   hits: Map<string, number>;
+  /** Holds the next request for pip's index page until `release` is called; resolves when it arrives. */
+  hold(): { arrived: Promise<void>; release(): void };
   close(): Promise<void>;
 }
 
@@ -72,10 +75,16 @@ async function startRegistry(dir: string): Promise<Registry> {
   const index = packagesIndex(deb, path.join(dir, DEB));
   const wheel = await buildWheel();
   const hits = new Map<string, number>();
+  let held: ((proceed: () => void) => void) | undefined;
   const server = http.createServer((req, res) => {
     const p = new URL(req.url ?? '/', 'http://x').pathname;
     hits.set(p, (hits.get(p) ?? 0) + 1);
     const send = (type: string, body: string | Buffer) => res.writeHead(200, { 'content-type': type }).end(body);
+    if (held && p === '/simple/agentd-pipdemo/') {
+      const hold = held;
+      held = undefined;
+      return hold(() => send('text/html', `<html><body><a href="/files/${WHEEL}">${WHEEL}</a></body></html>`));
+    }
     if (p === '/apt/Packages') return send('text/plain', index);
     if (p === `/apt/${DEB}`) return send('application/vnd.debian.binary-package', deb);
     if (p === '/simple/agentd-pipdemo/') return send('text/html', `<html><body><a href="/files/${WHEEL}">${WHEEL}</a></body></html>`);
@@ -84,7 +93,27 @@ async function startRegistry(dir: string): Promise<Registry> {
   });
   await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
   const url = `http://${HOST}:${(server.address() as AddressInfo).port}`;
-  return { url, hits, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  const hold = () => {
+    let release = () => {};
+    const arrived = new Promise<void>((resolve) => {
+      held = (proceed) => {
+        release = proceed;
+        resolve();
+      };
+    });
+    let released = false;
+    return {
+      arrived,
+      release: () => {
+        if (!released) release();
+        released = true;
+      },
+    };
+  };
+  return { url, hits, hold, close: () => new Promise<void>((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  }) };
 }
 
 const text = (e: { content?: Array<{ type: string; text?: string }> }) => (e.content ?? []).map((b) => b.text ?? '').join('');
@@ -180,5 +209,50 @@ describe.each(dialects())('environment packages (%s)', { timeout: 300_000 }, (di
     expect(registry.hits.get('/simple/agentd-nosuchpkg/')).toBeGreaterThanOrEqual(1);
     // Nothing cached for the failed set, and no staging left behind.
     expect(layers()).toEqual(layersBefore);
+  });
+
+  it("installs under the environment's networking: an unrestricted sandbox cannot reach the host's loopback registry", async () => {
+    const agent = await agentWithBash();
+    // unrestricted = slirp4netns, whose routes refuse the host's loopback (and the proxy exemption does not apply).
+    const env = await createEnvironment(t.client, { config: { type: 'cloud', networking: { type: 'unrestricted' }, packages: { pip: ['agentd-pipdemo'] } } });
+    const session = await t.client.beta.sessions.create({ agent: agent.id, environment_id: env.id });
+    const hits = registry.hits.get('/simple/agentd-pipdemo/') ?? 0;
+    fake.enqueue({ content: [{ type: 'tool_use', name: 'bash', input: { command: 'echo should-not-run' } }] });
+    const events = await streamWhile(t.client, session.id, () => sendText(t.client, session.id, 'go'), isTerminal, 180_000);
+    const error = events.find((e) => e.type === 'session.error');
+    expect(error?.type === 'session.error' ? error.error.message : '').toMatch(/^the environment's packages could not be installed: pip failed to install agentd-pipdemo/);
+    // pip ran, and its connections to the host's loopback were refused inside the sandbox.
+    expect(error?.type === 'session.error' ? error.error.message : '').toContain('Failed to establish a new connection');
+    expect(registry.hits.get('/simple/agentd-pipdemo/') ?? 0).toBe(hits);
+  });
+
+  it('an interrupt stops the wait for an install, not the install: the next turn uses its layer', async () => {
+    const agent = await agentWithBash();
+    const env = await createEnvironment(t.client, { config: { type: 'cloud', networking: limited, packages: { pip: ['agentd-pipdemo==1.0'] } } });
+    const session = await t.client.beta.sessions.create({ agent: agent.id, environment_id: env.id });
+    const index = () => registry.hits.get('/simple/agentd-pipdemo/') ?? 0;
+    const wheels = registry.hits.get(`/files/${WHEEL}`) ?? 0;
+    const gate = registry.hold();
+    fake.enqueue({ content: [{ type: 'tool_use', name: 'bash', input: { command: 'echo first' } }] });
+    const stream = await t.client.beta.sessions.events.stream(session.id);
+    const reader = new StreamReader(stream);
+    try {
+      await sendText(t.client, session.id, 'go');
+      await gate.arrived; // pip is waiting for the index page
+      const indexHits = index();
+      await t.client.beta.sessions.events.send(session.id, { events: [{ type: 'user.interrupt' }] });
+      const rest = await reader.until(isTerminal, 60_000);
+      expect(rest.at(-1)).toMatchObject({ type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
+      expect(rest.some((e) => e.type === 'session.error')).toBe(false);
+      gate.release();
+      // The next turn's call waits for the same installation (no second one) and finds the module.
+      const [ran] = await runTools(t, fake, session.id, [bash(`python3 -c 'import agentd_pipdemo; print(agentd_pipdemo.GREETING)'`)]);
+      expect(ran).toEqual({ isError: false, text: expect.stringMatching(/^hello from the wheel\n?$/) });
+      expect(index()).toBe(indexHits);
+      expect(registry.hits.get(`/files/${WHEEL}`)).toBe(wheels + 1);
+    } finally {
+      gate.release();
+      stream.controller.abort();
+    }
   });
 });

@@ -279,7 +279,8 @@ export async function createBubblewrapSandboxes(opts: BubblewrapOptions): Promis
     packages: undefined,
     packageHosts,
   };
-  rt.packages = { layers, install: (session, environment, set, build) => installPackages(rt, opts.packages, session, environment, set, build) };
+  const installers = new Set<{ close(): Promise<void> }>();
+  rt.packages = { layers, install: (session, environment, set, build) => installPackages(rt, opts.packages, session, environment, set, build, installers) };
   logger.info(
     { bwrap: bwrapPath, uid: user.uid, cgroups: cgroups.ok ? `v${cgroups.cgroups.version}` : 'none', seccomp: seccomp.ok },
     'tools of cloud environments run in bubblewrap sandboxes',
@@ -289,6 +290,8 @@ export async function createBubblewrapSandboxes(opts: BubblewrapOptions): Promis
     unavailable: undefined,
     protections,
     close: async () => {
+      // An installation under way stops (its staging is removed; the set is installed again when next needed).
+      await Promise.all([...installers].map((i) => i.close()));
       await proxy.close();
       await hostPorts.close();
       fs.rmSync(runtimeDir, { recursive: true, force: true });

@@ -84,6 +84,13 @@ export interface SandboxOverrides {
 /** Names and placeholders, comparable. */
 const variablesKey = (c: SandboxSpec['credentials']): string => JSON.stringify(Object.entries(c?.variables ?? {}).sort());
 
+/** Settles when `signal` aborts (never otherwise). */
+function cancelled(signal: AbortSignal): Promise<{ ok: false; message: string }> {
+  const result = { ok: false as const, message: 'the wait for the package installation was cut short' };
+  if (signal.aborted) return Promise.resolve(result);
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(result), { once: true }));
+}
+
 const errorOutcome = (text: string): ToolOutcome => ({ isError: true, content: [{ type: 'text', text }] });
 
 function contains(ancestor: string, p: string): boolean {
@@ -120,19 +127,18 @@ export class BubblewrapSandbox implements SessionSandbox {
   }
 
   /** The environment's packages: their layer is found in the cache or installed now, then mounted at every start. */
-  async prepare(_signal: AbortSignal, onWork?: () => void): Promise<SandboxPreparation> {
+  async prepare(signal: AbortSignal, onWork?: () => void): Promise<SandboxPreparation> {
     const set = packageSetOf(this.environment);
     if (!set || this.layer) return { ok: true };
     onWork?.();
     const packages = this.rt.packages;
     if (!packages) return { ok: false, message: 'this sandbox cannot install packages' };
-    let result;
-    try {
-      result = await packages.layers.ensure(set, (build) => packages.install(this.session, this.environment, set, build));
-    } catch (err) {
+    const built = packages.layers.ensure(set, (build) => packages.install(this.session, this.environment, set, build)).catch((err: unknown) => {
       this.logger.error({ err }, 'environment packages: the layer could not be built');
-      result = { ok: false as const, message: `the package layer for ${describePackageSet(set)} could not be built (${err instanceof Error ? err.message : String(err)})` };
-    }
+      return { ok: false as const, message: `the package layer for ${describePackageSet(set)} could not be built (${err instanceof Error ? err.message : String(err)})` };
+    });
+    // An interrupt or shutdown stops the wait, not the build: other sessions (and the next turn) may use it.
+    const result = await Promise.race([built, cancelled(signal)]);
     if (!result.ok) return result;
     this.layer = result.layer;
     this.logger.info({ layer: result.layer, built: result.built }, result.built ? 'environment packages installed' : 'environment packages reused from the cache');

@@ -79,6 +79,8 @@ export async function installPackages(
   environment: EnvironmentRecord,
   set: PackageSet,
   build: LayerBuild,
+  /** Installers running now: the provider stops them when it closes (server shutdown). */
+  running: Set<{ close(): Promise<void> }>,
 ): Promise<InstallResult> {
   fs.writeFileSync(path.join(build.work, 'install.sh'), installScript(set, settings));
   if (set.apt.length > 0) prepareApt(build.work, settings);
@@ -100,6 +102,7 @@ export async function installPackages(
   );
   const W = INSTALL_WORKDIR;
   let outcomeText = '';
+  running.add(installer);
   try {
     const outcome = await installer.run(
       'bash',
@@ -109,6 +112,7 @@ export async function installPackages(
     );
     outcomeText = outcome.content.map((b) => (b.type === 'text' ? b.text : '')).join('').trim();
   } finally {
+    running.delete(installer);
     await installer.close();
   }
   if (readTail(path.join(build.work, DONE_FILE)) !== undefined) return { ok: true };
