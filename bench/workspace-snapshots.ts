@@ -22,7 +22,7 @@ const KiB = 1024;
 const MiB = 1024 * KiB;
 const FILES = 400;
 const FILE_BYTES = 256 * KiB;
-const TURNS = Number(process.env.AGENTD_BENCH_TURNS ?? 12);
+const TURNS = Number(process.env.AGENTD_BENCH_TURNS ?? 22);
 const adminUrl = process.env.AGENTD_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 assertLoopback(adminUrl);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -62,7 +62,7 @@ async function measure(name: string, store: Store, blobs: BlobStore, tmp: string
   const token = (await store.sessions.acquireLease(sessionId, 'bench', new Date().toISOString(), new Date(Date.now() + 3_600_000).toISOString()))!;
   const fence = { owner: 'bench', token };
   const snaps = (dir: string) =>
-    workspaceSnapshots({ workspacesDir: dir, store, blobs, policy: { maxBytes: 2048 * MiB, maxLayers: 10 }, logger: pino({ level: 'silent' }), now: () => new Date().toISOString() });
+    workspaceSnapshots({ workspacesDir: dir, store, blobs, policy: { maxBytes: 2048 * MiB, maxLayers: 20 }, logger: pino({ level: 'silent' }), now: () => new Date().toISOString() });
   const a = snaps(path.join(tmp, 'a'));
   const root = path.join(tmp, 'a', sessionId);
   await makeWorkspace(root);

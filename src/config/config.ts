@@ -300,7 +300,7 @@ export interface WorkspaceSnapshotConfig {
   readonly mode: 'auto' | 'on' | 'off';
   /** AGENTD_WORKSPACE_SNAPSHOT_MAX_BYTES: a workspace whose files total more is not snapshotted (default 2 GiB). */
   readonly maxBytes: number;
-  /** AGENTD_WORKSPACE_SNAPSHOT_MAX_LAYERS: layers over a base before the next snapshot is a new base (default 10). */
+  /** AGENTD_WORKSPACE_SNAPSHOT_MAX_LAYERS: layers over a base before the next snapshot is a new base (default 20). */
   readonly maxLayers: number;
 }
 
@@ -490,7 +490,7 @@ export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.e
       workspaceSnapshots: Object.freeze({
         mode: parseSnapshotMode(env.AGENTD_WORKSPACE_SNAPSHOTS),
         maxBytes: positiveInt(env.AGENTD_WORKSPACE_SNAPSHOT_MAX_BYTES, 2048 * MiB, 'AGENTD_WORKSPACE_SNAPSHOT_MAX_BYTES'),
-        maxLayers: positiveInt(env.AGENTD_WORKSPACE_SNAPSHOT_MAX_LAYERS, 10, 'AGENTD_WORKSPACE_SNAPSHOT_MAX_LAYERS'),
+        maxLayers: positiveInt(env.AGENTD_WORKSPACE_SNAPSHOT_MAX_LAYERS, 20, 'AGENTD_WORKSPACE_SNAPSHOT_MAX_LAYERS'),
       }),
     }),
     sandbox: Object.freeze({

@@ -34,7 +34,9 @@ export function packTree(root: string, tree: Tree, paths: readonly string[]): Re
     () => pack.finalize(),
     (err: unknown) => pack.destroy(err as Error),
   );
-  const gzip = zlib.createGzip({ level: 6 });
+  // Level 1: about twice as fast as the default 6 for ~35 % more bytes on text (bench/workspace-snapshots.ts);
+  // the snapshot is taken before the turn goes idle, so its CPU time is latency.
+  const gzip = zlib.createGzip({ level: 1 });
   pipeline(Readable.from(pack), gzip).catch(() => {}); // an error destroys gzip: its reader sees it
   return gzip;
 }
