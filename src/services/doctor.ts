@@ -6,6 +6,8 @@ import { databaseTarget, redactDatabaseUrl, type Config } from '../config/config
 import { PROVIDER_CHECKS } from '../engine/model/provider-check.js';
 import { bubblewrapProblem } from '../sandbox/bubblewrap/bubblewrap-provider.js';
 import { databaseProblem } from '../store/open-store.js';
+import { openS3BlobStore } from '../store/s3-blob-store.js';
+import { describeBlobTarget } from '../config/blob-target.js';
 import { sandboxChecks } from './sandbox-protections.js';
 import { sandboxUnavailableAtStart } from './start-summary.js';
 
@@ -57,6 +59,17 @@ function dataDirCheck(config: Config): DoctorCheck {
   }
 }
 
+/** With AGENTD_BLOB_URL: the bucket answers HeadBucket, as serve checks it at start. */
+async function filesCheck(config: Config): Promise<DoctorCheck[]> {
+  if (config.blobs.kind !== 's3') return [];
+  try {
+    (await openS3BlobStore(config.blobs)).close();
+    return [{ name: 'files', ok: true, detail: `${describeBlobTarget(config.blobs)} (reachable)` }];
+  } catch (err) {
+    return [{ name: 'files', ok: false, detail: (err as Error).message }];
+  }
+}
+
 /** With a working bubblewrap: each of the sandbox's protections (networking, user, cgroups, seccomp). */
 async function protectionChecks(config: Config, sandbox: DoctorCheck): Promise<DoctorCheck[]> {
   if (!sandbox.ok || !config.engine.enabled || config.sandbox.kind === 'none') return [];
@@ -68,5 +81,5 @@ async function protectionChecks(config: Config, sandbox: DoctorCheck): Promise<D
 
 export async function runDoctor(config: Config): Promise<DoctorCheck[]> {
   const sandbox = await sandboxCheck(config);
-  return [nodeCheck(), dataDirCheck(config), await databaseCheck(config), sandbox, ...(await protectionChecks(config, sandbox)), modelCheck(config)];
+  return [nodeCheck(), dataDirCheck(config), await databaseCheck(config), ...(await filesCheck(config)), sandbox, ...(await protectionChecks(config, sandbox)), modelCheck(config)];
 }

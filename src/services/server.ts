@@ -111,7 +111,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     await sandboxes.close();
     throw err;
   }
-  // An unreachable bucket stops the start before anything else is set up.
+  // An unreachable bucket stops the start before anything past the store is set up.
   let opened: OpenedBlobs;
   try {
     opened = await openBlobs(config, store);

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_API_KEY } from '../helpers/server.js';
 import { startServeProcess } from '../helpers/serve-process.js';
 import { startTestS3, type TestS3 } from '../helpers/s3.js';
-import { spawnCli } from './run-cli.js';
+import { runCli, spawnCli } from './run-cli.js';
 
 describe('agentd serve with an S3 bucket', () => {
   let s3: TestS3;
@@ -48,6 +48,20 @@ describe('agentd serve with an S3 bucket', () => {
       expect(await p.exited).not.toBe(0);
       expect(p.stderr()).toMatch(/the bucket s3:\/\/missing-bucket cannot be used \(bucket "missing-bucket" does not exist\)/);
       expect(p.stdout() + p.stderr()).not.toContain('S3RVER');
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('agentd doctor checks the bucket: reachable, or missing with what to check', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-doctor-s3-'));
+    try {
+      const ok = await runCli(['doctor', '--data-dir', dataDir], { env: env('doc') });
+      expect(ok.stdout).toContain(`✓ files     s3://${s3.bucket}/doc/ at ${s3.endpoint} (reachable)`);
+      const missing = await runCli(['doctor', '--data-dir', dataDir], { env: { ...env('doc'), AGENTD_BLOB_URL: 's3://missing-bucket/' } });
+      expect(missing.code).toBe(1);
+      expect(missing.stdout).toMatch(/✗ files {5}AGENTD_BLOB_URL: the bucket s3:\/\/missing-bucket cannot be used \(bucket "missing-bucket" does not exist\)/);
+      expect(ok.stdout + ok.stderr + missing.stdout + missing.stderr).not.toContain('S3RVER');
     } finally {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
