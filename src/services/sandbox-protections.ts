@@ -21,9 +21,17 @@ export async function sandboxChecks(config: Config): Promise<ProtectionCheck[]> 
   if (config.sandbox.kind === 'none') {
     return [{ name: 'isolation', ok: false, detail: 'AGENTD_SANDBOX=none: built-in tools run unisolated on this host', fix: 'unset AGENTD_SANDBOX (bubblewrap is the default)' }];
   }
-  // A scratch workspaces dir: the doctor creates nothing in the data dir.
+  // Scratch workspaces and package-layer dirs: the doctor creates nothing in the data dir.
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-doctor-'));
-  const local = await createLocalSandboxes({ ...config, engine: { ...config.engine, enabled: true, workspacesDir: scratch } }, pino({ level: 'silent' }), systemClock);
+  const local = await createLocalSandboxes(
+    {
+      ...config,
+      engine: { ...config.engine, enabled: true, workspacesDir: path.join(scratch, 'workspaces') },
+      sandbox: { ...config.sandbox, packages: { ...config.sandbox.packages, dir: path.join(scratch, 'packages') } },
+    },
+    pino({ level: 'silent' }),
+    systemClock,
+  );
   try {
     const p = local.protections;
     if (local.unavailable || !p) {
