@@ -50,6 +50,19 @@ function cacheHistory(messages: BetaMessageParam[]): void {
 }
 
 /**
+ * The history as this request may change it: a new array whose last message (the only one
+ * `appendUserBlocks` and `cacheHistory` touch) and its content are copies; earlier messages are
+ * shared with the session's state, which nothing downstream mutates (file sources are resolved
+ * copy-on-write). A deep clone of the whole history per model call was ~5 % of the server's time.
+ */
+function historyForRequest(history: readonly BetaMessageParam[]): BetaMessageParam[] {
+  const messages = history.slice();
+  const last = messages[messages.length - 1];
+  if (last) messages[messages.length - 1] = { ...last, content: Array.isArray(last.content) ? [...last.content] : last.content } as BetaMessageParam;
+  return messages;
+}
+
+/**
  * `pending` is the queued input this request consumes; it goes after the history (and after any
  * tool results, which the API wants first in their turn).
  */
@@ -60,7 +73,7 @@ export function buildRequest(
   tools: BetaToolUnion[],
   opts: RequestOptions,
 ): ModelRequest {
-  const messages = structuredClone(conversation.messages);
+  const messages = historyForRequest(conversation.messages);
   for (const input of pending) appendUserBlocks(messages, inputBlocks(input));
   cacheHistory(messages);
 
