@@ -130,6 +130,24 @@ describe.each(dialects())('session mount errors (%s)', (dialect) => {
     expect(rest.at(-1)).toMatchObject({ type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
   });
 
+  it.skipIf(process.env.AGENTD_SANDBOX === 'none')('a repository outside /workspace cloned on a later turn is mounted in the running sandbox', async () => {
+    const session = await t.client.beta.sessions.create({
+      agent: agentId,
+      environment_id: envId,
+      resources: [{ type: 'github_repository', url: server.url, authorization_token: TOKEN, mount_path: '/opt/repos/late' }],
+    });
+    // The first turn starts the sandbox without the repository (the host fails it: the resource itself stays unchanged).
+    server.failWith = 500;
+    const first = await turn(session.id, 'ls /opt/repos/late/README.md || echo missing').finally(() => {
+      server.failWith = undefined;
+    });
+    expect(errorsOf(first).map((e) => e.type)).toEqual(['repository_clone_error']);
+    expect(toolText(first)).toContain('missing');
+    const second = await turn(session.id, 'cat /opt/repos/late/README.md');
+    expect(errorsOf(second)).toEqual([]);
+    expect(toolText(second)).toContain('v2');
+  });
+
   it('reports a missing repository and a missing commit as their own types', async () => {
     const doomed = createTestRepo('doomed-repo');
     const session = await t.client.beta.sessions.create({
