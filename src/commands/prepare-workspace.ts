@@ -18,15 +18,16 @@ const tokenOf = (session: SessionRecord, id: string) =>
   session.resources.find((r) => 'id' in r.resource && r.resource.id === id)?.secret?.authorization_token;
 
 /**
- * Places what this machine lacks and removes what was detached; returns the resources that could
- * not be placed (a repository git refused, a file whose bytes could not be written), secrets removed.
+ * Places what this machine lacks and removes what was detached; returns the ids placed and the
+ * resources that could not be placed (a repository git refused, a file whose bytes could not be
+ * written), secrets removed.
  */
 export async function prepareWorkspace(
   deps: PrepareWorkspaceDeps,
   session: SessionRecord,
   failed: ReadonlyMap<string, string>,
   signal?: AbortSignal,
-): Promise<MountFailure[]> {
+): Promise<{ placed: string[]; failures: MountFailure[] }> {
   const resources = session.resources.map((r) => r.resource);
   let record = await deps.workspaces.prepared(session.id);
   if (!record) {
@@ -41,6 +42,7 @@ export async function prepareWorkspace(
   }
   if (plan.remove.length > 0) await deps.workspaces.savePrepared(session.id, record);
   const failures: MountFailure[] = [];
+  const done: string[] = [];
   for (const r of plan.place) {
     signal?.throwIfAborted();
     const at = { id: r.id, mount_path: r.mount_path };
@@ -62,10 +64,11 @@ export async function prepareWorkspace(
       placing.delete(r.id);
     }
     placed.set(r.id, r.mount_path);
+    done.push(r.id);
     await deps.workspaces.savePrepared(session.id, record);
   }
   if (failures.length > 0) await deps.workspaces.savePrepared(session.id, record);
-  return failures;
+  return { placed: done, failures };
 }
 
 /**

@@ -124,7 +124,16 @@ export class Engine {
       current.runner.notify(types, caller);
       return;
     }
-    const runner = new SessionRunner({ ...this.deps, sandbox: (session, env) => this.sandboxFor(session, env), snapshots: this.snapshots() }, sessionId);
+    const workspace = {
+      prepared: this.deps.workspace.prepared,
+      prepare: async (...args: Parameters<WorkspacePreparation['prepare']>) => {
+        const done = await this.deps.workspace.prepare(...args);
+        // A tool host started before took its mounts without these (one outside /workspace is a mount).
+        if (done.placed.length > 0) this.closeSandbox(args[0].id);
+        return done;
+      },
+    };
+    const runner = new SessionRunner({ ...this.deps, workspace, sandbox: (session, env) => this.sandboxFor(session, env), snapshots: this.snapshots() }, sessionId);
     if (caller) runner.notify([], caller);
     const entry: Active = { runner, again: false, done: Promise.resolve() };
     this.active.set(sessionId, entry);
@@ -165,6 +174,14 @@ export class Engine {
     const sandbox = this.deps.sandboxes.open(session, env);
     this.sandboxes.set(session.id, { sandbox, mounts });
     return sandbox;
+  }
+
+  /** Closes the session's sandbox, if open: the next tool call opens a fresh one (the workspace persists). */
+  private closeSandbox(sessionId: string): void {
+    const cached = this.sandboxes.get(sessionId);
+    if (!cached) return;
+    this.sandboxes.delete(sessionId);
+    void cached.sandbox.close();
   }
 
   /** Runs the session while holding its lease, renewing it, until no work is left. */

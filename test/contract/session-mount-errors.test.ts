@@ -10,8 +10,10 @@ import { createAgent, createEnvironment } from '../helpers/fixtures.js';
 import { expectEnvelope, failure } from '../helpers/errors.js';
 import { createTestRepo, serveRepoOverHttp, type GitHttpServer, type TestRepo } from '../helpers/git-repos.js';
 import { sendText, streamWhile, typesOf, type StreamEvent } from '../helpers/turns.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const SANDBOX_ENV: Record<string, string> = process.env.AGENTD_SANDBOX ? { AGENTD_SANDBOX: process.env.AGENTD_SANDBOX } : {};
+const WEBHOOK_ENV = { AGENTD_WEBHOOK_PRIVATE_TARGETS: 'loopback', AGENTD_WEBHOOK_POLL_MS: '50' };
 const TOKEN = 'ghp_mount_errors_token_123';
 const BAD_TOKEN = 'ghp_rotated_but_wrong_456';
 
@@ -24,15 +26,18 @@ describe.each(dialects())('session mount errors (%s)', (dialect) => {
   let agentId: string;
   let envId: string;
   const fake = useFakeAnthropic();
-  const t = useServer(dialect, () => ({ model: fake, env: SANDBOX_ENV }));
+  const t = useServer(dialect, () => ({ model: fake, env: { ...SANDBOX_ENV, ...WEBHOOK_ENV } }));
+  let receiver: WebhookReceiver;
 
   beforeAll(async () => {
+    receiver = await startWebhookReceiver();
     repo = createTestRepo('served-repo');
     server = await serveRepoOverHttp(repo, TOKEN);
     agentId = (await createAgent(t.client, { tools: [{ type: 'agent_toolset_20260401' }] })).id;
     envId = (await createEnvironment(t.client)).id;
   });
   afterAll(async () => {
+    await receiver?.close();
     await server?.close();
     repo?.remove();
   });
@@ -125,6 +130,24 @@ describe.each(dialects())('session mount errors (%s)', (dialect) => {
     expect(rest.at(-1)).toMatchObject({ type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
   });
 
+  it.skipIf(process.env.AGENTD_SANDBOX === 'none')('a repository outside /workspace cloned on a later turn is mounted in the running sandbox', async () => {
+    const session = await t.client.beta.sessions.create({
+      agent: agentId,
+      environment_id: envId,
+      resources: [{ type: 'github_repository', url: server.url, authorization_token: TOKEN, mount_path: '/opt/repos/late' }],
+    });
+    // The first turn starts the sandbox without the repository (the host fails it: the resource itself stays unchanged).
+    server.failWith = 500;
+    const first = await turn(session.id, 'ls /opt/repos/late/README.md || echo missing').finally(() => {
+      server.failWith = undefined;
+    });
+    expect(errorsOf(first).map((e) => e.type)).toEqual(['repository_clone_error']);
+    expect(toolText(first)).toContain('missing');
+    const second = await turn(session.id, 'cat /opt/repos/late/README.md');
+    expect(errorsOf(second)).toEqual([]);
+    expect(toolText(second)).toContain('v2');
+  });
+
   it('reports a missing repository and a missing commit as their own types', async () => {
     const doomed = createTestRepo('doomed-repo');
     const session = await t.client.beta.sessions.create({
@@ -145,7 +168,11 @@ describe.each(dialects())('session mount errors (%s)', (dialect) => {
     expect(events.at(-1)).toMatchObject({ type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
   });
 
-  it('a file resource that cannot be mounted terminates the session: terminal error, status_terminated, no more input', async () => {
+  it('a file resource that cannot be mounted terminates the session: terminal error, status_terminated, its webhook, no more input', async () => {
+    const endpoint = await t.client.beta.organization.webhooks.create({
+      url: receiver.url,
+      enabled_events: ['session.status_terminated'] as unknown as Parameters<typeof t.client.beta.organization.webhooks.create>[0]['enabled_events'],
+    });
     const upload = await t.client.beta.files.upload({ file: await toFile(Buffer.from('data\n'), 'data.txt') });
     const session = await t.client.beta.sessions.create({
       agent: agentId,
@@ -167,5 +194,9 @@ describe.each(dialects())('session mount errors (%s)', (dialect) => {
     // The log ends there: nothing ran after the termination.
     const listed = (await t.client.beta.sessions.events.list(session.id, { limit: 100 })).data;
     expect(listed.at(-1)?.type).toBe('session.status_terminated');
+    // Subscribers hear of it: the webhook, verified with the SDK.
+    const [delivery] = await receiver.waitFor(1, (d) => d.body.includes(session.id), 15_000);
+    const hook = t.client.beta.webhooks.unwrap(delivery!.body, { headers: delivery!.headers, key: endpoint.signing_secret });
+    expect(hook).toMatchObject({ type: 'event', data: { type: 'session.status_terminated', id: session.id } });
   });
 });

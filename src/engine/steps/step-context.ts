@@ -21,6 +21,12 @@ import type { CredentialHosts } from '../../domain/credential-reach.js';
 import type { MountFailure } from '../../domain/workspace-mounts.js';
 import type { WorkspaceSnapshots } from '../../sandbox/workspace/workspace-snapshots.js';
 
+/** What one preparation did: resources placed, and the ones that failed. */
+export interface PreparedWorkspace {
+  placed: string[];
+  failures: MountFailure[];
+}
+
 /** Why an effect was cut short: a user.interrupt, or this process shutting down. */
 export type Cut = 'interrupt' | 'shutdown';
 
@@ -52,10 +58,10 @@ export interface WorkspacePreparation {
    */
   prepared(sessionId: string): Promise<ReadonlyMap<string, string> | undefined>;
   /**
-   * Materialises what is left (`failed`: reported this turn, SessionState.mountFailures); the ones
-   * that could not be, to report (each once). Throws only if the machine's own disk fails.
+   * Materialises what is left (`failed`: reported this turn, SessionState.mountFailures): the ids
+   * placed, and the ones that could not be, to report (each once). Throws only if the machine's own disk fails.
    */
-  prepare(session: SessionRecord, failed: ReadonlyMap<string, string>, signal: AbortSignal): Promise<MountFailure[]>;
+  prepare(session: SessionRecord, failed: ReadonlyMap<string, string>, signal: AbortSignal): Promise<PreparedWorkspace>;
 }
 
 /** What the engine reports about its work as it happens (metrics; never fails a step). */

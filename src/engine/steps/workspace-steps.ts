@@ -13,8 +13,8 @@ export const workspaceSteps: Pick<StepHandlers, 'prepare_workspace'> = {
     const outcome = await ctx.abortable((signal) => ctx.effects.workspace.prepare(ctx.session, ctx.state.mountFailures, signal));
     if (outcome.cut) return outcome.cut === 'shutdown' ? 'stop' : 'continue';
     if (!outcome.ok) throw outcome.error;
-    if (outcome.value.length === 0) return 'continue';
-    const changes = mountFailureChanges(outcome.value, ctx.env());
+    if (outcome.value.failures.length === 0) return 'continue';
+    const changes = mountFailureChanges(outcome.value.failures, ctx.env());
     await ctx.write(changes, PRIMARY_THREAD);
     return changes.status === 'terminated' ? 'stop' : 'continue';
   },

@@ -132,9 +132,10 @@ export async function checkRepositoryReachable(req: Omit<CloneRequest, 'dest'> &
   const env = gitEnv(req.url, req.token);
   const timeout = req.timeoutMs ?? LS_REMOTE_TIMEOUT_MS;
   const checkout = req.checkout ?? undefined;
-  const refs = checkout?.type === 'branch' ? [`refs/heads/${checkout.name}`] : ['HEAD'];
+  // --exit-code only for a branch: an empty repository (no HEAD yet) clones, so it passes too.
+  const refs = checkout?.type === 'branch' ? ['--exit-code', '--', req.url, `refs/heads/${checkout.name}`] : ['--', req.url, 'HEAD'];
   try {
-    await git(['ls-remote', '--quiet', '--exit-code', '--', req.url, ...refs], env, timeout);
+    await git(['ls-remote', '--quiet', ...refs], env, timeout);
   } catch (err) {
     if ((err as { code?: unknown }).code === 2 && checkout?.type === 'branch') {
       throw invalidRequest(`${req.field}.checkout.name: branch ${checkout.name} not found in ${req.url}`);
