@@ -1,9 +1,10 @@
-// Environment packages through the official SDK: an environment's apt and pip packages are
+// Environment packages through the official SDK: an environment's apt, npm and pip packages are
 // installed once into a layer (inside a sandbox, under the environment's limited networking,
 // through the egress proxy), and a later session with the same set reuses the layer without
 // installing again; the agent's bash finds the Debian package's program and imports the pip
-// module. The registries are real servers on 127.0.0.3 that the test builds: a Debian package made
-// with dpkg-deb in an apt repository (a Packages index), and a wheel in a PEP 503 simple index.
+// and npm modules. The registries are real servers on 127.0.0.3 that the test builds: a Debian package made
+// with dpkg-deb in an apt repository (a Packages index), a wheel in a PEP 503 simple index, and an
+// npm tarball with its registry document.
 // An install that fails (an unknown package) ends the turn with session.error.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -24,6 +25,7 @@ import { useFakeAnthropic, useServer } from '../helpers/use.js';
 const HOST = '127.0.0.3';
 const DEB = 'agentd-hello_1.0_all.deb';
 const WHEEL = 'agentd_pipdemo-1.0-py3-none-any.whl';
+const TARBALL = 'agentd-npmdemo-1.0.0.tgz';
 
 interface Registry {
   url: string;
@@ -70,8 +72,35 @@ async function buildWheel(): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** An npm package tarball (package/package.json, package/index.js). */
+function buildTarball(dir: string): Buffer {
+  const root = path.join(dir, 'npm', 'package');
+  fs.mkdirSync(root, { recursive: true });
+  fs.writeFileSync(path.join(root, 'package.json'), JSON.stringify({ name: 'agentd-npmdemo', version: '1.0.0', main: 'index.js' }));
+  fs.writeFileSync(path.join(root, 'index.js'), "exports.greeting = 'hello from npm';\n");
+  const out = path.join(dir, TARBALL);
+  execFileSync('tar', ['-czf', out, '-C', path.join(dir, 'npm'), 'package']);
+  return fs.readFileSync(out);
+}
+
+/** The registry's document for the package (what `npm install` reads first). */
+function packument(tarball: Buffer, url: string): string {
+  const dist = {
+    tarball: `${url}/agentd-npmdemo/-/${TARBALL}`,
+    shasum: createHash('sha1').update(tarball).digest('hex'),
+    integrity: `sha512-${createHash('sha512').update(tarball).digest('base64')}`,
+  };
+  return JSON.stringify({
+    name: 'agentd-npmdemo',
+    'dist-tags': { latest: '1.0.0' },
+    versions: { '1.0.0': { name: 'agentd-npmdemo', version: '1.0.0', main: 'index.js', dist } },
+  });
+}
+
 async function startRegistry(dir: string): Promise<Registry> {
   const deb = buildDeb(dir);
+  const tarball = buildTarball(dir);
+  let url = '';
   const index = packagesIndex(deb, path.join(dir, DEB));
   const wheel = await buildWheel();
   const hits = new Map<string, number>();
@@ -89,10 +118,12 @@ async function startRegistry(dir: string): Promise<Registry> {
     if (p === `/apt/${DEB}`) return send('application/vnd.debian.binary-package', deb);
     if (p === '/simple/agentd-pipdemo/') return send('text/html', `<html><body><a href="/files/${WHEEL}">${WHEEL}</a></body></html>`);
     if (p === `/files/${WHEEL}`) return send('application/octet-stream', wheel);
+    if (p === '/npm/agentd-npmdemo') return send('application/json', packument(tarball, `${url}/npm`));
+    if (p === `/npm/agentd-npmdemo/-/${TARBALL}`) return send('application/octet-stream', tarball);
     res.writeHead(404).end('not found');
   });
   await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
-  const url = `http://${HOST}:${(server.address() as AddressInfo).port}`;
+  url = `http://${HOST}:${(server.address() as AddressInfo).port}`;
   const hold = () => {
     let release = () => {};
     const arrived = new Promise<void>((resolve) => {
@@ -134,6 +165,7 @@ describe.each(dialects())('environment packages (%s)', { timeout: 300_000 }, (di
       // loopback address is exempt from the deny rules.
       AGENTD_APT_SOURCES: sources,
       AGENTD_PIP_INDEX_URL: `${registry.url}/simple/`,
+      AGENTD_NPM_REGISTRY: `${registry.url}/npm/`,
       AGENTD_SANDBOX_ALLOWED_NETWORKS: `${HOST}/32`,
     },
   }));
@@ -144,28 +176,29 @@ describe.each(dialects())('environment packages (%s)', { timeout: 300_000 }, (di
 
   const limited = { type: 'limited' as const, allowed_hosts: [], allow_package_managers: true };
   const agentWithBash = () => createAgent(t.client, { tools: [{ type: 'agent_toolset_20260401' }] });
-  const use = bash(`agentd-hello && python3 -c 'import agentd_pipdemo; print(agentd_pipdemo.GREETING)'`);
+  const use = bash(`agentd-hello && python3 -c 'import agentd_pipdemo; print(agentd_pipdemo.GREETING)' && node -e 'console.log(require("agentd-npmdemo").greeting)'`);
 
   it('installs a package set once and reuses the layer in a later session', async () => {
     const agent = await agentWithBash();
-    const env = await createEnvironment(t.client, { config: { type: 'cloud', networking: limited, packages: { apt: ['agentd-hello'], pip: ['agentd-pipdemo'] } } });
+    const env = await createEnvironment(t.client, { config: { type: 'cloud', networking: limited, packages: { apt: ['agentd-hello'], npm: ['agentd-npmdemo'], pip: ['agentd-pipdemo'] } } });
     const first = await t.client.beta.sessions.create({ agent: agent.id, environment_id: env.id });
     const [ran, readOnly, where] = await runTools(t, fake, first.id, [
       use,
       bash('touch /opt/packages/x 2>&1; echo "exit=$?"'),
       bash('command -v agentd-hello; ls /opt/packages'),
     ]);
-    expect(ran).toEqual({ isError: false, text: expect.stringMatching(/^hello from the deb\nhello from the wheel\n?$/) });
+    expect(ran).toEqual({ isError: false, text: expect.stringMatching(/^hello from the deb\nhello from the wheel\nhello from npm\n?$/) });
     expect(readOnly!.text).toMatch(/Read-only file system[\s\S]*exit=1/);
     expect(where!.text).toContain('/opt/packages/apt/usr/bin/agentd-hello');
-    expect(where!.text).toMatch(/apt[\s\S]*pip/);
+    expect(where!.text).toMatch(/apt[\s\S]*npm[\s\S]*pip/);
     expect(registry.hits.get(`/apt/${DEB}`)).toBe(1);
     expect(registry.hits.get(`/files/${WHEEL}`)).toBe(1);
+    expect(registry.hits.get(`/npm/agentd-npmdemo/-/${TARBALL}`)).toBe(1);
 
     // Another environment with the same set (listed in another order) and another session: the
     // layer is reused, nothing is downloaded again.
     const again = await createEnvironment(t.client, {
-      config: { type: 'cloud', networking: limited, packages: { pip: ['agentd-pipdemo'], apt: ['agentd-hello', 'agentd-hello'] } },
+      config: { type: 'cloud', networking: limited, packages: { pip: ['agentd-pipdemo'], npm: ['agentd-npmdemo'], apt: ['agentd-hello', 'agentd-hello'] } },
     });
     const second = await t.client.beta.sessions.create({ agent: agent.id, environment_id: again.id });
     const [reused] = await runTools(t, fake, second.id, [use]);
@@ -173,6 +206,7 @@ describe.each(dialects())('environment packages (%s)', { timeout: 300_000 }, (di
     expect(registry.hits.get(`/apt/${DEB}`)).toBe(1);
     expect(registry.hits.get(`/files/${WHEEL}`)).toBe(1);
     expect(registry.hits.get('/simple/agentd-pipdemo/')).toBe(1);
+    expect(registry.hits.get(`/npm/agentd-npmdemo/-/${TARBALL}`)).toBe(1);
 
     // One layer on disk, with its manifest.
     const layers = fs.readdirSync(path.join(t.dataDir, 'packages')).filter((n) => !n.startsWith('.'));
