@@ -20,6 +20,7 @@ import { createAgent, createEnvironment } from '../helpers/fixtures.js';
 import { bash, runTools } from '../helpers/sandbox.js';
 import { isTerminal, sendText, streamWhile } from '../helpers/turns.js';
 import { StreamReader } from '../helpers/stream.js';
+import { runCli } from '../cli/run-cli.js';
 import { useFakeAnthropic, useServer } from '../helpers/use.js';
 
 const HOST = '127.0.0.3';
@@ -288,5 +289,22 @@ describe.each(dialects())('environment packages (%s)', { timeout: 300_000 }, (di
       gate.release();
       stream.controller.abort();
     }
+  });
+
+  it('agentd packages list shows the cached layers; clear deletes them', async () => {
+    const listed = await runCli(['packages', 'list', '--data-dir', t.dataDir]);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/^[0-9a-f]{64} +\d+ KiB {2}\S+Z {2}apt: agentd-hello; npm: agentd-npmdemo; pip: agentd-pipdemo$/m);
+    expect(listed.stdout).toMatch(/pip: agentd-pipdemo==1\.0$/m);
+    expect(listed.stdout).toContain(`2 layers`);
+    const key = /^([0-9a-f]{64}) .*agentd-pipdemo==1\.0$/m.exec(listed.stdout)![1]!;
+    const one = await runCli(['packages', 'clear', key, '--data-dir', t.dataDir]);
+    expect(one).toMatchObject({ code: 0, stdout: expect.stringMatching(/^deleted 1 layer /) });
+    const missing = await runCli(['packages', 'clear', key, '--data-dir', t.dataDir]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`no layer ${key}`);
+    const all = await runCli(['packages', 'clear', '--data-dir', t.dataDir]);
+    expect(all).toMatchObject({ code: 0, stdout: expect.stringMatching(/^deleted 1 layer /) });
+    expect((await runCli(['packages', 'list', '--data-dir', t.dataDir])).stdout).toMatch(/^0 layers, 0 KiB in /);
   });
 });
