@@ -23,7 +23,15 @@ export async function sandboxChecks(config: Config): Promise<ProtectionCheck[]> 
   }
   // A scratch workspaces dir: the doctor creates nothing in the data dir.
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-doctor-'));
-  const local = await createLocalSandboxes({ ...config, engine: { ...config.engine, enabled: true, workspacesDir: scratch } }, pino({ level: 'silent' }), systemClock);
+  const local = await createLocalSandboxes(
+    {
+      ...config,
+      engine: { ...config.engine, enabled: true, workspacesDir: scratch },
+      sandbox: { ...config.sandbox, packages: { ...config.sandbox.packages, dir: path.join(scratch, 'packages') } },
+    },
+    pino({ level: 'silent' }),
+    systemClock,
+  );
   try {
     const p = local.protections;
     if (local.unavailable || !p) {
