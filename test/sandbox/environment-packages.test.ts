@@ -21,6 +21,7 @@ import { bash, runTools } from '../helpers/sandbox.js';
 import { isTerminal, sendText, streamWhile } from '../helpers/turns.js';
 import { StreamReader } from '../helpers/stream.js';
 import { runCli } from '../cli/run-cli.js';
+import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver.js';
 import { useFakeAnthropic, useServer } from '../helpers/use.js';
 
 const HOST = '127.0.0.3';
@@ -154,8 +155,10 @@ describe.each(dialects())('environment packages (%s)', { timeout: 300_000 }, (di
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-packages-test-'));
   let registry: Registry;
   const sources = path.join(dir, 'sources.list');
+  let traces: OtlpReceiver;
   beforeAll(async () => {
     registry = await startRegistry(dir);
+    traces = await startOtlpReceiver();
     fs.writeFileSync(sources, `deb [trusted=yes] ${registry.url}/apt/ ./\n`);
   }, 60_000);
   const fake = useFakeAnthropic();
@@ -168,9 +171,13 @@ describe.each(dialects())('environment packages (%s)', { timeout: 300_000 }, (di
       AGENTD_PIP_INDEX_URL: `${registry.url}/simple/`,
       AGENTD_NPM_REGISTRY: `${registry.url}/npm/`,
       AGENTD_SANDBOX_ALLOWED_NETWORKS: `${HOST}/32`,
+      // Progress is an OpenTelemetry span (the SDK has no event type for it).
+      OTEL_EXPORTER_OTLP_ENDPOINT: traces.url,
+      OTEL_BSP_SCHEDULE_DELAY: '100',
     },
   }));
   afterAll(async () => {
+    await traces?.close();
     await registry?.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -215,6 +222,12 @@ describe.each(dialects())('environment packages (%s)', { timeout: 300_000 }, (di
     expect(JSON.parse(fs.readFileSync(path.join(t.dataDir, 'packages', layers[0]!, '.agentd-packages.json'), 'utf8')).packages.apt).toEqual(['agentd-hello']);
     const errors = (await t.client.beta.sessions.events.list(first.id)).data.filter((e) => e.type === 'session.error');
     expect(errors).toEqual([]);
+    // Each session's preparation is an install_packages span of its turn.
+    for (const id of [first.id, second.id]) {
+      const span = await traces.waitFor((x) => x.name === 'install_packages' && x.attributes['gen_ai.conversation.id'] === id, 30_000);
+      expect(span.attributes['agentd.packages']).toBe('apt: agentd-hello; npm: agentd-npmdemo; pip: agentd-pipdemo');
+      expect(span.status.code).not.toBe(2);
+    }
   });
 
   it('a failed install ends the turn with session.error naming the manager and the package', async () => {
@@ -242,6 +255,9 @@ describe.each(dialects())('environment packages (%s)', { timeout: 300_000 }, (di
     // The turn ended: the model was not called again after the failure.
     expect(fake.requests.length - before).toBe(1);
     expect(registry.hits.get('/simple/agentd-nosuchpkg/')).toBeGreaterThanOrEqual(1);
+    const span = await traces.waitFor((x) => x.name === 'install_packages' && x.attributes['gen_ai.conversation.id'] === session.id, 30_000);
+    expect(span.status.code).toBe(2);
+    expect(span.attributes['error.type']).toBe('package_install_failed');
     // Nothing cached for the failed set, and no staging left behind.
     expect(layers()).toEqual(layersBefore);
   });
