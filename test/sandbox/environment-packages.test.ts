@@ -262,6 +262,19 @@ describe.each(dialects())('environment packages (%s)', { timeout: 300_000 }, (di
     expect(layers()).toEqual(layersBefore);
   });
 
+  // The sandbox sees the host's /usr: without RubyGems there, the gem manager cannot run.
+  it.runIf(!fs.existsSync('/usr/bin/gem'))('a manager whose tool the host lacks fails the install, saying so', async () => {
+    const agent = await agentWithBash();
+    const env = await createEnvironment(t.client, { config: { type: 'cloud', networking: limited, packages: { gem: ['rake:13.1.0'] } } });
+    const session = await t.client.beta.sessions.create({ agent: agent.id, environment_id: env.id });
+    fake.enqueue({ content: [{ type: 'tool_use', name: 'bash', input: { command: 'echo should-not-run' } }] });
+    const events = await streamWhile(t.client, session.id, () => sendText(t.client, session.id, 'go'), isTerminal, 180_000);
+    const error = events.find((e) => e.type === 'session.error');
+    const message = error?.type === 'session.error' ? error.error.message : '';
+    expect(message).toMatch(/^the environment's packages could not be installed: gem failed to install rake:13\.1\.0; installer output/);
+    expect(message).toContain('gem is not installed on the agentd host');
+  });
+
   it("installs under the environment's networking: an unrestricted sandbox cannot reach the host's loopback registry", async () => {
     const agent = await agentWithBash();
     // unrestricted = slirp4netns, whose routes refuse the host's loopback (and the proxy exemption does not apply).
