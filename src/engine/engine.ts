@@ -53,6 +53,8 @@ export interface EngineDeps {
   mcp: McpTools;
   /** A session's environment_variable credentials limited to hosts (read without their secrets). */
   credentialHosts?: ((session: SessionRecord) => Promise<CredentialHosts[]>) | undefined;
+  /** The operator's registry hosts, which `allow_package_managers` allows (AGENTD_PIP_INDEX_URL, …). */
+  packageHosts?: readonly string[] | undefined;
   observe?: StepObserver | undefined;
 }
 

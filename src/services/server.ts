@@ -184,6 +184,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     deltas,
     mcp: createMcpHub(config, { store, now: ctx.now, secrets }, clock, logger),
     credentialHosts: (session) => sessionCredentialHosts(store, session),
+    packageHosts: sandboxes.packageHosts,
     observe: opts.observeSteps,
   });
   // Telemetry destinations (client.beta.organization.telemetryDestinations) are export targets too.

@@ -230,6 +230,26 @@ describe.each(dialects())('environment packages (%s)', { timeout: 300_000 }, (di
     }
   });
 
+  it("the operator's registry hosts count as allowed for credential hosts too (no credential_host_unreachable_error)", async () => {
+    const vault = await t.client.beta.vaults.create({ display_name: 'mirror' });
+    await t.client.beta.vaults.credentials.create(vault.id, {
+      auth: {
+        type: 'environment_variable',
+        secret_name: 'MIRROR_TOKEN',
+        secret_value: `sk-mirror-${Math.random().toString(36).slice(2)}`,
+        networking: { type: 'limited', allowed_hosts: [HOST] },
+        injection_location: { header: true, body: false },
+      },
+    });
+    const agent = await agentWithBash();
+    const env = await createEnvironment(t.client, { config: { type: 'cloud', networking: limited, packages: { apt: ['agentd-hello'], npm: ['agentd-npmdemo'], pip: ['agentd-pipdemo'] } } });
+    const session = await t.client.beta.sessions.create({ agent: agent.id, environment_id: env.id, vault_ids: [vault.id] });
+    const [ran] = await runTools(t, fake, session.id, [bash('agentd-hello')]);
+    expect(ran).toEqual({ isError: false, text: expect.stringMatching(/^hello from the deb\n?$/) });
+    const errors = (await t.client.beta.sessions.events.list(session.id)).data.filter((e) => e.type === 'session.error');
+    expect(errors).toEqual([]);
+  });
+
   it('a failed install ends the turn with session.error naming the manager and the package', async () => {
     const agent = await agentWithBash();
     const env = await createEnvironment(t.client, { config: { type: 'cloud', networking: limited, packages: { pip: ['agentd-nosuchpkg'] } } });

@@ -71,6 +71,8 @@ export interface StepEffects {
   traces: TraceEffects;
   /** A session's environment_variable credentials limited to hosts (read without their secrets). */
   credentialHosts?: ((session: SessionRecord) => Promise<CredentialHosts[]>) | undefined;
+  /** The operator's registry hosts, which `allow_package_managers` allows (as the sandboxes' egress policy does). */
+  packageHosts?: readonly string[] | undefined;
 }
 
 export interface StepContext {
