@@ -10,6 +10,7 @@ import { RESOURCES, resourceNamed } from './platform/resources.js';
 import { platformUsage } from './platform/usage.js';
 import { APPLY_USAGE } from './apply/usage.js';
 import { SECRETS_USAGE } from './secrets/usage.js';
+import { PACKAGES_USAGE } from './packages/usage.js';
 
 const USAGE = `usage: agentd <command> [options]       (agentd --version prints the version)
 
@@ -17,7 +18,7 @@ commands:
 ${SERVE_USAGE}
 ${RUN_USAGE}
 ${DOCTOR_USAGE}${ENVIRONMENTS_USAGE}${WEBHOOKS_USAGE}${platformUsage(RESOURCES)}${APPLY_USAGE}
-${SECRETS_USAGE}`;
+${SECRETS_USAGE}${PACKAGES_USAGE}`;
 
 async function main(): Promise<void> {
   const [command, ...rest] = process.argv.slice(2);
@@ -59,6 +60,11 @@ async function main(): Promise<void> {
     case 'secrets': {
       const { secretsCommand } = await import('./secrets/command.js');
       process.exitCode = await secretsCommand(rest);
+      return;
+    }
+    case 'packages': {
+      const { packagesCommand } = await import('./packages/command.js');
+      process.exitCode = await packagesCommand(rest);
       return;
     }
     case '-v':

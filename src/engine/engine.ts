@@ -58,6 +58,8 @@ export interface EngineDeps {
   credentialHosts?: ((session: SessionRecord) => Promise<CredentialHosts[]>) | undefined;
   /** Workspace snapshots in the blob store, so another replica can continue a session (absent: off). */
   snapshots?: Pick<WorkspaceSnapshots, 'restoreWorkspace' | 'snapshotWorkspace'> | undefined;
+  /** The operator's registry hosts, which `allow_package_managers` allows (AGENTD_PIP_INDEX_URL, …). */
+  packageHosts?: readonly string[] | undefined;
   observe?: StepObserver | undefined;
 }
 

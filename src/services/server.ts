@@ -202,6 +202,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     mcp: createMcpHub(config, { store, now: ctx.now, secrets }, clock, logger),
     credentialHosts: (session) => sessionCredentialHosts(store, session),
     snapshots: wireWorkspaceSnapshots({ config, store, blobs: ctx.blobs, logger, metrics, now: ctx.now }),
+    packageHosts: sandboxes.packageHosts,
     observe: opts.observeSteps,
   });
   // Telemetry destinations (client.beta.organization.telemetryDestinations) are export targets too.

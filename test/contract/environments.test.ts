@@ -79,6 +79,8 @@ describe.each(dialects())('environments (%s)', (dialect) => {
       [{ name, config: { type: 'cloud', networking: { type: 'limited', allowed_hosts: ['example.com:8080'] } } }, 'config.networking.allowed_hosts[0]'],
       [{ name, config: { type: 'cloud', networking: { type: 'unrestricted', allowed_hosts: [] } } }, 'config.networking'],
       [{ name, config: { type: 'self_hosted', networking: { type: 'unrestricted' } } }, 'config'],
+      // Self-hosted workers' machines are the operator's to provision: no packages there.
+      [{ name, config: { type: 'self_hosted', packages: { pip: ['requests'] } } }, 'config'],
       [{ name, config: { type: 'docker' } }, 'config.type'],
       [{ name, config: { type: 'cloud', packages: { pip: [''] } } }, 'config.packages.pip[0]'],
       [

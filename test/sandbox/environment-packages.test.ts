@@ -1,9 +1,10 @@
-// Environment packages through the official SDK: an environment's apt and pip packages are
+// Environment packages through the official SDK: an environment's apt, npm and pip packages are
 // installed once into a layer (inside a sandbox, under the environment's limited networking,
 // through the egress proxy), and a later session with the same set reuses the layer without
 // installing again; the agent's bash finds the Debian package's program and imports the pip
-// module. The registries are real servers on 127.0.0.3 that the test builds: a Debian package made
-// with dpkg-deb in an apt repository (a Packages index), and a wheel in a PEP 503 simple index.
+// and npm modules. The registries are real servers on 127.0.0.3 that the test builds: a Debian package made
+// with dpkg-deb in an apt repository (a Packages index), a wheel in a PEP 503 simple index, and an
+// npm tarball with its registry document.
 // An install that fails (an unknown package) ends the turn with session.error.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -19,11 +20,14 @@ import { createAgent, createEnvironment } from '../helpers/fixtures.js';
 import { bash, runTools } from '../helpers/sandbox.js';
 import { isTerminal, sendText, streamWhile } from '../helpers/turns.js';
 import { StreamReader } from '../helpers/stream.js';
+import { runCli } from '../cli/run-cli.js';
+import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver.js';
 import { useFakeAnthropic, useServer } from '../helpers/use.js';
 
 const HOST = '127.0.0.3';
 const DEB = 'agentd-hello_1.0_all.deb';
 const WHEEL = 'agentd_pipdemo-1.0-py3-none-any.whl';
+const TARBALL = 'agentd-npmdemo-1.0.0.tgz';
 
 interface Registry {
   url: string;
@@ -70,8 +74,35 @@ async function buildWheel(): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** An npm package tarball (package/package.json, package/index.js). */
+function buildTarball(dir: string): Buffer {
+  const root = path.join(dir, 'npm', 'package');
+  fs.mkdirSync(root, { recursive: true });
+  fs.writeFileSync(path.join(root, 'package.json'), JSON.stringify({ name: 'agentd-npmdemo', version: '1.0.0', main: 'index.js' }));
+  fs.writeFileSync(path.join(root, 'index.js'), "exports.greeting = 'hello from npm';\n");
+  const out = path.join(dir, TARBALL);
+  execFileSync('tar', ['-czf', out, '-C', path.join(dir, 'npm'), 'package']);
+  return fs.readFileSync(out);
+}
+
+/** The registry's document for the package (what `npm install` reads first). */
+function packument(tarball: Buffer, url: string): string {
+  const dist = {
+    tarball: `${url}/agentd-npmdemo/-/${TARBALL}`,
+    shasum: createHash('sha1').update(tarball).digest('hex'),
+    integrity: `sha512-${createHash('sha512').update(tarball).digest('base64')}`,
+  };
+  return JSON.stringify({
+    name: 'agentd-npmdemo',
+    'dist-tags': { latest: '1.0.0' },
+    versions: { '1.0.0': { name: 'agentd-npmdemo', version: '1.0.0', main: 'index.js', dist } },
+  });
+}
+
 async function startRegistry(dir: string): Promise<Registry> {
   const deb = buildDeb(dir);
+  const tarball = buildTarball(dir);
+  let url = '';
   const index = packagesIndex(deb, path.join(dir, DEB));
   const wheel = await buildWheel();
   const hits = new Map<string, number>();
@@ -89,10 +120,12 @@ async function startRegistry(dir: string): Promise<Registry> {
     if (p === `/apt/${DEB}`) return send('application/vnd.debian.binary-package', deb);
     if (p === '/simple/agentd-pipdemo/') return send('text/html', `<html><body><a href="/files/${WHEEL}">${WHEEL}</a></body></html>`);
     if (p === `/files/${WHEEL}`) return send('application/octet-stream', wheel);
+    if (p === '/npm/agentd-npmdemo') return send('application/json', packument(tarball, `${url}/npm`));
+    if (p === `/npm/agentd-npmdemo/-/${TARBALL}`) return send('application/octet-stream', tarball);
     res.writeHead(404).end('not found');
   });
   await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
-  const url = `http://${HOST}:${(server.address() as AddressInfo).port}`;
+  url = `http://${HOST}:${(server.address() as AddressInfo).port}`;
   const hold = () => {
     let release = () => {};
     const arrived = new Promise<void>((resolve) => {
@@ -122,8 +155,10 @@ describe.each(dialects())('environment packages (%s)', { timeout: 300_000 }, (di
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-packages-test-'));
   let registry: Registry;
   const sources = path.join(dir, 'sources.list');
+  let traces: OtlpReceiver;
   beforeAll(async () => {
     registry = await startRegistry(dir);
+    traces = await startOtlpReceiver();
     fs.writeFileSync(sources, `deb [trusted=yes] ${registry.url}/apt/ ./\n`);
   }, 60_000);
   const fake = useFakeAnthropic();
@@ -134,38 +169,44 @@ describe.each(dialects())('environment packages (%s)', { timeout: 300_000 }, (di
       // loopback address is exempt from the deny rules.
       AGENTD_APT_SOURCES: sources,
       AGENTD_PIP_INDEX_URL: `${registry.url}/simple/`,
+      AGENTD_NPM_REGISTRY: `${registry.url}/npm/`,
       AGENTD_SANDBOX_ALLOWED_NETWORKS: `${HOST}/32`,
+      // Progress is an OpenTelemetry span (the SDK has no event type for it).
+      OTEL_EXPORTER_OTLP_ENDPOINT: traces.url,
+      OTEL_BSP_SCHEDULE_DELAY: '100',
     },
   }));
   afterAll(async () => {
+    await traces?.close();
     await registry?.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
   const limited = { type: 'limited' as const, allowed_hosts: [], allow_package_managers: true };
   const agentWithBash = () => createAgent(t.client, { tools: [{ type: 'agent_toolset_20260401' }] });
-  const use = bash(`agentd-hello && python3 -c 'import agentd_pipdemo; print(agentd_pipdemo.GREETING)'`);
+  const use = bash(`agentd-hello && python3 -c 'import agentd_pipdemo; print(agentd_pipdemo.GREETING)' && node -e 'console.log(require("agentd-npmdemo").greeting)'`);
 
   it('installs a package set once and reuses the layer in a later session', async () => {
     const agent = await agentWithBash();
-    const env = await createEnvironment(t.client, { config: { type: 'cloud', networking: limited, packages: { apt: ['agentd-hello'], pip: ['agentd-pipdemo'] } } });
+    const env = await createEnvironment(t.client, { config: { type: 'cloud', networking: limited, packages: { apt: ['agentd-hello'], npm: ['agentd-npmdemo'], pip: ['agentd-pipdemo'] } } });
     const first = await t.client.beta.sessions.create({ agent: agent.id, environment_id: env.id });
     const [ran, readOnly, where] = await runTools(t, fake, first.id, [
       use,
       bash('touch /opt/packages/x 2>&1; echo "exit=$?"'),
       bash('command -v agentd-hello; ls /opt/packages'),
     ]);
-    expect(ran).toEqual({ isError: false, text: expect.stringMatching(/^hello from the deb\nhello from the wheel\n?$/) });
+    expect(ran).toEqual({ isError: false, text: expect.stringMatching(/^hello from the deb\nhello from the wheel\nhello from npm\n?$/) });
     expect(readOnly!.text).toMatch(/Read-only file system[\s\S]*exit=1/);
     expect(where!.text).toContain('/opt/packages/apt/usr/bin/agentd-hello');
-    expect(where!.text).toMatch(/apt[\s\S]*pip/);
+    expect(where!.text).toMatch(/apt[\s\S]*npm[\s\S]*pip/);
     expect(registry.hits.get(`/apt/${DEB}`)).toBe(1);
     expect(registry.hits.get(`/files/${WHEEL}`)).toBe(1);
+    expect(registry.hits.get(`/npm/agentd-npmdemo/-/${TARBALL}`)).toBe(1);
 
     // Another environment with the same set (listed in another order) and another session: the
     // layer is reused, nothing is downloaded again.
     const again = await createEnvironment(t.client, {
-      config: { type: 'cloud', networking: limited, packages: { pip: ['agentd-pipdemo'], apt: ['agentd-hello', 'agentd-hello'] } },
+      config: { type: 'cloud', networking: limited, packages: { pip: ['agentd-pipdemo'], npm: ['agentd-npmdemo'], apt: ['agentd-hello', 'agentd-hello'] } },
     });
     const second = await t.client.beta.sessions.create({ agent: agent.id, environment_id: again.id });
     const [reused] = await runTools(t, fake, second.id, [use]);
@@ -173,12 +214,39 @@ describe.each(dialects())('environment packages (%s)', { timeout: 300_000 }, (di
     expect(registry.hits.get(`/apt/${DEB}`)).toBe(1);
     expect(registry.hits.get(`/files/${WHEEL}`)).toBe(1);
     expect(registry.hits.get('/simple/agentd-pipdemo/')).toBe(1);
+    expect(registry.hits.get(`/npm/agentd-npmdemo/-/${TARBALL}`)).toBe(1);
 
     // One layer on disk, with its manifest.
     const layers = fs.readdirSync(path.join(t.dataDir, 'packages')).filter((n) => !n.startsWith('.'));
     expect(layers).toHaveLength(1);
     expect(JSON.parse(fs.readFileSync(path.join(t.dataDir, 'packages', layers[0]!, '.agentd-packages.json'), 'utf8')).packages.apt).toEqual(['agentd-hello']);
     const errors = (await t.client.beta.sessions.events.list(first.id)).data.filter((e) => e.type === 'session.error');
+    expect(errors).toEqual([]);
+    // Each session's preparation is an install_packages span of its turn.
+    for (const id of [first.id, second.id]) {
+      const span = await traces.waitFor((x) => x.name === 'install_packages' && x.attributes['gen_ai.conversation.id'] === id, 30_000);
+      expect(span.attributes['agentd.packages']).toBe('apt: agentd-hello; npm: agentd-npmdemo; pip: agentd-pipdemo');
+      expect(span.status.code).not.toBe(2);
+    }
+  });
+
+  it("the operator's registry hosts count as allowed for credential hosts too (no credential_host_unreachable_error)", async () => {
+    const vault = await t.client.beta.vaults.create({ display_name: 'mirror' });
+    await t.client.beta.vaults.credentials.create(vault.id, {
+      auth: {
+        type: 'environment_variable',
+        secret_name: 'MIRROR_TOKEN',
+        secret_value: `sk-mirror-${Math.random().toString(36).slice(2)}`,
+        networking: { type: 'limited', allowed_hosts: [HOST] },
+        injection_location: { header: true, body: false },
+      },
+    });
+    const agent = await agentWithBash();
+    const env = await createEnvironment(t.client, { config: { type: 'cloud', networking: limited, packages: { apt: ['agentd-hello'], npm: ['agentd-npmdemo'], pip: ['agentd-pipdemo'] } } });
+    const session = await t.client.beta.sessions.create({ agent: agent.id, environment_id: env.id, vault_ids: [vault.id] });
+    const [ran] = await runTools(t, fake, session.id, [bash('agentd-hello')]);
+    expect(ran).toEqual({ isError: false, text: expect.stringMatching(/^hello from the deb\n?$/) });
+    const errors = (await t.client.beta.sessions.events.list(session.id)).data.filter((e) => e.type === 'session.error');
     expect(errors).toEqual([]);
   });
 
@@ -207,8 +275,24 @@ describe.each(dialects())('environment packages (%s)', { timeout: 300_000 }, (di
     // The turn ended: the model was not called again after the failure.
     expect(fake.requests.length - before).toBe(1);
     expect(registry.hits.get('/simple/agentd-nosuchpkg/')).toBeGreaterThanOrEqual(1);
+    const span = await traces.waitFor((x) => x.name === 'install_packages' && x.attributes['gen_ai.conversation.id'] === session.id, 30_000);
+    expect(span.status.code).toBe(2);
+    expect(span.attributes['error.type']).toBe('package_install_failed');
     // Nothing cached for the failed set, and no staging left behind.
     expect(layers()).toEqual(layersBefore);
+  });
+
+  // The sandbox sees the host's /usr: without RubyGems there, the gem manager cannot run.
+  it.runIf(!fs.existsSync('/usr/bin/gem'))('a manager whose tool the host lacks fails the install, saying so', async () => {
+    const agent = await agentWithBash();
+    const env = await createEnvironment(t.client, { config: { type: 'cloud', networking: limited, packages: { gem: ['rake:13.1.0'] } } });
+    const session = await t.client.beta.sessions.create({ agent: agent.id, environment_id: env.id });
+    fake.enqueue({ content: [{ type: 'tool_use', name: 'bash', input: { command: 'echo should-not-run' } }] });
+    const events = await streamWhile(t.client, session.id, () => sendText(t.client, session.id, 'go'), isTerminal, 180_000);
+    const error = events.find((e) => e.type === 'session.error');
+    const message = error?.type === 'session.error' ? error.error.message : '';
+    expect(message).toMatch(/^the environment's packages could not be installed: gem failed to install rake:13\.1\.0; installer output/);
+    expect(message).toContain('gem is not installed on the agentd host');
   });
 
   it("installs under the environment's networking: an unrestricted sandbox cannot reach the host's loopback registry", async () => {
@@ -254,5 +338,22 @@ describe.each(dialects())('environment packages (%s)', { timeout: 300_000 }, (di
       gate.release();
       stream.controller.abort();
     }
+  });
+
+  it('agentd packages list shows the cached layers; clear deletes them', async () => {
+    const listed = await runCli(['packages', 'list', '--data-dir', t.dataDir]);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/^[0-9a-f]{64} +\d+ KiB {2}\S+Z {2}apt: agentd-hello; npm: agentd-npmdemo; pip: agentd-pipdemo$/m);
+    expect(listed.stdout).toMatch(/pip: agentd-pipdemo==1\.0$/m);
+    expect(listed.stdout).toContain(`2 layers`);
+    const key = /^([0-9a-f]{64}) .*agentd-pipdemo==1\.0$/m.exec(listed.stdout)![1]!;
+    const one = await runCli(['packages', 'clear', key, '--data-dir', t.dataDir]);
+    expect(one).toMatchObject({ code: 0, stdout: expect.stringMatching(/^deleted 1 layer /) });
+    const missing = await runCli(['packages', 'clear', key, '--data-dir', t.dataDir]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`no layer ${key}`);
+    const all = await runCli(['packages', 'clear', '--data-dir', t.dataDir]);
+    expect(all).toMatchObject({ code: 0, stdout: expect.stringMatching(/^deleted 1 layer /) });
+    expect((await runCli(['packages', 'list', '--data-dir', t.dataDir])).stdout).toMatch(/^0 layers, 0 KiB in /);
   });
 });

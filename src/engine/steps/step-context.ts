@@ -100,6 +100,8 @@ export interface StepEffects {
   credentialHosts?: ((session: SessionRecord) => Promise<CredentialHosts[]>) | undefined;
   /** Workspace snapshots in the blob store (absent: workspaces stay on this replica's disk only). */
   snapshots?: Pick<WorkspaceSnapshots, 'restoreWorkspace' | 'snapshotWorkspace'> | undefined;
+  /** The operator's registry hosts, which `allow_package_managers` allows (as the sandboxes' egress policy does). */
+  packageHosts?: readonly string[] | undefined;
 }
 
 export interface StepContext {

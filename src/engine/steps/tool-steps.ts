@@ -30,7 +30,7 @@ export function toolSpanResult(outcome: EffectResult<{ isError: boolean; content
 
 /** web_fetch runs in agentd itself (not in the sandbox), under the environment's egress rules. */
 async function runWebFetch(ctx: StepContext, thread: string, call: ToolCall) {
-  const policy = egressPolicy(ctx.session, ctx.environment);
+  const policy = egressPolicy(ctx.session, ctx.environment, ctx.effects.packageHosts);
   const toolset = ctx.session.agent.tools.find((t) => t.type === 'agent_toolset_20260401');
   const tool = toolset?.type === 'agent_toolset_20260401' ? toolset.configs.find((c) => c.name === 'web_fetch') : undefined;
   const span = ctx.spans.tool(thread, call);
@@ -46,7 +46,7 @@ async function runWebFetch(ctx: StepContext, thread: string, call: ToolCall) {
 
 /** Before a sandbox tool runs: credentials whose hosts the environment's networking refuses are reported, once each. */
 async function reportUnreachableCredentials(ctx: StepContext, thread: string): Promise<void> {
-  const policy = egressPolicy(ctx.session, ctx.environment);
+  const policy = egressPolicy(ctx.session, ctx.environment, ctx.effects.packageHosts);
   if (!policy || !ctx.effects.credentialHosts) return;
   const creds = (await ctx.effects.credentialHosts(ctx.session)).filter((c) => !ctx.state.unreachableCredentials.has(c.credentialId));
   const unreachable = unreachableCredentialHosts(creds, (host) => policy.allows(host));

@@ -72,6 +72,8 @@ export interface LocalSandboxes {
   unavailable: string | undefined;
   /** What is in force, when isolation is available. */
   protections?: SandboxProtections;
+  /** The operator's registry hosts that `allow_package_managers` allows besides the well-known ones. */
+  packageHosts?: readonly string[];
   close(): Promise<void>;
 }
 
@@ -289,6 +291,7 @@ export async function createBubblewrapSandboxes(opts: BubblewrapOptions): Promis
     provider: { kind: 'bubblewrap', open: (session, environment) => new BubblewrapSandbox(rt, session, environment) },
     unavailable: undefined,
     protections,
+    packageHosts,
     close: async () => {
       // An installation under way stops (its staging is removed; the set is installed again when next needed).
       await Promise.all([...installers].map((i) => i.close()));

@@ -64,7 +64,7 @@ function npmSection(pkgs: readonly string[], r: PackageRegistries): string[] {
     need('npm', 'npm'),
     `mkdir -p ${L}/npm`,
     `P=(); if [ -n "\${HTTP_PROXY:-}" ]; then P=(--proxy "$HTTP_PROXY" --https-proxy "$HTTP_PROXY"); fi`,
-    `npm install --prefix ${L}/npm --cache ${W}/npm-cache --no-audit --no-fund --no-update-notifier --global-style "\${P[@]}"${registry} ${pkgs.map(shellQuote).join(' ')} || ${failWith('npm', `npm could not install ${pkgs.join(' ')}`)}`,
+    `npm install --prefix ${L}/npm --cache ${W}/npm-cache --no-audit --no-fund --no-update-notifier "\${P[@]}"${registry} ${pkgs.map(shellQuote).join(' ')} || ${failWith('npm', `npm could not install ${pkgs.join(' ')}`)}`,
   ];
 }
 

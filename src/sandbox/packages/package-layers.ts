@@ -93,6 +93,33 @@ export class PackageLayers {
   }
 }
 
+/** A finished layer in the cache, as its manifest describes it. */
+export interface CachedLayer {
+  key: string;
+  path: string;
+  packages: Partial<PackageSet> | undefined;
+  builtAt: string | undefined;
+  bytes: number;
+}
+
+/** The finished layers under `dir` (staging is not listed), oldest first. */
+export function cachedLayers(dir: string): CachedLayer[] {
+  if (!fs.existsSync(dir)) return [];
+  const layers: CachedLayer[] = [];
+  for (const name of fs.readdirSync(dir)) {
+    if (!/^[0-9a-f]{64}$/.test(name)) continue;
+    const p = path.join(dir, name);
+    let manifest: { packages?: Partial<PackageSet>; built_at?: string } = {};
+    try {
+      manifest = JSON.parse(fs.readFileSync(path.join(p, LAYER_MANIFEST), 'utf8')) as typeof manifest;
+    } catch {
+      // a layer without a readable manifest is still a layer
+    }
+    layers.push({ key: name, path: p, packages: manifest.packages, builtAt: manifest.built_at, bytes: diskUsage(p) });
+  }
+  return layers.sort((a, b) => (a.builtAt ?? '').localeCompare(b.builtAt ?? ''));
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);

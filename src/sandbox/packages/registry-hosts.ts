@@ -10,7 +10,8 @@ export function aptSourceHosts(text: string): string[] {
     const uris = /^deb(?:-src)?\s+(?:\[[^\]]*\]\s+)?(\S+)/.exec(line)?.[1] ?? /^URIs:\s*(.+)$/i.exec(line)?.[1];
     for (const uri of uris?.split(/\s+/) ?? []) {
       try {
-        hosts.push(new URL(uri).hostname);
+        const host = new URL(uri).hostname;
+        if (host) hosts.push(host);
       } catch {
         // not a URL (cdrom:, a typo): names no host
       }
