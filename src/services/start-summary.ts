@@ -15,6 +15,8 @@ export interface StartSummary {
   /** File bytes are in the database (PostgreSQL), not in filesDir. */
   filesInDatabase: boolean;
   workspacesDir: string;
+  /** Workspaces are snapshotted to the blob store at turn ends (docs/scaling.md). */
+  workspaceSnapshots: boolean;
   /** `bubblewrap`, `none` (unisolated) or `off` (AGENTD_ENGINE=off: no sessions run here). */
   sandbox: 'bubblewrap' | 'none' | 'off';
   /** Why bubblewrap cannot run, when a caller started without requireSandbox (tool calls are refused). */
@@ -36,6 +38,7 @@ export function startSummary(
   keys: { file?: string | undefined; shared?: boolean | undefined },
   sandboxUnavailable: string | undefined,
   filesInDatabase: boolean,
+  workspaceSnapshots: boolean,
 ): StartSummary {
   const target = databaseTarget(config.databaseUrl, config.dataDir);
   const check = PROVIDER_CHECKS[config.engine.provider](config.engine.providerEnv);
@@ -48,6 +51,7 @@ export function startSummary(
     filesDir: config.filesDir,
     filesInDatabase,
     workspacesDir: config.engine.workspacesDir,
+    workspaceSnapshots,
     sandbox: !config.engine.enabled ? 'off' : config.sandbox.kind,
     sandboxUnavailable,
     provider: config.engine.provider,

@@ -65,6 +65,7 @@ describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('replicas: workspace snap
     expect(first.filter((e) => e.type === 'agent.tool_result')).toMatchObject([{ is_error: false }]);
 
     // The replica that ran the tool has the file on its disk; the other has nothing of the session.
+    expect(replicas[0]!.proc!.output()).toContain('snapshotted to the blob store at each turn end');
     const writer = replicas.find((r) => fs.existsSync(workspaceFile(r, session.id, 'note.txt')))!;
     expect(writer).toBeDefined();
     const reader = replicas.find((r) => r !== writer)!;
