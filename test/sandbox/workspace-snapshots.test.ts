@@ -16,6 +16,8 @@ import { workspaceSnapshots, type SnapshotFence, type WorkspaceSnapshots } from 
 import type { SnapshotPolicy } from '../../src/domain/workspace-snapshot-policy.js';
 import pino from 'pino';
 import { createPostgresDatabase, dialects } from '../helpers/databases.js';
+import { packTree, unpackTree } from '../../src/sandbox/workspace/snapshot-archive.js';
+import { scanTree } from '../../src/sandbox/workspace/snapshot-scan.js';
 import { sessionRecord } from '../store/fixtures.js';
 
 const quiet = pino({ level: 'silent' });
@@ -65,6 +67,26 @@ async function contents(root: string): Promise<Record<string, string>> {
   for (const top of ['workspace', 'outputs', 'resources']) await visit(top);
   return out;
 }
+
+describe('snapshot archives', () => {
+  it('keep names past the 100/155-byte fields of tar headers, non-ASCII names and long symlink targets', async () => {
+    const a = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-snap-long-a-'));
+    const b = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-snap-long-b-'));
+    try {
+      const deep = path.join('workspace', ...Array.from({ length: 6 }, (_, i) => `dir-${i}-${'x'.repeat(50)}`), `é-ü-✓-${'y'.repeat(200)}.txt`);
+      fs.mkdirSync(path.join(a, path.dirname(deep)), { recursive: true });
+      fs.writeFileSync(path.join(a, deep), 'deep');
+      fs.symlinkSync('t'.repeat(150), path.join(a, 'workspace', 'l'));
+      const tree = await scanTree(a, ['workspace']);
+      await unpackTree(b, packTree(a, tree, [...tree.keys()]), ['workspace']);
+      expect(fs.readFileSync(path.join(b, deep), 'utf8')).toBe('deep');
+      expect(fs.readlinkSync(path.join(b, 'workspace', 'l'))).toBe('t'.repeat(150));
+    } finally {
+      fs.rmSync(a, { recursive: true, force: true });
+      fs.rmSync(b, { recursive: true, force: true });
+    }
+  });
+});
 
 for (const dialect of dialects()) {
   describe(`workspace snapshots (${dialect})`, () => {

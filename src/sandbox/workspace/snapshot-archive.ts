@@ -48,7 +48,7 @@ function entry(pack: tar.Pack, header: EntryHeader): Promise<void> {
 /**
  * Exactly `header.size` bytes of the file, read without following a symlink: a file that grew
  * since the scan is cut at that size, one that shrank is padded with zeros (the next snapshot sees
- * its new mtime and takes it again). A file gone since the scan becomes an empty one.
+ * its new mtime and takes it again). A file gone since the scan is zeros (the next one deletes it).
  */
 async function fileEntry(pack: tar.Pack, abs: string, header: EntryHeader & { size: number }): Promise<void> {
   let written = 0;
@@ -60,7 +60,12 @@ async function fileEntry(pack: tar.Pack, abs: string, header: EntryHeader & { si
     written += chunk.length;
     if (!sink.write(chunk)) await once(sink as unknown as NodeJS.EventEmitter, 'drain');
   };
-  const handle = await fsp.open(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW).catch(() => undefined);
+  // Gone, or replaced by a symlink, since the scan: an empty entry (the next scan sees the change).
+  // Anything else (say, unreadable) fails the snapshot rather than store wrong bytes.
+  const handle = await fsp.open(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT' || err.code === 'ELOOP' || err.code === 'ENOTDIR') return undefined;
+    throw err;
+  });
   if (handle) {
     try {
       if ((await handle.stat()).isFile() && header.size > 0) {

@@ -12,21 +12,25 @@ function entryOf(st: import('node:fs').Stats, target?: string): TreeEntry | unde
   return undefined; // sockets, fifos, devices: nothing a restore could bring back
 }
 
+/** Removed (or replaced by a file) while the scan ran: simply not there. Any other error is thrown. */
+function gone(err: NodeJS.ErrnoException): undefined {
+  if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return undefined;
+  throw err;
+}
+
 /** The tree under `root/<top>` for each of `tops` (keys `top/…`); a missing top is simply absent. */
 export async function scanTree(root: string, tops: readonly string[]): Promise<Map<string, TreeEntry>> {
   const tree = new Map<string, TreeEntry>();
   const visit = async (rel: string): Promise<void> => {
     const abs = path.join(root, rel);
-    const st = await fsp.lstat(abs).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return undefined; // removed while scanning
-      throw err;
-    });
+    const st = await fsp.lstat(abs).catch(gone);
     if (!st) return;
     const entry = entryOf(st, st.isSymbolicLink() ? await fsp.readlink(abs) : undefined);
     if (!entry) return;
     tree.set(rel, entry);
     if (entry.type !== 'dir') return;
-    const names = await fsp.readdir(abs).catch(() => [] as string[]);
+    // An unreadable directory fails the scan (and the snapshot) rather than pass for an empty one.
+    const names = (await fsp.readdir(abs).catch(gone)) ?? [];
     for (const name of names.sort()) await visit(`${rel}/${name}`);
   };
   for (const top of tops) await visit(top);
