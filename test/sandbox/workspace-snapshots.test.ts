@@ -215,6 +215,16 @@ for (const dialect of dialects()) {
       expect(seen.at(-1)).toEqual({ type: 'snapshot', outcome: { kind: 'skipped', treeBytes: 20_005 } });
     });
 
+    it('skips a workspace whose archive (incompressible bytes plus headers) is over the cap, cleanly', async () => {
+      // Big enough that the archive waits for its reader when the write gives up on it.
+      const a = replica('a', { ...policy, maxBytes: 4_000_000 });
+      const { randomBytes } = await import('node:crypto');
+      await fsp.mkdir(path.join(a.root, 'workspace'), { recursive: true });
+      await fsp.writeFile(path.join(a.root, 'workspace/noise.bin'), randomBytes(3_999_990));
+      expect(await a.snaps.snapshotWorkspace(sessionId, { eventSeq: 1, fence })).toEqual({ kind: 'skipped', treeBytes: 3_999_990 });
+      expect(await rows()).toEqual([]);
+    });
+
     it('records nothing for a replica that lost the lease', async () => {
       const a = replica('a');
       await write(a.root, 'workspace/a.txt', 'a');

@@ -56,9 +56,10 @@ async function fileEntry(pack: tar.Pack, abs: string, header: EntryHeader & { si
   const done = new Promise<void>((resolve, reject) => {
     sink = pack.entry(header, (err) => (err ? reject(err) : resolve()));
   });
+  done.catch(() => {}); // awaited below; an archive torn down mid-file fails the write loop first
   const write = async (chunk: Buffer) => {
     written += chunk.length;
-    if (!sink.write(chunk)) await once(sink as unknown as NodeJS.EventEmitter, 'drain');
+    if (!sink.write(chunk)) await drained(sink as unknown as NodeJS.EventEmitter);
   };
   // Gone, or replaced by a symlink, since the scan: an empty entry (the next scan sees the change).
   // Anything else (say, unreadable) fails the snapshot rather than store wrong bytes.
@@ -78,6 +79,21 @@ async function fileEntry(pack: tar.Pack, abs: string, header: EntryHeader & { si
   while (written < header.size) await write(Buffer.alloc(Math.min(64 * 1024, header.size - written)));
   sink.end(null);
   await done;
+}
+
+/** Waits for room in the entry; rejects when the archive was torn down (its reader failed or stopped). */
+async function drained(sink: NodeJS.EventEmitter): Promise<void> {
+  const ac = new AbortController();
+  try {
+    await Promise.race([
+      once(sink, 'drain', { signal: ac.signal }),
+      once(sink, 'close', { signal: ac.signal }).then(() => {
+        throw new Error('snapshot archive closed before it was written');
+      }),
+    ]);
+  } finally {
+    ac.abort();
+  }
 }
 
 /** Removes `rel` under `root` (a whole subtree; a symlink itself, never its target). */
