@@ -147,7 +147,8 @@ export class SessionRunner {
               this.deps.logger.debug({ session_id: this.sessionId, step: step.type, thread: step.thread, cursor }, 'engine step');
               return handler(step, ctx);
             });
-          const run = step.type === 'run_tool' ? () => this.tools(traced) : traced;
+          // A tool that ends after a snapshot was taken (another thread's turn ended meanwhile) leaves the workspace changed again.
+          const run = step.type === 'run_tool' ? () => this.tools(traced).finally(() => this.markTouched()) : traced;
           const done = run()
             .then((outcome) => {
               // A thread stopping leaves the others' work, and the coordinator's, to do.
@@ -172,6 +173,10 @@ export class SessionRunner {
     if (failure !== undefined) throw failure;
     // A run that stops without ending a turn (shutdown, work offered to a worker) still leaves a snapshot.
     await this.snapshotWorkspace();
+  }
+
+  private markTouched(): void {
+    if (this.workspace) this.workspaceTouched = true;
   }
 
   private workspaceReady(): Promise<string[]> {
