@@ -84,12 +84,12 @@ export function planSnapshot(args: {
   policy: SnapshotPolicy;
 }): SnapshotPlan {
   const { tree, known, chain, policy } = args;
+  const diff = chain && known ? diffTrees(known, tree) : undefined;
+  if (diff && diff.changed.length === 0 && diff.deleted.length === 0) return { kind: 'nothing' };
   const total = treeBytes(tree);
   if (total > policy.maxBytes) return { kind: 'skip', treeBytes: total };
   if (!chain) return { kind: 'base', reason: 'first' };
-  if (!known) return { kind: 'base', reason: 'unknown-local-state' };
-  const diff = diffTrees(known, tree);
-  if (diff.changed.length === 0 && diff.deleted.length === 0) return { kind: 'nothing' };
+  if (!diff) return { kind: 'base', reason: 'unknown-local-state' };
   if (chain.layerBytes.length >= policy.maxLayers) return { kind: 'base', reason: 'layers' };
   // Layers that together weigh as much as the base make a restore read more than a fresh base would.
   const layered = chain.layerBytes.reduce((n, b) => n + b, 0);

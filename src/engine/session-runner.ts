@@ -160,8 +160,10 @@ export class SessionRunner {
               this.deps.logger.debug({ session_id: this.sessionId, step: step.type, thread: step.thread, cursor }, 'engine step');
               return handler(step, ctx);
             });
-          // Preparing the workspace and running tools take turns: both use this machine's copy of it.
-          const run = step.type === 'run_tool' || step.type === 'prepare_workspace' ? () => this.tools(traced) : traced;
+          // Preparing the workspace and running tools take turns (both use this machine's copy of it), and both
+          // leave it changed: a step that ends after a snapshot was taken (another thread's turn ended meanwhile)
+          // makes the next turn end snapshot again.
+          const run = step.type === 'run_tool' || step.type === 'prepare_workspace' ? () => this.tools(traced).finally(() => this.markTouched()) : traced;
           const done = run()
             .then((outcome) => {
               // A thread stopping leaves the others' work, and the coordinator's, to do.
@@ -186,6 +188,10 @@ export class SessionRunner {
     if (failure !== undefined) throw failure;
     // A run that stops without ending a turn (shutdown, work offered to a worker) still leaves a snapshot.
     await this.snapshotWorkspace();
+  }
+
+  private markTouched(): void {
+    if (this.workspace) this.workspaceTouched = true;
   }
 
   private workspaceReady(): Promise<string[]> {

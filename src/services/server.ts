@@ -24,7 +24,7 @@ import { mountNotes, prepareMounts } from '../commands/session-mounts.js';
 import { prepareWorkspace } from '../commands/prepare-workspace.js';
 import { syncMemoryMounts } from '../commands/session-memory-sync.js';
 import { localWorkspaces } from '../sandbox/workspace/local-workspaces.js';
-import { wireWorkspaceSnapshots } from './workspace-snapshot-wiring.js';
+import { snapshotsEnabled, wireWorkspaceSnapshots } from './workspace-snapshot-wiring.js';
 import { createLocalSandboxes } from './sandboxes.js';
 import { lateEnvCredentialSource } from './sandbox-credentials.js';
 import { sessionCredentialHosts } from '../commands/vaults/env-credentials.js';
@@ -286,7 +286,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     app,
     store,
     blobs: opened.blobs,
-    summary: startSummary(config, url, keys, sandboxes.unavailable, store.blobs !== undefined),
+    summary: startSummary(config, url, keys, sandboxes.unavailable, store.blobs !== undefined, snapshotsEnabled(config, store)),
     close: () =>
       (closing ??= (async () => {
         shutdown.abort();

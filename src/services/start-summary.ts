@@ -18,6 +18,8 @@ export interface StartSummary {
   /** AGENTD_BLOB_URL: the bucket file bytes go to (overrides the two above), as it may be printed. */
   filesBucket: string | undefined;
   workspacesDir: string;
+  /** Workspaces are snapshotted to the blob store at turn ends (docs/scaling.md). */
+  workspaceSnapshots: boolean;
   /** `bubblewrap`, `none` (unisolated) or `off` (AGENTD_ENGINE=off: no sessions run here). */
   sandbox: 'bubblewrap' | 'none' | 'off';
   /** Why bubblewrap cannot run, when a caller started without requireSandbox (tool calls are refused). */
@@ -39,6 +41,7 @@ export function startSummary(
   keys: { file?: string | undefined; shared?: boolean | undefined },
   sandboxUnavailable: string | undefined,
   filesInDatabase: boolean,
+  workspaceSnapshots: boolean,
 ): StartSummary {
   const target = databaseTarget(config.databaseUrl, config.dataDir);
   const check = PROVIDER_CHECKS[config.engine.provider](config.engine.providerEnv);
@@ -52,6 +55,7 @@ export function startSummary(
     filesInDatabase,
     filesBucket: describeBlobTarget(config.blobs),
     workspacesDir: config.engine.workspacesDir,
+    workspaceSnapshots,
     sandbox: !config.engine.enabled ? 'off' : config.sandbox.kind,
     sandboxUnavailable,
     provider: config.engine.provider,

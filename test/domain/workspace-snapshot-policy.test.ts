@@ -46,9 +46,11 @@ describe('planSnapshot', () => {
     expect(planSnapshot({ tree: now, known, chain: { baseBytes: 50, layerBytes: [30, 20] }, policy })).toEqual({ kind: 'base', reason: 'layer-bytes' });
     expect(planSnapshot({ tree: now, known, chain: { baseBytes: 50, layerBytes: [30, 19] }, policy })).toMatchObject({ kind: 'layer' });
   });
-  it('skips a tree whose files exceed the cap, even when nothing changed', () => {
+  it('skips a changed tree whose files exceed the cap (an unchanged one is simply nothing)', () => {
     const big = tree({ 'workspace/a': file(600), 'workspace/b': file(401) });
-    expect(planSnapshot({ tree: big, known: big, chain, policy })).toEqual({ kind: 'skip', treeBytes: 1001 });
+    expect(planSnapshot({ tree: big, known, chain, policy })).toEqual({ kind: 'skip', treeBytes: 1001 });
+    expect(planSnapshot({ tree: big, known: undefined, chain: undefined, policy })).toEqual({ kind: 'skip', treeBytes: 1001 });
+    expect(planSnapshot({ tree: big, known: big, chain, policy })).toEqual({ kind: 'nothing' });
   });
 });
 

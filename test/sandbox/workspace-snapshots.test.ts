@@ -16,6 +16,8 @@ import { workspaceSnapshots, type SnapshotFence, type WorkspaceSnapshots } from 
 import type { SnapshotPolicy } from '../../src/domain/workspace-snapshot-policy.js';
 import pino from 'pino';
 import { createPostgresDatabase, dialects } from '../helpers/databases.js';
+import { packTree, unpackTree } from '../../src/sandbox/workspace/snapshot-archive.js';
+import { scanTree } from '../../src/sandbox/workspace/snapshot-scan.js';
 import { sessionRecord } from '../store/fixtures.js';
 
 const quiet = pino({ level: 'silent' });
@@ -65,6 +67,26 @@ async function contents(root: string): Promise<Record<string, string>> {
   for (const top of ['workspace', 'outputs', 'resources']) await visit(top);
   return out;
 }
+
+describe('snapshot archives', () => {
+  it('keep names past the 100/155-byte fields of tar headers, non-ASCII names and long symlink targets', async () => {
+    const a = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-snap-long-a-'));
+    const b = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-snap-long-b-'));
+    try {
+      const deep = path.join('workspace', ...Array.from({ length: 6 }, (_, i) => `dir-${i}-${'x'.repeat(50)}`), `é-ü-✓-${'y'.repeat(200)}.txt`);
+      fs.mkdirSync(path.join(a, path.dirname(deep)), { recursive: true });
+      fs.writeFileSync(path.join(a, deep), 'deep');
+      fs.symlinkSync('t'.repeat(150), path.join(a, 'workspace', 'l'));
+      const tree = await scanTree(a, ['workspace']);
+      await unpackTree(b, packTree(a, tree, [...tree.keys()]), ['workspace']);
+      expect(fs.readFileSync(path.join(b, deep), 'utf8')).toBe('deep');
+      expect(fs.readlinkSync(path.join(b, 'workspace', 'l'))).toBe('t'.repeat(150));
+    } finally {
+      fs.rmSync(a, { recursive: true, force: true });
+      fs.rmSync(b, { recursive: true, force: true });
+    }
+  });
+});
 
 for (const dialect of dialects()) {
   describe(`workspace snapshots (${dialect})`, () => {
@@ -191,6 +213,16 @@ for (const dialect of dialects()) {
       expect(await a.snaps.snapshotWorkspace(sessionId, { eventSeq: 2, fence })).toEqual({ kind: 'skipped', treeBytes: 20_005 });
       expect((await rows()).map((r) => r.generation)).toEqual([1]);
       expect(seen.at(-1)).toEqual({ type: 'snapshot', outcome: { kind: 'skipped', treeBytes: 20_005 } });
+    });
+
+    it('skips a workspace whose archive (incompressible bytes plus headers) is over the cap, cleanly', async () => {
+      // Big enough that the archive waits for its reader when the write gives up on it.
+      const a = replica('a', { ...policy, maxBytes: 4_000_000 });
+      const { randomBytes } = await import('node:crypto');
+      await fsp.mkdir(path.join(a.root, 'workspace'), { recursive: true });
+      await fsp.writeFile(path.join(a.root, 'workspace/noise.bin'), randomBytes(3_999_990));
+      expect(await a.snaps.snapshotWorkspace(sessionId, { eventSeq: 1, fence })).toEqual({ kind: 'skipped', treeBytes: 3_999_990 });
+      expect(await rows()).toEqual([]);
     });
 
     it('records nothing for a replica that lost the lease', async () => {

@@ -10,6 +10,7 @@ import { useFakeAnthropic } from '../helpers/use.js';
 import { createPostgresDatabase } from '../helpers/databases.js';
 import { startReplica, stopReplicas, type Replica } from '../helpers/replicas.js';
 import { sendText, waitSettled } from '../helpers/turns.js';
+import { scrape } from '../helpers/prometheus.js';
 
 const KEY = 'sk-snapshot-test';
 
@@ -65,6 +66,7 @@ describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('replicas: workspace snap
     expect(first.filter((e) => e.type === 'agent.tool_result')).toMatchObject([{ is_error: false }]);
 
     // The replica that ran the tool has the file on its disk; the other has nothing of the session.
+    expect(replicas[0]!.proc!.output()).toContain('snapshotted to the blob store at each turn end');
     const writer = replicas.find((r) => fs.existsSync(workspaceFile(r, session.id, 'note.txt')))!;
     expect(writer).toBeDefined();
     const reader = replicas.find((r) => r !== writer)!;
@@ -89,6 +91,12 @@ describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('replicas: workspace snap
     expect(toolResultText(results[1]!)).toContain('../note.txt');
     expect(toolResultText(results[1]!)).toContain('ran');
     expect(fs.lstatSync(workspaceFile(reader, session.id, 'sub/link')).isSymbolicLink()).toBe(true);
+    // The reader restored once; its turn (which only read) changed nothing, so it wrote nothing.
+    const metrics = (await scrape(reader.url, { 'x-api-key': KEY })).scrape;
+    expect(metrics.value('agentd_workspace_restores_total')).toBe(1);
+    expect(metrics.value('agentd_workspace_snapshots_total', { outcome: 'nothing' })).toBe(1);
+    expect(metrics.value('agentd_workspace_snapshot_bytes_total', { kind: 'base' })).toBe(0);
+    expect((await db.query('SELECT generation FROM workspace_snapshots WHERE session_id = $1', [session.id])).rows).toEqual([{ generation: 1 }]);
     // The first tool ran once, on the killed replica (never re-run by the reader).
     expect(events.filter((e) => e.type === 'agent.tool_use').map((e) => (e as { id: string }).id)).toHaveLength(2);
 

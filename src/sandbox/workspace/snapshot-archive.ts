@@ -48,7 +48,7 @@ function entry(pack: tar.Pack, header: EntryHeader): Promise<void> {
 /**
  * Exactly `header.size` bytes of the file, read without following a symlink: a file that grew
  * since the scan is cut at that size, one that shrank is padded with zeros (the next snapshot sees
- * its new mtime and takes it again). A file gone since the scan becomes an empty one.
+ * its new mtime and takes it again). A file gone since the scan is zeros (the next one deletes it).
  */
 async function fileEntry(pack: tar.Pack, abs: string, header: EntryHeader & { size: number }): Promise<void> {
   let written = 0;
@@ -56,11 +56,17 @@ async function fileEntry(pack: tar.Pack, abs: string, header: EntryHeader & { si
   const done = new Promise<void>((resolve, reject) => {
     sink = pack.entry(header, (err) => (err ? reject(err) : resolve()));
   });
+  done.catch(() => {}); // awaited below; an archive torn down mid-file fails the write loop first
   const write = async (chunk: Buffer) => {
     written += chunk.length;
-    if (!sink.write(chunk)) await once(sink as unknown as NodeJS.EventEmitter, 'drain');
+    if (!sink.write(chunk)) await drained(sink as unknown as NodeJS.EventEmitter);
   };
-  const handle = await fsp.open(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW).catch(() => undefined);
+  // Gone, or replaced by a symlink, since the scan: an empty entry (the next scan sees the change).
+  // Anything else (say, unreadable) fails the snapshot rather than store wrong bytes.
+  const handle = await fsp.open(abs, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT' || err.code === 'ELOOP' || err.code === 'ENOTDIR') return undefined;
+    throw err;
+  });
   if (handle) {
     try {
       if ((await handle.stat()).isFile() && header.size > 0) {
@@ -73,6 +79,21 @@ async function fileEntry(pack: tar.Pack, abs: string, header: EntryHeader & { si
   while (written < header.size) await write(Buffer.alloc(Math.min(64 * 1024, header.size - written)));
   sink.end(null);
   await done;
+}
+
+/** Waits for room in the entry; rejects when the archive was torn down (its reader failed or stopped). */
+async function drained(sink: NodeJS.EventEmitter): Promise<void> {
+  const ac = new AbortController();
+  try {
+    await Promise.race([
+      once(sink, 'drain', { signal: ac.signal }),
+      once(sink, 'close', { signal: ac.signal }).then(() => {
+        throw new Error('snapshot archive closed before it was written');
+      }),
+    ]);
+  } finally {
+    ac.abort();
+  }
 }
 
 /** Removes `rel` under `root` (a whole subtree; a symlink itself, never its target). */

@@ -10,7 +10,7 @@ import type { Logger } from '../../logger.js';
 import { BlobTooLargeError, type BlobStore } from '../../store/blob-store.js';
 import type { Store } from '../../store/types.js';
 import type { WorkspaceSnapshotRecord } from '../../store/workspace-snapshot-types.js';
-import { planSnapshot, type SnapshotPolicy, type Tree, type TreeEntry } from '../../domain/workspace-snapshot-policy.js';
+import { planSnapshot, treeBytes, type SnapshotPolicy, type Tree, type TreeEntry } from '../../domain/workspace-snapshot-policy.js';
 import { sessionLayout } from '../session-layout.js';
 import { scanTree } from './snapshot-scan.js';
 import { packTree, removeEntry, unpackTree } from './snapshot-archive.js';
@@ -153,7 +153,8 @@ export function workspaceSnapshots(deps: WorkspaceSnapshotsDeps): WorkspaceSnaps
       try {
         bytes = await blobs.write(blobKey, packTree(root, tree, paths), deps.policy.maxBytes);
       } catch (err) {
-        if (err instanceof BlobTooLargeError) return skipped(deps.policy.maxBytes);
+        // Files under the cap whose archive is over it (incompressible bytes plus tar headers).
+        if (err instanceof BlobTooLargeError) return skipped(treeBytes(tree));
         throw err;
       }
       const generation = (latest?.generation ?? 0) + 1;
@@ -164,7 +165,7 @@ export function workspaceSnapshots(deps: WorkspaceSnapshotsDeps): WorkspaceSnaps
         blobKey,
         bytes,
         entries: paths.length,
-        treeBytes: [...tree.values()].reduce((n, e) => n + (e.type === 'file' ? e.size : 0), 0),
+        treeBytes: treeBytes(tree),
         deleted,
         eventSeq,
         createdAt: deps.now(),
