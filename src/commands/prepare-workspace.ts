@@ -2,8 +2,8 @@
 // resources in its own copy of the workspace (file bytes from the shared blob store, clones with
 // the current, possibly rotated, token), and records what it holds (Workspaces.prepared). Only the
 // engine calls it, so the replica that took the request never needs the disk the session runs on.
-// On a replica taking a session over, the workspace snapshot restored before the first built-in
-// tool then replaces what this placed in the snapshotted directories (docs/scaling.md, "Not built yet").
+// The prepare_workspace step restores a newer workspace snapshot first; the restore drops the record,
+// so what the snapshot brought back is adopted (below) and only resources added since are placed.
 import type { Logger } from '../logger.js';
 import type { SessionResource } from '../api/wire.js';
 import { isMountable, planMounts, type MountFailure, type Mountable } from '../domain/workspace-mounts.js';

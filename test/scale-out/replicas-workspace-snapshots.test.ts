@@ -1,7 +1,8 @@
 // Workspace snapshots across real replicas on one PostgreSQL database: a turn writes files in
 // /workspace with the bash tool on one replica, that replica is SIGKILLed, and the next turn, run
 // by the other replica, reads them (restored from the snapshot in the database); deleting the
-// session deletes its snapshots.
+// session deletes its snapshots. Resources meet snapshots: the replica taking a session over restores
+// the repositories the agent changed instead of cloning them again, and places only resources added since.
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
@@ -11,6 +12,8 @@ import { createPostgresDatabase } from '../helpers/databases.js';
 import { startReplica, stopReplicas, type Replica } from '../helpers/replicas.js';
 import { sendText, waitSettled } from '../helpers/turns.js';
 import { scrape } from '../helpers/prometheus.js';
+import { createTestRepo } from '../helpers/git-repos.js';
+import { toFile } from '@anthropic-ai/sdk';
 
 const KEY = 'sk-snapshot-test';
 
@@ -106,5 +109,49 @@ describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('replicas: workspace snap
     await reader.client.beta.sessions.delete(session.id);
     expect((await db.query('SELECT count(*)::int AS n FROM workspace_snapshots WHERE session_id = $1', [session.id])).rows[0].n).toBe(0);
     expect((await db.query('SELECT count(*)::int AS n FROM blobs WHERE key = ANY($1)', [keys])).rows[0].n).toBe(0);
+  });
+
+  it('a takeover restores the repository as the agent changed it (no new clone) and places only a file added since the snapshot', async () => {
+    // Both replicas up again (the previous test killed one).
+    for (const r of replicas) if (!r.proc) await r.start();
+    const live = replicas;
+    const client = live[0]!.client;
+    const repo = createTestRepo('snap-repo');
+    const agent = await client.beta.agents.create({ name: 'snapshots-mounts', model: 'claude-sonnet-4-6', tools: [{ type: 'agent_toolset_20260401' }] });
+    const env = await client.beta.environments.create({ name: `snapshots-mounts-env-${Date.now()}` });
+    const session = await client.beta.sessions.create({
+      agent: agent.id,
+      environment_id: env.id,
+      resources: [{ type: 'github_repository', url: repo.dir }],
+    });
+    fake.enqueue(
+      { content: [{ type: 'tool_use', id: 'toolu_edit', name: 'bash', input: { command: 'echo "edited by the agent" >> snap-repo/README.md' } }] },
+      { content: [{ type: 'text', text: 'Edited.' }] },
+    );
+    await sendText(client, session.id, 'edit the readme');
+    const first = await waitSettled(client, session.id, 60_000);
+    expect(first.filter((e) => e.type === 'session.error')).toEqual([]);
+    const writer = live.find((r) => fs.existsSync(workspaceFile(r, session.id, 'snap-repo/README.md')))!;
+    expect(writer).toBeDefined();
+    const reader = replicas.find((r) => r !== writer)!;
+
+    // After the snapshot: a file resource (not in it), and the origin disappears (a new clone would fail).
+    const upload = await client.beta.files.upload({ file: await toFile(Buffer.from('added after the snapshot\n'), 'late.txt') });
+    await client.beta.sessions.resources.add(session.id, { type: 'file', file_id: upload.id, mount_path: '/workspace/late.txt' });
+    repo.remove();
+    await writer.kill('SIGKILL');
+
+    fake.enqueue(
+      { content: [{ type: 'tool_use', id: 'toolu_read2', name: 'bash', input: { command: 'cat snap-repo/README.md late.txt' } }] },
+      { content: [{ type: 'text', text: 'Read.' }] },
+    );
+    await sendText(reader.client, session.id, 'read them');
+    const events = await waitSettled(reader.client, session.id, 60_000);
+    expect(events.filter((e) => e.type === 'session.error')).toEqual([]);
+    const results = events.filter((e) => e.type === 'agent.tool_result');
+    const text = toolResultText(results.at(-1)!);
+    expect(text).toContain('v2');
+    expect(text).toContain('edited by the agent');
+    expect(text).toContain('added after the snapshot');
   });
 });

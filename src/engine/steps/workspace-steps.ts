@@ -10,6 +10,9 @@ export const workspaceSteps: Pick<StepHandlers, 'prepare_workspace'> = {
   prepare_workspace: async (step, ctx) => {
     // Preparing is part of the turn: the session runs while it clones.
     await ctx.write(ensureRunning(ctx.thread(step.thread), ctx.env()), step.thread);
+    // A snapshot newer than this machine's copy goes first: it brings back the resources as the agent
+    // left them, and only what it lacks is placed (a failed restore's note reaches the next tool result).
+    await ctx.workspaceReady();
     const outcome = await ctx.abortable((signal) => ctx.effects.workspace.prepare(ctx.session, ctx.state.mountFailures, signal));
     if (outcome.cut) return outcome.cut === 'shutdown' ? 'stop' : 'continue';
     if (!outcome.ok) throw outcome.error;

@@ -12,7 +12,9 @@ import { placeSkill } from './place-skill.js';
 import type { Workspaces } from './workspaces.js';
 
 /** The record of which resources are materialised in this copy of the session (outside every mount). */
-const preparedFile = (layout: SessionLayout) => path.join(layout.root, 'prepared.json');
+/** The record of the resources placed in this copy of the session (see prepare-workspace.ts). */
+export const PREPARED_RECORD = 'prepared.json';
+const preparedFile = (layout: SessionLayout) => path.join(layout.root, PREPARED_RECORD);
 
 const DEFAULT_LIMITS: ScanLimits = { maxFiles: 1000, maxDepth: 32 };
 

@@ -14,6 +14,7 @@ import { planSnapshot, treeBytes, type SnapshotPolicy, type Tree, type TreeEntry
 import { sessionLayout } from '../session-layout.js';
 import { scanTree } from './snapshot-scan.js';
 import { packTree, removeEntry, unpackTree } from './snapshot-archive.js';
+import { PREPARED_RECORD } from './local-workspaces.js';
 
 /**
  * What a snapshot covers, under the session's host root: the agent's /workspace, its
@@ -102,6 +103,9 @@ export function workspaceSnapshots(deps: WorkspaceSnapshotsDeps): WorkspaceSnaps
       const root = rootOf(sessionId);
       // A restore cut short must not pass for a current copy: the state goes first.
       await fsp.rm(statePath(sessionId), { force: true });
+      // The placement record describes the directories being replaced: without it, the next preparation
+      // adopts the resources the snapshot brings back and places only those it lacks (added since).
+      await fsp.rm(path.join(root, PREPARED_RECORD), { force: true });
       for (const top of SNAPSHOT_TOPS) await fsp.rm(path.join(root, top), { recursive: true, force: true });
       await fsp.mkdir(root, { recursive: true });
       let bytes = 0;
