@@ -6,6 +6,7 @@ import type { LogChanges, ChangeEnv } from './changes/log-changes.js';
 import { noChanges } from './changes/log-changes.js';
 import { engineEvent } from './changes/engine-event.js';
 import type { ThreadState } from './session-state.js';
+import { retryStatus } from './retry-status.js';
 
 /** A session's environment_variable credential limited to hosts (`networking.allowed_hosts`). */
 export interface CredentialHosts {
@@ -27,7 +28,7 @@ export function unreachableCredentialHosts(creds: readonly CredentialHosts[], al
   return out;
 }
 
-/** One session.error per credential (`terminal`: nothing is retried; the session goes on). */
+/** One session.error per credential (`retrying`: the session keeps running; requests to those hosts stay blocked). */
 export function credentialHostErrors(t: ThreadState, unreachable: readonly CredentialHosts[], env: ChangeEnv): LogChanges {
   return {
     ...noChanges(env.at),
@@ -42,7 +43,7 @@ export function credentialHostErrors(t: ThreadState, unreachable: readonly Crede
             message:
               `credential ${c.credentialId} may send its secret to ${c.hosts.join(', ')}, which the environment's limited networking ` +
               `does not allow, so requests there are blocked; add the host to the environment's allowed_hosts or remove it from the credential`,
-            retry_status: { type: 'terminal' },
+            retry_status: retryStatus('goes_on'),
           },
         },
         env,

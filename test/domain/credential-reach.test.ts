@@ -31,7 +31,7 @@ describe('credential hosts a limited environment cannot reach', () => {
       newId: (p) => `${p}_1`,
     });
     expect(changes.events).toHaveLength(1);
-    expect(changes.events[0]!.body).toMatchObject({ error: { type: 'credential_host_unreachable_error', credential_id: 'vcrd_a', vault_id: 'vlt_1', retry_status: { type: 'terminal' } } });
+    expect(changes.events[0]!.body).toMatchObject({ error: { type: 'credential_host_unreachable_error', credential_id: 'vcrd_a', vault_id: 'vlt_1', retry_status: { type: 'retrying' } } });
     b.written(changes.events);
     expect([...foldLog(b.log).unreachableCredentials]).toEqual(['vcrd_a']);
   });

@@ -74,7 +74,7 @@ describe.each(dialects())('model failures, interrupts and compaction (%s)', (dia
     expect(events.some((e) => e.type === 'session.status_rescheduled')).toBe(false);
     expect(events.at(-2)).toMatchObject({
       type: 'session.error',
-      error: { type: 'model_request_failed_error', retry_status: { type: 'terminal' } },
+      error: { type: 'model_request_failed_error', retry_status: { type: 'exhausted' } },
     });
     expect(JSON.stringify(events.at(-2))).toContain('something is wrong');
     expect(events.at(-1)).toMatchObject({ stop_reason: { type: 'retries_exhausted' } });

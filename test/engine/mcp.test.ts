@@ -10,7 +10,7 @@ import { expectEnvelope, failure } from '../helpers/errors.js';
 import { createAgent, createEnvironment } from '../helpers/fixtures.js';
 import { startMcpServer, type TestMcpServer } from '../helpers/mcp-server.js';
 import { secretsIn, storedTexts } from '../helpers/secret-scan.js';
-import { sendText, streamWhile, waitSettled, type StreamEvent } from '../helpers/turns.js';
+import { sendText, streamWhile, typesOf, waitSettled, type StreamEvent } from '../helpers/turns.js';
 import { useFakeAnthropic, useServer } from '../helpers/use.js';
 
 interface TokenEndpoint {
@@ -220,9 +220,11 @@ describe.each(dialects())('MCP toolsets (%s)', (dialect) => {
       expect(result.is_error).toBe(true);
       expect(JSON.stringify(result.content)).toContain(credential.id);
       const error = ofType(failed, 'session.error')[0]!;
-      expect(error.error).toMatchObject({ type: 'mcp_authentication_failed_error', mcp_server_name: 'calc' });
+      // retrying, not terminal: the turn goes on without the server (the model answered the failed call).
+      expect(error.error).toMatchObject({ type: 'mcp_authentication_failed_error', mcp_server_name: 'calc', retry_status: { type: 'retrying' } });
       expect(error.error.message).toContain(credential.id);
       expect(failed.at(-1)).toMatchObject({ type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
+      expect(typesOf(failed).indexOf('session.error')).toBeLessThan(typesOf(failed).lastIndexOf('span.model_request_start'));
     } finally {
       await oauth.close();
     }
@@ -259,7 +261,7 @@ describe.each(dialects())('MCP toolsets (%s)', (dialect) => {
     const session = await mcpSession({ url, policy: 'always_allow' });
     fake.enqueue(reply('no tools'));
     const events = await streamWhile(t.client, session.id, () => sendText(t.client, session.id, 'hi'));
-    expect(ofType(events, 'session.error')[0]!.error).toMatchObject({ type: 'mcp_connection_failed_error', mcp_server_name: 'calc' });
+    expect(ofType(events, 'session.error')[0]!.error).toMatchObject({ type: 'mcp_connection_failed_error', mcp_server_name: 'calc', retry_status: { type: 'retrying' } });
     expect((fake.requests.at(-1)!.body as any).tools ?? []).toEqual([]);
     expect(events.at(-1)).toMatchObject({ type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
   });

@@ -42,7 +42,7 @@ describe.each(dialects())('session errors (%s)', (dialect) => {
     // Two rounds ran (two responses with tools, both answered); the third call was never made.
     expect(events.filter((e) => e.type === 'agent.tool_result')).toHaveLength(2);
     expect(fake.requests.length - before).toBe(2);
-    expect(errorsOf(events)).toEqual([{ type: 'tool_use_limit_reached_error', message: expect.stringContaining('2 tool-use rounds'), retry_status: { type: 'terminal' } }]);
+    expect(errorsOf(events)).toEqual([{ type: 'tool_use_limit_reached_error', message: expect.stringContaining('2 tool-use rounds'), retry_status: { type: 'exhausted' } }]);
     expect(events.at(-1)).toMatchObject({ type: 'session.status_idle', stop_reason: { type: 'retries_exhausted' } });
     // A new message is a new turn: the queued third response runs a round, then the model answers.
     fake.enqueue({ content: [{ type: 'text', text: 'done' }] });
@@ -54,15 +54,21 @@ describe.each(dialects())('session errors (%s)', (dialect) => {
     expect(last.flatMap((m) => (typeof m.content === 'string' ? [] : m.content.map((b) => b.type))).filter((x) => x === 'tool_result')).toHaveLength(3);
   });
 
-  it('billing (402): billing_error, terminal, not retried', async () => {
+  it('billing (402): billing_error, exhausted, not retried; the next message starts a new turn', async () => {
     const session = await newSession();
     const before = fake.requests.length;
     fake.enqueue({ error: { status: 402, message: 'Your credit balance is too low' } });
     const events = await streamWhile(t.client, session.id, () => sendText(t.client, session.id, 'hi'));
-    expect(errorsOf(events)).toEqual([{ type: 'billing_error', message: expect.stringContaining('credit balance'), retry_status: { type: 'terminal' } }]);
+    expect(errorsOf(events)).toEqual([{ type: 'billing_error', message: expect.stringContaining('credit balance'), retry_status: { type: 'exhausted' } }]);
     expect(typesOf(events)).not.toContain('session.status_rescheduled');
     expect(fake.requests.length - before).toBe(1);
     expect(events.at(-1)).toMatchObject({ type: 'session.status_idle', stop_reason: { type: 'retries_exhausted' } });
+    // Not terminal: the session takes the next message (once the account is funded again).
+    fake.enqueue({ content: [{ type: 'text', text: 'Funded.' }] });
+    const next = await streamWhile(t.client, session.id, () => sendText(t.client, session.id, 'again'));
+    expect(errorsOf(next)).toEqual([]);
+    expect(next.find((e) => e.type === 'agent.message')).toMatchObject({ content: [{ type: 'text', text: 'Funded.' }] });
+    expect(next.at(-1)).toMatchObject({ type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
   });
 
   it('a summary that never fits: three compactions, then compaction_limit_reached_error; the next message starts over', async () => {
@@ -76,7 +82,7 @@ describe.each(dialects())('session errors (%s)', (dialect) => {
     const events = await streamWhile(t.client, session.id, () => sendText(t.client, session.id, 'second'));
     expect(typesOf(events).filter((x) => x === 'agent.thread_context_compacted')).toHaveLength(3);
     expect(fake.requests.length - before).toBe(3);
-    expect(errorsOf(events)).toEqual([{ type: 'compaction_limit_reached_error', message: expect.stringContaining('compacted 3 times'), retry_status: { type: 'terminal' } }]);
+    expect(errorsOf(events)).toEqual([{ type: 'compaction_limit_reached_error', message: expect.stringContaining('compacted 3 times'), retry_status: { type: 'exhausted' } }]);
     expect(events.at(-1)).toMatchObject({ type: 'session.status_idle', stop_reason: { type: 'retries_exhausted' } });
     expect((await t.client.beta.sessions.retrieve(session.id)).status).toBe('idle');
 

@@ -39,8 +39,9 @@ describe.each(dialects())('credential hosts the environment cannot reach (%s)', 
 
     const results = await runTools(t, fake, session.id, [bash('echo one'), bash('echo two')]);
     expect(results.map((r) => r.text.trim())).toEqual(['one', 'two']);
-    // A later turn's tools do not repeat it.
-    await runTools(t, fake, session.id, [bash('echo three')]);
+    // retrying, not terminal: the session goes on, and a later turn's tools run without repeating it.
+    const later = await runTools(t, fake, session.id, [bash('echo three')]);
+    expect(later.map((r) => r.text.trim())).toEqual(['three']);
 
     const events = (await t.client.beta.sessions.events.list(session.id)).data;
     const errors = events.flatMap((e) => (e.type === 'session.error' ? [e.error] : []));
@@ -50,7 +51,7 @@ describe.each(dialects())('credential hosts the environment cannot reach (%s)', 
         credential_id: credential.id,
         vault_id: vault.id,
         message: expect.stringContaining('api.elsewhere.example'),
-        retry_status: { type: 'terminal' },
+        retry_status: { type: 'retrying' },
       },
     ]);
     expect(errors[0]!.message).not.toContain('api.allowed.example,');

@@ -261,7 +261,7 @@ describe.each(dialects())('environment packages (%s)', { timeout: 300_000 }, (di
     const events = await streamWhile(t.client, session.id, () => sendText(t.client, session.id, 'go'), isTerminal, 180_000);
 
     const error = events.find((e) => e.type === 'session.error');
-    expect(error?.type === 'session.error' && error.error).toMatchObject({ type: 'unknown_error', retry_status: { type: 'terminal' } });
+    expect(error?.type === 'session.error' && error.error).toMatchObject({ type: 'unknown_error', retry_status: { type: 'exhausted' } });
     const message = error?.type === 'session.error' ? error.error.message : '';
     expect(message).toMatch(/^the environment's packages could not be installed: pip failed to install agentd-nosuchpkg; installer output/);
     // The end of pip's own output says why.
@@ -280,6 +280,11 @@ describe.each(dialects())('environment packages (%s)', { timeout: 300_000 }, (di
     expect(span.attributes['error.type']).toBe('package_install_failed');
     // Nothing cached for the failed set, and no staging left behind.
     expect(layers()).toEqual(layersBefore);
+    // Exhausted, not terminal: the next message starts a new turn (a reply without tools installs nothing).
+    fake.enqueue({ content: [{ type: 'text', text: 'no tools this time' }] });
+    const next = await streamWhile(t.client, session.id, () => sendText(t.client, session.id, 'talk'), isTerminal, 60_000);
+    expect(next.some((e) => e.type === 'session.error')).toBe(false);
+    expect(next.at(-1)).toMatchObject({ type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
   });
 
   // The sandbox sees the host's /usr: without RubyGems there, the gem manager cannot run.

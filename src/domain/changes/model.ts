@@ -6,6 +6,7 @@ import type { RequestStartInternal } from '../event-internal.js';
 import { evaluatePermission, type ToolPolicies } from '../permissions.js';
 import type { NewEvent, WireEvent } from '../records/event.js';
 import { canRetry, type RetryPolicy } from '../retry.js';
+import { retryStatus } from '../retry-status.js';
 import { isChild, type ThreadState } from '../session-state.js';
 import { CALL_AGENT } from '../delegation.js';
 import { runningResource } from '../outcome.js';
@@ -128,8 +129,9 @@ export const abortedRequest = (t: ThreadState, startId: string, env: ChangeEnv):
 export function modelFailed(t: ThreadState, startId: string | undefined, failure: ModelFailure, policy: RetryPolicy, env: ChangeEnv): LogChanges {
   const end: LogChanges = { ...noChanges(env.at), events: startId === undefined ? [] : [failedSpanEnd(t, startId, env)] };
   const retrying = failure.retryable && canRetry(t.retries, policy);
-  const retryStatus = retrying ? 'retrying' : failure.retryable ? 'exhausted' : 'terminal';
-  const error = engineEvent('session.error', { error: { type: failure.type, message: failure.message, retry_status: { type: retryStatus } } }, env, {
+  // Past the budget, or not retryable (a 400, a 402 billing_error): the turn ends, the session stays usable.
+  const retry_status = retryStatus(retrying ? 'goes_on' : 'turn_ends');
+  const error = engineEvent('session.error', { error: { type: failure.type, message: failure.message, retry_status } }, env, {
     thread: t.id,
   });
   // Every failure is reported; a retried one is followed by the reschedule, the last by idle.
@@ -145,7 +147,7 @@ export function toolUseLimitReached(t: ThreadState, limit: number, env: ChangeEn
       error: {
         type: 'tool_use_limit_reached_error',
         message: `the turn reached its limit of ${limit} tool-use rounds (AGENTD_MAX_TOOL_ROUNDS); send a new message to start a new turn`,
-        retry_status: { type: 'terminal' },
+        retry_status: retryStatus('turn_ends'),
       },
     },
     env,
@@ -162,7 +164,7 @@ export function compactionLimitReached(t: ThreadState, limit: number, env: Chang
       error: {
         type: 'compaction_limit_reached_error',
         message: `the context was compacted ${limit} times in a row and still exceeds the compaction threshold; send a new message to start a new turn`,
-        retry_status: { type: 'terminal' },
+        retry_status: retryStatus('turn_ends'),
       },
     },
     env,

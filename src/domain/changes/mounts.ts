@@ -3,12 +3,13 @@
 // when one of them is terminal (see workspace-mounts.ts).
 import type { NewEvent } from '../records/event.js';
 import { isTerminal, type MountFailure } from '../workspace-mounts.js';
+import { retryStatus } from '../retry-status.js';
 import { engineEvent } from './engine-event.js';
 import { noChanges, type ChangeEnv, type LogChanges } from './log-changes.js';
 
 function errorEvent(f: MountFailure, env: ChangeEnv): NewEvent {
   const internal = { resource_id: f.resourceId, resource_updated_at: f.updatedAt };
-  const retry_status = { type: isTerminal(f) ? ('terminal' as const) : ('retrying' as const) };
+  const retry_status = retryStatus(isTerminal(f) ? 'session_terminates' : 'goes_on');
   const error =
     f.kind === 'repository'
       ? { type: f.type, message: f.message, repository_url: f.url, retry_status }

@@ -91,7 +91,7 @@ export class McpHub implements McpTools {
           reported.delete(server.name);
           return;
         }
-        const failure = this.failureOf(server.name, result, 'retrying');
+        const failure = this.failureOf(server.name, result);
         if (reported.get(server.name) !== failure.message) failures.push(failure);
         reported.set(server.name, failure.message);
       }),
@@ -113,7 +113,7 @@ export class McpHub implements McpTools {
       const content = toolResultContent(result.value);
       return { content: content.length > 0 ? content : [{ type: 'text', text: '(no output)' }], isError: result.value.isError === true, failure: undefined };
     }
-    const failure = this.failureOf(server, result, 'terminal');
+    const failure = this.failureOf(server, result);
     return errorOutcome(`Calling ${tool} on the MCP server "${server}" failed: ${failure.message}`, failure.type === 'mcp_authentication_failed_error' ? failure : undefined);
   }
 
@@ -128,17 +128,17 @@ export class McpHub implements McpTools {
     }
   }
 
-  private failureOf(server: string, result: Exchange<unknown> & { ok: false }, retry: McpServerFailure['retry']): McpServerFailure {
-    if (result.authFailure) return { server, type: 'mcp_authentication_failed_error', message: result.authFailure, retry };
+  private failureOf(server: string, result: Exchange<unknown> & { ok: false }): McpServerFailure {
+    if (result.authFailure) return { server, type: 'mcp_authentication_failed_error', message: result.authFailure };
     const f: McpFailure = result.failure;
     if (f.kind === 'unauthorized') {
       const who = result.credentialId
         ? `the credential ${result.credentialId}`
         : 'the request (no credential in the session\'s vaults matches its URL)';
-      return { server, type: 'mcp_authentication_failed_error', message: `the MCP server rejected ${who} with 401 at ${f.method}`, retry };
+      return { server, type: 'mcp_authentication_failed_error', message: `the MCP server rejected ${who} with 401 at ${f.method}` };
     }
     const http = f.http ? ` (HTTP ${f.http.status})` : '';
-    return { server, type: 'mcp_connection_failed_error', message: `${f.method} failed${http}: ${f.message}`, retry };
+    return { server, type: 'mcp_connection_failed_error', message: `${f.method} failed${http}: ${f.message}` };
   }
 
   /** One client session with the server, with the credential applied and refreshed as needed. */

@@ -2,7 +2,7 @@
 // engine must take next (and, where the step writes, to what it writes). Pure: no server, no I/O.
 import { describe, expect, it } from 'vitest';
 import type { BetaMessage } from '@anthropic-ai/sdk/resources/beta/messages/messages.js';
-import { compactionLimitReached, modelFailed, recordResponse, startRequest } from '../../../src/domain/changes/model.js';
+import { compactionLimitReached, modelFailed, recordResponse, startRequest, toolUseLimitReached } from '../../../src/domain/changes/model.js';
 import { toolPolicies } from '../../../src/domain/permissions.js';
 import { packagesFailed } from '../../../src/domain/changes/packages.js';
 import { decide, MAX_COMPACTIONS_IN_A_ROW } from '../../../src/domain/decide.js';
@@ -85,7 +85,11 @@ describe('replay: edge cases', () => {
     }
     expect(next(b, { maxToolRounds: 3 })).toEqual({ type: 'call_model', thread: 'primary' });
     expect(next(b, { maxToolRounds: 2 })).toEqual({ type: 'tool_use_limit', thread: 'primary' });
-    b.idle({ type: 'retries_exhausted' });
+    const changes = toolUseLimitReached(primaryThread(foldLog(b.log)), 2, env(T0));
+    expect(changes.events.map((e) => e.type)).toEqual(['session.error', 'session.status_idle']);
+    expect(changes.events[0]).toMatchObject({ body: { error: { type: 'tool_use_limit_reached_error', retry_status: { type: 'exhausted' } } } });
+    expect(changes.events[1]).toMatchObject({ body: { stop_reason: { type: 'retries_exhausted' } } });
+    b.written(changes.events);
     expect(next(b, { maxToolRounds: 2 })).toEqual({ type: 'done' });
     b.user('again', true);
     expect(next(b, { maxToolRounds: 2 })).toEqual({ type: 'call_model', thread: 'primary' });
@@ -107,7 +111,7 @@ describe('replay: edge cases', () => {
       expect.objectContaining({ tool_use_id: second.id, is_error: true }),
     ]);
     expect(changes.events[2]!.body).toMatchObject({
-      error: { type: 'unknown_error', message: "the environment's packages could not be installed: pip failed to install nosuch", retry_status: { type: 'terminal' } },
+      error: { type: 'unknown_error', message: "the environment's packages could not be installed: pip failed to install nosuch", retry_status: { type: 'exhausted' } },
     });
     expect(changes.events[3]!.body).toMatchObject({ stop_reason: { type: 'retries_exhausted' } });
     b.written(changes.events);
@@ -171,8 +175,12 @@ describe('replay: edge cases', () => {
     expect(retry.events.map((e) => e.type)).toEqual(['span.model_request_end', 'session.error', 'session.status_rescheduled']);
     expect(retry.events[1]).toMatchObject({ body: { error: { type: 'model_rate_limited_error', retry_status: { type: 'retrying' } } } });
     expect(retry.status).toBe('rescheduling');
-    const terminal = modelFailed(t, start.id, { retryable: false, type: 'model_request_failed_error', message: '400' }, context().retry, env(T0));
-    expect(terminal.events[1]).toMatchObject({ body: { error: { retry_status: { type: 'terminal' } } } });
+    // Not retryable: the turn is over (exhausted), not the session (never terminal).
+    const failed = modelFailed(t, start.id, { retryable: false, type: 'model_request_failed_error', message: '400' }, context().retry, env(T0));
+    expect(failed.events.map((e) => e.type)).toEqual(['span.model_request_end', 'session.error', 'session.status_idle']);
+    expect(failed.events[1]).toMatchObject({ body: { error: { retry_status: { type: 'exhausted' } } } });
+    expect(failed.events[2]).toMatchObject({ body: { stop_reason: { type: 'retries_exhausted' } } });
+    expect(failed.status).toBe('idle');
   });
 
   it('a successful call resets the retry run; a new turn starts with the full budget', () => {
@@ -276,7 +284,7 @@ describe('replay: edge cases', () => {
     const t = primaryThread(foldLog(b.log));
     const changes = compactionLimitReached(t, MAX_COMPACTIONS_IN_A_ROW, env(T0));
     expect(changes.events.map((e) => e.type)).toEqual(['session.error', 'session.status_idle']);
-    expect(changes.events[0]).toMatchObject({ body: { error: { type: 'compaction_limit_reached_error', retry_status: { type: 'terminal' } } } });
+    expect(changes.events[0]).toMatchObject({ body: { error: { type: 'compaction_limit_reached_error', retry_status: { type: 'exhausted' } } } });
     expect(changes.events[1]).toMatchObject({ body: { stop_reason: { type: 'retries_exhausted' } } });
     b.idle({ type: 'retries_exhausted' });
     // Reported once: idle, the queued input waits for the next message.
