@@ -99,7 +99,11 @@ export interface SessionRepository {
   acquireLease(id: string, owner: string, now: string, until: string): Promise<number | undefined>;
   /** Extends the lease acquired with `token`; false if it was lost. */
   renewLease(id: string, owner: string, token: number, until: string): Promise<boolean>;
-  releaseLease(id: string, owner: string, token: number): Promise<void>;
+  /**
+   * Gives the lease up. With `unlessQueued`, only if the session has no queued (unprocessed) events,
+   * checked in the same statement: 'queued' means the lease is still held and there is work.
+   */
+  releaseLease(id: string, owner: string, token: number, opts?: { unlessQueued?: boolean }): Promise<'released' | 'queued' | 'not_held'>;
   /**
    * Whether the lease acquired with `token` is still the session's; in a transaction it also locks
    * the session row until commit, so no takeover can slip in between this check and the writes.
