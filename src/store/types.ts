@@ -134,8 +134,12 @@ export interface EventRepository {
   get(sessionId: string, id: string): Promise<EventRecord | undefined>;
   /** Stamps `processed_at` on queued events. */
   markProcessed(sessionId: string, ids: string[], at: string): Promise<void>;
-  /** Sessions that have queued (unprocessed) events. */
-  sessionsWithQueuedEvents(): Promise<string[]>;
+  /**
+   * Sessions that have queued (unprocessed) events; with `claimable`, only those whose lease is free,
+   * lapsed at `now`, or `owner`'s (a live lease's holder sees the input itself: it releases the
+   * lease only when none is queued).
+   */
+  sessionsWithQueuedEvents(claimable?: { owner: string; now: string }): Promise<string[]>;
   /** Replaces an event's engine-only data (never its wire body). */
   setInternal(sessionId: string, id: string, internal: unknown): Promise<void>;
 }
