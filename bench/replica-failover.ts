@@ -12,8 +12,9 @@
 //
 // Everything runs on this machine (replicas, PostgreSQL, the zero-latency fake model, this client).
 // AGENTD_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test) is the admin URL
-// scratch databases are made next to. FAILOVER_RUNS, SHORT_FAILOVER_RUNS, SESSIONS, WINDOW_MS
-// REPLICAS, AGENTD_BENCH_BIN override the defaults. Total under ~3 minutes. See docs/benchmarks.md and docs/scaling.md.
+// scratch databases are made next to. FAILOVER_RUNS, SHORT_FAILOVER_RUNS (0 skips that part),
+// SESSIONS, WINDOW_MS, REPLICAS, THROUGHPUT_ENV and AGENTD_BENCH_BIN override the defaults. Total
+// under ~3 minutes. See docs/benchmarks.md and docs/scaling.md.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
