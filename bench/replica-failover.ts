@@ -12,9 +12,8 @@
 //
 // Everything runs on this machine (replicas, PostgreSQL, the zero-latency fake model, this client).
 // AGENTD_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test) is the admin URL
-// scratch databases are made next to. FAILOVER_RUNS, SHORT_FAILOVER_RUNS (0 skips that part),
-// SESSIONS, WINDOW_MS, REPLICAS, THROUGHPUT_ENV and AGENTD_BENCH_BIN override the defaults. Total
-// under ~3 minutes. See docs/benchmarks.md and docs/scaling.md.
+// scratch databases are made next to. FAILOVER_RUNS, SHORT_FAILOVER_RUNS, SESSIONS, WINDOW_MS
+// override the defaults. Total under ~3 minutes. See docs/benchmarks.md and docs/scaling.md.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,16 +31,11 @@ const FAILOVER_RUNS = num('FAILOVER_RUNS', 3);
 const SHORT_FAILOVER_RUNS = num('SHORT_FAILOVER_RUNS', 3);
 const SESSIONS = num('SESSIONS', 24);
 const WARMUP_MS = 3_000;
-/** Replica counts of the throughput part, e.g. REPLICAS=1,2,3 (the default). */
-const REPLICAS = (process.env.REPLICAS ?? '1,2,3').split(',').map(Number);
-/** THROUGHPUT_ENV: JSON of extra variables for the throughput part's replicas, e.g. '{"AGENTD_LEASE_SWEEP_MS":"60000"}'. */
-const THROUGHPUT_ENV = JSON.parse(process.env.THROUGHPUT_ENV ?? '{}') as Record<string, string>;
 const WINDOW_MS = num('WINDOW_MS', 15_000);
 const FAILOVER_PROMPT = 'failover: run the long call';
 const adminUrl = process.env.AGENTD_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 assertLoopback(adminUrl);
-// AGENTD_BENCH_BIN: another build to compare with (e.g. a copy of dist/ from before a change).
-setAgentdBin(path.resolve(process.env.AGENTD_BENCH_BIN ?? 'dist/cli/main.js'));
+setAgentdBin(path.resolve('dist/cli/main.js'));
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const loadavg = () => fs.readFileSync('/proc/loadavg', 'utf8').trim();
@@ -197,23 +191,8 @@ function backendCpuDelta(a: Map<number, number>, b: Map<number, number>): number
   return sum;
 }
 
-/** Counters summed over the replicas' /metrics (a build without one reads 0). */
-const COUNTERS = ['agentd_engine_lease_attempts_total', 'agentd_bus_notifications_total', 'agentd_bus_reads_total'] as const;
-
-async function replicaCounters(c: Cluster): Promise<number[]> {
-  const sums = COUNTERS.map(() => 0);
-  for (const r of c.replicas) {
-    const text = await (await fetch(`${r.url}/metrics`, { headers: { 'x-api-key': BENCH_API_KEY } })).text();
-    for (const line of text.split('\n')) {
-      const k = COUNTERS.findIndex((name) => line.startsWith(`${name} `) || line.startsWith(`${name}{`));
-      if (k >= 0) sums[k]! += Number(line.slice(line.lastIndexOf(' ') + 1));
-    }
-  }
-  return sums;
-}
-
 async function throughput(count: number): Promise<void> {
-  const c = await startCluster(count, THROUGHPUT_ENV);
+  const c = await startCluster(count);
   try {
     const client0 = c.replicas[0]!.client;
     const agent = await client0.beta.agents.create({ name: `throughput-${count}`, model: 'claude-sonnet-4-6' });
@@ -250,14 +229,12 @@ async function throughput(count: number): Promise<void> {
     const db0 = await dbStats(c);
     const pg0 = backendCpuMs(c);
     const calls0 = modelCalls;
-    const counters0 = await replicaCounters(c);
     counting = true;
     const t0 = performance.now();
     await new Promise((r) => setTimeout(r, WINDOW_MS));
     counting = false;
     const elapsed = (performance.now() - t0) / 1000;
     const db1 = await dbStats(c);
-    const counters1 = await replicaCounters(c);
     const pgCpu = backendCpuDelta(pg0, backendCpuMs(c));
     const calls = modelCalls - calls0;
     const cpu = c.replicas.reduce((sum, r, i) => sum + (r.cpuMs() - cpu0[i]!), 0);
@@ -267,7 +244,6 @@ async function throughput(count: number): Promise<void> {
     log(
       `throughput, ${count} replica(s), ${SESSIONS} sessions, ${f1(elapsed)} s: ${f1(turns / elapsed)} turns/s` +
         `  | per turn: ${(calls / turns).toFixed(2)} model calls, ${f1((db1.commits - db0.commits) / turns)} commits, ${f1((db1.written - db0.written) / turns)} rows written, ${f1(cpu / turns)} ms replica CPU, ${f1(pgCpu / turns)} ms PostgreSQL backend CPU` +
-        `\n  per turn, all replicas: ${COUNTERS.map((name, k) => `${f1((counters1[k]! - counters0[k]!) / turns)} ${name}`).join(', ')}` +
         `\n  turn (send -> end_turn on the stream) ms: p50 ${f1(percentile(latencies, 50))}  p90 ${f1(percentile(latencies, 90))}  p99 ${f1(percentile(latencies, 99))}`,
     );
   } finally {
@@ -277,9 +253,9 @@ async function throughput(count: number): Promise<void> {
 
 log(`loadavg at start: ${loadavg()}  (${os.cpus().length} CPUs)`);
 try {
-  if (FAILOVER_RUNS > 0) await failover(FAILOVER_RUNS, {}, 'default lease 10 s, sweep 2 s');
-  if (SHORT_FAILOVER_RUNS > 0) await failover(SHORT_FAILOVER_RUNS, { AGENTD_LEASE_MS: '2000', AGENTD_LEASE_SWEEP_MS: '300' }, 'lease 2 s, sweep 300 ms');
-  for (const n of REPLICAS) await throughput(n);
+  await failover(FAILOVER_RUNS, {}, 'default lease 10 s, sweep 2 s');
+  await failover(SHORT_FAILOVER_RUNS, { AGENTD_LEASE_MS: '2000', AGENTD_LEASE_SWEEP_MS: '300' }, 'lease 2 s, sweep 300 ms');
+  for (const n of [1, 2, 3]) await throughput(n);
 } finally {
   await model.close();
   log(`loadavg at end: ${loadavg()}`);

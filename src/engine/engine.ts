@@ -1,10 +1,11 @@
 // Schedules session runners: one per session with pending work, each holding the session's
 // lease (so two processes never run one session, and a dead process's sessions are taken over).
 import type { Logger } from '../logger.js';
+import { CLIENT_EVENT_TYPES } from '../api/schemas/event.js';
 import type { EngineConfig } from '../config/config.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { EventLog } from '../events/event-log.js';
-import type { SessionRecord, Store } from '../store/types.js';
+import type { EventRecord, SessionRecord, Store } from '../store/types.js';
 import { isoNow, type Clock } from '../domain/clock.js';
 import type { NewId } from '../domain/ids.js';
 import type { ModelClient } from './model/model-client.js';
@@ -69,11 +70,8 @@ interface Active {
   done: Promise<void>;
 }
 
-/**
- * How many times in a row a runner that found input queued when it went to release its lease runs
- * again instead (bounds a session whose queued input no run can process: the sweep retries it).
- */
-const MAX_RERUNS_ON_RELEASE = 3;
+/** Every client event type gives a session work to do. */
+const WAKING: ReadonlySet<string> = new Set(CLIENT_EVENT_TYPES);
 
 export class Engine {
   private readonly active = new Map<string, Active>();
@@ -90,10 +88,7 @@ export class Engine {
 
   /** Subscribes to new input and resumes every session left mid-work by a previous process. */
   async start(): Promise<void> {
-    // Only input to sessions this engine runs or is preferred for (src/domain/commit-notice.ts):
-    // another replica's engine starts the others, and the sweep below is the backstop.
-    this.unsubscribe = this.deps.bus.subscribeInput((sessionId, kind) => this.wake(sessionId, kind), {
-      runs: (sessionId) => this.active.has(sessionId),
+    this.unsubscribe = this.deps.bus.subscribeAll((sessionId, records) => this.onCommitted(sessionId, records), {
       // Input committed while the bus was reconnecting is found in the store.
       onMissed: () => void this.sweep().catch((err) => this.deps.logger.error({ err }, 'engine sweep failed')),
     });
@@ -108,25 +103,27 @@ export class Engine {
 
   /** Wakes every session that has queued input or was left running. */
   private async sweep(): Promise<void> {
-    // Sessions another runner holds a live lease on are not tried: it renews the lease, and it
-    // releases it only when no input is queued, so neither they nor their input are stranded.
-    const claimable = { owner: this.owner, now: isoNow(this.deps.clock) };
     const [queued, busy] = await Promise.all([
-      this.deps.store.events.sessionsWithQueuedEvents(claimable),
-      this.deps.store.sessions.idsWithStatus(['running', 'rescheduling'], claimable),
+      this.deps.store.events.sessionsWithQueuedEvents(),
+      // Sessions another runner holds a live lease on are not tried (it renews; they are not stranded).
+      this.deps.store.sessions.idsWithStatus(['running', 'rescheduling'], { owner: this.owner, now: isoNow(this.deps.clock) }),
     ]);
     for (const id of new Set([...queued, ...busy])) if (!this.active.has(id)) this.wake(id);
   }
 
-  /** Runs the session (or has its runner look again); `input`: woken by input committed to it. */
-  wake(sessionId: string, input?: 'input' | 'interrupt'): void {
+  private onCommitted(sessionId: string, records: readonly EventRecord[]): void {
+    const waking = records.filter((r) => r.processedAt === null && WAKING.has(r.type)).map((r) => r.type);
+    if (waking.length > 0) this.wake(sessionId, waking);
+  }
+
+  wake(sessionId: string, types: readonly string[] = []): void {
     if (this.stopped) return;
     // Woken by an API request that sent a `traceparent`: the next turn continues the caller's trace.
-    const caller = input ? inboundTrace() : undefined;
+    const caller = types.length > 0 ? inboundTrace() : undefined;
     const current = this.active.get(sessionId);
     if (current) {
       current.again = true;
-      if (input) current.runner.notify(input, caller);
+      current.runner.notify(types, caller);
       return;
     }
     const workspace = {
@@ -139,7 +136,7 @@ export class Engine {
       },
     };
     const runner = new SessionRunner({ ...this.deps, workspace, sandbox: (session, env) => this.sandboxFor(session, env), snapshots: this.snapshots() }, sessionId);
-    if (caller) runner.continueFrom(caller);
+    if (caller) runner.notify([], caller);
     const entry: Active = { runner, again: false, done: Promise.resolve() };
     this.active.set(sessionId, entry);
     // Every log line of the session's turns carries its id (telemetry/log-context.ts).
@@ -196,7 +193,6 @@ export class Engine {
     const { clock } = this.deps;
     const until = () => new Date(clock.now() + config.leaseMs).toISOString();
     const token = await store.sessions.acquireLease(id, this.owner, isoNow(clock), until());
-    this.deps.telemetry.leaseAttempt?.(token !== undefined);
     if (token === undefined) return;
     const fence = { owner: this.owner, token };
     const renew = setInterval(() => {
@@ -208,30 +204,18 @@ export class Engine {
       );
     }, Math.max(50, Math.floor(config.leaseMs / 3)));
     renew.unref();
-    let released = false;
     try {
-      for (let reruns = 0; ; reruns++) {
-        do {
-          entry.again = false;
-          await entry.runner.run(fence);
-        } while (entry.again && !this.stopped);
-        if (this.stopped || reruns === MAX_RERUNS_ON_RELEASE) break;
-        // Input committed after the runner's last look would be stranded if its notification reached
-        // this process only after the lease was gone while the other replicas, hearing it while the
-        // lease was still held, gave up: so the lease is released only if no input is queued.
-        const outcome = await store.sessions.releaseLease(id, this.owner, token, { unlessQueued: true });
-        if (outcome !== 'queued') {
-          released = true;
-          break;
-        }
-      }
+      do {
+        entry.again = false;
+        await entry.runner.run(fence);
+      } while (entry.again && !this.stopped);
     } catch (err) {
       // Another replica took the session over (this one stalled past its lease): it carries on.
       if (err instanceof LeaseLost) logger.warn({ session_id: id }, err.message);
       else logger.error({ err, session_id: id }, 'session runner failed');
     } finally {
       clearInterval(renew);
-      if (!released) await store.sessions.releaseLease(id, this.owner, token).catch(() => {});
+      await store.sessions.releaseLease(id, this.owner, token).catch(() => {});
     }
   }
 

@@ -97,16 +97,13 @@ export class SessionRunner {
     this.writer = new LogWriter(deps.log, sessionId, deps.newId, () => this.fence);
   }
 
-  /** Called when input is committed to this session (with the waking request's trace, if any). */
-  notify(kind: 'input' | 'interrupt', caller?: SpanContext): void {
-    if (caller) this.continueFrom(caller);
-    if (kind === 'interrupt') for (const c of this.current) c.abort(INTERRUPT);
-  }
-
-  /** Records the waking request's trace for the next turn. */
-  continueFrom(caller: SpanContext): void {
-    if (this.spans) this.spans.continueFrom(caller);
-    else this.inbound = caller;
+  /** Called with the types of newly committed events of this session (and the waking request's trace, if any). */
+  notify(types: readonly string[], caller?: SpanContext): void {
+    if (caller) {
+      if (this.spans) this.spans.continueFrom(caller);
+      else this.inbound = caller;
+    }
+    if (types.includes('user.interrupt')) for (const c of this.current) c.abort(INTERRUPT);
   }
 
   stop(): void {

@@ -3,28 +3,22 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import { InProcessEventBus, type EventBus } from '../events/event-bus.js';
-import { NotifyEventBus, type BusCounts } from '../events/notify-event-bus.js';
+import { NotifyEventBus } from '../events/notify-event-bus.js';
 import type { Store } from '../store/types.js';
 
 export interface OpenedBus {
   bus: EventBus;
-  /** What the bus did with other replicas' commits (metrics); zero without replicas. */
-  counts(): BusCounts;
   /** Why other replicas' commits do not reach this process now (readiness), or undefined. */
   problem(): string | undefined;
   close(): Promise<void>;
 }
 
 export async function openEventBus(store: Store, logger: Logger): Promise<OpenedBus> {
-  if (!store.signals) {
-    const none: BusCounts = { heard: 0, reads: 0 };
-    return { bus: new InProcessEventBus(), counts: () => none, problem: () => undefined, close: async () => {} };
-  }
+  if (!store.signals) return { bus: new InProcessEventBus(), problem: () => undefined, close: async () => {} };
   const bus = new NotifyEventBus(store, store.signals, logger, randomBytes(6).toString('hex'));
   await bus.start();
   return {
     bus,
-    counts: () => bus.counts,
     problem: () => (bus.isListening ? undefined : 'the event bus is reconnecting to the database'),
     close: () => bus.close(),
   };

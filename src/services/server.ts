@@ -132,7 +132,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     throw err;
   }
   const { bus } = events;
-  const metrics = new Metrics({ sessionsByStatus: () => store.sessions.countByStatus(), busCounts: events.counts });
+  const metrics = new Metrics({ sessionsByStatus: () => store.sessions.countByStatus() });
   const tracing = new Tracing(config.tracing.serviceName);
   if (config.tracing.endpoint) {
     const { endpoint, protocol, headers, batchDelayMs, maxQueueSize } = config.tracing;
@@ -140,7 +140,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       new ExportTarget({ name: 'env', url: endpoint, protocol, headers: { ...headers }, content: { type: 'metadata_only' }, batchDelayMs, maxQueueSize }, metrics.spans),
     );
   }
-  bus.subscribeAll((_sessionId, records) => metrics.eventsCommitted(records.length));
+  bus.subscribeAll((_sessionId, records) => metrics.eventsCommitted(records.length), { localOnly: true });
   // Live previews reach the streams of this process only (best-effort by definition).
   const deltas = new InProcessDeltaChannel();
   const ctx = {
@@ -180,7 +180,6 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     telemetry: {
       modelCalls: (_session, calls) => metrics.modelCalls(calls),
       toolCall: (_session, call) => metrics.toolCall(call.name, call.outcome, call.seconds),
-      leaseAttempt: (acquired) => metrics.leaseAttempt(acquired),
     },
     traces: { tracer: tracing.tracer, wantsContent: () => tracing.wantsContent },
     config: config.engine,

@@ -100,11 +100,7 @@ export interface SessionRepository {
   acquireLease(id: string, owner: string, now: string, until: string): Promise<number | undefined>;
   /** Extends the lease acquired with `token`; false if it was lost. */
   renewLease(id: string, owner: string, token: number, until: string): Promise<boolean>;
-  /**
-   * Gives the lease up. With `unlessQueued`, only if the session has no queued (unprocessed) events,
-   * checked in the same statement: 'queued' means the lease is still held and there is work.
-   */
-  releaseLease(id: string, owner: string, token: number, opts?: { unlessQueued?: boolean }): Promise<'released' | 'queued' | 'not_held'>;
+  releaseLease(id: string, owner: string, token: number): Promise<void>;
   /**
    * Whether the lease acquired with `token` is still the session's; in a transaction it also locks
    * the session row until commit, so no takeover can slip in between this check and the writes.
@@ -135,12 +131,8 @@ export interface EventRepository {
   get(sessionId: string, id: string): Promise<EventRecord | undefined>;
   /** Stamps `processed_at` on queued events. */
   markProcessed(sessionId: string, ids: string[], at: string): Promise<void>;
-  /**
-   * Sessions that have queued (unprocessed) events; with `claimable`, only those whose lease is free,
-   * lapsed at `now`, or `owner`'s (a live lease's holder sees the input itself: it releases the
-   * lease only when none is queued).
-   */
-  sessionsWithQueuedEvents(claimable?: { owner: string; now: string }): Promise<string[]>;
+  /** Sessions that have queued (unprocessed) events. */
+  sessionsWithQueuedEvents(): Promise<string[]>;
   /** Replaces an event's engine-only data (never its wire body). */
   setInternal(sessionId: string, id: string, internal: unknown): Promise<void>;
 }

@@ -20,8 +20,6 @@ const SHORT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 
 export interface MetricsSources {
   /** Sessions per status, read at scrape time. */
   sessionsByStatus(): Promise<Record<string, number>>;
-  /** What the replica bus did with other replicas' commits so far (read at scrape time). */
-  busCounts(): { heard: number; reads: number };
 }
 
 export class Metrics {
@@ -113,31 +111,8 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  private readonly leaseAttempts = new Counter({
-    name: 'agentd_engine_lease_attempts_total',
-    help: "Attempts of this process's engine to take a session's lease, by outcome (acquired, held_elsewhere)",
-    labelNames: ['outcome'] as const,
-    registers: [this.registry],
-  });
-
   constructor(sources: MetricsSources) {
     collectDefaultMetrics({ register: this.registry });
-    const counted = (name: string, help: string, read: () => number) =>
-      new Counter({
-        name,
-        help,
-        registers: [this.registry],
-        collect() {
-          this.reset();
-          this.inc(read());
-        },
-      });
-    counted('agentd_bus_notifications_total', "Announcements of other replicas' commits heard on the replica bus", () => sources.busCounts().heard);
-    counted(
-      'agentd_bus_reads_total',
-      "Reads of other replicas' announced events from the database, for this replica's streams (the engine needs none)",
-      () => sources.busCounts().reads,
-    );
     new Gauge({
       name: 'agentd_sessions',
       help: 'Sessions (not archived) by status, from the database at scrape time',
@@ -183,10 +158,6 @@ export class Metrics {
     exported: (target: string, n: number) => this.spansExported.inc({ target }, n),
     dropped: (target: string, reason: 'queue_full' | 'export_failed', n: number) => this.spansDropped.inc({ target, reason }, n),
   };
-
-  leaseAttempt(acquired: boolean): void {
-    this.leaseAttempts.inc({ outcome: acquired ? 'acquired' : 'held_elsewhere' });
-  }
 
   eventsCommitted(n: number): void {
     this.eventsAppended.inc(n);

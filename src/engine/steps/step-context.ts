@@ -70,8 +70,6 @@ export interface EngineTelemetry {
   modelCalls(session: SessionRecord, calls: readonly UsageRecord[]): void;
   /** A built-in tool call ran (or was cut short by an interrupt). */
   toolCall(session: SessionRecord, call: { name: string; outcome: 'ok' | 'error' | 'interrupted'; seconds: number }): void;
-  /** The engine tried to take a session's lease (replicas race for it only when several hear the input). */
-  leaseAttempt?(acquired: boolean): void;
 }
 
 /** The effects steps perform, injected by the engine. */

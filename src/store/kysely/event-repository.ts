@@ -101,21 +101,13 @@ export class KyselyEventRepository implements EventRepository {
       .execute();
   }
 
-  async sessionsWithQueuedEvents(claimable?: { owner: string; now: string }): Promise<string[]> {
-    let query = this.db.selectFrom('session_events').select('session_id').distinct().where('processed_at', 'is', null);
-    if (claimable) {
-      query = query.where(({ exists, selectFrom }) =>
-        exists(
-          selectFrom('sessions')
-            .select('id')
-            .whereRef('sessions.id', '=', 'session_events.session_id')
-            .where((eb) =>
-              eb.or([eb('lease_owner', 'is', null), eb('lease_owner', '=', claimable.owner), eb('lease_expires_at', '<', claimable.now)]),
-            ),
-        ),
-      );
-    }
-    const rows = await query.execute();
+  async sessionsWithQueuedEvents(): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('session_events')
+      .select('session_id')
+      .distinct()
+      .where('processed_at', 'is', null)
+      .execute();
     return rows.map((r) => r.session_id);
   }
 

@@ -191,30 +191,14 @@ export class KyselySessionRepository implements SessionRepository {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  async releaseLease(id: string, owner: string, token: number, opts: { unlessQueued?: boolean } = {}): Promise<'released' | 'queued' | 'not_held'> {
-    let release = this.db
+  async releaseLease(id: string, owner: string, token: number): Promise<void> {
+    await this.db
       .updateTable('sessions')
       .set({ lease_owner: null, lease_expires_at: null })
       .where('id', '=', id)
       .where('lease_owner', '=', owner)
-      .where('lease_token', '=', token);
-    if (opts.unlessQueued) {
-      release = release.where(({ not, exists, selectFrom }) =>
-        not(exists(selectFrom('session_events').select('seq').where('session_id', '=', id).where('processed_at', 'is', null))),
-      );
-    }
-    const result = await release.executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 1) return 'released';
-    if (!opts.unlessQueued) return 'not_held';
-    // Rare (input arrived during the run's last steps): tell the two causes apart.
-    const held = await this.db
-      .selectFrom('sessions')
-      .select('id')
-      .where('id', '=', id)
-      .where('lease_owner', '=', owner)
       .where('lease_token', '=', token)
-      .executeTakeFirst();
-    return held ? 'queued' : 'not_held';
+      .execute();
   }
 
   async holdsLease(id: string, owner: string, token: number): Promise<boolean> {

@@ -37,29 +37,6 @@ export function sessionConformance(h: StoreHarness): void {
     expect(await h.store.sessions.acquireLease(s.id, 'engine_a', at(3700), at(5000))).toBeGreaterThan(third!);
   });
 
-  it('releases a lease unless input is queued, when asked, and says which; sweeps skip queued input under a live lease', async () => {
-    const s = sessionRecord(0, { status: 'idle' });
-    await h.store.sessions.insert(s);
-    const token = await h.store.sessions.acquireLease(s.id, 'engine_a', at(0), at(1000));
-    const [queued] = await h.store.events.append(s.id, newEvents(1));
-    expect(await h.store.sessions.releaseLease(s.id, 'engine_a', token!, { unlessQueued: true })).toBe('queued');
-    expect(await h.store.sessions.holdsLease(s.id, 'engine_a', token!)).toBe(true);
-    // The sweep of another engine leaves it to the holder while the lease is live; not once it lapsed.
-    expect(await h.store.events.sessionsWithQueuedEvents()).toContain(s.id);
-    expect(await h.store.events.sessionsWithQueuedEvents({ owner: 'engine_b', now: at(500) })).not.toContain(s.id);
-    expect(await h.store.events.sessionsWithQueuedEvents({ owner: 'engine_a', now: at(500) })).toContain(s.id);
-    expect(await h.store.events.sessionsWithQueuedEvents({ owner: 'engine_b', now: at(1500) })).toContain(s.id);
-    // Another session's queued input is no reason to keep this one.
-    const other = sessionRecord(1);
-    await h.store.sessions.insert(other);
-    await h.store.events.append(other.id, newEvents(1));
-    await h.store.events.markProcessed(s.id, [queued!.id], at(10));
-    expect(await h.store.sessions.releaseLease(s.id, 'engine_a', token!, { unlessQueued: true })).toBe('released');
-    expect(await h.store.sessions.holdsLease(s.id, 'engine_a', token!)).toBe(false);
-    expect(await h.store.sessions.releaseLease(s.id, 'engine_a', token!, { unlessQueued: true })).toBe('not_held');
-    expect(await h.store.sessions.releaseLease(s.id, 'engine_a', token!)).toBe('not_held');
-  });
-
   it('keeps the first generated key digest', async () => {
     expect(await h.store.generatedKey.get()).toBeUndefined();
     expect(await h.store.generatedKey.claim('aa'.repeat(32), at(0))).toBe('aa'.repeat(32));
