@@ -301,16 +301,18 @@ describe.each(dialects())('agent loop (%s)', (dialect) => {
     const stream = await t.client.beta.sessions.events.stream(session.id);
     await sendText(t.client, session.id, 'read missing.txt');
     const seen: string[] = [];
+    // The client answers at the pause (stop_reason.requires_action lists what waits), so the pause
+    // always happens: a confirmation sent on agent.tool_use may reach the engine before it pauses.
     for await (const event of stream) {
       seen.push(event.type);
-      if (event.type === 'agent.tool_use' && event.evaluated_permission === 'ask') {
-        await t.client.beta.sessions.events.send(session.id, {
-          events: [{ type: 'user.tool_confirmation', tool_use_id: event.id, result: 'allow' }],
-        });
-      }
       if (event.type === 'session.status_terminated') break;
       if (event.type === 'session.status_idle') {
-        if (event.stop_reason.type === 'requires_action') continue;
+        if (event.stop_reason.type === 'requires_action') {
+          for (const id of event.stop_reason.event_ids) {
+            await t.client.beta.sessions.events.send(session.id, { events: [{ type: 'user.tool_confirmation', tool_use_id: id, result: 'allow' }] });
+          }
+          continue;
+        }
         break;
       }
     }
