@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 
 export interface BlobStore {
@@ -26,6 +26,21 @@ export function checkBlobKey(key: string): void {
 }
 
 /** The error reading or copying a missing blob fails with (the same code as the disk's). */
+/**
+ * A stream of the blob that opens it when first read (so `read` can answer at once), failing with
+ * `missingBlob` when `open` finds nothing: `read` for stores whose `open` is the real lookup.
+ */
+export function readOnFirstPull(key: string, open: (key: string) => Promise<Readable | undefined>): Readable {
+  return Readable.from(
+    (async function* () {
+      const stream = await open(key);
+      if (!stream) throw missingBlob(key);
+      yield* stream;
+    })(),
+    { objectMode: false },
+  );
+}
+
 export function missingBlob(key: string): NodeJS.ErrnoException {
   return Object.assign(new Error(`blob ${key} does not exist`), { code: 'ENOENT' });
 }

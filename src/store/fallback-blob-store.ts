@@ -1,8 +1,8 @@
 // A blob store that also reads an older one: on PostgreSQL, bytes written to the files directory
 // before they moved into the database (an upgraded deployment) stay readable, copyable and
 // removable by the replica whose disk holds them. New bytes go to the primary store only.
-import { Readable } from 'node:stream';
-import { missingBlob, type BlobStore } from './blob-store.js';
+import type { Readable } from 'node:stream';
+import { readOnFirstPull, type BlobStore } from './blob-store.js';
 
 export class FallbackBlobStore implements BlobStore {
   constructor(
@@ -25,15 +25,7 @@ export class FallbackBlobStore implements BlobStore {
   }
 
   read(key: string): Readable {
-    const open = () => this.open(key);
-    return Readable.from(
-      (async function* () {
-        const stream = await open();
-        if (!stream) throw missingBlob(key);
-        yield* stream;
-      })(),
-      { objectMode: false },
-    );
+    return readOnFirstPull(key, (k) => this.open(k));
   }
 
   async open(key: string): Promise<Readable | undefined> {

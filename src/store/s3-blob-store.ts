@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { BlobTarget } from '../config/blob-target.js';
-import { BlobTooLargeError, checkBlobKey, missingBlob, type BlobStore } from './blob-store.js';
+import { BlobTooLargeError, checkBlobKey, missingBlob, readOnFirstPull, type BlobStore } from './blob-store.js';
 
 /** Above S3's 5 MiB minimum; a smaller blob goes up in one PutObject. */
 export const PART_BYTES = 8 * 1024 * 1024;
@@ -87,15 +87,7 @@ export class S3BlobStore implements BlobStore {
   }
 
   read(key: string): Readable {
-    const open = () => this.open(key);
-    return Readable.from(
-      (async function* () {
-        const stream = await open();
-        if (!stream) throw missingBlob(key);
-        yield* stream;
-      })(),
-      { objectMode: false },
-    );
+    return readOnFirstPull(key, (k) => this.open(k));
   }
 
   async open(key: string): Promise<Readable | undefined> {

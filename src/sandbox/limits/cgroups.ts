@@ -4,6 +4,7 @@
 // inside the sandbox are what remains (per process, and RLIMIT_NPROC per user namespace).
 import fs from 'node:fs';
 import path from 'node:path';
+import { processAlive } from '../process-alive.js';
 
 export interface CgroupLimits {
   /** Total memory of the sandbox's processes, MiB (0: none). */
@@ -59,20 +60,12 @@ async function removeDir(dir: string): Promise<void> {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
-}
 
 async function sweep(roots: readonly string[]): Promise<void> {
   for (const root of roots) {
     for (const entry of fs.readdirSync(root, { withFileTypes: true })) {
       const pid = Number(/^(\d+)-/.exec(entry.name)?.[1]);
-      if (!entry.isDirectory() || !pid || pid === process.pid || alive(pid)) continue;
+      if (!entry.isDirectory() || !pid || pid === process.pid || processAlive(pid)) continue;
       try {
         fs.rmdirSync(path.join(root, entry.name));
       } catch {

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../../logger.js';
 import { describePackageSet, packageSetKey, type PackageSet } from './package-set.js';
+import { processAlive } from '../process-alive.js';
 
 /** One build's directories: `layer` becomes the cached layer; `work` is the installer's scratch space. */
 export interface LayerBuild {
@@ -38,7 +39,7 @@ export class PackageLayers {
     fs.mkdirSync(this.dir, { recursive: true, mode: 0o755 });
     for (const name of fs.readdirSync(this.dir)) {
       const pid = Number(new RegExp(`^\\${STAGING_PREFIX}[0-9a-f]+-(\\d+)-`).exec(name)?.[1]);
-      if (!pid || pid === process.pid || alive(pid)) continue;
+      if (!pid || pid === process.pid || processAlive(pid)) continue;
       fs.rmSync(path.join(this.dir, name), { recursive: true, force: true });
       this.logger.info({ staging: name }, 'removed an unfinished package layer build');
     }
@@ -120,14 +121,6 @@ export function cachedLayers(dir: string): CachedLayer[] {
   return layers.sort((a, b) => (a.builtAt ?? '').localeCompare(b.builtAt ?? ''));
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
-}
 
 /** Bytes of regular files under `dir` (for the log line: how much a layer costs). */
 export function diskUsage(dir: string): number {
