@@ -157,15 +157,22 @@ function parseCapture(raw: string | undefined): GatewayConfig['capture'] {
 }
 
 /** An http(s) URL setting, or undefined when unset. */
-function optionalUrl(raw: string | undefined, name: string): string | undefined {
+/**
+ * A package registry's http(s) URL. It reaches the installer's sandbox (and so the packages' own install
+ * scripts), where secrets never go: a URL with credentials is refused, and errors never echo the value.
+ */
+function optionalRegistryUrl(raw: string | undefined, name: string): string | undefined {
   if (!raw) return undefined;
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new Error(`${name}: "${raw}" is not a URL`);
+    throw new Error(`${name}: not a URL`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${name}: "${raw}" is not an http(s) URL`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${name}: not an http(s) URL (${url.protocol})`);
+  if (url.username || url.password) {
+    throw new Error(`${name}: credentials in the URL are not accepted (they would reach the installing sandbox); use a registry or mirror that needs none`);
+  }
   return url.href;
 }
 
@@ -510,8 +517,8 @@ export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.e
       packages: Object.freeze({
         dir: path.resolve(env.AGENTD_PACKAGES_DIR || path.join(dataDir, 'packages')),
         aptSources: env.AGENTD_APT_SOURCES ? path.resolve(env.AGENTD_APT_SOURCES) : undefined,
-        pipIndexUrl: optionalUrl(env.AGENTD_PIP_INDEX_URL, 'AGENTD_PIP_INDEX_URL'),
-        npmRegistry: optionalUrl(env.AGENTD_NPM_REGISTRY, 'AGENTD_NPM_REGISTRY'),
+        pipIndexUrl: optionalRegistryUrl(env.AGENTD_PIP_INDEX_URL, 'AGENTD_PIP_INDEX_URL'),
+        npmRegistry: optionalRegistryUrl(env.AGENTD_NPM_REGISTRY, 'AGENTD_NPM_REGISTRY'),
       }),
     }),
     gateway: Object.freeze({
