@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
+import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import { createPostgresDatabase } from './databases.js';
 import { spawnAgentd, freePort, waitForHealth, type AgentdProcess } from './agentd-process.js';
@@ -83,4 +84,25 @@ export function replicaDatabase(): { url(): string; replicas: Replica[] } {
     await db?.drop();
   });
   return { url: () => db!.url, replicas };
+}
+
+/**
+ * For a describe block: replicas named `names` on a fresh database (the first started alone, so it
+ * migrates the schema, then the rest together), and a client on that database for checking rows.
+ * `env` is read when they start, so it may refer to fixtures started before (the fake model's URL).
+ */
+export function replicaCluster(names: readonly string[], env: () => Record<string, string>): { replicas: Replica[]; db(): pg.Client } {
+  const database = replicaDatabase();
+  let client: pg.Client | undefined;
+  beforeAll(async () => {
+    const opts = { databaseUrl: database.url(), env: env() };
+    database.replicas.push(await startReplica(names[0]!, opts));
+    database.replicas.push(...(await Promise.all(names.slice(1).map((name) => startReplica(name, opts)))));
+    client = new pg.Client({ connectionString: database.url() });
+    await client.connect();
+  }, 120_000);
+  afterAll(async () => {
+    await client?.end();
+  });
+  return { replicas: database.replicas, db: () => client! };
 }

@@ -3,12 +3,10 @@
 // a holder stalled past its lease (SIGSTOP) writes nothing once revived (SIGCONT).
 import fs from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type Anthropic from '@anthropic-ai/sdk';
 import { useFakeAnthropic } from '../helpers/use.js';
-import { createPostgresDatabase } from '../helpers/databases.js';
-import { startReplica, stopReplicas, type Replica } from '../helpers/replicas.js';
+import { replicaCluster, type Replica } from '../helpers/replicas.js';
 import { sendText, waitSettled, type StreamEvent } from '../helpers/turns.js';
 import { until } from '../helpers/self-hosted.js';
 
@@ -16,29 +14,15 @@ const KEY = 'sk-failover-test';
 
 describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('replicas: failover and fencing (postgres)', () => {
   const fake = useFakeAnthropic();
-  let replicas: Replica[] = [];
-  let dropDb: (() => Promise<void>) | undefined;
-  let db: pg.Client;
-
-  beforeAll(async () => {
-    const created = await createPostgresDatabase();
-    dropDb = created.drop;
-    const opts = {
-      databaseUrl: created.url,
-      // A short lease and sweep keep the test quick; the defaults (10 s, 2 s) are documented in docs/scaling.md.
-      env: { AGENTD_API_KEY: KEY, ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_API_KEY: 'sk-model', AGENTD_LEASE_MS: '2000', AGENTD_LEASE_SWEEP_MS: '300' },
-    };
-    replicas.push(await startReplica('a', opts));
-    replicas.push(...(await Promise.all([startReplica('b', opts), startReplica('c', opts)])));
-    db = new pg.Client({ connectionString: created.url });
-    await db.connect();
-  }, 120_000);
-  afterAll(async () => {
-    await db?.end();
-    await stopReplicas(replicas);
-    replicas = [];
-    await dropDb?.();
-  });
+  // A short lease and sweep keep the test quick; the defaults (10 s, 2 s) are documented in docs/scaling.md.
+  const cluster = replicaCluster(['a', 'b', 'c'], () => ({
+    AGENTD_API_KEY: KEY,
+    ANTHROPIC_BASE_URL: fake.url,
+    ANTHROPIC_API_KEY: 'sk-model',
+    AGENTD_LEASE_MS: '2000',
+    AGENTD_LEASE_SWEEP_MS: '300',
+  }));
+  const replicas = cluster.replicas;
 
   async function newSession(client: Anthropic) {
     const agent = await client.beta.agents.create({ name: `failover-${Date.now()}`, model: 'claude-sonnet-4-6', tools: [{ type: 'agent_toolset_20260401' }] });
@@ -48,7 +32,7 @@ describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('replicas: failover and f
 
   /** The replica whose engine holds the session's lease now. */
   async function holder(sessionId: string): Promise<Replica | undefined> {
-    const { rows } = await db.query('SELECT lease_owner FROM sessions WHERE id = $1', [sessionId]);
+    const { rows } = await cluster.db().query('SELECT lease_owner FROM sessions WHERE id = $1', [sessionId]);
     const owner = rows[0]?.lease_owner as string | null | undefined;
     return replicas.find((r) => owner && fs.readFileSync(path.join(r.dataDir, 'engine-id'), 'utf8').trim() === owner);
   }

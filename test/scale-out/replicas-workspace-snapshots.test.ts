@@ -5,11 +5,9 @@
 // the repositories the agent changed instead of cloning them again, and places only resources added since.
 import fs from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useFakeAnthropic } from '../helpers/use.js';
-import { createPostgresDatabase } from '../helpers/databases.js';
-import { startReplica, stopReplicas, type Replica } from '../helpers/replicas.js';
+import { replicaCluster, type Replica } from '../helpers/replicas.js';
 import { sendText, waitSettled } from '../helpers/turns.js';
 import { scrape } from '../helpers/prometheus.js';
 import { createTestRepo } from '../helpers/git-repos.js';
@@ -19,27 +17,14 @@ const KEY = 'sk-snapshot-test';
 
 describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('replicas: workspace snapshots (postgres)', () => {
   const fake = useFakeAnthropic();
-  let replicas: Replica[] = [];
-  let dropDb: (() => Promise<void>) | undefined;
-  let db: pg.Client;
-
-  beforeAll(async () => {
-    const created = await createPostgresDatabase();
-    dropDb = created.drop;
-    const opts = {
-      databaseUrl: created.url,
-      env: { AGENTD_API_KEY: KEY, ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_API_KEY: 'sk-model', AGENTD_LEASE_MS: '2000', AGENTD_LEASE_SWEEP_MS: '300' },
-    };
-    replicas = await Promise.all([startReplica('a', opts), startReplica('b', opts)]);
-    db = new pg.Client({ connectionString: created.url });
-    await db.connect();
-  }, 120_000);
-  afterAll(async () => {
-    await db?.end();
-    await stopReplicas(replicas);
-    replicas = [];
-    await dropDb?.();
-  });
+  const cluster = replicaCluster(['a', 'b'], () => ({
+    AGENTD_API_KEY: KEY,
+    ANTHROPIC_BASE_URL: fake.url,
+    ANTHROPIC_API_KEY: 'sk-model',
+    AGENTD_LEASE_MS: '2000',
+    AGENTD_LEASE_SWEEP_MS: '300',
+  }));
+  const replicas = cluster.replicas;
 
   const workspaceFile = (r: Replica, sessionId: string, rel: string) => path.join(r.dataDir, 'ws', sessionId, 'workspace', rel);
   const toolResultText = (e: { type: string; content?: unknown }) =>
@@ -75,7 +60,7 @@ describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('replicas: workspace snap
     const reader = replicas.find((r) => r !== writer)!;
     expect(fs.existsSync(workspaceFile(reader, session.id, 'note.txt'))).toBe(false);
     // Snapshotted before the turn was reported idle: the row says at which event.
-    const { rows } = await db.query('SELECT kind, generation, event_seq FROM workspace_snapshots WHERE session_id = $1', [session.id]);
+    const { rows } = await cluster.db().query('SELECT kind, generation, event_seq FROM workspace_snapshots WHERE session_id = $1', [session.id]);
     expect(rows).toMatchObject([{ kind: 'base', generation: 1 }]);
     expect(Number(rows[0].event_seq)).toBeGreaterThan(0);
 
@@ -99,16 +84,16 @@ describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('replicas: workspace snap
     expect(metrics.value('agentd_workspace_restores_total')).toBe(1);
     expect(metrics.value('agentd_workspace_snapshots_total', { outcome: 'nothing' })).toBe(1);
     expect(metrics.value('agentd_workspace_snapshot_bytes_total', { kind: 'base' })).toBe(0);
-    expect((await db.query('SELECT generation FROM workspace_snapshots WHERE session_id = $1', [session.id])).rows).toEqual([{ generation: 1 }]);
+    expect((await cluster.db().query('SELECT generation FROM workspace_snapshots WHERE session_id = $1', [session.id])).rows).toEqual([{ generation: 1 }]);
     // The first tool ran once, on the killed replica (never re-run by the reader).
     expect(events.filter((e) => e.type === 'agent.tool_use').map((e) => (e as { id: string }).id)).toHaveLength(2);
 
     // Deleting the session deletes its snapshot rows and their bytes.
-    const keys = (await db.query('SELECT blob_key FROM workspace_snapshots WHERE session_id = $1', [session.id])).rows.map((r) => r.blob_key as string);
+    const keys = (await cluster.db().query('SELECT blob_key FROM workspace_snapshots WHERE session_id = $1', [session.id])).rows.map((r) => r.blob_key as string);
     expect(keys.length).toBeGreaterThan(0);
     await reader.client.beta.sessions.delete(session.id);
-    expect((await db.query('SELECT count(*)::int AS n FROM workspace_snapshots WHERE session_id = $1', [session.id])).rows[0].n).toBe(0);
-    expect((await db.query('SELECT count(*)::int AS n FROM blobs WHERE key = ANY($1)', [keys])).rows[0].n).toBe(0);
+    expect((await cluster.db().query('SELECT count(*)::int AS n FROM workspace_snapshots WHERE session_id = $1', [session.id])).rows[0].n).toBe(0);
+    expect((await cluster.db().query('SELECT count(*)::int AS n FROM blobs WHERE key = ANY($1)', [keys])).rows[0].n).toBe(0);
   });
 
   it('a takeover restores the repository as the agent changed it (no new clone) and places only a file added since the snapshot', async () => {
