@@ -56,7 +56,7 @@ describe('background checkpoints', () => {
   it('moves the log into the database file while the connection itself never checkpoints', async () => {
     const file = dbFile();
     const db = walDatabase(file);
-    const release = await checkpointInBackground(file, db);
+    const release = checkpointInBackground(file, db);
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
     const dbSizeBefore = fs.statSync(file).size;
     const insert = db.prepare('INSERT INTO t (body) VALUES (?)');
@@ -71,8 +71,8 @@ describe('background checkpoints', () => {
   it('serves several files and starts again after the last one was released', async () => {
     const [a, b] = [dbFile(), dbFile()];
     const [dbA, dbB] = [walDatabase(a), walDatabase(b)];
-    const releaseA = await checkpointInBackground(a, dbA);
-    const releaseB = await checkpointInBackground(b, dbB);
+    const releaseA = checkpointInBackground(a, dbA);
+    const releaseB = checkpointInBackground(b, dbB);
     await releaseA();
     await releaseB();
     dbA.close();
@@ -80,7 +80,7 @@ describe('background checkpoints', () => {
 
     const c = dbFile();
     const dbC = walDatabase(c);
-    const releaseC = await checkpointInBackground(c, dbC);
+    const releaseC = checkpointInBackground(c, dbC);
     const before = fs.statSync(c).size;
     const insert = dbC.prepare('INSERT INTO t (body) VALUES (?)');
     for (let i = 0; i < 300; i++) insert.run([Buffer.alloc(4096, i)]);

@@ -25,7 +25,7 @@ export async function openSqliteStore(file: string): Promise<Store> {
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   await migrateToLatest(db);
-  const release = await checkpointInBackground(path.resolve(file), sqlite);
+  const release = checkpointInBackground(path.resolve(file), sqlite);
   return kyselyStore(db, 'sqlite', async () => {
     await release();
     await db.destroy();

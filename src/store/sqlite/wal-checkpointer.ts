@@ -24,7 +24,7 @@ setInterval(() => {
 }, workerData.everyMs);
 parentPort.on('message', (m) => {
   if (m.add !== undefined) {
-    try { open.set(m.add, new Database(m.add, { fileMustExist: true })); parentPort.postMessage({ added: m.add }); }
+    try { open.set(m.add, new Database(m.add, { fileMustExist: true })); }
     catch (err) { parentPort.postMessage({ failed: m.add, message: String((err && err.message) || err) }); }
   } else if (m.remove !== undefined) {
     const db = open.get(m.remove);
@@ -40,7 +40,7 @@ interface Connection {
 }
 
 interface Entry {
-  users: number;
+  /** The server's connections to the file (tests and restarts may open one file more than once). */
   connections: Set<Connection>;
 }
 
@@ -64,9 +64,9 @@ function startWorker(): Worker {
     workerData: { driver: createRequire(import.meta.url).resolve('better-sqlite3'), everyMs: CHECKPOINT_EVERY_MS },
   });
   w.unref();
-  w.on('message', (m: { failed?: string; message?: string; added?: string; removed?: string }) => {
+  w.on('message', (m: { failed?: string; message?: string; removed?: string }) => {
     if (m.failed !== undefined) fallBack(m.failed, m.message ?? 'checkpoint failed');
-    const key = m.removed ?? m.added ?? m.failed;
+    const key = m.removed ?? m.failed;
     if (key !== undefined) waiting.get(key)?.();
   });
   w.on('error', (err) => fallBack(undefined, err.message));
@@ -78,7 +78,7 @@ function startWorker(): Worker {
   return w;
 }
 
-function ask(file: string, message: { add: string } | { remove: string }): Promise<void> {
+function ask(file: string, message: { remove: string }): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => finish(), 2000);
     const finish = () => {
@@ -95,16 +95,17 @@ function ask(file: string, message: { add: string } | { remove: string }): Promi
  * Takes `connection`'s checkpoints into the background worker; call the returned function before closing it.
  * `file` must be the database's path (in-memory databases have no log to checkpoint: nothing is done).
  */
-export async function checkpointInBackground(file: string, connection: Connection): Promise<() => Promise<void>> {
+export function checkpointInBackground(file: string, connection: Connection): () => Promise<void> {
   if (file === ':memory:' || file === '') return async () => {};
   let entry = files.get(file);
   if (!entry) {
-    entry = { users: 0, connections: new Set() };
+    entry = { connections: new Set() };
     files.set(file, entry);
     worker ??= startWorker();
-    await ask(file, { add: file });
+    // Not awaited: start-up does not wait for the thread to boot; until it has, nothing is checkpointed
+    // (the log just grows a little), and a failure to open falls back as any other.
+    worker.postMessage({ add: file });
   }
-  entry.users += 1;
   entry.connections.add(connection);
   connection.pragma('wal_autocheckpoint = 0');
   let released = false;
@@ -112,8 +113,7 @@ export async function checkpointInBackground(file: string, connection: Connectio
     if (released) return;
     released = true;
     entry.connections.delete(connection);
-    entry.users -= 1;
-    if (entry.users > 0) return;
+    if (entry.connections.size > 0) return;
     files.delete(file);
     if (!worker) return;
     await ask(file, { remove: file });
