@@ -17,6 +17,7 @@ import { openPostgresStore } from '../src/store/postgres/open-postgres-store.js'
 import type { Store } from '../src/store/types.js';
 import { workspaceSnapshots, type SnapshotOutcome } from '../src/sandbox/workspace/workspace-snapshots.js';
 import { assertLoopback, createDatabase } from './lib/databases.js';
+import { sessionRecord } from '../test/store/fixtures.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -58,7 +59,7 @@ const mib = (n: number) => `${(n / MiB).toFixed(1)} MiB`;
 
 async function measure(name: string, store: Store, blobs: BlobStore, tmp: string): Promise<string> {
   const sessionId = `sesn_bench${randomBytes(6).toString('hex')}`;
-  await store.sessions.insert(benchSession(sessionId));
+  await store.sessions.insert(sessionRecord(0, { id: sessionId }));
   const token = (await store.sessions.acquireLease(sessionId, 'bench', new Date().toISOString(), new Date(Date.now() + 3_600_000).toISOString()))!;
   const fence = { owner: 'bench', token };
   const snaps = (dir: string) =>
@@ -88,44 +89,6 @@ async function measure(name: string, store: Store, blobs: BlobStore, tmp: string
   ].join('\n');
 }
 
-function benchSession(id: string) {
-  const now = new Date().toISOString();
-  return {
-    id,
-    workspaceId: 'wrkspc_default',
-    environmentId: 'env_bench',
-    agentId: 'agent_bench',
-    agentVersion: 1,
-    agent: {
-      type: 'agent' as const,
-      id: 'agent_bench',
-      version: 1,
-      name: 'bench',
-      description: null,
-      system: null,
-      model: { id: 'claude-sonnet-4-6', speed: 'standard' as const },
-      tools: [],
-      skills: [],
-      mcp_servers: [],
-      multiagent: null,
-      execution_identity: { type: 'service_account' as const },
-    },
-    title: null,
-    metadata: {},
-    status: 'idle' as const,
-    resources: [],
-    vaultIds: [],
-    usage: {},
-    budget: null,
-    runtime: { listCostNanoUsd: 0, unpricedCalls: 0, activeMs: 0, runningSince: null },
-    deploymentId: null,
-    outcomeEvaluations: [],
-    lastSeq: 0,
-    createdAt: now,
-    updatedAt: now,
-    archivedAt: null,
-  } as Parameters<Store['sessions']['insert']>[0];
-}
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-bench-snapshots-'));
 const db = await createDatabase(adminUrl);
