@@ -1,0 +1,59 @@
+// One directory's entries as the agent sees them: dirent types (never following a link), with the
+// roots mounted inside it (e.g. /workspace/skills) standing in for whatever the host has there.
+import fs from 'node:fs';
+import { closeQuietly, listAt, lstatAt, openDirAt, openFileAt, openRootDir, openRootFile } from './anchored-fs.js';
+import { childPath, type ConfinedRoot, type RootTable } from './roots.js';
+
+export interface Entry {
+  name: string;
+  kind: 'dir' | 'file' | 'other';
+  /** Set when the entry is a root's mount point: it is opened through the root's host path. */
+  root?: ConfinedRoot;
+}
+
+export function listDir(table: RootTable, fd: number, dirPath: string): Entry[] {
+  const mounts = new Map(table.childNames(dirPath).map((name) => [name, table.at(childPath(dirPath, name))!]));
+  const entries: Entry[] = listAt(fd).map((d) => {
+    const root = mounts.get(d.name);
+    if (root) {
+      mounts.delete(d.name);
+      return { name: d.name, kind: rootKind(root), root };
+    }
+    return { name: d.name, kind: d.isDirectory() ? 'dir' : d.isFile() ? 'file' : 'other' };
+  });
+  // a mount point the host directory does not show (bwrap made it elsewhere)
+  for (const [name, root] of mounts) entries.push({ name, kind: rootKind(root), root });
+  return entries;
+}
+
+function rootKind(root: ConfinedRoot): Entry['kind'] {
+  try {
+    const stat = fs.statSync(root.hostPath);
+    return stat.isDirectory() ? 'dir' : stat.isFile() ? 'file' : 'other';
+  } catch {
+    return 'other';
+  }
+}
+
+export const openEntryDir = (parentFd: number, entry: Entry): number => (entry.root ? openRootDir(entry.root) : openDirAt(parentFd, entry.name));
+
+/** The entry opened as a regular file, or undefined when it is not one (any more). Throws errno errors. */
+export function openEntryFile(parentFd: number, entry: Entry): number | undefined {
+  const fd = entry.root ? openRootFile(entry.root) : openFileAt(parentFd, entry.name);
+  try {
+    if (fs.fstatSync(fd).isFile()) return fd;
+  } catch {
+    // unreadable: treated as not a file
+  }
+  closeQuietly(fd);
+  return undefined;
+}
+
+/** The entry's lstat (a root's stat), or undefined. */
+export function statEntry(parentFd: number, entry: Entry): fs.Stats | undefined {
+  try {
+    return entry.root ? fs.statSync(entry.root.hostPath) : lstatAt(parentFd, entry.name);
+  } catch {
+    return undefined;
+  }
+}

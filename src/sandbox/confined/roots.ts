@@ -1,0 +1,42 @@
+// The roots the file tools may reach, looked up by sandbox path the way the kernel picks a mount:
+// the longest sandboxPath that is the path or one of its ancestors wins.
+import path from 'node:path';
+
+export interface ConfinedRoot {
+  /** Absolute path the agent sees, e.g. '/workspace', '/mnt/session/outputs', '/workspace/skills', '/mnt/memory/notes', '/workspace/data.csv'. */
+  sandboxPath: string;
+  /** Host path bound there (a directory, or a regular file for a file resource). */
+  hostPath: string;
+  readOnly: boolean;
+}
+
+export class RootTable {
+  readonly roots: readonly ConfinedRoot[];
+  private readonly byPath: Map<string, ConfinedRoot>;
+
+  constructor(roots: readonly ConfinedRoot[]) {
+    this.roots = roots.map((r) => ({ ...r, sandboxPath: path.posix.resolve(r.sandboxPath) }));
+    this.byPath = new Map(this.roots.map((r) => [r.sandboxPath, r]));
+  }
+
+  /** The root mounted exactly at `sandboxPath`, if any. */
+  at(sandboxPath: string): ConfinedRoot | undefined {
+    return this.byPath.get(sandboxPath);
+  }
+
+  /** Whether `sandboxPath` is a directory above some root (it exists in the sandbox only to hold mounts). */
+  holdsRoot(sandboxPath: string): boolean {
+    const prefix = sandboxPath === '/' ? '/' : sandboxPath + '/';
+    return this.roots.some((r) => r.sandboxPath.startsWith(prefix));
+  }
+
+  /** Names of the roots mounted directly inside the directory `sandboxPath`. */
+  childNames(sandboxPath: string): string[] {
+    return this.roots.filter((r) => r.sandboxPath !== '/' && path.posix.dirname(r.sandboxPath) === sandboxPath).map((r) => path.posix.basename(r.sandboxPath));
+  }
+}
+
+/** `dir` + `/` + `name` in sandbox-path space (no doubled slash under '/'). */
+export function childPath(dir: string, name: string): string {
+  return dir === '/' ? `/${name}` : `${dir}/${name}`;
+}
