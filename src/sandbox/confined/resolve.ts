@@ -111,7 +111,16 @@ export function resolveSandboxPath(table: RootTable, workdir: string, p: string,
       }
       if (stat?.isSymbolicLink()) {
         if (++hops > MAX_SYMLINK_HOPS) throw loopError();
-        const target = readlinkAt(parent.fd, name);
+        let target: string;
+        try {
+          target = readlinkAt(parent.fd, name);
+        } catch (err) {
+          // no longer a symlink (swapped since the lstat): look again, within the hop budget
+          const code = errnoCode(err);
+          if (code !== 'EINVAL' && code !== 'ENOENT') throw err;
+          todo.push(name);
+          continue;
+        }
         // An absolute target is a sandbox path: start again from '/'.
         if (target.startsWith('/')) release();
         todo.push(...target.split('/').reverse());
@@ -127,16 +136,21 @@ export function resolveSandboxPath(table: RootTable, workdir: string, p: string,
         } catch (err) {
           if (errnoCode(err) !== 'EEXIST') throw err;
         }
-        stat = lstatAt(parent.fd, name);
-        if (stat.isDirectory()) {
-          const fd = openDirAt(parent.fd, name);
-          push(name, { kind: 'dir', root: parent.root, fd });
-          create.onCreate(fd);
+        let fd: number | undefined;
+        try {
+          fd = openDirAt(parent.fd, name);
+        } catch (err) {
+          const code = errnoCode(err);
+          if (code !== 'ELOOP' && code !== 'ENOTDIR' && code !== 'ENOENT') throw err;
+        }
+        if (fd === undefined) {
+          // raced by the agent (moved away, or swapped for a link or a file): look again
+          if (++hops > MAX_SYMLINK_HOPS) throw loopError();
+          todo.push(name);
           continue;
         }
-        // raced by the agent: look again
-        if (++hops > MAX_SYMLINK_HOPS) throw loopError();
-        todo.push(name);
+        push(name, { kind: 'dir', root: parent.root, fd });
+        create.onCreate(fd);
         continue;
       }
       if (stat === undefined || !stat.isDirectory()) {
