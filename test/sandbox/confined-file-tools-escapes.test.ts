@@ -122,20 +122,29 @@ describe('confined file tools: escapes', () => {
     fs.writeFileSync(path.join(d, 'secret.txt'), 'benign\n');
     const before = outsideListing();
     const secrets = fs.readdirSync(secretDir).sort();
-    // the agent's bash: swap d for a symlink to the secret directory and back, as fast as it can
-    const flipper = spawn(process.execPath, [
-      '-e',
-      `const fs = require('fs');
-       const [d, target] = process.argv.slice(1);
-       for (;;) {
-         try { fs.renameSync(d, d + '.real'); } catch {}
-         try { fs.symlinkSync(target, d); } catch {}
-         try { fs.unlinkSync(d); } catch {}
-         try { fs.renameSync(d + '.real', d); } catch {}
-       }`,
-      d,
-      secretDir,
-    ]);
+    // the agent's bash: d is a real directory, then a symlink to the secret directory, and again, as
+    // fast as it can; every step may fail (the tools create things in d too) without it ever stalling
+    const flipper = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const fs = require('fs');
+         const [d, target] = process.argv.slice(1);
+         const step = (f) => { try { f(); } catch {} };
+         process.stdout.write('ready\\n');
+         for (;;) {
+           step(() => fs.rmSync(d, { recursive: true, force: true }));
+           step(() => fs.mkdirSync(d));
+           step(() => fs.writeFileSync(d + '/secret.txt', 'benign\\n'));
+           step(() => fs.rmSync(d, { recursive: true, force: true }));
+           step(() => fs.symlinkSync(target, d));
+         }`,
+        d,
+        secretDir,
+      ],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    await new Promise((resolve) => flipper.stdout.once('data', resolve));
     try {
       const seen = new Map<string, number>();
       for (let i = 0; i < 2000; i++) {
@@ -157,7 +166,7 @@ describe('confined file tools: escapes', () => {
       expect([...seen.keys()].some((s) => s.includes(OUTSIDE))).toBe(true);
     } finally {
       flipper.kill('SIGKILL');
-      await new Promise((resolve) => flipper.once('exit', resolve));
+      await new Promise((resolve) => flipper.once('close', resolve));
     }
     expect(fs.readdirSync(secretDir).sort()).toEqual(secrets);
     expect(fs.readFileSync(path.join(secretDir, 'secret.txt'), 'utf8')).toBe(`${SECRET}\n`);
@@ -182,13 +191,19 @@ describe('confined file tools: escapes', () => {
       ['glob', { pattern: '**' }],
       ['glob', { pattern: '**', path: 'missing' }],
     ];
-    await run('grep', { pattern: 'warm up the worker machinery' });
-    const start = fds();
+    // a grep's worker thread lets go of its own event-loop fds a little after it is terminated
+    const settled = async () => {
+      let last = -1;
+      for (let n = fds(), waited = 0; n !== last && waited < 5_000; last = n, n = fds(), waited += 200) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      return fds();
+    };
+    const start = await settled();
     for (let i = 0; i < 500; i++) {
       const [name, input] = calls[i % calls.length]!;
       await run(name, input);
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(fds()).toBe(start);
+    expect(await settled()).toBe(start);
   });
 });
