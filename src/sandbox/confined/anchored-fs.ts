@@ -32,7 +32,8 @@ export const readlinkAt = (dirFd: number, name: string): string => fs.readlinkSy
 export const mkdirAt = (dirFd: number, name: string, mode: number): void => fs.mkdirSync(at(dirFd, name), { mode });
 export const renameAt = (dirFd: number, from: string, to: string): void => fs.renameSync(at(dirFd, from), at(dirFd, to));
 export const unlinkAt = (dirFd: number, name: string): void => fs.unlinkSync(at(dirFd, name));
-export const listAt = (dirFd: number): fs.Dirent[] => fs.readdirSync(heldDir(dirFd), { withFileTypes: true });
+/** Streams the held directory's entries (dirent types: nothing is followed); the caller closes it. */
+export const openListing = (dirFd: number): fs.Dir => fs.opendirSync(heldDir(dirFd));
 
 /** A root's host directory: a path the server chose, outside anything the agent can rename. */
 export const openRootDir = (root: ConfinedRoot): number => fs.openSync(root.hostPath, O_RDONLY | O_DIRECTORY);

@@ -7,7 +7,7 @@ import picomatch from 'picomatch';
 import { ToolError } from '@anthropic-ai/sdk/lib/tools/ToolError';
 import { closeQuietly, openDirAt } from './anchored-fs.js';
 import { withTarget, type ToolContext } from './context.js';
-import { listDir, openEntryDir, statEntry, type Entry } from './list-dir.js';
+import { listDir, openEntryDir, statEntry } from './list-dir.js';
 import { childPath, type RootTable } from './roots.js';
 
 const RESULT_LIMIT = 200;
@@ -62,13 +62,7 @@ async function walkGlob(table: RootTable, rootFd: number, rootPath: string, patt
   const found: Array<{ path: string; mtime: number }> = [];
   let sinceYield = 0;
   async function inner(fd: number, dirRel: string, dirPath: string, depth: number): Promise<void> {
-    let entries: Entry[];
-    try {
-      entries = listDir(table, fd, dirPath);
-    } catch {
-      return;
-    }
-    for (const e of entries) {
+    for (const e of listDir(table, fd, dirPath)) {
       if (found.length >= MATCH_LIMIT || signal.aborted) return;
       // a long walk must not hold up the server's other work
       if (++sinceYield >= 1000) {

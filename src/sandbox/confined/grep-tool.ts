@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { ToolError } from '@anthropic-ai/sdk/lib/tools/ToolError';
 import { closeQuietly, openDirAt } from './anchored-fs.js';
 import { withTarget, type ToolContext } from './context.js';
-import { listDir, openEntryDir, openEntryFile, type Entry } from './list-dir.js';
+import { listDir, openEntryDir, openEntryFile } from './list-dir.js';
 import { openRegularFile } from './regular-file.js';
 import { childPath, type RootTable } from './roots.js';
 import type { Target } from './resolve.js';
@@ -152,13 +152,7 @@ async function walk(table: RootTable, rootFd: number, rootPath: string, match: M
   async function inner(fd: number, dirPath: string, depth: number): Promise<boolean> {
     if (depth > WALK_MAX_DEPTH) return true;
     if (signal.aborted) return false;
-    let entries: Entry[];
-    try {
-      entries = listDir(table, fd, dirPath);
-    } catch {
-      return true;
-    }
-    for (const e of entries) {
+    for (const e of listDir(table, fd, dirPath)) {
       if (e.name === '.git' || e.name === 'node_modules') continue;
       if (remaining-- <= 0) return false;
       if (signal.aborted) return false;

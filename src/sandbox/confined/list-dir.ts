@@ -1,7 +1,7 @@
 // One directory's entries as the agent sees them: dirent types (never following a link), with the
 // roots mounted inside it (e.g. /workspace/skills) standing in for whatever the host has there.
 import fs from 'node:fs';
-import { closeQuietly, listAt, lstatAt, openDirAt, openFileAt, openRootDir, openRootFile } from './anchored-fs.js';
+import { closeQuietly, lstatAt, openListing, openDirAt, openFileAt, openRootDir, openRootFile } from './anchored-fs.js';
 import { childPath, type ConfinedRoot, type RootTable } from './roots.js';
 
 export interface Entry {
@@ -11,9 +11,28 @@ export interface Entry {
   root?: ConfinedRoot;
 }
 
+/**
+ * The entries of the directory `fd` (at `dirPath`) in the order fs.readdir gives them (libuv's
+ * scandir sorts names bytewise), which the SDK's walker and tinyglobby see; an unreadable directory
+ * has none, as for the SDK's walker.
+ */
 export function listDir(table: RootTable, fd: number, dirPath: string): Entry[] {
   const mounts = new Map(table.childNames(dirPath).map((name) => [name, table.at(childPath(dirPath, name))!]));
-  const entries: Entry[] = listAt(fd).map((d) => {
+  const dirents: fs.Dirent[] = [];
+  let dir: fs.Dir;
+  try {
+    dir = openListing(fd);
+  } catch {
+    return [];
+  }
+  try {
+    for (let d = dir.readSync(); d !== null; d = dir.readSync()) dirents.push(d);
+  } catch {
+    return [];
+  } finally {
+    dir.closeSync();
+  }
+  const entries: Entry[] = dirents.map((d) => {
     const root = mounts.get(d.name);
     if (root) {
       mounts.delete(d.name);
@@ -23,7 +42,7 @@ export function listDir(table: RootTable, fd: number, dirPath: string): Entry[] 
   });
   // a mount point the host directory does not show (bwrap made it elsewhere)
   for (const [name, root] of mounts) entries.push({ name, kind: rootKind(root), root });
-  return entries;
+  return entries.sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
 }
 
 function rootKind(root: ConfinedRoot): Entry['kind'] {
