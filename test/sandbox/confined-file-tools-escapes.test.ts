@@ -100,6 +100,10 @@ describe('confined file tools: escapes', () => {
   it('whole-workspace grep and glob never show what lies behind a link', async () => {
     expect((await run('grep', { pattern: SECRET })).text).toBe('no matches');
     expect((await run('glob', { pattern: '**' })).text).not.toContain('secret');
+    // a pattern's static prefix is followed like tinyglobby follows it, but never out of the search root
+    expect((await run('glob', { pattern: 'evil-abs/*' })).text).toBe('no matches');
+    expect((await run('glob', { pattern: 'evil-rel/**' })).text).toBe('no matches');
+    expect((await run('glob', { pattern: 'to-out/*' })).text).toBe('no matches');
   });
 
   it('a FIFO is refused without blocking', { timeout: 5_000 }, async () => {

@@ -67,6 +67,23 @@ const READ_CALLS: Call[] = [
   ['glob', { pattern: 'a/{..,b}/*' }],
   ['glob', { pattern: '' }],
   ['glob', { pattern: '*', path: '/etc' }],
+  ['read', { file_path: 'a.txt/' }],
+  ['read', { file_path: 'link-in/../a.txt' }],
+  ['read', { file_path: 'a.txt', view_range: [] }],
+  ['read', { file_path: 'a.txt', view_range: [0, 0] }],
+  ['read', { file_path: '.' }],
+  ['grep', { pattern: 'foo', path: 'nested/' }],
+  ['grep', { pattern: 'foo', path: '.' }],
+  ['grep', { pattern: 'binary', path: 'bin.dat' }],
+  ['grep', { pattern: 'foo', path: 'link-file' }],
+  ['glob', { pattern: './*.txt' }],
+  ['glob', { pattern: '**/deep' }],
+  ['glob', { pattern: 'nested/**/*.ts' }],
+  ['glob', { pattern: '!*.txt' }],
+  ['glob', { pattern: '*', path: '.' }],
+  ['glob', { pattern: '*', path: 'link-in' }],
+  ['glob', { pattern: '*', path: 'a.txt' }],
+  ['glob', { pattern: 'link-in/*' }],
 ];
 
 const WRITE_CALLS: Call[] = [

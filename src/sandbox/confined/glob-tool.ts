@@ -1,13 +1,16 @@
 // `glob`, as agentd's tinyglobby-based glob (src/sandbox/direct/glob-tool.ts) behaves: tinyglobby's
-// pattern handling (a pattern not ending in `*` also matches everything under it), picomatch with
-// dot files, .git and node_modules ignored, symlinks never followed or listed, regular files only,
-// newest mtime first, 200 results, at most 50,000 matches considered. Walked through held fds.
+// pattern handling (a pattern not ending in `*` also matches everything under it; the crawl starts
+// at the pattern's static prefix, through links, but must stay inside the search root), picomatch
+// with dot files, .git and node_modules ignored, symlinks below that never followed or listed,
+// regular files only, newest mtime first, 200 results, at most 50,000 matches considered. Every
+// directory is reached through held fds.
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { ToolError } from '@anthropic-ai/sdk/lib/tools/ToolError';
 import { closeQuietly, openDirAt } from './anchored-fs.js';
 import { withTarget, type ToolContext } from './context.js';
 import { listDir, openEntryDir, statEntry } from './list-dir.js';
+import { resolveSandboxPath, type Resolution, type Target } from './resolve.js';
 import { childPath, type RootTable } from './roots.js';
 
 const RESULT_LIMIT = 200;
@@ -25,19 +28,25 @@ export async function globTool(ctx: ToolContext, input: Record<string, unknown>,
   if (pattern.split(/[\\/{},]/).includes('..')) throw new ToolError('glob: ".." is not permitted in the pattern');
   const normalized = normalizePattern(pattern);
   if (normalized === undefined) return 'no matches';
-  const matches = await withTarget(ctx, searchPath ? searchPath : ctx.workdir, async (target) => {
-    if (target.kind === 'dir') return walkGlob(ctx.table, target.fd, target.path, normalized, signal);
-    if (target.kind !== 'entry' || !target.stat?.isDirectory()) return [];
-    let fd: number;
+  const common = staticPrefix(normalized);
+  const matches = await withTarget(ctx, searchPath ? searchPath : ctx.workdir, async (root) => {
+    if (common.length === 0) return withDir(root, (fd) => walkGlob(ctx.table, fd, root.path, '', root.path, normalized, signal));
+    // tinyglobby starts its crawl at the pattern's static prefix, following links on the way there;
+    // what it finds must still resolve inside the search root
+    const startRel = common.join('/');
+    const shown = childPath(root.path, startRel);
+    let start: Resolution;
     try {
-      fd = openDirAt(target.dirFd, target.name);
+      start = resolveSandboxPath(ctx.table, ctx.workdir, shown);
     } catch {
       return [];
     }
     try {
-      return await walkGlob(ctx.table, fd, target.path, normalized, signal);
+      const target = start.target;
+      if (target === undefined || !isWithin(root.path, target.path)) return [];
+      return await withDir(target, (fd) => walkGlob(ctx.table, fd, target.path, startRel, shown, normalized, signal));
     } finally {
-      closeQuietly(fd);
+      start.release();
     }
   });
   if (matches.length === 0) return 'no matches';
@@ -56,13 +65,60 @@ function normalizePattern(pattern: string): string | undefined {
   return path.posix.normalize(result);
 }
 
-async function walkGlob(table: RootTable, rootFd: number, rootPath: string, pattern: string, signal: AbortSignal): Promise<Array<{ path: string; mtime: number }>> {
+type Found = Array<{ path: string; mtime: number }>;
+
+/** Runs `walk` on the directory `target` is (opened for the call), or finds nothing when it is not one. */
+async function withDir(target: Target, walk: (fd: number) => Promise<Found>): Promise<Found> {
+  if (target.kind === 'dir') return walk(target.fd);
+  if (target.kind !== 'entry' || !target.stat?.isDirectory()) return [];
+  let fd: number;
+  try {
+    fd = openDirAt(target.dirFd, target.name);
+  } catch {
+    return [];
+  }
+  try {
+    return await walk(fd);
+  } finally {
+    closeQuietly(fd);
+  }
+}
+
+const isWithin = (root: string, p: string) => p === root || p.startsWith(root === '/' ? '/' : `${root}/`);
+
+/** The leading static directories of the pattern, where tinyglobby roots its crawl (its commonPath). */
+function staticPrefix(pattern: string): string[] {
+  const parts = patternParts(pattern);
+  const common: string[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    if (part === '**' && !parts[i + 1]) {
+      common.pop();
+      break;
+    }
+    const scan = picomatch.scan(part);
+    if (i === parts.length - 1 || scan.isGlob || scan.negated) break;
+    common.push(part);
+  }
+  return common.map((part) => part.replace(/\\/g, ''));
+}
+
+function patternParts(pattern: string): string[] {
+  const scanned = picomatch.scan(pattern, { parts: true }).parts;
+  return scanned?.length ? scanned : [pattern];
+}
+
+/**
+ * Walks the directory `fd` (sandbox path `realDir`) as the pattern-relative `startRel`, shown as
+ * `shownDir`: matches are listed under the path the agent asked for, not where a link led.
+ */
+async function walkGlob(table: RootTable, fd: number, realDir: string, startRel: string, shownDir: string, pattern: string, signal: AbortSignal): Promise<Found> {
   const matcher = picomatch(pattern, MATCH_OPTIONS);
   const partial = partialMatcher(pattern);
-  const found: Array<{ path: string; mtime: number }> = [];
+  const found: Found = [];
   let sinceYield = 0;
-  async function inner(fd: number, dirRel: string, dirPath: string, depth: number): Promise<void> {
-    for (const e of listDir(table, fd, dirPath)) {
+  async function inner(fd: number, dirRel: string, realDir: string, shownDir: string, depth: number): Promise<void> {
+    for (const e of listDir(table, fd, realDir)) {
       if (found.length >= MATCH_LIMIT || signal.aborted) return;
       // a long walk must not hold up the server's other work
       if (++sinceYield >= 1000) {
@@ -70,7 +126,6 @@ async function walkGlob(table: RootTable, rootFd: number, rootPath: string, patt
         await new Promise((resolve) => setImmediate(resolve));
       }
       const rel = dirRel ? `${dirRel}/${e.name}` : e.name;
-      const entryPath = childPath(dirPath, e.name);
       if (e.kind === 'dir') {
         if (depth >= MAX_DEPTH || !partial(rel) || IGNORE(rel)) continue;
         let childFd: number;
@@ -80,17 +135,17 @@ async function walkGlob(table: RootTable, rootFd: number, rootPath: string, patt
           continue;
         }
         try {
-          await inner(childFd, rel, entryPath, depth + 1);
+          await inner(childFd, rel, childPath(realDir, e.name), childPath(shownDir, e.name), depth + 1);
         } finally {
           closeQuietly(childFd);
         }
       } else if (e.kind === 'file' && matcher(rel) && !IGNORE(rel)) {
         const stat = statEntry(fd, e);
-        if (stat?.isFile()) found.push({ path: entryPath, mtime: stat.mtimeMs });
+        if (stat?.isFile()) found.push({ path: childPath(shownDir, e.name), mtime: stat.mtimeMs });
       }
     }
   }
-  await inner(rootFd, '', rootPath, 0);
+  await inner(fd, startRel, realDir, shownDir, 0);
   return found;
 }
 
@@ -99,8 +154,7 @@ async function walkGlob(table: RootTable, rootFd: number, rootPath: string, patt
  * walk skips the ones that cannot (as tinyglobby does).
  */
 function partialMatcher(pattern: string): (rel: string) => boolean {
-  const scanned = picomatch.scan(pattern, { parts: true }).parts;
-  const parts = scanned?.length ? scanned : [pattern];
+  const parts = patternParts(pattern);
   const matchers = parts.map((part) => picomatch(part, MATCH_OPTIONS));
   return (input) => {
     const inputParts = input.split('/');
