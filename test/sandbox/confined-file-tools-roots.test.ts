@@ -100,6 +100,37 @@ describe('confined file tools: roots', () => {
     expect(fs.readFileSync(path.join(notes, 'n', 'today.md'), 'utf8')).toBe('note\n');
   });
 
+  it('a resource materialised inside the workspace is opened from the workspace, never by its host path', async () => {
+    // an identity mount: /workspace/sub/repo is <workspace>/sub/repo on the host
+    const repo = path.join(ws, 'sub', 'repo');
+    fs.mkdirSync(repo, { recursive: true });
+    fs.writeFileSync(path.join(repo, 'README'), 'repo readme\n');
+    const secret = path.join(base, 'elsewhere');
+    fs.mkdirSync(path.join(secret, 'repo'), { recursive: true });
+    fs.writeFileSync(path.join(secret, 'repo', 'README'), 'SECRET readme\n');
+    const inWorkspace = new ConfinedFileTools({
+      workdir: WS,
+      roots: [
+        { sandboxPath: WS, hostPath: ws, readOnly: false },
+        { sandboxPath: `${WS}/sub/repo`, hostPath: repo, readOnly: true },
+      ],
+    });
+    const call = async (name: string, input: Record<string, unknown>) => text(await inWorkspace.run(name, input, signal));
+    expect(await call('read', { file_path: 'sub/repo/README' })).toBe('repo readme\n');
+    expect(await call('write', { file_path: 'sub/repo/new', content: 'x' })).toBe(`write: ${RO('sub/repo/new', `${WS}/sub/repo`)}`);
+    // the agent moves the mount point's parent away (the mount goes with it) and makes a new one
+    // whose `repo` is a link to the host
+    fs.renameSync(path.join(ws, 'sub'), path.join(ws, 'sub-moved'));
+    fs.mkdirSync(path.join(ws, 'sub'));
+    fs.symlinkSync(path.join(secret, 'repo'), path.join(ws, 'sub', 'repo'));
+    expect(await call('read', { file_path: 'sub/repo/README' })).toBe('read: sub/repo/README: too many levels of symbolic links');
+    expect(await call('grep', { pattern: 'readme' })).not.toContain('SECRET');
+    expect(await call('glob', { pattern: '**/README' })).not.toContain(`${WS}/sub/repo`);
+    expect(await call('read', { file_path: 'sub-moved/repo/README' })).toBe('repo readme\n');
+    fs.rmSync(path.join(ws, 'sub'), { recursive: true });
+    fs.renameSync(path.join(ws, 'sub-moved'), path.join(ws, 'sub'));
+  });
+
   it.runIf(process.getuid?.() === 0)('what the tools create belongs to the owner; a rewritten file keeps its owner', async () => {
     expect((await run('write', { file_path: 'o1/o2/f.txt', content: 'f\n' })).isError).toBe(false);
     for (const rel of ['o1', 'o1/o2', 'o1/o2/f.txt']) {

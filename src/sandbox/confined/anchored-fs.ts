@@ -4,7 +4,6 @@
 // redirect us. Every name comes from agent input or a listing, so it is checked to be a single
 // component.
 import fs from 'node:fs';
-import type { ConfinedRoot } from './roots.js';
 
 const { O_RDONLY, O_WRONLY, O_DIRECTORY, O_NOFOLLOW, O_NONBLOCK, O_CREAT, O_EXCL } = fs.constants;
 
@@ -35,14 +34,8 @@ export const unlinkAt = (dirFd: number, name: string): void => fs.unlinkSync(at(
 /** Streams the held directory's entries (dirent types: nothing is followed); the caller closes it. */
 export const openListing = (dirFd: number): fs.Dir => fs.opendirSync(heldDir(dirFd));
 
-/** A root's host directory: a path the server chose, outside anything the agent can rename. */
-export const openRootDir = (root: ConfinedRoot): number => fs.openSync(root.hostPath, O_RDONLY | O_DIRECTORY);
-
-/** A file root for reading (O_NONBLOCK: it must never hang on a FIFO). */
-export const openRootFile = (root: ConfinedRoot): number => fs.openSync(root.hostPath, O_RDONLY | O_NONBLOCK);
-
-/** A file root for rewriting in place: a bind-mounted file cannot be replaced by rename. */
-export const openRootFileForWrite = (root: ConfinedRoot): number => fs.openSync(root.hostPath, O_WRONLY | O_NONBLOCK);
+/** Opens `name` in `dirFd` with `flags`, never following it. */
+export const openAt = (dirFd: number, name: string, flags: number): number => fs.openSync(at(dirFd, name), flags | O_NOFOLLOW);
 
 export function closeQuietly(fd: number | undefined): void {
   if (fd === undefined) return;

@@ -4,7 +4,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { FILE_CREATE_MODE, errnoCode } from '@anthropic-ai/sdk/tools/agent-toolset/fs-util';
-import { closeQuietly, createFileAt, lstatAt, openRootFileForWrite, renameAt, unlinkAt } from './anchored-fs.js';
+import { closeQuietly, createFileAt, lstatAt, renameAt, unlinkAt } from './anchored-fs.js';
+import { openRootFileForWrite } from './root-host.js';
 import { errnoError, type ToolContext } from './context.js';
 import type { Target } from './resolve.js';
 

@@ -1,14 +1,15 @@
 // One directory's entries as the agent sees them: dirent types (never following a link), with the
 // roots mounted inside it (e.g. /workspace/skills) standing in for whatever the host has there.
 import fs from 'node:fs';
-import { closeQuietly, lstatAt, openListing, openDirAt, openFileAt, openRootDir, openRootFile } from './anchored-fs.js';
-import { childPath, type ConfinedRoot, type RootTable } from './roots.js';
+import { closeQuietly, lstatAt, openListing, openDirAt, openFileAt } from './anchored-fs.js';
+import { openRootDir, openRootFile, statRoot } from './root-host.js';
+import { childPath, type Root, type RootTable } from './roots.js';
 
 export interface Entry {
   name: string;
   kind: 'dir' | 'file' | 'other';
   /** Set when the entry is a root's mount point: it is opened through the root's host path. */
-  root?: ConfinedRoot;
+  root?: Root;
 }
 
 /**
@@ -45,13 +46,9 @@ export function listDir(table: RootTable, fd: number, dirPath: string): Entry[] 
   return entries.sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
 }
 
-function rootKind(root: ConfinedRoot): Entry['kind'] {
-  try {
-    const stat = fs.statSync(root.hostPath);
-    return stat.isDirectory() ? 'dir' : stat.isFile() ? 'file' : 'other';
-  } catch {
-    return 'other';
-  }
+function rootKind(root: Root): Entry['kind'] {
+  const stat = statRoot(root);
+  return stat?.isDirectory() ? 'dir' : stat?.isFile() ? 'file' : 'other';
 }
 
 export const openEntryDir = (parentFd: number, entry: Entry): number => (entry.root ? openRootDir(entry.root) : openDirAt(parentFd, entry.name));
@@ -71,7 +68,7 @@ export function openEntryFile(parentFd: number, entry: Entry): number | undefine
 /** The entry's lstat (a root's stat), or undefined. */
 export function statEntry(parentFd: number, entry: Entry): fs.Stats | undefined {
   try {
-    return entry.root ? fs.statSync(entry.root.hostPath) : lstatAt(parentFd, entry.name);
+    return entry.root ? statRoot(entry.root) : lstatAt(parentFd, entry.name);
   } catch {
     return undefined;
   }

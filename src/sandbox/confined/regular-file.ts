@@ -1,7 +1,8 @@
 // Opening a resolved target as a regular file, for read and edit: never through a symlink, never
 // blocking (a FIFO opens at once under O_NONBLOCK and is then refused by fstat).
 import fs from 'node:fs';
-import { closeQuietly, openFileAt, openRootFile } from './anchored-fs.js';
+import { closeQuietly, openFileAt } from './anchored-fs.js';
+import { openRootFile } from './root-host.js';
 import { errnoError } from './context.js';
 import type { Target } from './resolve.js';
 

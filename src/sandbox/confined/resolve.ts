@@ -5,8 +5,9 @@
 // from agent input.
 import fs from 'node:fs';
 import { errnoCode } from '@anthropic-ai/sdk/tools/agent-toolset/fs-util';
-import { closeQuietly, lstatAt, mkdirAt, openDirAt, openRootDir, readlinkAt } from './anchored-fs.js';
-import { childPath, type ConfinedRoot, type RootTable } from './roots.js';
+import { closeQuietly, lstatAt, mkdirAt, openDirAt, readlinkAt } from './anchored-fs.js';
+import { openRootHost } from './root-host.js';
+import { childPath, type Root, type RootTable } from './roots.js';
 
 /** Linux MAXSYMLINKS, as the SDK's canonicalize. */
 const MAX_SYMLINK_HOPS = 40;
@@ -14,19 +15,19 @@ const MAX_SYMLINK_HOPS = 40;
 /** Where a resolved path ended up. Every variant but `outside` lies within `root`. */
 export type Target =
   /** `name` in the directory `dirFd` (which we hold); `stat` is its lstat, or undefined when absent. */
-  | { kind: 'entry'; path: string; root: ConfinedRoot; dirFd: number; name: string; stat: fs.Stats | undefined }
+  | { kind: 'entry'; path: string; root: Root; dirFd: number; name: string; stat: fs.Stats | undefined }
   /** A directory we hold: a root's own directory, or one reached by a trailing `..`. */
-  | { kind: 'dir'; path: string; root: ConfinedRoot; fd: number }
+  | { kind: 'dir'; path: string; root: Root; fd: number }
   /** A root that is a single file. */
-  | { kind: 'file-root'; path: string; root: ConfinedRoot }
+  | { kind: 'file-root'; path: string; root: Root }
   /** Cannot exist: a parent is absent (ENOENT) or not a directory (ENOTDIR). */
-  | { kind: 'missing'; path: string; root: ConfinedRoot; code: string };
+  | { kind: 'missing'; path: string; root: Root; code: string };
 
 type Level =
-  | { kind: 'dir'; root: ConfinedRoot; fd: number }
-  | { kind: 'file-root'; root: ConfinedRoot }
-  | { kind: 'missing'; root: ConfinedRoot; code: string }
-  | { kind: 'entry'; root: ConfinedRoot; dirFd: number; name: string; stat: fs.Stats | undefined }
+  | { kind: 'dir'; root: Root; fd: number }
+  | { kind: 'file-root'; root: Root }
+  | { kind: 'missing'; root: Root; code: string }
+  | { kind: 'entry'; root: Root; dirFd: number; name: string; stat: fs.Stats | undefined }
   /** A sandbox-only directory above some root ('/', '/mnt'). */
   | { kind: 'virtual' }
   | { kind: 'outside' };
@@ -200,13 +201,21 @@ export function resolveSandboxPath(table: RootTable, workdir: string, p: string,
   return { target, release };
 }
 
-function openRoot(root: ConfinedRoot): Level {
-  let stat: fs.Stats;
+function openRoot(root: Root): Level {
+  let fd: number;
   try {
-    stat = fs.statSync(root.hostPath);
+    fd = openRootHost(root, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (err) {
     return { kind: 'missing', root, code: errnoCode(err) ?? 'ENOENT' };
   }
-  if (!stat.isDirectory()) return { kind: 'file-root', root };
-  return { kind: 'dir', root, fd: openRootDir(root) };
+  let isDir: boolean;
+  try {
+    isDir = fs.fstatSync(fd).isDirectory();
+  } catch (err) {
+    closeQuietly(fd);
+    throw err;
+  }
+  if (isDir) return { kind: 'dir', root, fd };
+  closeQuietly(fd);
+  return { kind: 'file-root', root };
 }

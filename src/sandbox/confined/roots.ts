@@ -10,17 +10,35 @@ export interface ConfinedRoot {
   readOnly: boolean;
 }
 
+/** A root as the tools hold it. */
+export interface Root extends ConfinedRoot {
+  /**
+   * Set when the host path lies inside another root's host directory (a resource materialised in
+   * the workspace): the agent can rename things there, so it is opened from that root, through
+   * held fds, never by its path.
+   */
+  readonly hostParent: { outer: Root; names: string[] } | undefined;
+}
+
 export class RootTable {
-  readonly roots: readonly ConfinedRoot[];
-  private readonly byPath: Map<string, ConfinedRoot>;
+  readonly roots: readonly Root[];
+  private readonly byPath: Map<string, Root>;
 
   constructor(roots: readonly ConfinedRoot[]) {
-    this.roots = roots.map((r) => ({ ...r, sandboxPath: path.posix.resolve(r.sandboxPath) }));
+    const resolved = roots.map((r) => ({ ...r, sandboxPath: path.posix.resolve(r.sandboxPath), hostPath: path.resolve(r.hostPath), hostParent: undefined as Root['hostParent'] }));
+    for (const root of resolved) {
+      // the innermost other root whose host directory holds this one's host path
+      const outer = resolved
+        .filter((o) => o !== root && root.hostPath.startsWith(o.hostPath === '/' ? '/' : o.hostPath + '/'))
+        .sort((a, b) => b.hostPath.length - a.hostPath.length)[0];
+      if (outer) root.hostParent = { outer, names: path.relative(outer.hostPath, root.hostPath).split('/') };
+    }
+    this.roots = resolved;
     this.byPath = new Map(this.roots.map((r) => [r.sandboxPath, r]));
   }
 
   /** The root mounted exactly at `sandboxPath`, if any. */
-  at(sandboxPath: string): ConfinedRoot | undefined {
+  at(sandboxPath: string): Root | undefined {
     return this.byPath.get(sandboxPath);
   }
 
