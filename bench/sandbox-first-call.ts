@@ -1,8 +1,10 @@
 // `npx tsx bench/sandbox-first-call.ts`: what a session's first built-in tool call costs in a cold
 // bubblewrap sandbox, per networking mode, in process (the real provider, no server): from the
-// call to its result for `bash: echo ready`, which includes starting bwrap and the tool host and,
-// for `unrestricted`, slirp4netns and the namespace's routes; then a second (warm) call. Prints
-// one table; see docs/benchmarks.md ("Sandbox first call"). Sends no traffic anywhere.
+// call to its result for `bash: echo ready`, which includes starting bwrap and the shell and, for
+// `unrestricted`, slirp4netns and the namespace's routes (for `limited`, the one-shot relay helper);
+// then a second (warm) call, and the memory of the live sandbox: RSS and PSS summed over all its
+// processes (bwrap, the shell, slirp4netns). Prints one table; see docs/benchmarks.md ("Sandbox
+// first call"). Sends no traffic anywhere.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import pino from 'pino';
 import { systemClock } from '../src/domain/clock.js';
 import { createBubblewrapSandboxes } from '../src/sandbox/bubblewrap/bubblewrap-provider.js';
+import { descendants, descendantsRssKb } from './lib/agentd.js';
 import type { EnvironmentRecord, SessionRecord } from '../src/store/types.js';
 
 const RUNS = Number(process.env.RUNS ?? 10);
@@ -45,10 +48,13 @@ try {
   for (const networking of networkings) {
     const cold: number[] = [];
     const warm: number[] = [];
+    const rss: number[] = [];
+    const pss: number[] = [];
     for (let run = 0; run < RUNS + 1; run++) {
       const session = { id: `sesn_bench_${networking.type}_${run}`, agent: { skills: [], mcp_servers: [] }, resources: [] } as unknown as SessionRecord;
       const environment = { config: { type: 'cloud', networking } } as unknown as EnvironmentRecord;
       const sandbox = sandboxes.provider.open(session, environment);
+      const before = new Set(descendants(process.pid)); // tsx's own helper
       const call = async () => {
         const t0 = performance.now();
         const r = await sandbox.run('bash', { command: 'echo ready' }, 'toolu_bench', new AbortController().signal);
@@ -57,15 +63,20 @@ try {
       };
       const first = await call();
       const second = await call();
+      // The only sandbox alive: every process below this one that was not there before is it.
+      const memory = descendantsRssKb(process.pid, before);
       await sandbox.close();
       if (run === 0) continue; // warm-up: code paths, page cache
       cold.push(first);
       warm.push(second);
+      rss.push(memory.kb / 1024);
+      pss.push(memory.pssKb / 1024);
     }
-    rows.push(`| \`${networking.type}\` | ${median(cold).toFixed(0)} ms | ${max(cold).toFixed(0)} ms | ${median(warm).toFixed(0)} ms |`);
+    const mib = (xs: number[]) => `${median(xs).toFixed(1)} MiB`;
+    rows.push(`| \`${networking.type}\` | ${median(cold).toFixed(0)} ms | ${max(cold).toFixed(0)} ms | ${median(warm).toFixed(1)} ms | ${mib(rss)} | ${mib(pss)} |`);
   }
-  console.log('| networking | first call (cold sandbox), median | max | second call, median |');
-  console.log('|---|---:|---:|---:|');
+  console.log('| networking | first call (cold sandbox), median | max | second call, median | RSS per live sandbox | PSS per live sandbox |');
+  console.log('|---|---:|---:|---:|---:|---:|');
   for (const row of rows) console.log(row);
   console.log(`(${RUNS} runs each after one warm-up; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')} on ${os.cpus().length} cores; agentd ${process.getuid?.() === 0 ? 'as root (sandbox as uid 2000000000, cgroups)' : 'unprivileged'})`);
 } finally {

@@ -1,6 +1,6 @@
 // Item 3: throughput under concurrency. S sessions (10, 100, 1,000), each with its stream open,
-// get their user.message at the same moment; each turn makes 5 tool round trips (write, then 4
-// reads) and ends. Wall time runs from the first send to the last closing idle. Run with the
+// get their user.message at the same moment; each turn makes 5 tool round trips (bash, which starts
+// the session's sandbox, then write and 3 reads, which the server serves without it) and ends. Wall time runs from the first send to the last closing idle. Run with the
 // default sandbox (SQLite only, by default) and with AGENTD_SANDBOX=none; a level whose live
 // sandboxes would not fit in memory is skipped with the estimate, not run into the OOM killer.
 import { performance } from 'node:perf_hooks';
@@ -11,7 +11,7 @@ import { sandboxVariants } from '../lib/sandbox-variants.js';
 import { createSession, pool, prepareTurn, runTurn, setup, type Setup } from '../lib/sessions.js';
 import { percentile } from '../lib/stats.js';
 
-const PLAN = 'write,read*4';
+const PLAN = 'bash,write,read*3';
 const ROUND_TRIPS = 5;
 
 async function once(server: Agentd, s: Setup, sessions: number, timeoutMs: number) {
@@ -55,12 +55,14 @@ export const throughput: Item = async (ctx) => {
   // (AGENTD_SANDBOX=none) runs, unless --sandboxes asks for more. This keeps the suite short.
   const only = ctx.opts.sandboxes ?? (ctx.dialect === 'postgres' ? ['none'] : undefined);
   for (const variant of sandboxVariants(only)) {
-    /** RSS of one live sandbox (its tool host processes), measured at the first level. */
+    /** RSS of one live sandbox (all its processes), measured at the first level. */
     let sandboxKb: number | undefined;
+    /** Its proportional share (shared library pages divided among the sandboxes mapping them). */
+    let sandboxPssKb: number | undefined;
     for (const sessions of levels) {
       const at = `${sessions} sessions`;
       const key = `throughput.${variant.key}.${sessions}`;
-      // Sandboxed levels start a tool host per session: fewer repeats keep the run short.
+      // Sandboxed levels start a sandbox per session: fewer repeats keep the run short.
       const runs = ctx.runs(sessions >= 1000 || (variant.key === 'default' && sessions >= 100) ? 2 : 3, 1);
       const big = sessions >= 1000;
       const needKb = sandboxKb === undefined ? 0 : (sessions + 10) * sandboxKb;
@@ -73,8 +75,8 @@ export const throughput: Item = async (ctx) => {
       // A fresh server per level: earlier levels' sessions (and sandboxes) do not weigh on later ones.
       const server = await ctx.start(`throughput-${variant.key}-${sessions}`, { env: variant.env });
       try {
-        const s = await setup(server);
-        // Warm-up turns (JIT, pools, the tool host image in the page cache) are not measured.
+        const s = await setup(server, ['bash', 'read', 'write']);
+        // Warm-up turns (JIT, pools, the sandbox's programs in the page cache) are not measured.
         await pool(Array.from({ length: 10 }), 10, async () => runTurn(server, await createSession(server, s), PLAN, 60_000));
         const r: Array<Awaited<ReturnType<typeof once>>> = [];
         for (let run = 0; run < runs; run++) {
@@ -90,6 +92,7 @@ export const throughput: Item = async (ctx) => {
           const tree = descendantsRssKb(server.pid);
           // Every session of this level and the warm-up still has its sandbox (idle timeout: minutes).
           if (tree.processes > 0) sandboxKb = tree.kb / (10 + sessions * runs);
+          if (tree.processes > 0) sandboxPssKb = tree.pssKb / (10 + sessions * runs);
           if (tree.processes > 0) ctx.log(`${variant.note}: ${tree.processes} sandbox processes hold ${(tree.kb / 1024).toFixed(0)} MiB RSS`);
         }
         details[`${variant.key}.${sessions}`] = r;
@@ -107,7 +110,8 @@ export const throughput: Item = async (ctx) => {
       }
     }
     if (sandboxKb !== undefined) {
-      metrics.push(metric(3, `throughput.${variant.key}.sandbox_rss`, '  (RSS per live sandbox, tool host processes)', 'MB', [sandboxKb / 1024], { note: variant.note }));
+      metrics.push(metric(3, `throughput.${variant.key}.sandbox_rss`, '  (RSS per live sandbox, all its processes)', 'MB', [sandboxKb / 1024], { note: variant.note }));
+      metrics.push(metric(3, `throughput.${variant.key}.sandbox_pss`, '  (PSS per live sandbox, all its processes)', 'MB', [sandboxPssKb! / 1024], { note: variant.note }));
     }
   }
   return { metrics, details };

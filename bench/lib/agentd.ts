@@ -109,7 +109,7 @@ export function readCpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
 }
 
-/** Processes below `pid` (its sandboxes' tool hosts and their children). */
+/** Processes below `pid` (its sandboxes and their children). */
 export function descendants(pid: number): number[] {
   const children = new Map<number, number[]>();
   for (const entry of fs.readdirSync('/proc')) {
@@ -134,22 +134,31 @@ export function descendants(pid: number): number[] {
   return out;
 }
 
-/** Summed RSS (KiB) of every process below `pid`. */
-export function descendantsRssKb(pid: number): { kb: number; processes: number } {
+/** Proportional set size (KiB): RSS with each shared page divided among the processes mapping it. */
+function readPssKb(pid: number): number {
+  const m = /^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+  return m ? Number(m[1]) : NaN;
+}
+
+/** Summed RSS and PSS (KiB) of every process below `pid`, but those in `except`. */
+export function descendantsRssKb(pid: number, except: ReadonlySet<number> = new Set()): { kb: number; pssKb: number; processes: number } {
   let kb = 0;
+  let pssKb = 0;
   let processes = 0;
   for (const p of descendants(pid)) {
+    if (except.has(p)) continue;
     try {
       const v = readRssKb(p);
       if (Number.isFinite(v)) {
         kb += v;
+        pssKb += readPssKb(p);
         processes++;
       }
     } catch {
       // exited meanwhile
     }
   }
-  return { kb, processes };
+  return { kb, pssKb, processes };
 }
 
 /** MemAvailable from /proc/meminfo, in KiB. */

@@ -1,9 +1,31 @@
-// The tool host's life: it stops when idle and restarts on the next call with the workspace
-// intact (but a fresh shell and /tmp); per-call time and output caps; resource limits in force.
+// The sandbox's life: its shell stops when idle and restarts on the next call with the workspace
+// intact (but a fresh shell and /tmp); per-call time and output caps; resource limits in force;
+// what lives in it (bwrap and the shell, nothing else), and what the file tools need of it (nothing).
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { useFakeAnthropic, useServer } from '../helpers/use.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { bash, runTools, toolSession } from '../helpers/sandbox.js';
+
+/** bwrap processes started by this test process (the server runs in it): the live sandboxes' count, twice each. */
+function ownBwraps(): number {
+  const parents = new Map<number, number>();
+  const names = new Map<number, string>();
+  for (const entry of fs.readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      names.set(Number(entry), stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const below = (pid: number): boolean => {
+    for (let p = parents.get(pid); p !== undefined && p > 1; p = parents.get(p)) if (p === process.pid) return true;
+    return false;
+  };
+  return [...names].filter(([pid, name]) => name === 'bwrap' && below(pid)).length;
+}
 
 describe('sandbox lifecycle and limits', { timeout: 180_000 }, () => {
   const fake = useFakeAnthropic();
@@ -25,7 +47,53 @@ describe('sandbox lifecycle and limits', { timeout: 180_000 }, () => {
     },
   }));
 
-  it('the workspace survives the tool host stopping when idle; shell state and /tmp do not', async () => {
+  it('file tools start no sandbox; a sandbox holds bwrap and the agent\'s shell, no tool host', async () => {
+    const session = await toolSession(t.client);
+    const before = ownBwraps();
+    const [wrote, read] = await runTools(t, fake, session.id, [
+      { name: 'write', input: { file_path: '/workspace/notes.txt', content: 'from the file tool' } },
+      { name: 'read', input: { file_path: 'notes.txt' } },
+    ]);
+    expect(wrote).toEqual({ isError: false, text: 'wrote 18 bytes to /workspace/notes.txt' });
+    expect(read).toEqual({ isError: false, text: 'from the file tool' });
+    expect(ownBwraps()).toBe(before);
+
+    const [seen, processes] = await runTools(t, fake, session.id, [
+      bash('cat /workspace/notes.txt; echo; stat -c %u /workspace/notes.txt; id -u'),
+      // Every process in the sandbox's pid namespace by name; pid 1 is bwrap's reaper.
+      bash('cat /proc/1/comm; for p in /proc/[0-9]*; do cat $p/comm 2>/dev/null; done | sort -u | tr "\\n" " "'),
+    ]);
+    const [content, owner, uid] = seen!.text.split('\n');
+    expect(content).toBe('from the file tool');
+    expect(owner).toBe(uid); // created by the server, owned by the sandbox's user
+    const [pid1, names] = processes!.text.split('\n');
+    expect(pid1).toBe('bwrap');
+    // The shell (and its subshell running the loop), the reaper, and the listing's own programs: no tool host.
+    const seenNames = names!.trim().split(' ');
+    expect(seenNames).toEqual(expect.arrayContaining(['bash', 'bwrap']));
+    for (const name of seenNames) expect(['bash', 'bwrap', 'cat', 'sort', 'tr']).toContain(name);
+    expect(ownBwraps()).toBe(before + 2); // one sandbox: bwrap outside and its reaper inside
+  });
+
+  it('bash answers as the SDK\'s bash tool: output with stderr, exit status, restart', async () => {
+    const session = await toolSession(t.client);
+    const [ok, failed, silent, kept, restarted, fresh] = await runTools(t, fake, session.id, [
+      bash('cd /tmp && export MARK=set && echo out; echo err >&2'),
+      bash('echo partial; false'),
+      bash('exit_code() { return 3; }; exit_code'),
+      bash('echo "$PWD $MARK"'),
+      { name: 'bash', input: { restart: true } },
+      bash('echo "$PWD ${MARK:-fresh}"'),
+    ]);
+    expect(ok).toEqual({ isError: false, text: 'out\nerr' });
+    expect(failed).toEqual({ isError: true, text: 'partial' });
+    expect(silent).toEqual({ isError: true, text: 'exit 3' });
+    expect(kept).toEqual({ isError: false, text: '/tmp set' });
+    expect(restarted).toEqual({ isError: false, text: 'bash session restarted' });
+    expect(fresh).toEqual({ isError: false, text: '/workspace fresh' });
+  });
+
+  it('the workspace survives the sandbox stopping when idle; shell state and /tmp do not', async () => {
     const session = await toolSession(t.client);
     const [first] = await runTools(t, fake, session.id, [
       bash('echo kept > /workspace/kept.txt && echo gone > /tmp/gone.txt && export STATE=set && echo $STATE'),
@@ -40,7 +108,7 @@ describe('sandbox lifecycle and limits', { timeout: 180_000 }, () => {
     expect(after).toEqual({ isError: false, text: 'kept\nno-tmp\nstate=fresh' });
   });
 
-  it('a busy tool host stays up between calls of one turn', async () => {
+  it('a busy sandbox stays up between calls of one turn', async () => {
     const session = await toolSession(t.client);
     const [a, b] = await runTools(t, fake, session.id, [bash('export STATE=kept; echo ok'), bash('echo ${STATE:-fresh}')]);
     expect(a!.text).toBe('ok');

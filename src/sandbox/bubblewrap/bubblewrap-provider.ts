@@ -20,7 +20,7 @@ import type { RuntimeFiles } from './bwrap-args.js';
 import { BubblewrapSandbox, type BubblewrapRuntime, type EnvCredentialSource } from './bubblewrap-sandbox.js';
 import { probeBubblewrap } from './probe.js';
 import { allowTraversal, launcher } from '../limits/sandbox-user.js';
-import { staleBuildWarning, toolHostFiles } from './tool-host-files.js';
+import { staleBuildWarning, sandboxHelperFiles } from './sandbox-helper-files.js';
 import { unavailableProvider } from './unavailable.js';
 import { installPackages, type InstallerSettings } from './package-installer.js';
 import { PackageLayers } from '../packages/package-layers.js';
@@ -225,9 +225,9 @@ export async function createBubblewrapSandboxes(opts: BubblewrapOptions): Promis
   // Searchable (not listable) by others: a sandbox running as its own user reaches the sockets inside.
   fs.chmodSync(runtimeDir, 0o711);
   const runtimeFiles = writeRuntimeFiles(runtimeDir, user);
-  let toolHost;
+  let helper;
   try {
-    toolHost = toolHostFiles(runtimeFiles.appPackageJson);
+    helper = sandboxHelperFiles(runtimeFiles.appPackageJson);
   } catch (err) {
     fs.rmSync(runtimeDir, { recursive: true, force: true });
     return refuse(err instanceof Error ? err.message : String(err));
@@ -264,7 +264,7 @@ export async function createBubblewrapSandboxes(opts: BubblewrapOptions): Promis
     disableUserns: probe.disableUserns,
     workspacesDir: opts.workspacesDir,
     runtimeFiles,
-    toolHost,
+    helper,
     proxy,
     network: { slirp, routes: sandboxRoutePlan(rules), hostPorts },
     idleMs: opts.idleMs,

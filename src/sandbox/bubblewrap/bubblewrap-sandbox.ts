@@ -1,6 +1,7 @@
-// One session's bubblewrap sandbox: starts the tool host on the first call, stops it after an idle
-// period or on close (the workspace stays on disk), and starts a fresh one on the next call.
-// A restarted host has a fresh bash: shell state (cwd, variables, background jobs) does not survive.
+// One session's bubblewrap sandbox: its persistent bash starts on the first `bash` call, stops after
+// an idle period, an overrun or on close (the workspace stays on disk), and a fresh one starts on the
+// next call: shell state (cwd, variables, background jobs) does not survive a restart. The file tools
+// never start it: the server serves them on the session's host directories (../confined).
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Clock } from '../../domain/clock.js';
@@ -11,17 +12,18 @@ import type { EgressEndpoint, EgressProxy } from '../egress/egress-proxy.js';
 import { ANY_HOST, egressPolicy } from '../egress/egress-policy.js';
 import type { HostPortRelays } from '../network/host-ports.js';
 import { attachSlirpNetwork, type SlirpTools } from '../network/slirp-network.js';
-import { resourceMounts, sessionLayout, type Mount, type SessionLayout } from '../session-layout.js';
-import type { SessionSandbox, ToolOutcome } from '../types.js';
-import { bwrapArgs, type RuntimeFiles, type SandboxSpec } from './bwrap-args.js';
-import type { SandboxPreparation } from '../types.js';
+import { AGENT_OUTPUTS_DIR, resourceMounts, sessionLayout, type Mount, type SessionLayout } from '../session-layout.js';
+import { AGENT_WORKDIR, type SandboxPreparation, type SessionSandbox, type ToolOutcome } from '../types.js';
+import { bwrapArgs, relayTargets, type RuntimeFiles, type SandboxSpec } from './bwrap-args.js';
 import type { InstallResult, LayerBuild, PackageLayers } from '../packages/package-layers.js';
 import { describePackageSet, packageSetOf, type PackageSet } from '../packages/package-set.js';
 import { PACKAGES_MOUNT } from '../packages/install-script.js';
 import { LAYER_PATH, layerVariables } from '../packages/layer-env.js';
 import { prepareMountPoints } from './mount-points.js';
-import type { ToolHostFiles } from './tool-host-files.js';
-import { FIRST_EXTRA_FD, ToolHostProcess } from './tool-host-process.js';
+import type { SandboxHelperFiles } from './sandbox-helper-files.js';
+import { FIRST_EXTRA_FD, SandboxShell } from './sandbox-shell.js';
+import { capOutcome } from './output-cap.js';
+import { ConfinedFileTools, type ConfinedRoot } from '../confined/confined-file-tools.js';
 import type { Cgroups, SandboxCgroup } from '../limits/cgroups.js';
 import { handOver, type SandboxUser } from '../limits/sandbox-user.js';
 
@@ -40,7 +42,7 @@ export interface BubblewrapRuntime {
   disableUserns: boolean;
   workspacesDir: string;
   runtimeFiles: RuntimeFiles;
-  toolHost: ToolHostFiles;
+  helper: SandboxHelperFiles;
   proxy: EgressProxy;
   /** `unrestricted`: slirp4netns's programs (or why they are missing), the routes to install, the host-port door. */
   network: { slirp: SlirpTools | string; routes: readonly string[]; hostPorts: HostPortRelays };
@@ -101,8 +103,10 @@ function contains(ancestor: string, p: string): boolean {
 export class BubblewrapSandbox implements SessionSandbox {
   private readonly layout: SessionLayout;
   private readonly logger: Logger;
-  private proc: ToolHostProcess | undefined;
-  private starting: Promise<ToolHostProcess> | undefined;
+  private proc: SandboxShell | undefined;
+  private starting: Promise<SandboxShell> | undefined;
+  /** `bash` calls run one at a time (they share the shell's stdin), in arrival order. */
+  private bashQueue: Promise<unknown> = Promise.resolve();
   private endpoint: EgressEndpoint | undefined;
   /** Whether `endpoint` substitutes credentials. */
   private endpointSubstitutes = false;
@@ -147,24 +151,54 @@ export class BubblewrapSandbox implements SessionSandbox {
     return { ok: true };
   }
 
-  async run(name: string, input: Record<string, unknown>, toolUseId: string, signal: AbortSignal): Promise<ToolOutcome> {
+  async run(name: string, input: Record<string, unknown>, _toolUseId: string, signal: AbortSignal): Promise<ToolOutcome> {
     if (name === 'web_fetch' || name === 'web_search') {
       return errorOutcome(`${name} is not available: this agentd server has no outbound web access for tools yet.`);
     }
+    if (ConfinedFileTools.names.has(name)) return capOutcome(await this.fileTools().run(name, input, signal), this.rt.maxOutputBytes);
+    if (name !== 'bash') return errorOutcome(`Unknown tool "${name}".`);
+    const turn = this.bashQueue.then(() => this.bash(input, signal));
+    this.bashQueue = turn.catch(() => {});
+    return turn;
+  }
+
+  /**
+   * The file tools, on the host directories bound into the sandbox at the same paths: the
+   * workspace, the outputs, and every mount present now (resources, memory stores, skills, the
+   * packages layer). Built per call: mounts come and go between turns.
+   */
+  private fileTools(): ConfinedFileTools {
+    fs.mkdirSync(this.layout.workspace, { recursive: true });
+    fs.mkdirSync(this.layout.outputs, { recursive: true });
+    const roots: ConfinedRoot[] = [
+      { sandboxPath: AGENT_WORKDIR, hostPath: this.layout.workspace, readOnly: false },
+      { sandboxPath: AGENT_OUTPUTS_DIR, hostPath: this.layout.outputs, readOnly: false },
+      ...this.mounts().map((m) => ({ sandboxPath: m.mountPath, hostPath: m.hostPath, readOnly: m.readOnly })),
+    ];
+    const owner = this.rt.user.switches ? { uid: this.rt.user.uid, gid: this.rt.user.gid } : undefined;
+    return new ConfinedFileTools({ workdir: AGENT_WORKDIR, roots, owner });
+  }
+
+  /** One `bash` call, as the SDK's tool runs it: `restart` first, the timeout capped by the server's limit. */
+  private async bash(input: Record<string, unknown>, signal: AbortSignal): Promise<ToolOutcome> {
     this.idle?.abort();
     this.busy++;
     try {
-      let host: ToolHostProcess;
+      if (input.restart === true) await this.stopHost();
+      const command = typeof input.command === 'string' ? input.command : '';
+      if (!command) return input.restart === true ? { isError: false, content: [{ type: 'text', text: 'bash session restarted' }] } : errorOutcome('bash: command is required');
+      let shell: SandboxShell;
       try {
         await this.restartIfCredentialsChanged();
-        host = await this.host();
+        shell = await this.host();
         // Memory syncs write as the server between calls: hand their files to the sandbox's user.
         handOver(this.layout.memory, this.rt.user);
       } catch (err) {
         this.logger.warn({ err }, 'sandbox failed to start');
         return errorOutcome(`The sandbox could not start, so the tool did not run: ${err instanceof Error ? err.message : String(err)}`);
       }
-      return await host.call(name, input, toolUseId, signal);
+      const asked = typeof input.timeout_ms === 'number' && input.timeout_ms > 0 ? input.timeout_ms : 120_000;
+      return await shell.exec(command, Math.min(asked, this.rt.maxCallMs), signal);
     } finally {
       this.busy--;
       this.armIdle();
@@ -195,7 +229,7 @@ export class BubblewrapSandbox implements SessionSandbox {
     });
   }
 
-  private host(): Promise<ToolHostProcess> {
+  private host(): Promise<SandboxShell> {
     // Reuse a live (or still starting) host; start again after an exit or a failed start.
     if (this.starting && this.proc?.alive !== false) return this.starting;
     const started = this.start().catch((err: unknown) => {
@@ -222,7 +256,7 @@ export class BubblewrapSandbox implements SessionSandbox {
     });
   }
 
-  private async start(): Promise<ToolHostProcess> {
+  private async start(): Promise<SandboxShell> {
     this.proc = undefined;
     const generation = this.generation;
     fs.mkdirSync(this.layout.workspace, { recursive: true });
@@ -273,25 +307,24 @@ export class BubblewrapSandbox implements SessionSandbox {
     const built = bwrapArgs({
       layout: this.layout,
       mounts,
-      toolHost: this.rt.toolHost,
+      helper: this.rt.helper,
       runtime: this.rt.runtimeFiles,
       network,
       limits: this.rt.limits,
       disableUserns: this.rt.disableUserns,
-      maxCallMs: this.rt.maxCallMs,
       ...(seccompFd !== undefined ? { seccompFd: FIRST_EXTRA_FD } : {}),
       ...(credentials ? { credentials } : {}),
       ...(this.layer ? { packagesEnv: { path: LAYER_PATH, variables: layerVariables() } } : {}),
     });
     let cgroup: SandboxCgroup | undefined;
-    let proc: ToolHostProcess;
+    let proc: SandboxShell;
     try {
       cgroup = this.rt.cgroups?.create(`${process.pid}-${this.session.id}-${generation}-${Date.now()}`, this.rt.limits);
-      proc = new ToolHostProcess({
+      proc = new SandboxShell({
         bwrapPath: this.rt.bwrapPath,
         args: built.options,
         command: built.command,
-        maxCallMs: this.rt.maxCallMs,
+        relays: relayTargets({ network }),
         maxOutputBytes: this.rt.maxOutputBytes,
         onStderr: (text) => this.logger.debug({ stderr: text.slice(0, 2000) }, 'sandbox stderr'),
         extraFds: seccompFd !== undefined ? [seccompFd] : [],

@@ -6,8 +6,8 @@ import type { Mount, SessionLayout } from '../session-layout.js';
 import { AGENT_OUTPUTS_DIR } from '../session-layout.js';
 import { AGENT_WORKDIR } from '../types.js';
 import { SANDBOX_HOST_PORTS_DIR } from '../network/host-ports.js';
-import type { ToolHostConfig } from './protocol.js';
-import { SANDBOX_BIN_DIR, SANDBOX_NODE, type ToolHostFiles } from './tool-host-files.js';
+import { SANDBOX_BIN_DIR, SANDBOX_NODE, type SandboxHelperFiles } from './sandbox-helper-files.js';
+import type { RelayTargets } from './sandbox-relays.js';
 
 export const SANDBOX_HOSTNAME = 'sandbox';
 /** Inside the sandbox's own network namespace the proxy relay listens here. */
@@ -18,9 +18,11 @@ export const SANDBOX_PROXY_SOCKET = '/run/agentd/egress.sock';
 export const SANDBOX_CA_BUNDLE = '/run/agentd/ca-certificates.crt';
 /** The variables common TLS clients read their trusted roots from (OpenSSL, Node, Python requests, curl, git). */
 const CA_VARIABLES = ['SSL_CERT_FILE', 'NODE_EXTRA_CA_CERTS', 'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE', 'GIT_SSL_CAINFO'];
-/** bwrap's pid report and its go-ahead, as fds of the bwrap process (ToolHostProcess opens them). */
+/** bwrap's pid report and its go-ahead, as fds of the bwrap process (SandboxShell opens them). */
 export const INFO_FD = 4;
 export const BLOCK_FD = 5;
+/** The Node IPC channel the relay helper hands its listening sockets over (only when there are relays). */
+export const RELAY_CHANNEL_FD = 9;
 /** /tmp is memory-backed: cap it so it cannot eat the host's RAM. */
 const TMP_BYTES = 1024 * 1024 * 1024;
 
@@ -77,7 +79,8 @@ export interface RuntimeFiles {
 export interface SandboxSpec {
   layout: SessionLayout;
   mounts: Mount[];
-  toolHost: ToolHostFiles;
+  /** The node binary and the relay helper (relay-listen.ts), bound read-only. */
+  helper: SandboxHelperFiles;
   runtime: RuntimeFiles;
   /**
    * `slirp`: own namespace, connected by slirp4netns after bwrap reports its pid (info fd) and
@@ -93,7 +96,6 @@ export interface SandboxSpec {
   limits: { memoryMb: number; maxProcesses: number };
   /** bubblewrap ≥ 0.8 can forbid nested user namespaces (probed at start). */
   disableUserns: boolean;
-  maxCallMs: number;
   /** The child fd carrying the seccomp BPF program, when there is one. */
   seccompFd?: number;
   /** Where tools find the environment's packages: directories before PATH, and variables (docs/sandbox.md). */
@@ -134,12 +136,18 @@ function envArgs(spec: SandboxSpec): string[] {
   return ['--clearenv', ...Object.entries(env).flatMap(([k, v]) => ['--setenv', k, v])];
 }
 
-/** Lowers (never raises) hard and soft limits, then runs the tool host: children inherit them. */
-const LIMITS_SCRIPT = [
+/**
+ * Lowers (never raises) hard and soft limits (children inherit them); when the sandbox has loopback
+ * doors, runs the relay helper (its listening sockets go to the server over the IPC fd, which is then
+ * closed); then becomes the agent's persistent shell.
+ */
+const SHELL_SCRIPT = [
   'lower() { cur=$(ulimit -H "$1"); if [ "$2" != 0 ] && { [ "$cur" = unlimited ] || [ "$cur" -gt "$2" ]; }; then ulimit -S -H "$1" "$2"; fi; }',
   'lower -v "$AGENTD_AS_KB" && lower -u "$AGENTD_NPROC" && ulimit -S -H -c 0 || exit 97',
   'unset AGENTD_AS_KB AGENTD_NPROC',
-  'exec "$@"',
+  `if [ "$#" -gt 0 ]; then NODE_CHANNEL_FD=${RELAY_CHANNEL_FD} "$@" || exit 96; fi`,
+  `exec ${RELAY_CHANNEL_FD}>&-`,
+  'exec /bin/bash --noprofile --norc',
 ].join('\n');
 
 /** bwrap's options, and the command it runs inside the sandbox. */
@@ -148,14 +156,14 @@ export function bwrapArgs(spec: SandboxSpec): { options: string[]; command: stri
   const args = ['--unshare-all', '--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--hostname', SANDBOX_HOSTNAME];
   if (spec.disableUserns) args.push('--unshare-user', '--disable-userns');
   if (spec.seccompFd !== undefined) args.push('--seccomp', String(spec.seccompFd));
-  // Inherited by bwrap (see ToolHostProcess): it reports the sandbox's pid, then waits for the network.
+  // Inherited by bwrap (see SandboxShell): it reports the sandbox's pid, then waits for the network.
   if (network.kind === 'slirp') args.push('--info-fd', String(INFO_FD), '--block-fd', String(BLOCK_FD));
   args.push(...systemArgs());
   args.push('--proc', '/proc', '--dev', '/dev', '--size', String(TMP_BYTES), '--tmpfs', '/tmp');
   args.push('--ro-bind', spec.runtime.passwd, '/etc/passwd', '--ro-bind', spec.runtime.group, '/etc/group');
   args.push('--ro-bind', spec.runtime.hosts, '/etc/hosts');
   if (network.kind === 'slirp') args.push('--ro-bind', spec.runtime.resolvConf, '/etc/resolv.conf');
-  for (const b of spec.toolHost.binds) args.push('--ro-bind', b.hostPath, b.sandboxPath);
+  for (const b of spec.helper.binds) args.push('--ro-bind', b.hostPath, b.sandboxPath);
   args.push('--bind', layout.workspace, AGENT_WORKDIR, '--bind', layout.outputs, AGENT_OUTPUTS_DIR);
   for (const m of spec.mounts) args.push(m.readOnly ? '--ro-bind' : '--bind', m.hostPath, m.mountPath);
   const socket = proxySocket(network);
@@ -166,16 +174,21 @@ export function bwrapArgs(spec: SandboxSpec): { options: string[]; command: stri
   args.push('--remount-ro', '/', '--chdir', AGENT_WORKDIR);
   args.push(...envArgs(spec));
   args.push('--setenv', 'AGENTD_AS_KB', String(spec.limits.memoryMb * 1024), '--setenv', 'AGENTD_NPROC', String(spec.limits.maxProcesses));
-  const config: ToolHostConfig = {
-    workdir: AGENT_WORKDIR,
-    allowedRoots: [AGENT_OUTPUTS_DIR, ...spec.mounts.map((m) => m.mountPath).filter((p) => !isWithin(AGENT_WORKDIR, p))],
-    maxCallMs: spec.maxCallMs,
-    ...(socket ? { proxy: { port: SANDBOX_PROXY_PORT, socketPath: SANDBOX_PROXY_SOCKET } } : {}),
-    ...(network.kind === 'slirp' && network.hostPortsDir
-      ? { hostPorts: network.hostPorts.map((port) => ({ port, socketPath: `${SANDBOX_HOST_PORTS_DIR}/${port}.sock` })) }
-      : {}),
-  };
-  return { options: args, command: ['/bin/bash', '-c', LIMITS_SCRIPT, 'tool-host', SANDBOX_NODE, spec.toolHost.entry, JSON.stringify(config)] };
+  // What the SDK's BashSession sets for its pipe framing (no prompts).
+  args.push('--setenv', 'PS1', '', '--setenv', 'PS2', '');
+  const ports = relayTargets(spec).map((r) => String(r.port));
+  const helper = ports.length > 0 ? [SANDBOX_NODE, spec.helper.relayEntry, ...ports] : [];
+  return { options: args, command: ['/bin/bash', '-c', SHELL_SCRIPT, 'agentd-sandbox', ...helper] };
+}
+
+/** The sandbox's loopback doors: the egress proxy (when it has the socket) and the operator's host ports. */
+export function relayTargets(spec: Pick<SandboxSpec, 'network'>): RelayTargets {
+  const { network } = spec;
+  const socket = proxySocket(network);
+  const proxy = socket ? [{ port: SANDBOX_PROXY_PORT, socketPath: socket }] : [];
+  const hostPorts =
+    network.kind === 'slirp' && network.hostPortsDir ? network.hostPorts.map((port) => ({ port, socketPath: `${network.hostPortsDir}/${port}.sock` })) : [];
+  return [...proxy, ...hostPorts];
 }
 
 export function isWithin(root: string, p: string): boolean {
