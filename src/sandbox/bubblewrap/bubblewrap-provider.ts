@@ -21,6 +21,7 @@ import { BubblewrapSandbox, type BubblewrapRuntime, type EnvCredentialSource } f
 import { probeBubblewrap } from './probe.js';
 import { allowTraversal, launcher } from '../limits/sandbox-user.js';
 import { staleBuildWarning, sandboxHelperFiles } from './sandbox-helper-files.js';
+import { SandboxSpawner } from './sandbox-spawner.js';
 import { unavailableProvider } from './unavailable.js';
 import { installPackages, type InstallerSettings } from './package-installer.js';
 import { PackageLayers } from '../packages/package-layers.js';
@@ -257,6 +258,8 @@ export async function createBubblewrapSandboxes(opts: BubblewrapOptions): Promis
   const seccomp = buildSeccompFilter(path.join(runtimeDir, 'seccomp.bpf'));
   if (!seccomp.ok) logger.warn({ reason: seccomp.reason }, 'sandboxes run without a seccomp filter');
   const protections: SandboxProtections = { user, cgroups, seccomp, network: slirp };
+  // Started at the first sandbox; it forks them so that the server (large, later) never does.
+  const spawner = new SandboxSpawner(helper.spawnerEntry, logger);
   const rt: BubblewrapRuntime = {
     credentials: opts.credentials,
     caBundle,
@@ -265,6 +268,7 @@ export async function createBubblewrapSandboxes(opts: BubblewrapOptions): Promis
     workspacesDir: opts.workspacesDir,
     runtimeFiles,
     helper,
+    spawner,
     proxy,
     network: { slirp, routes: sandboxRoutePlan(rules), hostPorts },
     idleMs: opts.idleMs,
@@ -295,6 +299,7 @@ export async function createBubblewrapSandboxes(opts: BubblewrapOptions): Promis
     close: async () => {
       // An installation under way stops (its staging is removed; the set is installed again when next needed).
       await Promise.all([...installers].map((i) => i.close()));
+      spawner.close();
       await proxy.close();
       await hostPorts.close();
       fs.rmSync(runtimeDir, { recursive: true, force: true });

@@ -11,17 +11,18 @@ import { RESERVED_SANDBOX_VARIABLES, type EnvCredential } from '../../domain/env
 import type { EgressEndpoint, EgressProxy } from '../egress/egress-proxy.js';
 import { ANY_HOST, egressPolicy } from '../egress/egress-policy.js';
 import type { HostPortRelays } from '../network/host-ports.js';
-import { attachSlirpNetwork, type SlirpTools } from '../network/slirp-network.js';
+import type { SlirpTools } from '../network/slirp-network.js';
 import { AGENT_OUTPUTS_DIR, resourceMounts, sessionLayout, type Mount, type SessionLayout } from '../session-layout.js';
 import { AGENT_WORKDIR, type SandboxPreparation, type SessionSandbox, type ToolOutcome } from '../types.js';
-import { bwrapArgs, relayTargets, type RuntimeFiles, type SandboxSpec } from './bwrap-args.js';
+import { bwrapArgs, FIRST_EXTRA_FD, relayTargets, type RuntimeFiles, type SandboxSpec } from './bwrap-args.js';
 import type { InstallResult, LayerBuild, PackageLayers } from '../packages/package-layers.js';
 import { describePackageSet, packageSetOf, type PackageSet } from '../packages/package-set.js';
 import { PACKAGES_MOUNT } from '../packages/install-script.js';
 import { LAYER_PATH, layerVariables } from '../packages/layer-env.js';
 import { prepareMountPoints } from './mount-points.js';
 import type { SandboxHelperFiles } from './sandbox-helper-files.js';
-import { FIRST_EXTRA_FD, SandboxShell } from './sandbox-shell.js';
+import { SandboxShell } from './sandbox-shell.js';
+import type { SandboxSpawner } from './sandbox-spawner.js';
 import { capOutcome } from './output-cap.js';
 import { ConfinedFileTools, type ConfinedRoot } from '../confined/confined-file-tools.js';
 import type { Cgroups, SandboxCgroup } from '../limits/cgroups.js';
@@ -39,6 +40,8 @@ export interface BubblewrapRuntime {
   /** The CA bundle file sandboxes with credential variables trust (created on first use). */
   caBundle: () => string;
   bwrapPath: string;
+  /** Forks sandboxes, so the server never does (sandbox-spawner.ts). */
+  spawner: SandboxSpawner;
   disableUserns: boolean;
   workspacesDir: string;
   runtimeFiles: RuntimeFiles;
@@ -276,7 +279,7 @@ export class BubblewrapSandbox implements SessionSandbox {
     const lookup = source && credentials ? () => source.forSession(this.session) : undefined;
     // Decided by the policy alone, and neither mode ever shares the host's network namespace.
     let network: SandboxSpec['network'];
-    let attachNetwork: ((pid: number) => Promise<() => void>) | undefined;
+    let slirpPlan: { tools: SlirpTools; routes: readonly string[] } | undefined;
     // An endpoint opened by an earlier start without credentials (none then) is replaced.
     if (this.endpoint && lookup && !this.endpointSubstitutes) {
       await this.endpoint.close();
@@ -298,12 +301,9 @@ export class BubblewrapSandbox implements SessionSandbox {
         hostPorts: hostPorts.ports,
         ...(lookup && this.endpoint ? { proxySocketPath: this.endpoint.socketPath } : {}),
       };
-      attachNetwork = async (pid) => {
-        const attached = await attachSlirpNetwork(slirp, pid, routes);
-        return () => attached.close();
-      };
+      slirpPlan = { tools: slirp, routes };
     }
-    const seccompFd = this.rt.seccompFile ? fs.openSync(this.rt.seccompFile, 'r') : undefined;
+    const seccompFile = this.rt.seccompFile;
     const built = bwrapArgs({
       layout: this.layout,
       mounts,
@@ -312,31 +312,33 @@ export class BubblewrapSandbox implements SessionSandbox {
       network,
       limits: this.rt.limits,
       disableUserns: this.rt.disableUserns,
-      ...(seccompFd !== undefined ? { seccompFd: FIRST_EXTRA_FD } : {}),
+      ...(seccompFile !== undefined ? { seccompFd: FIRST_EXTRA_FD } : {}),
       ...(credentials ? { credentials } : {}),
       ...(this.layer ? { packagesEnv: { path: LAYER_PATH, variables: layerVariables() } } : {}),
     });
     let cgroup: SandboxCgroup | undefined;
     let proc: SandboxShell;
     try {
-      cgroup = this.rt.cgroups?.create(`${process.pid}-${this.session.id}-${generation}-${Date.now()}`, this.rt.limits);
+      cgroup = await this.rt.cgroups?.create(`${process.pid}-${this.session.id}-${generation}-${Date.now()}`, this.rt.limits);
+      const relays = relayTargets({ network });
       proc = new SandboxShell({
-        bwrapPath: this.rt.bwrapPath,
-        args: built.options,
-        command: built.command,
-        relays: relayTargets({ network }),
+        spawner: this.rt.spawner,
+        request: {
+          // The arguments go through fd 3 (`--args`), not argv: inside the sandbox /proc/1/cmdline
+          // (bwrap's reaper) would otherwise show every host path of the layout.
+          argv: this.rt.launch([this.rt.bwrapPath, '--args', '3', '--', ...built.command], cgroup?.procsFiles ?? []),
+          bwrapOptions: built.options,
+          seccompFile,
+          slirp: slirpPlan,
+          relayPorts: relays.map((r) => r.port),
+        },
+        relays,
         maxOutputBytes: this.rt.maxOutputBytes,
         onStderr: (text) => this.logger.debug({ stderr: text.slice(0, 2000) }, 'sandbox stderr'),
-        extraFds: seccompFd !== undefined ? [seccompFd] : [],
-        launcher: (argv) => this.rt.launch(argv, cgroup?.procsFiles ?? []),
-        ...(attachNetwork ? { attachNetwork } : {}),
       });
     } catch (err) {
       void cgroup?.remove();
       throw err;
-    } finally {
-      // The child holds its own copy now (spawn dups it before returning).
-      if (seccompFd !== undefined) fs.closeSync(seccompFd);
     }
     void proc.exited.then(() => cgroup?.remove()).catch((err: unknown) => this.logger.warn({ err }, 'sandbox cgroup not removed'));
     this.proc = proc;

@@ -21,6 +21,8 @@ const CA_VARIABLES = ['SSL_CERT_FILE', 'NODE_EXTRA_CA_CERTS', 'REQUESTS_CA_BUNDL
 /** bwrap's pid report and its go-ahead, as fds of the bwrap process (SandboxShell opens them). */
 export const INFO_FD = 4;
 export const BLOCK_FD = 5;
+/** Where bwrap finds the seccomp program (the first fd after those). */
+export const FIRST_EXTRA_FD = 6;
 /** The Node IPC channel the relay helper hands its listening sockets over (only when there are relays). */
 export const RELAY_CHANNEL_FD = 9;
 /** /tmp is memory-backed: cap it so it cannot eat the host's RAM. */

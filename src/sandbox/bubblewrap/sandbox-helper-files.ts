@@ -12,6 +12,8 @@ export const SANDBOX_NODE = `${SANDBOX_BIN_DIR}/node`;
 
 /** The relay helper, relative to the compiled `src/sandbox` directory; it imports only Node. */
 const MODULES = ['bubblewrap/relay-listen.js'];
+/** The sandbox spawner (runs on the host, beside the server), likewise. */
+const SPAWNER = 'bubblewrap/spawner-main.js';
 
 export interface HostBind {
   hostPath: string;
@@ -23,6 +25,8 @@ export interface SandboxHelperFiles {
   binds: HostBind[];
   /** The relay helper, as seen inside the sandbox. */
   relayEntry: string;
+  /** The compiled sandbox spawner, on the host. */
+  spawnerEntry: string;
 }
 
 function projectRoot(from: string): string {
@@ -55,7 +59,9 @@ export function sandboxHelperFiles(appPackageJson: string): SandboxHelperFiles {
     if (!fs.existsSync(hostPath)) throw new Error(`${hostPath} is missing: build agentd first (npm run build)`);
     binds.push({ hostPath, sandboxPath: `${SANDBOX_APP_DIR}/sandbox/${rel}` });
   }
-  return { binds, relayEntry: `${SANDBOX_APP_DIR}/sandbox/${MODULES[0]}` };
+  const spawnerEntry = path.join(compiled, SPAWNER);
+  if (!fs.existsSync(spawnerEntry)) throw new Error(`${spawnerEntry} is missing: build agentd first (npm run build)`);
+  return { binds, relayEntry: `${SANDBOX_APP_DIR}/sandbox/${MODULES[0]}`, spawnerEntry };
 }
 
 /**
@@ -66,7 +72,7 @@ export function staleBuildWarning(): string | undefined {
   if (!import.meta.url.endsWith('.ts')) return undefined;
   const srcDir = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
   const compiled = compiledSandboxDir();
-  for (const rel of MODULES) {
+  for (const rel of [...MODULES, SPAWNER]) {
     const src = path.join(srcDir, rel.replace(/\.js$/, '.ts'));
     const out = path.join(compiled, rel);
     if (fs.existsSync(src) && fs.existsSync(out) && fs.statSync(src).mtimeMs > fs.statSync(out).mtimeMs) {

@@ -4,12 +4,11 @@
 // SDK's `bash` tool. Nothing else runs in the sandbox: the file tools are served by the server
 // (../confined), and the loopback relays are accepted by the server (sandbox-relays.ts).
 import { randomUUID } from 'node:crypto';
-import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import type { Readable, Writable } from 'node:stream';
 import type { ToolOutcome } from '../types.js';
 import { capOutcome } from './output-cap.js';
-import { acceptRelays, type RelayTargets } from './sandbox-relays.js';
-import { RELAY_CHANNEL_FD } from './bwrap-args.js';
+import { serveRelays, type RelayTargets } from './sandbox-relays.js';
+import type { SandboxSpawner, SpawnedSandbox } from './sandbox-spawner.js';
+import type { SpawnRequest } from './spawner-protocol.js';
 
 /** Time the sandbox gets to start (bwrap, slirp4netns and the relay helper on a slow, busy machine). */
 const READY_TIMEOUT_MS = 60_000;
@@ -18,27 +17,14 @@ const OUTPUT_TAIL_CHARS = 100 * 1024;
 const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]/g;
 
 export interface SandboxShellOptions {
-  bwrapPath: string;
-  /** bwrap's options (sent through a pipe) and the command to run inside. */
-  args: string[];
-  command: string[];
+  spawner: SandboxSpawner;
+  /** What the spawner starts: the launcher and bwrap, bwrap's options, the network, the relay ports. */
+  request: Omit<SpawnRequest, 'op' | 'id'>;
   maxOutputBytes: number;
   onStderr: (text: string) => void;
-  /**
-   * Own network namespace to connect (the args carry `--info-fd 4 --block-fd 5`): called with the
-   * sandbox's pid while bwrap waits; the command runs only once it resolved. Returns its teardown.
-   */
-  attachNetwork?: (pid: number) => Promise<() => void>;
-  /** Host fds handed to bwrap at child fds FIRST_EXTRA_FD, … (the seccomp program). */
-  extraFds?: readonly number[];
-  /** Runs bwrap through this prefix (cgroup join, switch to the sandbox user). */
-  launcher?: (bwrapArgv: string[]) => string[];
-  /** Loopback ports the sandbox's relay helper listens on, and where the server sends their connections. */
-  relays?: RelayTargets;
+  /** Where the server sends the connections of each loopback port the relay helper opened. */
+  relays: RelayTargets;
 }
-
-/** fd 3: bwrap's options; 4: its info (pid); 5: its go-ahead; from 6: extra fds. */
-export const FIRST_EXTRA_FD = 6;
 
 /** A shell-quoted single line the shell's printf turns back into `text` (keeps it out of what we write). */
 const split = (text: string) => `${text.slice(0, 8)}''${text.slice(8)}`;
@@ -50,51 +36,27 @@ export class BashTimeout extends Error {
 }
 
 export class SandboxShell {
-  private readonly child: ChildProcess;
+  private proc: SpawnedSandbox | undefined;
   private output = '';
   private truncated = false;
   private waiting: { sentinel: string; resolve: () => void } | undefined;
   private stderrTail = '';
   private exitedFlag = false;
-  private closeRelays: () => void = () => {};
+  private killed = false;
+  private markExited!: () => void;
   readonly ready: Promise<void>;
   readonly exited: Promise<void>;
 
   constructor(private readonly opts: SandboxShellOptions) {
-    // The arguments go through fd 3 (`--args`), not argv: inside the sandbox /proc/1/cmdline
-    // (bwrap's reaper) would otherwise show every host path of the layout.
-    const net = opts.attachNetwork ? ('pipe' as const) : ('ignore' as const);
-    const stdio: StdioOptions = ['pipe', 'pipe', 'pipe', 'pipe', net, net, ...(opts.extraFds ?? [])];
-    if (opts.relays?.length) {
-      while (stdio.length < RELAY_CHANNEL_FD) stdio.push('ignore');
-      stdio.push('ipc');
-    }
-    const argv = [opts.bwrapPath, '--args', '3', '--', ...opts.command];
-    const [cmd, ...args] = opts.launcher ? opts.launcher(argv) : argv;
-    this.child = spawn(cmd!, args, { stdio, env: {} });
-    const argsPipe = this.child.stdio[3] as Writable;
-    argsPipe.on('error', () => {}); // bwrap failing early is reported through 'close'
-    argsPipe.end(opts.args.map((a) => a + '\0').join(''));
-    this.exited = new Promise<void>((resolve) => {
-      this.child.on('close', () => {
-        this.exitedFlag = true;
-        this.closeRelays();
-        this.wake();
-        resolve();
-      });
-    });
-    this.child.on('error', (err) => {
-      this.stderrTail += err.message;
-    });
-    this.child.stdin!.on('error', () => {}); // a dead shell is reported through 'close'
-    this.child.stdout!.setEncoding('utf8').on('data', (d: string) => this.append(d));
-    this.child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-      this.stderrTail = (this.stderrTail + d).slice(-2000);
-      opts.onStderr(d);
-      this.append(d);
-    });
+    this.exited = new Promise<void>((resolve) => (this.markExited = resolve));
     this.ready = this.start();
     this.ready.catch(() => {});
+  }
+
+  private onExit(): void {
+    this.exitedFlag = true;
+    this.wake();
+    this.markExited();
   }
 
   private async start(): Promise<void> {
@@ -106,12 +68,31 @@ export class SandboxShell {
       }, READY_TIMEOUT_MS);
     });
     const exited = this.exited.then(() => {
-      throw new Error(`the sandbox exited: ${this.stderrTail.trim().slice(-500) || `exit ${this.child.exitCode ?? this.child.signalCode}`}`);
+      throw new Error(`the sandbox exited: ${this.stderrTail.trim().slice(-500) || 'before its shell answered'}`);
     });
     try {
       const steps = (async () => {
-        if (this.opts.attachNetwork) await this.connectNetwork(this.opts.attachNetwork);
-        if (this.opts.relays?.length) this.closeRelays = await acceptRelays(this.child, this.opts.relays);
+        let proc: SpawnedSandbox;
+        try {
+          proc = await this.opts.spawner.spawn(this.opts.request);
+        } catch (err) {
+          this.onExit();
+          throw err;
+        }
+        this.proc = proc;
+        if (this.killed) proc.kill();
+        void proc.exited.then(() => this.onExit());
+        proc.stdin.on('error', () => {}); // a dead shell is reported through its exit
+        proc.stdout.setEncoding('utf8').on('data', (d: string) => this.append(d));
+        proc.stdout.on('error', () => {});
+        proc.stderr.setEncoding('utf8').on('data', (d: string) => {
+          this.stderrTail = (this.stderrTail + d).slice(-2000);
+          this.opts.onStderr(d);
+          this.append(d);
+        });
+        proc.stderr.on('error', () => {});
+        await proc.started;
+        serveRelays(proc.relays, this.opts.relays);
         // The shell is up when it answers: the same framing as any command, with nothing to run.
         await this.frame(':', READY_TIMEOUT_MS, undefined);
       })();
@@ -121,42 +102,8 @@ export class SandboxShell {
     }
   }
 
-  /** Reads the sandbox's pid from bwrap's info fd, attaches the network, then lets bwrap go on. */
-  private connectNetwork(attach: (pid: number) => Promise<() => void>): Promise<void> {
-    const info = this.child.stdio[4] as Readable;
-    const go = (this.child.stdio as unknown as Writable[])[5]!;
-    go.on('error', () => {});
-    info.on('error', () => {});
-    return new Promise<void>((resolve, reject) => {
-      let text = '';
-      const onInfo = (d: Buffer) => {
-        text += d.toString();
-        const pid = Number(/"child-pid":\s*(\d+)/.exec(text)?.[1]);
-        if (!pid) return;
-        info.off('data', onInfo);
-        attach(pid).then(
-          (teardown) => {
-            void this.exited.then(teardown);
-            if (this.alive) go.end('1');
-            resolve();
-          },
-          (err: unknown) => {
-            this.kill();
-            reject(new Error(`the sandbox's network could not be set up: ${err instanceof Error ? err.message : String(err)}`));
-          },
-        );
-      };
-      info.on('data', onInfo);
-    });
-  }
-
   get alive(): boolean {
     return !this.exitedFlag;
-  }
-
-  /** The sandbox's processes: bwrap (outside) and, below it, everything inside. */
-  get pid(): number | undefined {
-    return this.child.pid;
   }
 
   private append(d: string): void {
@@ -180,14 +127,15 @@ export class SandboxShell {
    * is unknown (the command may still run), so the caller stops the sandbox.
    */
   private async frame(command: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<{ output: string; exitCode: number }> {
-    if (!this.alive) throw new Error('bash session terminated');
+    const stdin = this.proc?.stdin;
+    if (!this.alive || !stdin) throw new Error('bash session terminated');
     signal?.throwIfAborted();
     this.output = '';
     this.truncated = false;
     // Per-call nonce, so a command printing a fixed marker cannot fake the exit status.
     const sentinel = `__ANT_CMD_${randomUUID()}_DONE__`;
     // </dev/null: a command reading stdin gets EOF instead of eating the next command.
-    this.child.stdin!.write(`{ ${command}\n} </dev/null 2>&1; printf '\\n${split(sentinel)}%d\\n' $?\n`);
+    stdin.write(`{ ${command}\n} </dev/null 2>&1; printf '\\n${split(sentinel)}%d\\n' $?\n`);
     if (!this.output.includes(sentinel)) {
       let timer: NodeJS.Timeout | undefined;
       let onAbort: (() => void) | undefined;
@@ -235,7 +183,7 @@ export class SandboxShell {
   /** Ends the shell (its stdin closes), and kills the sandbox if it does not exit in time. */
   async stop(graceMs = 2_000): Promise<void> {
     if (!this.alive) return;
-    this.child.stdin!.end();
+    this.proc?.stdin.end();
     const timer = setTimeout(() => this.kill(), graceMs);
     await this.exited;
     clearTimeout(timer);
@@ -244,6 +192,7 @@ export class SandboxShell {
   kill(): void {
     // bwrap runs the shell as pid 1's child in a private pid namespace: killing bwrap (with
     // --die-with-parent on the host) takes every process of the sandbox with it.
-    if (this.alive) this.child.kill('SIGKILL');
+    this.killed = true;
+    if (this.alive) this.proc?.kill();
   }
 }

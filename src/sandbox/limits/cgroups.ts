@@ -3,6 +3,7 @@
 // Detected once at start; `agentd doctor` reports what was found. Without cgroups the rlimits set
 // inside the sandbox are what remains (per process, and RLIMIT_NPROC per user namespace).
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { processAlive } from '../process-alive.js';
 
@@ -26,7 +27,7 @@ export interface Cgroups {
   /** Where sandboxes' cgroups are created (one directory per controller for v1). */
   readonly roots: readonly string[];
   /** `name` must start with `<pid of this agentd>-` (see sweep). */
-  create(name: string, limits: CgroupLimits): SandboxCgroup;
+  create(name: string, limits: CgroupLimits): Promise<SandboxCgroup>;
   /** Removes empty cgroups left by agentd processes that died without cleaning up. */
   sweep(): Promise<void>;
 }
@@ -37,19 +38,21 @@ const MOUNT = '/sys/fs/cgroup';
 const PARENT = 'agentd-sandboxes';
 const CFS_PERIOD_US = 100_000;
 
-function write(file: string, value: string): void {
-  fs.writeFileSync(file, value);
+// Asynchronous: cgroupfs directory operations are slow, and a thousand sandboxes starting at once
+// would otherwise hold the server's event loop for seconds.
+async function write(file: string, value: string): Promise<void> {
+  await fsp.writeFile(file, value);
 }
 
-function tryWrite(file: string, value: string): void {
-  if (fs.existsSync(file)) write(file, value);
+async function tryWrite(file: string, value: string): Promise<void> {
+  if (fs.existsSync(file)) await write(file, value);
 }
 
 /** Removes a cgroup once its processes are gone (the kernel refuses while any remain). */
 async function removeDir(dir: string): Promise<void> {
   for (let i = 0; i < 50; i++) {
     try {
-      fs.rmdirSync(dir);
+      await fsp.rmdir(dir);
       return;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
@@ -95,15 +98,15 @@ function v2(): CgroupDetection | undefined {
       version: 2,
       roots: [root],
       sweep: () => sweep([root]),
-      create(name, limits) {
+      async create(name, limits) {
         const dir = path.join(root, name);
-        fs.mkdirSync(dir);
+        await fsp.mkdir(dir);
         if (limits.memoryMb > 0) {
-          write(path.join(dir, 'memory.max'), String(limits.memoryMb * 1024 * 1024));
-          tryWrite(path.join(dir, 'memory.swap.max'), '0');
+          await write(path.join(dir, 'memory.max'), String(limits.memoryMb * 1024 * 1024));
+          await tryWrite(path.join(dir, 'memory.swap.max'), '0');
         }
-        if (limits.maxProcesses > 0) write(path.join(dir, 'pids.max'), String(limits.maxProcesses));
-        if (limits.cpus > 0) write(path.join(dir, 'cpu.max'), `${Math.round(limits.cpus * CFS_PERIOD_US)} ${CFS_PERIOD_US}`);
+        if (limits.maxProcesses > 0) await write(path.join(dir, 'pids.max'), String(limits.maxProcesses));
+        if (limits.cpus > 0) await write(path.join(dir, 'cpu.max'), `${Math.round(limits.cpus * CFS_PERIOD_US)} ${CFS_PERIOD_US}`);
         return { procsFiles: [path.join(dir, 'cgroup.procs')], remove: () => removeDir(dir) };
       },
     },
@@ -124,19 +127,19 @@ function v1(): CgroupDetection {
       version: 1,
       roots,
       sweep: () => sweep(roots),
-      create(name, limits) {
+      async create(name, limits) {
         const [memory, pids, cpu] = roots.map((r) => path.join(r, name)) as [string, string, string];
-        for (const dir of [memory, pids, cpu]) fs.mkdirSync(dir);
+        await Promise.all([memory, pids, cpu].map((dir) => fsp.mkdir(dir)));
         if (limits.memoryMb > 0) {
           const bytes = String(limits.memoryMb * 1024 * 1024);
-          write(path.join(memory, 'memory.limit_in_bytes'), bytes);
+          await write(path.join(memory, 'memory.limit_in_bytes'), bytes);
           // Memory plus swap at the same figure: the sandbox cannot spill into swap.
-          tryWrite(path.join(memory, 'memory.memsw.limit_in_bytes'), bytes);
+          await tryWrite(path.join(memory, 'memory.memsw.limit_in_bytes'), bytes);
         }
-        if (limits.maxProcesses > 0) write(path.join(pids, 'pids.max'), String(limits.maxProcesses));
+        if (limits.maxProcesses > 0) await write(path.join(pids, 'pids.max'), String(limits.maxProcesses));
         if (limits.cpus > 0) {
-          write(path.join(cpu, 'cpu.cfs_period_us'), String(CFS_PERIOD_US));
-          write(path.join(cpu, 'cpu.cfs_quota_us'), String(Math.round(limits.cpus * CFS_PERIOD_US)));
+          await write(path.join(cpu, 'cpu.cfs_period_us'), String(CFS_PERIOD_US));
+          await write(path.join(cpu, 'cpu.cfs_quota_us'), String(Math.round(limits.cpus * CFS_PERIOD_US)));
         }
         return {
           procsFiles: [memory, pids, cpu].map((d) => path.join(d, 'cgroup.procs')),

@@ -27,6 +27,7 @@ const mountField = (prefix: string) => (prefix ? `${prefix}.mount_path` : 'mount
 
 export function localWorkspaces(workspacesDir: string, limits: ScanLimits = DEFAULT_LIMITS): Workspaces {
   const layoutOf = (sessionId: string) => sessionLayout(workspacesDir, sessionId);
+  const preparedCache = new Map<string, { version: string; placed: Array<[string, string]>; placing: Array<[string, string]> }>();
   return {
     async placeFile(sessionId, at, open, field) {
       const layout = layoutOf(sessionId);
@@ -47,11 +48,24 @@ export function localWorkspaces(workspacesDir: string, limits: ScanLimits = DEFA
     },
 
     async prepared(sessionId) {
-      const text = await fsp.readFile(preparedFile(layoutOf(sessionId)), 'utf8').catch(() => undefined);
-      if (text === undefined) return undefined;
-      const saved = JSON.parse(text) as { placed?: unknown; placing?: unknown };
-      const entries = (v: unknown) => new Map(v && typeof v === 'object' ? Object.entries(v).filter((e): e is [string, string] => typeof e[1] === 'string') : []);
-      return { placed: entries(saved.placed), placing: entries(saved.placing) };
+      // Read at every engine step: parsed once per version of the file (its inode, mtime and size).
+      const file = preparedFile(layoutOf(sessionId));
+      const st = await fsp.stat(file).catch(() => undefined);
+      if (!st) {
+        preparedCache.delete(sessionId);
+        return undefined;
+      }
+      const version = `${st.ino}:${st.mtimeMs}:${st.size}`;
+      let cached = preparedCache.get(sessionId);
+      if (cached?.version !== version) {
+        const text = await fsp.readFile(file, 'utf8').catch(() => undefined);
+        if (text === undefined) return undefined;
+        const saved = JSON.parse(text) as { placed?: unknown; placing?: unknown };
+        const entries = (v: unknown) => (v && typeof v === 'object' ? Object.entries(v).filter((e): e is [string, string] => typeof e[1] === 'string') : []);
+        cached = { version, placed: entries(saved.placed), placing: entries(saved.placing) };
+        preparedCache.set(sessionId, cached);
+      }
+      return { placed: new Map(cached.placed), placing: new Map(cached.placing) };
     },
 
     async holds(sessionId, at) {
@@ -65,6 +79,9 @@ export function localWorkspaces(workspacesDir: string, limits: ScanLimits = DEFA
       const tmp = `${preparedFile(layout)}.tmp`;
       await fsp.writeFile(tmp, JSON.stringify({ placed: Object.fromEntries(record.placed), placing: Object.fromEntries(record.placing) }));
       await fsp.rename(tmp, preparedFile(layout));
+      // What was just written is the current version, whatever its stat says.
+      const st = await fsp.stat(preparedFile(layout));
+      preparedCache.set(sessionId, { version: `${st.ino}:${st.mtimeMs}:${st.size}`, placed: [...record.placed], placing: [...record.placing] });
     },
 
     async removeResource(sessionId, at) {
@@ -74,6 +91,7 @@ export function localWorkspaces(workspacesDir: string, limits: ScanLimits = DEFA
 
     async removeSession(sessionId) {
       // Nothing there is the only copy of anything a client sent (file resources are copies).
+      preparedCache.delete(sessionId);
       await fsp.rm(layoutOf(sessionId).root, { recursive: true, force: true }).catch(() => {});
     },
 
