@@ -24,7 +24,8 @@ const result = await build({
   // CommonJS dependencies bundled into ESM still call require() for Node's built-ins.
   banner: { js: "import { createRequire as __agentdCreateRequire } from 'node:module'; const require = __agentdCreateRequire(import.meta.url);" },
   logLevel: 'warning',
-  metafile: true,
+  // BUNDLE_META=1 writes dist/bundle/meta.json (which inputs are in which chunk; not shipped by default).
+  metafile: Boolean(process.env.BUNDLE_META),
 });
-fs.writeFileSync(`${outdir}/meta.json`, JSON.stringify(result.metafile));
+if (result.metafile) fs.writeFileSync(`${outdir}/meta.json`, JSON.stringify(result.metafile));
 fs.chmodSync(`${outdir}/agentd.js`, 0o755);
