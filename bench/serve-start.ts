@@ -3,7 +3,10 @@
 // are included: that is a first start) and then a second start on the same dir (a restart, the
 // schema already current). The server is stopped with SIGTERM. Prints min/median/max per kind.
 //   RUNS=10 (default)   AGENTD_SANDBOX=none|bubblewrap (passed through; default bubblewrap)
-//   AGENTD_BENCH_BIN='npx agentd'  runs another command line instead of `node dist/cli/main.js`
+//   AGENTD_BENCH_BIN='npx --no-install agentd'  runs another command line instead of the bundled CLI
+//     (`node dist/bundle/agentd.js`, what package.json's bin runs); `node dist/cli/main.js` is the
+//     unbundled one. Several command lines separated by `;` run interleaved (a pair of each per
+//     run, in turn), so a changing load on the machine affects them alike.
 // Sends traffic only to 127.0.0.1. See docs/benchmarks.md ("Start-up").
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -13,7 +16,10 @@ import { performance } from 'node:perf_hooks';
 import { freePort, healthOnce } from './lib/agentd.js';
 
 const RUNS = Number(process.env.RUNS ?? 10);
-const BIN = (process.env.AGENTD_BENCH_BIN ?? `node ${path.resolve('dist/cli/main.js')}`).split(/\s+/);
+const BINS = (process.env.AGENTD_BENCH_BIN ?? `node ${path.resolve('dist/bundle/agentd.js')}`)
+  .split(';')
+  .map((b) => b.trim().split(/\s+/))
+  .filter((b) => b[0]);
 
 /** The CPU time (user + system) `pid` has used so far, in ms (Linux: /proc, 100 ticks a second). */
 function cpuMs(pid: number): number {
@@ -25,7 +31,7 @@ function cpuMs(pid: number): number {
  * One start: spawn → first /health 200 (wall ms) and the CPU the server used until then (less
  * sensitive to other load on the machine); then SIGTERM and wait for the exit.
  */
-async function startOnce(dataDir: string): Promise<{ wall: number; cpu: number }> {
+async function startOnce(BIN: string[], dataDir: string): Promise<{ wall: number; cpu: number }> {
   const port = await freePort();
   const started = performance.now();
   const child = spawn(BIN[0]!, [...BIN.slice(1), 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir], {
@@ -58,20 +64,24 @@ const stats = (xs: number[]) => {
   return `median ${s[Math.floor(s.length / 2)]!.toFixed(0)} ms, min ${s[0]!.toFixed(0)}, max ${s.at(-1)!.toFixed(0)}`;
 };
 
-const first: { wall: number; cpu: number }[] = [];
-const restart: { wall: number; cpu: number }[] = [];
+type Run = { wall: number; cpu: number };
+const results = BINS.map(() => ({ first: [] as Run[], restart: [] as Run[] }));
 const load = os.loadavg()[0]!;
 for (let i = 0; i < RUNS; i++) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-bench-start-'));
-  try {
-    first.push(await startOnce(dir));
-    restart.push(await startOnce(dir));
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+  for (const [b, bin] of BINS.entries()) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-bench-start-'));
+    try {
+      results[b]!.first.push(await startOnce(bin, dir));
+      results[b]!.restart.push(await startOnce(bin, dir));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   }
 }
 const sandbox = process.env.AGENTD_SANDBOX ?? 'bubblewrap';
-console.log(`serve start → /health 200 (${BIN.join(' ')}, sandbox ${sandbox}, ${RUNS} runs, load ${load.toFixed(2)} → ${os.loadavg()[0]!.toFixed(2)})`);
-for (const [name, runs] of [['first start (fresh data dir)', first], ['restart (schema current)    ', restart]] as const) {
-  console.log(`  ${name}: wall ${stats(runs.map((r) => r.wall))}; server CPU ${stats(runs.map((r) => r.cpu))}`);
+for (const [b, bin] of BINS.entries()) {
+  console.log(`serve start → /health 200 (${bin.join(' ')}, sandbox ${sandbox}, ${RUNS} runs, load ${load.toFixed(2)} → ${os.loadavg()[0]!.toFixed(2)})`);
+  for (const [name, runs] of [['first start (fresh data dir)', results[b]!.first], ['restart (schema current)    ', results[b]!.restart]] as const) {
+    console.log(`  ${name}: wall ${stats(runs.map((r) => r.wall))}; server CPU ${stats(runs.map((r) => r.cpu))}`);
+  }
 }

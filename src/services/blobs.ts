@@ -5,7 +5,7 @@
 import type { Config } from '../config/config.js';
 import { DiskBlobStore, type BlobStore } from '../store/blob-store.js';
 import { FallbackBlobStore } from '../store/fallback-blob-store.js';
-import { openS3BlobStore, type S3BlobStore } from '../store/s3-blob-store.js';
+import type { S3BlobStore } from '../store/s3-blob-store.js';
 import type { Store } from '../store/types.js';
 
 export interface OpenedBlobs {
@@ -18,6 +18,8 @@ export async function openBlobs(config: Config, store: Store): Promise<OpenedBlo
   const files = new DiskBlobStore(config.filesDir);
   const own = store.blobs ? new FallbackBlobStore(store.blobs, files) : files;
   if (config.blobs.kind === 'default') return { blobs: own, bucket: undefined };
+  // Imported here: the AWS SDK (~1.3 MB of modules) loads only when a bucket is configured.
+  const { openS3BlobStore } = await import('../store/s3-blob-store.js');
   const bucket = await openS3BlobStore(config.blobs);
   return { blobs: new FallbackBlobStore(bucket, own), bucket };
 }

@@ -4,7 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-export const BIN = path.resolve('dist/cli/main.js');
+/** The compiled CLI; AGENTD_TEST_BIN=dist/bundle/agentd.js runs the same tests against the bundle. */
+export const BIN = path.resolve(process.env.AGENTD_TEST_BIN ?? 'dist/cli/main.js');
+/** The bundled CLI, what package.json's bin and `npm start` run (scripts/bundle.mjs). */
+export const BUNDLE_BIN = path.resolve('dist/bundle/agentd.js');
 
 export interface CliProcess {
   child: ChildProcess;
@@ -19,6 +22,8 @@ export interface CliOptions {
   /** Defaults to a fresh empty directory, so no stray `.agentd/api-key` is picked up. */
   cwd?: string;
   timeoutMs?: number;
+  /** The script to run instead of BIN (e.g. BUNDLE_BIN). */
+  bin?: string;
 }
 
 /** Variables from the developer's shell that would change what the CLI does. */
@@ -28,7 +33,7 @@ export function spawnCli(args: string[], opts: CliOptions = {}): CliProcess {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !SCRUBBED.includes(k)));
   const ownCwd = opts.cwd === undefined;
   const cwd = opts.cwd ?? fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-cli-'));
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const child = spawn(process.execPath, [opts.bin ?? BIN, ...args], {
     cwd,
     env: { ...base, NO_COLOR: '1', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],

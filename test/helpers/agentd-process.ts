@@ -3,7 +3,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 
-export const AGENTD_BIN = path.resolve('dist/cli/main.js');
+/** The compiled CLI; AGENTD_TEST_BIN=dist/bundle/agentd.js runs the same tests against the bundle. */
+export const AGENTD_BIN = path.resolve(process.env.AGENTD_TEST_BIN ?? 'dist/cli/main.js');
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

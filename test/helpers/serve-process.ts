@@ -14,9 +14,9 @@ export interface ServeProcess {
   stop(): Promise<void>;
 }
 
-export async function startServeProcess(env: Record<string, string>, timeoutMs = 30_000): Promise<ServeProcess> {
+export async function startServeProcess(env: Record<string, string>, timeoutMs = 30_000, bin?: string): Promise<ServeProcess> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-serve-proc-'));
-  const p = spawnCli(['serve', '--port', '0', '--data-dir', dataDir], { env, timeoutMs: 120_000 });
+  const p = spawnCli(['serve', '--port', '0', '--data-dir', dataDir], { env, timeoutMs: 120_000, ...(bin ? { bin } : {}) });
   const deadline = Date.now() + timeoutMs;
   let url: string | undefined;
   while (!(url = /serving (http:\/\/127\.0\.0\.1:\d+)/.exec(p.stdout())?.[1])) {

@@ -42,6 +42,8 @@ function projectRoot(from: string): string {
  */
 function compiledSandboxDir(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
+  // From the esbuild bundle (dist/bundle/, scripts/bundle.mjs) the compiled files are in dist/src/sandbox.
+  if (path.basename(here) === 'bundle') return path.join(path.dirname(here), 'src', 'sandbox');
   const sandboxDir = path.dirname(here);
   if (!import.meta.url.endsWith('.ts')) return sandboxDir;
   const root = projectRoot(here);
