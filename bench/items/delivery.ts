@@ -96,6 +96,8 @@ export const delivery: Item = async (ctx: ItemContext) => {
   const shapes: Shape[] = [
     { key: 'one', label: '1 stream', sessions: 1, streamsPer: 1, mode: 'sequential', events: quick ? 100 : 300 },
     { key: 'fanout100', label: '100 streams on 1 session', sessions: 1, streamsPer: 100, mode: 'sequential', events: quick ? 30 : 100, target: true },
+    // The bench's own client holds every stream in one process, so this shape measures it too.
+    { key: 'fanout1000', label: '1,000 streams on 1 session', sessions: 1, streamsPer: 1000, mode: 'sequential', events: quick ? 10 : 30 },
     { key: 'across100', label: '100 streams on 100 sessions, one event at a time', sessions: 100, streamsPer: 1, mode: 'sequential', events: quick ? 100 : 300, target: true },
     { key: 'burst100', label: '100 streams on 100 sessions, 100 events at once', sessions: 100, streamsPer: 1, mode: 'burst', events: quick ? 500 : 2000 },
   ];

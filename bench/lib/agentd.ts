@@ -140,13 +140,22 @@ function readPssKb(pid: number): number {
   return m ? Number(m[1]) : NaN;
 }
 
-/** Summed RSS and PSS (KiB) of every process below `pid`, but those in `except`. */
+/** The server's sandbox spawner: one per server, not part of any sandbox. */
+function isSandboxSpawner(pid: number): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('spawner-main.js');
+  } catch {
+    return false;
+  }
+}
+
+/** Summed RSS and PSS (KiB) of every process below `pid` (sandboxes: the spawner is not counted), but those in `except`. */
 export function descendantsRssKb(pid: number, except: ReadonlySet<number> = new Set()): { kb: number; pssKb: number; processes: number } {
   let kb = 0;
   let pssKb = 0;
   let processes = 0;
   for (const p of descendants(pid)) {
-    if (except.has(p)) continue;
+    if (except.has(p) || isSandboxSpawner(p)) continue;
     try {
       const v = readRssKb(p);
       if (Number.isFinite(v)) {
