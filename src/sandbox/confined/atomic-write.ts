@@ -2,6 +2,7 @@
 // new file FILE_CREATE_MODE, an existing one keeps its mode), with every call anchored on the held
 // parent directory fd. The server is root: what it creates is fchown'ed to the session's owner.
 import crypto from 'node:crypto';
+import { promisify } from 'node:util';
 import fs from 'node:fs';
 import { FILE_CREATE_MODE, errnoCode } from '@anthropic-ai/sdk/tools/agent-toolset/fs-util';
 import { closeQuietly, createFileAt, lstatAt, renameAt, unlinkAt } from './anchored-fs.js';
@@ -9,7 +10,10 @@ import { openRootFileForWrite } from './root-host.js';
 import { errnoError, type ToolContext } from './context.js';
 import type { Target } from './resolve.js';
 
-export function writeTarget(ctx: ToolContext, target: Target, content: string): void {
+/** On the thread pool: a disk flush must not hold the server's event loop (the fd stays ours meanwhile). */
+const fsync = promisify(fs.fsync);
+
+export async function writeTarget(ctx: ToolContext, target: Target, content: string): Promise<void> {
   switch (target.kind) {
     case 'missing':
       throw errnoError(target.code);
@@ -22,7 +26,7 @@ export function writeTarget(ctx: ToolContext, target: Target, content: string): 
   }
 }
 
-function atomicWriteAt(ctx: ToolContext, dirFd: number, name: string, content: string): void {
+async function atomicWriteAt(ctx: ToolContext, dirFd: number, name: string, content: string): Promise<void> {
   let existing: fs.Stats | undefined;
   try {
     existing = lstatAt(dirFd, name);
@@ -37,7 +41,7 @@ function atomicWriteAt(ctx: ToolContext, dirFd: number, name: string, content: s
     // a file replaced keeps its owner, as an in-sandbox rewrite by its owner would
     if (ctx.owner) fs.fchownSync(fd, existing?.isFile() ? existing.uid : ctx.owner.uid, existing?.isFile() ? existing.gid : ctx.owner.gid);
     fs.writeFileSync(fd, content, 'utf8');
-    fs.fsyncSync(fd);
+    await fsync(fd);
     fs.closeSync(fd);
     fd = undefined;
     renameAt(dirFd, temp, name);
@@ -53,12 +57,12 @@ function atomicWriteAt(ctx: ToolContext, dirFd: number, name: string, content: s
 }
 
 /** A file root is a bind-mounted inode: rename cannot replace it, so it is rewritten in place. */
-function rewriteInPlace(fd: number, content: string): void {
+async function rewriteInPlace(fd: number, content: string): Promise<void> {
   try {
     if (!fs.fstatSync(fd).isFile()) throw errnoError('EISDIR');
     fs.ftruncateSync(fd, 0);
     fs.writeFileSync(fd, content, 'utf8');
-    fs.fsyncSync(fd);
+    await fsync(fd);
   } finally {
     closeQuietly(fd);
   }

@@ -30,10 +30,10 @@ export async function writeTool(ctx: ToolContext, input: Record<string, unknown>
     await withTarget(
       ctx,
       filePath,
-      (target) => {
+      async (target) => {
         // the agent may have moved things since the first look
         refuseReadOnly('write', filePath, target);
-        writeTarget(ctx, target, content);
+        await writeTarget(ctx, target, content);
       },
       create,
     );
@@ -84,7 +84,7 @@ export async function editTool(ctx: ToolContext, input: Record<string, unknown>)
       updated = data.replace(oldString, () => newString);
     }
     try {
-      writeTarget(ctx, target, updated);
+      await writeTarget(ctx, target, updated);
     } catch (e) {
       throw new ToolError(`edit: write: ${fsErrorMessage(e, filePath)}`);
     }
