@@ -36,7 +36,8 @@ export const overhead: Item = async (ctx) => {
   const runs = ctx.runs(3, 2);
   const plan = `write,read*${reads}`;
   const roundTrips = reads + 1;
-  const server = await ctx.start('overhead');
+  // One turn makes all the round trips: above the server's default cap of 200 (AGENTD_MAX_TOOL_ROUNDS).
+  const server = await ctx.start('overhead', { env: { AGENTD_MAX_TOOL_ROUNDS: String(roundTrips + 10) } });
   const sdk = new Anthropic({ baseURL: ctx.model.url, apiKey: BENCH_MODEL_KEY, maxRetries: 0, timeout: 60_000 });
   try {
     const s = await setup(server, ['read', 'write']);
