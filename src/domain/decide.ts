@@ -129,6 +129,9 @@ function decideThread(s: SessionState, t: ThreadState, ctx: DecideContext): Step
   if (t.needsModel || t.pendingInputs.length > 0 || retryDue || t.openRequestId !== undefined) {
     // Input stays queued; raising the budget and sending a message continues from here.
     if (ctx.budgetReached) return t.budgetStopped ? DONE : { type: 'budget_reached', thread };
+    // A raise alone starts nothing (whatever wakes the runner: the lease sweep finds the queued
+    // input): the turn continues when a message arrives after the stop, with every queued input.
+    if (t.budgetStopped && t.pendingInputs.every((e) => t.budgetParked.includes(e.id))) return DONE;
     // The tool loop would go on past its limit: stopped once; new input starts a new turn.
     if (t.needsModel && t.pendingInputs.length === 0 && t.toolRounds >= ctx.maxToolRounds) {
       return t.status === 'idle' ? DONE : { type: 'tool_use_limit', thread };

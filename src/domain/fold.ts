@@ -212,6 +212,7 @@ export function foldEvent(s: SessionState, e: EventRecord): void {
       t.status = 'running';
       t.waitingOn = undefined;
       t.budgetStopped = false;
+      t.budgetParked = [];
       break;
     case 'session.thread_status_rescheduled':
     case 'session.status_rescheduled':
@@ -230,6 +231,7 @@ export function foldEvent(s: SessionState, e: EventRecord): void {
       t.status = 'idle';
       t.waitingOn = e.body.stop_reason.type === 'requires_action' ? e.body.stop_reason.event_ids : undefined;
       t.budgetStopped = e.body.stop_reason.type === 'budget_reached';
+      t.budgetParked = t.budgetStopped ? t.pendingInputs.map((p) => p.id) : [];
       t.retries = undefined;
       if (e.internal?.endsTurn) t.needsModel = false;
       if (e.internal?.interrupted) {

@@ -79,6 +79,11 @@ export interface ThreadState {
   retries: RetryRun | undefined;
   /** The last idle was `budget_reached` and nothing has run since (announced once, not again per message). */
   budgetStopped: boolean;
+  /**
+   * With `budgetStopped`: the input queued when the budget stopped the thread. It waits for a new
+   * message (a budget raise alone starts no turn); the message then reaches the model with it.
+   */
+  budgetParked: string[];
   /** Compactions since the model last answered or new input arrived: a cap stops a loop of them. */
   compactionsInARow: number;
   /** The outcome this thread works toward (user.define_outcome), until the next one replaces it. */
@@ -126,6 +131,7 @@ export function newThreadState(id: string, agent?: SessionAgent): ThreadState {
     lastRequestFailed: false,
     retries: undefined,
     budgetStopped: false,
+    budgetParked: [],
     compactionsInARow: 0,
     outcome: undefined,
   };

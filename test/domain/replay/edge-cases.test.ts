@@ -332,4 +332,30 @@ describe('replay: edge cases', () => {
     allowed.b.confirm(allowed.call.id, 'allow');
     expect(next(allowed.b)).toEqual({ type: 'run_mcp_tool', thread: 'primary', call: allowed.call.id });
   });
+
+  it('a budget pause: a raise alone starts no turn (a sweep may wake the runner); the next message continues with the parked input', () => {
+    const b = new LogBuilder();
+    const one = b.user('one');
+    b.running();
+    const start = b.start(one);
+    b.end(start, { text: 'expensive' });
+    b.idle();
+    // Over budget: 'two' stays queued, the session idles budget_reached (once).
+    const two = b.user('two', true);
+    expect(next(b, { budgetReached: true })).toEqual({ type: 'budget_reached', thread: 'primary' });
+    b.idle({ type: 'budget_reached' });
+    expect(next(b, { budgetReached: true })).toEqual({ type: 'done' });
+    // Raised: 'two' alone does not call the model, whatever woke the runner.
+    expect(next(b)).toEqual({ type: 'done' });
+    // A message after the raise: one call, with both.
+    const three = b.user('three', true);
+    expect(next(b)).toEqual({ type: 'call_model', thread: 'primary' });
+    expect(primaryThread(foldLog(b.log)).pendingInputs.map((e) => e.id)).toEqual([two.id, three.id]);
+    // Still over budget (not raised): the message waits too, without a second announcement.
+    expect(next(b, { budgetReached: true })).toEqual({ type: 'done' });
+    // A turn that runs clears the pause.
+    b.running();
+    b.start(two, three);
+    expect(primaryThread(foldLog(b.log)).budgetStopped).toBe(false);
+  });
 });
