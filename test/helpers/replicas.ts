@@ -87,6 +87,14 @@ export function replicaDatabase(): { url(): string; replicas: Replica[] } {
 }
 
 /**
+ * Replicas on the scripted model with a short lease and sweep, so a takeover happens within the test
+ * (the defaults, 10 s and 2 s, are documented in docs/scaling.md).
+ */
+export function shortLeaseEnv(apiKey: string, modelUrl: string): Record<string, string> {
+  return { AGENTD_API_KEY: apiKey, ANTHROPIC_BASE_URL: modelUrl, ANTHROPIC_API_KEY: 'sk-model', AGENTD_LEASE_MS: '2000', AGENTD_LEASE_SWEEP_MS: '300' };
+}
+
+/**
  * For a describe block: replicas named `names` on a fresh database (the first started alone, so it
  * migrates the schema, then the rest together), and a client on that database for checking rows.
  * `env` is read when they start, so it may refer to fixtures started before (the fake model's URL).

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfinedFileTools } from '../../src/sandbox/confined/confined-file-tools.js';
-import { OUT, WS, text, tmpDir } from './confined/tree.js';
+import { OUT, WS, confinedCaller, tmpDir } from './confined/tree.js';
 
 const SECRET = 'TOPSECRET-7f3a';
 const OUTSIDE = "is outside the session's working directory and its other permitted directories";
@@ -17,11 +17,7 @@ describe('confined file tools: escapes', () => {
   let out: string;
   let secretDir: string;
   let tools: ConfinedFileTools;
-  const signal = new AbortController().signal;
-  const run = async (name: string, input: Record<string, unknown>) => {
-    const outcome = await tools.run(name, input, signal);
-    return { isError: outcome.isError, text: text(outcome) };
-  };
+  const run = confinedCaller(() => tools);
   /** Everything under `base` outside the two roots, to prove nothing was created there. */
   const outsideListing = () => fs.readdirSync(base, { recursive: true }).map(String).filter((p) => !p.startsWith('ws') && !p.startsWith('out')).sort();
 

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfinedFileTools } from '../../src/sandbox/confined/confined-file-tools.js';
-import { OUT, WS, text, tmpDir } from './confined/tree.js';
+import { OUT, WS, confinedCaller, text, tmpDir } from './confined/tree.js';
 
 const OWNER = { uid: 2_000_000_000, gid: 2_000_000_000 };
 const RO = (p: string, root: string) => `${p} is inside read-only directory ${root}`;
@@ -17,10 +17,7 @@ describe('confined file tools: roots', () => {
   let notes: string;
   let tools: ConfinedFileTools;
   const signal = new AbortController().signal;
-  const run = async (name: string, input: Record<string, unknown>) => {
-    const outcome = await tools.run(name, input, signal);
-    return { isError: outcome.isError, text: text(outcome) };
-  };
+  const run = confinedCaller(() => tools);
 
   beforeAll(() => {
     base = tmpDir();

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type Anthropic from '@anthropic-ai/sdk';
 import { useFakeAnthropic } from '../helpers/use.js';
-import { replicaCluster, type Replica } from '../helpers/replicas.js';
+import { replicaCluster, shortLeaseEnv, type Replica } from '../helpers/replicas.js';
 import { sendText, waitSettled, type StreamEvent } from '../helpers/turns.js';
 import { until } from '../helpers/self-hosted.js';
 
@@ -14,14 +14,7 @@ const KEY = 'sk-failover-test';
 
 describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('replicas: failover and fencing (postgres)', () => {
   const fake = useFakeAnthropic();
-  // A short lease and sweep keep the test quick; the defaults (10 s, 2 s) are documented in docs/scaling.md.
-  const cluster = replicaCluster(['a', 'b', 'c'], () => ({
-    AGENTD_API_KEY: KEY,
-    ANTHROPIC_BASE_URL: fake.url,
-    ANTHROPIC_API_KEY: 'sk-model',
-    AGENTD_LEASE_MS: '2000',
-    AGENTD_LEASE_SWEEP_MS: '300',
-  }));
+  const cluster = replicaCluster(['a', 'b', 'c'], () => shortLeaseEnv(KEY, fake.url));
   const replicas = cluster.replicas;
 
   async function newSession(client: Anthropic) {

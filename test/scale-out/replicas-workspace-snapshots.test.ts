@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useFakeAnthropic } from '../helpers/use.js';
-import { replicaCluster, type Replica } from '../helpers/replicas.js';
+import { replicaCluster, shortLeaseEnv, type Replica } from '../helpers/replicas.js';
 import { sendText, waitSettled } from '../helpers/turns.js';
 import { scrape } from '../helpers/prometheus.js';
 import { createTestRepo } from '../helpers/git-repos.js';
@@ -17,13 +17,7 @@ const KEY = 'sk-snapshot-test';
 
 describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('replicas: workspace snapshots (postgres)', () => {
   const fake = useFakeAnthropic();
-  const cluster = replicaCluster(['a', 'b'], () => ({
-    AGENTD_API_KEY: KEY,
-    ANTHROPIC_BASE_URL: fake.url,
-    ANTHROPIC_API_KEY: 'sk-model',
-    AGENTD_LEASE_MS: '2000',
-    AGENTD_LEASE_SWEEP_MS: '300',
-  }));
+  const cluster = replicaCluster(['a', 'b'], () => shortLeaseEnv(KEY, fake.url));
   const replicas = cluster.replicas;
 
   const workspaceFile = (r: Replica, sessionId: string, rel: string) => path.join(r.dataDir, 'ws', sessionId, 'workspace', rel);

@@ -14,7 +14,7 @@ import type { HostPortRelays } from '../network/host-ports.js';
 import type { SlirpTools } from '../network/slirp-network.js';
 import { AGENT_OUTPUTS_DIR, resourceMounts, sessionLayout, type Mount, type SessionLayout } from '../session-layout.js';
 import { AGENT_WORKDIR, type SandboxPreparation, type SessionSandbox, type ToolOutcome } from '../types.js';
-import { bwrapArgs, FIRST_EXTRA_FD, relayTargets, type RuntimeFiles, type SandboxSpec } from './bwrap-args.js';
+import { bwrapArgs, FIRST_EXTRA_FD, type RuntimeFiles, type SandboxSpec } from './bwrap-args.js';
 import type { InstallResult, LayerBuild, PackageLayers } from '../packages/package-layers.js';
 import { describePackageSet, packageSetOf, type PackageSet } from '../packages/package-set.js';
 import { PACKAGES_MOUNT } from '../packages/install-script.js';
@@ -320,7 +320,6 @@ export class BubblewrapSandbox implements SessionSandbox {
     let proc: SandboxShell;
     try {
       cgroup = await this.rt.cgroups?.create(`${process.pid}-${this.session.id}-${generation}-${Date.now()}`, this.rt.limits);
-      const relays = relayTargets({ network });
       proc = new SandboxShell({
         spawner: this.rt.spawner,
         request: {
@@ -330,9 +329,9 @@ export class BubblewrapSandbox implements SessionSandbox {
           bwrapOptions: built.options,
           seccompFile,
           slirp: slirpPlan,
-          relayPorts: relays.map((r) => r.port),
+          relayPorts: built.relays.map((r) => r.port),
         },
-        relays,
+        relays: built.relays,
         maxOutputBytes: this.rt.maxOutputBytes,
         onStderr: (text) => this.logger.debug({ stderr: text.slice(0, 2000) }, 'sandbox stderr'),
       });

@@ -152,8 +152,8 @@ const SHELL_SCRIPT = [
   'exec /bin/bash --noprofile --norc',
 ].join('\n');
 
-/** bwrap's options, and the command it runs inside the sandbox. */
-export function bwrapArgs(spec: SandboxSpec): { options: string[]; command: string[] } {
+/** bwrap's options, the command it runs inside the sandbox, and its loopback doors (the relay helper opens them). */
+export function bwrapArgs(spec: SandboxSpec): { options: string[]; command: string[]; relays: RelayTargets } {
   const { layout, network } = spec;
   const args = ['--unshare-all', '--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--hostname', SANDBOX_HOSTNAME];
   if (spec.disableUserns) args.push('--unshare-user', '--disable-userns');
@@ -178,14 +178,13 @@ export function bwrapArgs(spec: SandboxSpec): { options: string[]; command: stri
   args.push('--setenv', 'AGENTD_AS_KB', String(spec.limits.memoryMb * 1024), '--setenv', 'AGENTD_NPROC', String(spec.limits.maxProcesses));
   // What the SDK's BashSession sets for its pipe framing (no prompts).
   args.push('--setenv', 'PS1', '', '--setenv', 'PS2', '');
-  const ports = relayTargets(spec).map((r) => String(r.port));
-  const helper = ports.length > 0 ? [SANDBOX_NODE, spec.helper.relayEntry, ...ports] : [];
-  return { options: args, command: ['/bin/bash', '-c', SHELL_SCRIPT, 'agentd-sandbox', ...helper] };
+  const relays = relayTargets(spec.network);
+  const helper = relays.length > 0 ? [SANDBOX_NODE, spec.helper.relayEntry, ...relays.map((r) => String(r.port))] : [];
+  return { options: args, command: ['/bin/bash', '-c', SHELL_SCRIPT, 'agentd-sandbox', ...helper], relays };
 }
 
 /** The sandbox's loopback doors: the egress proxy (when it has the socket) and the operator's host ports. */
-export function relayTargets(spec: Pick<SandboxSpec, 'network'>): RelayTargets {
-  const { network } = spec;
+function relayTargets(network: SandboxSpec['network']): RelayTargets {
   const socket = proxySocket(network);
   const proxy = socket ? [{ port: SANDBOX_PROXY_PORT, socketPath: socket }] : [];
   const hostPorts =

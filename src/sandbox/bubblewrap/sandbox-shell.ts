@@ -112,7 +112,9 @@ export class SandboxShell {
       this.output = this.output.slice(this.output.length - OUTPUT_TAIL_CHARS);
       this.truncated = true;
     }
-    if (this.waiting && this.output.includes(this.waiting.sentinel)) this.wake();
+    // Only the new text (and a sentinel split across chunks) can hold it: no rescan of the whole buffer.
+    const sentinel = this.waiting?.sentinel;
+    if (sentinel && this.output.includes(sentinel, Math.max(0, this.output.length - d.length - sentinel.length))) this.wake();
   }
 
   private wake(): void {

@@ -10,7 +10,7 @@ import type { Server } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { attachSlirpNetwork } from '../network/slirp-network.js';
 import type { SpawnRequest, SpawnerMessage, SpawnerRequest } from './spawner-protocol.js';
-import { RELAY_CHANNEL_FD } from './bwrap-args.js';
+import { FIRST_EXTRA_FD, RELAY_CHANNEL_FD } from './bwrap-args.js';
 
 
 const children = new Map<number, ChildProcess>();
@@ -52,8 +52,10 @@ async function start(req: SpawnRequest): Promise<void> {
   const { id } = req;
   const net = req.slirp ? ('pipe' as const) : ('ignore' as const);
   const seccompFd = req.seccompFile ? fs.openSync(req.seccompFile, 'r') : undefined;
-  // fd 3: bwrap's options; 4: its info (pid); 5: its go-ahead; 6 (FIRST_EXTRA_FD): the seccomp program.
-  const stdio: StdioOptions = ['pipe', 'pipe', 'pipe', 'pipe', net, net, seccompFd ?? 'ignore'];
+  // fd 3: bwrap's options; 4: its info (pid); 5: its go-ahead; FIRST_EXTRA_FD: the seccomp program.
+  const stdio: StdioOptions = ['pipe', 'pipe', 'pipe', 'pipe', net, net];
+  while (stdio.length < FIRST_EXTRA_FD) stdio.push('ignore');
+  stdio.push(seccompFd ?? 'ignore');
   if (req.relayPorts.length > 0) {
     while (stdio.length < RELAY_CHANNEL_FD) stdio.push('ignore');
     stdio.push('ipc');

@@ -7,6 +7,7 @@
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { ToolError } from '@anthropic-ai/sdk/lib/tools/ToolError';
+import { isWithin } from '@anthropic-ai/sdk/tools/agent-toolset/fs-util';
 import { closeQuietly, openDirAt } from './anchored-fs.js';
 import { withTarget, type ToolContext } from './context.js';
 import { listDir, openEntryDir, statEntry } from './list-dir.js';
@@ -84,7 +85,6 @@ async function withDir(target: Target, walk: (fd: number) => Promise<Found>): Pr
   }
 }
 
-const isWithin = (root: string, p: string) => p === root || p.startsWith(root === '/' ? '/' : `${root}/`);
 
 /** The leading static directories of the pattern, where tinyglobby roots its crawl (its commonPath). */
 function staticPrefix(pattern: string): string[] {

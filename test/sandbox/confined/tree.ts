@@ -8,6 +8,7 @@ import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableT
 import { betaEditTool, betaGrepTool, betaReadTool, betaWriteTool } from '@anthropic-ai/sdk/tools/agent-toolset/node';
 import { globTool } from '../../../src/sandbox/direct/glob-tool.js';
 import type { ToolOutcome } from '../../../src/sandbox/types.js';
+import type { ConfinedFileTools } from '../../../src/sandbox/confined/confined-file-tools.js';
 
 export const WS = '/workspace';
 export const OUT = '/mnt/session/outputs';
@@ -51,6 +52,15 @@ export function buildTree(ws: string, out: string): void {
 
 export function text(outcome: ToolOutcome): string {
   return outcome.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
+}
+
+/** Runs a call on the tools `current()` returns (set up in a beforeAll), as { isError, text }. */
+export function confinedCaller(current: () => ConfinedFileTools) {
+  const signal = new AbortController().signal;
+  return async (name: string, input: Record<string, unknown>) => {
+    const outcome = await current().run(name, input, signal);
+    return { isError: outcome.isError, text: text(outcome) };
+  };
 }
 
 /** The SDK's tools as the tool host ran them, with host paths. */
