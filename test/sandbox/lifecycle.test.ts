@@ -73,6 +73,19 @@ describe('sandbox lifecycle and limits', { timeout: 180_000 }, () => {
     expect(seenNames).toEqual(expect.arrayContaining(['bash', 'bwrap']));
     for (const name of seenNames) expect(['bash', 'bwrap', 'cat', 'sort', 'tr']).toContain(name);
     expect(ownBwraps()).toBe(before + 2); // one sandbox: bwrap outside and its reaper inside
+    // The spawner that forked it carries none of the server's environment (keys, database URL): PATH only.
+    const ownChild = (p: string) => {
+      try {
+        const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid && fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('spawner-main.js');
+      } catch {
+        return false; // exited meanwhile
+      }
+    };
+    const spawner = fs.readdirSync('/proc').find((p) => /^\d+$/.test(p) && ownChild(p));
+    expect(spawner).toBeDefined();
+    const variables = fs.readFileSync(`/proc/${spawner}/environ`, 'utf8').split('\0').filter(Boolean).map((kv) => kv.split('=')[0]);
+    for (const name of variables) expect(['PATH', 'NODE_CHANNEL_FD', 'NODE_CHANNEL_SERIALIZATION_MODE']).toContain(name);
   });
 
   it('bash answers as the SDK\'s bash tool: output with stderr, exit status, restart', async () => {

@@ -44,7 +44,10 @@ export class SandboxSpawner {
 
   private spawner(): ChildProcess {
     if (this.process?.connected) return this.process;
-    const child = spawn(process.execPath, [this.entry], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], cwd: path.dirname(this.entry) });
+    // Only PATH of the server's environment (its keys, database URL, cloud credentials stay out of
+    // the spawner and of slirp4netns and nsenter, which it starts with its environment).
+    const env = { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin' };
+    const child = spawn(process.execPath, [this.entry], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], cwd: path.dirname(this.entry), env });
     child.stderr!.on('data', (d: Buffer) => this.logger.warn({ stderr: d.toString().slice(0, 2000) }, 'sandbox spawner stderr'));
     child.on('message', (msg: SpawnerMessage, handle: unknown) => this.onMessage(msg, handle));
     child.on('exit', (code, signal) => {
