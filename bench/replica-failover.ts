@@ -13,7 +13,8 @@
 // Everything runs on this machine (replicas, PostgreSQL, the zero-latency fake model, this client).
 // AGENTD_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test) is the admin URL
 // scratch databases are made next to. FAILOVER_RUNS, SHORT_FAILOVER_RUNS, SESSIONS, WINDOW_MS
-// override the defaults. Total under ~3 minutes. See docs/benchmarks.md and docs/scaling.md.
+// override the defaults; REPLICAS picks the throughput runs' cluster sizes (default 1,2,3), PROF_DIR
+// has the replicas write CPU profiles there. Total under ~3 minutes. See docs/benchmarks.md and docs/scaling.md.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,6 +30,10 @@ import type { RecordedRequest, ScriptedOutcome } from '../test/helpers/fake-anth
 const num = (name: string, fallback: number) => (process.env[name] ? Number(process.env[name]) : fallback);
 const FAILOVER_RUNS = num('FAILOVER_RUNS', 3);
 const SHORT_FAILOVER_RUNS = num('SHORT_FAILOVER_RUNS', 3);
+/** The cluster sizes of the throughput runs (REPLICAS=1,2,3). */
+const REPLICAS = (process.env.REPLICAS ?? '1,2,3').split(',').map(Number);
+/** Where the replicas write CPU profiles (--cpu-prof), if set (PROF_DIR). */
+const PROF_DIR = process.env.PROF_DIR;
 const SESSIONS = num('SESSIONS', 24);
 const WARMUP_MS = 3_000;
 const WINDOW_MS = num('WINDOW_MS', 15_000);
@@ -68,7 +73,7 @@ async function startCluster(count: number, env: Record<string, string> = {}): Pr
   const cluster = { db, replicas, pg: new pg.Client({ connectionString: db.url }) };
   const one = async (i: number) => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `agentd-bench-replica-${i}-`));
-    return startAgentd({ dialect: 'postgres', postgresUrl: adminUrl, modelUrl: model.url, label: `r${i}`, env, reuse: { dataDir, databaseUrl: db.url } });
+    return startAgentd({ dialect: 'postgres', postgresUrl: adminUrl, modelUrl: model.url, label: `r${i}`, env, ...(PROF_DIR ? { cpuProfDir: PROF_DIR } : {}), reuse: { dataDir, databaseUrl: db.url } });
   };
   // The first replica migrates the fresh database; the others start on it together.
   replicas.push(await one(0));
@@ -255,7 +260,7 @@ log(`loadavg at start: ${loadavg()}  (${os.cpus().length} CPUs)`);
 try {
   await failover(FAILOVER_RUNS, {}, 'default lease 10 s, sweep 2 s');
   await failover(SHORT_FAILOVER_RUNS, { AGENTD_LEASE_MS: '2000', AGENTD_LEASE_SWEEP_MS: '300' }, 'lease 2 s, sweep 300 ms');
-  for (const n of [1, 2, 3]) await throughput(n);
+  for (const n of REPLICAS) await throughput(n);
 } finally {
   await model.close();
   log(`loadavg at end: ${loadavg()}`);

@@ -292,6 +292,12 @@ export interface EngineConfig {
   readonly leaseMs: number;
   /** How often the engine looks for sessions to take over or resume (AGENTD_LEASE_SWEEP_MS, default 2 s, at most leaseMs). */
   readonly sweepMs: number;
+  /**
+   * How long a runner whose session has nothing left to do keeps its lease, waiting for the next
+   * input (AGENTD_SESSION_LINGER_MS, default 1 s; 0: release at once). Input that arrives meanwhile,
+   * through any replica, runs on the warm runner: no lease hand-over, no fold of the log from the start.
+   */
+  readonly lingerMs: number;
   /** agentd's own web_fetch tool: what it may reach and how much it reads. */
   readonly webFetch: WebFetchConfig;
   /** Workspace snapshots to the blob store (docs/scaling.md, "Workspace snapshots"). */
@@ -488,6 +494,7 @@ export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.e
         positiveInt(env.AGENTD_LEASE_SWEEP_MS, 2_000, 'AGENTD_LEASE_SWEEP_MS'),
         positiveInt(env.AGENTD_LEASE_MS, 10_000, 'AGENTD_LEASE_MS'),
       ),
+      lingerMs: nonNegativeInt(env.AGENTD_SESSION_LINGER_MS, 1_000, 'AGENTD_SESSION_LINGER_MS'),
       webFetch: Object.freeze({
         runner: parseWebFetchRunner(env.AGENTD_WEB_FETCH),
         allowPrivate: parseOnOff(env.AGENTD_WEB_FETCH_ALLOW_PRIVATE, false, 'AGENTD_WEB_FETCH_ALLOW_PRIVATE'),

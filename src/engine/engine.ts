@@ -5,7 +5,7 @@ import { CLIENT_EVENT_TYPES } from '../api/schemas/event.js';
 import type { EngineConfig } from '../config/config.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { EventLog } from '../events/event-log.js';
-import type { EventRecord, SessionRecord, Store } from '../store/types.js';
+import type { SessionRecord, Store } from '../store/types.js';
 import { isoNow, type Clock } from '../domain/clock.js';
 import type { NewId } from '../domain/ids.js';
 import type { ModelClient } from './model/model-client.js';
@@ -68,6 +68,8 @@ interface Active {
   /** Input arrived while the runner was finishing: run once more. */
   again: boolean;
   done: Promise<void>;
+  /** Ends the runner's linger (set while it waits for more input with nothing to do). */
+  endLinger?: (() => void) | undefined;
 }
 
 /** Every client event type gives a session work to do. */
@@ -88,7 +90,7 @@ export class Engine {
 
   /** Subscribes to new input and resumes every session left mid-work by a previous process. */
   async start(): Promise<void> {
-    this.unsubscribe = this.deps.bus.subscribeAll((sessionId, records) => this.onCommitted(sessionId, records), {
+    this.unsubscribe = this.deps.bus.onInput((sessionId, types, remote) => this.onInput(sessionId, types, remote), {
       // Input committed while the bus was reconnecting is found in the store.
       onMissed: () => void this.sweep().catch((err) => this.deps.logger.error({ err }, 'engine sweep failed')),
     });
@@ -111,9 +113,13 @@ export class Engine {
     for (const id of new Set([...queued, ...busy])) if (!this.active.has(id)) this.wake(id);
   }
 
-  private onCommitted(sessionId: string, records: readonly EventRecord[]): void {
-    const waking = records.filter((r) => r.processedAt === null && WAKING.has(r.type)).map((r) => r.type);
-    if (waking.length > 0) this.wake(sessionId, waking);
+  private onInput(sessionId: string, types: readonly string[], remote?: { originRuns: boolean }): void {
+    const waking = types.filter((t) => WAKING.has(t));
+    if (waking.length === 0) return;
+    // Input another replica took runs there (its engine takes the lease, or tells this one if it
+    // holds it: see drive's release), so replicas do not race for every session's lease.
+    if (remote?.originRuns && !this.active.has(sessionId)) return;
+    this.wake(sessionId, waking);
   }
 
   wake(sessionId: string, types: readonly string[] = []): void {
@@ -124,6 +130,7 @@ export class Engine {
     if (current) {
       current.again = true;
       current.runner.notify(types, caller);
+      current.endLinger?.();
       return;
     }
     const workspace = {
@@ -204,11 +211,14 @@ export class Engine {
       );
     }, Math.max(50, Math.floor(config.leaseMs / 3)));
     renew.unref();
+    let finished = false;
     try {
       do {
         entry.again = false;
         await entry.runner.run(fence);
+        await this.linger(entry);
       } while (entry.again && !this.stopped);
+      finished = true;
     } catch (err) {
       // Another replica took the session over (this one stalled past its lease): it carries on.
       if (err instanceof LeaseLost) logger.warn({ session_id: id }, err.message);
@@ -217,6 +227,32 @@ export class Engine {
       clearInterval(renew);
       await store.sessions.releaseLease(id, this.owner, token).catch(() => {});
     }
+    // Input another replica committed while this one held the lease: its engine failed to take the
+    // lease and left the session to this one, whose runner may have finished before hearing of it.
+    // Read after the release, so any such input (committed before the other's attempt) is seen;
+    // only input past what the runner folded (input it left queued on purpose stays so).
+    if (finished && this.deps.bus.shared && !this.stopped) {
+      if (await store.events.hasQueued(id, entry.runner.cursor).catch(() => false)) entry.again = true;
+    }
+  }
+
+  /**
+   * Keeps a finished runner (and the session's lease) for AGENTD_SESSION_LINGER_MS, until input
+   * wakes it: a client answering soon, through this replica or another, finds it warm.
+   */
+  private linger(entry: Active): Promise<void> {
+    const ms = this.deps.config.lingerMs;
+    if (ms === 0 || entry.again || this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const end = () => {
+        clearTimeout(timer);
+        entry.endLinger = undefined;
+        resolve();
+      };
+      const timer = setTimeout(end, ms);
+      timer.unref();
+      entry.endLinger = end;
+    });
   }
 
   /** Stops every runner at its next safe point; their work resumes from the log on next start. */
@@ -224,7 +260,10 @@ export class Engine {
     this.stopped = true;
     this.unsubscribe?.();
     clearInterval(this.sweeper);
-    for (const entry of this.active.values()) entry.runner.stop();
+    for (const entry of this.active.values()) {
+      entry.runner.stop();
+      entry.endLinger?.();
+    }
     await Promise.all([...this.active.values()].map((e) => e.done));
     for (const { sandbox } of this.sandboxes.values()) await sandbox.close();
     this.sandboxes.clear();

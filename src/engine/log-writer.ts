@@ -4,31 +4,23 @@
 // step's model calls go to the usage ledger in the same transaction, so the session's cost (what a
 // budget is enforced on) and the ledger (what reports sum) always agree, crash or not. A write whose
 // model call completed also appends the session.usage snapshot of the totals it leaves.
-// Every write first checks the session lease's fencing token in the same transaction: a runner that
-// lost its lease (stalled past it while another replica took over) writes nothing.
+// Every write checks the session lease's fencing token in the same transaction, with the first
+// statement that locks the session's row: a runner that lost its lease (stalled past it while
+// another replica took over) writes nothing.
 import { isEmpty, type LogChanges } from '../domain/changes/log-changes.js';
 import type { EventRecord } from '../domain/records/event.js';
 import { addUsage } from '../domain/usage.js';
 import { advanceRuntime } from '../domain/session-runtime.js';
 import type { EventLog } from '../events/event-log.js';
-import type { RuntimePatch } from '../store/types.js';
+import type { LeaseFence, RuntimePatch, SessionRecord } from '../store/types.js';
+import { LeaseLost } from '../store/errors.js';
 import { withOutcome } from '../domain/outcome.js';
 import type { NewId } from '../domain/ids.js';
 import { usageSnapshot, withSnapshot } from '../domain/changes/usage-snapshot.js';
 
 /** The lease a runner holds: its owner and the token its acquisition got. */
-export interface LeaseFence {
-  owner: string;
-  token: number;
-}
-
-/** A write refused because the session's lease is no longer the writer's. */
-export class LeaseLost extends Error {
-  constructor(sessionId: string) {
-    super(`session ${sessionId}: the lease was taken over by another runner; this one writes nothing more`);
-    this.name = 'LeaseLost';
-  }
-}
+export type { LeaseFence } from '../store/types.js';
+export { LeaseLost };
 
 export class LogWriter {
   constructor(
@@ -43,15 +35,24 @@ export class LogWriter {
     if (isEmpty(changes)) return [];
     const id = this.sessionId;
     const fence = this.fence();
+    if (!fence) throw new LeaseLost(id);
+    const calls = changes.calls ?? [];
+    const touchesSession = changes.status !== undefined || changes.usage !== undefined || changes.outcome !== undefined || calls.length > 0;
     return this.log.transaction(async (tx, emit) => {
-      if (!fence || !(await tx.sessions.holdsLease(id, fence.owner, fence.token))) throw new LeaseLost(id);
+      // The fence is checked by the write's first statement on the session's row: the read of the
+      // session it updates, or the append's reservation of sequence numbers, or a check of its own.
+      let current: SessionRecord | undefined;
+      if (touchesSession) {
+        current = await tx.sessions.findFenced(id, fence.owner, fence.token);
+        if (!current) throw new LeaseLost(id);
+      } else if (changes.events.length === 0 && !(await tx.sessions.holdsLease(id, fence.owner, fence.token))) {
+        throw new LeaseLost(id);
+      }
       await tx.events.markProcessed(id, changes.processed, changes.at);
       for (const { id: eventId, internal } of changes.internals) await tx.events.setInternal(id, eventId, internal);
-      const calls = changes.calls ?? [];
       if (calls.length > 0) await tx.usage.insertMany(calls);
-      if (changes.status === undefined && changes.usage === undefined && changes.outcome === undefined && calls.length === 0) return emit(id, changes.events);
-      const current = await tx.sessions.find(id);
-      if (!current) return emit(id, changes.events);
+      // Rolled back with the rest if the append finds the lease gone.
+      if (!current) return emit(id, changes.events, fence);
       const patch: RuntimePatch = {
         status: changes.status,
         usage: changes.usage !== undefined ? addUsage(current.usage, changes.usage) : undefined,

@@ -97,6 +97,11 @@ export class SessionRunner {
     this.writer = new LogWriter(deps.log, sessionId, deps.newId, () => this.fence);
   }
 
+  /** The last event of the log this runner has folded in. */
+  get cursor(): number {
+    return this.fold.state.cursor;
+  }
+
   /** Called with the types of newly committed events of this session (and the waking request's trace, if any). */
   notify(types: readonly string[], caller?: SpanContext): void {
     if (caller) {
@@ -123,11 +128,13 @@ export class SessionRunner {
     let failure: unknown;
     // The coordinator stopped (idle, waiting, or offered to workers): it is not decided again in this run.
     let primaryStopped = false;
+    let environment: EnvironmentRecord | undefined;
     try {
       while (!this.stopped && failure === undefined) {
         const session = await store.sessions.find(this.sessionId);
         if (!session || session.archivedAt || session.status === 'terminated') break;
-        const environment = await store.environments.get(session.workspaceId, session.environmentId);
+        // Read once per run (a turn, or a stretch of one): an environment edited meanwhile applies from the next.
+        environment ??= await store.environments.get(session.workspaceId, session.environmentId);
         if (!environment) break;
         const spans = this.turnSpans(session);
         // A self-hosted environment's workers mount resources themselves; elsewhere this machine does.

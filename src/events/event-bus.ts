@@ -12,13 +12,24 @@ export interface LogSubscriber {
   onMissed(): void;
 }
 
+/** This process's own commits (per-process counters, work its committer must do once). */
 export type AllListener = (sessionId: string, records: readonly EventRecord[]) => void;
 
-export interface AllOptions {
-  /** Only this process's own commits (per-process counters, work its committer must do once). */
-  localOnly?: boolean;
+/**
+ * Queued input (events committed unprocessed: what clients send) reached a session. `remote` is
+ * set when another process committed it; `originRuns` says that process schedules sessions
+ * itself, so it runs the turn or, failing to take the lease, the holder is told (here too).
+ */
+export type InputListener = (sessionId: string, types: readonly string[], remote?: { originRuns: boolean }) => void;
+
+export interface InputOptions {
   /** Commits may have gone unannounced: look at the store for work. */
   onMissed?: () => void;
+}
+
+/** The types of the records' queued input, each once, in order (what announcements carry). */
+export function queuedTypes(records: readonly EventRecord[]): string[] {
+  return [...new Set(records.filter((r) => r.processedAt === null).map((r) => r.type))];
 }
 
 /** Keyed wake-ups outside session logs, e.g. 'work' + environment id when work is offered. */
@@ -34,8 +45,12 @@ export interface EventBus {
   /** The session was deleted (called after the delete committed). */
   end(sessionId: string): void;
   subscribe(sessionId: string, subscriber: LogSubscriber): () => void;
-  /** Every committed append, for whoever schedules work (the engine). */
-  subscribeAll(listener: AllListener, opts?: AllOptions): () => void;
+  /** Every append this process commits. */
+  subscribeAll(listener: AllListener): () => void;
+  /** Queued input committed to any session by any process, for whoever schedules work (the engine). */
+  onInput(listener: InputListener, opts?: InputOptions): () => void;
+  /** Other processes commit to the same store (a waker cannot rely on seeing every commit in order). */
+  readonly shared: boolean;
   /** Wakes the topic's waiters for `key` in every process (sent after the change committed). */
   wake(topic: WakeTopic, key: string): void;
   onWake(topic: WakeTopic, listener: WakeListener): () => void;
@@ -44,33 +59,58 @@ export interface EventBus {
 /** Fan-out to this process's subscribers: the whole bus of one node, and the local half of NotifyEventBus. */
 export class InProcessEventBus implements EventBus {
   private readonly subscribers = new KeyedSets<string, LogSubscriber>();
-  private readonly all = new Set<{ listener: AllListener; opts: AllOptions }>();
+  private readonly all = new Set<AllListener>();
+  private readonly inputs = new Set<{ listener: InputListener; opts: InputOptions }>();
   private readonly wakers = new KeyedSets<WakeTopic, WakeListener>();
 
   async announce(): Promise<void> {
     // One process: publish() after the commit reaches everyone.
   }
 
-  publish(sessionId: string, records: readonly EventRecord[], origin: 'local' | 'remote' = 'local'): void {
+  readonly shared: boolean = false;
+
+  publish(sessionId: string, records: readonly EventRecord[]): void {
+    this.deliver(sessionId, records);
+    for (const listener of [...this.all]) listener(sessionId, records);
+    const types = queuedTypes(records);
+    if (types.length > 0) this.input(sessionId, types);
+  }
+
+  /** Records committed by another process, to this process's followers of the session. */
+  deliver(sessionId: string, records: readonly EventRecord[]): void {
     for (const s of this.subscribers.list(sessionId)) s.onEvents(records);
-    for (const { listener, opts } of [...this.all]) if (origin === 'local' || !opts.localOnly) listener(sessionId, records);
   }
 
-  subscribeAll(listener: AllListener, opts: AllOptions = {}): () => void {
+  /** Queued input committed by this process (`remote` unset) or another. */
+  input(sessionId: string, types: readonly string[], remote?: { originRuns: boolean }): void {
+    for (const { listener } of [...this.inputs]) listener(sessionId, types, remote);
+  }
+
+  subscribeAll(listener: AllListener): () => void {
+    this.all.add(listener);
+    return () => this.all.delete(listener);
+  }
+
+  onInput(listener: InputListener, opts: InputOptions = {}): () => void {
     const entry = { listener, opts };
-    this.all.add(entry);
-    return () => this.all.delete(entry);
+    this.inputs.add(entry);
+    return () => this.inputs.delete(entry);
   }
 
-  /** Whether a remote commit of this session interests anyone here. */
-  wants(sessionId: string): boolean {
-    return this.subscribers.has(sessionId) || [...this.all].some((e) => !e.opts.localOnly);
+  /** Whether this process schedules sessions (its engine listens for input). */
+  get runsSessions(): boolean {
+    return this.inputs.size > 0;
+  }
+
+  /** Whether a remote commit of this session has followers here. */
+  follows(sessionId: string): boolean {
+    return this.subscribers.has(sessionId);
   }
 
   /** Every follower and listener: commits may have gone unannounced. */
   missed(): void {
     for (const s of this.subscribers.all()) s.onMissed();
-    for (const { opts } of [...this.all]) opts.onMissed?.();
+    for (const { opts } of [...this.inputs]) opts.onMissed?.();
     for (const w of this.wakers.all()) w(undefined);
   }
 

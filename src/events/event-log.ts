@@ -2,10 +2,11 @@
 // that a status change causes are written to the outbox in the same transaction.
 import { newId } from '../api/ids.js';
 import { webhookEvent, webhookTypesFor } from '../domain/webhook-events.js';
-import type { EventRecord, NewEvent, Store } from '../store/types.js';
+import type { EventRecord, LeaseFence, NewEvent, Store } from '../store/types.js';
 import type { EventBus } from './event-bus.js';
 
-export type Emit = (sessionId: string, events: NewEvent[]) => Promise<EventRecord[]>;
+/** Appends within the transaction; with `fence`, only while that lease holds the session (else LeaseLost). */
+export type Emit = (sessionId: string, events: NewEvent[], fence?: LeaseFence) => Promise<EventRecord[]>;
 
 export class EventLog {
   constructor(
@@ -20,8 +21,8 @@ export class EventLog {
   async transaction<T>(fn: (tx: Store, emit: Emit) => Promise<T>): Promise<T> {
     const pending: Array<[string, EventRecord[]]> = [];
     const result = await this.store.transaction((tx) =>
-      fn(tx, async (sessionId, events) => {
-        const records = await tx.events.append(sessionId, events);
+      fn(tx, async (sessionId, events, fence) => {
+        const records = await tx.events.append(sessionId, events, fence);
         await enqueueWebhooks(tx, sessionId, records);
         await this.bus.announce(tx, sessionId, records);
         pending.push([sessionId, records]);
@@ -39,7 +40,11 @@ export class EventLog {
 
 /** The outbox rows a batch of log entries causes (none unless an endpoint subscribes). */
 async function enqueueWebhooks(tx: Store, sessionId: string, records: readonly EventRecord[]): Promise<void> {
-  const caused = records.flatMap((r) => webhookTypesFor(r).map((type) => ({ type, at: r.createdAt })));
+  const causes = records.flatMap((r) => webhookTypesFor(r).map((type) => ({ type, at: r.createdAt })));
+  if (causes.length === 0) return;
+  // Most installations subscribe to few types or none: the session is read only for a delivery.
+  const subscribed = await tx.webhooks.subscribedTypes();
+  const caused = causes.filter((c) => subscribed.has(c.type));
   if (caused.length === 0) return;
   const session = await tx.sessions.find(sessionId);
   if (!session) return;

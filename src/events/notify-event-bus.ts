@@ -1,14 +1,17 @@
 // The event bus of replicas sharing one database: this process's followers are served in-process
 // as before, and every commit is also announced to the other processes through the store's
 // signals (PostgreSQL NOTIFY, sent inside the committing transaction). A notification carries
-// only ids and sequence numbers; the receiving process reads the records from the store.
+// only ids, sequence numbers and the types of queued input; a receiving process reads the records
+// from the store only for its own followers of the session, and wakes its engine from the types.
 import type { Logger } from '../logger.js';
 import type { EventRecord, Store, StoreSignals } from '../store/types.js';
 import {
   InProcessEventBus,
+  queuedTypes,
   type AllListener,
-  type AllOptions,
   type EventBus,
+  type InputListener,
+  type InputOptions,
   type LogSubscriber,
   type WakeListener,
   type WakeTopic,
@@ -17,9 +20,13 @@ import {
 /** Few fixed channels: every replica wants every commit (its engine schedules any session). */
 export const CHANNELS = { events: 'agentd_events', ends: 'agentd_ends', wakes: 'agentd_wakes' } as const;
 
-/** A notification of committed records: `<origin> <session id> <first seq> <last seq>`. */
-export function eventsPayload(origin: string, sessionId: string, records: readonly EventRecord[]): string {
-  return `${origin} ${sessionId} ${records[0]!.seq} ${records[records.length - 1]!.seq}`;
+/**
+ * A notification of committed records: `<origin> <session id> <first seq> <last seq> <origin runs
+ * sessions: 1|0> <queued input types, comma-separated, or ->`. Event types hold no spaces or commas.
+ */
+export function eventsPayload(origin: string, sessionId: string, records: readonly EventRecord[], originRuns: boolean): string {
+  const types = queuedTypes(records);
+  return `${origin} ${sessionId} ${records[0]!.seq} ${records[records.length - 1]!.seq} ${originRuns ? 1 : 0} ${types.length > 0 ? types.join(',') : '-'}`;
 }
 
 export class NotifyEventBus implements EventBus {
@@ -64,7 +71,7 @@ export class NotifyEventBus implements EventBus {
 
   async announce(tx: Store, sessionId: string, records: readonly EventRecord[]): Promise<void> {
     if (records.length === 0) return;
-    await tx.signals!.send(CHANNELS.events, eventsPayload(this.origin, sessionId, records));
+    await tx.signals!.send(CHANNELS.events, eventsPayload(this.origin, sessionId, records, this.local.runsSessions));
   }
 
   publish(sessionId: string, records: readonly EventRecord[]): void {
@@ -80,8 +87,14 @@ export class NotifyEventBus implements EventBus {
     return this.local.subscribe(sessionId, subscriber);
   }
 
-  subscribeAll(listener: AllListener, opts?: AllOptions): () => void {
-    return this.local.subscribeAll(listener, opts);
+  readonly shared = true;
+
+  subscribeAll(listener: AllListener): () => void {
+    return this.local.subscribeAll(listener);
+  }
+
+  onInput(listener: InputListener, opts?: InputOptions): () => void {
+    return this.local.onInput(listener, opts);
   }
 
   wake(topic: WakeTopic, key: string): void {
@@ -101,21 +114,24 @@ export class NotifyEventBus implements EventBus {
   }
 
   private onSignal(channel: string, payload: string): void {
-    const [origin, a, b, c] = payload.split(' ');
+    const [origin, a, b, c, runs, types] = payload.split(' ');
     if (origin === this.origin || a === undefined) return;
-    if (channel === CHANNELS.events) this.onRemoteEvents(a, Number(b), Number(c));
+    if (channel === CHANNELS.events) {
+      this.onRemoteEvents(a, Number(b), Number(c));
+      if (types && types !== '-') this.local.input(a, types.split(','), { originRuns: runs === '1' });
+    }
     else if (channel === CHANNELS.ends) this.local.end(a);
     else if (channel === CHANNELS.wakes && b !== undefined) this.local.wake(a as WakeTopic, b);
   }
 
   private onRemoteEvents(sessionId: string, first: number, last: number): void {
     if (!Number.isInteger(first) || !Number.isInteger(last) || last < first) return;
-    if (!this.local.wants(sessionId)) return;
+    if (!this.local.follows(sessionId)) return;
     const previous = this.reads.get(sessionId) ?? Promise.resolve();
     const read: Promise<void> = previous
       .then(async () => {
         const records = await this.store.events.after(sessionId, first - 1, last - first + 1);
-        if (records.length > 0) this.local.publish(sessionId, records, 'remote');
+        if (records.length > 0) this.local.deliver(sessionId, records);
       })
       .catch((err: unknown) => {
         // Followers that miss this announcement read the store themselves.

@@ -140,7 +140,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       new ExportTarget({ name: 'env', url: endpoint, protocol, headers: { ...headers }, content: { type: 'metadata_only' }, batchDelayMs, maxQueueSize }, metrics.spans),
     );
   }
-  bus.subscribeAll((_sessionId, records) => metrics.eventsCommitted(records.length), { localOnly: true });
+  bus.subscribeAll((_sessionId, records) => metrics.eventsCommitted(records.length));
   // Live previews reach the streams of this process only (best-effort by definition).
   const deltas = new InProcessDeltaChannel();
   const ctx = {

@@ -10,3 +10,11 @@ export class UniqueViolationError extends Error {
     this.name = 'UniqueViolationError';
   }
 }
+
+/** A write refused because the session's lease is no longer the writer's (a fenced write). */
+export class LeaseLost extends Error {
+  constructor(sessionId: string) {
+    super(`session ${sessionId}: the lease was taken over by another runner; this one writes nothing more`);
+    this.name = 'LeaseLost';
+  }
+}

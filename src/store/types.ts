@@ -27,6 +27,12 @@ export { SessionStatus, type SessionRecord, type StoredResource } from '../domai
 export type { CreatedAtFilter, Page, PageRequest } from './page.js';
 export type { FileMetadata };
 
+/** The lease a session runner holds: its owner and the token its acquisition got (fenced writes). */
+export interface LeaseFence {
+  owner: string;
+  token: number;
+}
+
 export interface AgentRepository {
   insert(agent: AgentRecord): Promise<void>;
   get(workspaceId: string, id: string): Promise<AgentRecord | undefined>;
@@ -106,6 +112,8 @@ export interface SessionRepository {
    * the session row until commit, so no takeover can slip in between this check and the writes.
    */
   holdsLease(id: string, owner: string, token: number): Promise<boolean>;
+  /** holdsLease and find in one: the session, locked for the transaction, if the lease is still `token`'s. */
+  findFenced(id: string, owner: string, token: number): Promise<SessionRecord | undefined>;
   /**
    * Ids of sessions in any of `statuses` (the engine's recovery scan); with `claimable`, only those
    * whose lease is free, lapsed at `now`, or `owner`'s (a live lease of another runner is skipped).
@@ -124,7 +132,8 @@ export interface EventFilter {
 
 export interface EventRepository {
   /** Appends atomically, giving each event the session's next sequence numbers. */
-  append(sessionId: string, events: NewEvent[]): Promise<EventRecord[]>;
+  /** With `fence`: only while that lease holds the session, else LeaseLost (store/errors.ts). */
+  append(sessionId: string, events: NewEvent[], fence?: LeaseFence): Promise<EventRecord[]>;
   list(sessionId: string, filter: EventFilter, page: PageRequest<number>): Promise<Page<EventRecord>>;
   /** Events with seq > afterSeq, oldest first: the tail a stream follows. */
   after(sessionId: string, afterSeq: number, limit: number): Promise<EventRecord[]>;
@@ -133,6 +142,8 @@ export interface EventRepository {
   markProcessed(sessionId: string, ids: string[], at: string): Promise<void>;
   /** Sessions that have queued (unprocessed) events. */
   sessionsWithQueuedEvents(): Promise<string[]>;
+  /** Whether the session has queued input (events not yet processed) after `afterSeq`. */
+  hasQueued(sessionId: string, afterSeq: number): Promise<boolean>;
   /** Replaces an event's engine-only data (never its wire body). */
   setInternal(sessionId: string, id: string, internal: unknown): Promise<void>;
 }

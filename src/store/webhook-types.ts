@@ -13,6 +13,8 @@ export interface WebhookRepository {
   updateEndpoint(endpoint: WebhookEndpointRecord, opts: { resetFailures: boolean }): Promise<void>;
   /** Deletes the endpoint and every delivery still owed to it. */
   deleteEndpoint(id: string): Promise<boolean>;
+  /** The event types some enabled endpoint subscribes to (checked before deliveries are built). */
+  subscribedTypes(): Promise<Set<string>>;
   /**
    * Inside the transaction that causes the events: one pending delivery per event and enabled
    * endpoint subscribed to its type, due at `at`. Returns how many were written.

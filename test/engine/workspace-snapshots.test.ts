@@ -15,7 +15,9 @@ const SANDBOX_ENV: Record<string, string> = process.env.AGENTD_SANDBOX ? { AGENT
 
 describe.each(dialects())('workspace snapshots in the engine (%s)', (dialect) => {
   const fake = useFakeAnthropic();
-  const t = useServer(dialect, () => ({ model: fake, env: { ...SANDBOX_ENV, AGENTD_WORKSPACE_SNAPSHOTS: 'on' } }));
+  // No linger: each turn's runner is new, as on the replica that takes a session over (a lingering
+  // runner holds the lease, so no other replica runs the session while it keeps its copy).
+  const t = useServer(dialect, () => ({ model: fake, env: { ...SANDBOX_ENV, AGENTD_WORKSPACE_SNAPSHOTS: 'on', AGENTD_SESSION_LINGER_MS: '0' } }));
 
   async function newSession() {
     const agent = await createAgent(t.client, { tools: [{ type: 'agent_toolset_20260401' }] });

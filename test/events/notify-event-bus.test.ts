@@ -22,6 +22,17 @@ async function until(what: string, check: () => boolean, timeoutMs = 15_000): Pr
   }
 }
 
+/** Counts the store's reads of events (a process with no followers of a session reads none of its records). */
+function spyOnReads(store: Store): () => number {
+  let n = 0;
+  const after = store.events.after.bind(store.events);
+  store.events.after = (...args) => {
+    n += 1;
+    return after(...args);
+  };
+  return () => n;
+}
+
 describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('NotifyEventBus (postgres)', () => {
   let url: string;
   let drop: () => Promise<void>;
@@ -67,8 +78,10 @@ describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('NotifyEventBus (postgres
     const session = sessionRecord();
     await writerStore.sessions.insert(session);
     const heard: number[] = [];
-    const stop = readerBus.subscribeAll((id, records) => {
-      if (id === session.id) heard.push(...records.map((r) => r.seq));
+    const stop = readerBus.subscribe(session.id, {
+      onEvents: (records) => void heard.push(...records.map((r) => r.seq)),
+      onEnd: () => {},
+      onMissed: () => {},
     });
     const log = new EventLog(writerStore, writerBus);
     await expect(
@@ -82,6 +95,32 @@ describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('NotifyEventBus (postgres
     // The rolled-back seq 1 was reused by the commit: only 1 and 2, each once.
     expect(heard).toEqual([1, 2]);
     stop();
+  });
+
+  it("tells the other process's engine of queued input from the notification alone, and reads nothing for a session it does not follow", async () => {
+    const session = sessionRecord(2);
+    await writerStore.sessions.insert(session);
+    const inputs: { types: readonly string[]; remote: { originRuns: boolean } | undefined }[] = [];
+    const stopReader = readerBus.onInput((id, types, remote) => {
+      if (id === session.id) inputs.push({ types, remote });
+    });
+    // The writer schedules sessions too (it has an input listener): its announcements say so.
+    const stopWriter = writerBus.onInput(() => {});
+    const reads = spyOnReads(readerStore);
+    const log = new EventLog(writerStore, writerBus);
+    await log.append(session.id, [...newEvents(1), ...newEvents(1, 'user.interrupt'), ...newEvents(1)]);
+    // Engine output (processed as written) is not input.
+    await log.append(session.id, [{ ...newEvents(1, 'agent.message')[0]!, processedAt: '2026-01-01T00:00:00.000Z' }]);
+    stopWriter();
+    await log.append(session.id, newEvents(1));
+    await until('both announcements of input', () => inputs.length === 2);
+    await new Promise((r) => setTimeout(r, 200)); // the engine output's announcement has come too
+    expect(inputs).toEqual([
+      { types: ['user.message', 'user.interrupt'], remote: { originRuns: true } },
+      { types: ['user.message'], remote: { originRuns: false } },
+    ]);
+    expect(reads()).toBe(0);
+    stopReader();
   });
 
   it('a follower catches up on what was committed while its listening connection was down', async () => {

@@ -30,8 +30,8 @@ export class QueueRemoteWork implements RemoteWork {
       this.queue.withdraw(sessionId, end.createdAt).catch((err: unknown) => {
         logger.error({ err, session_id: sessionId }, 'withdrawing unclaimed work failed');
       });
-      // The replica that ended the turn withdraws; the others need not repeat it.
-    }, { localOnly: true });
+      // The replica that ended the turn withdraws (the bus gives only this process's commits).
+    });
   }
 
   async offer(session: SessionRecord): Promise<void> {

@@ -1,6 +1,7 @@
 // The per-session append-only event log.
 import type { Kysely, Selectable } from 'kysely';
-import type { EventFilter, EventRecord, EventRepository, NewEvent, Page, PageRequest } from '../types.js';
+import type { EventFilter, EventRecord, EventRepository, LeaseFence, NewEvent, Page, PageRequest } from '../types.js';
+import { LeaseLost } from '../errors.js';
 import type { Database, SessionEventsTable } from './schema.js';
 import { fromJson, toJson } from './json.js';
 import { pageQuery, toPage, whereCreatedAt } from './paging.js';
@@ -23,17 +24,19 @@ const toRecord = (r: Selectable<SessionEventsTable>): EventRecord =>
 export class KyselyEventRepository implements EventRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async append(sessionId: string, events: NewEvent[]): Promise<EventRecord[]> {
+  async append(sessionId: string, events: NewEvent[], fence?: LeaseFence): Promise<EventRecord[]> {
     if (events.length === 0) return [];
     const write = async (tx: Kysely<Database>): Promise<EventRecord[]> => {
       // Reserving the sequence range locks the session row, serialising appends per session
       // (also across PostgreSQL replicas).
-      const { last_seq } = await tx
+      let reserve = tx
         .updateTable('sessions')
         .set((eb) => ({ last_seq: eb('last_seq', '+', events.length) }))
-        .where('id', '=', sessionId)
-        .returning('last_seq')
-        .executeTakeFirstOrThrow();
+        .where('id', '=', sessionId);
+      if (fence) reserve = reserve.where('lease_owner', '=', fence.owner).where('lease_token', '=', fence.token);
+      const row = await reserve.returning('last_seq').executeTakeFirst();
+      if (!row) throw fence ? new LeaseLost(sessionId) : new Error(`session ${sessionId} not found`);
+      const { last_seq } = row;
       const first = Number(last_seq) - events.length + 1;
       const records = events.map((e, i): EventRecord => ({ ...e, sessionId, seq: first + i }));
       await tx
@@ -109,6 +112,18 @@ export class KyselyEventRepository implements EventRepository {
       .where('processed_at', 'is', null)
       .execute();
     return rows.map((r) => r.session_id);
+  }
+
+  async hasQueued(sessionId: string, afterSeq: number): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('session_events')
+      .select('seq')
+      .where('session_id', '=', sessionId)
+      .where('processed_at', 'is', null)
+      .where('seq', '>', afterSeq)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
   }
 
   async setInternal(sessionId: string, id: string, internal: unknown): Promise<void> {

@@ -201,6 +201,19 @@ export class KyselySessionRepository implements SessionRepository {
       .execute();
   }
 
+  async findFenced(id: string, owner: string, token: number): Promise<SessionRecord | undefined> {
+    // holdsLease's row lock, returning the row it locked: the fence and the read in one statement.
+    const row = await this.db
+      .updateTable('sessions')
+      .set((eb) => ({ lease_token: eb.ref('lease_token') }))
+      .where('id', '=', id)
+      .where('lease_owner', '=', owner)
+      .where('lease_token', '=', token)
+      .returningAll()
+      .executeTakeFirst();
+    return row && toRecord(row);
+  }
+
   async holdsLease(id: string, owner: string, token: number): Promise<boolean> {
     // An update that changes nothing: it takes the row lock (PostgreSQL) that a takeover's update
     // would need, so the check holds until the checking transaction commits.

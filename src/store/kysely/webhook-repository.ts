@@ -86,6 +86,11 @@ export class KyselyWebhookRepository implements WebhookRepository {
     return Number(result.numDeletedRows) === 1;
   }
 
+  async subscribedTypes(): Promise<Set<string>> {
+    const rows = await this.db.selectFrom('webhook_endpoints').select('enabled_events').where('state', '=', 'enabled').execute();
+    return new Set(rows.flatMap((r) => fromJson<string[]>(r.enabled_events)));
+  }
+
   async enqueue(events: readonly WebhookEventRecord[], at: string, newId: () => string): Promise<number> {
     if (events.length === 0) return 0;
     const endpoints = await this.db
