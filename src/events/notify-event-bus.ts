@@ -4,7 +4,7 @@
 // only ids, sequence numbers and the types of queued input; a receiving process reads the records
 // from the store only for its own followers of the session, and wakes its engine from the types.
 import type { Logger } from '../logger.js';
-import type { EventRecord, Store, StoreSignals } from '../store/types.js';
+import type { EventRange, EventRecord, Store, StoreSignals } from '../store/types.js';
 import {
   InProcessEventBus,
   queuedTypes,
@@ -29,10 +29,16 @@ export function eventsPayload(origin: string, sessionId: string, records: readon
   return `${origin} ${sessionId} ${records[0]!.seq} ${records[records.length - 1]!.seq} ${originRuns ? 1 : 0} ${types.length > 0 ? types.join(',') : '-'}`;
 }
 
+/** Sessions read in one statement at most (a larger backlog is read in several). */
+const MAX_RANGES_PER_READ = 200;
+
 export class NotifyEventBus implements EventBus {
   private readonly local = new InProcessEventBus();
-  /** Reads of one session's announced records, chained so its followers get them in order. */
-  private readonly reads = new Map<string, Promise<void>>();
+  /** Announced ranges of followed sessions not read yet (merged per session: seqs are dense). */
+  private readonly pending = new Map<string, EventRange>();
+  /** Reads of announced records, one at a time, so every session's followers get them in order. */
+  private reading: Promise<void> = Promise.resolve();
+  private readScheduled = false;
   private listener: { close(): Promise<void> } | undefined;
   private listening = false;
 
@@ -66,7 +72,7 @@ export class NotifyEventBus implements EventBus {
 
   async close(): Promise<void> {
     await this.listener?.close();
-    await Promise.all(this.reads.values());
+    await this.reading;
   }
 
   async announce(tx: Store, sessionId: string, records: readonly EventRecord[]): Promise<void> {
@@ -119,28 +125,47 @@ export class NotifyEventBus implements EventBus {
     if (channel === CHANNELS.events) {
       this.onRemoteEvents(a, Number(b), Number(c));
       if (types && types !== '-') this.local.input(a, types.split(','), { originRuns: runs === '1' });
-    }
-    else if (channel === CHANNELS.ends) this.local.end(a);
+    } else if (channel === CHANNELS.ends) this.local.end(a);
     else if (channel === CHANNELS.wakes && b !== undefined) this.local.wake(a as WakeTopic, b);
   }
 
   private onRemoteEvents(sessionId: string, first: number, last: number): void {
     if (!Number.isInteger(first) || !Number.isInteger(last) || last < first) return;
     if (!this.local.follows(sessionId)) return;
-    const previous = this.reads.get(sessionId) ?? Promise.resolve();
-    const read: Promise<void> = previous
-      .then(async () => {
-        const records = await this.store.events.after(sessionId, first - 1, last - first + 1);
-        if (records.length > 0) this.local.deliver(sessionId, records);
-      })
-      .catch((err: unknown) => {
-        // Followers that miss this announcement read the store themselves.
-        this.logger.error({ err, session_id: sessionId }, 'reading announced events failed');
-        this.local.missed();
-      })
-      .finally(() => {
-        if (this.reads.get(sessionId) === read) this.reads.delete(sessionId);
-      });
-    this.reads.set(sessionId, read);
+    const pending = this.pending.get(sessionId);
+    if (pending) {
+      pending.first = Math.min(pending.first, first);
+      pending.last = Math.max(pending.last, last);
+    } else this.pending.set(sessionId, { sessionId, first, last });
+    if (this.readScheduled) return;
+    this.readScheduled = true;
+    // After the read under way: announcements heard meanwhile (and those parsed from the same packet
+    // as this one) are read together, in one statement.
+    this.reading = this.reading.then(() => this.readPending());
+  }
+
+  /** Reads every announced range not read yet, and hands each session's records to its followers. */
+  private async readPending(): Promise<void> {
+    this.readScheduled = false;
+    const ranges = [...this.pending.values()].slice(0, MAX_RANGES_PER_READ);
+    for (const r of ranges) this.pending.delete(r.sessionId);
+    if (this.pending.size > 0) {
+      this.readScheduled = true;
+      this.reading = this.reading.then(() => this.readPending());
+    }
+    try {
+      const records = await this.store.events.ranges(ranges);
+      // Sorted by session and sequence: one delivery per session.
+      let from = 0;
+      for (let i = 1; i <= records.length; i++) {
+        if (i < records.length && records[i]!.sessionId === records[from]!.sessionId) continue;
+        this.local.deliver(records[from]!.sessionId, records.slice(from, i));
+        from = i;
+      }
+    } catch (err) {
+      // Followers that miss these announcements read the store themselves.
+      this.logger.error({ err, sessions: ranges.length }, 'reading announced events failed');
+      this.local.missed();
+    }
   }
 }

@@ -27,6 +27,13 @@ export { SessionStatus, type SessionRecord, type StoredResource } from '../domai
 export type { CreatedAtFilter, Page, PageRequest } from './page.js';
 export type { FileMetadata };
 
+/** A stretch of one session's log: seqs `first` to `last`, inclusive. */
+export interface EventRange {
+  sessionId: string;
+  first: number;
+  last: number;
+}
+
 /** The lease a session runner holds: its owner and the token its acquisition got (fenced writes). */
 export interface LeaseFence {
   owner: string;
@@ -137,6 +144,8 @@ export interface EventRepository {
   list(sessionId: string, filter: EventFilter, page: PageRequest<number>): Promise<Page<EventRecord>>;
   /** Events with seq > afterSeq, oldest first: the tail a stream follows. */
   after(sessionId: string, afterSeq: number, limit: number): Promise<EventRecord[]>;
+  /** The events of several sessions' seq ranges (inclusive), in one read: by session id, then seq. */
+  ranges(ranges: readonly EventRange[]): Promise<EventRecord[]>;
   get(sessionId: string, id: string): Promise<EventRecord | undefined>;
   /** Stamps `processed_at` on queued events. */
   markProcessed(sessionId: string, ids: string[], at: string): Promise<void>;

@@ -1,6 +1,6 @@
 // The per-session append-only event log.
 import type { Kysely, Selectable } from 'kysely';
-import type { EventFilter, EventRecord, EventRepository, LeaseFence, NewEvent, Page, PageRequest } from '../types.js';
+import type { EventFilter, EventRange, EventRecord, EventRepository, LeaseFence, NewEvent, Page, PageRequest } from '../types.js';
 import { LeaseLost } from '../errors.js';
 import type { Database, SessionEventsTable } from './schema.js';
 import { fromJson, toJson } from './json.js';
@@ -79,6 +79,20 @@ export class KyselyEventRepository implements EventRepository {
       .where('seq', '>', afterSeq)
       .orderBy('seq', 'asc')
       .limit(limit)
+      .execute();
+    return rows.map(toRecord);
+  }
+
+  async ranges(ranges: readonly EventRange[]): Promise<EventRecord[]> {
+    if (ranges.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('session_events')
+      .selectAll()
+      .where((eb) =>
+        eb.or(ranges.map((r) => eb.and([eb('session_id', '=', r.sessionId), eb('seq', '>=', r.first), eb('seq', '<=', r.last)]))),
+      )
+      .orderBy('session_id')
+      .orderBy('seq')
       .execute();
     return rows.map(toRecord);
   }

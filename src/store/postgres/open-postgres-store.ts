@@ -5,6 +5,7 @@ import type { Store } from '../types.js';
 import type { Database } from '../kysely/schema.js';
 import { kyselyStore, migrateToLatest } from '../kysely/kysely-store.js';
 import { listenPostgres } from './pg-listener.js';
+import { nameRepeatedStatements } from './named-statements.js';
 import { DatabaseBlobStore } from '../kysely/database-blob-store.js';
 
 const ABANDONED_STAGING_MS = 24 * 3600 * 1000;
@@ -15,6 +16,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
   // pool 'error' event, which would crash the process unhandled. The pool has already discarded
   // that client and the next query opens a fresh one, so there is nothing else to do.
   pool.on('error', () => {});
+  nameRepeatedStatements(pool);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   await migrateToLatest(db);
   // File bytes live in the database too: any replica serves any file (docs/scaling.md). Chunks

@@ -2,6 +2,7 @@
 import type { SessionEventType } from '../../../src/domain/records/event.js';
 import { expect, it } from 'vitest';
 import type { StoreHarness } from '../conformance.js';
+import { LeaseLost } from '../../../src/store/errors.js';
 import { at, expectKeysetWalks, newEvent, newEvents, sessionRecord, WS } from '../fixtures.js';
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -46,6 +47,43 @@ export function eventConformance(h: StoreHarness): void {
     ]);
     expect((await h.store.events.after(a, 0, 100)).map((e) => e.seq)).toEqual(range(1, 10));
     expect((await h.store.events.after(b, 0, 100)).map((e) => e.seq)).toEqual(range(1, 10));
+  });
+
+  it('ranges reads several sessions\' stretches in one go, by session then seq', async () => {
+    const a = await session(0);
+    const b = await session(1000);
+    const c = await session(2000);
+    for (const id of [a, b, c]) await h.store.events.append(id, newEvents(6));
+    const read = await h.store.events.ranges([
+      { sessionId: b, first: 2, last: 3 },
+      { sessionId: a, first: 5, last: 9 },
+      { sessionId: 'sesn_missing', first: 1, last: 2 },
+    ]);
+    const sorted = [a, b].sort();
+    const expected = sorted.flatMap((id) => (id === a ? [[a, 5], [a, 6]] : [[b, 2], [b, 3]]));
+    expect(read.map((e) => [e.sessionId, e.seq])).toEqual(expected);
+    expect(read[0]).toEqual((await h.store.events.after(read[0]!.sessionId, read[0]!.seq - 1, 1))[0]);
+    expect(await h.store.events.ranges([])).toEqual([]);
+  });
+
+  it('a fenced append writes only while the fence holds the lease, and then throws LeaseLost', async () => {
+    const id = await session();
+    const token = await h.store.sessions.acquireLease(id, 'engine-a', at(0), at(10_000));
+    expect(await h.store.events.append(id, newEvents(1), { owner: 'engine-a', token: token! })).toHaveLength(1);
+    await expect(h.store.events.append(id, newEvents(1), { owner: 'engine-a', token: token! + 1 })).rejects.toBeInstanceOf(LeaseLost);
+    await expect(h.store.events.append(id, newEvents(1), { owner: 'engine-b', token: token! })).rejects.toBeInstanceOf(LeaseLost);
+    expect((await h.store.events.after(id, 0, 10)).map((e) => e.seq)).toEqual([1]);
+    expect((await h.store.sessions.findFenced(id, 'engine-a', token!))?.id).toBe(id);
+    expect(await h.store.sessions.findFenced(id, 'engine-a', token! + 1)).toBeUndefined();
+  });
+
+  it('hasQueued sees unprocessed events past a seq only', async () => {
+    const id = await session();
+    await h.store.events.append(id, [newEvent('user.message'), { ...newEvent('agent.message'), processedAt: at(1) }]);
+    expect(await h.store.events.hasQueued(id, 0)).toBe(true);
+    expect(await h.store.events.hasQueued(id, 1)).toBe(false);
+    await h.store.events.append(id, newEvents(1));
+    expect(await h.store.events.hasQueued(id, 2)).toBe(true);
   });
 
   it('append to an unknown session throws and writes nothing', async () => {
