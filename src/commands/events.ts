@@ -2,7 +2,7 @@
 import { parseClientEvent } from '../api/schemas/parse-client-event.js';
 import type { ClientEventInput } from '../api/schemas/event.js';
 import { newId } from '../api/ids.js';
-import { conflict, invalidRequest } from '../errors.js';
+import { conflict, invalidRequest, notFound } from '../errors.js';
 import type { EventRecord, NewEvent, SessionRecord, Store } from '../store/types.js';
 import type { CommandContext } from './context.js';
 import { getSession } from './sessions-read.js';
@@ -96,8 +96,8 @@ export async function sendEvents(
   return ctx.log.transaction(async (tx, emit) => {
     // Locked first, so the answers checked here still hold when they are appended (two clients
     // answering one call: exactly one wins). Re-read: the session may be archived or gone by now.
-    await tx.sessions.lockLog(sessionId);
-    const current = await getSession(tx, workspaceId, sessionId);
+    const current = await tx.sessions.lockLog(sessionId);
+    if (!current || current.workspaceId !== workspaceId) throw notFound(`session ${sessionId} not found`);
     assertAcceptsEvents(current);
     await checkAnswers(tx, current, events);
     const records = events.map((e) => clientEventRecord(e, now));

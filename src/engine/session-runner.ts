@@ -131,6 +131,9 @@ export class SessionRunner {
     let environment: EnvironmentRecord | undefined;
     try {
       while (!this.stopped && failure === undefined) {
+        // A session of one thread whose thread stopped has nothing left to decide in this run (input
+        // arriving now wakes the engine, which runs again): no reads to find that out.
+        if (primaryStopped && inFlight.size === 0 && this.fold.state.threads.size === 1) break;
         const session = await store.sessions.find(this.sessionId);
         if (!session || session.archivedAt || session.status === 'terminated') break;
         // Read once per run (a turn, or a stretch of one): an environment edited meanwhile applies from the next.

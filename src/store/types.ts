@@ -100,8 +100,9 @@ export interface SessionRepository {
   /**
    * Inside a transaction: takes the session row's write lock until it ends, so what the
    * transaction read of the session's log still holds when it appends (serialises writers).
+   * Returns the session as locked (undefined: no such session).
    */
-  lockLog(id: string): Promise<void>;
+  lockLog(id: string): Promise<SessionRecord | undefined>;
   /** Engine-owned fields, written without touching what clients edit (title, metadata...). */
   setRuntime(id: string, patch: RuntimePatch, at: string): Promise<void>;
   /** Sessions that are not archived, per status (the sessions gauge). */

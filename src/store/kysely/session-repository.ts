@@ -137,9 +137,15 @@ export class KyselySessionRepository implements SessionRepository {
     return Number(result.numUpdatedRows) > 0;
   }
 
-  async lockLog(id: string): Promise<void> {
+  async lockLog(id: string): Promise<SessionRecord | undefined> {
     // A no-op write takes the row lock on PostgreSQL and the write lock on SQLite: no dialect branch.
-    await this.db.updateTable('sessions').set((eb) => ({ last_seq: eb.ref('last_seq') })).where('id', '=', id).execute();
+    const row = await this.db
+      .updateTable('sessions')
+      .set((eb) => ({ last_seq: eb.ref('last_seq') }))
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    return row && toRecord(row);
   }
 
   async setRuntime(
@@ -201,29 +207,27 @@ export class KyselySessionRepository implements SessionRepository {
       .execute();
   }
 
-  async findFenced(id: string, owner: string, token: number): Promise<SessionRecord | undefined> {
-    // holdsLease's row lock, returning the row it locked: the fence and the read in one statement.
-    const row = await this.db
+  /**
+   * An update that changes nothing: it takes the row lock (PostgreSQL) that a takeover's update
+   * would need, so a check made with it holds until the checking transaction commits.
+   */
+  private lockIfLeased(id: string, owner: string, token: number) {
+    return this.db
       .updateTable('sessions')
       .set((eb) => ({ lease_token: eb.ref('lease_token') }))
       .where('id', '=', id)
       .where('lease_owner', '=', owner)
-      .where('lease_token', '=', token)
-      .returningAll()
-      .executeTakeFirst();
+      .where('lease_token', '=', token);
+  }
+
+  async findFenced(id: string, owner: string, token: number): Promise<SessionRecord | undefined> {
+    // The fence and the read in one statement: the row it locked.
+    const row = await this.lockIfLeased(id, owner, token).returningAll().executeTakeFirst();
     return row && toRecord(row);
   }
 
   async holdsLease(id: string, owner: string, token: number): Promise<boolean> {
-    // An update that changes nothing: it takes the row lock (PostgreSQL) that a takeover's update
-    // would need, so the check holds until the checking transaction commits.
-    const result = await this.db
-      .updateTable('sessions')
-      .set((eb) => ({ lease_token: eb.ref('lease_token') }))
-      .where('id', '=', id)
-      .where('lease_owner', '=', owner)
-      .where('lease_token', '=', token)
-      .executeTakeFirst();
+    const result = await this.lockIfLeased(id, owner, token).executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
 

@@ -1,7 +1,7 @@
 // Keeping the rollups and per-session totals in step with the ledger: a batch of calls summed per
 // key in memory, then one upsert per table that adds the sums (both dialects: INSERT … ON CONFLICT
 // DO UPDATE; the totals also keep the earliest first and the latest last call time).
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type QueryCreator } from 'kysely';
 import type { UsageRecord } from '../usage-types.js';
 import type { Database } from './schema.js';
 import type { RollupTable } from './migrations/111-usage-rollups.js';
@@ -38,7 +38,11 @@ const CHUNK = 500;
 
 const TIMES = ['first_call_at', 'last_call_at'];
 
-async function upsert(db: Kysely<Database>, table: RollupTable | 'usage_session_totals', rows: Record<string, string | number>[]): Promise<void> {
+type Row = Record<string, string | number>;
+type RollupTarget = RollupTable | 'usage_session_totals';
+
+/** One INSERT … ON CONFLICT DO UPDATE adding `rows`' sums to `table` (not executed). */
+function upsertQuery(db: QueryCreator<Database>, table: RollupTarget, rows: Row[]) {
   const col = (c: string) => sql.ref(`${table}.${c}`);
   const excluded = (c: string) => sql.ref(`excluded.${c}`);
   const sums: readonly string[] = table === 'usage_session_totals' ? [...SUMS, 'total_tokens'] : SUMS;
@@ -48,22 +52,19 @@ async function upsert(db: Kysely<Database>, table: RollupTable | 'usage_session_
     update['first_call_at'] = sql`case when ${excluded('first_call_at')} < ${col('first_call_at')} then ${excluded('first_call_at')} else ${col('first_call_at')} end`;
     update['last_call_at'] = sql`case when ${excluded('last_call_at')} > ${col('last_call_at')} then ${excluded('last_call_at')} else ${col('last_call_at')} end`;
   }
-  for (let i = 0; i < rows.length; i += CHUNK) {
-    const chunk = rows.slice(i, i + CHUNK);
-    const key = Object.keys(chunk[0]!).filter((c) => !sums.includes(c) && !TIMES.includes(c));
-    await db
-      .insertInto(table)
-      .values(chunk as never)
-      .onConflict((oc) => oc.columns(key as never).doUpdateSet(update as never))
-      .execute();
-  }
+  const key = Object.keys(rows[0]!).filter((c) => !sums.includes(c) && !TIMES.includes(c));
+  return db
+    .insertInto(table)
+    .values(rows as never)
+    .onConflict((oc) => oc.columns(key as never).doUpdateSet(update as never));
 }
 
-export async function addToRollups(db: Kysely<Database>, records: readonly UsageRecord[]): Promise<void> {
-  const daily = new Map<string, Record<string, string | number>>();
-  const hourly = new Map<string, Record<string, string | number>>();
-  const perSession = new Map<string, Record<string, string | number>>();
-  const totals = new Map<string, Record<string, string | number>>();
+/** The sums each rollup table gets from a batch of calls, one row per key. */
+function rollupRows(records: readonly UsageRecord[]): Array<[RollupTarget, Row[]]> {
+  const daily = new Map<string, Row>();
+  const hourly = new Map<string, Row>();
+  const perSession = new Map<string, Row>();
+  const totals = new Map<string, Row>();
   for (const r of records) {
     const d = dims(r);
     sumInto(daily, { ...d, day: r.createdAt.slice(0, 10) }, r);
@@ -74,8 +75,29 @@ export async function addToRollups(db: Kysely<Database>, records: readonly Usage
     if (total['first_call_at'] === undefined || r.createdAt < total['first_call_at']) total['first_call_at'] = r.createdAt;
     if (total['last_call_at'] === undefined || r.createdAt > total['last_call_at']) total['last_call_at'] = r.createdAt;
   }
-  await upsert(db, 'usage_daily', [...daily.values()]);
-  await upsert(db, 'usage_hourly', [...hourly.values()]);
-  await upsert(db, 'usage_session_hourly', [...perSession.values()]);
-  await upsert(db, 'usage_session_totals', [...totals.values()]);
+  return [
+    ['usage_daily', [...daily.values()]],
+    ['usage_hourly', [...hourly.values()]],
+    ['usage_session_hourly', [...perSession.values()]],
+    ['usage_session_totals', [...totals.values()]],
+  ];
+}
+
+export async function addToRollups(db: Kysely<Database>, records: readonly UsageRecord[]): Promise<void> {
+  for (const [table, rows] of rollupRows(records)) {
+    for (let i = 0; i < rows.length; i += CHUNK) await upsertQuery(db, table, rows.slice(i, i + CHUNK)).execute();
+  }
+}
+
+/** Calls written together in one statement at most (32 ledger and ~4 × 17 rollup parameters each). */
+export const MAX_CALLS_PER_STATEMENT = 100;
+
+/**
+ * PostgreSQL only: the ledger rows and their four rollup upserts in one statement (data-modifying
+ * CTEs), one round trip instead of five. At most MAX_CALLS_PER_STATEMENT calls.
+ */
+export async function insertWithRollups(db: Kysely<Database>, ledgerRows: readonly object[], records: readonly UsageRecord[]): Promise<void> {
+  let query: QueryCreator<Database> = db;
+  for (const [i, [table, rows]] of rollupRows(records).entries()) query = query.with(`rollup_${i}`, (qc) => upsertQuery(qc, table, rows));
+  await query.insertInto('usage_ledger').values(ledgerRows as never).execute();
 }

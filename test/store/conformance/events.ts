@@ -77,6 +77,15 @@ export function eventConformance(h: StoreHarness): void {
     expect(await h.store.sessions.findFenced(id, 'engine-a', token! + 1)).toBeUndefined();
   });
 
+  it('lockLog returns the session it locked, and nothing for an unknown one', async () => {
+    const id = await session();
+    await h.store.events.append(id, newEvents(2));
+    const locked = await h.store.transaction((tx) => tx.sessions.lockLog(id));
+    expect(locked).toEqual(await h.store.sessions.find(id));
+    expect(locked?.lastSeq).toBe(2);
+    expect(await h.store.transaction((tx) => tx.sessions.lockLog('sesn_missing'))).toBeUndefined();
+  });
+
   it('hasQueued sees unprocessed events past a seq only', async () => {
     const id = await session();
     await h.store.events.append(id, [newEvent('user.message'), { ...newEvent('agent.message'), processedAt: at(1) }]);
