@@ -42,7 +42,7 @@ export function kyselyStore(
     files: new KyselyFileRepository(db),
     work: new KyselyWorkRepository(db),
     environmentKeys: new KyselyEnvironmentKeyRepository(db),
-    usage: new KyselyUsageLedgerRepository(db, dialect),
+    usage: new KyselyUsageLedgerRepository(db, dialect === 'postgres'),
     conversations: new KyselyConversationRepository(db),
     batches: new KyselyBatchRepository(db),
     memoryStores: new KyselyMemoryStoreRepository(db),

@@ -84,14 +84,14 @@ const toRow = (u: UsageRecord) => ({
 export class KyselyUsageLedgerRepository implements UsageLedgerRepository {
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly dialect: 'sqlite' | 'postgres',
+    /** The database runs INSERT inside WITH (PostgreSQL does; SQLite does not). */
+    private readonly insertsInWith: boolean,
   ) {}
 
   async insertMany(records: readonly UsageRecord[]): Promise<void> {
     if (records.length === 0) return;
-    // PostgreSQL takes the ledger rows and the rollups in one statement (a round trip per model
-    // call instead of five); SQLite, in process, gains nothing from it and has no INSERT in WITH.
-    if (this.dialect === 'postgres' && records.length <= MAX_CALLS_PER_STATEMENT) {
+    // The ledger rows and the rollups in one statement: one round trip per model call instead of five.
+    if (this.insertsInWith && records.length <= MAX_CALLS_PER_STATEMENT) {
       await insertWithRollups(this.db, records.map(toRow), records);
       return;
     }

@@ -93,8 +93,8 @@ export async function addToRollups(db: Kysely<Database>, records: readonly Usage
 export const MAX_CALLS_PER_STATEMENT = 100;
 
 /**
- * PostgreSQL only: the ledger rows and their four rollup upserts in one statement (data-modifying
- * CTEs), one round trip instead of five. At most MAX_CALLS_PER_STATEMENT calls.
+ * The ledger rows and their four rollup upserts in one statement (data-modifying CTEs: PostgreSQL),
+ * one round trip instead of five. At most MAX_CALLS_PER_STATEMENT calls.
  */
 export async function insertWithRollups(db: Kysely<Database>, ledgerRows: readonly object[], records: readonly UsageRecord[]): Promise<void> {
   let query: QueryCreator<Database> = db;
