@@ -14,7 +14,7 @@ import { withLogFields } from '../telemetry/log-context.js';
 import { inboundTrace } from '../telemetry/trace-context.js';
 import type { TraceEffects } from './turn-spans.js';
 import { SessionRunner, type StepObserver } from './session-runner.js';
-import { LeaseLost } from './log-writer.js';
+import { LeaseLost } from '../store/errors.js';
 import type { RemoteWork, SandboxProvider, SessionSandbox } from '../sandbox/types.js';
 import type { EngineTelemetry, OutputCapture, SessionMounts, WorkspacePreparation } from './steps/step-context.js';
 import type { DeltaChannel } from '../events/delta-channel.js';

@@ -18,10 +18,6 @@ import { withOutcome } from '../domain/outcome.js';
 import type { NewId } from '../domain/ids.js';
 import { usageSnapshot, withSnapshot } from '../domain/changes/usage-snapshot.js';
 
-/** The lease a runner holds: its owner and the token its acquisition got. */
-export type { LeaseFence } from '../store/types.js';
-export { LeaseLost };
-
 export class LogWriter {
   constructor(
     private readonly log: EventLog,

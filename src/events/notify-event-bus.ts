@@ -137,10 +137,16 @@ export class NotifyEventBus implements EventBus {
       pending.first = Math.min(pending.first, first);
       pending.last = Math.max(pending.last, last);
     } else this.pending.set(sessionId, { sessionId, first, last });
+    this.scheduleRead();
+  }
+
+  /**
+   * A read after the one under way: announcements heard meanwhile (and those parsed from the same
+   * packet as this one) are read together, in one statement.
+   */
+  private scheduleRead(): void {
     if (this.readScheduled) return;
     this.readScheduled = true;
-    // After the read under way: announcements heard meanwhile (and those parsed from the same packet
-    // as this one) are read together, in one statement.
     this.reading = this.reading.then(() => this.readPending());
   }
 
@@ -149,10 +155,7 @@ export class NotifyEventBus implements EventBus {
     this.readScheduled = false;
     const ranges = [...this.pending.values()].slice(0, MAX_RANGES_PER_READ);
     for (const r of ranges) this.pending.delete(r.sessionId);
-    if (this.pending.size > 0) {
-      this.readScheduled = true;
-      this.reading = this.reading.then(() => this.readPending());
-    }
+    if (this.pending.size > 0) this.scheduleRead();
     try {
       const records = await this.store.events.ranges(ranges);
       // Sorted by session and sequence: one delivery per session.
