@@ -58,10 +58,11 @@ export async function sandboxChecks(config: Config): Promise<ProtectionCheck[]> 
             fix: 'run agentd as root on a host whose cgroups (v2 with memory, pids and cpu, or v1) are writable',
           },
     );
+    const seccomp = await p.seccomp;
     checks.push(
-      p.seccomp.ok
+      seccomp.ok
         ? { name: 'seccomp', ok: true, detail: 'syscall filter loaded into every sandbox (libseccomp)' }
-        : { name: 'seccomp', ok: false, detail: p.seccomp.reason, fix: 'apt-get install python3-seccomp' },
+        : { name: 'seccomp', ok: false, detail: seccomp.reason, fix: 'apt-get install python3-seccomp' },
     );
     return checks;
   } finally {

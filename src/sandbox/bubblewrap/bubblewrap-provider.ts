@@ -63,7 +63,8 @@ export interface BubblewrapOptions {
 export interface SandboxProtections {
   user: SandboxUser;
   cgroups: CgroupDetection;
-  seccomp: SeccompBuild;
+  /** Built in a child process at start; sandboxes wait for it, the start does not. */
+  seccomp: Promise<SeccompBuild>;
   network: SlirpTools | string;
 }
 
@@ -225,6 +226,14 @@ export async function createBubblewrapSandboxes(opts: BubblewrapOptions): Promis
   const runtimeDir = fs.mkdtempSync(path.join(os.tmpdir(), `agentd-sbx-${process.pid}-`));
   // Searchable (not listable) by others: a sandbox running as its own user reaches the sockets inside.
   fs.chmodSync(runtimeDir, 0o711);
+  // Built by Python in a child process (it never rejects): the first sandbox waits for it, the
+  // server's start does not.
+  const seccomp = buildSeccompFilter(path.join(runtimeDir, 'seccomp.bpf'));
+  let closed = false;
+  void seccomp.then((built) => {
+    // (Closed before it finished: its directory is gone, which says nothing about this host.)
+    if (!built.ok && !closed) logger.warn({ reason: built.reason }, 'sandboxes run without a seccomp filter');
+  });
   const runtimeFiles = writeRuntimeFiles(runtimeDir, user);
   let helper;
   try {
@@ -255,8 +264,6 @@ export async function createBubblewrapSandboxes(opts: BubblewrapOptions): Promis
   const cgroups = detectCgroups();
   if (cgroups.ok) await cgroups.cgroups.sweep();
   if (!cgroups.ok) logger.warn({ reason: cgroups.reason }, 'sandboxes have no cgroup limits (total memory, processes, CPU); rlimits apply');
-  const seccomp = buildSeccompFilter(path.join(runtimeDir, 'seccomp.bpf'));
-  if (!seccomp.ok) logger.warn({ reason: seccomp.reason }, 'sandboxes run without a seccomp filter');
   const protections: SandboxProtections = { user, cgroups, seccomp, network: slirp };
   // Started at the first sandbox; it forks them so that the server (large, later) never does.
   const spawner = new SandboxSpawner(helper.spawnerEntry, logger);
@@ -279,7 +286,7 @@ export async function createBubblewrapSandboxes(opts: BubblewrapOptions): Promis
     user,
     launch,
     cgroups: cgroups.ok ? cgroups.cgroups : undefined,
-    seccompFile: seccomp.ok ? seccomp.file : undefined,
+    seccompFile: seccomp.then((built) => (built.ok ? built.file : undefined)),
     protectedPaths: opts.protectedPaths.map(realOrResolved),
     logger,
     packages: undefined,
@@ -288,7 +295,7 @@ export async function createBubblewrapSandboxes(opts: BubblewrapOptions): Promis
   const installers = new Set<{ close(): Promise<void> }>();
   rt.packages = { layers, install: (session, environment, set, build) => installPackages(rt, opts.packages, session, environment, set, build, installers) };
   logger.info(
-    { bwrap: bwrapPath, uid: user.uid, cgroups: cgroups.ok ? `v${cgroups.cgroups.version}` : 'none', seccomp: seccomp.ok },
+    { bwrap: bwrapPath, uid: user.uid, cgroups: cgroups.ok ? `v${cgroups.cgroups.version}` : 'none' },
     'tools of cloud environments run in bubblewrap sandboxes',
   );
   return {
@@ -297,6 +304,7 @@ export async function createBubblewrapSandboxes(opts: BubblewrapOptions): Promis
     protections,
     packageHosts,
     close: async () => {
+      closed = true;
       // An installation under way stops (its staging is removed; the set is installed again when next needed).
       await Promise.all([...installers].map((i) => i.close()));
       spawner.close();

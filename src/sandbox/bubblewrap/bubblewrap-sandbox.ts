@@ -61,8 +61,8 @@ export interface BubblewrapRuntime {
   launch: (argv: string[], procsFiles?: readonly string[]) => string[];
   /** Per-sandbox cgroups, where the host allows them. */
   cgroups: Cgroups | undefined;
-  /** The compiled seccomp filter, when one could be built. */
-  seccompFile: string | undefined;
+  /** The compiled seccomp filter, when one could be built (being built while the server starts). */
+  seccompFile: Promise<string | undefined>;
   /** Host paths no bind may contain (the data dir, the files dir). */
   protectedPaths: readonly string[];
   logger: Logger;
@@ -303,7 +303,7 @@ export class BubblewrapSandbox implements SessionSandbox {
       };
       slirpPlan = { tools: slirp, routes };
     }
-    const seccompFile = this.rt.seccompFile;
+    const seccompFile = await this.rt.seccompFile;
     const built = bwrapArgs({
       layout: this.layout,
       mounts,
