@@ -242,13 +242,15 @@ async function throughput(count: number): Promise<void> {
     const db1 = await dbStats(c);
     const pgCpu = backendCpuDelta(pg0, backendCpuMs(c));
     const calls = modelCalls - calls0;
-    const cpu = c.replicas.reduce((sum, r, i) => sum + (r.cpuMs() - cpu0[i]!), 0);
+    const cpuEach = c.replicas.map((r, i) => r.cpuMs() - cpu0[i]!);
+    const cpu = cpuEach.reduce((sum, ms) => sum + ms, 0);
     stopping = true;
     await Promise.race([Promise.all(loops), new Promise((r) => setTimeout(r, 10_000))]);
     for (const s of streams) s.close();
     log(
       `throughput, ${count} replica(s), ${SESSIONS} sessions, ${f1(elapsed)} s: ${f1(turns / elapsed)} turns/s` +
         `  | per turn: ${(calls / turns).toFixed(2)} model calls, ${f1((db1.commits - db0.commits) / turns)} commits, ${f1((db1.written - db0.written) / turns)} rows written, ${f1(cpu / turns)} ms replica CPU, ${f1(pgCpu / turns)} ms PostgreSQL backend CPU` +
+        (count > 1 ? ` (${cpuEach.map((ms) => f1(ms / turns)).join(' + ')})` : '') +
         `\n  turn (send -> end_turn on the stream) ms: p50 ${f1(percentile(latencies, 50))}  p90 ${f1(percentile(latencies, 90))}  p99 ${f1(percentile(latencies, 99))}`,
     );
   } finally {
