@@ -119,6 +119,7 @@ async function main(): Promise<number> {
               cpuProfDir: profDir,
               label: `${label}-${dialect}`,
               ...(o.reuse ? { reuse: o.reuse } : {}),
+              ...(o.bin ? { bin: o.bin } : {}),
             }),
           log: (m) => log(`${item}/${dialect}: ${m}`),
         };

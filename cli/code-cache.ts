@@ -32,7 +32,7 @@ export function runWithCodeCache(bundle: string): 'cached' | 'missing' | 'reject
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: bundle,
     cachedData,
-    // The bundle's import() of Node's built-ins goes through the normal loader.
+    // The build turns import() into require(); one that remained would go through the normal loader.
     importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
   const cache = cachedData === undefined ? 'missing' : script.cachedDataRejected ? 'rejected' : 'cached';

@@ -33,6 +33,9 @@ const result = await build({
   // URL. The banner keeps strict mode (ES modules are strict; esbuild's own directive would follow it).
   define: { 'import.meta.url': '__agentdImportMetaUrl' },
   banner: { js: "'use strict';\nvar __agentdImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  // import() of what stays outside (Node's built-ins) becomes require(): a script compiled with
+  // vm.Script would otherwise need Node's experimental import callback (and print its warning).
+  supported: { 'dynamic-import': false },
   // BUNDLE_META=1 writes dist/bundle/meta.json (which inputs are in the bundle; not shipped by default).
   metafile: Boolean(process.env.BUNDLE_META),
 });

@@ -5,13 +5,15 @@
 // (RSS moves in steps as V8 grows its heap, so single segments scatter). The turn calls no tool, so
 // no sandbox is started: an idle session's sandbox is stopped after AGENTD_SANDBOX_IDLE_MS anyway,
 // and a live sandbox's own RSS is reported by items 3 and 4. (b) Server start: from spawning
-// `agentd serve` to the first 200 of GET /health, on fresh data and on a restart.
+// `agentd serve` to the first 200 of GET /health, on fresh data and on a restart, run as users run it:
+// the installed bin (`dist/bundle/agentd.js`, the bundle's launcher, what `npm start` execs).
 //
 // RSS counts garbage V8 has not collected yet and heap it has not given back, so the server also
 // runs with --trace-gc: the live heap after the latest full (mark-compact) GC at each checkpoint
 // shows how much of the growth the sessions really retain.
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { BUNDLED_BIN } from '../lib/agentd.js';
 import type { Item, ItemContext } from '../lib/context.js';
 import { metric } from '../lib/metrics.js';
 import { createSession, pool, runTurn, setup } from '../lib/sessions.js';
@@ -20,10 +22,10 @@ async function startTimes(ctx: ItemContext, runs: number) {
   const fresh: number[] = [];
   const restart: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const first = await ctx.start('health');
+    const first = await ctx.start('health', { bin: BUNDLED_BIN });
     fresh.push(first.startMs);
     await first.stop({ keepData: true });
-    const again = await ctx.start('health', { reuse: { dataDir: first.dataDir, databaseUrl: first.databaseUrl } });
+    const again = await ctx.start('health', { reuse: { dataDir: first.dataDir, databaseUrl: first.databaseUrl }, bin: BUNDLED_BIN });
     restart.push(again.startMs);
     await again.stop();
     await first.discard();

@@ -17,6 +17,8 @@ export const BENCH_MODEL_KEY = 'sk-bench-model-key';
 /** The `agentd` entry the servers run; the runner points it at its snapshot of dist/. */
 let agentdBin = path.resolve('dist/cli/main.js');
 export const setAgentdBin = (bin: string) => void (agentdBin = bin);
+/** What package.json's bin and `npm start` run: the launcher of the bundle (scripts/bundle.mjs). */
+export const BUNDLED_BIN = path.resolve('dist/bundle/agentd.js');
 /** The dist/ directory the servers run from. */
 export const agentdDist = () => path.dirname(path.dirname(agentdBin));
 const CLK_TCK = 100; // Linux USER_HZ; /proc/<pid>/stat counts CPU time in these ticks
@@ -34,6 +36,8 @@ export interface AgentdOptions {
   label: string;
   /** Reuse this data dir / database (a restart); the caller then owns their cleanup. */
   reuse?: { dataDir: string; databaseUrl: string | undefined };
+  /** Another agentd entry point than the default (e.g. the bundle, BUNDLED_BIN). */
+  bin?: string;
 }
 
 export interface Agentd {
@@ -190,7 +194,7 @@ export async function startAgentd(opts: AgentdOptions): Promise<Agentd> {
     fs.mkdirSync(opts.cpuProfDir, { recursive: true });
     nodeArgs.push('--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir, '--cpu-prof-name', `${opts.label}.${Date.now()}.cpuprofile`);
   }
-  const args = [...nodeArgs, agentdBin, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir];
+  const args = [...nodeArgs, opts.bin ?? agentdBin, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir];
   if (databaseUrl) args.push('--database-url', databaseUrl);
   const engineEnv: Record<string, string> = opts.modelUrl
     ? { ANTHROPIC_BASE_URL: opts.modelUrl, ANTHROPIC_API_KEY: BENCH_MODEL_KEY, AGENTD_MODEL_MAX_RETRIES: '0' }

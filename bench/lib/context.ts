@@ -11,6 +11,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   nodeArgs?: string[];
   reuse?: { dataDir: string; databaseUrl: string | undefined };
+  /** Another agentd entry point (default: the compiled CLI in dist/). */
+  bin?: string;
 }
 
 export interface ItemContext {
