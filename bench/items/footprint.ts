@@ -13,7 +13,7 @@
 // shows how much of the growth the sessions really retain.
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BUNDLED_BIN } from '../lib/agentd.js';
+import { bundledBin } from '../lib/agentd.js';
 import type { Item, ItemContext } from '../lib/context.js';
 import { metric } from '../lib/metrics.js';
 import { createSession, pool, runTurn, setup } from '../lib/sessions.js';
@@ -22,10 +22,10 @@ async function startTimes(ctx: ItemContext, runs: number) {
   const fresh: number[] = [];
   const restart: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const first = await ctx.start('health', { bin: BUNDLED_BIN });
+    const first = await ctx.start('health', { bin: bundledBin() });
     fresh.push(first.startMs);
     await first.stop({ keepData: true });
-    const again = await ctx.start('health', { reuse: { dataDir: first.dataDir, databaseUrl: first.databaseUrl }, bin: BUNDLED_BIN });
+    const again = await ctx.start('health', { reuse: { dataDir: first.dataDir, databaseUrl: first.databaseUrl }, bin: bundledBin() });
     restart.push(again.startMs);
     await again.stop();
     await first.discard();

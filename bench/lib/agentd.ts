@@ -17,8 +17,8 @@ export const BENCH_MODEL_KEY = 'sk-bench-model-key';
 /** The `agentd` entry the servers run; the runner points it at its snapshot of dist/. */
 let agentdBin = path.resolve('dist/cli/main.js');
 export const setAgentdBin = (bin: string) => void (agentdBin = bin);
-/** What package.json's bin and `npm start` run: the launcher of the bundle (scripts/bundle.mjs). */
-export const BUNDLED_BIN = path.resolve('dist/bundle/agentd.js');
+/** What package.json's bin and `npm start` run: the launcher of the bundle (scripts/bundle.mjs), in the same dist/. */
+export const bundledBin = () => path.join(agentdDist(), 'bundle', 'agentd.js');
 /** The dist/ directory the servers run from. */
 export const agentdDist = () => path.dirname(path.dirname(agentdBin));
 const CLK_TCK = 100; // Linux USER_HZ; /proc/<pid>/stat counts CPU time in these ticks
@@ -36,7 +36,7 @@ export interface AgentdOptions {
   label: string;
   /** Reuse this data dir / database (a restart); the caller then owns their cleanup. */
   reuse?: { dataDir: string; databaseUrl: string | undefined };
-  /** Another agentd entry point than the default (e.g. the bundle, BUNDLED_BIN). */
+  /** Another agentd entry point than the default (e.g. the bundle, bundledBin()). */
   bin?: string;
 }
 

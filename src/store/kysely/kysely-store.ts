@@ -1,5 +1,5 @@
 // A Store over any Kysely instance; the dialect modules only supply the connection.
-import { Migrator, sql, type Kysely } from 'kysely';
+import { DEFAULT_MIGRATION_TABLE, Migrator, sql, type Kysely } from 'kysely';
 import type { Store, StoreSignals } from '../types.js';
 import type { Database } from './schema.js';
 import { migrationProvider } from './migrations/index.js';
@@ -73,6 +73,7 @@ export function kyselyStore(
 }
 
 export async function migrateToLatest(db: Kysely<Database>): Promise<void> {
+  if (await migratedAlready(db)) return;
   // Unordered: features land in any order with migration numbers reserved per feature, so a
   // database may have applied a higher number before a lower one arrives.
   const migrator = new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true });
@@ -82,4 +83,23 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<void> {
     const reason = error instanceof Error ? error.message : String(error ?? 'unknown error');
     throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${reason}`);
   }
+}
+
+/**
+ * A start on a current schema (every restart) reads the applied migrations once and is done; the
+ * migrator's own path (its tables checked and created, its lock taken, the list read) is ten or so
+ * statements, each a round trip on PostgreSQL. Anything else — a fresh database, a migration to
+ * apply, or one this build does not know (the migrator refuses that) — goes the migrator's way.
+ */
+async function migratedAlready(db: Kysely<Database>): Promise<boolean> {
+  let applied: string[];
+  try {
+    const result = await sql<{ name: string }>`select name from ${sql.table(DEFAULT_MIGRATION_TABLE)}`.execute(db);
+    applied = result.rows.map((r) => r.name);
+  } catch {
+    return false; // no migration table yet: a fresh database
+  }
+  const wanted = Object.keys(await migrationProvider.getMigrations());
+  const known = new Set(wanted);
+  return applied.length === wanted.length && applied.every((name) => known.has(name));
 }
