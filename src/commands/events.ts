@@ -5,7 +5,6 @@ import { newId } from '../api/ids.js';
 import { conflict, invalidRequest, notFound } from '../errors.js';
 import type { EventRecord, NewEvent, SessionRecord, Store } from '../store/types.js';
 import type { CommandContext } from './context.js';
-import { getSession } from './sessions-read.js';
 import { checkAnswers } from './check-answers.js';
 import { primaryThreadId } from './threads.js';
 import { pendingResource, TERMINAL_RESULTS, withOutcome } from '../domain/outcome.js';
@@ -88,21 +87,21 @@ export async function sendEvents(
   sessionId: string,
   rawEvents: unknown[],
 ): Promise<EventRecord[]> {
-  const session = await getSession(ctx.store, workspaceId, sessionId);
-  assertAcceptsEvents(session);
-  const events = await resolveThreadTargets(ctx.store, sessionId, rawEvents.map((raw, i) => parseClientEvent(raw, `events[${i}]`)), 'events');
-  for (const [i, e] of events.entries()) await checkEventReferences(ctx.store, workspaceId, e, `events[${i}]`);
+  const parsed = rawEvents.map((raw, i) => parseClientEvent(raw, `events[${i}]`));
   const now = ctx.now();
   return ctx.log.transaction(async (tx, emit) => {
-    // Locked first, so the answers checked here still hold when they are appended (two clients
-    // answering one call: exactly one wins). Re-read: the session may be archived or gone by now.
-    const current = await tx.sessions.lockLog(sessionId);
+    // Locked first (with the events' sequence numbers reserved in the same statement), so the
+    // answers checked here still hold when they are appended: two clients answering one call,
+    // exactly one wins. A refusal below rolls the reservation back with the rest.
+    const current = await tx.sessions.lockLog(sessionId, parsed.length);
     if (!current || current.workspaceId !== workspaceId) throw notFound(`session ${sessionId} not found`);
     assertAcceptsEvents(current);
+    const events = await resolveThreadTargets(tx, sessionId, parsed, 'events');
+    for (const [i, e] of events.entries()) await checkEventReferences(tx, workspaceId, e, `events[${i}]`);
     await checkAnswers(tx, current, events);
     const records = events.map((e) => clientEventRecord(e, now));
     const outcomes = definedOutcomes(current, records);
-    const written = await emit(sessionId, records);
+    const written = await emit(sessionId, records, undefined, current.lastSeq - records.length + 1);
     if (outcomes !== current.outcomeEvaluations) await tx.sessions.setRuntime(sessionId, { outcomeEvaluations: outcomes }, now);
     return written;
   });

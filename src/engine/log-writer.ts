@@ -56,9 +56,11 @@ export class LogWriter {
         outcomeEvaluations: changes.outcome !== undefined ? withOutcome(current.outcomeEvaluations, changes.outcome) : undefined,
       };
       const snapshot = usageSnapshot(changes, { usage: patch.usage ?? current.usage, runtime: patch.runtime!, budget: current.budget }, this.newId);
-      const written = await emit(id, withSnapshot(changes.events, snapshot));
-      await tx.sessions.setRuntime(id, patch, changes.at);
-      return written;
+      const events = withSnapshot(changes.events, snapshot);
+      // The runtime update also reserves the events' numbers: one statement on the row locked above.
+      const lastSeq = await tx.sessions.setRuntime(id, patch, changes.at, events.length);
+      if (lastSeq === undefined) throw new LeaseLost(id);
+      return emit(id, events, undefined, lastSeq - events.length + 1);
     });
   }
 }

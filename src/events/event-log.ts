@@ -5,8 +5,11 @@ import { webhookEvent, webhookTypesFor } from '../domain/webhook-events.js';
 import type { EventRecord, LeaseFence, NewEvent, Store } from '../store/types.js';
 import type { EventBus } from './event-bus.js';
 
-/** Appends within the transaction; with `fence`, only while that lease holds the session (else LeaseLost). */
-export type Emit = (sessionId: string, events: NewEvent[], fence?: LeaseFence) => Promise<EventRecord[]>;
+/**
+ * Appends within the transaction; with `fence`, only while that lease holds the session (else
+ * LeaseLost); with `reservedFrom`, at the numbers the transaction reserved with `sessions.lockLog`.
+ */
+export type Emit = (sessionId: string, events: NewEvent[], fence?: LeaseFence, reservedFrom?: number) => Promise<EventRecord[]>;
 
 export class EventLog {
   constructor(
@@ -21,8 +24,8 @@ export class EventLog {
   async transaction<T>(fn: (tx: Store, emit: Emit) => Promise<T>): Promise<T> {
     const pending: Array<[string, EventRecord[]]> = [];
     const result = await this.store.transaction((tx) =>
-      fn(tx, async (sessionId, events, fence) => {
-        const records = await tx.events.append(sessionId, events, fence);
+      fn(tx, async (sessionId, events, fence, reservedFrom) => {
+        const records = await tx.events.append(sessionId, events, fence, reservedFrom);
         await enqueueWebhooks(tx, sessionId, records);
         await this.bus.announce(tx, sessionId, records);
         pending.push([sessionId, records]);

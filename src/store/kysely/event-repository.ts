@@ -24,8 +24,12 @@ const toRecord = (r: Selectable<SessionEventsTable>): EventRecord =>
 export class KyselyEventRepository implements EventRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async append(sessionId: string, events: NewEvent[], fence?: LeaseFence): Promise<EventRecord[]> {
+  async append(sessionId: string, events: NewEvent[], fence?: LeaseFence, reservedFrom?: number): Promise<EventRecord[]> {
     if (events.length === 0) return [];
+    if (reservedFrom !== undefined) {
+      if (!this.db.isTransaction || fence) throw new Error('append: reserved numbers come from lockLog, in the same unfenced transaction');
+      return this.insert(this.db, sessionId, events, reservedFrom);
+    }
     const write = async (tx: Kysely<Database>): Promise<EventRecord[]> => {
       // Reserving the sequence range locks the session row, serialising appends per session
       // (also across PostgreSQL replicas).
@@ -36,29 +40,31 @@ export class KyselyEventRepository implements EventRepository {
       if (fence) reserve = reserve.where('lease_owner', '=', fence.owner).where('lease_token', '=', fence.token);
       const row = await reserve.returning('last_seq').executeTakeFirst();
       if (!row) throw fence ? new LeaseLost(sessionId) : new Error(`session ${sessionId} not found`);
-      const { last_seq } = row;
-      const first = Number(last_seq) - events.length + 1;
-      const records = events.map((e, i): EventRecord => ({ ...e, sessionId, seq: first + i }));
-      await tx
-        .insertInto('session_events')
-        .values(
-          records.map((r) => ({
-            session_id: r.sessionId,
-            seq: r.seq,
-            id: r.id,
-            thread_id: r.threadId,
-            cross_posted: r.crossPosted ? 1 : 0,
-            type: r.type,
-            body: toJson(r.body),
-            processed_at: r.processedAt,
-            created_at: r.createdAt,
-            internal: r.internal === undefined ? null : toJson(r.internal),
-          })),
-        )
-        .execute();
-      return records;
+      return this.insert(tx, sessionId, events, Number(row.last_seq) - events.length + 1);
     };
     return this.db.isTransaction ? write(this.db) : this.db.transaction().execute(write);
+  }
+
+  private async insert(tx: Kysely<Database>, sessionId: string, events: NewEvent[], first: number): Promise<EventRecord[]> {
+    const records = events.map((e, i): EventRecord => ({ ...e, sessionId, seq: first + i }));
+    await tx
+      .insertInto('session_events')
+      .values(
+        records.map((r) => ({
+          session_id: r.sessionId,
+          seq: r.seq,
+          id: r.id,
+          thread_id: r.threadId,
+          cross_posted: r.crossPosted ? 1 : 0,
+          type: r.type,
+          body: toJson(r.body),
+          processed_at: r.processedAt,
+          created_at: r.createdAt,
+          internal: r.internal === undefined ? null : toJson(r.internal),
+        })),
+      )
+      .execute();
+    return records;
   }
 
   async list(sessionId: string, filter: EventFilter, page: PageRequest<number>): Promise<Page<EventRecord>> {

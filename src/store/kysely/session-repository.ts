@@ -137,11 +137,12 @@ export class KyselySessionRepository implements SessionRepository {
     return Number(result.numUpdatedRows) > 0;
   }
 
-  async lockLog(id: string): Promise<SessionRecord | undefined> {
-    // A no-op write takes the row lock on PostgreSQL and the write lock on SQLite: no dialect branch.
+  async lockLog(id: string, reserve = 0): Promise<SessionRecord | undefined> {
+    // A write (a no-op without `reserve`) takes the row lock on PostgreSQL and the write lock on
+    // SQLite: no dialect branch.
     const row = await this.db
       .updateTable('sessions')
-      .set((eb) => ({ last_seq: eb.ref('last_seq') }))
+      .set((eb) => ({ last_seq: reserve > 0 ? eb('last_seq', '+', reserve) : eb.ref('last_seq') }))
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirst();
@@ -152,10 +153,12 @@ export class KyselySessionRepository implements SessionRepository {
     id: string,
     patch: RuntimePatch,
     at: string,
-  ): Promise<void> {
-    await this.db
+    reserve = 0,
+  ): Promise<number | undefined> {
+    const row = await this.db
       .updateTable('sessions')
-      .set({
+      .set((eb) => ({
+        ...(reserve > 0 ? { last_seq: eb('last_seq', '+', reserve) } : {}),
         ...(patch.status !== undefined ? { status: patch.status } : {}),
         ...(patch.usage !== undefined ? { usage: toJson(patch.usage) } : {}),
         ...(patch.outcomeEvaluations !== undefined ? { outcome_evaluations: toJson(patch.outcomeEvaluations) } : {}),
@@ -168,9 +171,11 @@ export class KyselySessionRepository implements SessionRepository {
             }
           : {}),
         updated_at: at,
-      })
+      }))
       .where('id', '=', id)
-      .execute();
+      .returning('last_seq')
+      .executeTakeFirst();
+    return row && Number(row.last_seq);
   }
 
   async acquireLease(id: string, owner: string, now: string, until: string): Promise<number | undefined> {

@@ -86,6 +86,27 @@ export function eventConformance(h: StoreHarness): void {
     expect(await h.store.transaction((tx) => tx.sessions.lockLog('sesn_missing'))).toBeUndefined();
   });
 
+  it('lockLog can reserve the numbers the same transaction then appends at; a rollback gives them back', async () => {
+    const id = await session();
+    await h.store.events.append(id, newEvents(2));
+    const written = await h.store.transaction(async (tx) => {
+      const locked = await tx.sessions.lockLog(id, 3);
+      expect(locked?.lastSeq).toBe(5);
+      return tx.events.append(id, newEvents(3), undefined, locked!.lastSeq - 3 + 1);
+    });
+    expect(written.map((e) => e.seq)).toEqual([3, 4, 5]);
+    await expect(
+      h.store.transaction(async (tx) => {
+        await tx.sessions.lockLog(id, 4);
+        throw new Error('refused after the lock');
+      }),
+    ).rejects.toThrow('refused after the lock');
+    expect((await h.store.sessions.find(id))?.lastSeq).toBe(5);
+    expect((await h.store.events.append(id, newEvents(1)))[0]!.seq).toBe(6);
+    expect((await h.store.events.after(id, 0, 10)).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    await expect(h.store.events.append(id, newEvents(1), undefined, 7)).rejects.toThrow(/same unfenced transaction/);
+  });
+
   it('hasQueued sees unprocessed events past a seq only', async () => {
     const id = await session();
     await h.store.events.append(id, [newEvent('user.message'), { ...newEvent('agent.message'), processedAt: at(1) }]);
