@@ -234,6 +234,7 @@ async function throughput(count: number): Promise<void> {
     const db0 = await dbStats(c);
     const pg0 = backendCpuMs(c);
     const calls0 = modelCalls;
+    const bench0 = process.cpuUsage();
     counting = true;
     const t0 = performance.now();
     await new Promise((r) => setTimeout(r, WINDOW_MS));
@@ -242,6 +243,7 @@ async function throughput(count: number): Promise<void> {
     const db1 = await dbStats(c);
     const pgCpu = backendCpuDelta(pg0, backendCpuMs(c));
     const calls = modelCalls - calls0;
+    const benchCpu = process.cpuUsage(bench0);
     const cpuEach = c.replicas.map((r, i) => r.cpuMs() - cpu0[i]!);
     const cpu = cpuEach.reduce((sum, ms) => sum + ms, 0);
     stopping = true;
@@ -249,7 +251,7 @@ async function throughput(count: number): Promise<void> {
     for (const s of streams) s.close();
     log(
       `throughput, ${count} replica(s), ${SESSIONS} sessions, ${f1(elapsed)} s: ${f1(turns / elapsed)} turns/s` +
-        `  | per turn: ${(calls / turns).toFixed(2)} model calls, ${f1((db1.commits - db0.commits) / turns)} commits, ${f1((db1.written - db0.written) / turns)} rows written, ${f1(cpu / turns)} ms replica CPU, ${f1(pgCpu / turns)} ms PostgreSQL backend CPU` +
+        `  | per turn: ${(calls / turns).toFixed(2)} model calls, ${f1((db1.commits - db0.commits) / turns)} commits, ${f1((db1.written - db0.written) / turns)} rows written, ${f1(cpu / turns)} ms replica CPU, ${f1(pgCpu / turns)} ms PostgreSQL backend CPU, ${f1((benchCpu.user + benchCpu.system) / 1000 / turns)} ms this client's CPU (fake model included)` +
         (count > 1 ? ` (${cpuEach.map((ms) => f1(ms / turns)).join(' + ')})` : '') +
         `\n  turn (send -> end_turn on the stream) ms: p50 ${f1(percentile(latencies, 50))}  p90 ${f1(percentile(latencies, 90))}  p99 ${f1(percentile(latencies, 99))}`,
     );
