@@ -9,8 +9,8 @@
 // the installed bin (`dist/bundle/agentd.js`, the bundle's launcher, what `npm start` execs).
 //
 // RSS counts garbage V8 has not collected yet and heap it has not given back, so the server also
-// runs with --trace-gc: the live heap after the latest full (mark-compact) GC at each checkpoint
-// shows how much of the growth the sessions really retain.
+// runs with --trace-gc: the live heap after full (mark-compact) GCs, from the first one after the
+// warm-up to the last, shows how much of the growth the sessions really retain.
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bundledBin } from '../lib/agentd.js';
@@ -52,20 +52,24 @@ export const footprint: Item = async (ctx) => {
   // Bounded: stop adding sessions past this, and report the count reached.
   const creationBudgetMs = ctx.opts.quick ? 60_000 : 300_000;
   const server = await ctx.start('footprint', { nodeArgs: ['--trace-gc'] });
-  /** Live heap (MiB) after the most recent mark-compact GC the server logged. */
-  let lastFullGc = NaN;
+  /**
+   * Live heap (MiB) after each mark-compact GC the server logged, with the sessions made by then,
+   * by isolate (the server's worker threads log their own small heaps; the largest is the server's).
+   */
+  const gcsByIsolate = new Map<string, Array<{ heapMiB: number; sessions: number }>>();
+  const serverGcs = () => [...gcsByIsolate.values()].sort((a, b) => b[b.length - 1]!.heapMiB - a[a.length - 1]!.heapMiB)[0] ?? [];
   let partial = '';
   server.watchOutput((text) => {
     const lines = (partial + text).split('\n');
     partial = lines.pop()!;
     for (const line of lines) {
-      const m = /Mark-Compact.*?([\d.]+) \(([\d.]+)\) -> ([\d.]+) \(([\d.]+)\) MB/.exec(line);
-      if (m) lastFullGc = Number(m[3]);
+      const m = /\[\d+:(0x[0-9a-f]+)\].*Mark-Compact.*?([\d.]+) \(([\d.]+)\) -> ([\d.]+) \(([\d.]+)\) MB/.exec(line);
+      if (!m) continue;
+      const gcs = gcsByIsolate.get(m[1]!) ?? [];
+      gcs.push({ heapMiB: Number(m[4]), sessions: created });
+      gcsByIsolate.set(m[1]!, gcs);
     }
   });
-  const liveHeap = () => lastFullGc;
-  let heapBase = NaN;
-  let heapFull = NaN;
   let errors = 0;
   let created = 0;
   const slopes: number[] = [];
@@ -82,7 +86,6 @@ export const footprint: Item = async (ctx) => {
     };
     await pool(Array.from({ length: warm }), 32, make);
     base = await settledRss(server.rssKb, 5_000);
-    heapBase = liveHeap();
     const t0 = performance.now();
     const per = Math.round((target - warm) / segments);
     let prev = { rss: base, count: created };
@@ -99,15 +102,21 @@ export const footprint: Item = async (ctx) => {
     }
     rate = ((created - warm) * 1000) / (performance.now() - t0);
     full = await settledRss(server.rssKb, 10_000);
-    heapFull = liveHeap();
     ctx.log(
       `RSS ${(base / 1024).toFixed(0)} MiB after ${warm} sessions → ${(full / 1024).toFixed(0)} MiB after ${created} ` +
-        `(${((full - base) / (created - warm)).toFixed(1)} KiB per idle session overall); live heap after the last full GC ${heapBase} → ${heapFull} MiB; ` +
+        `(${((full - base) / (created - warm)).toFixed(1)} KiB per idle session overall); live heap after full GCs ` +
+        `${serverGcs().map((g) => `${g.heapMiB} MiB at ${g.sessions}`).join(', ') || 'none logged'}; ` +
         `${rate.toFixed(0)} sessions/s created with one turn each`,
     );
   } finally {
     await server.stop();
   }
+  // Between the first full GC after the warm-up and the last one (RSS also holds garbage and headroom).
+  const fullGcs = serverGcs();
+  const gcs = fullGcs.filter((g) => g.sessions >= warm);
+  const first = gcs[0];
+  const last = gcs[gcs.length - 1];
+  const heapPerSession = first && last && last.sessions > first.sessions ? ((last.heapMiB - first.heapMiB) * 1024) / (last.sessions - first.sessions) : NaN;
   const starts = await startTimes(ctx, ctx.runs(5, 2));
   ctx.log(`start → /health 200: fresh ${starts.fresh.map((x) => x.toFixed(0)).join(', ')} ms; restart ${starts.restart.map((x) => x.toFixed(0)).join(', ')} ms`);
   const n = created.toLocaleString('en-US');
@@ -117,12 +126,12 @@ export const footprint: Item = async (ctx) => {
         target: { op: '<=', value: 20 },
       }),
       metric(5, 'footprint.per_session_segments', `  (the same over ${segments} equal segments: median, min–max)`, 'KB', slopes),
-      metric(5, 'footprint.heap_per_session', '  (live JS heap after full GC, growth per session)', 'KB', [((heapFull - heapBase) * 1024) / (created - warm)]),
+      metric(5, 'footprint.heap_per_session', '  (live JS heap after full GC, growth per session)', 'KB', [heapPerSession]),
       metric(5, 'footprint.rss_total', `server RSS with ${n} idle sessions`, 'MB', [full / 1024]),
       metric(5, 'footprint.errors', '  (errors while creating them)', 'count', [errors], { target: { op: '==', value: 0 } }),
       metric(5, 'footprint.start_fresh', 'server start → /health 200, fresh data', 'ms', starts.fresh, { target: { op: '<=', value: 300 } }),
       metric(5, 'footprint.start_restart', 'server start → /health 200, existing data', 'ms', starts.restart, { target: { op: '<=', value: 300 } }),
     ],
-    details: { created, rate, baseKb: base, fullKb: full, slopes, heapBaseMiB: heapBase, heapFullMiB: heapFull },
+    details: { created, rate, baseKb: base, fullKb: full, slopes, fullGcs },
   };
 };
