@@ -6,9 +6,9 @@ import fs from 'node:fs';
 import { SourceMap } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-/** Maps frames in the files under `dir` (a file URL or path) that have a `<file>.map` beside them. */
+/** Maps frames in the files under the directory `dir` that have a `<file>.map` beside them. */
 export function installSourceMappedStacks(dir: string): void {
-  const prefix = dir.startsWith('file:') ? dir : pathToFileURL(dir).href;
+  const prefix = pathToFileURL(dir).href.replace(/\/?$/, '/'); // the directory's own files, not a sibling's
   const maps = new Map<string, { map: SourceMap; url: string } | null>();
 
   const mapOf = (fileUrl: string) => {

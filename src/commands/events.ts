@@ -101,7 +101,7 @@ export async function sendEvents(
     await checkAnswers(tx, current, events);
     const records = events.map((e) => clientEventRecord(e, now));
     const outcomes = definedOutcomes(current, records);
-    const written = await emit(sessionId, records, undefined, current.lastSeq - records.length + 1);
+    const written = await emit(sessionId, records, undefined, current.lastSeq);
     if (outcomes !== current.outcomeEvaluations) await tx.sessions.setRuntime(sessionId, { outcomeEvaluations: outcomes }, now);
     return written;
   });

@@ -60,7 +60,7 @@ export class LogWriter {
       // The runtime update also reserves the events' numbers: one statement on the row locked above.
       const lastSeq = await tx.sessions.setRuntime(id, patch, changes.at, events.length);
       if (lastSeq === undefined) throw new LeaseLost(id);
-      return emit(id, events, undefined, lastSeq - events.length + 1);
+      return emit(id, events, undefined, lastSeq);
     });
   }
 }

@@ -7,9 +7,9 @@ import type { EventBus } from './event-bus.js';
 
 /**
  * Appends within the transaction; with `fence`, only while that lease holds the session (else
- * LeaseLost); with `reservedFrom`, at the numbers the transaction reserved with `sessions.lockLog`.
+ * LeaseLost); with `reservedThrough`, at the numbers the transaction reserved (`sessions.lockLog`).
  */
-export type Emit = (sessionId: string, events: NewEvent[], fence?: LeaseFence, reservedFrom?: number) => Promise<EventRecord[]>;
+export type Emit = (sessionId: string, events: NewEvent[], fence?: LeaseFence, reservedThrough?: number) => Promise<EventRecord[]>;
 
 export class EventLog {
   constructor(
@@ -24,8 +24,8 @@ export class EventLog {
   async transaction<T>(fn: (tx: Store, emit: Emit) => Promise<T>): Promise<T> {
     const pending: Array<[string, EventRecord[]]> = [];
     const result = await this.store.transaction((tx) =>
-      fn(tx, async (sessionId, events, fence, reservedFrom) => {
-        const records = await tx.events.append(sessionId, events, fence, reservedFrom);
+      fn(tx, async (sessionId, events, fence, reservedThrough) => {
+        const records = await tx.events.append(sessionId, events, fence, reservedThrough);
         await enqueueWebhooks(tx, sessionId, records);
         await this.bus.announce(tx, sessionId, records);
         pending.push([sessionId, records]);

@@ -102,13 +102,13 @@ export interface SessionRepository {
    * transaction read of the session's log still holds when it appends (serialises writers).
    * Returns the session as locked (undefined: no such session). With `reserve`, the same statement
    * also reserves that many sequence numbers, the returned `lastSeq` being the last of them: the
-   * transaction then appends with `events.append(..., reservedFrom)` (one round trip fewer).
+   * transaction then appends with `events.append(..., reservedThrough)` (one round trip fewer).
    */
   lockLog(id: string, reserve?: number): Promise<SessionRecord | undefined>;
   /**
    * Engine-owned fields, written without touching what clients edit (title, metadata...). With
    * `reserve` (inside a transaction that locked the row), also reserves that many sequence numbers
-   * for `events.append(..., reservedFrom)`. Returns the session's `lastSeq` after the update.
+   * for `events.append(..., reservedThrough)`. Returns the session's `lastSeq` after the update.
    */
   setRuntime(id: string, patch: RuntimePatch, at: string, reserve?: number): Promise<number | undefined>;
   /** Sessions that are not archived, per status (the sessions gauge). */
@@ -147,8 +147,11 @@ export interface EventFilter {
 export interface EventRepository {
   /** Appends atomically, giving each event the session's next sequence numbers. */
   /** With `fence`: only while that lease holds the session, else LeaseLost (store/errors.ts). */
-  /** With `reservedFrom`: the numbers from there on were reserved by this transaction's lockLog. */
-  append(sessionId: string, events: NewEvent[], fence?: LeaseFence, reservedFrom?: number): Promise<EventRecord[]>;
+  /**
+   * With `reservedThrough` (the `lastSeq` this transaction's lockLog or setRuntime returned): the
+   * events take the numbers reserved up to it, with no reservation of their own.
+   */
+  append(sessionId: string, events: NewEvent[], fence?: LeaseFence, reservedThrough?: number): Promise<EventRecord[]>;
   list(sessionId: string, filter: EventFilter, page: PageRequest<number>): Promise<Page<EventRecord>>;
   /** Events with seq > afterSeq, oldest first: the tail a stream follows. */
   after(sessionId: string, afterSeq: number, limit: number): Promise<EventRecord[]>;

@@ -24,11 +24,11 @@ const toRecord = (r: Selectable<SessionEventsTable>): EventRecord =>
 export class KyselyEventRepository implements EventRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async append(sessionId: string, events: NewEvent[], fence?: LeaseFence, reservedFrom?: number): Promise<EventRecord[]> {
+  async append(sessionId: string, events: NewEvent[], fence?: LeaseFence, reservedThrough?: number): Promise<EventRecord[]> {
     if (events.length === 0) return [];
-    if (reservedFrom !== undefined) {
+    if (reservedThrough !== undefined) {
       if (!this.db.isTransaction || fence) throw new Error('append: reserved numbers come from lockLog, in the same unfenced transaction');
-      return this.insert(this.db, sessionId, events, reservedFrom);
+      return this.insert(this.db, sessionId, events, reservedThrough);
     }
     const write = async (tx: Kysely<Database>): Promise<EventRecord[]> => {
       // Reserving the sequence range locks the session row, serialising appends per session
@@ -40,12 +40,14 @@ export class KyselyEventRepository implements EventRepository {
       if (fence) reserve = reserve.where('lease_owner', '=', fence.owner).where('lease_token', '=', fence.token);
       const row = await reserve.returning('last_seq').executeTakeFirst();
       if (!row) throw fence ? new LeaseLost(sessionId) : new Error(`session ${sessionId} not found`);
-      return this.insert(tx, sessionId, events, Number(row.last_seq) - events.length + 1);
+      return this.insert(tx, sessionId, events, Number(row.last_seq));
     };
     return this.db.isTransaction ? write(this.db) : this.db.transaction().execute(write);
   }
 
-  private async insert(tx: Kysely<Database>, sessionId: string, events: NewEvent[], first: number): Promise<EventRecord[]> {
+  /** Writes `events` at the numbers reserved up to `last` (the session's last_seq after the reservation). */
+  private async insert(tx: Kysely<Database>, sessionId: string, events: NewEvent[], last: number): Promise<EventRecord[]> {
+    const first = last - events.length + 1;
     const records = events.map((e, i): EventRecord => ({ ...e, sessionId, seq: first + i }));
     await tx
       .insertInto('session_events')
