@@ -24,6 +24,23 @@ const MESSAGE = {
   usage: { input_tokens: 9, output_tokens: 1 },
 };
 
+/** A complete streamed reply of BULK_DELTAS text deltas of 2 KiB each (12 MiB in all). */
+const BULK_DELTAS = 6_000;
+function bulkStream(): string {
+  const text = 'x'.repeat(2_048);
+  const deltas = Array.from({ length: BULK_DELTAS }, (_, i) =>
+    frame('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: `${i}:${text}` } }),
+  );
+  return (
+    frame('message_start', { type: 'message_start', message: { ...MESSAGE, id: 'msg_lean_bulk' } }) +
+    frame('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }) +
+    deltas.join('') +
+    frame('content_block_stop', { type: 'content_block_stop', index: 0 }) +
+    frame('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: BULK_DELTAS } }) +
+    frame('message_stop', { type: 'message_stop' })
+  );
+}
+
 interface Seen {
   path: string;
   headers: http.IncomingHttpHeaders;
@@ -57,6 +74,11 @@ function rawUpstream(): { url: () => string; seen: Seen[]; close: () => Promise<
         return;
       }
       res.writeHead(200, { 'content-type': 'text/event-stream', 'request-id': 'req_upstream_stream' });
+      if (script === 'bulk') {
+        // More than the sockets between here and a client that stops reading can hold: agentd must hold its reads.
+        res.end(bulkStream());
+        return;
+      }
       // Three frames in one write (one read at agentd), then half a frame, then the connection breaks.
       res.write(
         frame('message_start', { type: 'message_start', message: MESSAGE }) +
@@ -142,6 +164,33 @@ describe.each(dialects())('gateway: first-party HTTP path (%s)', (dialect) => {
     const convo = await conversationWithCalls(t.url, `broken-${dialect}`, 1);
     expect(convo.calls[0]).toMatchObject({ streamed: true, outcome: 'incomplete', message_id: 'msg_lean_1' });
   });
+
+  it('a client that stops reading holds the relay without losing or reordering a byte', async () => {
+    const conversation = `bulk-${dialect}`;
+    const body = JSON.stringify({ model: MODEL, max_tokens: 32, stream: true, messages: [{ role: 'user', content: 'bulk' }] });
+    const text = await new Promise<string>((resolve, reject) => {
+      const req = http.request(`${t.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'x-api-key': TEST_API_KEY, 'content-type': 'application/json', 'agentd-conversation-id': conversation },
+      });
+      req.on('response', (res) => {
+        const parts: Buffer[] = [];
+        res.once('data', () => {
+          // Stop reading for a while: agentd's writes back up and it must stop reading the provider meanwhile.
+          res.pause();
+          setTimeout(() => res.resume(), 500);
+        });
+        res.on('data', (c: Buffer) => parts.push(c));
+        res.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(text).toBe(bulkStream());
+    const convo = await conversationWithCalls(t.url, conversation, 1);
+    expect(convo.calls[0]).toMatchObject({ streamed: true, outcome: 'ok', message_id: 'msg_lean_bulk' });
+  }, 30_000);
 });
 
 describe.each(dialects())('gateway: unreachable first-party upstream (%s)', (dialect) => {

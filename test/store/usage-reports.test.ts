@@ -1,7 +1,8 @@
 // Usage reports equal the sum of the ledger, whichever rollups or totals the query reads: calls
 // spread over days, sessions with calls on both sides of a range's edge (and of both edges),
-// several models per session, calls without a session, batches written out of time order (so the
-// upserts move a session's first and last call). Compared with sums computed here from the rows.
+// several models per session, calls without a session, batches (some larger than one statement's
+// slice) written out of time order (so the upserts move a session's first and last call).
+// Compared with sums computed here from the rows.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -148,12 +149,12 @@ describe.each(dialects())('usage reports equal the ledger (%s)', (dialect) => {
       store = await openPostgresStore(db.url);
       cleanup = db.drop;
     }
-    // Batches of 1–7 calls in an order unrelated to time.
+    // Batches of 1–7 calls, and now and then of 17–56 (written in several slices), in an order unrelated to time.
     const rand = lcg(7);
     const shuffled = records.map((_, i, all) => all[(i * 37) % all.length]!);
     expect(new Set(shuffled.map((r) => r.id)).size).toBe(records.length);
     for (let i = 0; i < shuffled.length; ) {
-      const n = 1 + rand(7);
+      const n = rand(6) === 0 ? 17 + rand(40) : 1 + rand(7);
       const batch = shuffled.slice(i, i + n);
       await store.transaction((tx) => tx.usage.insertMany(batch));
       i += n;
@@ -191,6 +192,15 @@ describe.each(dialects())('usage reports equal the ledger (%s)', (dialect) => {
       expect(values).toEqual([...values].sort((a, b) => (q.order === 'asc' ? a - b : b - a)));
     }
   }
+
+  it('keeps every call of a session in the ledger, whatever the size of its batch', async () => {
+    const sessions = [...new Set(records.flatMap((r) => (r.sessionId ? [r.sessionId] : [])))];
+    for (const sessionId of sessions) {
+      const page = await store.usage.listBySession(WS, sessionId, { limit: 1000, order: 'asc' });
+      const want = records.filter((r) => r.sessionId === sessionId).map((r) => r.id).sort();
+      expect(page.items.map((r) => r.id).sort()).toEqual(want);
+    }
+  });
 
   it.each(RANGES)('grouped by session over hours %i–%i', async (from, to) => {
     await expectExact(query([from, to], { groupBy: ['session_id'] }));

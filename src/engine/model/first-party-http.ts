@@ -4,9 +4,10 @@
 // Failures are the SDK's error classes, so the gateway, the batch executor and the engine classify them as before.
 import http from 'node:http';
 import https from 'node:https';
+import { finished } from 'node:stream';
 import Anthropic from '@anthropic-ai/sdk';
 import type { BetaMessage, BetaMessageTokensCount } from '@anthropic-ai/sdk/resources/beta/messages/messages.js';
-import type { ModelCallOptions, ProviderChunk, ProviderEvent, ProviderReply, ProviderStream, RawMessagesBody } from './model-client.js';
+import type { ChunkHandler, ModelCallOptions, ProviderEvent, ProviderReply, ProviderStream, RawMessagesBody } from './model-client.js';
 import { requestBytes } from './request-bytes.js';
 import { SseFrames } from './sse-frames.js';
 
@@ -163,27 +164,70 @@ export function firstPartyHttp(target: FirstPartyTarget): FirstPartyHttp {
   };
 }
 
-/** The response's SSE, a read at a time or an event at a time; leaving early aborts the request. */
+/** The response's SSE, an event at a time or pushed a read at a time; leaving early aborts the request. */
 function sseStream(res: http.IncomingMessage, abort: AbortController): ProviderStream {
-  async function* chunks(): AsyncGenerator<ProviderChunk> {
-    const frames = new SseFrames();
-    let finished = false;
-    res.setEncoding('utf8');
-    try {
-      for await (const text of res) {
-        const chunk = frames.push(text as string);
-        if (chunk) yield chunk;
-      }
-      finished = true;
-    } finally {
-      if (!finished) abort.abort();
-    }
-  }
   return {
     requestId: requestIdOf(res.headers),
-    chunks,
+    pump: (each) => pumpFrames(res, abort, each),
     async *[Symbol.asyncIterator](): AsyncGenerator<ProviderEvent> {
-      for await (const chunk of chunks()) yield* chunk.events;
+      const frames = new SseFrames();
+      let finished = false;
+      res.setEncoding('utf8');
+      try {
+        for await (const text of res) {
+          const chunk = frames.push(text as string);
+          if (chunk) yield* chunk.events;
+        }
+        finished = true;
+      } finally {
+        if (!finished) abort.abort();
+      }
     },
   };
+}
+
+/**
+ * Pushes each read's complete frames to `each` from the response's own 'data' events: no promise per read. A promise
+ * `each` returns pauses the response until it settles; the stream's end waits for it too.
+ */
+function pumpFrames(res: http.IncomingMessage, abort: AbortController, each: ChunkHandler): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const frames = new SseFrames();
+    let settled = false;
+    let held: Promise<void> | undefined;
+    const settle = (err?: unknown): void => {
+      if (settled) return;
+      settled = true;
+      stopWatching();
+      res.off('data', onData);
+      if (err === undefined) return resolve();
+      abort.abort();
+      reject(err);
+    };
+    const onData = (text: string): void => {
+      if (settled) return;
+      const chunk = frames.push(text);
+      if (!chunk) return;
+      let hold: void | Promise<void>;
+      try {
+        hold = each(chunk);
+      } catch (err) {
+        return settle(err);
+      }
+      if (!hold) return;
+      res.pause();
+      held = hold.then(() => {
+        held = undefined;
+        if (!settled) res.resume();
+      }, settle);
+    };
+    res.setEncoding('utf8');
+    res.on('data', onData);
+    // The end (or break) can be seen while the last read is still held: settle once that is through.
+    const stopWatching = finished(res, (err) => {
+      const outcome = err ?? undefined;
+      if (held) void held.then(() => settle(outcome));
+      else settle(outcome);
+    });
+  });
 }

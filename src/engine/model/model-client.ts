@@ -42,14 +42,24 @@ export interface ProviderChunk {
 }
 
 /**
+ * Takes one read's frames while relaying. Returning a promise holds reading until it settles (the consumer is
+ * full); throwing, or rejecting, ends the call.
+ */
+export type ChunkHandler = (chunk: ProviderChunk) => void | Promise<void>;
+
+/**
  * A streaming call the provider accepted: its events in arrival order. Ending the iteration early aborts the call.
- * Iterate either the events or `chunks()`, not both.
+ * Iterate the events or `pump` the chunks, not both.
  */
 export interface ProviderStream extends AsyncIterable<ProviderEvent> {
   /** The provider's `request-id` (or equivalent), when it sent one. */
   readonly requestId: string | undefined;
-  /** The same stream a read at a time, for relaying: one write per read rather than per event. */
-  chunks(): AsyncIterable<ProviderChunk>;
+  /**
+   * The same stream a read at a time, pushed to `each`, for relaying: one write per read rather than per event, and
+   * no promise per read (a relay of 100 streams makes thousands of reads a second). Resolves when the stream ends;
+   * rejects when it breaks off, when the call's signal aborts it, or with what `each` threw.
+   */
+  pump(each: ChunkHandler): Promise<void>;
 }
 
 /** A non-streaming answer and the provider's request id. */

@@ -61,8 +61,9 @@ async function reply<T>(call: PendingCall): Promise<ProviderReply<T>> {
 function eventStream(response: Response, abort: AbortController): ProviderStream {
   return {
     requestId: providerRequestId(response.headers),
-    async *chunks() {
-      for await (const e of this) yield { events: [e], text: `event: ${e.event}\ndata: ${e.data}\n\n` };
+    async pump(each) {
+      // The SDK hands events one by one, already parsed from its own reads: each becomes a frame of its own.
+      for await (const e of this) await each({ events: [e], text: `event: ${e.event}\ndata: ${e.data}\n\n` });
     },
     async *[Symbol.asyncIterator]() {
       let finished = false;

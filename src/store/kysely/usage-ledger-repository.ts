@@ -2,7 +2,8 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Page, PageRequest } from '../types.js';
 import type { UsageLedgerRepository, UsageProduct, UsageRecord, UsageReportQuery, UsageReportRow } from '../usage-types.js';
-import { addToRollups, insertWithRollups, MAX_CALLS_PER_STATEMENT } from './usage-rollups.js';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { addToRollups, insertWithRollups } from './usage-rollups.js';
 import { runUsageReport } from './usage-report-query.js';
 import { fromJson, toJson } from './json.js';
 import { pageQuery, toPage } from './paging.js';
@@ -81,6 +82,9 @@ const toRow = (u: UsageRecord) => ({
   created_at: u.createdAt,
 });
 
+/** Calls written per statement; see insertMany. */
+const CALLS_PER_SLICE = 16;
+
 export class KyselyUsageLedgerRepository implements UsageLedgerRepository {
   constructor(
     private readonly db: Kysely<Database>,
@@ -89,14 +93,20 @@ export class KyselyUsageLedgerRepository implements UsageLedgerRepository {
   ) {}
 
   async insertMany(records: readonly UsageRecord[]): Promise<void> {
-    if (records.length === 0) return;
-    // The ledger rows and the rollups in one statement: one round trip per model call instead of five.
-    if (this.insertsInWith && records.length <= MAX_CALLS_PER_STATEMENT) {
-      await insertWithRollups(this.db, records.map(toRow), records);
-      return;
+    // In slices with a turn of the event loop between them: building (and, on SQLite, running) one statement for
+    // a whole batch held the loop for milliseconds, and every request in flight waited that long. A fixed slice
+    // size also keeps the statement text the same, so prepared statements are reused.
+    for (let i = 0; i < records.length; i += CALLS_PER_SLICE) {
+      if (i > 0) await nextTurn();
+      const slice = records.slice(i, i + CALLS_PER_SLICE);
+      // The ledger rows and the rollups in one statement: one round trip per slice instead of five.
+      if (this.insertsInWith) await insertWithRollups(this.db, slice.map(toRow), slice);
+      else await this.db.insertInto('usage_ledger').values(slice.map(toRow)).execute();
     }
-    await this.db.insertInto('usage_ledger').values(records.map(toRow)).execute();
-    await addToRollups(this.db, records);
+    if (!this.insertsInWith && records.length > 0) {
+      await nextTurn();
+      await addToRollups(this.db, records);
+    }
   }
 
   report(query: UsageReportQuery): Promise<UsageReportRow[]> {

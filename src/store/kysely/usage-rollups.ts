@@ -8,6 +8,7 @@ import type { RollupTable } from './migrations/111-usage-rollups.js';
 
 const SUMS = ['requests', 'input_tokens', 'output_tokens', 'cache_read_input_tokens', 'cache_creation_5m_input_tokens', 'cache_creation_1h_input_tokens', 'list_cost_nanousd'] as const;
 type Sums = Record<(typeof SUMS)[number], number>;
+type Row = Record<string, string | number>;
 
 const dims = (r: UsageRecord) => ({
   workspace_id: r.workspaceId,
@@ -19,9 +20,19 @@ const dims = (r: UsageRecord) => ({
   api_key_id: r.apiKeyId ?? '',
 });
 
-function sumInto(map: Map<string, Record<string, string | number>>, key: Record<string, string>, r: UsageRecord): Record<string, string | number> {
-  const k = JSON.stringify(key);
-  const row = (map.get(k) ?? { ...key, requests: 0, input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_5m_input_tokens: 0, cache_creation_1h_input_tokens: 0, list_cost_nanousd: 0 }) as Record<string, string | number> & Sums;
+type Dims = ReturnType<typeof dims>;
+
+/** The key of a call's dimensions as one string (NUL never occurs in ids, models or timestamps). */
+const dimsKey = (d: Dims): string =>
+  `${d.workspace_id}\u0000${d.product}\u0000${d.model}\u0000${d.agent_id}\u0000${d.deployment_id}\u0000${d.environment_id}\u0000${d.api_key_id}`;
+
+/** Adds a call to the row of `key` (made by `keyColumns` when the batch first meets the key). */
+function sumInto(map: Map<string, Row>, key: string, keyColumns: () => Record<string, string>, r: UsageRecord): Row {
+  let row = map.get(key) as (Row & Sums) | undefined;
+  if (!row) {
+    row = { ...keyColumns(), requests: 0, input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_5m_input_tokens: 0, cache_creation_1h_input_tokens: 0, list_cost_nanousd: 0 };
+    map.set(key, row);
+  }
   row.requests += 1;
   row.input_tokens += r.inputTokens;
   row.output_tokens += r.outputTokens;
@@ -29,7 +40,6 @@ function sumInto(map: Map<string, Record<string, string | number>>, key: Record<
   row.cache_creation_5m_input_tokens += r.cacheCreation5mInputTokens;
   row.cache_creation_1h_input_tokens += r.cacheCreation1hInputTokens;
   row.list_cost_nanousd += r.listCostNanoUsd ?? 0;
-  map.set(k, row);
   return row;
 }
 
@@ -38,7 +48,6 @@ const CHUNK = 500;
 
 const TIMES = ['first_call_at', 'last_call_at'];
 
-type Row = Record<string, string | number>;
 type RollupTarget = RollupTable | 'usage_session_totals';
 
 /** One INSERT … ON CONFLICT DO UPDATE adding `rows`' sums to `table` (not executed). */
@@ -67,10 +76,14 @@ function rollupRows(records: readonly UsageRecord[]): Array<[RollupTarget, Row[]
   const totals = new Map<string, Row>();
   for (const r of records) {
     const d = dims(r);
-    sumInto(daily, { ...d, day: r.createdAt.slice(0, 10) }, r);
-    sumInto(hourly, { ...d, hour: r.createdAt.slice(0, 13) }, r);
-    sumInto(perSession, { ...d, hour: r.createdAt.slice(0, 13), session_id: r.sessionId ?? '' }, r);
-    const total = sumInto(totals, { workspace_id: r.workspaceId, session_id: r.sessionId ?? '' }, r);
+    const k = dimsKey(d);
+    const day = r.createdAt.slice(0, 10);
+    const hour = r.createdAt.slice(0, 13);
+    const session = r.sessionId ?? '';
+    sumInto(daily, `${k}\u0000${day}`, () => ({ ...d, day }), r);
+    sumInto(hourly, `${k}\u0000${hour}`, () => ({ ...d, hour }), r);
+    sumInto(perSession, `${k}\u0000${hour}\u0000${session}`, () => ({ ...d, hour, session_id: session }), r);
+    const total = sumInto(totals, `${r.workspaceId}\u0000${session}`, () => ({ workspace_id: r.workspaceId, session_id: session }), r);
     total['total_tokens'] = Number(total['total_tokens'] ?? 0) + r.inputTokens + r.outputTokens + r.cacheReadInputTokens + r.cacheCreation5mInputTokens + r.cacheCreation1hInputTokens;
     if (total['first_call_at'] === undefined || r.createdAt < total['first_call_at']) total['first_call_at'] = r.createdAt;
     if (total['last_call_at'] === undefined || r.createdAt > total['last_call_at']) total['last_call_at'] = r.createdAt;
@@ -89,12 +102,10 @@ export async function addToRollups(db: Kysely<Database>, records: readonly Usage
   }
 }
 
-/** Calls written together in one statement at most (32 ledger and ~4 × 17 rollup parameters each). */
-export const MAX_CALLS_PER_STATEMENT = 100;
-
 /**
  * The ledger rows and their four rollup upserts in one statement (data-modifying CTEs: PostgreSQL),
- * one round trip instead of five. At most MAX_CALLS_PER_STATEMENT calls.
+ * one round trip instead of five. Each call adds 32 ledger and up to 4 × 17 rollup parameters: callers keep a
+ * statement to a few dozen calls (PostgreSQL allows 65,535 parameters).
  */
 export async function insertWithRollups(db: Kysely<Database>, ledgerRows: readonly object[], records: readonly UsageRecord[]): Promise<void> {
   let query: QueryCreator<Database> = db;

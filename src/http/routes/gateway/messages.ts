@@ -45,15 +45,16 @@ async function relayStream(call: GatewayCall, reply: FastifyReply): Promise<void
   let interrupted = false;
   try {
     // The frames of one read from the provider go out in one write, as they came.
-    for await (const chunk of stream.chunks()) {
+    await stream.pump((chunk) => {
       for (const e of chunk.events) {
         observer.observe(e);
         if (e.event === 'message_start') call.replied(observer.facts.messageId);
         captured?.push(e.data);
       }
-      if (res.destroyed) break;
-      await writeWithBackpressure(res, chunk.text, deps.sseStallMs);
-    }
+      // The client left: the call ends (its abort stops the provider's stream).
+      if (res.destroyed) return call.abort.abort();
+      return writeWithBackpressure(res, chunk.text, deps.sseStallMs);
+    });
   } catch (err) {
     // The provider's connection broke mid-stream (or the client left): end ours; the ledger says how it ended.
     interrupted = true;
