@@ -106,6 +106,26 @@ describe.each(dialects())('gateway: third-party clients (%s)', (dialect) => {
     expect(unauthenticated).toBeInstanceOf(OpenAI.AuthenticationError);
   });
 
+  it('openai: a stream the provider breaks off with an error ends with that error, after the text before it', async () => {
+    const client = new OpenAI({ baseURL: `${t.url}/v1`, apiKey: TEST_API_KEY, maxRetries: 0 });
+    fake.enqueue({ midStreamError: { type: 'overloaded_error', message: 'Overloaded' }, content: [{ type: 'text', text: 'Partial answer' }] });
+    const stream = await client.chat.completions.create(
+      { model: MODEL, messages: [{ role: 'user', content: 'Tell me.' }], stream: true },
+      { headers: { 'agentd-conversation-id': `openai-broken-${dialect}` } },
+    );
+    let text = '';
+    const failed = await (async () => {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    })().catch((e: unknown) => e);
+    // The fake breaks off inside the text: what arrived before the error is the start of it.
+    expect(text.length).toBeGreaterThan(0);
+    expect('Partial answer'.startsWith(text)).toBe(true);
+    expect(failed).toBeInstanceOf(OpenAI.APIError);
+    expect((failed as InstanceType<typeof OpenAI.APIError>).error).toMatchObject({ type: 'overloaded_error', message: 'Overloaded' });
+    const convo = await conversationWithCalls(t.url, `openai-broken-${dialect}`, 1);
+    expect(convo.calls[0]).toMatchObject({ call_kind: 'chat_completion', streamed: true, outcome: 'overloaded_error' });
+  });
+
   it('@langchain/anthropic: a tool-calling exchange', async () => {
     const model = new ChatAnthropic({
       model: MODEL,

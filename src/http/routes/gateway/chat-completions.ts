@@ -45,17 +45,19 @@ async function streamChat(call: GatewayCall, reply: FastifyReply, includeUsage: 
   const observer = new StreamObserver(call.startedAt, () => performance.now());
   let interrupted = false;
   try {
-    for await (const e of stream) {
-      observer.observe(e);
-      if (e.event === 'message_start') call.replied(observer.facts.messageId);
-      for (const chunk of translator.translate(e)) {
-        if (res.destroyed) break;
-        await writeWithBackpressure(res, `data: ${JSON.stringify(chunk)}\n\n`, deps.sseStallMs);
+    // The chunks of one read from the provider go out in one write (as on /v1/messages).
+    await stream.pump((read) => {
+      let out = '';
+      for (const e of read.events) {
+        observer.observe(e);
+        if (e.event === 'message_start') call.replied(observer.facts.messageId);
+        for (const chunk of translator.translate(e)) out += `data: ${JSON.stringify(chunk)}\n\n`;
+        if (translator.error) out += `data: ${JSON.stringify(openAiError(translator.error.type, translator.error.message))}\n\n`;
       }
-      if (translator.error && !res.destroyed) {
-        await writeWithBackpressure(res, `data: ${JSON.stringify(openAiError(translator.error.type, translator.error.message))}\n\n`, deps.sseStallMs);
-      }
-    }
+      // The client left: the call ends (its abort stops the provider's stream).
+      if (res.destroyed) return call.abort.abort();
+      return out === '' ? undefined : writeWithBackpressure(res, out, deps.sseStallMs);
+    });
   } catch (err) {
     interrupted = true;
     if (!call.abort.signal.aborted) deps.logger.warn({ err, request_id: call.caller.requestId }, 'provider stream broke off');
