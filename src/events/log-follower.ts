@@ -25,8 +25,9 @@ export interface FollowOptions {
 /**
  * Subscribes first, then catches up from the store, so nothing committed between the two
  * is missed. Published records that continue the cursor are delivered straight from memory
- * (the hot path); any gap — or a backlog past MAX_PENDING_RECORDS — is filled from the store.
- * One delivery runs at a time. Returns the unsubscribe function.
+ * (the hot path, synchronously when the consumer is idle); any gap — or a backlog past
+ * MAX_PENDING_RECORDS — is filled from the store. One delivery runs at a time. Returns the
+ * unsubscribe function.
  */
 export function followLog(opts: FollowOptions): () => void {
   let cursor = opts.afterSeq;
@@ -73,6 +74,38 @@ export function followLog(opts: FollowOptions): () => void {
     return false;
   };
 
+  /**
+   * The hot path: published records that continue the cursor while nothing else is being delivered go to the
+   * consumer at once, without a promise of ours (a session's event reaches every stream following it). A
+   * consumer that has to wait returns a promise, and the follower is busy until it settles.
+   */
+  const deliverNow = (records: readonly EventRecord[]) => {
+    const fresh = records.filter((r) => r.seq > cursor);
+    if (fresh.length === 0) return;
+    cursor = fresh[fresh.length - 1]!.seq;
+    let held: void | Promise<void>;
+    try {
+      held = opts.deliver(fresh);
+    } catch (err) {
+      closed = true;
+      opts.onError(err);
+      return;
+    }
+    if (!held) return;
+    running = true;
+    held.then(
+      () => {
+        running = false;
+        if (!closed && (pending.length > 0 || catchUpNeeded || ended)) pump();
+      },
+      (err: unknown) => {
+        running = false;
+        closed = true;
+        opts.onError(err);
+      },
+    );
+  };
+
   const pump = () => {
     if (running || closed) return;
     running = true;
@@ -94,6 +127,10 @@ export function followLog(opts: FollowOptions): () => void {
   const unsubscribe = opts.bus.subscribe(opts.sessionId, {
     onEvents: (records) => {
       if (closed) return;
+      if (!catchUpNeeded && !running && pending.length === 0 && !ended && records.length > 0 && records[0]!.seq <= cursor + 1) {
+        deliverNow(records);
+        return;
+      }
       if (!catchUpNeeded) {
         pending.push(...records);
         if (pending.length > MAX_PENDING_RECORDS) {

@@ -40,13 +40,21 @@ export class BoundedSseWriter {
     return !this.res.destroyed && !this.res.writableEnded;
   }
 
-  /** Queues `chunk`, then waits while the queue is over the byte bound. False once the connection is gone. */
-  async write(chunk: string): Promise<boolean> {
+  /**
+   * Queues `chunk`, then waits while the queue is over the byte bound. False once the connection is gone. Answers
+   * at once (no promise) when there is nothing to wait for: the usual case, for each of many streams per event.
+   */
+  write(chunk: string): boolean | Promise<boolean> {
     if (!this.open) return false;
     if (this.res.writableLength === 0) this.progressAt = this.now();
     this.res.write(chunk, () => {
       this.progressAt = this.now();
     });
+    if (this.res.writableLength <= this.limits.maxBufferBytes) return this.open;
+    return this.drained();
+  }
+
+  private async drained(): Promise<boolean> {
     while (this.open && this.res.writableLength > this.limits.maxBufferBytes) {
       await new Promise<void>((resolve) => {
         const done = () => {

@@ -140,13 +140,19 @@ export function streamLog(
     bus: opts.bus,
     sessionId: session.id,
     afterSeq,
-    deliver: async (records) => {
+    deliver: (records) => {
       // A durable event concludes its preview; a request's end closes any it left open.
       for (const r of records) if (r.type === 'span.model_request_end') open.clear(); else open.delete(r.id);
       const shown = records.filter(visible);
       if (shown.length === 0) return;
       lastSent = shown[shown.length - 1]!.seq;
-      if (!(await writer.write(shown.map(frameOf).join('')))) close();
+      // No promise unless this client's buffer is full: one event reaches many streams.
+      const written = writer.write(shown.map(frameOf).join(''));
+      if (written === false) return close();
+      if (written === true) return;
+      return written.then((stillOpen) => {
+        if (!stillOpen) close();
+      });
     },
     onEnd: () => {
       void writer.write(sseFrame(undefined, 'session.deleted', {
