@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InProcessEventBus } from '../../src/events/event-bus.js';
 import { EventLog } from '../../src/events/event-log.js';
-import { followLog, MAX_PENDING_RECORDS } from '../../src/events/log-follower.js';
+import { followLog, MAX_PENDING_RECORDS, type FollowOptions } from '../../src/events/log-follower.js';
 import { openSqliteStore } from '../../src/store/sqlite/open-sqlite-store.js';
 import type { EventRecord, Store } from '../../src/store/types.js';
 import { newEvents, sessionRecord } from '../store/fixtures.js';
@@ -36,6 +36,13 @@ describe('log follower', () => {
     log = new EventLog(store, bus);
   });
 
+  const rethrow = (err: unknown) => {
+    throw err;
+  };
+  /** Follows a session from its start; an error fails the test unless `onError` takes it. */
+  const follow = (sessionId: string, deliver: FollowOptions['deliver'], onError: FollowOptions['onError'] = rethrow) =>
+    followLog({ store, bus, sessionId, afterSeq: 0, deliver, onEnd: () => {}, onError });
+
   afterAll(async () => {
     await store.close();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -49,28 +56,18 @@ describe('log follower', () => {
     let heldDeliveries = 0;
     let waiting = false;
     let overlapping = 0;
-    const stop = followLog({
-      store,
-      bus,
-      sessionId: session.id,
-      afterSeq: 0,
-      deliver: (records: readonly EventRecord[]) => {
-        // One delivery at a time: none may start while the consumer is still waiting on the last.
-        if (waiting) overlapping += 1;
-        seen.push(...records.map((r) => r.seq));
-        deliveries += 1;
-        // Every fifth delivery makes the follower wait, as a full client buffer does.
-        if (deliveries % 5 !== 0) return;
-        heldDeliveries += 1;
-        waiting = true;
-        return sleep(3).then(() => {
-          waiting = false;
-        });
-      },
-      onEnd: () => {},
-      onError: (err) => {
-        throw err;
-      },
+    const stop = follow(session.id, (records: readonly EventRecord[]) => {
+      // One delivery at a time: none may start while the consumer is still waiting on the last.
+      if (waiting) overlapping += 1;
+      seen.push(...records.map((r) => r.seq));
+      deliveries += 1;
+      // Every fifth delivery makes the follower wait, as a full client buffer does.
+      if (deliveries % 5 !== 0) return;
+      heldDeliveries += 1;
+      waiting = true;
+      return sleep(3).then(() => {
+        waiting = false;
+      });
     });
     // Appends of 1–3 events, some back to back (published while a delivery waits), some spaced out.
     let total = 0;
@@ -94,21 +91,11 @@ describe('log follower', () => {
     const seen: number[] = [];
     let release: () => void = () => {};
     let first = true;
-    const stop = followLog({
-      store,
-      bus,
-      sessionId: session.id,
-      afterSeq: 0,
-      deliver: (records: readonly EventRecord[]) => {
-        seen.push(...records.map((r) => r.seq));
-        if (!first) return;
-        first = false;
-        return new Promise<void>((resolve) => (release = resolve));
-      },
-      onEnd: () => {},
-      onError: (err) => {
-        throw err;
-      },
+    const stop = follow(session.id, (records: readonly EventRecord[]) => {
+      seen.push(...records.map((r) => r.seq));
+      if (!first) return;
+      first = false;
+      return new Promise<void>((resolve) => (release = resolve));
     });
     await log.append(session.id, newEvents(1));
     await until('the first event', () => seen.length === 1);
@@ -126,18 +113,10 @@ describe('log follower', () => {
     await store.sessions.insert(session);
     const errors: unknown[] = [];
     let deliveries = 0;
-    const stop = followLog({
-      store,
-      bus,
-      sessionId: session.id,
-      afterSeq: 0,
-      deliver: () => {
-        deliveries += 1;
-        if (deliveries === 2) throw new Error('client gone');
-      },
-      onEnd: () => {},
-      onError: (err) => void errors.push(err),
-    });
+    const stop = follow(session.id, () => {
+      deliveries += 1;
+      if (deliveries === 2) throw new Error('client gone');
+    }, (err) => void errors.push(err));
     for (let i = 0; i < 4; i++) await log.append(session.id, newEvents(1));
     await until('the error', () => errors.length === 1);
     await sleep(20);
