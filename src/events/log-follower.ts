@@ -37,11 +37,21 @@ export function followLog(opts: FollowOptions): () => void {
   let catchUpNeeded = true; // the first step: whatever the log holds after the cursor
   let ended = false;
 
-  const deliver = async (records: readonly EventRecord[]) => {
+  /** The records past the cursor; the cursor moves past them. */
+  const takeFresh = (records: readonly EventRecord[]): readonly EventRecord[] => {
     const fresh = records.filter((r) => r.seq > cursor);
-    if (fresh.length === 0) return;
-    cursor = fresh[fresh.length - 1]!.seq;
-    await opts.deliver(fresh);
+    if (fresh.length > 0) cursor = fresh[fresh.length - 1]!.seq;
+    return fresh;
+  };
+
+  const deliver = async (records: readonly EventRecord[]) => {
+    const fresh = takeFresh(records);
+    if (fresh.length > 0) await opts.deliver(fresh);
+  };
+
+  const fail = (err: unknown) => {
+    closed = true;
+    opts.onError(err);
   };
 
   const catchUp = async () => {
@@ -80,30 +90,35 @@ export function followLog(opts: FollowOptions): () => void {
    * consumer that has to wait returns a promise, and the follower is busy until it settles.
    */
   const deliverNow = (records: readonly EventRecord[]) => {
-    const fresh = records.filter((r) => r.seq > cursor);
+    const fresh = takeFresh(records);
     if (fresh.length === 0) return;
-    cursor = fresh[fresh.length - 1]!.seq;
     let held: void | Promise<void>;
     try {
       held = opts.deliver(fresh);
     } catch (err) {
-      closed = true;
-      opts.onError(err);
-      return;
+      return fail(err);
     }
     if (!held) return;
     running = true;
     held.then(
       () => {
         running = false;
-        if (!closed && (pending.length > 0 || catchUpNeeded || ended)) pump();
+        resumeIfDue();
       },
       (err: unknown) => {
         running = false;
-        closed = true;
-        opts.onError(err);
+        fail(err);
       },
     );
+  };
+
+  /** Nothing being delivered, waiting or to catch up: the next published records can go at once. */
+  const idle = () => !running && !catchUpNeeded && pending.length === 0 && !ended;
+
+  // Records published while a delivery was being awaited found `running` still set and did not start a pump of
+  // their own: without this look they would wait for the next event.
+  const resumeIfDue = () => {
+    if (!closed && (pending.length > 0 || catchUpNeeded || ended)) pump();
   };
 
   const pump = () => {
@@ -113,13 +128,10 @@ export function followLog(opts: FollowOptions): () => void {
       try {
         while (!closed && (await step()));
       } catch (err) {
-        closed = true;
-        opts.onError(err);
+        fail(err);
       } finally {
         running = false;
-        // Records published while the last step was being awaited found `running` still set and
-        // did not start a pump of their own: without this look they would wait for the next event.
-        if (!closed && (pending.length > 0 || catchUpNeeded || ended)) pump();
+        resumeIfDue();
       }
     })();
   };
@@ -127,7 +139,7 @@ export function followLog(opts: FollowOptions): () => void {
   const unsubscribe = opts.bus.subscribe(opts.sessionId, {
     onEvents: (records) => {
       if (closed) return;
-      if (!catchUpNeeded && !running && pending.length === 0 && !ended && records.length > 0 && records[0]!.seq <= cursor + 1) {
+      if (idle() && records.length > 0 && records[0]!.seq <= cursor + 1) {
         deliverNow(records);
         return;
       }

@@ -10,8 +10,8 @@ import { ChunkTranslator, toChatCompletion } from '../../../gateway/openai/chat-
 import { failedRequestId, failureOf } from '../../../gateway/provider-failure.js';
 import { UsageProduct } from '../../../store/usage-types.js';
 import { apiErrorOf } from '../../error-handler.js';
-import { openSseResponse, writeWithBackpressure } from '../../sse.js';
-import { openCall } from './open-call.js';
+import { openSseResponse } from '../../sse.js';
+import { openCall, relayToClient } from './open-call.js';
 
 const CHAT = { product: UsageProduct.messagesApi, callKind: 'chat_completion' } as const;
 
@@ -54,9 +54,7 @@ async function streamChat(call: GatewayCall, reply: FastifyReply, includeUsage: 
         for (const chunk of translator.translate(e)) out += `data: ${JSON.stringify(chunk)}\n\n`;
         if (translator.error) out += `data: ${JSON.stringify(openAiError(translator.error.type, translator.error.message))}\n\n`;
       }
-      // The client left: the call ends (its abort stops the provider's stream).
-      if (res.destroyed) return call.abort.abort();
-      return out === '' ? undefined : writeWithBackpressure(res, out, deps.sseStallMs);
+      return relayToClient(call, res, out);
     });
   } catch (err) {
     interrupted = true;

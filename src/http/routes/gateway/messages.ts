@@ -7,8 +7,8 @@ import type { GatewayDeps } from '../../../gateway/gateway-deps.js';
 import { rateLimitHeaders } from '../../../gateway/key-limits.js';
 import { failedRequestId, failureOf } from '../../../gateway/provider-failure.js';
 import { UsageProduct } from '../../../store/usage-types.js';
-import { openSseResponse, writeWithBackpressure } from '../../sse.js';
-import { openCall } from './open-call.js';
+import { openSseResponse } from '../../sse.js';
+import { openCall, relayToClient } from './open-call.js';
 
 const MESSAGES = { product: UsageProduct.messagesApi, callKind: 'message' } as const;
 const COUNT_TOKENS = { product: UsageProduct.messagesApi, callKind: 'count_tokens' } as const;
@@ -51,9 +51,7 @@ async function relayStream(call: GatewayCall, reply: FastifyReply): Promise<void
         if (e.event === 'message_start') call.replied(observer.facts.messageId);
         captured?.push(e.data);
       }
-      // The client left: the call ends (its abort stops the provider's stream).
-      if (res.destroyed) return call.abort.abort();
-      return writeWithBackpressure(res, chunk.text, deps.sseStallMs);
+      return relayToClient(call, res, chunk.text);
     });
   } catch (err) {
     // The provider's connection broke mid-stream (or the client left): end ours; the ledger says how it ended.

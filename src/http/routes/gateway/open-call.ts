@@ -1,5 +1,6 @@
 // Admitting a gateway call from an HTTP request: who calls, per-key limits, the conversation, and cancellation
-// when the client goes away.
+// when the client goes away; and relaying a streamed reply to that client.
+import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Caller } from '../../../gateway/caller.js';
 import { CONVERSATION_HEADER, conversationOf, headerConversationId } from '../../../gateway/conversation-key.js';
@@ -7,6 +8,7 @@ import { GatewayCall, type CallKind } from '../../../gateway/gateway-call.js';
 import type { GatewayDeps } from '../../../gateway/gateway-deps.js';
 import { RateLimitExceeded, rateLimitHeaders, type LimitState } from '../../../gateway/key-limits.js';
 import { digestKey, presentedKey } from '../../auth.js';
+import { writeWithBackpressure } from '../../sse.js';
 
 function headerList(raw: string | string[] | undefined): string[] {
   const values = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
@@ -61,4 +63,13 @@ export async function openCall(
     if (!reply.raw.writableFinished) call.abort.abort();
   });
   return call;
+}
+
+/**
+ * Relays text to the call's client: a promise while its socket is full (the provider is read no further until it
+ * settles), nothing otherwise. A client that left ends the call instead (its abort stops the provider's stream).
+ */
+export function relayToClient(call: GatewayCall, res: ServerResponse, text: string): Promise<void> | undefined {
+  if (res.destroyed) return void call.abort.abort();
+  return text === '' ? undefined : writeWithBackpressure(res, text, call.deps.sseStallMs);
 }
