@@ -242,6 +242,15 @@ export async function createBubblewrapSandboxes(opts: BubblewrapOptions): Promis
     fs.rmSync(runtimeDir, { recursive: true, force: true });
     return refuse(err instanceof Error ? err.message : String(err));
   }
+  // bwrap (as the sandbox user) binds the helper from agentd's install, which may sit below a directory others
+  // cannot enter (/root, a private temporary directory): the user gets search on the way, as for the workspaces.
+  for (const bind of helper.binds) {
+    const helperBlocked = allowTraversal(path.dirname(bind.hostPath), [], user, onPath('setfacl'));
+    if (helperBlocked) {
+      fs.rmSync(runtimeDir, { recursive: true, force: true });
+      return refuse(helperBlocked);
+    }
+  }
   const stale = staleBuildWarning();
   if (stale) logger.warn(stale);
 
