@@ -35,7 +35,9 @@ export function installSourceMappedStacks(dir: string): void {
     if (!fileUrl.startsWith(prefix)) return text;
     const found = mapOf(fileUrl);
     const hit = found?.map.findEntry(line - 1, column - 1);
-    if (!found || !hit || !('originalSource' in hit) || !hit.originalSource) return text;
+    // findEntry answers the nearest mapping before the position, even on an earlier line: a frame in
+    // code the map leaves out (a dependency, see scripts/slim-source-map.mjs) keeps the bundle's position.
+    if (!found || !hit || !('originalSource' in hit) || !hit.originalSource || hit.generatedLine !== line - 1) return text;
     const source = fileURLToPath(new URL(hit.originalSource, found.url));
     return text.replace(`${file}:${line}:${column}`, `${source}:${hit.originalLine + 1}:${hit.originalColumn + 1}`);
   };

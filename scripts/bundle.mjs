@@ -14,6 +14,7 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { slimSourceMap } from './slim-source-map.mjs';
 
 const outdir = 'dist/bundle';
 fs.rmSync(outdir, { recursive: true, force: true });
@@ -41,6 +42,7 @@ const result = await build({
 });
 if (result.metafile) fs.writeFileSync(`${outdir}/meta.json`, JSON.stringify(result.metafile));
 asciiOnly(`${outdir}/main.cjs`);
+slimSourceMap(`${outdir}/main.cjs.map`);
 await build({ ...common, entryPoints: { agentd: 'cli/bin.ts' }, outdir, format: 'esm' });
 fs.chmodSync(`${outdir}/agentd.js`, 0o755);
 await warmCodeCache();

@@ -9,6 +9,8 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BUNDLE_BIN } from './run-cli.js';
+// @ts-expect-error: a build script in plain JavaScript, without types
+import { slimSourceMap } from '../../scripts/slim-source-map.mjs';
 
 const CODE_CACHE = path.resolve('dist/cli/code-cache.js');
 const STACKS = path.resolve('dist/cli/source-mapped-stacks.js');
@@ -18,11 +20,18 @@ afterEach(() => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
-/** A small TypeScript program bundled to `<dir>/main.cjs` with a linked map, as the real bundle is. */
-async function bundleOf(source: string): Promise<{ dir: string; bundle: string }> {
+/**
+ * A small TypeScript program bundled to `<dir>/main.cjs` with a linked map, as the real bundle is;
+ * `files` are more files beside it (e.g. `node_modules/lib/index.js`).
+ */
+async function bundleOf(source: string, files: Record<string, string> = {}): Promise<{ dir: string; bundle: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-code-cache-'));
   dirs.push(dir);
   fs.writeFileSync(path.join(dir, 'thrower.ts'), source);
+  for (const [file, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    fs.writeFileSync(path.join(dir, file), text);
+  }
   await build({
     entryPoints: { main: path.join(dir, 'thrower.ts') },
     outdir: dir,
@@ -104,7 +113,44 @@ describe('the launcher runs the bundle from a code cache', () => {
     expect(frames[2]).toContain(`at middle (${path.join(dir, 'thrower.ts')}:5:3)`);
     expect(stdout).not.toContain('main.cjs:');
   });
+
+  it('with the slimmed map (scripts/slim-source-map.mjs): own frames name their source line, dependency frames the bundle', async () => {
+    // In bundle order: first.ts (own, mapped), the dependency (not mapped), thrower.ts (own, mapped).
+    const source = [
+      "import './first';",
+      "import { callBack } from 'lib';",
+      'function deepest(): never {',
+      "  throw new Error('slim?');",
+      '}',
+      'try {',
+      '  callBack(() => deepest());',
+      '} catch (err) {',
+      '  console.log((err as Error).stack);',
+      '}',
+      '',
+    ].join('\n');
+    const lib = ['export function callBack(fn) {', '  return [fn][0]();', '}', ''].join('\n');
+    const { dir, bundle } = await bundleOf(source, {
+      'first.ts': 'const mark: number = 1;\n(globalThis as Record<string, unknown>).first = mark;\n',
+      'node_modules/lib/index.js': lib,
+      'node_modules/lib/package.json': '{"name":"lib","type":"module","main":"index.js"}',
+    });
+    const { segmentsBefore, segmentsAfter } = slimSourceMap(`${bundle}.map`);
+    expect(segmentsAfter).toBeGreaterThan(0);
+    expect(segmentsAfter).toBeLessThan(segmentsBefore);
+    expect(JSON.parse(fs.readFileSync(`${bundle}.map`, 'utf8')).sources).toEqual(['first.ts', 'thrower.ts']);
+
+    const frames = launch(bundle).stdout.split('\n');
+    expect(frames[0]).toBe('Error: slim?');
+    expect(frames[1]).toMatch(new RegExp(`at deepest \\(${escape(path.join(dir, 'thrower.ts'))}:4:\\d+\\)`));
+    // The dependency's frame is not charged to the nearest mapped line before it (thrower.ts).
+    const libFrame = frames.find((f) => f.includes('callBack'));
+    expect(libFrame).toMatch(new RegExp(`${escape(bundle)}:\\d+:\\d+`));
+    expect(frames.some((f) => new RegExp(`${escape(path.join(dir, 'thrower.ts'))}:7:\\d+`).test(f)), 'the caller, line 7').toBe(true);
+  });
 });
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('the built bundle', () => {
   it('ships its code cache for this Node.js, warmed by one start of the server at build time', () => {
@@ -115,5 +161,9 @@ describe('the built bundle', () => {
     expect(/[^\x00-\x7f]/.test(head)).toBe(false);
     expect(head.split('\n')[1]).toBe("'use strict';");
     expect(execFileSync(process.execPath, [BUNDLE_BIN, '--version'], { encoding: 'utf8' })).toMatch(/\d+\.\d+\.\d+/);
+    // Its map is slimmed to agentd's own sources (a first stack trace would otherwise parse ~6 MB).
+    const sources: string[] = JSON.parse(fs.readFileSync(path.join(dir, 'main.cjs.map'), 'utf8')).sources;
+    expect(sources).toContain('../../src/services/server.ts');
+    expect(sources.filter((s) => s.includes('node_modules') || s.includes('://'))).toEqual([]);
   });
 });

@@ -14,6 +14,7 @@ import { BlobTooLargeError, DiskBlobStore, type BlobStore } from '../../src/stor
 import { FallbackBlobStore } from '../../src/store/fallback-blob-store.js';
 import { DatabaseBlobStore, BLOB_CHUNK_BYTES } from '../../src/store/kysely/database-blob-store.js';
 import { migrateToLatest } from '../../src/store/kysely/kysely-store.js';
+import { sqliteTableExists } from '../../src/store/sqlite/open-sqlite-store.js';
 import type { Database } from '../../src/store/kysely/schema.js';
 import { openPostgresStore } from '../../src/store/postgres/open-postgres-store.js';
 import { createPostgresDatabase } from '../helpers/databases.js';
@@ -176,7 +177,7 @@ describeBlobStore('database (SQLite)', async () => {
 /** A database store on a fresh SQLite file (the same SQL as on PostgreSQL). */
 async function sqliteDatabaseBlobs(dir: string) {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: new BetterSqlite3(path.join(dir, 'agentd.db')) }) });
-  await migrateToLatest(db);
+  await migrateToLatest(db, sqliteTableExists);
   return { db, blobs: new DatabaseBlobStore(db) };
 }
 

@@ -1,9 +1,9 @@
 // The scale-out store: PostgreSQL via node-postgres.
 import pg from 'pg';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import type { Store } from '../types.js';
 import type { Database } from '../kysely/schema.js';
-import { kyselyStore, migrateToLatest } from '../kysely/kysely-store.js';
+import { kyselyStore, migrateToLatest, type TableExists } from '../kysely/kysely-store.js';
 import { listenPostgres } from './pg-listener.js';
 import { nameRepeatedStatements } from './named-statements.js';
 import { DatabaseBlobStore } from '../kysely/database-blob-store.js';
@@ -18,13 +18,18 @@ export async function openPostgresStore(url: string): Promise<Store> {
   pool.on('error', () => {});
   nameRepeatedStatements(pool);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  await migrateToLatest(db);
+  await migrateToLatest(db, tableExists);
   // File bytes live in the database too: any replica serves any file (docs/scaling.md). Chunks
   // staged more than a day ago belong to a write whose process died (no upload takes that long).
   const blobs = new DatabaseBlobStore(db);
   await blobs.sweepAbandoned(new Date(Date.now() - ABANDONED_STAGING_MS).toISOString());
   return kyselyStore(db, 'postgres', () => db.destroy(), (channels, handlers) => listenPostgres(url, channels, handlers), blobs);
 }
+
+const tableExists: TableExists = async (db, name) => {
+  const { rows } = await sql<{ found: boolean }>`select to_regclass(${name}) is not null as found`.execute(db);
+  return rows[0]?.found === true;
+};
 
 /** Connects once, apart from the pool (whose timeouts would also bound waits under load): why not, or undefined. */
 export async function checkPostgresReachable(url: string): Promise<string | undefined> {

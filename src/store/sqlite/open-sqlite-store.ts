@@ -2,10 +2,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { Store } from '../types.js';
 import type { Database } from '../kysely/schema.js';
-import { kyselyStore, migrateToLatest } from '../kysely/kysely-store.js';
+import { kyselyStore, migrateToLatest, type TableExists } from '../kysely/kysely-store.js';
 import { withStatementCache } from './statement-cache.js';
 import { checkpointInBackground } from './wal-checkpointer.js';
 
@@ -24,10 +24,15 @@ export async function openSqliteStore(file: string): Promise<Store> {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  await migrateToLatest(db);
+  await migrateToLatest(db, sqliteTableExists);
   const release = checkpointInBackground(path.resolve(file), sqlite);
   return kyselyStore(db, 'sqlite', async () => {
     await release();
     await db.destroy();
   });
 }
+
+export const sqliteTableExists: TableExists = async (db, name) => {
+  const { rows } = await sql<{ n: number }>`select count(*) as n from sqlite_master where type = 'table' and name = ${name}`.execute(db);
+  return Number(rows[0]?.n) > 0;
+};
