@@ -34,6 +34,15 @@ export class LogWriter {
     if (!fence) throw new LeaseLost(id);
     const calls = changes.calls ?? [];
     const touchesSession = changes.status !== undefined || changes.usage !== undefined || changes.outcome !== undefined || calls.length > 0;
+    // The most frequent writes touch only the log (a tool result, a span start, a tool's started
+    // marker): without the session's row to update, each is one statement on PostgreSQL.
+    if (!touchesSession && changes.processed.length === 0) {
+      if (changes.internals.length === 0) return this.log.appendFenced(id, changes.events, fence);
+      if (changes.events.length === 0) {
+        if (!(await this.log.setInternalsFenced(id, changes.internals, fence))) throw new LeaseLost(id);
+        return [];
+      }
+    }
     return this.log.transaction(async (tx, emit) => {
       // The fence is checked by the write's first statement on the session's row: the read of the
       // session it updates, or the append's reservation of sequence numbers, or a check of its own.

@@ -1,6 +1,6 @@
 // Wakes followers of a session's log after events are committed. In-process for one node;
 // NotifyEventBus (notify-event-bus.ts) serves several replicas over the same interface.
-import type { EventRecord, Store } from '../store/types.js';
+import type { EventRecord, RangeAnnouncement, Store } from '../store/types.js';
 import { KeyedSets } from './keyed-sets.js';
 
 export interface LogSubscriber {
@@ -28,7 +28,7 @@ export interface InputOptions {
 }
 
 /** The types of the records' queued input, each once, in order (what announcements carry). */
-export function queuedTypes(records: readonly EventRecord[]): string[] {
+export function queuedTypes(records: ReadonlyArray<Pick<EventRecord, 'type' | 'processedAt'>>): string[] {
   return [...new Set(records.filter((r) => r.processedAt === null).map((r) => r.type))];
 }
 
@@ -40,6 +40,8 @@ export type WakeListener = (key: string | undefined) => void;
 export interface EventBus {
   /** Called inside the committing transaction, so other processes hear of the records only on commit. */
   announce(tx: Store, sessionId: string, records: readonly EventRecord[]): Promise<void>;
+  /** The same announcement, for the store to send with rows it numbers itself (undefined: none needed). */
+  announcement(sessionId: string, events: ReadonlyArray<Pick<EventRecord, 'type' | 'processedAt'>>): RangeAnnouncement | undefined;
   /** Called only after the records are committed: this process's followers. */
   publish(sessionId: string, records: readonly EventRecord[]): void;
   /** The session was deleted (called after the delete committed). */
@@ -65,6 +67,10 @@ export class InProcessEventBus implements EventBus {
 
   async announce(): Promise<void> {
     // One process: publish() after the commit reaches everyone.
+  }
+
+  announcement(): undefined {
+    return undefined;
   }
 
   readonly shared: boolean = false;

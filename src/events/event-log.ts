@@ -39,6 +39,23 @@ export class EventLog {
   async append(sessionId: string, events: NewEvent[]): Promise<EventRecord[]> {
     return this.transaction((_tx, emit) => emit(sessionId, events));
   }
+
+  /**
+   * Appends while `fence` holds the session: the engine's most frequent write (a tool result, a span),
+   * on PostgreSQL one statement with its announcement instead of a transaction of five round trips.
+   */
+  async appendFenced(sessionId: string, events: NewEvent[], fence: LeaseFence): Promise<EventRecord[]> {
+    // An event that may cause a webhook delivery writes the outbox in the same transaction.
+    if (events.some((e) => webhookTypesFor(e).length > 0)) return this.transaction((_tx, emit) => emit(sessionId, events, fence));
+    const records = await this.store.events.appendFenced(sessionId, events, fence, this.bus.announcement(sessionId, events));
+    this.bus.publish(sessionId, records);
+    return records;
+  }
+
+  /** Engine-only data of logged events, while `fence` holds the session (false: the lease is lost). */
+  setInternalsFenced(sessionId: string, internals: ReadonlyArray<{ id: string; internal: unknown }>, fence: LeaseFence): Promise<boolean> {
+    return this.store.events.setInternalsFenced(sessionId, internals, fence);
+  }
 }
 
 /** The outbox rows a batch of log entries causes (none unless an endpoint subscribes). */

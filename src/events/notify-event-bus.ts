@@ -4,7 +4,7 @@
 // only ids, sequence numbers and the types of queued input; a receiving process reads the records
 // from the store only for its own followers of the session, and wakes its engine from the types.
 import type { Logger } from '../logger.js';
-import type { EventRange, EventRecord, Store, StoreSignals } from '../store/types.js';
+import type { EventRange, EventRecord, RangeAnnouncement, Store, StoreSignals } from '../store/types.js';
 import {
   InProcessEventBus,
   queuedTypes,
@@ -23,10 +23,21 @@ export const CHANNELS = { events: 'agentd_events', ends: 'agentd_ends', wakes: '
 /**
  * A notification of committed records: `<origin> <session id> <first seq> <last seq> <origin runs
  * sessions: 1|0> <queued input types, comma-separated, or ->`. Event types hold no spaces or commas.
+ * The text around the two numbers, for a store that numbers the records in the statement that sends it.
  */
+export function eventsAnnouncement(
+  origin: string,
+  sessionId: string,
+  events: ReadonlyArray<Pick<EventRecord, 'type' | 'processedAt'>>,
+  originRuns: boolean,
+): RangeAnnouncement {
+  const types = queuedTypes(events);
+  return { channel: CHANNELS.events, before: `${origin} ${sessionId} `, after: ` ${originRuns ? 1 : 0} ${types.length > 0 ? types.join(',') : '-'}` };
+}
+
 export function eventsPayload(origin: string, sessionId: string, records: readonly EventRecord[], originRuns: boolean): string {
-  const types = queuedTypes(records);
-  return `${origin} ${sessionId} ${records[0]!.seq} ${records[records.length - 1]!.seq} ${originRuns ? 1 : 0} ${types.length > 0 ? types.join(',') : '-'}`;
+  const { before, after } = eventsAnnouncement(origin, sessionId, records, originRuns);
+  return `${before}${records[0]!.seq} ${records[records.length - 1]!.seq}${after}`;
 }
 
 /** Sessions read in one statement at most (a larger backlog is read in several). */
@@ -78,6 +89,10 @@ export class NotifyEventBus implements EventBus {
   async announce(tx: Store, sessionId: string, records: readonly EventRecord[]): Promise<void> {
     if (records.length === 0) return;
     await tx.signals!.send(CHANNELS.events, eventsPayload(this.origin, sessionId, records, this.local.runsSessions));
+  }
+
+  announcement(sessionId: string, events: ReadonlyArray<Pick<EventRecord, 'type' | 'processedAt'>>): RangeAnnouncement | undefined {
+    return events.length === 0 ? undefined : eventsAnnouncement(this.origin, sessionId, events, this.local.runsSessions);
   }
 
   publish(sessionId: string, records: readonly EventRecord[]): void {

@@ -40,6 +40,16 @@ export interface LeaseFence {
   token: number;
 }
 
+/**
+ * The signal an append sends with its rows, to the other processes (the event bus's announcement):
+ * payload = `before` + first seq + ' ' + last seq + `after`, since the numbers are known only then.
+ */
+export interface RangeAnnouncement {
+  channel: string;
+  before: string;
+  after: string;
+}
+
 export interface AgentRepository {
   insert(agent: AgentRecord): Promise<void>;
   get(workspaceId: string, id: string): Promise<AgentRecord | undefined>;
@@ -152,6 +162,13 @@ export interface EventRepository {
    * events take the numbers reserved up to it, with no reservation of their own.
    */
   append(sessionId: string, events: NewEvent[], fence?: LeaseFence, reservedThrough?: number): Promise<EventRecord[]>;
+  /**
+   * Appends while `fence` holds the session (else LeaseLost), in a transaction of its own, sending
+   * `announce` with the rows (only on a store with signals). PostgreSQL does it in one statement.
+   */
+  appendFenced(sessionId: string, events: NewEvent[], fence: LeaseFence, announce?: RangeAnnouncement): Promise<EventRecord[]>;
+  /** setInternal for several events while `fence` holds the session, in one transaction; false (nothing changed): the lease is lost. */
+  setInternalsFenced(sessionId: string, internals: ReadonlyArray<{ id: string; internal: unknown }>, fence: LeaseFence): Promise<boolean>;
   list(sessionId: string, filter: EventFilter, page: PageRequest<number>): Promise<Page<EventRecord>>;
   /** Events with seq > afterSeq, oldest first: the tail a stream follows. */
   after(sessionId: string, afterSeq: number, limit: number): Promise<EventRecord[]>;

@@ -4,7 +4,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresStore } from '../../src/store/postgres/open-postgres-store.js';
-import { NotifyEventBus } from '../../src/events/notify-event-bus.js';
+import { CHANNELS, NotifyEventBus } from '../../src/events/notify-event-bus.js';
 import { EventLog } from '../../src/events/event-log.js';
 import { followLog } from '../../src/events/log-follower.js';
 import type { EventRecord, Store } from '../../src/store/types.js';
@@ -121,6 +121,43 @@ describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('NotifyEventBus (postgres
     ]);
     expect(reads()).toBe(0);
     stopReader();
+  });
+
+  it('a fenced append (one statement on PostgreSQL) announces its numbers and its queued input; a stale fence announces nothing', async () => {
+    const session = sessionRecord(3);
+    await writerStore.sessions.insert(session);
+    const token = (await writerStore.sessions.acquireLease(session.id, 'engine-w', '2026-01-01T00:00:00.000Z', '2099-01-01T00:00:00.000Z'))!;
+    const inputs: string[][] = [];
+    const stopInput = readerBus.onInput((id, types) => {
+      if (id === session.id) inputs.push([...types]);
+    });
+    const follower = follow(session.id);
+    const payloads: string[] = [];
+    const listening = await readerStore.signals!.listen([CHANNELS.events], {
+      onSignal: (_channel, payload) => void (payload.includes(session.id) && payloads.push(payload)),
+      onDisconnected: () => {},
+      onReconnected: () => {},
+    });
+    const log = new EventLog(writerStore, writerBus);
+    await log.append(session.id, newEvents(2));
+    const fenced = await log.appendFenced(session.id, [...newEvents(1, 'user.interrupt'), ...newEvents(2)], { owner: 'engine-w', token });
+    expect(fenced.map((r) => r.seq)).toEqual([3, 4, 5]);
+    await expect(log.appendFenced(session.id, newEvents(1), { owner: 'engine-w', token: token + 1 })).rejects.toThrow(/lease/i);
+    await log.append(session.id, newEvents(1));
+    await until('every committed event on the other process', () => follower.seen.length === 6);
+    expect(follower.seen.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(follower.seen.slice(2, 5)).toEqual(fenced);
+    await until('the announced input', () => inputs.length === 3);
+    expect(inputs[1]).toEqual(['user.interrupt', 'user.message']);
+    // The same text the transaction's announcement sends, with the numbers the statement gave.
+    expect(payloads).toEqual([
+      `writer ${session.id} 1 2 0 user.message`,
+      `writer ${session.id} 3 5 0 user.interrupt,user.message`,
+      `writer ${session.id} 6 6 0 user.message`,
+    ]);
+    await listening.close();
+    follower.stop();
+    stopInput();
   });
 
   it('a follower catches up on what was committed while its listening connection was down', async () => {

@@ -38,7 +38,7 @@ export function kyselyStore(
     agents: new KyselyAgentRepository(db),
     environments: new KyselyEnvironmentRepository(db),
     sessions: new KyselySessionRepository(db),
-    events: new KyselyEventRepository(db),
+    events: new KyselyEventRepository(db, dialect === 'postgres'),
     files: new KyselyFileRepository(db),
     work: new KyselyWorkRepository(db),
     environmentKeys: new KyselyEnvironmentKeyRepository(db),

@@ -1,5 +1,5 @@
 // Conformance: EventRepository (contiguous per-session seq under concurrency, list/after/get).
-import type { SessionEventType } from '../../../src/domain/records/event.js';
+import type { NewEvent, SessionEventType } from '../../../src/domain/records/event.js';
 import { expect, it } from 'vitest';
 import type { StoreHarness } from '../conformance.js';
 import { LeaseLost } from '../../../src/store/errors.js';
@@ -75,6 +75,43 @@ export function eventConformance(h: StoreHarness): void {
     expect((await h.store.events.after(id, 0, 10)).map((e) => e.seq)).toEqual([1]);
     expect((await h.store.sessions.findFenced(id, 'engine-a', token!))?.id).toBe(id);
     expect(await h.store.sessions.findFenced(id, 'engine-a', token! + 1)).toBeUndefined();
+  });
+
+  it('appendFenced numbers, keeps every field, interleaves with other appends, and refuses a stale fence', async () => {
+    const id = await session();
+    const token = (await h.store.sessions.acquireLease(id, 'engine-a', at(0), at(10_000)))!;
+    const fence = { owner: 'engine-a', token };
+    const odd = [
+      { ...newEvent('agent.tool_use'), threadId: 'sthr_2', crossPosted: true, processedAt: at(3), internal: { started: true, note: 'a "quoted" \\ {brace}, é' } },
+      { ...newEvent('agent.message'), processedAt: at(4) },
+    ] as NewEvent[];
+    const written = await h.store.events.appendFenced(id, odd, fence);
+    expect(written).toEqual(odd.map((e, i) => ({ ...e, sessionId: id, seq: i + 1 })));
+    expect(await h.store.events.after(id, 0, 10)).toEqual(written);
+    // Alongside unfenced appends (a client's sends): every number once, each batch consecutive.
+    const batches = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? h.store.events.appendFenced(id, newEvents(2), fence) : h.store.events.append(id, newEvents(2)))),
+    );
+    for (const b of batches) expect(b[1]!.seq).toBe(b[0]!.seq + 1);
+    expect((await h.store.events.after(id, 0, 100)).map((e) => e.seq)).toEqual(range(1, 22));
+    await expect(h.store.events.appendFenced(id, newEvents(1), { ...fence, token: token + 1 })).rejects.toBeInstanceOf(LeaseLost);
+    await expect(h.store.events.appendFenced(id, newEvents(1), { ...fence, owner: 'engine-b' })).rejects.toBeInstanceOf(LeaseLost);
+    expect((await h.store.sessions.find(id))?.lastSeq).toBe(22);
+    expect(await h.store.events.appendFenced(id, [], fence)).toEqual([]);
+    expect((await h.store.events.appendFenced(id, newEvents(1), fence))[0]!.seq).toBe(23);
+  });
+
+  it('setInternalsFenced replaces engine data of several events while the fence holds, and nothing after', async () => {
+    const id = await session();
+    const token = (await h.store.sessions.acquireLease(id, 'engine-a', at(0), at(10_000)))!;
+    const [a, b, c] = await h.store.events.append(id, newEvents(3, 'agent.tool_use'));
+    const fence = { owner: 'engine-a', token };
+    expect(await h.store.events.setInternalsFenced(id, [{ id: a!.id, internal: { started: 1 } }, { id: c!.id, internal: { started: 3 } }], fence)).toBe(true);
+    const internals = async () => (await h.store.events.after(id, 0, 10)).map((e) => e.internal);
+    expect(await internals()).toEqual([{ started: 1 }, undefined, { started: 3 }]);
+    expect(await h.store.events.setInternalsFenced(id, [{ id: b!.id, internal: { started: 2 } }], { ...fence, token: token + 1 })).toBe(false);
+    expect(await h.store.events.setInternalsFenced('sesn_missing', [{ id: b!.id, internal: { started: 2 } }], fence)).toBe(false);
+    expect(await internals()).toEqual([{ started: 1 }, undefined, { started: 3 }]);
   });
 
   it('lockLog returns the session it locked, and nothing for an unknown one', async () => {
