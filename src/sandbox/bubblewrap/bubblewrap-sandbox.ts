@@ -323,8 +323,8 @@ export class BubblewrapSandbox implements SessionSandbox {
       proc = new SandboxShell({
         spawner: this.rt.spawner,
         request: {
-          // The arguments go through fd 3 (`--args`), not argv: inside the sandbox /proc/1/cmdline
-          // (bwrap's reaper) would otherwise show every host path of the layout.
+          // The arguments go through fd 3 (`--args`), not argv: bwrap's own command line would
+          // otherwise show every host path of the layout to whoever can see it.
           argv: this.rt.launch([this.rt.bwrapPath, '--args', '3', '--', ...built.command], cgroup?.procsFiles ?? []),
           bwrapOptions: built.options,
           seccompFile,

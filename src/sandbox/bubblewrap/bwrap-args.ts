@@ -155,7 +155,10 @@ const SHELL_SCRIPT = [
 /** bwrap's options, the command it runs inside the sandbox, and its loopback doors (the relay helper opens them). */
 export function bwrapArgs(spec: SandboxSpec): { options: string[]; command: string[]; relays: RelayTargets } {
   const { layout, network } = spec;
-  const args = ['--unshare-all', '--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--hostname', SANDBOX_HOSTNAME];
+  // --as-pid-1: the shell is the namespace's init, no reaper process beside it (1.4 MiB of RSS per
+  // sandbox). It reaps the orphans it adopts (bash waits for any child), nothing inside can signal
+  // it to death, and when it exits the kernel kills whatever is left in the namespace.
+  const args = ['--unshare-all', '--as-pid-1', '--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--hostname', SANDBOX_HOSTNAME];
   if (spec.disableUserns) args.push('--unshare-user', '--disable-userns');
   if (spec.seccompFd !== undefined) args.push('--seccomp', String(spec.seccompFd));
   // Inherited by bwrap (see SandboxShell): it reports the sandbox's pid, then waits for the network.

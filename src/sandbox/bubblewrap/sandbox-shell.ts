@@ -192,8 +192,8 @@ export class SandboxShell {
   }
 
   kill(): void {
-    // bwrap runs the shell as pid 1's child in a private pid namespace: killing bwrap (with
-    // --die-with-parent on the host) takes every process of the sandbox with it.
+    // bwrap runs the shell as pid 1 of a private pid namespace: killing bwrap (--die-with-parent)
+    // kills the shell, and with it every process of the namespace.
     this.killed = true;
     if (this.alive) this.proc?.kill();
   }
