@@ -24,7 +24,8 @@ function tryRun(launch: Launch, bwrapPath: string, args: string[]): Promise<{ ok
   });
 }
 
-const BASE = ['--unshare-all', '--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev'];
+// The options every sandbox runs with (bwrap-args.ts), so a bwrap that lacks one is found at start.
+const BASE = ['--unshare-all', '--as-pid-1', '--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev'];
 
 /** `launch` wraps bwrap as sandboxes will run it (as the sandbox user), so the probe tests that too. */
 export async function probeBubblewrap(bwrapPath: string, launch: Launch = (argv) => argv): Promise<ProbeResult> {
