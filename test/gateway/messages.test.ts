@@ -262,6 +262,28 @@ describe.each(dialects())('gateway: Messages API (%s)', (dialect) => {
       { type: 'text', text: 'What was the revenue?' },
     ]);
 
+    // Deeper in a conversation too: an image a tool returned, inside its tool_result, in the third message.
+    const photo = await t.client.beta.files.upload({ file: await toFile(Buffer.from(PNG, 'base64'), 'photo.png', { type: 'image/png' }) });
+    fake.enqueue({ content: [{ type: 'text', text: 'A harbour.' }] });
+    await t.client.beta.messages.create({
+      model: MODEL,
+      max_tokens: 64,
+      messages: [
+        { role: 'user', content: 'Show me the photo.' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_photo', name: 'get_photo', input: {} }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'tool_result', tool_use_id: 'toolu_photo', content: [{ type: 'text', text: 'here' }, { type: 'image', source: { type: 'file', file_id: photo.id } }] },
+          ],
+        },
+      ],
+      tools: [{ name: 'get_photo', input_schema: { type: 'object', properties: {} } }],
+    });
+    expect(fake.requests.at(-1)!.body.messages[2]!.content).toEqual([
+      { type: 'tool_result', tool_use_id: 'toolu_photo', content: [{ type: 'text', text: 'here' }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } }] },
+    ]);
+
     const missing = await failure(
       t.client.beta.messages.create({
         model: MODEL,

@@ -83,10 +83,18 @@ async function resolveContent(content: unknown, field: string, lookup: FileLooku
   return out ?? content;
 }
 
+/** Whether `content` holds a file source (directly or in a tool result): a synchronous look. */
+function holdsFileSource(content: unknown): boolean {
+  if (!Array.isArray(content)) return false;
+  return content.some((b) => isRecord(b) && (fileIdOf(b) !== undefined || (b['type'] === 'tool_result' && holdsFileSource(b['content']))));
+}
+
 /** `body` with every file source in `messages` inlined; the same object when there are none. */
 export async function resolveFileSources<T extends object>(body: T, lookup: FileLookup, workspaceId: string | undefined): Promise<T> {
   const messages = (body as { messages?: unknown }).messages;
-  if (!Array.isArray(messages)) return body;
+  // Most requests have none: looked for without a promise per message (an agent's history grows by
+  // two messages per tool call, and every model call of the session sends all of it).
+  if (!Array.isArray(messages) || !messages.some((m) => isRecord(m) && holdsFileSource(m['content']))) return body;
   let out: unknown[] | undefined;
   for (const [i, message] of messages.entries()) {
     if (!isRecord(message)) continue;
