@@ -4,6 +4,7 @@ import type { Page, PageRequest } from '../types.js';
 import type { UsageLedgerRepository, UsageProduct, UsageRecord, UsageReportQuery, UsageReportRow } from '../usage-types.js';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { addToRollups, insertWithRollups } from './usage-rollups.js';
+import { rowsShape, rowValues, runShaped } from './shaped-statements.js';
 import { runUsageReport } from './usage-report-query.js';
 import { fromJson, toJson } from './json.js';
 import { pageQuery, toPage } from './paging.js';
@@ -101,7 +102,11 @@ export class KyselyUsageLedgerRepository implements UsageLedgerRepository {
       const slice = records.slice(i, i + CALLS_PER_SLICE);
       // The ledger rows and the rollups in one statement: one round trip per slice instead of five.
       if (this.insertsInWith) await insertWithRollups(this.db, slice.map(toRow), slice);
-      else await this.db.insertInto('usage_ledger').values(slice.map(toRow)).execute();
+      else {
+        const rows = slice.map(toRow);
+        const { columns, key } = rowsShape(rows);
+        await runShaped(this.db, `insert usage_ledger ${key}`, rowValues(rows, columns), () => this.db.insertInto('usage_ledger').values(rows));
+      }
     }
     if (!this.insertsInWith && records.length > 0) {
       await nextTurn();

@@ -5,6 +5,7 @@ import { sql, type Kysely, type QueryCreator } from 'kysely';
 import type { UsageRecord } from '../usage-types.js';
 import type { Database } from './schema.js';
 import type { RollupTable } from './migrations/111-usage-rollups.js';
+import { rowsShape, rowValues, runShaped } from './shaped-statements.js';
 
 const SUMS = ['requests', 'input_tokens', 'output_tokens', 'cache_read_input_tokens', 'cache_creation_5m_input_tokens', 'cache_creation_1h_input_tokens', 'list_cost_nanousd'] as const;
 type Sums = Record<(typeof SUMS)[number], number>;
@@ -98,7 +99,11 @@ function rollupRows(records: readonly UsageRecord[]): Array<[RollupTarget, Row[]
 
 export async function addToRollups(db: Kysely<Database>, records: readonly UsageRecord[]): Promise<void> {
   for (const [table, rows] of rollupRows(records)) {
-    for (let i = 0; i < rows.length; i += CHUNK) await upsertQuery(db, table, rows.slice(i, i + CHUNK)).execute();
+    for (let i = 0; i < rows.length; i += CHUNK) {
+      const chunk = rows.slice(i, i + CHUNK);
+      const { columns, key } = rowsShape(chunk);
+      await runShaped(db, `upsert ${table} ${key}`, rowValues(chunk, columns), () => upsertQuery(db, table, chunk));
+    }
   }
 }
 
@@ -108,7 +113,14 @@ export async function addToRollups(db: Kysely<Database>, records: readonly Usage
  * statement to a few dozen calls (PostgreSQL allows 65,535 parameters).
  */
 export async function insertWithRollups(db: Kysely<Database>, ledgerRows: readonly object[], records: readonly UsageRecord[]): Promise<void> {
-  let query: QueryCreator<Database> = db;
-  for (const [i, [table, rows]] of rollupRows(records).entries()) query = query.with(`rollup_${i}`, (qc) => upsertQuery(qc, table, rows));
-  await query.insertInto('usage_ledger').values(ledgerRows as never).execute();
+  const rollups = rollupRows(records);
+  // The statement's parameters in its order: each WITH's rows, then the ledger's.
+  const parts = [...rollups.map(([table, rows]) => ({ table, rows })), { table: 'usage_ledger', rows: ledgerRows }].map((p) => ({ ...p, ...rowsShape(p.rows) }));
+  const shape = `ledger+rollups ${parts.map((p) => `${p.table} ${p.key}`).join('; ')}`;
+  const values = parts.flatMap((p) => rowValues(p.rows, p.columns));
+  await runShaped(db, shape, values, () => {
+    let query: QueryCreator<Database> = db;
+    for (const [i, [table, rows]] of rollups.entries()) query = query.with(`rollup_${i}`, (qc) => upsertQuery(qc, table, rows));
+    return query.insertInto('usage_ledger').values(ledgerRows as never);
+  });
 }
