@@ -5,6 +5,7 @@ import { LeaseLost } from '../errors.js';
 import type { Database, SessionEventsTable } from './schema.js';
 import { fromJson, toJson } from './json.js';
 import { pageQuery, toPage, whereCreatedAt } from './paging.js';
+import { KyselySessionRepository } from './session-repository.js';
 
 // Rows were written from typed records: their body and internal match their type.
 const toRecord = (r: Selectable<SessionEventsTable>): EventRecord =>
@@ -21,19 +22,24 @@ const toRecord = (r: Selectable<SessionEventsTable>): EventRecord =>
     ...(r.internal === null ? {} : { internal: fromJson<unknown>(r.internal) }),
   }) as EventRecord;
 
-/** A record's columns (body and internal as JSON text). */
-const toRow = (r: EventRecord) => ({
-  session_id: r.sessionId,
-  seq: r.seq,
-  id: r.id,
-  thread_id: r.threadId,
-  cross_posted: r.crossPosted ? 1 : 0,
-  type: r.type,
-  body: toJson(r.body),
-  processed_at: r.processedAt,
-  created_at: r.createdAt,
-  internal: r.internal === undefined ? null : toJson(r.internal),
+/** An event's own columns, before it has a session and number (body and internal as JSON text). */
+const eventColumns = (e: NewEvent) => ({
+  id: e.id,
+  thread_id: e.threadId,
+  cross_posted: e.crossPosted ? 1 : 0,
+  type: e.type,
+  body: toJson(e.body),
+  processed_at: e.processedAt,
+  created_at: e.createdAt,
+  internal: e.internal === undefined ? null : toJson(e.internal),
 });
+
+const toRow = (r: EventRecord) => ({ session_id: r.sessionId, seq: r.seq, ...eventColumns(r) });
+
+/** Replaces an event's engine-only data (on the repository's database or a transaction's). */
+async function setInternalOn(db: Kysely<Database>, sessionId: string, id: string, internal: unknown): Promise<void> {
+  await db.updateTable('session_events').set({ internal: toJson(internal) }).where('session_id', '=', sessionId).where('id', '=', id).execute();
+}
 
 const numbered = (sessionId: string, events: NewEvent[], last: number): EventRecord[] => {
   const first = last - events.length + 1;
@@ -84,7 +90,7 @@ export class KyselyEventRepository implements EventRepository {
     // The reservation, the rows and the NOTIFY in one statement (its own transaction): one round trip
     // instead of five. The rows travel as one array per column, so the text is the same for any count.
     const n = events.length;
-    const rows = numbered(sessionId, events, n).map(toRow);
+    const rows = events.map(eventColumns);
     const column = <K extends keyof (typeof rows)[number]>(k: K) => rows.map((r) => r[k]);
     const notify = announce
       ? sql`, pg_notify(${announce.channel}, ${announce.before}::text || (last_seq - ${n} + 1)::text || ' ' || last_seq::text || ${announce.after}::text)`
@@ -110,16 +116,9 @@ export class KyselyEventRepository implements EventRepository {
   async setInternalsFenced(sessionId: string, internals: ReadonlyArray<{ id: string; internal: unknown }>, fence: LeaseFence): Promise<boolean> {
     if (!this.oneStatement) {
       const write = async (tx: Kysely<Database>) => {
-        // The no-op update takes the session row's lock, as the lease checks of the other writes do.
-        const held = await tx
-          .updateTable('sessions')
-          .set((eb) => ({ lease_token: eb.ref('lease_token') }))
-          .where('id', '=', sessionId)
-          .where('lease_owner', '=', fence.owner)
-          .where('lease_token', '=', fence.token)
-          .executeTakeFirst();
-        if (Number(held.numUpdatedRows) !== 1) return false;
-        for (const { id, internal } of internals) await new KyselyEventRepository(tx, false).setInternal(sessionId, id, internal);
+        // The lease check takes the session row's lock, as the other writes' checks do.
+        if (!(await new KyselySessionRepository(tx).holdsLease(sessionId, fence.owner, fence.token))) return false;
+        for (const { id, internal } of internals) await setInternalOn(tx, sessionId, id, internal);
         return true;
       };
       return this.db.isTransaction ? write(this.db) : this.db.transaction().execute(write);
@@ -218,12 +217,7 @@ export class KyselyEventRepository implements EventRepository {
     return row !== undefined;
   }
 
-  async setInternal(sessionId: string, id: string, internal: unknown): Promise<void> {
-    await this.db
-      .updateTable('session_events')
-      .set({ internal: toJson(internal) })
-      .where('session_id', '=', sessionId)
-      .where('id', '=', id)
-      .execute();
+  setInternal(sessionId: string, id: string, internal: unknown): Promise<void> {
+    return setInternalOn(this.db, sessionId, id, internal);
   }
 }
