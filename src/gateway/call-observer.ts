@@ -34,6 +34,9 @@ export function factsOfMessage(message: BetaMessage): ReplyFacts {
 
 /** Follows a stream event by event. Only the few events that carry facts are parsed; deltas pass untouched. */
 export class StreamObserver {
+  /** The events `observe` reads: a relay hands it only these (content deltas, pings and block stops carry no fact). */
+  static readonly FACT_EVENTS: ReadonlySet<string> = new Set(['message_start', 'content_block_start', 'message_delta', 'message_stop', 'error']);
+
   readonly facts: ReplyFacts = {
     messageId: null,
     responseModel: undefined,

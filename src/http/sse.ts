@@ -25,7 +25,7 @@ export function openSseResponse(res: ServerResponse, requestId: string, extraHea
  * Writes and waits for the socket to drain when the client reads slower than we produce; a client
  * that takes nothing for `stallMs` (AGENTD_SSE_STALL_MS) is disconnected rather than waited for.
  */
-export function writeWithBackpressure(res: ServerResponse, chunk: string, stallMs: number): Promise<void> | undefined {
+export function writeWithBackpressure(res: ServerResponse, chunk: string | Buffer, stallMs: number): Promise<void> | undefined {
   // Nothing to wait for (the usual case): no promise either.
   if (res.write(chunk)) return undefined;
   return new Promise<void>((resolve) => {

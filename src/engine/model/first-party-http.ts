@@ -9,7 +9,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import type { BetaMessage, BetaMessageTokensCount } from '@anthropic-ai/sdk/resources/beta/messages/messages.js';
 import type { ChunkHandler, ModelCallOptions, ProviderEvent, ProviderReply, ProviderStream, RawMessagesBody } from './model-client.js';
 import { requestBytes } from './request-bytes.js';
-import { SseFrames } from './sse-frames.js';
+import { SseByteFrames } from './sse-frames.js';
 
 export interface FirstPartyTarget {
   /** ANTHROPIC_BASE_URL (may carry a path prefix), or https://api.anthropic.com. */
@@ -170,12 +170,11 @@ function sseStream(res: http.IncomingMessage, abort: AbortController): ProviderS
     requestId: requestIdOf(res.headers),
     pump: (each) => pumpFrames(res, abort, each),
     async *[Symbol.asyncIterator](): AsyncGenerator<ProviderEvent> {
-      const frames = new SseFrames();
+      const frames = new SseByteFrames();
       let finished = false;
-      res.setEncoding('utf8');
       try {
-        for await (const text of res) {
-          const chunk = frames.push(text as string);
+        for await (const bytes of res) {
+          const chunk = frames.push(bytes as Buffer);
           if (chunk) yield* chunk.events;
         }
         finished = true;
@@ -192,7 +191,7 @@ function sseStream(res: http.IncomingMessage, abort: AbortController): ProviderS
  */
 function pumpFrames(res: http.IncomingMessage, abort: AbortController, each: ChunkHandler): Promise<void> {
   return new Promise((resolve, reject) => {
-    const frames = new SseFrames();
+    const frames = new SseByteFrames();
     let settled = false;
     let held: Promise<void> | undefined;
     const settle = (err?: unknown): void => {
@@ -204,9 +203,9 @@ function pumpFrames(res: http.IncomingMessage, abort: AbortController, each: Chu
       abort.abort();
       reject(err);
     };
-    const onData = (text: string): void => {
+    const onData = (bytes: Buffer): void => {
       if (settled) return;
-      const chunk = frames.push(text);
+      const chunk = frames.push(bytes);
       if (!chunk) return;
       let hold: void | Promise<void>;
       try {
@@ -221,7 +220,6 @@ function pumpFrames(res: http.IncomingMessage, abort: AbortController, each: Chu
         if (!settled) res.resume();
       }, settle);
     };
-    res.setEncoding('utf8');
     res.on('data', onData);
     // The end (or break) can be seen while the last read is still held: settle once that is through.
     const stopWatching = finished(res, (err) => {

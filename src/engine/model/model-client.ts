@@ -34,11 +34,14 @@ export interface ProviderEvent {
   data: string;
 }
 
-/** The complete SSE frames that one read from the provider brought: their events, and the frames as text. */
+/** The complete SSE frames that one read from the provider brought: the frames as received, and their events. */
 export interface ProviderChunk {
-  events: ProviderEvent[];
   /** The frames exactly as the provider sent them (or re-framed as SSE, for providers that do not speak it). */
-  text: string;
+  readonly raw: Buffer | string;
+  /** Every event of these frames, in order. */
+  readonly events: readonly ProviderEvent[];
+  /** The events named in `names`, in order; a relay that observes a few kinds leaves the rest undecoded. */
+  only(names: ReadonlySet<string>): readonly ProviderEvent[];
 }
 
 /**

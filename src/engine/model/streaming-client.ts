@@ -9,6 +9,7 @@ import {
   type ProviderStream,
   type RawMessagesBody,
 } from './model-client.js';
+import { textChunk } from './sse-frames.js';
 
 /** The engine owns retries, so that each one is visible as session.status_rescheduled; the gateway's clients own theirs. */
 export const ENGINE_CLIENT_OPTIONS = { maxRetries: 0, timeout: 10 * 60_000 } as const;
@@ -63,7 +64,7 @@ function eventStream(response: Response, abort: AbortController): ProviderStream
     requestId: providerRequestId(response.headers),
     async pump(each) {
       // The SDK hands events one by one, already parsed from its own reads: each becomes a frame of its own.
-      for await (const e of this) await each({ events: [e], text: `event: ${e.event}\ndata: ${e.data}\n\n` });
+      for await (const e of this) await each(textChunk([e], `event: ${e.event}\ndata: ${e.data}\n\n`));
     },
     async *[Symbol.asyncIterator]() {
       let finished = false;

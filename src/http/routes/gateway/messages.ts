@@ -46,12 +46,12 @@ async function relayStream(call: GatewayCall, reply: FastifyReply): Promise<void
   try {
     // The frames of one read from the provider go out in one write, as they came.
     await stream.pump((chunk) => {
-      for (const e of chunk.events) {
+      for (const e of chunk.only(StreamObserver.FACT_EVENTS)) {
         observer.observe(e);
         if (e.event === 'message_start') call.replied(observer.facts.messageId);
-        captured?.push(e.data);
       }
-      return relayToClient(call, res, chunk.text);
+      if (captured) for (const e of chunk.events) captured.push(e.data);
+      return relayToClient(call, res, chunk.raw);
     });
   } catch (err) {
     // The provider's connection broke mid-stream (or the client left): end ours; the ledger says how it ended.

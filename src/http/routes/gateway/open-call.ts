@@ -66,10 +66,10 @@ export async function openCall(
 }
 
 /**
- * Relays text to the call's client: a promise while its socket is full (the provider is read no further until it
+ * Relays frames to the call's client: a promise while its socket is full (the provider is read no further until it
  * settles), nothing otherwise. A client that left ends the call instead (its abort stops the provider's stream).
  */
-export function relayToClient(call: GatewayCall, res: ServerResponse, text: string): Promise<void> | undefined {
+export function relayToClient(call: GatewayCall, res: ServerResponse, bytes: Buffer | string): Promise<void> | undefined {
   if (res.destroyed) return void call.abort.abort();
-  return text === '' ? undefined : writeWithBackpressure(res, text, call.deps.sseStallMs);
+  return bytes.length === 0 ? undefined : writeWithBackpressure(res, bytes, call.deps.sseStallMs);
 }
