@@ -37,7 +37,8 @@ export class LogWriter {
     // The most frequent writes touch only the log (a tool result, a span start, a tool's started
     // marker): without the session's row to update, each is one statement on PostgreSQL.
     if (!touchesSession && changes.processed.length === 0) {
-      if (changes.internals.length === 0) return this.log.appendFenced(id, changes.events, fence);
+      // (With nothing to append, the transaction below checks the lease: an empty append would not.)
+      if (changes.internals.length === 0 && changes.events.length > 0) return this.log.appendFenced(id, changes.events, fence);
       if (changes.events.length === 0) {
         if (!(await this.log.setInternalsFenced(id, changes.internals, fence))) throw new LeaseLost(id);
         return [];

@@ -123,6 +123,9 @@ export class KyselyEventRepository implements EventRepository {
       };
       return this.db.isTransaction ? write(this.db) : this.db.transaction().execute(write);
     }
+    // One row per event: an UPDATE … FROM applies an arbitrary one of several matches, where the loop above applies
+    // the last; the last given for an id is the one kept here too.
+    const latest = [...new Map(internals.map((i) => [i.id, i.internal])).entries()];
     const { rows } = await sql<{ held: number }>`
       with held as (
         update sessions set lease_token = lease_token
@@ -130,7 +133,7 @@ export class KyselyEventRepository implements EventRepository {
         returning id
       ), changed as (
         update session_events set internal = v.internal
-        from held, unnest(${internals.map((i) => i.id)}::text[], ${internals.map((i) => toJson(i.internal))}::text[]) as v(id, internal)
+        from held, unnest(${latest.map(([id]) => id)}::text[], ${latest.map(([, internal]) => toJson(internal))}::text[]) as v(id, internal)
         where session_events.session_id = held.id and session_events.id = v.id
         returning 1
       )

@@ -14,10 +14,19 @@ const texts = new WeakMap<object, Map<string, string>>();
 
 const sameValues = (a: readonly unknown[], b: readonly unknown[]) => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
 
-/** The columns of `rows` (those of the first: the callers' rows all have the same) and the shape key part they make. */
+/**
+ * The columns of `rows` (those of the first: the callers' rows all have the same) and the shape key part they make.
+ * Rows whose columns differ get a key naming each row's; Kysely's statement for them then has other parameters than
+ * `rowValues` gives, so it is never cached (runShaped's check) and each such call is built afresh.
+ */
 export function rowsShape(rows: readonly object[]): { columns: string[]; key: string } {
   const columns = rows.length > 0 ? Object.keys(rows[0]!) : [];
-  return { columns, key: `${rows.length}×(${columns.join(',')})` };
+  const uniform = rows.every((row) => {
+    const keys = Object.keys(row);
+    return keys.length === columns.length && keys.every((k, i) => k === columns[i]);
+  });
+  const layout = uniform ? columns.join(',') : rows.map((row) => Object.keys(row).join(',')).join(';');
+  return { columns, key: `${rows.length}×(${layout})` };
 }
 
 /** The rows' values in statement order: row by row, column by column. */
@@ -29,6 +38,8 @@ export function rowValues(rows: readonly object[], columns: readonly string[]): 
 
 /** Runs the statement of `shape` with `values`, building it (`build`) only the first time. */
 export function runShaped<D, R>(db: Kysely<D>, shape: string, values: unknown[], build: () => Compilable<R>): Promise<QueryResult<R>> {
+  // Kysely leaves an undefined value's column out (or writes DEFAULT): that statement is not the shape's.
+  if (values.includes(undefined)) return db.executeQuery(build().compile());
   const adapter = db.getExecutor().adapter;
   let byShape = texts.get(adapter);
   if (!byShape) texts.set(adapter, (byShape = new Map()));

@@ -112,6 +112,9 @@ export function eventConformance(h: StoreHarness): void {
     expect(await h.store.events.setInternalsFenced(id, [{ id: b!.id, internal: { started: 2 } }], { ...fence, token: token + 1 })).toBe(false);
     expect(await h.store.events.setInternalsFenced('sesn_missing', [{ id: b!.id, internal: { started: 2 } }], fence)).toBe(false);
     expect(await internals()).toEqual([{ started: 1 }, undefined, { started: 3 }]);
+    // The same event twice in one write: the last value given is the one kept, as with one write after another.
+    expect(await h.store.events.setInternalsFenced(id, [{ id: b!.id, internal: { n: 1 } }, { id: c!.id, internal: { n: 2 } }, { id: b!.id, internal: { n: 3 } }], fence)).toBe(true);
+    expect(await internals()).toEqual([{ started: 1 }, { n: 3 }, { n: 2 }]);
   });
 
   it('lockLog returns the session it locked, and nothing for an unknown one', async () => {
