@@ -80,16 +80,30 @@ export function createPriceTable(overrides: readonly Override[] = []): PriceTabl
     for (const [pattern, price] of DEFAULT_PRICES) if (pattern.test(id)) return price;
     return undefined;
   };
+  // Every call is priced (a gateway relays hundreds a second) from a handful of model ids: each id's price is looked
+  // up once. Ids come from clients, so the memo is bounded (cleared when full) rather than grown without end.
+  const memo = new Map<string, ModelPrice | null>();
+  const remembered = (model: string): ModelPrice | undefined => {
+    let price = memo.get(model);
+    if (price === undefined) {
+      price = lookup(model) ?? null;
+      if (memo.size >= PRICE_MEMO_SIZE) memo.clear();
+      memo.set(model, price);
+    }
+    return price ?? undefined;
+  };
   return {
     priceOf: (...models) => {
       for (const m of models) {
-        const price = m ? lookup(m) : undefined;
+        const price = m ? remembered(m) : undefined;
         if (price) return price;
       }
       return undefined;
     },
   };
 }
+
+const PRICE_MEMO_SIZE = 256;
 
 /** Rates are kept in pico-dollars per token (USD/MTok × 1e6) so that any price with six decimals is exact. */
 const picoPerToken = (usdPerMTok: number): number => Math.round(usdPerMTok * 1e6);
