@@ -37,11 +37,29 @@ export function followLog(opts: FollowOptions): () => void {
   let catchUpNeeded = true; // the first step: whatever the log holds after the cursor
   let ended = false;
 
-  /** The records past the cursor; the cursor moves past them. */
+  /** A store read's records past the cursor (the store's order is the log's); the cursor moves past them. */
   const takeFresh = (records: readonly EventRecord[]): readonly EventRecord[] => {
     const fresh = records.filter((r) => r.seq > cursor);
     if (fresh.length > 0) cursor = fresh[fresh.length - 1]!.seq;
     return fresh;
+  };
+
+  /**
+   * Published records that continue the cursor, each once and in order; the cursor moves past them. On a replica,
+   * what is published mixes its own commits (at once) with other replicas' (after a read of the store), so records
+   * can come out of order, repeated (an announced range read again), or with a gap: the records after a gap are left
+   * (`gap`), to be read from the store, where every number below a committed one is committed too.
+   */
+  const takeContiguous = (records: readonly EventRecord[]): { taken: EventRecord[]; gap: boolean } => {
+    const taken: EventRecord[] = [];
+    const ordered = records.every((r, i) => i === 0 || records[i - 1]!.seq < r.seq) ? records : [...records].sort((a, b) => a.seq - b.seq);
+    for (const r of ordered) {
+      if (r.seq <= cursor) continue;
+      if (r.seq !== cursor + 1) return { taken, gap: true };
+      taken.push(r);
+      cursor = r.seq;
+    }
+    return { taken, gap: false };
   };
 
   const deliver = async (records: readonly EventRecord[]) => {
@@ -71,10 +89,10 @@ export function followLog(opts: FollowOptions): () => void {
       return true;
     }
     if (pending.length > 0) {
-      const batch = pending;
+      const { taken, gap } = takeContiguous(pending);
       pending = [];
-      if (batch[0]!.seq <= cursor + 1) await deliver(batch);
-      else await catchUp();
+      if (taken.length > 0) await opts.deliver(taken);
+      if (gap) await catchUp();
       return true;
     }
     if (ended) {
@@ -90,15 +108,19 @@ export function followLog(opts: FollowOptions): () => void {
    * consumer that has to wait returns a promise, and the follower is busy until it settles.
    */
   const deliverNow = (records: readonly EventRecord[]) => {
-    const fresh = takeFresh(records);
-    if (fresh.length === 0) return;
-    let held: void | Promise<void>;
+    const { taken, gap } = takeContiguous(records);
+    // What lies past a gap is read from the store once this delivery is through.
+    if (gap) catchUpNeeded = true;
+    let held: void | Promise<void> = undefined;
     try {
-      held = opts.deliver(fresh);
+      if (taken.length > 0) held = opts.deliver(taken);
     } catch (err) {
       return fail(err);
     }
-    if (!held) return;
+    if (!held) {
+      if (gap) pump();
+      return;
+    }
     running = true;
     held.then(
       () => {
