@@ -13,13 +13,20 @@ import { withTarget, type ToolContext } from './context.js';
 import { listDir, openEntryDir, statEntry } from './list-dir.js';
 import { resolveSandboxPath, type Resolution, type Target } from './resolve.js';
 import { childPath, type RootTable } from './roots.js';
+import { compileGlob, globMatcher } from './glob-matcher.js';
+import { searchSlots } from './search-slots.js';
 
 const RESULT_LIMIT = 200;
 const MATCH_LIMIT = 50_000;
 /** Bounds the fds one walk holds (one per level); tinyglobby has no depth limit. */
 const MAX_DEPTH = 256;
 const MATCH_OPTIONS = { dot: true, posix: true };
-const IGNORE = picomatch(['**/.git/**', '**/node_modules/**'], MATCH_OPTIONS);
+// What tinyglobby ignores here (the globs **/.git/** and **/node_modules/**: a path with such a segment), without a
+// regex to backtrack on a long path.
+const IGNORED_SEGMENTS = new Set(['.git', 'node_modules']);
+const ignored = (rel: string): boolean => rel.split('/').some((segment) => IGNORED_SEGMENTS.has(segment));
+/** A pattern's matching may take this long over the whole walk (the agent names both the pattern and the files). */
+const GLOB_TIMEOUT_MS = 60_000;
 
 export async function globTool(ctx: ToolContext, input: Record<string, unknown>, signal: AbortSignal): Promise<string> {
   const pattern = input.pattern as string;
@@ -110,24 +117,37 @@ function patternParts(pattern: string): string[] {
 
 /**
  * Walks the directory `fd` (sandbox path `realDir`) as the pattern-relative `startRel`, shown as
- * `shownDir`: matches are listed under the path the agent asked for, not where a link led.
+ * `shownDir`: matches are listed under the path the agent asked for, not where a link led. The
+ * pattern is matched on a worker (glob-matcher.ts), one directory's entries at a time, within
+ * GLOB_TIMEOUT_MS.
  */
 async function walkGlob(table: RootTable, fd: number, realDir: string, startRel: string, shownDir: string, pattern: string, signal: AbortSignal): Promise<Found> {
-  const matcher = picomatch(pattern, MATCH_OPTIONS);
-  const partial = partialMatcher(pattern);
+  if (signal.aborted || !(await searchSlots.take(signal))) throw new ToolError('glob: aborted');
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  signal.addEventListener('abort', onAbort, { once: true });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    stop.abort();
+  }, GLOB_TIMEOUT_MS);
+  const why = () => (timedOut ? `glob: timed out after ${GLOB_TIMEOUT_MS / 1000}s (simplify the pattern)` : 'glob: aborted');
+  const match = globMatcher(compileGlob(pattern, patternParts(pattern), MATCH_OPTIONS), stop.signal, why);
   const found: Found = [];
-  let sinceYield = 0;
   async function inner(fd: number, dirRel: string, realDir: string, shownDir: string, depth: number): Promise<void> {
-    for (const e of listDir(table, fd, realDir)) {
-      if (found.length >= MATCH_LIMIT || signal.aborted) return;
-      // a long walk must not hold up the server's other work
-      if (++sinceYield >= 1000) {
-        sinceYield = 0;
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-      const rel = dirRel ? `${dirRel}/${e.name}` : e.name;
+    const entries = listDir(table, fd, realDir).map((e) => ({ e, rel: dirRel ? `${dirRel}/${e.name}` : e.name }));
+    const dirs = entries.filter(({ e, rel }) => e.kind === 'dir' && depth < MAX_DEPTH && !ignored(rel));
+    const files = entries.filter(({ e, rel }) => e.kind === 'file' && !ignored(rel));
+    const hits = await match(
+      files.map((f) => f.rel),
+      dirs.map((d) => d.rel),
+    );
+    const wanted = new Set([...files.filter((_, i) => hits.files[i]), ...dirs.filter((_, i) => hits.dirs[i])]);
+    for (const entry of entries) {
+      if (found.length >= MATCH_LIMIT || stop.signal.aborted) return;
+      if (!wanted.has(entry)) continue;
+      const { e } = entry;
       if (e.kind === 'dir') {
-        if (depth >= MAX_DEPTH || !partial(rel) || IGNORE(rel)) continue;
         let childFd: number;
         try {
           childFd = openEntryDir(fd, e);
@@ -135,38 +155,25 @@ async function walkGlob(table: RootTable, fd: number, realDir: string, startRel:
           continue;
         }
         try {
-          await inner(childFd, rel, childPath(realDir, e.name), childPath(shownDir, e.name), depth + 1);
+          await inner(childFd, entry.rel, childPath(realDir, e.name), childPath(shownDir, e.name), depth + 1);
         } finally {
           closeQuietly(childFd);
         }
-      } else if (e.kind === 'file' && matcher(rel) && !IGNORE(rel)) {
+      } else {
         const stat = statEntry(fd, e);
         if (stat?.isFile()) found.push({ path: childPath(shownDir, e.name), mtime: stat.mtimeMs });
       }
     }
   }
-  await inner(fd, startRel, realDir, shownDir, 0);
-  return found;
+  try {
+    await inner(fd, startRel, realDir, shownDir, 0);
+    if (stop.signal.aborted) throw new ToolError(why());
+    return found;
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener('abort', onAbort);
+    stop.abort(); // ends the matcher's worker
+    searchSlots.give();
+  }
 }
 
-/**
- * tinyglobby's getPartialMatcher for one pattern: whether a directory could hold a match, so the
- * walk skips the ones that cannot (as tinyglobby does).
- */
-function partialMatcher(pattern: string): (rel: string) => boolean {
-  const parts = patternParts(pattern);
-  const matchers = parts.map((part) => picomatch(part, MATCH_OPTIONS));
-  return (input) => {
-    const inputParts = input.split('/');
-    const minParts = Math.min(inputParts.length, parts.length);
-    let j = 0;
-    while (j < minParts) {
-      const part = parts[j]!;
-      if (part.includes('/')) return true;
-      if (!matchers[j]!(inputParts[j]!)) break;
-      if (part === '**') return true;
-      j++;
-    }
-    return j === inputParts.length;
-  };
-}

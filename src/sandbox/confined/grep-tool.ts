@@ -3,7 +3,6 @@
 // skipped, output capped, 60 s budget, at most 4 searches at once. Output is `path:line:text` with
 // sandbox paths.
 import fs from 'node:fs';
-import readline from 'node:readline';
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { ToolError } from '@anthropic-ai/sdk/lib/tools/ToolError';
@@ -12,13 +11,13 @@ import { withTarget, type ToolContext } from './context.js';
 import { listDir, openEntryDir, openEntryFile } from './list-dir.js';
 import { openRegularFile } from './regular-file.js';
 import { childPath, type RootTable } from './roots.js';
+import { searchSlots as slots } from './search-slots.js';
 import type { Target } from './resolve.js';
 
 const GREP_OUTPUT_LIMIT = 100 * 1024;
 const GREP_TIMEOUT_MS = 60_000;
 const GREP_MAX_LINE_LENGTH = 2000;
 const GREP_BATCH_LINES = 1000;
-const GREP_MAX_SEARCHES = 4;
 const WALK_MAX_DEPTH = 40;
 const WALK_MAX_ENTRIES = 50_000;
 
@@ -32,38 +31,6 @@ export async function grepTool(ctx: ToolContext, input: Record<string, unknown>,
   return withTarget(ctx, p ? p : ctx.workdir, (target) => walkGrep(ctx.table, pattern, target, signal));
 }
 
-/** Each search has a worker; enough at once would use up the server's memory or threads. */
-class Slots {
-  private free = GREP_MAX_SEARCHES;
-  private readonly waiting: Array<() => void> = [];
-
-  take(signal: AbortSignal): Promise<boolean> {
-    if (signal.aborted) return Promise.resolve(false);
-    if (this.free > 0) {
-      this.free--;
-      return Promise.resolve(true);
-    }
-    return new Promise((resolve) => {
-      const onAbort = () => {
-        this.waiting.splice(this.waiting.indexOf(wake), 1);
-        resolve(false);
-      };
-      const wake = () => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(true);
-      };
-      this.waiting.push(wake);
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
-  }
-
-  give(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.free++;
-  }
-}
-const slots = new Slots();
 
 async function walkGrep(table: RootTable, pattern: string, target: Target, signal: AbortSignal): Promise<string> {
   let re: RegExp;
@@ -178,16 +145,11 @@ async function walk(table: RootTable, rootFd: number, rootPath: string, match: M
 
 /** Greps the open file `fd` (and closes it); false when the output is full. */
 async function grepFile(fd: number, path: string, match: Match, push: Push, signal: AbortSignal): Promise<boolean> {
-  const stream = fs.createReadStream('', { fd, start: 0, encoding: 'utf8' });
+  const stream = fs.createReadStream('', { fd, start: 0, encoding: 'utf8', signal });
   const closed = new Promise<void>((resolve) => stream.once('close', () => resolve()));
   stream.on('error', () => {});
-  const rl = readline.createInterface({ input: stream, crlfDelay: Infinity, signal });
-  // a NUL says binary: stop there, as the SDK does
-  stream.on('data', (chunk) => {
-    if (chunk.includes('\0')) rl.close();
-  });
   try {
-    for await (const { numbers, lines } of lineBatches(rl)) {
+    for await (const { numbers, lines } of lineBatches(stream)) {
       const matched = await match(lines);
       for (const [i, line] of lines.entries()) {
         if (matched[i] && !push(`${path}:${numbers[i]}:${line}`)) return false;
@@ -195,30 +157,72 @@ async function grepFile(fd: number, path: string, match: Match, push: Push, sign
       if (matched.length < lines.length) break;
     }
   } finally {
-    rl.close();
     stream.destroy();
     await closed;
   }
   return true;
 }
 
-async function* lineBatches(input: readline.Interface): AsyncGenerator<{ numbers: number[]; lines: string[] }> {
+/** readline's line ends (crlfDelay: Infinity: a CR then an LF are one end, also across reads). */
+const LINE_END = /\r\n|\n|\r/g;
+
+/**
+ * The file's lines, numbered, in batches, as readline splits them. Lines over GREP_MAX_LINE_LENGTH are skipped
+ * (a model-supplied regex backtracking over a huge line is a ReDoS) without being held: a file of one 1 GB line
+ * costs what a file of short lines does (readline kept the whole line, past what a string may hold, and the error
+ * it then threw was uncaught). A NUL says binary: the lines of that read are the last, as the SDK's reader does.
+ */
+async function* lineBatches(text: AsyncIterable<string | Buffer>): AsyncGenerator<{ numbers: number[]; lines: string[] }> {
   let i = 0;
   let numbers: number[] = [];
   let lines: string[] = [];
-  try {
-    for await (const line of input) {
-      i++;
-      // a model-supplied regex backtracking over a huge line is a ReDoS
-      if (line.length > GREP_MAX_LINE_LENGTH) continue;
+  let current = '';
+  let tooLong = false;
+  let afterCr = false;
+  const add = (piece: string) => {
+    if (tooLong) return;
+    if (current.length + piece.length > GREP_MAX_LINE_LENGTH) {
+      tooLong = true;
+      current = '';
+    } else current += piece;
+  };
+  const end = () => {
+    i++;
+    if (!tooLong) {
       numbers.push(i);
-      if (lines.push(line) < GREP_BATCH_LINES) continue;
-      yield { numbers, lines };
-      numbers = [];
-      lines = [];
+      lines.push(current);
     }
+    current = '';
+    tooLong = false;
+  };
+  try {
+    for await (const read of text) {
+      let chunk = String(read);
+      if (afterCr && chunk.startsWith('\n')) chunk = chunk.slice(1);
+      afterCr = false;
+      let from = 0;
+      for (const m of chunk.matchAll(LINE_END)) {
+        add(chunk.slice(from, m.index));
+        end();
+        from = m.index + m[0].length;
+        afterCr = m[0] === '\r' && from === chunk.length;
+      }
+      const binary = chunk.includes('\0');
+      if (!binary) add(chunk.slice(from));
+      if (lines.length >= GREP_BATCH_LINES) {
+        yield { numbers, lines };
+        numbers = [];
+        lines = [];
+      }
+      if (binary) {
+        current = '';
+        tooLong = false;
+        break;
+      }
+    }
+    if (current !== '' || tooLong) end();
   } catch {
-    // unreadable / binary
+    // unreadable
   }
   if (lines.length > 0) yield { numbers, lines };
 }

@@ -10,7 +10,27 @@ import { openRegularFile } from './regular-file.js';
 
 const READ_STREAM_CHUNK_BYTES = 64 * 1024;
 const NEWLINE = Buffer.from('\n');
-export const readFd = promisify(fs.readFile) as (fd: number, encoding: 'utf8') => Promise<string>;
+const read = promisify(fs.read);
+
+/** The file grew past the cap between its size check and its read (the agent's bash can swap it meanwhile). */
+export class GrewPastCap extends Error {}
+
+/**
+ * The whole of the file at `fd`, as UTF-8, reading at most `limit` + 1 bytes whatever the file's size now: a file
+ * checked at its size and then grown (or swapped for a sparse giant) must not make the server allocate its new size,
+ * as fs.readFile, which takes the size from a second fstat, would.
+ */
+export async function readFd(fd: number, limit: number): Promise<string> {
+  const buffer = Buffer.allocUnsafe(limit + 1);
+  let filled = 0;
+  while (filled <= limit) {
+    const { bytesRead } = await read(fd, buffer, filled, limit + 1 - filled, null);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  if (filled > limit) throw new GrewPastCap();
+  return buffer.toString('utf8', 0, filled);
+}
 
 export async function readTool(ctx: ToolContext, input: Record<string, unknown>): Promise<string> {
   const filePath = input.file_path as string;
@@ -40,9 +60,10 @@ export async function readTool(ctx: ToolContext, input: Record<string, unknown>)
         const [startLine, endLine] = viewRange as [number, number];
         return await readRangeStreaming(fd, filePath, startLine, endLine, limit);
       }
-      data = await readFd(fd, 'utf8');
+      data = await readFd(fd, limit);
     } catch (e) {
       if (e instanceof ToolError) throw e;
+      if (e instanceof GrewPastCap) throw new ToolError(`read: ${filePath} exceeds ${ctx.maxFileBytes}-byte limit (it grew while being read)`);
       throw new ToolError(`read: ${fsErrorMessage(e, filePath)}`);
     } finally {
       closeQuietly(fd);

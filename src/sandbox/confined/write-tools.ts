@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { closeQuietly } from './anchored-fs.js';
 import { writeTarget } from './atomic-write.js';
 import { withTarget, type ToolContext } from './context.js';
-import { readFd } from './read-tool.js';
+import { GrewPastCap, readFd } from './read-tool.js';
 import { openRegularFile } from './regular-file.js';
 import type { CreateDirs, Target } from './resolve.js';
 
@@ -66,9 +66,10 @@ export async function editTool(ctx: ToolContext, input: Record<string, unknown>)
             'The edit tool loads the whole file and cannot modify a file this large.',
         );
       }
-      data = await readFd(fd, 'utf8');
+      data = await readFd(fd, limit);
     } catch (e) {
       if (e instanceof ToolError) throw e;
+      if (e instanceof GrewPastCap) throw new ToolError(`edit: ${filePath} exceeds ${ctx.maxFileBytes}-byte limit (it grew while being read)`);
       throw new ToolError(`edit: ${fsErrorMessage(e, filePath)}`);
     } finally {
       closeQuietly(fd);

@@ -1,0 +1,85 @@
+// What the agent names (a pattern, and the files it made) must not stop the server: a glob whose regular expression
+// backtracks for minutes on a name of the agent's choosing runs off the server's thread, which keeps serving, and it
+// ends when the call is aborted.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfinedFileTools } from '../../src/sandbox/confined/confined-file-tools.js';
+import { GrewPastCap, readFd } from '../../src/sandbox/confined/read-tool.js';
+import { WS, tmpDir } from './confined/tree.js';
+
+describe('confined file tools: costly patterns', () => {
+  let base: string;
+  let tools: ConfinedFileTools;
+  beforeAll(() => {
+    base = tmpDir();
+    fs.writeFileSync(path.join(base, 'a'.repeat(200)), 'x');
+    fs.writeFileSync(path.join(base, 'b.txt'), 'x');
+    // One 200 MiB line between short ones, with every line end readline knows (LF, CRLF, a lone CR); written a MiB
+    // at a time, so that this test itself holds nothing of that size.
+    const fd = fs.openSync(path.join(base, 'long.log'), 'w');
+    fs.writeSync(fd, 'first needle\r\n');
+    const mib = Buffer.alloc(1024 * 1024, 'n');
+    for (let i = 0; i < 200; i++) fs.writeSync(fd, mib);
+    fs.writeSync(fd, ' needle\nthird\rfourth needle\n');
+    fs.closeSync(fd);
+    tools = new ConfinedFileTools({ workdir: WS, roots: [{ sandboxPath: WS, hostPath: base, readOnly: false }] });
+  });
+  afterAll(() => fs.rmSync(base, { recursive: true, force: true }));
+
+  it('grep skips a huge line without holding it and numbers the lines after it as readline would', async () => {
+    const used = () => process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+    const before = used();
+    let peak = before;
+    const sampler = setInterval(() => (peak = Math.max(peak, used())), 2);
+    const outcome = await tools.run('grep', { pattern: 'needle', path: 'long.log' }, new AbortController().signal);
+    clearInterval(sampler);
+    expect(outcome).toEqual({ isError: false, content: [{ type: 'text', text: `${WS}/long.log:1:first needle\n${WS}/long.log:4:fourth needle` }] });
+    // Reads of the line are let go as they come (readline held the whole line: 200 MiB and more).
+    expect(peak - before).toBeLessThan(100 * 1024 * 1024);
+  });
+
+  it('read and edit read at most the cap whatever size the file has by then (bash can swap in a sparse giant)', async () => {
+    // The tools check the size they opened; what they then read is bounded by the cap, not by a second look.
+    const giant = path.join(base, 'giant.bin');
+    fs.closeSync(fs.openSync(giant, 'w'));
+    fs.truncateSync(giant, 1024 * 1024 * 1024);
+    const fd = fs.openSync(giant, 'r');
+    const used = () => process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+    const before = used();
+    try {
+      await expect(readFd(fd, 1024)).rejects.toBeInstanceOf(GrewPastCap);
+    } finally {
+      fs.closeSync(fd);
+    }
+    expect(used() - before).toBeLessThan(64 * 1024 * 1024);
+    const small = fs.openSync(path.join(base, 'b.txt'), 'r');
+    try {
+      expect(await readFd(small, 1)).toBe('x');
+    } finally {
+      fs.closeSync(small);
+    }
+  });
+
+  it('a backtracking glob leaves the event loop free and stops when aborted', async () => {
+    // picomatch's regex for this pattern takes longer than this test's whole budget on a 200-character name.
+    const abort = new AbortController();
+    const started = performance.now();
+    const call = tools.run('glob', { pattern: '*a*a*a*a*a*a*a*a*a*b*' }, abort.signal);
+    // The server's own timers keep their time while the pattern is being matched.
+    const lags: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const t = performance.now();
+      await new Promise((r) => setTimeout(r, 20));
+      lags.push(performance.now() - t - 20);
+    }
+    abort.abort();
+    const outcome = await call;
+    expect(Math.max(...lags)).toBeLessThan(150);
+    expect(outcome.isError).toBe(true);
+    expect(JSON.stringify(outcome)).toContain('glob: aborted');
+    expect(performance.now() - started).toBeLessThan(10_000);
+    // Ordinary patterns still match (on the worker), and the slot the aborted call held is free again.
+    expect(await tools.run('glob', { pattern: '*.txt' }, new AbortController().signal)).toEqual({ isError: false, content: [{ type: 'text', text: `${WS}/b.txt` }] });
+  });
+});
