@@ -61,6 +61,24 @@ describe('confined file tools: costly patterns', () => {
     }
   });
 
+  it('a path longer than PATH_MAX is refused before it is walked; a scan for a line of a sparse giant stops when aborted', async () => {
+    const started = performance.now();
+    const long = await tools.run('read', { file_path: 'a/'.repeat(30_000) }, new AbortController().signal);
+    expect(long.isError).toBe(true);
+    expect(JSON.stringify(long)).toMatch(/too long/i);
+    expect(performance.now() - started).toBeLessThan(1000); // walked component by component it took seconds
+    const sparse = path.join(base, 'sparse.bin');
+    fs.closeSync(fs.openSync(sparse, 'w'));
+    fs.truncateSync(sparse, 10 * 1024 * 1024 * 1024);
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(), 200);
+    const scanStarted = performance.now();
+    const scan = await tools.run('read', { file_path: 'sparse.bin', view_range: [2, 3] }, abort.signal);
+    expect(scan.isError).toBe(true);
+    expect(JSON.stringify(scan)).toContain('read: aborted');
+    expect(performance.now() - scanStarted).toBeLessThan(5000);
+  });
+
   it('a backtracking glob leaves the event loop free and stops when aborted', async () => {
     // picomatch's regex for this pattern takes longer than this test's whole budget on a 200-character name.
     const abort = new AbortController();

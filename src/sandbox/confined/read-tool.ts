@@ -32,7 +32,7 @@ export async function readFd(fd: number, limit: number): Promise<string> {
   return buffer.toString('utf8', 0, filled);
 }
 
-export async function readTool(ctx: ToolContext, input: Record<string, unknown>): Promise<string> {
+export async function readTool(ctx: ToolContext, input: Record<string, unknown>, signal: AbortSignal): Promise<string> {
   const filePath = input.file_path as string;
   const viewRange = input.view_range as number[] | undefined;
   if (!filePath) throw new ToolError('read: file_path is required');
@@ -58,7 +58,7 @@ export async function readTool(ctx: ToolContext, input: Record<string, unknown>)
           );
         }
         const [startLine, endLine] = viewRange as [number, number];
-        return await readRangeStreaming(fd, filePath, startLine, endLine, limit);
+        return await readRangeStreaming(fd, filePath, startLine, endLine, limit, signal);
       }
       data = await readFd(fd, limit);
     } catch (e) {
@@ -77,14 +77,18 @@ export async function readTool(ctx: ToolContext, input: Record<string, unknown>)
   });
 }
 
-/** Lines `[startLine, endLine]` of the file at `fd` (which the caller closes), the selected bytes capped at `limit`. */
-async function readRangeStreaming(fd: number, filePath: string, startLine: number, endLine: number, limit: number): Promise<string> {
+/**
+ * Lines `[startLine, endLine]` of the file at `fd` (which the caller closes), the selected bytes capped at `limit`.
+ * Ends when `signal` aborts: finding line 2 of a sparse 10 GB file with no newline is a scan of all of it.
+ */
+async function readRangeStreaming(fd: number, filePath: string, startLine: number, endLine: number, limit: number, signal: AbortSignal): Promise<string> {
   const lines = new LineRangeCollector(filePath, startLine, endLine, limit);
   if (lines.rangeIsEmpty()) return '';
   // Byte chunks rather than readline: a single huge line is never buffered whole.
   const stream = fs.createReadStream('', { fd, autoClose: false, start: 0, highWaterMark: READ_STREAM_CHUNK_BYTES });
   try {
     for await (const chunk of stream) {
+      if (signal.aborted) throw new ToolError('read: aborted');
       lines.collectFrom(chunk as Buffer);
       if (lines.rangeIsCollected()) break;
     }

@@ -46,6 +46,9 @@ export interface Resolution {
 }
 
 const loopError = () => Object.assign(new Error('too many levels of symbolic links'), { code: 'ELOOP' });
+/** The kernel's PATH_MAX: a longer path is refused before its components are walked (each step rebuilds the path). */
+const PATH_MAX = 4096;
+const nameTooLong = () => Object.assign(new Error('file name too long'), { code: 'ENAMETOOLONG' });
 
 /**
  * Resolves `p` (absolute, or relative to `workdir`). With `create`, absent directories on the way
@@ -70,6 +73,7 @@ export function resolveSandboxPath(table: RootTable, workdir: string, p: string,
     names.push(name);
     levels.push(level);
   };
+  if (p.length >= PATH_MAX) throw nameTooLong();
   // Pending components, next one last.
   const todo = (p.startsWith('/') ? p : `${workdir}/${p}`).split('/').reverse();
   let hops = 0;
