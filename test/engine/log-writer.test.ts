@@ -43,7 +43,7 @@ function suite(open: () => Promise<{ store: Store; cleanup: () => Promise<void> 
     expect(await store.sessions.acquireLease(session.id, 'engine-b', later(20_000), later(30_000))).toBeDefined();
     const stale = [
       { ...noChanges(AT), events: newEvents(1, 'agent.message') },
-      { ...noChanges(AT), internals: [{ id: event!.id, internal: { started: true } }] },
+      { ...noChanges(AT), internals: [{ id: event!.id, internal: { tool_use_id: 'toolu_1', kind: 'builtin' as const, started: true } }] },
       { ...noChanges(AT), threadStatus: 'idle' as const },
       { ...noChanges(AT), status: 'idle' as const },
     ];

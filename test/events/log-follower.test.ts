@@ -23,6 +23,20 @@ async function until(what: string, check: () => boolean, timeoutMs = 15_000): Pr
   }
 }
 
+/** A consumer that records what it is given and makes its next delivery wait when told to (a full client buffer). */
+function holdingConsumer(holdFirst: boolean) {
+  const seen: number[] = [];
+  let hold = holdFirst;
+  let release: () => void = () => {};
+  const deliver = (records: readonly EventRecord[]) => {
+    seen.push(...records.map((r) => r.seq));
+    if (!hold) return;
+    hold = false;
+    return new Promise<void>((resolve) => (release = resolve));
+  };
+  return { seen, deliver, holdNext: () => void (hold = true), release: () => release() };
+}
+
 describe('log follower', () => {
   let dir: string;
   let store: Store;
@@ -88,15 +102,8 @@ describe('log follower', () => {
   it('reads from the store what was published while a waiting consumer fell more than the pending bound behind', async () => {
     const session = sessionRecord(1);
     await store.sessions.insert(session);
-    const seen: number[] = [];
-    let release: () => void = () => {};
-    let first = true;
-    const stop = follow(session.id, (records: readonly EventRecord[]) => {
-      seen.push(...records.map((r) => r.seq));
-      if (!first) return;
-      first = false;
-      return new Promise<void>((resolve) => (release = resolve));
-    });
+    const { seen, deliver, release } = holdingConsumer(true);
+    const stop = follow(session.id, deliver);
     await log.append(session.id, newEvents(1));
     await until('the first event', () => seen.length === 1);
     const total = 1 + MAX_PENDING_RECORDS + 50;
@@ -114,17 +121,10 @@ describe('log follower', () => {
     const session = sessionRecord(3);
     await store.sessions.insert(session);
     await store.events.append(session.id, newEvents(12));
-    const seen: number[] = [];
-    let release: () => void = () => {};
-    let hold = false;
-    const stop = follow(session.id, (records: readonly EventRecord[]) => {
-      seen.push(...records.map((r) => r.seq));
-      if (!hold) return;
-      hold = false;
-      return new Promise<void>((resolve) => (release = resolve));
-    });
+    const { seen, deliver, holdNext, release } = holdingConsumer(false);
+    const stop = follow(session.id, deliver);
     await until('the log so far', () => seen.length === 12);
-    hold = true; // the client's buffer fills at the next event
+    holdNext(); // the client's buffer fills at the next event
     bus.publish(session.id, await store.events.append(session.id, newEvents(1))); // 13, delivered; the consumer waits
     const [e14, e15] = await store.events.append(session.id, newEvents(2)); // another replica's commits
     bus.publish(session.id, [e14!]); // its 14 read and published; its 15 still to be read
@@ -140,15 +140,8 @@ describe('log follower', () => {
   it('delivers each event once when a range read again repeats events already published', async () => {
     const session = sessionRecord(4);
     await store.sessions.insert(session);
-    const seen: number[] = [];
-    let release: () => void = () => {};
-    let hold = true;
-    const stop = follow(session.id, (records: readonly EventRecord[]) => {
-      seen.push(...records.map((r) => r.seq));
-      if (!hold) return;
-      hold = false;
-      return new Promise<void>((resolve) => (release = resolve));
-    });
+    const { seen, deliver, release } = holdingConsumer(true);
+    const stop = follow(session.id, deliver);
     await sleep(20);
     const [e1] = await store.events.append(session.id, newEvents(1));
     bus.publish(session.id, [e1!]); // delivered; the consumer waits
