@@ -37,12 +37,13 @@ export class LogWriter {
     // The most frequent writes touch only the log (a tool result, a span start, a tool's started
     // marker): without the session's row to update, each is one statement on PostgreSQL.
     if (!touchesSession && changes.processed.length === 0) {
-      // (With nothing to append, the transaction below checks the lease: an empty append would not.)
-      if (changes.internals.length === 0 && changes.events.length > 0) return this.log.appendFenced(id, changes.events, fence);
+      // Markers only (or nothing the store keeps, a thread's status being derived from the log): the marker
+      // write still checks the lease, which an empty append would not.
       if (changes.events.length === 0) {
         if (!(await this.log.setInternalsFenced(id, changes.internals, fence))) throw new LeaseLost(id);
         return [];
       }
+      if (changes.internals.length === 0) return this.log.appendFenced(id, changes.events, fence);
     }
     return this.log.transaction(async (tx, emit) => {
       // The fence is checked by the write's first statement on the session's row: the read of the

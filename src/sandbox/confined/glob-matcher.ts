@@ -2,9 +2,9 @@
 // backtrack for minutes on names the agent itself chose (`*a*a*a*a*b*` against a name of 60 `a`s: ~20 s, longer
 // names hours): run on the server's thread, one glob call would stop every session. A worker thread matches instead,
 // a directory's entries per message, and is terminated when the call is aborted or its time is up.
-import { Worker } from 'node:worker_threads';
 import picomatch from 'picomatch';
 import { ToolError } from '@anthropic-ai/sdk/lib/tools/ToolError';
+import { startSearchWorker, type Ask } from './search-worker.js';
 
 /** One compiled glob: picomatch's regex and the glob itself (picomatch's matcher also takes an exact match). */
 interface Compiled {
@@ -65,49 +65,21 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const match = (${matching.toString()})(workerData);
 parentPort.on('message', (batch) => parentPort.postMessage(match(batch)));
+parentPort.postMessage(null);
 `;
 
 /**
- * Matches batches on a worker until `signal` aborts (then terminates it, and every pending or later batch fails with
- * `why()`). Where no worker can start, it matches on this thread.
+ * Matches batches on a worker (search-worker.ts) until `signal` aborts, which terminates it: the batch under way and
+ * any later one then fail with `why()`. Where no worker can start, it matches on this thread.
  */
 export function globMatcher(pattern: GlobPattern, signal: AbortSignal, why: () => string): (files: readonly string[], dirs: readonly string[]) => Promise<Matched> {
-  let worker: Worker | null | undefined;
-  let pending: { resolve: (m: Matched) => void; reject: (e: Error) => void } | undefined;
-  const fail = (err: Error) => {
-    const p = pending;
-    pending = undefined;
-    p?.reject(err);
-  };
-  signal.addEventListener('abort', () => {
-    void worker?.terminate();
-    fail(new ToolError(why()));
-  }, { once: true });
-  const start = (): Worker | null => {
-    try {
-      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: pattern, env: {}, execArgv: [], stdout: true, stderr: true, resourceLimits: { stackSizeMb: 8 } });
-      w.unref();
-      w.on('message', (m: Matched) => {
-        const p = pending;
-        pending = undefined;
-        p?.resolve(m);
-      });
-      w.on('error', (err) => fail(new ToolError(`glob: matching failed: ${err.message}`)));
-      w.on('exit', () => fail(new ToolError(signal.aborted ? why() : 'glob: matching stopped')));
-      return w;
-    } catch {
-      return null;
-    }
-  };
+  let starting: Promise<Ask<Batch, Matched> | null> | undefined;
   let fallback: ((batch: Batch) => Matched) | undefined;
-  return (files, dirs) => {
-    if (signal.aborted) return Promise.reject(new ToolError(why()));
-    if (worker === undefined) worker = start();
-    if (worker === null) return Promise.resolve((fallback ??= matching(pattern))({ files, dirs }));
-    const w = worker;
-    return new Promise<Matched>((resolve, reject) => {
-      pending = { resolve, reject };
-      w.postMessage({ files, dirs });
-    });
+  const failure = (cause: Error) => new ToolError(signal.aborted ? why() : `glob: matching failed: ${cause.message}`);
+  return async (files, dirs) => {
+    if (signal.aborted) throw new ToolError(why());
+    const ask = await (starting ??= startSearchWorker<Batch, Matched>(WORKER_SOURCE, pattern, signal, failure));
+    if (signal.aborted) throw new ToolError(why());
+    return ask ? ask({ files, dirs }) : (fallback ??= matching(pattern))({ files, dirs });
   };
 }

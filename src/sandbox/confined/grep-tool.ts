@@ -4,7 +4,6 @@
 // sandbox paths.
 import fs from 'node:fs';
 import { once } from 'node:events';
-import { Worker } from 'node:worker_threads';
 import { ToolError } from '@anthropic-ai/sdk/lib/tools/ToolError';
 import { closeQuietly, openDirAt } from './anchored-fs.js';
 import { withTarget, type ToolContext } from './context.js';
@@ -12,6 +11,7 @@ import { listDir, openEntryDir, openEntryFile } from './list-dir.js';
 import { openRegularFile } from './regular-file.js';
 import { childPath, type RootTable } from './roots.js';
 import { searchSlots as slots } from './search-slots.js';
+import { startSearchWorker, type Ask } from './search-worker.js';
 import type { Target } from './resolve.js';
 
 const GREP_OUTPUT_LIMIT = 100 * 1024;
@@ -228,48 +228,17 @@ async function* lineBatches(text: AsyncIterable<string | Buffer>): AsyncGenerato
 }
 
 /**
- * Matches lines on a worker thread, which leaves the server's thread free and can be terminated
+ * Matches lines on a worker thread (search-worker.ts), which leaves the server's thread free and can be terminated
  * while a regex backtracks. Where no worker can start, it matches on this thread (the SDK's logic).
  */
 function lineMatcher(re: RegExp, signal: AbortSignal): Match {
-  let reply = withResolvers<boolean[]>();
-  const fail = (cause: Error) => {
-    reply.promise.catch(() => {});
-    reply.reject(Object.assign(new ToolError(`grep: search failed: ${cause.message}`), { cause }));
-  };
-  const start = async (): Promise<Worker | null> => {
-    try {
-      const worker = new Worker(GREP_WORKER_SOURCE, {
-        eval: true,
-        workerData: re.source,
-        env: {},
-        execArgv: [],
-        stdout: true,
-        stderr: true,
-        resourceLimits: { stackSizeMb: 8 },
-      });
-      signal.addEventListener('abort', () => void worker.terminate(), { once: true });
-      worker.on('message', (matched: boolean[]) => {
-        reply.resolve(matched);
-        reply = withResolvers<boolean[]>();
-      });
-      worker.on('error', fail);
-      worker.on('exit', (code) => fail(new Error(`worker exited with code ${code}`)));
-      await reply.promise;
-      return worker;
-    } catch {
-      return null;
-    }
-  };
-  let starting: Promise<Worker | null> | undefined;
+  let starting: Promise<Ask<string[], boolean[]> | null> | undefined;
+  const failure = (cause: Error) => Object.assign(new ToolError(`grep: search failed: ${cause.message}`), { cause });
   return async (lines) => {
     if (signal.aborted) return [];
-    const worker = await (starting ??= start());
+    const ask = await (starting ??= startSearchWorker<string[], boolean[]>(GREP_WORKER_SOURCE, re.source, signal, failure));
     if (signal.aborted) return [];
-    if (worker) {
-      worker.postMessage(lines);
-      return reply.promise;
-    }
+    if (ask) return ask(lines);
     const matched: boolean[] = [];
     try {
       for (const line of lines) matched.push(re.test(line));
@@ -278,17 +247,6 @@ function lineMatcher(re: RegExp, signal: AbortSignal): Match {
     }
     return matched;
   };
-}
-
-/** Promise.withResolvers, which Node 20 lacks. */
-function withResolvers<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (reason: unknown) => void } {
-  let resolve!: (value: T) => void;
-  let reject!: (reason: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
 }
 
 const GREP_WORKER_SOURCE = `
