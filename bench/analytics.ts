@@ -101,6 +101,7 @@ async function postgresTarget(adminUrl: string): Promise<Target> {
     store,
     seed: async () => {
       const pool = new pg.Pool({ connectionString: fresh.url, max: 1 });
+      pool.on('error', () => {}); // its database is dropped with FORCE after pool.end(), which resolves before sockets close
       const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
       await pool.query(
         seedSql({

@@ -44,3 +44,14 @@ export async function createPostgresDatabase(
     },
   };
 }
+
+/**
+ * A pool on `url` that tolerates its database being dropped. `pool.end()` resolves before its clients'
+ * sockets close, so `drop()`'s `WITH (FORCE)` can reach a backend that has not yet read the goodbye: its
+ * FATAL then arrives as an idle client's error, which a pool without an 'error' listener throws uncaught.
+ */
+export function testPool(url: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max });
+  pool.on('error', () => {});
+  return pool;
+}

@@ -5,7 +5,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nameRepeatedStatements } from '../../src/store/postgres/named-statements.js';
-import { createPostgresDatabase } from '../helpers/databases.js';
+import { createPostgresDatabase, testPool } from '../helpers/databases.js';
 
 describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('named statements (postgres)', () => {
   let db: Awaited<ReturnType<typeof createPostgresDatabase>>;
@@ -15,7 +15,7 @@ describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('named statements (postgr
   beforeAll(async () => {
     db = await createPostgresDatabase();
     // One connection, so what it prepared can be read back from pg_prepared_statements.
-    pool = new pg.Pool({ connectionString: db.url, max: 1 });
+    pool = testPool(db.url, 1);
     nameRepeatedStatements(pool);
     admin = new pg.Client({ connectionString: db.url });
     await admin.connect();

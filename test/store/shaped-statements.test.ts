@@ -3,10 +3,9 @@
 // value left undefined, rows whose columns differ) built afresh instead.
 import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsShape, rowValues, runShaped } from '../../src/store/kysely/shaped-statements.js';
-import { createPostgresDatabase } from '../helpers/databases.js';
+import { createPostgresDatabase, testPool } from '../helpers/databases.js';
 
 interface Things {
   things: { a: string; b: string | undefined; c: string | null | undefined };
@@ -63,7 +62,7 @@ describe('shaped statements (sqlite)', () => {
 describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('shaped statements (postgres)', () => {
   shapedSuite(async () => {
     const database = await createPostgresDatabase();
-    const db = new Kysely<Things>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: 2 }) }) });
+    const db = new Kysely<Things>({ dialect: new PostgresDialect({ pool: testPool(database.url, 2) }) });
     return {
       db,
       close: async () => {
