@@ -100,4 +100,36 @@ describe('confined file tools: costly patterns', () => {
     // Ordinary patterns still match (on the worker), and the slot the aborted call held is free again.
     expect(await tools.run('glob', { pattern: '*.txt' }, new AbortController().signal)).toEqual({ isError: false, content: [{ type: 'text', text: `${WS}/b.txt` }] });
   });
+
+  it('a directory of 150,000 entries the agent made is listed, matched and searched while the server keeps its time', async () => {
+    // Read and sorted on the event loop, such a directory held it ~0.9 s per glob or grep call (1.8 s at 300,000).
+    const big = path.join(base, 'big');
+    fs.mkdirSync(big);
+    for (let i = 0; i < 150_000; i++) fs.closeSync(fs.openSync(path.join(big, `f${String(i).padStart(6, '0')}.txt`), 'w'));
+    fs.writeFileSync(path.join(big, 'f149999.txt'), 'x\n');
+    fs.writeFileSync(path.join(big, 'f000007.txt'), 'a needle\n'); // grep walks the first 50,000 entries, as the SDK's
+    const lagDuring = async (run: () => Promise<unknown>) => {
+      let maxLag = 0;
+      let last = performance.now();
+      const sampler = setInterval(() => {
+        const now = performance.now();
+        maxLag = Math.max(maxLag, now - last - 5);
+        last = now;
+      }, 5);
+      try {
+        return { outcome: await run(), maxLag };
+      } finally {
+        clearInterval(sampler);
+        maxLag = Math.max(maxLag, performance.now() - last - 5);
+      }
+    };
+    const globbed = await lagDuring(() => tools.run('glob', { pattern: 'big/*9999.txt' }, new AbortController().signal));
+    const text = (globbed.outcome as { content: Array<{ text: string }> }).content[0]!.text.split('\n');
+    expect(text).toHaveLength(15);
+    expect(text[0]).toBe(`${WS}/big/f149999.txt`); // newest first
+    expect(globbed.maxLag).toBeLessThan(400);
+    const grepped = await lagDuring(() => tools.run('grep', { pattern: 'needle', path: 'big' }, new AbortController().signal));
+    expect(grepped.outcome).toEqual({ isError: false, content: [{ type: 'text', text: `${WS}/big/f000007.txt:1:a needle` }] });
+    expect(grepped.maxLag).toBeLessThan(400);
+  });
 });

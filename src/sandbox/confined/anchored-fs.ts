@@ -31,8 +31,8 @@ export const readlinkAt = (dirFd: number, name: string): string => fs.readlinkSy
 export const mkdirAt = (dirFd: number, name: string, mode: number): void => fs.mkdirSync(at(dirFd, name), { mode });
 export const renameAt = (dirFd: number, from: string, to: string): void => fs.renameSync(at(dirFd, from), at(dirFd, to));
 export const unlinkAt = (dirFd: number, name: string): void => fs.unlinkSync(at(dirFd, name));
-/** Streams the held directory's entries (dirent types: nothing is followed); the caller closes it. */
-export const openListing = (dirFd: number): fs.Dir => fs.opendirSync(heldDir(dirFd));
+/** The held directory's entries (dirent types: nothing is followed), sorted by their names' bytes (libuv's scandir). */
+export const readHeldDir = (dirFd: number): Promise<fs.Dirent[]> => fs.promises.readdir(heldDir(dirFd), { withFileTypes: true });
 
 /** Opens `name` in `dirFd` with `flags`, never following it. */
 export const openAt = (dirFd: number, name: string, flags: number): number => fs.openSync(at(dirFd, name), flags | O_NOFOLLOW);

@@ -25,6 +25,8 @@ const MATCH_OPTIONS = { dot: true, posix: true };
 // regex to backtrack on a long path.
 const IGNORED_SEGMENTS = new Set(['.git', 'node_modules']);
 const ignored = (rel: string): boolean => rel.split('/').some((segment) => IGNORED_SEGMENTS.has(segment));
+/** Entries of one directory matched (and then statted) per step. */
+const SLICE = 4_096;
 /** A pattern's matching may take this long over the whole walk (the agent names both the pattern and the files). */
 const GLOB_TIMEOUT_MS = 60_000;
 
@@ -135,33 +137,38 @@ async function walkGlob(table: RootTable, fd: number, realDir: string, startRel:
   const match = globMatcher(compileGlob(pattern, patternParts(pattern), MATCH_OPTIONS), stop.signal, why);
   const found: Found = [];
   async function inner(fd: number, dirRel: string, realDir: string, shownDir: string, depth: number): Promise<void> {
-    const entries = listDir(table, fd, realDir).map((e) => ({ e, rel: dirRel ? `${dirRel}/${e.name}` : e.name }));
-    const dirs = entries.filter(({ e, rel }) => e.kind === 'dir' && depth < MAX_DEPTH && !ignored(rel));
-    const files = entries.filter(({ e, rel }) => e.kind === 'file' && !ignored(rel));
-    const hits = await match(
-      files.map((f) => f.rel),
-      dirs.map((d) => d.rel),
-    );
-    const wanted = new Set([...files.filter((_, i) => hits.files[i]), ...dirs.filter((_, i) => hits.dirs[i])]);
-    for (const entry of entries) {
-      if (found.length >= MATCH_LIMIT || stop.signal.aborted) return;
-      if (!wanted.has(entry)) continue;
-      const { e } = entry;
-      if (e.kind === 'dir') {
-        let childFd: number;
-        try {
-          childFd = openEntryDir(fd, e);
-        } catch {
-          continue;
+    const listed = await listDir(table, fd, realDir);
+    // A slice at a time, in order: a directory of hundreds of thousands of entries is matched and walked in steps
+    // that let the server's event loop run between them.
+    for (let start = 0; start < listed.length; start += SLICE) {
+      const entries = listed.slice(start, start + SLICE).map((e) => ({ e, rel: dirRel ? `${dirRel}/${e.name}` : e.name }));
+      const dirs = entries.filter(({ e, rel }) => e.kind === 'dir' && depth < MAX_DEPTH && !ignored(rel));
+      const files = entries.filter(({ e, rel }) => e.kind === 'file' && !ignored(rel));
+      const hits = await match(
+        files.map((f) => f.rel),
+        dirs.map((d) => d.rel),
+      );
+      const wanted = new Set([...files.filter((_, i) => hits.files[i]), ...dirs.filter((_, i) => hits.dirs[i])]);
+      for (const entry of entries) {
+        if (found.length >= MATCH_LIMIT || stop.signal.aborted) return;
+        if (!wanted.has(entry)) continue;
+        const { e } = entry;
+        if (e.kind === 'dir') {
+          let childFd: number;
+          try {
+            childFd = openEntryDir(fd, e);
+          } catch {
+            continue;
+          }
+          try {
+            await inner(childFd, entry.rel, childPath(realDir, e.name), childPath(shownDir, e.name), depth + 1);
+          } finally {
+            closeQuietly(childFd);
+          }
+        } else {
+          const stat = statEntry(fd, e);
+          if (stat?.isFile()) found.push({ path: childPath(shownDir, e.name), mtime: stat.mtimeMs });
         }
-        try {
-          await inner(childFd, entry.rel, childPath(realDir, e.name), childPath(shownDir, e.name), depth + 1);
-        } finally {
-          closeQuietly(childFd);
-        }
-      } else {
-        const stat = statEntry(fd, e);
-        if (stat?.isFile()) found.push({ path: childPath(shownDir, e.name), mtime: stat.mtimeMs });
       }
     }
   }

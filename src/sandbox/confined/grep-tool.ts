@@ -119,7 +119,7 @@ async function walk(table: RootTable, rootFd: number, rootPath: string, match: M
   async function inner(fd: number, dirPath: string, depth: number): Promise<boolean> {
     if (depth > WALK_MAX_DEPTH) return true;
     if (signal.aborted) return false;
-    for (const e of listDir(table, fd, dirPath)) {
+    for (const e of await listDir(table, fd, dirPath)) {
       if (e.name === '.git' || e.name === 'node_modules') continue;
       if (remaining-- <= 0) return false;
       if (signal.aborted) return false;
