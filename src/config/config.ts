@@ -78,7 +78,7 @@ export interface TracingConfig {
 export type OtlpProtocol = 'http/protobuf' | 'http/json';
 
 export interface WebhookConfig {
-  /** AGENTD_WEBHOOK_PRIVATE_TARGETS: `refuse` (default) loopback and private addresses, allow `loopback`, or `allow` all. */
+  /** AGENTD_WEBHOOK_PRIVATE_TARGETS: `loopback` (default: loopback allowed, other private addresses refused), `refuse` both, or `allow` all. */
   readonly privateTargets: (typeof PRIVATE_TARGET_MODES)[number];
   /** AGENTD_WEBHOOK_TIMEOUT_MS: how long one delivery attempt may take. */
   readonly timeoutMs: number;

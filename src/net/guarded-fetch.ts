@@ -20,16 +20,19 @@ export interface GuardOptions {
   allowPrivate: boolean;
   /** The setting that allows them, named in refusals. */
   setting: string;
+  /** Which addresses are refused (isPrivateAddress; a test names a loopback address it may treat as a public host). */
+  isPrivate?: (address: string) => boolean;
 }
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void;
 
 export function guardedFetch(opts: GuardOptions): Fetch {
   if (opts.allowPrivate) return (input, init) => fetch(input, init);
+  const isPrivate = opts.isPrivate ?? isPrivateAddress;
   const lookup = (hostname: string, options: dns.LookupOptions, callback: LookupCallback) => {
     dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, []);
-      const bad = addresses.find((a) => isPrivateAddress(a.address));
+      const bad = addresses.find((a) => isPrivate(a.address));
       if (bad) return callback(new PrivateAddressError(hostname, bad.address, opts.setting), []);
       if (options.all) return callback(null, addresses);
       const first = addresses[0]!;
@@ -39,11 +42,21 @@ export function guardedFetch(opts: GuardOptions): Fetch {
   // undici is loaded at the first request (not at start-up: most servers make none).
   let client: Promise<{ dispatcher: import('undici').Agent; fetch: typeof import('undici').fetch }> | undefined;
   const undici = () =>
-    (client ??= import('undici').then(({ Agent, fetch }) => ({ dispatcher: new Agent({ connect: { lookup: lookup as never } }), fetch })));
+    (client ??= import('undici').then(({ Agent, buildConnector, fetch }) => {
+      // Every connection is checked, a redirect's included: an address literal never reaches `lookup` (net.connect
+      // skips it), so a 307 to http://169.254.169.254/ from an allowed host was followed.
+      const connector = buildConnector({ lookup: lookup as never });
+      const connect: typeof connector = (options, callback) => {
+        const host = options.hostname.replace(/^\[|\]$/g, '');
+        if (isIP(host) !== 0 && isPrivate(host)) return callback(new PrivateAddressError(host, host, opts.setting), null);
+        return connector(options, callback);
+      };
+      return { dispatcher: new Agent({ connect }), fetch };
+    }));
   return async (input, init) => {
     const url = new URL(String(input));
     const host = url.hostname.replace(/^\[|\]$/g, '');
-    if (isIP(host) !== 0 && isPrivateAddress(host)) throw new PrivateAddressError(host, host, opts.setting);
+    if (isIP(host) !== 0 && isPrivate(host)) throw new PrivateAddressError(host, host, opts.setting);
     const { dispatcher, fetch: undiciFetch } = await undici();
     return (await undiciFetch(url, { ...(init as object), dispatcher } as never)) as unknown as Response;
   };

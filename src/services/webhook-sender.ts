@@ -7,7 +7,8 @@ import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import { addressKind, targetAllowed, type PrivateTargets } from '../domain/webhook-target.js';
+import { targetAllowed, type PrivateTargets } from '../domain/webhook-target.js';
+import { addressKind } from '../net/private-address.js';
 
 export interface DeliveryAttempt {
   url: string;

@@ -93,7 +93,8 @@ describe.each(dialects())('webhook targets by default (%s)', (dialect) => {
       const hook = await t.client.beta.organization.webhooks.create({ url, enabled_events: events('session.created') });
       expect(hook.url).toBe(url);
     }
-    for (const url of ['http://10.0.0.1/x', 'http://169.254.169.254/latest', 'http://[fd00::1]/x']) {
+    // IPv6 spellings of IPv4 hosts lead where their IPv4 address does (the hex-mapped form was taken as public).
+    for (const url of ['http://10.0.0.1/x', 'http://169.254.169.254/latest', 'http://[fd00::1]/x', 'http://[::ffff:a9fe:a9fe]/latest', 'http://[::ffff:10.0.0.1]/x', 'http://[64:ff9b::a9fe:a9fe]/x']) {
       const err = await failure(t.client.beta.organization.webhooks.create({ url, enabled_events: events('session.created') }));
       expectEnvelope(err, 400, 'invalid_request_error');
       expect(err.error.error.message).toMatch(/^url: private addresses are not allowed .*AGENTD_WEBHOOK_PRIVATE_TARGETS/);
@@ -104,7 +105,7 @@ describe.each(dialects())('webhook targets by default (%s)', (dialect) => {
 describe.each(dialects())('webhook targets with AGENTD_WEBHOOK_PRIVATE_TARGETS=refuse (%s)', (dialect) => {
   const t = useServer(dialect, { env: { AGENTD_WEBHOOK_PRIVATE_TARGETS: 'refuse' } });
   it('refuses loopback URLs too', async () => {
-    for (const url of ['http://127.0.0.1:8080/x', 'http://[::1]/x', 'http://localhost/x']) {
+    for (const url of ['http://127.0.0.1:8080/x', 'http://[::1]/x', 'http://localhost/x', 'http://[::ffff:127.0.0.1]:8080/x']) {
       const err = await failure(t.client.beta.organization.webhooks.create({ url, enabled_events: events('session.created') }));
       expectEnvelope(err, 400, 'invalid_request_error');
       expect(err.error.error.message).toMatch(/^url: loopback addresses are not allowed .*AGENTD_WEBHOOK_PRIVATE_TARGETS/);

@@ -1,7 +1,8 @@
 // Which log events cause which webhook types, the payload's shape, and which addresses deliveries may reach.
 import { describe, expect, it } from 'vitest';
 import { webhookEvent, webhookTypesFor } from '../../src/domain/webhook-events.js';
-import { addressKind, checkWebhookUrl, targetAllowed } from '../../src/domain/webhook-target.js';
+import { checkWebhookUrl, targetAllowed } from '../../src/domain/webhook-target.js';
+import { addressKind } from '../../src/net/private-address.js';
 
 describe('webhook events', () => {
   it('maps session status events to their webhook types (a separate namespace)', () => {
@@ -34,6 +35,11 @@ describe('webhook targets', () => {
     expect(addressKind('127.0.0.1')).toBe('loopback');
     expect(addressKind('::1')).toBe('loopback');
     expect(addressKind('::ffff:127.0.0.1')).toBe('loopback');
+    // new URL() writes [::ffff:127.0.0.1] as [::ffff:7f00:1]: the same host
+    for (const ip of ['::ffff:7f00:1', '[::ffff:7f00:1]', '0:0:0:0:0:ffff:7f00:1', '::ffff:7f00:2']) expect(addressKind(ip), ip).toBe('loopback');
+    for (const ip of ['::ffff:a9fe:a9fe', '::ffff:a00:1', '64:ff9b::a9fe:a9fe', '2002:a9fe:a9fe::1', '192.0.0.1', '198.18.0.1']) {
+      expect(addressKind(ip), ip).toBe('private');
+    }
     for (const ip of ['10.0.0.1', '172.16.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', 'fd00::1', 'fe80::1']) {
       expect(addressKind(ip), ip).toBe('private');
     }

@@ -6,7 +6,8 @@ import type { WebhookCreateInput, WebhookUpdateInput } from '../../api/schemas/w
 import { newId } from '../../api/ids.js';
 import type { WebhookEndpointRecord } from '../../domain/records/webhook.js';
 import { EMITTED_WEBHOOK_TYPES, UNEMITTED_WEBHOOK_TYPES } from '../../domain/webhook-events.js';
-import { addressKind, checkWebhookUrl, targetAllowed, type PrivateTargets } from '../../domain/webhook-target.js';
+import { checkWebhookUrl, targetAllowed, type PrivateTargets } from '../../domain/webhook-target.js';
+import { addressKind } from '../../net/private-address.js';
 import { invalidRequest, notFound } from '../../errors.js';
 import type { CommandContext } from '../context.js';
 
