@@ -28,4 +28,9 @@ export interface CommandContext {
    * no egress proxy in front of the tools), or undefined when they can.
    */
   readonly envCredentialsRefusal?: string | undefined;
+  /**
+   * Why this server will not clone a repository url (a local path outside AGENTD_REPOSITORY_LOCAL_ROOTS, or in
+   * agentd's own data), or undefined when it will. Absent: every url the transports allow.
+   */
+  readonly repositoryRefusal?: ((url: string) => string | undefined) | undefined;
 }

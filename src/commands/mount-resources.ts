@@ -104,7 +104,12 @@ export async function mountResources(
         undo.push(() => deleteFile(ctx, workspaceId, copy.id));
         stored.push({ resource: { type: 'file', id, file_id: copy.id, mount_path: mountPath, created_at: now, updated_at: now } });
       } else {
-        if (reachable) await checkRepositoryReachable({ url: param.url, token: param.authorization_token, checkout: param.checkout, field });
+        if (reachable) {
+          // Cloned by this server (a self-hosted worker clones on its own machine, by its own rules).
+          const refusal = ctx.repositoryRefusal?.(param.url);
+          if (refusal) throw invalidRequest(`${fieldOf(field, 'url')}: ${refusal}`);
+          await checkRepositoryReachable({ url: param.url, token: param.authorization_token, checkout: param.checkout, field });
+        }
         const resource = {
           type: 'github_repository' as const,
           id,

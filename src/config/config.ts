@@ -193,6 +193,12 @@ function parsePorts(raw: string | undefined, name: string): number[] {
 }
 
 /** Shape only (address/prefix); the sandbox provider parses them fully and refuses what it cannot. */
+function parseAbsoluteDirs(raw: string | undefined, name: string): string[] {
+  const dirs = (raw ?? '').split(path.delimiter).filter((d) => d.trim() !== '');
+  for (const d of dirs) if (!path.isAbsolute(d)) throw new Error(`${name}: "${d}" is not an absolute path`);
+  return dirs.map((d) => path.resolve(d));
+}
+
 function parseNetworks(raw: string | undefined, name: string): string[] {
   return commaList(raw).map((n) => {
     if (!/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(n)) throw new Error(`${name}: "${n}" is not an IP network (address/prefix)`);
@@ -288,6 +294,8 @@ export interface EngineConfig {
   readonly maxToolRounds: number;
   /** Per-session workspace directories (AGENTD_WORKSPACES_DIR, default `<dataDir>/workspaces`). */
   readonly workspacesDir: string;
+  /** AGENTD_REPOSITORY_LOCAL_ROOTS: directories (absolute, `:`-separated) repository resources may name as local paths. */
+  readonly repositoryLocalRoots: readonly string[];
   /** How long a runner's claim on a session lasts without renewal (AGENTD_LEASE_MS, default 10 s). */
   readonly leaseMs: number;
   /** How often the engine looks for sessions to take over or resume (AGENTD_LEASE_SWEEP_MS, default 2 s, at most leaseMs). */
@@ -488,6 +496,7 @@ export function loadConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.e
       outcomeHeartbeatMs: positiveInt(env.AGENTD_OUTCOME_HEARTBEAT_MS, 10_000, 'AGENTD_OUTCOME_HEARTBEAT_MS'),
       maxToolRounds: positiveInt(env.AGENTD_MAX_TOOL_ROUNDS, 200, 'AGENTD_MAX_TOOL_ROUNDS'),
       workspacesDir: path.resolve(env.AGENTD_WORKSPACES_DIR ?? path.join(dataDir, 'workspaces')),
+      repositoryLocalRoots: Object.freeze(parseAbsoluteDirs(env.AGENTD_REPOSITORY_LOCAL_ROOTS, 'AGENTD_REPOSITORY_LOCAL_ROOTS')),
       // Takeover of a dead replica's session: lease lapse (≤ leaseMs) + next sweep (≤ sweepMs) = ≤ 12 s by default.
       leaseMs: positiveInt(env.AGENTD_LEASE_MS, 10_000, 'AGENTD_LEASE_MS'),
       sweepMs: Math.min(

@@ -45,6 +45,7 @@ import { createLogger } from './logger.js';
 import { ModelCatalog } from '../gateway/model-catalog.js';
 import { loadSecretBox } from '../secrets/secret-key.js';
 import { createMcpHub, mcpFetch } from './mcp.js';
+import { localRepositoryRefusal } from '../sandbox/resources/local-repository.js';
 import { sandboxUnavailableAtStart, startSummary, type StartSummary } from './start-summary.js';
 
 export interface RunningServer {
@@ -143,15 +144,21 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   bus.subscribeAll((_sessionId, records) => metrics.eventsCommitted(records.length));
   // Live previews reach the streams of this process only (best-effort by definition).
   const deltas = new InProcessDeltaChannel();
+  const repositoryRefusal = (url: string) =>
+    localRepositoryRefusal(url, {
+      roots: config.engine.repositoryLocalRoots,
+      ownDirs: [config.dataDir, config.filesDir, config.engine.workspacesDir, config.sandbox.packages.dir],
+    });
   const ctx = {
     store,
     log: new EventLog(store, bus),
     blobs: opened.blobs,
     now: () => isoNow(clock),
-    workspaces: localWorkspaces(config.engine.workspacesDir),
+    workspaces: localWorkspaces(config.engine.workspacesDir, { repositoryRefusal }),
     prices,
     modelProvider: config.engine.provider,
     unknownModel: unknownModelCheck(config),
+    repositoryRefusal,
     envCredentialsRefusal:
       config.sandbox.kind === 'none'
         ? 'this server runs tools without a sandbox (AGENTD_SANDBOX=none), so no egress proxy can substitute them'

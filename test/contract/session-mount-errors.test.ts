@@ -8,7 +8,7 @@ import { useFakeAnthropic, useServer } from '../helpers/use.js';
 import { dialects } from '../helpers/databases.js';
 import { createAgent, createEnvironment } from '../helpers/fixtures.js';
 import { expectEnvelope, failure } from '../helpers/errors.js';
-import { createTestRepo, serveRepoOverHttp, type GitHttpServer, type TestRepo } from '../helpers/git-repos.js';
+import { createTestRepo, LOCAL_REPOS_ENV, serveRepoOverHttp, type GitHttpServer, type TestRepo } from '../helpers/git-repos.js';
 import { sendText, streamWhile, typesOf, type StreamEvent } from '../helpers/turns.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 
@@ -26,7 +26,7 @@ describe.each(dialects())('session mount errors (%s)', (dialect) => {
   let agentId: string;
   let envId: string;
   const fake = useFakeAnthropic();
-  const t = useServer(dialect, () => ({ model: fake, env: { ...SANDBOX_ENV, ...WEBHOOK_ENV } }));
+  const t = useServer(dialect, () => ({ model: fake, env: { ...SANDBOX_ENV, ...WEBHOOK_ENV, ...LOCAL_REPOS_ENV } }));
   let receiver: WebhookReceiver;
 
   beforeAll(async () => {

@@ -9,7 +9,7 @@ import { useFakeAnthropic, useServer } from '../helpers/use.js';
 import { dialects } from '../helpers/databases.js';
 import { createAgent, createEnvironment } from '../helpers/fixtures.js';
 import { expectEnvelope, failure } from '../helpers/errors.js';
-import { createTestRepo, serveRepoOverHttp, type TestRepo } from '../helpers/git-repos.js';
+import { createTestRepo, LOCAL_REPOS_ENV, LOCAL_REPOS_ROOT, serveRepoOverHttp, type TestRepo } from '../helpers/git-repos.js';
 import { type TestServer } from '../helpers/server.js';
 import { runToolTurn } from '../helpers/tool-turn.js';
 import { sendText, streamWhile } from '../helpers/turns.js';
@@ -35,7 +35,7 @@ describe.each(dialects())('session resources (%s)', (dialect) => {
   let envId: string;
   const workspaces = () => path.join(t.dataDir, 'workspaces');
   const fake = useFakeAnthropic();
-  const t = useServer(dialect, () => ({ model: fake, env: SANDBOX_ENV }));
+  const t = useServer(dialect, () => ({ model: fake, env: { ...SANDBOX_ENV, ...LOCAL_REPOS_ENV } }));
 
   beforeAll(async () => {
     repo = createTestRepo();
@@ -165,7 +165,12 @@ describe.each(dialects())('session resources (%s)', (dialect) => {
     const dirsBefore = fs.existsSync(workspaces()) ? fs.readdirSync(workspaces()).sort() : [];
 
     const cases: [Parameters<typeof create>[0], RegExp][] = [
-      [[{ type: 'file', file_id: upload.id }, { type: 'github_repository', url: '/nonexistent/repo' }], /^resources\[1\]\.url: could not clone/],
+      [[{ type: 'file', file_id: upload.id }, { type: 'github_repository', url: path.join(LOCAL_REPOS_ROOT, 'nonexistent') }], /^resources\[1\]\.url: could not clone/],
+      // The server's git reads what the agentd user can: local paths only under AGENTD_REPOSITORY_LOCAL_ROOTS, never
+      // agentd's own data (another session's workspace, the database), and file:// urls likewise.
+      [[{ type: 'github_repository', url: '/nonexistent/repo' }], /^resources\[0\]\.url: local repositories are cloned only from directories the operator lists in AGENTD_REPOSITORY_LOCAL_ROOTS/],
+      [[{ type: 'github_repository', url: `file://${path.dirname(LOCAL_REPOS_ROOT)}/elsewhere.git` }], /^resources\[0\]\.url: local repositories are cloned only/],
+      [[{ type: 'github_repository', url: t.dataDir }], /^resources\[0\]\.url: .* is inside agentd's own data/],
       [[{ type: 'github_repository', url: repo.dir, checkout: { type: 'branch', name: 'nope' } }], /^resources\[0\]\.checkout\.name: branch nope not found/],
       [[{ type: 'github_repository', url: repo.dir, checkout: { type: 'commit', sha: 'not-hex' } }], /^resources\[0\]\.checkout\.sha:/],
       [[{ type: 'github_repository', url: 'ext::sh -c touch% /tmp/pwned' }], /^resources\[0\]\.url:/],

@@ -16,6 +16,11 @@ const env = {
   GIT_COMMITTER_EMAIL: 'test@example.com',
 };
 
+/** Where test repositories are made: the one directory servers in these tests allow local repositories from. */
+export const LOCAL_REPOS_ROOT = path.join(os.tmpdir(), 'agentd-git-repos');
+/** Server environment that lets sessions name the test repositories by path. */
+export const LOCAL_REPOS_ENV: Record<string, string> = { AGENTD_REPOSITORY_LOCAL_ROOTS: LOCAL_REPOS_ROOT };
+
 export const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, env, encoding: 'utf8' }).trim();
 
 export interface TestRepo {
@@ -29,7 +34,8 @@ export interface TestRepo {
 }
 
 export function createTestRepo(name = 'demo-repo'): TestRepo {
-  const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-git-'));
+  fs.mkdirSync(LOCAL_REPOS_ROOT, { recursive: true });
+  const parent = fs.mkdtempSync(path.join(LOCAL_REPOS_ROOT, 'repo-'));
   const dir = path.join(parent, name);
   fs.mkdirSync(dir);
   git(dir, 'init', '--quiet', '--initial-branch=main');

@@ -10,14 +10,14 @@ import { useFakeAnthropic } from '../helpers/use.js';
 import { replicaCluster, shortLeaseEnv, type Replica } from '../helpers/replicas.js';
 import { sendText, waitSettled } from '../helpers/turns.js';
 import { scrape } from '../helpers/prometheus.js';
-import { createTestRepo } from '../helpers/git-repos.js';
+import { createTestRepo, LOCAL_REPOS_ENV } from '../helpers/git-repos.js';
 import { toFile } from '@anthropic-ai/sdk';
 
 const KEY = 'sk-snapshot-test';
 
 describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('replicas: workspace snapshots (postgres)', () => {
   const fake = useFakeAnthropic();
-  const cluster = replicaCluster(['a', 'b'], () => shortLeaseEnv(KEY, fake.url));
+  const cluster = replicaCluster(['a', 'b'], () => ({ ...shortLeaseEnv(KEY, fake.url), ...LOCAL_REPOS_ENV }));
   const replicas = cluster.replicas;
 
   const workspaceFile = (r: Replica, sessionId: string, rel: string) => path.join(r.dataDir, 'ws', sessionId, 'workspace', rel);

@@ -2,7 +2,7 @@
 // (session-layout.ts).
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { cloneRepository } from '../resources/clone-repository.js';
+import { cloneRepository, GitFailure } from '../resources/clone-repository.js';
 import { placeDirectory, placeReadOnlyFile, removeInside } from '../resources/host-files.js';
 import { identityOf, loadOutputIndex, sameIdentity, saveOutputIndex } from '../outputs/output-index.js';
 import { openInside, scanOutputs, type ScanLimits } from '../outputs/scan-outputs.js';
@@ -25,7 +25,11 @@ const hostRoot = (layout: SessionLayout, mountPath: string) =>
 /** The request field an error about a resource's mount path names (`prefix` is e.g. `resources[0]`, or empty). */
 const mountField = (prefix: string) => (prefix ? `${prefix}.mount_path` : 'mount_path');
 
-export function localWorkspaces(workspacesDir: string, limits: ScanLimits = DEFAULT_LIMITS): Workspaces {
+export function localWorkspaces(
+  workspacesDir: string,
+  opts: { limits?: ScanLimits; repositoryRefusal?: (url: string) => string | undefined } = {},
+): Workspaces {
+  const limits = opts.limits ?? DEFAULT_LIMITS;
   const layoutOf = (sessionId: string) => sessionLayout(workspacesDir, sessionId);
   const preparedCache = new Map<string, { version: string; placed: Array<[string, string]>; placing: Array<[string, string]> }>();
   return {
@@ -36,6 +40,9 @@ export function localWorkspaces(workspacesDir: string, limits: ScanLimits = DEFA
 
     async cloneRepository(sessionId, at, spec) {
       const layout = layoutOf(sessionId);
+      // Checked again here: the session may have been created under other settings (or by another replica).
+      const refusal = opts.repositoryRefusal?.(spec.url);
+      if (refusal) throw new GitFailure('clone', spec.url, refusal, '');
       const staging = path.join(layout.root, '.staging', at.id);
       await fsp.mkdir(path.dirname(staging), { recursive: true });
       try {
