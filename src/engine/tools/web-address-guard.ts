@@ -4,24 +4,12 @@
 // answer that changes between check and connect (rebinding) cannot slip through.
 import dns from 'node:dns';
 import net from 'node:net';
+import { isPrivateAddress as isPrivateIp } from '../../net/private-address.js';
 
-const BLOCKED = new net.BlockList();
-for (const [prefix, bits] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) BLOCKED.addSubnet(prefix, bits, 'ipv4');
-for (const [prefix, bits] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) BLOCKED.addSubnet(prefix, bits, 'ipv6');
-
-/** Whether `address` (an IP literal) is one a fetch must not reach without the operator's leave. */
+/** Whether `address` (an IP literal) is one a fetch must not reach without the operator's leave (the ranges and the
+ * IPv6 forms of IPv4 hosts: src/net/private-address.ts, shared with every outbound check). */
 export function isPrivateAddress(address: string): boolean {
-  const family = net.isIP(address);
-  if (family === 4) return BLOCKED.check(address, 'ipv4');
-  if (family === 6) {
-    // IPv4-mapped (::ffff:a.b.c.d) is judged as the IPv4 address it maps.
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-    return mapped ? BLOCKED.check(mapped[1]!, 'ipv4') : BLOCKED.check(address, 'ipv6');
-  }
-  return true; // not an address at all: refuse
+  return net.isIP(address) === 0 ? true : isPrivateIp(address); // not an address at all: refuse
 }
 
 /** An IP-literal host (which connects without DNS) that is private or local; names are judged at lookup. */
