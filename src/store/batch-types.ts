@@ -14,6 +14,9 @@ export type {
   NewBatchRequest,
 } from '../domain/records/batch.js';
 
+/** Which running requests a settle takes: all of them, or only those whose lease lapsed before the given time. */
+export type SettleRunning = 'all' | { lapsedBefore: string };
+
 export interface BatchRepository {
   /** The batch and all its requests, atomically. */
   create(batch: BatchRecord, requests: NewBatchRequest[]): Promise<void>;
@@ -36,8 +39,8 @@ export interface BatchRepository {
   finish(batchId: string, index: number, owner: string, type: BatchResultType, result: unknown): Promise<boolean>;
   /** Gives a leased request back to be sent again no earlier than `notBefore`. */
   retryLater(batchId: string, index: number, owner: string, notBefore: string): Promise<boolean>;
-  /** Every request without a result (`running` too when `includeRunning`) gets `type` (canceled/expired). */
-  settleUnfinished(batchId: string, type: 'canceled' | 'expired', includeRunning: boolean): Promise<number>;
+  /** Every pending request, and the running ones `running` picks, gets `type` (canceled/expired). */
+  settleUnfinished(batchId: string, type: 'canceled' | 'expired', running: SettleRunning): Promise<number>;
   /** Ends the batch once no request is processing; true if this call ended it. */
   endIfDone(id: string, at: string): Promise<boolean>;
   /** Results in request order, after `afterIndex`. */

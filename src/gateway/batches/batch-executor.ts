@@ -25,6 +25,9 @@ export interface BatchExecutorOptions {
   sweepMs?: number;
 }
 
+/** Tries at recording a success before leaving the request to be sent again. */
+const FINISH_ATTEMPTS = 5;
+
 interface Running {
   abort: AbortController;
   done: Promise<void>;
@@ -36,6 +39,8 @@ export class BatchExecutor {
   private readonly expiryTimers = new Set<string>();
   private readonly stop = new AbortController();
   private sweeper: NodeJS.Timeout | undefined;
+  /** Set by start(): a node that never started it (AGENTD_ENGINE=off, --role api) sends nothing. */
+  private started = false;
 
   constructor(
     private readonly deps: GatewayDeps,
@@ -50,6 +55,7 @@ export class BatchExecutor {
   private at = (offsetMs: number) => new Date(this.deps.clock.now() + offsetMs).toISOString();
 
   async start(): Promise<void> {
+    this.started = true;
     await this.deps.store.batches.releaseOwned(this.opts.owner);
     await this.sweep();
     this.sweeper = setInterval(() => void this.sweep(), this.opts.sweepMs ?? 5_000);
@@ -74,7 +80,8 @@ export class BatchExecutor {
 
   /** Works on `batchId` until nothing is due or all slots are busy; coalesces concurrent wake-ups. */
   kick(batchId: string): void {
-    if (this.stop.signal.aborted) return;
+    // The batch routes kick on every node; only one whose executor was started sends requests.
+    if (!this.started || this.stop.signal.aborted) return;
     if (this.driving.has(batchId)) {
       this.driving.set(batchId, true);
       return;
@@ -101,8 +108,9 @@ export class BatchExecutor {
     if (this.deps.clock.now() >= Date.parse(batch.expiresAt)) return this.expire(batch);
     this.watchExpiry(batch);
     if (batch.processingStatus === 'canceling') {
-      // Requests not yet sent are canceled; those in flight finish (as the hosted API does).
-      await batches.settleUnfinished(batch.id, 'canceled', false);
+      // Requests not yet sent are canceled; those in flight finish (as the hosted API does). A request whose lease
+      // lapsed is no longer in flight (its owner died): it is canceled too, or the batch would wait for its expiry.
+      await batches.settleUnfinished(batch.id, 'canceled', { lapsedBefore: this.now() });
       await batches.endIfDone(batch.id, this.now());
       return;
     }
@@ -116,7 +124,7 @@ export class BatchExecutor {
 
   private async expire(batch: BatchRecord): Promise<void> {
     for (const [key, r] of this.running) if (key.startsWith(`${batch.id}/`)) r.abort.abort();
-    await this.deps.store.batches.settleUnfinished(batch.id, 'expired', true);
+    await this.deps.store.batches.settleUnfinished(batch.id, 'expired', 'all');
     await this.deps.store.batches.endIfDone(batch.id, this.now());
   }
 
@@ -163,14 +171,42 @@ export class BatchExecutor {
     }, this.leaseMs / 3);
     renew.unref();
     try {
-      const { body: message, requestId } = await this.deps.model.create(body, call.options);
+      let answer;
+      try {
+        answer = await this.deps.model.create(body, call.options);
+      } catch (err) {
+        if (abort.signal.aborted) return; // expired or shutting down: the settle (or the next start) decides
+        return await this.failed(batch, request, call, err);
+      }
+      // Only the provider's failure is the request's failure: from here on the result is the message, and a database
+      // error while recording it must not turn it into `errored` (nor record the call in the ledger twice).
+      const { body: message, requestId } = answer;
       await call.record(factsOfMessage(message), { streamed: false, ttftMs: null, providerRequestId: requestId, response: () => JSON.stringify(message) });
-      await store.batches.finish(batch.id, request.index, owner, 'succeeded', { type: 'succeeded', message });
-    } catch (err) {
-      if (abort.signal.aborted) return; // expired or shutting down: the settle (or the next start) decides
-      await this.failed(batch, request, call, err);
+      await this.finishSucceeded(batch, request, message);
     } finally {
       clearInterval(renew);
+    }
+  }
+
+  /**
+   * Records a success, trying again after a database error (a reset connection, a busy SQLite): finish is
+   * compare-and-set under our lease (still renewed meanwhile), so a repeat cannot record it twice. If every try
+   * fails, the lease lapses and the request is sent again, as when a process dies.
+   */
+  private async finishSucceeded(batch: BatchRecord, request: BatchRequestRecord, message: unknown): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.deps.store.batches.finish(batch.id, request.index, this.opts.owner, 'succeeded', { type: 'succeeded', message });
+        return;
+      } catch (err) {
+        const log = { err, batch_id: batch.id, index: request.index, attempt };
+        if (attempt >= FINISH_ATTEMPTS || this.stop.signal.aborted) {
+          this.deps.logger.error(log, 'could not record a batch result; the request is sent again once its lease lapses');
+          return;
+        }
+        this.deps.logger.warn(log, 'recording a batch result failed; trying again');
+        await this.deps.clock.sleep(backoffMs(attempt - 1, this.opts.retryBaseMs, this.opts.retryMaxMs), this.stop.signal);
+      }
     }
   }
 

@@ -9,6 +9,7 @@ import type {
   BatchResultRow,
   BatchResultType,
   NewBatchRequest,
+  SettleRunning,
 } from '../batch-types.js';
 import type { Page, PageRequest } from '../types.js';
 import { fromJson, toJson } from './json.js';
@@ -209,14 +210,20 @@ export class KyselyBatchRepository implements BatchRepository {
     return Number(r.numUpdatedRows) > 0;
   }
 
-  async settleUnfinished(batchId: string, type: 'canceled' | 'expired', includeRunning: boolean): Promise<number> {
+  async settleUnfinished(batchId: string, type: 'canceled' | 'expired', running: SettleRunning): Promise<number> {
     return this.atomically(async (db) => {
-      const states = includeRunning ? ['pending', 'running'] : ['pending'];
       const r = await db
         .updateTable('message_batch_requests')
         .set({ state: type, result: toJson({ type }), lease_owner: null, lease_expires_at: null, params: '{}' })
         .where('batch_id', '=', batchId)
-        .where('state', 'in', states)
+        .where((eb) =>
+          running === 'all'
+            ? eb('state', 'in', ['pending', 'running'])
+            : eb.or([
+                eb('state', '=', 'pending'),
+                eb.and([eb('state', '=', 'running'), eb('lease_expires_at', '<', running.lapsedBefore)]),
+              ]),
+        )
         .executeTakeFirst();
       const n = Number(r.numUpdatedRows);
       if (n > 0) {

@@ -16,6 +16,9 @@ export async function openPostgresStore(url: string): Promise<Store> {
   // pool 'error' event, which would crash the process unhandled. The pool has already discarded
   // that client and the next query opens a fresh one, so there is nothing else to do.
   pool.on('error', () => {});
+  // The pool listens only while a client is idle: one dropped while checked out (a transaction in flight) emits an
+  // unhandled 'error' that crashed the process. Its query fails with the error anyway; the pool discards it on release.
+  pool.on('connect', (client) => client.on('error', () => {}));
   nameRepeatedStatements(pool);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   await migrateToLatest(db, tableExists);
