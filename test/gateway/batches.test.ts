@@ -1,4 +1,5 @@
 // Message Batches through agentd: executed against the scripted upstream, durable across a restart, canceled, expired.
+import http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import type Anthropic from '@anthropic-ai/sdk';
 import { dialects } from '../helpers/databases.js';
@@ -158,6 +159,36 @@ describe.each(dialects())('gateway: Message Batches (%s)', (dialect) => {
       expect(fake.requests.at(-1)!.headers['anthropic-beta']).toBe('message-batches-2024-09-24');
     } finally {
       held.open();
+      fake.setResponder(undefined);
+    }
+  });
+
+  it('results of a batch deleted while they are read break off instead of ending as if complete', async () => {
+    // 501 results of ~20 KB: the first page (500) is far more than the sockets buffer, so the server is still
+    // inside it, waiting for the client, when the batch is deleted.
+    fake.setResponder(async () => ({ content: [{ type: 'text', text: 'r'.repeat(20_000) }], usage: { input_tokens: 1, output_tokens: 1 } }));
+    try {
+      const batch = await t.client.messages.batches.create({ requests: Array.from({ length: 501 }, (_, i) => batchRequest(i)) });
+      await ended(t.client, batch.id);
+      const res = await new Promise<http.IncomingMessage>((resolve, reject) =>
+        http.get(`${t.url}/v1/messages/batches/${batch.id}/results`, { headers: { 'x-api-key': t.client.apiKey! } }, resolve).on('error', reject),
+      );
+      expect(res.statusCode).toBe(200);
+      res.pause();
+      await new Promise((r) => setTimeout(r, 300));
+      await t.client.messages.batches.delete(batch.id);
+      let text = '';
+      const outcome = await new Promise<string>((resolve) => {
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve('end'));
+        res.on('error', () => resolve('error'));
+        res.on('aborted', () => resolve('error'));
+        res.resume();
+      });
+      expect(outcome).toBe('error');
+      expect(text.split('\n').filter((l) => l !== '').length).toBeLessThan(501);
+    } finally {
       fake.setResponder(undefined);
     }
   });

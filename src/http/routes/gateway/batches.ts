@@ -127,14 +127,20 @@ export function batchesRoutes(app: FastifyInstance, deps: GatewayDeps, executor:
       throw invalidRequest(`message batch ${batch.id} is still ${batch.processingStatus}: results are available once it has ended`);
     }
     // One line per request, read from the store a page at a time: a batch of any size streams in constant memory.
+    const { succeeded, errored, canceled, expired } = batch.counts;
+    const total = succeeded + errored + canceled + expired;
     async function* lines(): AsyncGenerator<string> {
       let after = -1;
+      let sent = 0;
       for (;;) {
         const rows = await store.batches.results(batch.id, after, RESULT_PAGE);
         for (const row of rows) yield `${JSON.stringify({ custom_id: row.customId, result: row.result })}\n`;
-        if (rows.length < RESULT_PAGE) return;
+        sent += rows.length;
+        if (rows.length < RESULT_PAGE) break;
         after = rows.at(-1)!.index;
       }
+      // Deleted while being read: the response breaks off rather than ending as if these were all the results.
+      if (sent < total) throw new Error(`message batch ${batch.id} was deleted while its results were being read`);
     }
     return reply.type('application/x-jsonl').send(Readable.from(lines()));
   });
