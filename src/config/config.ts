@@ -80,7 +80,7 @@ export type OtlpProtocol = 'http/protobuf' | 'http/json';
 export interface WebhookConfig {
   /** AGENTD_WEBHOOK_PRIVATE_TARGETS: `loopback` (default: loopback allowed, other private addresses refused), `refuse` both, or `allow` all. */
   readonly privateTargets: (typeof PRIVATE_TARGET_MODES)[number];
-  /** AGENTD_WEBHOOK_TIMEOUT_MS: how long one delivery attempt may take. */
+  /** AGENTD_WEBHOOK_TIMEOUT_MS: how long one delivery attempt may take (a deadline, not an idle timeout). */
   readonly timeoutMs: number;
   /** AGENTD_WEBHOOK_RETRY_BASE_MS / _MAX_MS: exponential backoff with jitter between attempts. */
   readonly retryBaseMs: number;

@@ -67,19 +67,23 @@ export function attemptDelivery(a: DeliveryAttempt): Promise<AttemptResult> {
       {
         method: 'POST',
         headers: { ...signedHeaders(a), 'content-length': String(Buffer.byteLength(a.body)) },
-        timeout: a.timeoutMs,
         lookup: checkedLookup(a.privateTargets),
         agent: false,
       },
       (res) => {
         res.resume(); // the body is not needed; read it so the socket closes cleanly
+        res.on('error', () => {}); // the deadline may cut a slow body short: the status is what counts
         const status = res.statusCode ?? 0;
         if (status >= 200 && status < 300) resolve({ kind: 'delivered', status });
         else if (status >= 300 && status < 400) resolve({ kind: 'disable', error: `answered ${status} (redirects are not followed)` });
         else resolve({ kind: 'failed', error: `answered ${status}` });
       },
     );
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${a.timeoutMs} ms`)));
+    // A deadline for the whole attempt, not a socket idle timeout: a receiver that trickles its
+    // answer a byte at a time would otherwise hold the attempt open past its lease, and another
+    // server would send the delivery again. It also bounds reading the body after the status.
+    const deadline = setTimeout(() => req.destroy(new Error(`no answer within ${a.timeoutMs} ms`)), a.timeoutMs);
+    req.on('close', () => clearTimeout(deadline));
     req.on('error', (err) =>
       resolve(err instanceof TargetRefused ? { kind: 'disable', error: err.message } : { kind: 'failed', error: err.message }),
     );

@@ -22,15 +22,20 @@ export interface WebhookRepository {
   enqueue(events: readonly WebhookEventRecord[], at: string, newId: () => string): Promise<number>;
   /** Pending deliveries due at `now` whose lease is free or lapsed, oldest first. */
   due(now: string, limit: number): Promise<WebhookDeliveryRecord[]>;
-  /** The earliest `next_attempt_at` of any pending delivery. */
+  /** When the next pending delivery is due: its `next_attempt_at`, or its lease's end if later. */
   earliestDue(): Promise<string | null>;
   /** Takes a delivery's lease if it is still `expected`; false if another server took it. */
   lease(id: string, expected: string | null, until: string): Promise<boolean>;
-  /** Records an acknowledged delivery and resets its endpoint's failure count. */
-  markDelivered(delivery: WebhookDeliveryRecord, at: string): Promise<void>;
+  /**
+   * Records an acknowledged delivery and resets its endpoint's failure count. Like markFailed, only
+   * while the delivery is pending under `delivery.leaseUntil` (the lease the attempt took): false,
+   * and nothing written, once another server has taken the lease over.
+   */
+  markDelivered(delivery: WebhookDeliveryRecord, at: string): Promise<boolean>;
   /**
    * Records a failed attempt: retried at `retryAt`, or finished as `failed` when null. Counts a
-   * consecutive failure on the endpoint and disables it (with `reason`) at `disableAfter`.
+   * consecutive failure on the endpoint and disables it (with `reason`) at `disableAfter`. Only
+   * under the attempt's lease `delivery.leaseUntil`; false, and nothing written, otherwise.
    */
   markFailed(
     delivery: WebhookDeliveryRecord,
@@ -38,7 +43,7 @@ export interface WebhookRepository {
     retryAt: string | null,
     at: string,
     disable: { after: number; reason: string },
-  ): Promise<void>;
+  ): Promise<boolean>;
   /** Finishes a delivery without sending it (its endpoint is disabled). */
   markDropped(id: string, at: string): Promise<void>;
   /** Deliveries of one event (tests and diagnostics). */

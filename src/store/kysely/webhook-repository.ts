@@ -76,7 +76,7 @@ export class KyselyWebhookRepository implements WebhookRepository {
   }
 
   /** Runs `fn` in a transaction (or the one this repository is already bound to). */
-  private atomically(fn: (db: Kysely<Database>) => Promise<void>): Promise<void> {
+  private atomically<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
     return this.db.isTransaction ? fn(this.db) : this.db.transaction().execute(fn);
   }
 
@@ -136,14 +136,17 @@ export class KyselyWebhookRepository implements WebhookRepository {
   }
 
   async earliestDue(): Promise<string | null> {
+    // A leased delivery is not due before its lease lapses (due() skips it until then): without
+    // this the dispatcher would wake at a past next_attempt_at and poll in a loop.
+    const dueAt = sql<string>`case when lease_until is not null and lease_until > next_attempt_at then lease_until else next_attempt_at end`;
     const row = await this.db
       .selectFrom('webhook_deliveries')
-      .select('next_attempt_at')
+      .select(dueAt.as('due_at'))
       .where('state', '=', 'pending')
-      .orderBy('next_attempt_at')
+      .orderBy('due_at')
       .limit(1)
       .executeTakeFirst();
-    return row?.next_attempt_at ?? null;
+    return row?.due_at ?? null;
   }
 
   async lease(id: string, expected: string | null, until: string): Promise<boolean> {
@@ -157,14 +160,18 @@ export class KyselyWebhookRepository implements WebhookRepository {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  async markDelivered(d: WebhookDeliveryRecord, at: string): Promise<void> {
-    await this.atomically(async (tx) => {
-      await tx
+  async markDelivered(d: WebhookDeliveryRecord, at: string): Promise<boolean> {
+    return this.atomically(async (tx) => {
+      const result = await tx
         .updateTable('webhook_deliveries')
         .set({ state: 'delivered', attempts: d.attempts + 1, lease_until: null, last_error: null, finished_at: at })
         .where('id', '=', d.id)
-        .execute();
+        .where('state', '=', 'pending')
+        .where('lease_until', d.leaseUntil === null ? 'is' : '=', d.leaseUntil)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== 1) return false; // the lease lapsed: another attempt owns the delivery
       await tx.updateTable('webhook_endpoints').set({ consecutive_failures: 0 }).where('id', '=', d.endpointId).execute();
+      return true;
     });
   }
 
@@ -174,9 +181,9 @@ export class KyselyWebhookRepository implements WebhookRepository {
     retryAt: string | null,
     at: string,
     disable: { after: number; reason: string },
-  ): Promise<void> {
-    await this.atomically(async (tx) => {
-      await tx
+  ): Promise<boolean> {
+    return this.atomically(async (tx) => {
+      const result = await tx
         .updateTable('webhook_deliveries')
         .set({
           state: retryAt === null ? 'failed' : 'pending',
@@ -187,7 +194,12 @@ export class KyselyWebhookRepository implements WebhookRepository {
           finished_at: retryAt === null ? at : null,
         })
         .where('id', '=', d.id)
-        .execute();
+        // Only under the lease this attempt took: a late failure must not reset a delivery that
+        // another server has since leased, sent and recorded (it would be sent again).
+        .where('state', '=', 'pending')
+        .where('lease_until', d.leaseUntil === null ? 'is' : '=', d.leaseUntil)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== 1) return false;
       await tx
         .updateTable('webhook_endpoints')
         .set({ consecutive_failures: sql`consecutive_failures + 1` })
@@ -200,6 +212,7 @@ export class KyselyWebhookRepository implements WebhookRepository {
         .where('state', '=', 'enabled')
         .where('consecutive_failures', '>=', disable.after)
         .execute();
+      return true;
     });
   }
 

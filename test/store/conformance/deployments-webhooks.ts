@@ -156,12 +156,36 @@ export function deploymentWebhookConformance(h: StoreHarness): void {
     expect(await h.store.webhooks.lease(first.id, first.leaseUntil, at(30_000))).toBe(true);
     expect(await h.store.webhooks.lease(first.id, first.leaseUntil, at(30_000))).toBe(false);
     expect((await h.store.webhooks.due(at(1), 10)).map((d) => d.id)).not.toContain(first.id);
-    await h.store.webhooks.markDelivered(first, at(2));
+    expect(await h.store.webhooks.markDelivered({ ...first, leaseUntil: at(30_000) }, at(2))).toBe(true);
     expect((await h.store.webhooks.due(at(60_000), 10)).map((d) => d.id)).not.toContain(first.id);
 
     // Deleting an endpoint drops what it was still owed.
     expect(await h.store.transaction((tx) => tx.webhooks.deleteEndpoint(b.id))).toBe(true);
     expect((await h.store.webhooks.due(at(60_000), 10)).every((d) => d.endpointId !== b.id)).toBe(true);
+  });
+
+  it('records an attempt only under the lease it took: a late failure leaves a taken-over delivery alone', async () => {
+    const e = endpoint(['session.created']);
+    await h.store.webhooks.insertEndpoint(e);
+    await h.store.webhooks.enqueue([{ id: 'event_1', type: 'session.created', body: '{}' }], at(0), () => 'whdel_1');
+    const [d] = await h.store.webhooks.due(at(0), 10);
+    // A leased delivery is due when its lease lapses, not at its past next_attempt_at.
+    expect(await h.store.webhooks.earliestDue()).toBe(at(0));
+    expect(await h.store.webhooks.lease(d!.id, null, at(40_000))).toBe(true);
+    expect(await h.store.webhooks.earliestDue()).toBe(at(40_000));
+    // Server A's attempt outlives its lease; server B takes the delivery over and it is acknowledged.
+    const [lapsed] = await h.store.webhooks.due(at(40_000), 10);
+    expect(lapsed).toMatchObject({ id: d!.id, leaseUntil: at(40_000) });
+    expect(await h.store.webhooks.lease(d!.id, at(40_000), at(80_000))).toBe(true);
+    expect(await h.store.webhooks.markDelivered({ ...lapsed!, leaseUntil: at(80_000) }, at(41_000))).toBe(true);
+    // A's late failure (and a late success) changes nothing: not pending again, no failure counted.
+    const limit = { after: 1, reason: 'disabled after 1 consecutive failed deliveries' };
+    expect(await h.store.webhooks.markFailed({ ...d!, leaseUntil: at(40_000) }, 'no answer within 10000 ms', at(50_000), at(42_000), limit)).toBe(false);
+    expect(await h.store.webhooks.markDelivered({ ...d!, leaseUntil: at(40_000) }, at(42_000))).toBe(false);
+    expect((await h.store.webhooks.deliveriesOf('event_1'))[0]).toMatchObject({ state: 'delivered', attempts: 1, leaseUntil: null, finishedAt: at(41_000) });
+    expect(await h.store.webhooks.getEndpoint(e.id)).toMatchObject({ state: 'enabled', consecutiveFailures: 0 });
+    expect(await h.store.webhooks.due(at(100_000), 10)).toEqual([]);
+    expect(await h.store.webhooks.earliestDue()).toBeNull();
   });
 
   it('counts consecutive failures, disables at the limit, and a success resets the count', async () => {
