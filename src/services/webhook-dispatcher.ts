@@ -76,7 +76,7 @@ export class WebhookDispatcher {
     // Far longer than an attempt (bounded by timeoutMs): a lapsed lease means the sender died.
     const until = iso(now + config.timeoutMs + 30_000);
     for (const d of due) {
-      if (!(await store.webhooks.lease(d.id, d.leaseUntil, until))) continue;
+      if (!(await store.webhooks.lease(d, until))) continue;
       const attempt: Promise<void> = this.deliver({ ...d, leaseUntil: until })
         .catch((err: unknown) => logger.error({ err, deliveryId: d.id }, 'webhook delivery failed to record'))
         .finally(() => {

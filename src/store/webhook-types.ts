@@ -24,8 +24,12 @@ export interface WebhookRepository {
   due(now: string, limit: number): Promise<WebhookDeliveryRecord[]>;
   /** When the next pending delivery is due: its `next_attempt_at`, or its lease's end if later. */
   earliestDue(): Promise<string | null>;
-  /** Takes a delivery's lease if it is still `expected`; false if another server took it. */
-  lease(id: string, expected: string | null, until: string): Promise<boolean>;
+  /**
+   * Takes the lease of a delivery as `seen` (by due()) until `until`: only while its lease and its attempts are still
+   * as seen, so a delivery another server leased, sent and failed meanwhile (lease cleared, attempts + 1, retry not yet
+   * due) is not sent again early. False when it changed.
+   */
+  lease(seen: Pick<WebhookDeliveryRecord, 'id' | 'leaseUntil' | 'attempts'>, until: string): Promise<boolean>;
   /**
    * Records an acknowledged delivery and resets its endpoint's failure count. Like markFailed, only
    * while the delivery is pending under `delivery.leaseUntil` (the lease the attempt took): false,

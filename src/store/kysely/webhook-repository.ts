@@ -149,13 +149,14 @@ export class KyselyWebhookRepository implements WebhookRepository {
     return row?.due_at ?? null;
   }
 
-  async lease(id: string, expected: string | null, until: string): Promise<boolean> {
+  async lease(seen: Pick<WebhookDeliveryRecord, 'id' | 'leaseUntil' | 'attempts'>, until: string): Promise<boolean> {
     const result = await this.db
       .updateTable('webhook_deliveries')
       .set({ lease_until: until })
-      .where('id', '=', id)
+      .where('id', '=', seen.id)
       .where('state', '=', 'pending')
-      .where('lease_until', expected === null ? 'is' : '=', expected)
+      .where('lease_until', seen.leaseUntil === null ? 'is' : '=', seen.leaseUntil)
+      .where('attempts', '=', seen.attempts)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }

@@ -153,8 +153,8 @@ export function deploymentWebhookConformance(h: StoreHarness): void {
     const due = await h.store.webhooks.due(at(0), 10);
     expect(due).toHaveLength(3);
     const first = due[0]!;
-    expect(await h.store.webhooks.lease(first.id, first.leaseUntil, at(30_000))).toBe(true);
-    expect(await h.store.webhooks.lease(first.id, first.leaseUntil, at(30_000))).toBe(false);
+    expect(await h.store.webhooks.lease(first, at(30_000))).toBe(true);
+    expect(await h.store.webhooks.lease(first, at(30_000))).toBe(false);
     expect((await h.store.webhooks.due(at(1), 10)).map((d) => d.id)).not.toContain(first.id);
     expect(await h.store.webhooks.markDelivered({ ...first, leaseUntil: at(30_000) }, at(2))).toBe(true);
     expect((await h.store.webhooks.due(at(60_000), 10)).map((d) => d.id)).not.toContain(first.id);
@@ -171,12 +171,12 @@ export function deploymentWebhookConformance(h: StoreHarness): void {
     const [d] = await h.store.webhooks.due(at(0), 10);
     // A leased delivery is due when its lease lapses, not at its past next_attempt_at.
     expect(await h.store.webhooks.earliestDue()).toBe(at(0));
-    expect(await h.store.webhooks.lease(d!.id, null, at(40_000))).toBe(true);
+    expect(await h.store.webhooks.lease(d!, at(40_000))).toBe(true);
     expect(await h.store.webhooks.earliestDue()).toBe(at(40_000));
     // Server A's attempt outlives its lease; server B takes the delivery over and it is acknowledged.
     const [lapsed] = await h.store.webhooks.due(at(40_000), 10);
     expect(lapsed).toMatchObject({ id: d!.id, leaseUntil: at(40_000) });
-    expect(await h.store.webhooks.lease(d!.id, at(40_000), at(80_000))).toBe(true);
+    expect(await h.store.webhooks.lease(lapsed!, at(80_000))).toBe(true);
     expect(await h.store.webhooks.markDelivered({ ...lapsed!, leaseUntil: at(80_000) }, at(41_000))).toBe(true);
     // A's late failure (and a late success) changes nothing: not pending again, no failure counted.
     const limit = { after: 1, reason: 'disabled after 1 consecutive failed deliveries' };
@@ -186,6 +186,22 @@ export function deploymentWebhookConformance(h: StoreHarness): void {
     expect(await h.store.webhooks.getEndpoint(e.id)).toMatchObject({ state: 'enabled', consecutiveFailures: 0 });
     expect(await h.store.webhooks.due(at(100_000), 10)).toEqual([]);
     expect(await h.store.webhooks.earliestDue()).toBeNull();
+  });
+
+  it('a delivery another server leased, sent and failed since it was seen is not leased again before its retry', async () => {
+    const e = endpoint(['session.created']);
+    await h.store.webhooks.insertEndpoint(e);
+    await h.store.webhooks.enqueue([{ id: 'event_1', type: 'session.created', body: '{}' }], at(0), () => 'whdel_1');
+    const [seenByA] = await h.store.webhooks.due(at(0), 10); // server A looks...
+    const [seenByB] = await h.store.webhooks.due(at(0), 10); // ...and so does B, which leases, sends and fails
+    expect(await h.store.webhooks.lease(seenByB!, at(30_000))).toBe(true);
+    const limit = { after: 5, reason: 'disabled after 5 consecutive failed deliveries' };
+    expect(await h.store.webhooks.markFailed({ ...seenByB!, leaseUntil: at(30_000) }, 'answered 500', at(60_000), at(1_000), limit)).toBe(true);
+    // The lease is clear again, as A saw it: without the attempts check A would send now, before the retry at 60 s.
+    expect(await h.store.webhooks.lease(seenByA!, at(31_000))).toBe(false);
+    expect((await h.store.webhooks.deliveriesOf('event_1'))[0]).toMatchObject({ state: 'pending', attempts: 1, leaseUntil: null });
+    const [retry] = await h.store.webhooks.due(at(60_000), 10);
+    expect(await h.store.webhooks.lease(retry!, at(90_000))).toBe(true);
   });
 
   it('counts consecutive failures, disables at the limit, and a success resets the count', async () => {
