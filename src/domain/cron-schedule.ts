@@ -83,10 +83,14 @@ export function firesAfter(expression: string, timezone: string, afterMs: number
   const nearFallBack = utcOffsetMs(timezone, afterMs - REPEAT_LOOKBACK_MS) > utcOffsetMs(timezone, afterMs + REPEAT_LOOKBACK_MS);
   let cursor = new Date(nearFallBack ? afterMs - REPEAT_LOOKBACK_MS : afterMs);
   // Each croner candidate yields at most two fires; the lookback adds at most 180 (minutely) candidates.
-  for (let i = 0; i < count * 4 + 200 && out.size < count * 2; i++) {
+  // Candidates ascend and a repeat is later than its candidate, so once a candidate is past the
+  // `count`-th smallest fire collected nothing earlier can follow. Stopping on the set's size alone
+  // lost instants: near a fall-back, repeats of lookback candidates filled it first.
+  for (let i = 0; i < count * 4 + 200; i++) {
     const next = cron.nextRun(cursor);
     if (!next) break;
     const t = next.getTime();
+    if (out.size >= count && t > countthSmallest(out, count)) break;
     cursor = next;
     // A spring-forward shift: croner moved a skipped wall time to a later one; skipped, as documented.
     if (!cron.match(next)) continue;
@@ -99,6 +103,10 @@ export function firesAfter(expression: string, timezone: string, afterMs: number
 }
 
 const REPEAT_LOOKBACK_MS = 3 * 3_600_000;
+
+function countthSmallest(values: Set<number>, count: number): number {
+  return [...values].sort((a, b) => a - b)[count - 1]!;
+}
 
 /** The later instant with the same wall-clock time as `t`, if a fall-back follows within 3 hours. */
 function repeatedWallTime(timezone: string, t: number): number | undefined {

@@ -1,7 +1,9 @@
-// Exactly once: a scheduled instant produces one run across a restart over its fire time, and
-// with two servers on one PostgreSQL database (both woken by the same manual clock).
+// Exactly once: a scheduled instant produces one run across a restart over its fire time, with
+// two servers on one PostgreSQL database (both woken by the same manual clock), and when a clock
+// stepped back puts the cursor on an instant that already ran.
 import type Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_WORKSPACE_ID } from '../../src/store/workspace.js';
 import { dialects } from '../helpers/databases.js';
 import { createAgent, createEnvironment, userMessage } from '../helpers/fixtures.js';
 import { ManualClock } from '../helpers/manual-clock.js';
@@ -64,6 +66,40 @@ describe.each(dialects())('a restart across a fire time (%s)', (dialect) => {
     await until('the caught-up run', async () => (await scheduledAt(t.client, d.id)).length === 1);
     await settle();
     expect(await scheduledAt(t.client, d.id)).toEqual(['2026-06-01T14:00:00.000Z']);
+  });
+});
+
+describe.each(dialects())('a cursor on an instant that already ran (%s)', (dialect) => {
+  const clock = new ManualClock(Date.parse('2026-06-01T09:59:30.000Z'));
+  const t = useServer(dialect, { clock });
+  const cursor = async (id: string) => (await t.server.store.deployments.get(DEFAULT_WORKSPACE_ID, id))?.nextFireAt;
+
+  it('is moved past that instant, not retried without sleeping until the next one', async () => {
+    const schedule = { type: 'cron' as const, expression: '0 10 * * *', timezone: 'UTC' };
+    const d = await hourly(t.client, schedule.expression);
+    clock.set('2026-06-01T10:00:00.700Z');
+    await until('the 10:00 run', async () => (await scheduledAt(t.client, d.id)).length === 1);
+    expect(await cursor(d.id)).toBe('2026-06-02T10:00:00.000Z');
+
+    // The clock steps back 800 ms (NTP; or another replica's clock is behind): an update with a
+    // schedule restarts the cursor at "the next instant after now", which is the 10:00 that ran.
+    clock.stepBack(800);
+    await t.client.beta.deployments.update(d.id, { schedule });
+    expect(await cursor(d.id)).toBe('2026-06-01T10:00:00.000Z');
+
+    const sleeps = clock.sleeps;
+    clock.set('2026-06-01T10:00:02.000Z'); // past the scheduler's sleep: it finds 10:00 due
+    await settle();
+    expect.soft(await cursor(d.id)).toBe('2026-06-02T10:00:00.000Z');
+    // No busy loop: with the clock standing still the servers sleep pollMs, so a few passes at
+    // most; with the cursor left on 10:00 the scheduler slept 0 ms, pass after failed pass.
+    expect.soft(clock.sleeps - sleeps).toBeLessThan(10);
+    expect(await scheduledAt(t.client, d.id)).toEqual(['2026-06-01T10:00:00.000Z']);
+
+    // The next instant fires as usual.
+    clock.set('2026-06-02T10:00:00.500Z');
+    await until('the next day\'s run', async () => (await scheduledAt(t.client, d.id)).length === 2);
+    expect(await scheduledAt(t.client, d.id)).toEqual(['2026-06-01T10:00:00.000Z', '2026-06-02T10:00:00.000Z']);
   });
 });
 

@@ -57,6 +57,62 @@ describe('cron schedule', () => {
     ]);
   });
 
+  // The documented rule, checked by brute force: an instant fires iff its local wall-clock time
+  // matches the expression (croner's match() compares wall-clock fields), so every UTC minute is an
+  // oracle. Walking nextFireAfter from each fire instant (as the scheduler moves its cursor) must
+  // give exactly the oracle's instants, and firesAfter from points across the window (varying
+  // seconds) the oracle's next five. Near a fall-back, stopping once the candidate set held
+  // 2*count values lost the rest of the first-offset hour.
+  const MINUTE = 60_000;
+  const DAY = 24 * 3_600_000;
+  const transitions = [
+    // [expression, zone, window start, window end]; NY falls back at 06:00Z, Berlin at 01:00Z.
+    // (minutely across the NY fall-back is walked in the next test: ~18 ms a call near a fall-back)
+    ['*/5 * * * *', NY, '2026-11-01T03:00:00.000Z', '2026-11-01T09:00:00.000Z'],
+    ['*/15 * * * *', NY, '2026-11-01T03:00:00.000Z', '2026-11-01T09:00:00.000Z'],
+    ['30 1 * * *', NY, '2026-10-31T20:00:00.000Z', '2026-11-01T09:00:00.000Z'],
+    ['*/10 * * * *', 'Europe/Berlin', '2026-10-24T22:00:00.000Z', '2026-10-25T04:00:00.000Z'],
+    ['*/7 2 * * *', 'Europe/Berlin', '2026-10-24T22:00:00.000Z', '2026-10-25T04:00:00.000Z'],
+    // A half-hour fall-back (2:00 LHDT to 1:30 LHST at 15:00Z).
+    ['*/10 * * * *', 'Australia/Lord_Howe', '2026-04-04T12:00:00.000Z', '2026-04-04T18:00:00.000Z'],
+    // Spring-forwards: NY at 07:00Z, Berlin at 01:00Z.
+    ['* * * * *', NY, '2026-03-08T05:30:00.000Z', '2026-03-08T08:30:00.000Z'],
+    ['*/15 * * * *', NY, '2026-03-08T04:00:00.000Z', '2026-03-08T10:00:00.000Z'],
+    ['30 2 * * *', NY, '2026-03-07T04:00:00.000Z', '2026-03-09T10:00:00.000Z'],
+    ['*/10 * * * *', 'Europe/Berlin', '2026-03-28T22:00:00.000Z', '2026-03-29T04:00:00.000Z'],
+  ] as const;
+
+  it.each(transitions)('%s in %s: every instant from %s to %s, none skipped or doubled', (expr, tz, start, end) => {
+    const cron = new Cron(expr, { timezone: tz, paused: true });
+    const from = at(start);
+    const to = at(end);
+    const oracle: number[] = [];
+    for (let t = from; t <= to + 7 * DAY && oracle.filter((o) => o > to).length < 5; t += MINUTE) if (cron.match(new Date(t))) oracle.push(t);
+    const walked: number[] = [];
+    for (let t = nextFireAfter(expr, tz, from - 1); t !== null && t <= to; t = nextFireAfter(expr, tz, t)) walked.push(t);
+    expect(isos(walked)).toEqual(isos(oracle.filter((t) => t <= to)));
+    for (let t = from; t <= to; t += 7 * MINUTE + 1_000) {
+      const expected = oracle.filter((o) => o > t).slice(0, 5);
+      expect(isos(firesAfter(expr, tz, t, 5)), `after ${new Date(t).toISOString()}`).toEqual(isos(expected));
+      expect(nextFireAfter(expr, tz, t), `after ${new Date(t).toISOString()}`).toBe(expected[0]);
+    }
+  });
+
+  it('fires each wall time of the repeated hour once per offset, in order', () => {
+    // New York, minutely: 1:00-1:59 EDT (05:00Z-05:59Z), then 1:00-1:59 EST (06:00Z-06:59Z).
+    const walked: number[] = [];
+    for (let t = nextFireAfter('* * * * *', NY, at('2026-11-01T04:59:30.000Z')); t !== null && t < at('2026-11-01T07:00:00.000Z'); t = nextFireAfter('* * * * *', NY, t)) {
+      walked.push(t);
+    }
+    const wall = (t: number) => new Date(t).toLocaleTimeString('en-US', { timeZone: NY, hour12: false, timeZoneName: 'short' });
+    expect(walked).toHaveLength(120);
+    expect(wall(walked[0]!)).toBe('01:00:00 EDT');
+    expect(wall(walked[59]!)).toBe('01:59:00 EDT');
+    expect(wall(walked[60]!)).toBe('01:00:00 EST');
+    expect(wall(walked[119]!)).toBe('01:59:00 EST');
+    for (let i = 0; i < 60; i++) expect(wall(walked[i + 60]!).slice(0, 8)).toBe(wall(walked[i]!).slice(0, 8));
+  });
+
   it('is strictly after the reference instant', () => {
     expect(nextFireAfter('0 0 * * *', 'UTC', at('2026-05-01T00:00:00.000Z'))).toBe(at('2026-05-02T00:00:00.000Z'));
   });

@@ -12,13 +12,20 @@ export class ManualClock implements Clock {
 
   constructor(private current: number = Date.parse('2026-01-01T00:00:00.000Z')) {}
 
+  /** How many times anything slept on this clock (a busy loop shows as a count that races up). */
+  sleeps = 0;
+
   now(): number {
     return this.current;
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    this.sleeps++;
     return new Promise<void>((resolve) => {
       if (signal?.aborted) return resolve();
+      // Already due: resolve on a timer, as the system clock's setTimeout(0) does. Resolving at once
+      // would let a loop that sleeps 0 ms (against a synchronous SQLite store) starve the process.
+      if (ms <= 0) return void setTimeout(resolve, 0);
       const sleeper: Sleeper = { due: this.current + ms, resolve };
       const abort = () => {
         this.sleepers = this.sleepers.filter((s) => s !== sleeper);
@@ -45,6 +52,11 @@ export class ManualClock implements Clock {
     if (next < this.current) throw new Error('ManualClock cannot go backwards');
     this.current = next;
     this.wake();
+  }
+
+  /** Steps time back by `ms`, as a backward NTP step does; sleepers keep their due times. */
+  stepBack(ms: number): void {
+    this.current -= ms;
   }
 
   /** How many sleepers are waiting (lets a test wait until the server has scheduled its timer). */

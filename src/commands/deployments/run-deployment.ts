@@ -56,9 +56,14 @@ export async function claimScheduledRun(
       return run;
     });
   } catch (err) {
-    // The instant's run exists already (the unique key per deployment and instant): not ours.
-    if (err instanceof UniqueViolationError) return undefined;
-    throw err;
+    if (!(err instanceof UniqueViolationError)) throw err;
+    // The instant's run exists already (the unique key per deployment and instant): not ours. The
+    // rolled-back transaction also moved the cursor, so move it here without the run: left on the
+    // past instant it is due forever and every scheduler retries it without sleeping. The cursor
+    // lands on a ran instant when an update or unpause computes "next after now" on a clock behind
+    // the one that claimed it (replica skew, a backward NTP step).
+    await ctx.store.deployments.advanceCursor(d.id, expected, next);
+    return undefined;
   }
 }
 
