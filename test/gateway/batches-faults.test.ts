@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Anthropic from '@anthropic-ai/sdk';
 import { dialects, testPool } from '../helpers/databases.js';
-import { eventually } from '../helpers/gateway.js';
+import { batchEnded, eventually, gate } from '../helpers/gateway.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { startTestServer } from '../helpers/server.js';
 import { useFakeAnthropic, useServer } from '../helpers/use.js';
@@ -16,21 +16,8 @@ const batchRequest = (i: number) => ({
   params: { model: MODEL, max_tokens: 32, messages: [{ role: 'user' as const, content: `request-${i}` }] },
 });
 
-function gate() {
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  return { opened, open };
-}
 
-const ended = (client: Anthropic, id: string, timeoutMs = 20_000) =>
-  eventually(
-    `batch ${id} to end`,
-    async () => {
-      const b = await client.messages.batches.retrieve(id);
-      return b.processing_status === 'ended' ? b : undefined;
-    },
-    timeoutMs,
-  );
+const ended = (client: Anthropic, id: string, timeoutMs = 20_000) => batchEnded(client, id, timeoutMs);
 
 async function resultsOf(client: Anthropic, id: string): Promise<Anthropic.Messages.MessageBatchIndividualResponse[]> {
   const out: Anthropic.Messages.MessageBatchIndividualResponse[] = [];

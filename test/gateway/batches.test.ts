@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type Anthropic from '@anthropic-ai/sdk';
 import { dialects } from '../helpers/databases.js';
 import { expectEnvelope, failure } from '../helpers/errors.js';
-import { eventually } from '../helpers/gateway.js';
+import { batchEnded, eventually, gate } from '../helpers/gateway.js';
 import type { RecordedRequest } from '../helpers/fake-anthropic/index.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { useFakeAnthropic, useServer } from '../helpers/use.js';
@@ -19,12 +19,6 @@ const batchRequest = (i: number) => ({
 /** The custom id a request was sent for (its only message says it). */
 const customIdOf = (req: RecordedRequest) => String(req.body.messages?.[0]?.content ?? '');
 
-/** A promise the test opens when it wants gated upstream answers to go out. */
-function gate() {
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  return { opened, open };
-}
 
 async function resultsOf(client: Anthropic, id: string): Promise<Map<string, Anthropic.Messages.MessageBatchResult>> {
   const out = new Map<string, Anthropic.Messages.MessageBatchResult>();
@@ -35,15 +29,7 @@ async function resultsOf(client: Anthropic, id: string): Promise<Map<string, Ant
   return out;
 }
 
-const ended = (client: Anthropic, id: string, timeoutMs = 60_000) =>
-  eventually(
-    `batch ${id} to end`,
-    async () => {
-      const b = await client.messages.batches.retrieve(id);
-      return b.processing_status === 'ended' ? b : undefined;
-    },
-    timeoutMs,
-  );
+const ended = (client: Anthropic, id: string, timeoutMs = 60_000) => batchEnded(client, id, timeoutMs);
 
 describe.each(dialects())('gateway: Message Batches (%s)', (dialect) => {
   const fake = useFakeAnthropic();

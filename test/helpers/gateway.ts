@@ -1,4 +1,5 @@
-// Gateway test helpers: agentd's own /v1/gateway endpoints over fetch, and waiting for the ledger to catch up.
+// Gateway test helpers: agentd's own /v1/gateway endpoints over fetch, waiting for the ledger to catch up, and batches.
+import type Anthropic from '@anthropic-ai/sdk';
 import { TEST_API_KEY } from './server.js';
 
 export interface Totals {
@@ -67,3 +68,21 @@ export const conversationWithCalls = (url: string, id: string, calls: number, qu
     const c = await conversation(url, id, query);
     return c.call_count === calls ? c : undefined;
   });
+
+/** Resolves with the batch once it has ended. */
+export const batchEnded = (client: Anthropic, id: string, timeoutMs = 60_000) =>
+  eventually(
+    `batch ${id} to end`,
+    async () => {
+      const b = await client.messages.batches.retrieve(id);
+      return b.processing_status === 'ended' ? b : undefined;
+    },
+    timeoutMs,
+  );
+
+/** A promise the test opens when it wants gated upstream answers to go out. */
+export function gate(): { opened: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}
