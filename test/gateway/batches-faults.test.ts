@@ -130,6 +130,38 @@ describe.skipIf(!postgres)('gateway: Message Batches on PostgreSQL faults', () =
   }, 30_000);
 });
 
+describe.each(dialects())('gateway: Message Batches when a call outlives its lease (%s)', (dialect) => {
+  const fake = useFakeAnthropic();
+  const clock = new ManualClock();
+  const t = useServer(dialect, () => ({ model: fake, clock }));
+
+  it('the request is not sent a second time by the process still sending it', async () => {
+    const held = gate();
+    let sent = 0;
+    fake.setResponder(async () => {
+      sent++;
+      await held.opened;
+      return { content: [{ type: 'text', text: 'the only answer' }] };
+    });
+    try {
+      const batch = await t.client.messages.batches.create({ requests: [batchRequest(0)] });
+      await eventually('the request upstream', async () => (sent === 1 ? true : undefined));
+      // The call is still under way when its lease lapses (renewals lost, a stalled process): the next sweep (every
+      // 5 s) finds the request claimable again, by this same process.
+      clock.advance(61_000);
+      await new Promise((r) => setTimeout(r, 6_000));
+      expect(sent).toBe(1);
+      held.open();
+      const done = await ended(t.client, batch.id);
+      expect(done.request_counts.succeeded).toBe(1);
+      expect(sent).toBe(1);
+    } finally {
+      held.open();
+      fake.setResponder(undefined);
+    }
+  }, 30_000);
+});
+
 describe.each(dialects())('gateway: Message Batches on an API-only node (%s)', (dialect) => {
   const fake = useFakeAnthropic();
   const t = useServer(dialect, () => ({ model: fake, env: { AGENTD_ENGINE: 'off' } }));

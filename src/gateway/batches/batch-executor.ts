@@ -117,6 +117,9 @@ export class BatchExecutor {
     while (this.running.size < this.opts.concurrency && !this.stop.signal.aborted) {
       const request = await batches.claimNext(batch.id, this.opts.owner, this.now(), this.at(this.leaseMs));
       if (!request) break;
+      // Our own call whose lease lapsed (its renewals failed, or the process stalled): the claim renewed the lease
+      // for the call still under way; a second call would send the request twice.
+      if (this.running.has(`${batch.id}/${request.index}`)) continue;
       this.launch(batch, request);
     }
     await batches.endIfDone(batch.id, this.now());
