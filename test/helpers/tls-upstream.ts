@@ -8,6 +8,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import forge from 'node-forge';
 
 export interface SeenRequest {
@@ -81,6 +82,12 @@ export async function startUpstream(addresses: string[]): Promise<Upstream> {
       if (req.url === '/echo') {
         res.setHeader('x-echo', req.headers.authorization ?? '');
         res.end(`you sent: ${req.headers.authorization ?? ''}\n`);
+        return;
+      }
+      // /echo-gzip reflects it in a gzip body, whatever the client accepts (some servers compress regardless).
+      if (req.url === '/echo-gzip') {
+        res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'gzip', 'x-accept-encoding': req.headers['accept-encoding'] ?? '' });
+        res.end(zlib.gzipSync(`you sent: ${req.headers.authorization ?? ''}\n`));
         return;
       }
       res.end(`received by ${scheme}://${host}\n`);

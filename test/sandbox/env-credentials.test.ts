@@ -114,6 +114,14 @@ describe.each(dialects())('environment-variable credentials in the sandbox (%s)'
       // A host that reflects the header: the answer reaching the sandbox (and so the tool result) has the placeholder.
       bash(`curl -sS -m 30 -D - -H "Authorization: Bearer $API_TOKEN" https://${CREDITED}:${upstream.ports[CREDITED]!.https}/echo`),
     ]);
+    // Compressed too (curl --compressed asks for it; this host compresses whatever it is asked): the proxy asks for
+    // an uncompressed answer and decodes one that comes compressed anyway, so there is always something to search.
+    const [gzipped] = await runTools(t, fake, session.id, [
+      bash(`curl -sS -m 30 --compressed -D - -H "Authorization: Bearer $API_TOKEN" https://${CREDITED}:${upstream.ports[CREDITED]!.https}/echo-gzip`),
+    ]);
+    expect(gzipped!.text).toContain(`you sent: Bearer ${placeholder}`);
+    expect(gzipped!.text.toLowerCase()).toContain('x-accept-encoding: identity');
+    expect(gzipped!.text.toLowerCase()).not.toContain('content-encoding');
     expect(echo!.text).toContain(`you sent: Bearer ${placeholder}`);
     expect(echo!.text.toLowerCase()).toContain(`x-echo: bearer ${placeholder}`);
     expect(post!.text).toBe('status=200');

@@ -4,8 +4,9 @@
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
-import { Transform } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import tls from 'node:tls';
+import zlib from 'node:zlib';
 import type { EnvCredential } from '../../domain/env-credentials.js';
 import { needsBody, scrubHeaders, secretScrubber, substituteBody, substituteHeaders, type Headers } from './substitute.js';
 
@@ -86,6 +87,8 @@ export async function relayRequest(
   budget: BodyBudget,
 ): Promise<void> {
   let headers = substituteHeaders(withoutHop(req.headers), credentials);
+  // A host sent a secret may reflect it; its answer must be searchable, so it is asked for uncompressed.
+  if (credentials.length > 0) headers = { ...headers, 'accept-encoding': 'identity' };
   let body: Buffer | undefined;
   // A compressed body cannot be searched: it is sent as it is (documented in docs/vaults.md).
   if (needsBody(credentials) && !req.headers['content-encoding']) {
@@ -124,17 +127,26 @@ export async function relayRequest(
       return;
     }
     const headers = scrubHeaders(withoutHop(answer.headers), credentials);
-    if (answer.headers['content-encoding'] || req.method === 'HEAD' || status === 204 || status === 304) {
-      // Compressed: not searchable (documented); no body: nothing to search. Sent as they are.
+    if (req.method === 'HEAD' || status === 204 || status === 304) {
+      // No body: nothing to search.
       res.writeHead(status, headers as http.OutgoingHttpHeaders);
       answer.pipe(res);
       return;
     }
+    // Compressed although asked not to be: decoded to be searched, and passed on decoded.
+    const encoding = String(answer.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+    const decoder = encoding === 'identity' ? undefined : decoderFor(encoding);
+    if (decoder === null) {
+      answer.resume();
+      return plainError(res, 502, `an answer encoded as "${encoding}" from a host that was sent a credential cannot be searched for it`);
+    }
+    delete headers['content-encoding'];
     // The length may change: the body goes chunked.
     delete headers['content-length'];
     res.writeHead(status, headers as http.OutgoingHttpHeaders);
     const scrubber = secretScrubber(credentials);
-    answer
+    const body: Readable = decoder ? answer.pipe(decoder).on('error', () => res.destroy()) : answer;
+    body
       .pipe(
         new Transform({
           transform: (chunk: Buffer, _enc, done) => done(null, scrubber.push(chunk)),
@@ -147,4 +159,12 @@ export async function relayRequest(
   res.on('close', () => upstream.destroy());
   if (body) upstream.end(body);
   else req.pipe(upstream);
+}
+
+/** A decoder for a Content-Encoding the proxy can search through; null for one it cannot. */
+function decoderFor(encoding: string): Transform | null {
+  if (encoding === 'gzip' || encoding === 'x-gzip') return zlib.createGunzip();
+  if (encoding === 'deflate') return zlib.createInflate();
+  if (encoding === 'br') return zlib.createBrotliDecompress();
+  return null;
 }
