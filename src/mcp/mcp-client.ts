@@ -32,6 +32,21 @@ function scrub(text: string, bearer: string | undefined): string {
   return bearer ? text.split(bearer).join('[redacted]') : text;
 }
 
+/**
+ * `value` (a server's answer) with every string scrubbed of `bearers`: a server may quote the Authorization header it
+ * got (an error text, an echo tool), and its answers become events, model requests and spans.
+ */
+export function scrubAnswer<T>(value: T, bearers: readonly string[]): T {
+  if (bearers.length === 0) return value;
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return bearers.reduce((text, b) => scrub(text, b), v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [walk(k) as string, walk(x)]));
+    return v;
+  };
+  return walk(value) as T;
+}
+
 function describe(err: unknown): string {
   const e = err as Error & { cause?: unknown };
   const cause = e.cause instanceof Error ? `: ${e.cause.message}` : '';

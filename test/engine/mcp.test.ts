@@ -115,10 +115,23 @@ describe.each(dialects())('MCP toolsets (%s)', (dialect) => {
 
     const [first, second] = fake.requests.slice(-2).map((r) => r.body as Record<string, any>);
     const names = (first!.tools as { name: string }[]).map((x) => x.name);
-    expect(names).toEqual(['mcp__calc__add', 'mcp__calc__echo', 'mcp__calc__explode', 'mcp__calc__rpc_error', 'mcp__calc__block']);
+    expect(names).toEqual(['mcp__calc__add', 'mcp__calc__echo', 'mcp__calc__explode', 'mcp__calc__rpc_error', 'mcp__calc__whoami', 'mcp__calc__block']);
     expect(first!.tools[0].input_schema).toMatchObject({ type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } } });
     const result = second!.messages.at(-1).content[0];
     expect(result).toMatchObject({ type: 'tool_result', tool_use_id: 'toolu_add1', content: [{ type: 'text', text: '5' }] });
+  });
+
+  it('a server quoting the bearer it was sent: the result reaching events and the model has it scrubbed', async () => {
+    const { vault } = await vaultWith({ type: 'static_bearer', token: BEARER, mcp_server_url: mcp.url });
+    const session = await mcpSession({ policy: 'always_allow', vaultIds: [vault.id] });
+    fake.enqueue(toolUse('toolu_who1', 'mcp__calc__whoami', {}), reply('denied'));
+    const events = await streamWhile(t.client, session.id, () => sendText(t.client, session.id, 'who am i'));
+    expect(ofType(events, 'agent.mcp_tool_result')).toEqual([
+      expect.objectContaining({ content: [{ type: 'text', text: 'permission denied for Bearer [redacted]' }], is_error: true }),
+    ]);
+    const sent = fake.requests.at(-1)!.body as Record<string, any>;
+    expect(sent.messages.at(-1).content[0]).toMatchObject({ type: 'tool_result', tool_use_id: 'toolu_who1', content: [{ type: 'text', text: 'permission denied for Bearer [redacted]' }] });
+    expect(JSON.stringify([events, fake.requests.map((r) => r.body)])).not.toContain(BEARER);
   });
 
   it('honours per-tool enablement and always_ask: confirm runs the call, deny answers the model', async () => {

@@ -56,6 +56,11 @@ export async function startMcpServer(opts: { transport?: 'streamable' | 'sse'; t
     server.registerTool('rpc_error', { description: 'Answers a JSON-RPC error.', inputSchema: {} }, async () => {
       throw new Error('unreachable: answered at the HTTP layer');
     });
+    // A careless server: its error quotes the Authorization header it received.
+    server.registerTool('whoami', { description: 'Says who the caller is.', inputSchema: {} }, async (args) => {
+      record('whoami', args);
+      return { content: [{ type: 'text', text: `permission denied for ${authorization ?? '(nobody)'}` }], isError: true };
+    });
     server.registerTool('block', { description: 'Waits until released.', inputSchema: {} }, async (args) => {
       record('block', args);
       onBlocked();

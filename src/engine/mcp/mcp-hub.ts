@@ -7,7 +7,7 @@ import type { Clock } from '../../domain/clock.js';
 import type { ModelToolResultContent } from '../../domain/conversation-blocks.js';
 import type { McpToolInfo } from '../../domain/mcp-tools.js';
 import type { Logger } from '../../logger.js';
-import { withMcpClient, type Client, type McpFailure, type McpResult } from '../../mcp/mcp-client.js';
+import { scrubAnswer, withMcpClient, type Client, type McpFailure, type McpResult } from '../../mcp/mcp-client.js';
 import type { Fetch } from '../../net/guarded-fetch.js';
 import type { SessionRecord } from '../../store/types.js';
 import { toolResultContent } from './mcp-content.js';
@@ -178,13 +178,19 @@ export class McpHub implements McpTools {
       const problem = await refresh();
       if (problem) return failed(problem);
     }
-    const endpoint = () => ({ url, bearer, fetch: this.deps.fetch, timeoutMs: this.deps.timeoutMs });
+    const sent = new Set<string>();
+    const endpoint = () => {
+      if (bearer) sent.add(bearer);
+      return { url, bearer, fetch: this.deps.fetch, timeoutMs: this.deps.timeoutMs };
+    };
     let result = await withMcpClient(endpoint(), signal, use);
     if (!result.ok && result.failure.kind === 'unauthorized' && cred?.refreshable && !refreshed) {
       const problem = await refresh();
       if (problem) return failed(problem);
       result = await withMcpClient(endpoint(), signal, use);
     }
+    // What the server answers goes to events, the model and spans: never with a token it was sent.
+    if (result.ok) result = { ok: true, value: scrubAnswer(result.value, [...sent]) };
     return { ...result, credentialId: cred?.credentialId };
   }
 }
