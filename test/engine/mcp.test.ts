@@ -17,7 +17,7 @@ interface TokenEndpoint {
   url: string;
   requests: { authorization: string | undefined; form: URLSearchParams }[];
   /** The next answer: a token response, or an error status. */
-  answer: { access_token: string; expires_in?: number; refresh_token?: string } | { status: number };
+  answer: { access_token: string; expires_in?: number; refresh_token?: string } | { status: number } | { echo: number };
   close(): Promise<void>;
 }
 
@@ -28,7 +28,10 @@ async function startTokenEndpoint(): Promise<TokenEndpoint> {
     for await (const c of req) raw += c;
     ep.requests.push({ authorization: req.headers.authorization, form: new URLSearchParams(raw) });
     const a = ep.answer;
-    if ('status' in a) {
+    if ('echo' in a) {
+      // A careless endpoint: its error quotes what it received, as sent (Basic header, form-encoded body).
+      res.writeHead(a.echo, { 'content-type': 'text/plain' }).end(`got authorization=${req.headers.authorization ?? ''} body=${raw}`);
+    } else if ('status' in a) {
       res.writeHead(a.status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'invalid_grant' }));
     } else {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token_type: 'Bearer', ...a }));
@@ -370,6 +373,23 @@ describe.each(dialects())('MCP toolsets (%s)', (dialect) => {
     const refused = await validate({ type: 'mcp_oauth', mcp_server_url: mcp.url, access_token: wrong, refresh: refresh(`r2-${Date.now()}`) });
     expect(refused).toMatchObject({ status: 'invalid', refresh: { status: 'failed', http_response: { status_code: 400 } } });
     expect(refused.refresh!.http_response!.body).toContain('invalid_grant');
+    // An endpoint quoting what it was sent: the secrets come back in no spelling (as sent, URL- or form-encoded, base64).
+    tokens.answer = { echo: 400 };
+    for (const type of ['client_secret_basic', 'client_secret_post'] as const) {
+      const rt = keep(`rt+/=${Math.random().toString(36).slice(2)}&x y`);
+      const cs = keep(`cs+/=${Math.random().toString(36).slice(2)}&x y`);
+      const quoted = await validate({
+        type: 'mcp_oauth',
+        mcp_server_url: mcp.url,
+        access_token: wrong,
+        refresh: { refresh_token: rt, client_id: 'cid', token_endpoint: tokens.url, token_endpoint_auth: { type, client_secret: cs } },
+      });
+      const body = quoted.refresh!.http_response!.body;
+      expect(body, type).toContain('[redacted]');
+      const sentAuth = tokens.requests.at(-1)!.authorization;
+      const forms = (v: string) => [v, encodeURIComponent(v), new URLSearchParams({ v }).toString().slice(2), Buffer.from(v).toString('base64')];
+      for (const leaked of [...forms(rt), ...forms(cs), ...(sentAuth ? [sentAuth.slice(6)] : [])]) expect(body, `${type}: ${leaked}`).not.toContain(leaked);
+    }
     const closed = await startMcpServer();
     await closed.close();
     expect(await validate({ type: 'mcp_oauth', mcp_server_url: closed.url, access_token: wrong })).toMatchObject({ status: 'unknown', mcp_probe: { method: 'initialize', http_response: null } });

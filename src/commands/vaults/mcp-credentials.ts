@@ -57,10 +57,24 @@ export function mcpCredentialOf(deps: VaultDeps, c: CredentialRecord): McpCreden
 
 const BODY_MAX = 1024;
 
-/** A token endpoint's or MCP server's answer, truncated, with the credential's secrets and token-like values scrubbed. */
-export function captureResponse(status: number, contentType: string, body: string, secrets: CredentialSecrets): CapturedHttpResponse {
-  let text = body.replace(/("(?:[a-z_]*token|[a-z_]*secret|password)"\s*:\s*)"[^"]*"/gi, '$1"[redacted]"');
-  for (const s of Object.values(secrets)) if (s) text = text.split(s).join('[redacted]');
+/** The spellings a secret travels in (as is, in a URL or form body, base64) besides the exact strings sent. */
+function spellings(secret: string): string[] {
+  const form = new URLSearchParams({ s: secret }).toString().slice(2);
+  return [secret, encodeURIComponent(secret), form, Buffer.from(secret).toString('base64')];
+}
+
+/**
+ * A token endpoint's or MCP server's answer, truncated, with the credential's secrets and token-like values scrubbed:
+ * the secrets as stored and as sent (form-encoded, URL-encoded, base64, and the exact strings in `sent`, such as a
+ * Basic authorization header), and values of token-like JSON keys or form fields (a freshly issued token).
+ */
+export function captureResponse(status: number, contentType: string, body: string, secrets: CredentialSecrets, sent: readonly string[] = []): CapturedHttpResponse {
+  let text = body
+    .replace(/("(?:[a-z_]*token|[a-z_]*secret|password)"\s*:\s*)"[^"]*"/gi, '$1"[redacted]"')
+    .replace(/(\b(?:[a-z_]*token|[a-z_]*secret|password)=)[^&\s"]*/gi, '$1[redacted]');
+  const hidden = [...Object.values(secrets).flatMap((s) => (s ? spellings(s) : [])), ...sent].filter((s) => s.length >= 4);
+  // Longest first: a header holding a secret goes as a whole.
+  for (const s of hidden.sort((a, b) => b.length - a.length)) text = text.split(s).join('[redacted]');
   return { status_code: status, content_type: contentType, body: text.slice(0, BODY_MAX), body_truncated: text.length > BODY_MAX };
 }
 
@@ -109,7 +123,9 @@ async function doRefresh(deps: VaultDeps & { fetch: Fetch }, stale: CredentialRe
     return { ok: false, status: 'connect_error', message: `could not reach the token endpoint of credential ${c.id}: ${reason}`, httpResponse: null };
   }
   const text = await res.text();
-  const captured = captureResponse(res.status, res.headers.get('content-type') ?? '', text, secrets);
+  // What was sent: the Basic header carries the client secret in base64 of "id:secret" (no spelling of it alone).
+  const sent = headers.authorization ? [headers.authorization, headers.authorization.slice('Basic '.length)] : [];
+  const captured = captureResponse(res.status, res.headers.get('content-type') ?? '', text, secrets, sent);
   let token: { access_token?: unknown; refresh_token?: unknown; expires_in?: unknown } = {};
   try {
     token = JSON.parse(text) as typeof token;
