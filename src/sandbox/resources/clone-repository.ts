@@ -49,7 +49,11 @@ export function checkRepositoryUrl(url: string, field: string): void {
     } catch {
       throw invalidRequest(`${field}: not a valid url`);
     }
-    if (parsed.password !== '') throw invalidRequest(`${field}: must not embed credentials; pass the token as authorization_token`);
+    // An http(s) url's user name is where tokens get put too (https://<token>@host/…); ssh:// needs its user.
+    const http = parsed.protocol === 'http:' || parsed.protocol === 'https:';
+    if (parsed.password !== '' || (http && parsed.username !== '')) {
+      throw invalidRequest(`${field}: must not embed credentials; pass the token as authorization_token`);
+    }
   }
 }
 
