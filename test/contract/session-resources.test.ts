@@ -172,7 +172,7 @@ describe.each(dialects())('session resources (%s)', (dialect) => {
       [[{ type: 'github_repository', url: `file://${path.dirname(LOCAL_REPOS_ROOT)}/elsewhere.git` }], /^resources\[0\]\.url: local repositories are cloned only/],
       [[{ type: 'github_repository', url: t.dataDir }], /^resources\[0\]\.url: .* is inside agentd's own data/],
       // A token as the url's user name would be echoed wherever the url is (responses, errors, .git/config).
-      [[{ type: 'github_repository', url: 'https://ghp_embeddedtoken123@github.com/o/r.git' }], /^resources\[0\]\.url: must not embed credentials/],
+      [[{ type: 'github_repository', url: 'https://ghp_embeddedtoken123@127.0.0.1:9/o/r.git' }], /^resources\[0\]\.url: must not embed credentials/],
       [[{ type: 'github_repository', url: repo.dir, checkout: { type: 'branch', name: 'nope' } }], /^resources\[0\]\.checkout\.name: branch nope not found/],
       [[{ type: 'github_repository', url: repo.dir, checkout: { type: 'commit', sha: 'not-hex' } }], /^resources\[0\]\.checkout\.sha:/],
       [[{ type: 'github_repository', url: 'ext::sh -c touch% /tmp/pwned' }], /^resources\[0\]\.url:/],
