@@ -122,7 +122,7 @@ export class GatewayCall {
 
   /** Call as soon as the reply's id is known, before the client can continue the thread it starts. */
   replied(messageId: string | null): void {
-    this.deps.replies.remember(messageId, this.conversation?.id);
+    this.deps.replies.remember(this.caller.workspaceId, messageId, this.conversation?.id);
   }
 
   /** Records the call; resolves once stored. Token limits are charged with what the call used. */

@@ -5,14 +5,15 @@ const MAX_ENTRIES = 10_000;
 export class RecentReplies {
   private readonly conversations = new Map<string, string>();
 
-  remember(messageId: string | null, conversationId: string | undefined): void {
+  /** Keyed by workspace too, as the ledger's lookup is: a reply id is one workspace's. */
+  remember(workspaceId: string, messageId: string | null, conversationId: string | undefined): void {
     if (messageId === null || conversationId === undefined) return;
-    this.conversations.set(messageId, conversationId);
+    this.conversations.set(`${workspaceId}\u0000${messageId}`, conversationId);
     // Oldest first in a Map: drop the oldest once full.
     if (this.conversations.size > MAX_ENTRIES) this.conversations.delete(this.conversations.keys().next().value!);
   }
 
-  conversationOf(messageId: string): string | undefined {
-    return this.conversations.get(messageId);
+  conversationOf(workspaceId: string, messageId: string): string | undefined {
+    return this.conversations.get(`${workspaceId}\u0000${messageId}`);
   }
 }

@@ -55,7 +55,7 @@ export async function openCall(
         body,
         headerId,
         async (messageId) =>
-          deps.replies.conversationOf(messageId) ?? (await deps.store.usage.conversationOfMessage(caller.workspaceId, messageId)),
+          deps.replies.conversationOf(caller.workspaceId, messageId) ?? (await deps.store.usage.conversationOfMessage(caller.workspaceId, messageId)),
       )
     : undefined;
   const call = new GatewayCall(deps, caller, body, conversation, kind, limits);
