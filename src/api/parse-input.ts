@@ -9,7 +9,8 @@ function formatPath(path: readonly PropertyKey[]): string {
 }
 
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, root = ''): z.infer<S> {
-  const result = schema.safeParse(value ?? {});
+  // No body at all is an empty object; an explicit JSON null is not one (refused by the schema like any non-object).
+  const result = schema.safeParse(value === undefined ? {} : value);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const path = formatPath([...(root ? [root] : []), ...issue.path]);

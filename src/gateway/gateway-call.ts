@@ -37,6 +37,11 @@ export function messagesBody(raw: unknown): RawMessagesBody {
   if (!isRecord(raw)) throw invalidRequest('request body: expected a JSON object');
   const model = raw['model'];
   if (typeof model !== 'string' || model === '') throw invalidRequest('model: Field required (a model id such as "claude-opus-4-8")');
+  // The fields the ledger stores (PostgreSQL refuses a NUL in text; the rest goes to the provider as sent).
+  const userId = isRecord(raw['metadata']) ? raw['metadata']['user_id'] : undefined;
+  for (const [field, value] of [['model', model], ['metadata.user_id', userId]] as const) {
+    if (typeof value === 'string' && value.includes('\0')) throw invalidRequest(`${field}: must not contain a NUL character (\\u0000)`);
+  }
   return raw as RawMessagesBody;
 }
 

@@ -45,7 +45,7 @@ import type { SseLimits } from './sse-writer.js';
 import { CredentialWatch } from './credential-watch.js';
 import { ApiError } from '../errors.js';
 import { clientErrorHandler } from './client-errors.js';
-import { checkRequestShape } from './request-checks.js';
+import { checkBodyShape, checkRequestShape } from './request-checks.js';
 import { gatewayRoutes, type Gateway } from './routes/gateway/gateway-routes.js';
 
 declare module 'fastify' {
@@ -157,7 +157,9 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     await checkCredentialScope(req, req.principal, offered);
   });
   app.addHook('preHandler', async (req) => {
-    if (!isPublicRoute(req)) checkCredentialBody(req, req.principal);
+    if (isPublicRoute(req)) return;
+    checkBodyShape(req);
+    checkCredentialBody(req, req.principal);
   });
   // Long-lived requests re-check their credential (revocation ends access, see credential-watch.ts).
   const credentials = new CredentialWatch(

@@ -24,11 +24,16 @@ export function queryBoolean(q: Query, name: string): boolean | undefined {
   throw invalidRequest(`${name}: expected "true" or "false"`);
 }
 
+/** The largest value of the 32-bit integer columns ids and versions are stored in. */
+export const MAX_INT32 = 2_147_483_647;
+
 export function queryInt(q: Query, name: string): number | undefined {
   const v = queryString(q, name);
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isInteger(n)) throw invalidRequest(`${name}: expected an integer`);
+  // Versions and sequence numbers are 32-bit columns: a larger number names nothing (and PostgreSQL refuses it).
+  if (Math.abs(n) > MAX_INT32) throw invalidRequest(`${name}: must be at most ${MAX_INT32}`);
   return n;
 }
 

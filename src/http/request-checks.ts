@@ -1,7 +1,7 @@
 // Checks every authenticated request passes before its handler, whatever the route: HTTP/1.1
 // requests name their Host (RFC 9112 §3.2; Node's own refusal has no envelope, so we answer it),
 // and no path parameter or query value carries a NUL byte (no id or name contains one, and it
-// must not reach a log line, a file name or a database as is).
+// must not reach a log line, a file name or a database as is); nor, once parsed, any string of a JSON body.
 import type { FastifyRequest } from 'fastify';
 import { invalidRequest } from '../errors.js';
 
@@ -21,4 +21,36 @@ export function checkRequestShape(req: FastifyRequest): void {
   if (param !== undefined) throw invalidRequest(`${param}: must not contain a NUL byte`);
   const query = nulIn(req.query as Record<string, unknown> | undefined);
   if (query !== undefined) throw invalidRequest(`${query}: must not contain a NUL byte`);
+}
+
+/** The path of the first string (or key) in a parsed JSON body that holds a NUL, or undefined. */
+function nulInBody(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return value.includes('\0') ? path || 'request body' : undefined;
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) {
+      const found = nulInBody(v, `${path}[${i}]`);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const here = path ? `${path}.${k}` : k;
+      if (k.includes('\0')) return here.replaceAll('\0', '\\0');
+      const found = nulInBody(v, here);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * No string of a JSON body carries a NUL either: PostgreSQL refuses it in text (a 500 where SQLite stored it). The
+ * gateway's Messages and chat bodies go to the provider as sent; the few fields it stores are checked there.
+ */
+export function checkBodyShape(req: FastifyRequest): void {
+  const route = req.routeOptions.url ?? '';
+  if (route.startsWith('/v1/messages') || route === '/v1/chat/completions') return;
+  const field = nulInBody(req.body, '');
+  if (field !== undefined) throw invalidRequest(`${field}: must not contain a NUL character (\\u0000)`);
 }

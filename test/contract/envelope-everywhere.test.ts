@@ -75,4 +75,34 @@ describe.each(dialects())('errors outside the routes answer in the envelope (%s)
     expect((await t.client.beta.files.list()).data).toEqual([]);
     expect((await t.client.beta.skills.list()).data).toEqual([]);
   });
+
+  it('values a database column cannot hold: 400 naming the field, in the envelope, and nothing stored', async () => {
+    // PostgreSQL refuses a NUL in text and numbers past 32 bits in integer columns: these were 500s there.
+    const json = (method: string, path: string, body: string, extra = '') =>
+      send(request(`${method} ${path} HTTP/1.1\r\nHost: x\r\n${KEY}${extra}content-type: application/json`, body));
+    expectEnvelope(await json('POST', '/v1/vaults', '{"display_name":"a\\u0000b"}'), 400, 'invalid_request_error', /^display_name: .*NUL/);
+    expectEnvelope(await json('POST', '/v1/environments', '{"name":"env","metadata":{"k":"v\\u0000"}}'), 400, 'invalid_request_error', /^metadata\.k: .*NUL/);
+    expect((await t.client.beta.vaults.list()).data).toEqual([]);
+    expect((await t.client.beta.environments.list()).data).toEqual([]);
+    const agent = await t.client.beta.agents.create({ name: 'bounds', model: 'claude-sonnet-4-6' });
+    const environment = await t.client.beta.environments.create({ name: 'bounds' });
+    const session = await t.client.beta.sessions.create({ agent: agent.id, environment_id: environment.id });
+    expectEnvelope(await send(request(`GET /v1/agents/${agent.id}?version=2147483648 HTTP/1.1\r\nHost: x\r\n${KEY.trimEnd()}`)), 400, 'invalid_request_error', /^version: must be at most 2147483647/);
+    expectEnvelope(await send(request(`GET /v1/sessions?agent_id=${agent.id}&agent_version=99999999999999999999 HTTP/1.1\r\nHost: x\r\n${KEY.trimEnd()}`)), 400, 'invalid_request_error', /^agent_version:/);
+    const versioned = JSON.stringify({ agent: { type: 'agent', id: agent.id, version: 2147483648 }, environment_id: environment.id });
+    expectEnvelope(await json('POST', '/v1/sessions', versioned), 400, 'invalid_request_error', /^agent/);
+    expectEnvelope(
+      await send(request(`GET /v1/sessions/${session.id}/events/stream HTTP/1.1\r\nHost: x\r\n${KEY}Last-Event-ID: 2147483648`)),
+      400,
+      'invalid_request_error',
+      /^Last-Event-ID:/,
+    );
+    // An explicit null is not an empty update.
+    expectEnvelope(await json('POST', `/v1/agents/${agent.id}`, 'null'), 400, 'invalid_request_error');
+    expect((await t.client.beta.agents.retrieve(agent.id)).version).toBe(agent.version);
+    expect((await t.client.beta.sessions.list()).data.map((x) => x.id)).toEqual([session.id]);
+    // The gateway passes bodies through, but the fields its ledger stores are checked.
+    const gateway = await json('POST', '/v1/messages', '{"model":"claude\\u0000","max_tokens":1,"messages":[]}', 'anthropic-version: 2023-06-01\r\n');
+    expectEnvelope(gateway, 400, 'invalid_request_error', /^model: .*NUL/);
+  });
 });

@@ -1,6 +1,6 @@
 // Request schemas for /v1/agents, with the documented limits.
 import { z } from 'zod';
-import { metadataPatchSchema, metadataSchema } from './common.js';
+import { metadataPatchSchema, metadataSchema, versionNumber } from './common.js';
 
 export const AGENT_NAME_MAX = 256;
 export const AGENT_DESCRIPTION_MAX = 2048;
@@ -140,7 +140,7 @@ export const executionIdentityParam = z.discriminatedUnion('type', [
 
 const rosterEntry = z.union([
   z.string().min(1),
-  z.strictObject({ type: z.literal('agent'), id: z.string().min(1), version: z.number().int().positive().optional() }),
+  z.strictObject({ type: z.literal('agent'), id: z.string().min(1), version: versionNumber.optional() }),
   z.strictObject({ type: z.literal('self') }),
   z.strictObject({ type: z.literal('advisor'), model: z.string().min(1) }),
 ]);
@@ -193,7 +193,7 @@ export const agentCreateSchema = z.strictObject({
 export type AgentCreateInput = z.infer<typeof agentCreateSchema>;
 
 export const agentUpdateSchema = z.strictObject({
-  version: z.number().int().positive().optional(),
+  version: versionNumber.optional(),
   name: name.optional(),
   model: modelParam.optional(),
   description,

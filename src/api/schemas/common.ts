@@ -71,3 +71,5 @@ export const timestamp = z
   .refine((s) => !Number.isNaN(Date.parse(s)), { message: 'expected an ISO-8601 timestamp' })
   .transform((s) => new Date(s).toISOString());
 
+/** A version (or other count) stored in a 32-bit column: larger numbers name nothing, and PostgreSQL refuses them. */
+export const versionNumber = z.number().int().positive().max(2_147_483_647);

@@ -1,12 +1,12 @@
 // Request schemas for /v1/deployments.
 import { z } from 'zod';
-import { metadataPatchSchema, metadataSchema } from './common.js';
+import { metadataPatchSchema, metadataSchema, versionNumber } from './common.js';
 import { defineOutcomeEvent, systemMessageEvent, userMessageEvent } from './event.js';
 import { budgetParam, sessionResourceParam } from './session.js';
 
 const agentParam = z.union([
   z.string().min(1),
-  z.strictObject({ type: z.literal('agent'), id: z.string().min(1), version: z.number().int().positive().optional() }),
+  z.strictObject({ type: z.literal('agent'), id: z.string().min(1), version: versionNumber.optional() }),
 ]);
 export type DeploymentAgentParam = z.infer<typeof agentParam>;
 

@@ -1,11 +1,11 @@
 // Request schemas for /v1/sessions.
 import { z } from 'zod';
-import { metadataPatchSchema, metadataSchema } from './common.js';
+import { metadataPatchSchema, metadataSchema, versionNumber } from './common.js';
 import { mcpServerParam, modelParam, skillParam, toolParam } from './agent.js';
 import { defineOutcomeEvent, userMessageEvent } from './event.js';
 import { MEMORY_STORE_INSTRUCTIONS_MAX } from './memory-store.js';
 
-const agentVersion = z.number().int().positive();
+const agentVersion = versionNumber;
 
 export const sessionAgentParam = z.union([
   z.string().min(1),

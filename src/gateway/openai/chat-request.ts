@@ -219,6 +219,7 @@ export function chatToMessages(raw: unknown): ChatRequest {
   if (!isRecord(raw)) throw invalidRequest('request body: expected a JSON object');
   const model = raw['model'];
   if (typeof model !== 'string' || model === '') throw invalidRequest('model: Field required (a Claude model id)');
+  if (model.includes('\0')) throw invalidRequest('model: must not contain a NUL character (\\u0000)');
   if (raw['n'] !== undefined && raw['n'] !== null && raw['n'] !== 1) throw invalidRequest('n: must be exactly 1');
   const { system, turns } = convertMessages(raw['messages']);
   const request: RawMessagesBody = {

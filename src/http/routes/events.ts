@@ -5,6 +5,7 @@ import type { CommandContext } from '../../commands/context.js';
 import { sendEvents } from '../../commands/events.js';
 import { getSession } from '../../commands/sessions-read.js';
 import { invalidRequest } from '../../errors.js';
+import { MAX_INT32 } from '../query.js';
 import type { EventBus } from '../../events/event-bus.js';
 import type { DeltaChannel } from '../../events/delta-channel.js';
 import type { EventRecord, SessionRecord } from '../../store/types.js';
@@ -59,8 +60,8 @@ function eventDeltas(q: Query): ReadonlySet<Previewable> {
 export function lastEventId(raw: string | string[] | undefined): number | undefined {
   if (raw === undefined || raw === '') return undefined;
   const value = Array.isArray(raw) ? raw[0]! : raw;
-  const seq = Number(value);
-  if (!Number.isInteger(seq) || seq < 0) throw invalidRequest(`Last-Event-ID: "${value}" is not an event sequence number`);
+  const seq = /^\d{1,10}$/.test(value) ? Number(value) : NaN;
+  if (!(seq <= MAX_INT32)) throw invalidRequest(`Last-Event-ID: "${value}" is not an event sequence number`);
   return seq;
 }
 

@@ -90,6 +90,7 @@ async function upload(ctx: CommandContext, req: FastifyRequest, maxFileBytes: nu
         }
         mimeType = part.mimetype || FALLBACK_MIME;
         filename = part.filename;
+        if (filename?.includes('\0')) problem ??= invalidRequest('file: the filename must not contain a NUL character');
         staged = await stageUpload(ctx, part.file, maxFileBytes);
         // The parser cuts a part off at the limit; its own 413 usually follows from req.parts().
         truncated = part.file.truncated;
