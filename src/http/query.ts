@@ -1,6 +1,7 @@
 // Reading query-string values the way the SDK writes them (`a[]=x&a[]=y`, `created_at[gte]=...`).
 import { invalidRequest } from '../errors.js';
 import type { CreatedAtFilter } from '../store/types.js';
+import { MAX_INT32 } from '../api/schemas/common.js';
 
 export type Query = Record<string, string | string[] | undefined>;
 
@@ -23,9 +24,6 @@ export function queryBoolean(q: Query, name: string): boolean | undefined {
   if (v === 'false') return false;
   throw invalidRequest(`${name}: expected "true" or "false"`);
 }
-
-/** The largest value of the 32-bit integer columns ids and versions are stored in. */
-export const MAX_INT32 = 2_147_483_647;
 
 export function queryInt(q: Query, name: string): number | undefined {
   const v = queryString(q, name);

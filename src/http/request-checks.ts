@@ -5,10 +5,10 @@
 import type { FastifyRequest } from 'fastify';
 import { invalidRequest } from '../errors.js';
 
+/** The parameter (path or query) holding a NUL in its name or value, or undefined. */
 function nulIn(values: Record<string, unknown> | undefined): string | undefined {
   for (const [name, value] of Object.entries(values ?? {})) {
-    const all = Array.isArray(value) ? value : [value];
-    if (name.includes('\0') || all.some((v) => typeof v === 'string' && v.includes('\0'))) return name.replaceAll('\0', '\\0');
+    if (name.includes('\0') || nulInBody(value, name) !== undefined) return name.replaceAll('\0', '\\0');
   }
   return undefined;
 }
@@ -49,8 +49,7 @@ function nulInBody(value: unknown, path: string): string | undefined {
  * gateway's Messages and chat bodies go to the provider as sent; the few fields it stores are checked there.
  */
 export function checkBodyShape(req: FastifyRequest): void {
-  const route = req.routeOptions.url ?? '';
-  if (route.startsWith('/v1/messages') || route === '/v1/chat/completions') return;
+  if (req.routeOptions.config?.passThroughBody === true) return;
   const field = nulInBody(req.body, '');
   if (field !== undefined) throw invalidRequest(`${field}: must not contain a NUL character (\\u0000)`);
 }

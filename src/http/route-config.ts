@@ -10,6 +10,8 @@ declare module 'fastify' {
     public?: boolean;
     /** Who may call the route; `['api_key']` when absent. */
     principals?: readonly PrincipalKind[];
+    /** The body goes to the model provider as sent (the gateway): only the fields the route stores are checked. */
+    passThroughBody?: boolean;
   }
 }
 
@@ -21,6 +23,9 @@ export const isPublicRoute = (req: FastifyRequest): boolean =>
 
 export const routePrincipals = (req: FastifyRequest): readonly PrincipalKind[] =>
   req.routeOptions.config?.principals ?? API_KEY_ONLY;
+
+/** Route config for the gateway routes whose bodies go to the provider as sent. */
+export const PASS_THROUGH_BODY = { config: { passThroughBody: true } } as const;
 
 /** Route config for the routes self-hosted workers call. */
 export const forPrincipals = (...principals: PrincipalKind[]) => ({ config: { principals } });

@@ -29,6 +29,11 @@ type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | dns.
 export function guardedFetch(opts: GuardOptions): Fetch {
   if (opts.allowPrivate) return (input, init) => fetch(input, init);
   const isPrivate = opts.isPrivate ?? isPrivateAddress;
+  /** An address-literal host (net.connect skips `lookup` for one) that is refused; names are judged at lookup. */
+  const refusedLiteral = (hostname: string): PrivateAddressError | undefined => {
+    const host = hostname.replace(/^\[|\]$/g, '');
+    return isIP(host) !== 0 && isPrivate(host) ? new PrivateAddressError(host, host, opts.setting) : undefined;
+  };
   const lookup = (hostname: string, options: dns.LookupOptions, callback: LookupCallback) => {
     dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, []);
@@ -47,16 +52,15 @@ export function guardedFetch(opts: GuardOptions): Fetch {
       // skips it), so a 307 to http://169.254.169.254/ from an allowed host was followed.
       const connector = buildConnector({ lookup: lookup as never });
       const connect: typeof connector = (options, callback) => {
-        const host = options.hostname.replace(/^\[|\]$/g, '');
-        if (isIP(host) !== 0 && isPrivate(host)) return callback(new PrivateAddressError(host, host, opts.setting), null);
-        return connector(options, callback);
+        const refused = refusedLiteral(options.hostname);
+        return refused ? callback(refused, null) : connector(options, callback);
       };
       return { dispatcher: new Agent({ connect }), fetch };
     }));
   return async (input, init) => {
     const url = new URL(String(input));
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    if (isIP(host) !== 0 && isPrivate(host)) throw new PrivateAddressError(host, host, opts.setting);
+    const refused = refusedLiteral(url.hostname);
+    if (refused) throw refused;
     const { dispatcher, fetch: undiciFetch } = await undici();
     return (await undiciFetch(url, { ...(init as object), dispatcher } as never)) as unknown as Response;
   };

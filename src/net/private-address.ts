@@ -30,6 +30,9 @@ for (const [net, prefix] of [
   blocked.addSubnet(net, prefix, 'ipv6');
 }
 
+/** Whether groups [from, to) are all zero. */
+const allZero = (groups: readonly number[], from: number, to: number) => groups.slice(from, to).every((x) => x === 0);
+
 /** An IPv6 address's eight 16-bit groups (the `::` expanded, a dotted IPv4 tail as two groups); undefined if not one. */
 function ipv6Groups(address: string): number[] | undefined {
   if (isIP(address) !== 6) return undefined;
@@ -55,9 +58,8 @@ export function embeddedIpv4(address: string): string | undefined {
   const g = ipv6Groups(address);
   if (!g) return undefined;
   const dotted = (hi: number, lo: number) => `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
-  const zero = (from: number, to: number) => g.slice(from, to).every((x) => x === 0);
-  if (zero(0, 5) && (g[5] === 0xffff || g[5] === 0)) return dotted(g[6]!, g[7]!);
-  if (g[0] === 0x64 && g[1] === 0xff9b && zero(2, 6)) return dotted(g[6]!, g[7]!);
+  if (allZero(g, 0, 5) && (g[5] === 0xffff || g[5] === 0)) return dotted(g[6]!, g[7]!);
+  if (g[0] === 0x64 && g[1] === 0xff9b && allZero(g, 2, 6)) return dotted(g[6]!, g[7]!);
   if (g[0] === 0x2002) return dotted(g[1]!, g[2]!);
   return undefined;
 }
@@ -83,10 +85,9 @@ export function addressKind(ip: string): AddressKind | undefined {
   const family = isIP(host);
   if (family === 0) return undefined;
   const groups = ipv6Groups(host);
-  if (groups && zeroUpTo(groups, 7) && groups[7] === 1) return 'loopback'; // ::1
+  if (groups && allZero(groups, 0, 7) && groups[7] === 1) return 'loopback'; // ::1
   const v4 = family === 4 ? host : embeddedIpv4(host);
   if (v4 !== undefined && v4.startsWith('127.')) return 'loopback';
   return isPrivateAddress(host) ? 'private' : 'public';
 }
 
-const zeroUpTo = (groups: readonly number[], end: number) => groups.slice(0, end).every((x) => x === 0);

@@ -71,5 +71,8 @@ export const timestamp = z
   .refine((s) => !Number.isNaN(Date.parse(s)), { message: 'expected an ISO-8601 timestamp' })
   .transform((s) => new Date(s).toISOString());
 
-/** A version (or other count) stored in a 32-bit column: larger numbers name nothing, and PostgreSQL refuses them. */
-export const versionNumber = z.number().int().positive().max(2_147_483_647);
+/** The largest value of the 32-bit integer columns versions and sequence numbers are stored in. */
+export const MAX_INT32 = 2_147_483_647;
+
+/** A version stored in a 32-bit column: larger numbers name nothing, and PostgreSQL refuses them. */
+export const versionNumber = z.number().int().positive().max(MAX_INT32);

@@ -5,7 +5,7 @@ import type { CommandContext } from '../../commands/context.js';
 import { sendEvents } from '../../commands/events.js';
 import { getSession } from '../../commands/sessions-read.js';
 import { invalidRequest } from '../../errors.js';
-import { MAX_INT32 } from '../query.js';
+import { MAX_INT32 } from '../../api/schemas/common.js';
 import type { EventBus } from '../../events/event-bus.js';
 import type { DeltaChannel } from '../../events/delta-channel.js';
 import type { EventRecord, SessionRecord } from '../../store/types.js';

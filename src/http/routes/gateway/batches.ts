@@ -11,6 +11,7 @@ import { idPageRequest, type IdPage } from '../../../gateway/id-page.js';
 import type { BatchRecord, NewBatchRequest } from '../../../store/batch-types.js';
 import type { PageRequest } from '../../../store/types.js';
 import type { Query } from '../../query.js';
+import { PASS_THROUGH_BODY } from '../../route-config.js';
 import { callerOf } from './open-call.js';
 
 /** The hosted API's limits: at most 100,000 requests, results expire 24 hours after creation. */
@@ -72,7 +73,7 @@ export function batchesRoutes(app: FastifyInstance, deps: GatewayDeps, executor:
     return batch;
   };
 
-  app.post('/v1/messages/batches', { bodyLimit: deps.config.maxBatchBytes }, async (req) => {
+  app.post('/v1/messages/batches', { bodyLimit: deps.config.maxBatchBytes, ...PASS_THROUGH_BODY }, async (req) => {
     const requests = parseRequests(req.body);
     const caller = callerOf(req);
     const createdAt = isoNow(deps.clock);

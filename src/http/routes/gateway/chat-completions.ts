@@ -11,6 +11,7 @@ import { failedRequestId, failureOf } from '../../../gateway/provider-failure.js
 import { UsageProduct } from '../../../store/usage-types.js';
 import { apiErrorOf } from '../../error-handler.js';
 import { openSseResponse } from '../../sse.js';
+import { PASS_THROUGH_BODY } from '../../route-config.js';
 import { openCall, relayToClient } from './open-call.js';
 
 const CHAT = { product: UsageProduct.messagesApi, callKind: 'chat_completion' } as const;
@@ -80,7 +81,7 @@ function openAiErrorHandler(err: FastifyError | Error, req: FastifyRequest, repl
 export function chatCompletionsRoutes(app: FastifyInstance, deps: GatewayDeps): void {
   void app.register(async (scope) => {
     scope.setErrorHandler(openAiErrorHandler);
-    scope.post('/v1/chat/completions', async (req, reply) => {
+    scope.post('/v1/chat/completions', PASS_THROUGH_BODY, async (req, reply) => {
       const chat = chatToMessages(req.body);
       const call = await openCall(deps, req, reply, chat.request, CHAT, { conversation: true });
       if (chat.stream) return streamChat(call, reply, chat.includeUsage);

@@ -7,6 +7,7 @@ import type { GatewayDeps } from '../../../gateway/gateway-deps.js';
 import { rateLimitHeaders } from '../../../gateway/key-limits.js';
 import { failedRequestId, failureOf } from '../../../gateway/provider-failure.js';
 import { UsageProduct } from '../../../store/usage-types.js';
+import { PASS_THROUGH_BODY } from '../../route-config.js';
 import { openSseResponse } from '../../sse.js';
 import { openCall, relayToClient } from './open-call.js';
 
@@ -69,7 +70,7 @@ async function relayStream(call: GatewayCall, reply: FastifyReply): Promise<void
 }
 
 export function messagesRoutes(app: FastifyInstance, deps: GatewayDeps): void {
-  app.post('/v1/messages', async (req, reply) => {
+  app.post('/v1/messages', PASS_THROUGH_BODY, async (req, reply) => {
     const body = messagesBody(req.body);
     const call = await openCall(deps, req, reply, body, MESSAGES, { conversation: true });
     if (body['stream'] === true) return relayStream(call, reply);
@@ -92,7 +93,7 @@ export function messagesRoutes(app: FastifyInstance, deps: GatewayDeps): void {
     return reply;
   });
 
-  app.post('/v1/messages/count_tokens', async (req, reply) => {
+  app.post('/v1/messages/count_tokens', PASS_THROUGH_BODY, async (req, reply) => {
     const body = messagesBody(req.body);
     const call = await openCall(deps, req, reply, body, COUNT_TOKENS, { conversation: false });
     try {
