@@ -37,12 +37,19 @@ export function messagesBody(raw: unknown): RawMessagesBody {
   if (!isRecord(raw)) throw invalidRequest('request body: expected a JSON object');
   const model = raw['model'];
   if (typeof model !== 'string' || model === '') throw invalidRequest('model: Field required (a model id such as "claude-opus-4-8")');
-  // The fields the ledger stores (PostgreSQL refuses a NUL in text; the rest goes to the provider as sent).
-  const userId = isRecord(raw['metadata']) ? raw['metadata']['user_id'] : undefined;
-  for (const [field, value] of [['model', model], ['metadata.user_id', userId]] as const) {
-    if (typeof value === 'string' && value.includes('\0')) throw invalidRequest(`${field}: must not contain a NUL character (\\u0000)`);
-  }
+  checkLedgerFields(raw);
   return raw as RawMessagesBody;
+}
+
+/**
+ * The fields of a Messages body the usage ledger stores must hold no NUL (PostgreSQL refuses it in text); the rest
+ * goes to the provider as sent. `prefix` names where the body sits (a batch request's `requests.3.params.`).
+ */
+export function checkLedgerFields(raw: Record<string, unknown>, prefix = ''): void {
+  const userId = isRecord(raw['metadata']) ? raw['metadata']['user_id'] : undefined;
+  for (const [field, value] of [['model', raw['model']], ['metadata.user_id', userId]] as const) {
+    if (typeof value === 'string' && value.includes('\0')) throw invalidRequest(`${prefix}${field}: must not contain a NUL character (\\u0000)`);
+  }
 }
 
 export interface CallKind {

@@ -19,6 +19,12 @@ describe.each(dialects())('values the database cannot hold, through the SDK (%s)
   it('a NUL in a string, a version past 32 bits, a Last-Event-ID past it: 400 naming the field, nothing stored', async () => {
     await refused(t.client.beta.vaults.create({ display_name: 'a\u0000b' }), /^display_name: .*NUL/);
     await refused(t.client.beta.agents.create({ name: 'n', model: 'claude-sonnet-4-6', metadata: { k: 'v\u0000' } }), /^metadata\.k: .*NUL/);
+    // Batch params go to the provider as sent, but the model is stored in the usage ledger.
+    await refused(
+      t.client.messages.batches.create({ requests: [{ custom_id: 'c', params: { model: 'claude\u0000', max_tokens: 1, messages: [{ role: 'user', content: 'x' }] } }] }),
+      /^requests\.0\.params\.model: .*NUL/,
+    );
+    expect((await t.client.messages.batches.list()).data).toEqual([]);
     expect((await t.client.beta.vaults.list()).data).toEqual([]);
     expect((await t.client.beta.agents.list()).data).toEqual([]);
 

@@ -11,6 +11,7 @@ import { idPageRequest, type IdPage } from '../../../gateway/id-page.js';
 import type { BatchRecord, NewBatchRequest } from '../../../store/batch-types.js';
 import type { PageRequest } from '../../../store/types.js';
 import type { Query } from '../../query.js';
+import { checkLedgerFields } from '../../../gateway/gateway-call.js';
 import { PASS_THROUGH_BODY } from '../../route-config.js';
 import { callerOf } from './open-call.js';
 
@@ -44,6 +45,7 @@ function parseRequests(body: unknown): NewBatchRequest[] {
     const params = r['params'];
     if (!isRecord(params)) throw invalidRequest(`requests.${i}.params: expected the Messages API parameters as an object`);
     if (params['stream'] === true) throw invalidRequest(`requests.${i}.params.stream: batch requests cannot stream`);
+    checkLedgerFields(params, `requests.${i}.params.`);
     return { customId, params };
   });
 }
