@@ -1,8 +1,15 @@
 // The runner's folded state of its session, kept while it holds the session's lease: each step
 // folds in only what was appended since the last one (the cursor), so a long session costs
 // O(new events) per step. A runner that fails is discarded with its state.
+//
+// The runner's own writes are folded from the records it wrote instead of being read back: at the
+// next refresh, if they follow the cursor without a gap (nobody else appended in between), and then
+// the log is read only if the session's row says it holds more (its last_seq, read at the step's
+// start). Folding them at the refresh, not at the write, keeps the state a step sees the same as
+// before: a step's own events change the state from the next step on.
 import { foldEvent, patchOwnWrite } from '../domain/fold.js';
 import type { LogChanges } from '../domain/changes/log-changes.js';
+import type { EventRecord } from '../domain/records/event.js';
 import { newSessionState, type SessionState } from '../domain/session-state.js';
 import type { Store } from '../store/types.js';
 
@@ -10,11 +17,24 @@ const BATCH = 1000;
 
 export class SessionFold {
   readonly state: SessionState = newSessionState();
+  /** Records this runner wrote since the last refresh, in commit order. */
+  private written: EventRecord[] = [];
 
   constructor(private readonly sessionId: string) {}
 
-  /** Folds in every event appended since the cursor. */
-  async refresh(store: Store): Promise<SessionState> {
+  /**
+   * Folds in every event appended since the cursor. `lastSeq` is the session's last_seq as read
+   * before this call: when the folded own writes reach it, nothing else is there to read.
+   */
+  async refresh(store: Store, lastSeq?: number): Promise<SessionState> {
+    const own = this.written;
+    this.written = [];
+    for (const record of own) {
+      // A gap: another writer appended in between; the read below brings theirs and the rest of ours.
+      if (record.seq !== this.state.cursor + 1) break;
+      foldEvent(this.state, record);
+    }
+    if (lastSeq !== undefined && lastSeq <= this.state.cursor) return this.state;
     for (;;) {
       const fresh = await store.events.after(this.sessionId, this.state.cursor, BATCH);
       for (const record of fresh) foldEvent(this.state, record);
@@ -22,8 +42,9 @@ export class SessionFold {
     }
   }
 
-  /** Mirrors a write of this runner (see patchOwnWrite). */
-  patch(changes: LogChanges, thread: string): void {
+  /** Mirrors a write of this runner (see patchOwnWrite) and keeps its records for the next refresh. */
+  patch(changes: LogChanges, thread: string, written: readonly EventRecord[]): void {
     patchOwnWrite(this.state, changes, thread);
+    this.written.push(...written);
   }
 }

@@ -144,7 +144,7 @@ export class SessionRunner {
         // Read before the fold: nothing may be awaited between the fold and the decision.
         const remote = environment.config.type === 'self_hosted';
         const prepared = remote ? undefined : ((await this.deps.workspace.prepared(session.id)) ?? new Map<string, string>());
-        const state = await this.serial(() => this.fold.refresh(store));
+        const state = await this.serial(() => this.fold.refresh(store, session.lastSeq));
         const mountsPending = prepared !== undefined && hasMountWork(planMounts(session.resources.map((r) => r.resource), prepared, state.mountFailures));
         const context = decideContext(session, environment, this.deps, clock.now(), mountsPending);
         const busy = new Set(inFlight.keys());
@@ -284,7 +284,7 @@ export class SessionRunner {
           // Before the session goes idle: a client that sees the turn end may lose this replica.
           if (changes.status === 'idle') await this.snapshotWorkspace();
           const written = await this.writer.apply(changes);
-          fold.patch(changes, thread);
+          fold.patch(changes, thread, written);
           if (changes.calls?.length) deps.telemetry.modelCalls(session, changes.calls);
           logStatusChanges(deps.logger, written);
           return written;

@@ -4,6 +4,7 @@ import type { EventFilter, EventRange, EventRecord, EventRepository, LeaseFence,
 import { LeaseLost } from '../errors.js';
 import type { Database, SessionEventsTable } from './schema.js';
 import { fromJson, toJson } from './json.js';
+import { rowsShape, rowValues, runShaped } from './shaped-statements.js';
 import { pageQuery, toPage, whereCreatedAt } from './paging.js';
 import { KyselySessionRepository } from './session-repository.js';
 
@@ -38,7 +39,10 @@ const toRow = (r: EventRecord) => ({ session_id: r.sessionId, seq: r.seq, ...eve
 
 /** Replaces an event's engine-only data (on the repository's database or a transaction's). */
 async function setInternalOn(db: Kysely<Database>, sessionId: string, id: string, internal: unknown): Promise<void> {
-  await db.updateTable('session_events').set({ internal: toJson(internal) }).where('session_id', '=', sessionId).where('id', '=', id).execute();
+  const json = toJson(internal);
+  await runShaped(db, 'events.setInternal', [json, sessionId, id], () =>
+    db.updateTable('session_events').set({ internal: json }).where('session_id', '=', sessionId).where('id', '=', id),
+  );
 }
 
 const numbered = (sessionId: string, events: NewEvent[], last: number): EventRecord[] => {
@@ -62,12 +66,15 @@ export class KyselyEventRepository implements EventRepository {
     const write = async (tx: Kysely<Database>): Promise<EventRecord[]> => {
       // Reserving the sequence range locks the session row, serialising appends per session
       // (also across PostgreSQL replicas).
-      let reserve = tx
-        .updateTable('sessions')
-        .set((eb) => ({ last_seq: eb('last_seq', '+', events.length) }))
-        .where('id', '=', sessionId);
-      if (fence) reserve = reserve.where('lease_owner', '=', fence.owner).where('lease_token', '=', fence.token);
-      const row = await reserve.returning('last_seq').executeTakeFirst();
+      const values = [events.length, sessionId, ...(fence ? [fence.owner, fence.token] : [])];
+      const { rows } = await runShaped(tx, fence ? 'events.reserve fenced' : 'events.reserve', values, () => {
+        const reserve = tx
+          .updateTable('sessions')
+          .set((eb) => ({ last_seq: eb('last_seq', '+', events.length) }))
+          .where('id', '=', sessionId);
+        return (fence ? reserve.where('lease_owner', '=', fence.owner).where('lease_token', '=', fence.token) : reserve).returning('last_seq');
+      });
+      const row = rows[0];
       if (!row) throw fence ? new LeaseLost(sessionId) : new Error(`session ${sessionId} not found`);
       return this.insert(tx, sessionId, events, Number(row.last_seq));
     };
@@ -77,7 +84,9 @@ export class KyselyEventRepository implements EventRepository {
   /** Writes `events` at the numbers reserved up to `last` (the session's last_seq after the reservation). */
   private async insert(tx: Kysely<Database>, sessionId: string, events: NewEvent[], last: number): Promise<EventRecord[]> {
     const records = numbered(sessionId, events, last);
-    await tx.insertInto('session_events').values(records.map(toRow)).execute();
+    const rows = records.map(toRow);
+    const { columns, key } = rowsShape(rows);
+    await runShaped(tx, `insert session_events ${key}`, rowValues(rows, columns), () => tx.insertInto('session_events').values(rows));
     return records;
   }
 
@@ -128,9 +137,9 @@ export class KyselyEventRepository implements EventRepository {
     const latest = [...new Map(internals.map((i) => [i.id, i.internal])).entries()];
     const { rows } = await sql<{ held: number }>`
       with held as (
-        update sessions set lease_token = lease_token
+        select id from sessions
         where id = ${sessionId} and lease_owner = ${fence.owner} and lease_token = ${fence.token}
-        returning id
+        for update
       ), changed as (
         update session_events set internal = v.internal
         from held, unnest(${latest.map(([id]) => id)}::text[], ${latest.map(([, internal]) => toJson(internal))}::text[]) as v(id, internal)

@@ -37,7 +37,7 @@ export function kyselyStore(
     dialect,
     agents: new KyselyAgentRepository(db),
     environments: new KyselyEnvironmentRepository(db),
-    sessions: new KyselySessionRepository(db),
+    sessions: new KyselySessionRepository(db, dialect === 'postgres'),
     events: new KyselyEventRepository(db, dialect === 'postgres'),
     files: new KyselyFileRepository(db),
     work: new KyselyWorkRepository(db),

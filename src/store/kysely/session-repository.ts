@@ -3,6 +3,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Page, PageRequest, RuntimePatch, SessionFilter, SessionRecord, SessionRepository, SessionStatus, StoredResource } from '../types.js';
 import type { Database, SessionsTable } from './schema.js';
 import { fromJson, toJson } from './json.js';
+import { runShaped } from './shaped-statements.js';
 import { pageQuery, toPage, whereCreatedAt } from './paging.js';
 
 const toRecord = (r: Selectable<SessionsTable>): SessionRecord => ({
@@ -60,7 +61,11 @@ const toRow = (s: SessionRecord) => ({
 });
 
 export class KyselySessionRepository implements SessionRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    /** PostgreSQL: lease checks lock the session's row (SELECT … FOR UPDATE). */
+    private readonly rowLocks = false,
+  ) {}
 
   async insert(s: SessionRecord): Promise<void> {
     await this.db.insertInto('sessions').values(toRow(s)).execute();
@@ -122,8 +127,9 @@ export class KyselySessionRepository implements SessionRepository {
   }
 
   async find(id: string): Promise<SessionRecord | undefined> {
-    const row = await this.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
-    return row && toRecord(row);
+    // Read at every engine step: built once (shaped-statements.ts).
+    const { rows } = await runShaped(this.db, 'sessions.find', [id], () => this.db.selectFrom('sessions').selectAll().where('id', '=', id));
+    return rows[0] && toRecord(rows[0]);
   }
 
   async replaceResources(id: string, expected: StoredResource[], next: StoredResource[], at: string): Promise<boolean> {
@@ -155,27 +161,31 @@ export class KyselySessionRepository implements SessionRepository {
     at: string,
     reserve = 0,
   ): Promise<number | undefined> {
-    const row = await this.db
-      .updateTable('sessions')
-      .set((eb) => ({
-        ...(reserve > 0 ? { last_seq: eb('last_seq', '+', reserve) } : {}),
-        ...(patch.status !== undefined ? { status: patch.status } : {}),
-        ...(patch.usage !== undefined ? { usage: toJson(patch.usage) } : {}),
-        ...(patch.outcomeEvaluations !== undefined ? { outcome_evaluations: toJson(patch.outcomeEvaluations) } : {}),
-        ...(patch.runtime !== undefined
-          ? {
-              list_cost_nanousd: patch.runtime.listCostNanoUsd,
-              unpriced_calls: patch.runtime.unpricedCalls,
-              active_ms: patch.runtime.activeMs,
-              running_since: patch.runtime.runningSince,
-            }
-          : {}),
-        updated_at: at,
-      }))
-      .where('id', '=', id)
-      .returning('last_seq')
-      .executeTakeFirst();
-    return row && Number(row.last_seq);
+    const set: Record<string, unknown> = {
+      ...(patch.status !== undefined ? { status: patch.status } : {}),
+      ...(patch.usage !== undefined ? { usage: toJson(patch.usage) } : {}),
+      ...(patch.outcomeEvaluations !== undefined ? { outcome_evaluations: toJson(patch.outcomeEvaluations) } : {}),
+      ...(patch.runtime !== undefined
+        ? {
+            list_cost_nanousd: patch.runtime.listCostNanoUsd,
+            unpriced_calls: patch.runtime.unpricedCalls,
+            active_ms: patch.runtime.activeMs,
+            running_since: patch.runtime.runningSince,
+          }
+        : {}),
+      updated_at: at,
+    };
+    // Every engine write that touches the session runs this: built once per set of columns (shaped-statements.ts).
+    const values = [...(reserve > 0 ? [reserve] : []), ...Object.values(set), id];
+    const shape = `sessions.setRuntime ${reserve > 0 ? 'reserve,' : ''}${Object.keys(set).join(',')}`;
+    const { rows } = await runShaped(this.db, shape, values, () =>
+      this.db
+        .updateTable('sessions')
+        .set((eb) => ({ ...(reserve > 0 ? { last_seq: eb('last_seq', '+', reserve) } : {}), ...set }))
+        .where('id', '=', id)
+        .returning('last_seq'),
+    );
+    return rows[0] && Number(rows[0].last_seq);
   }
 
   async acquireLease(id: string, owner: string, now: string, until: string): Promise<number | undefined> {
@@ -213,27 +223,27 @@ export class KyselySessionRepository implements SessionRepository {
   }
 
   /**
-   * An update that changes nothing: it takes the row lock (PostgreSQL) that a takeover's update
-   * would need, so a check made with it holds until the checking transaction commits.
+   * The session's row if the lease is still `token`'s, locked until the transaction commits on
+   * PostgreSQL (`FOR UPDATE`: the lock a takeover's update would need, without writing a new row
+   * version). SQLite needs no lock: one connection runs every statement and transaction in turn.
    */
-  private lockIfLeased(id: string, owner: string, token: number) {
-    return this.db
-      .updateTable('sessions')
-      .set((eb) => ({ lease_token: eb.ref('lease_token') }))
-      .where('id', '=', id)
-      .where('lease_owner', '=', owner)
-      .where('lease_token', '=', token);
+  private leased(id: string, owner: string, token: number) {
+    return this.db.selectFrom('sessions').where('id', '=', id).where('lease_owner', '=', owner).where('lease_token', '=', token);
+  }
+
+  private locked<Q extends { forUpdate(): Q }>(query: Q): Q {
+    return this.rowLocks ? query.forUpdate() : query;
   }
 
   async findFenced(id: string, owner: string, token: number): Promise<SessionRecord | undefined> {
     // The fence and the read in one statement: the row it locked.
-    const row = await this.lockIfLeased(id, owner, token).returningAll().executeTakeFirst();
-    return row && toRecord(row);
+    const { rows } = await runShaped(this.db, 'sessions.findFenced', [id, owner, token], () => this.locked(this.leased(id, owner, token).selectAll()));
+    return rows[0] && toRecord(rows[0]);
   }
 
   async holdsLease(id: string, owner: string, token: number): Promise<boolean> {
-    const result = await this.lockIfLeased(id, owner, token).executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+    const { rows } = await runShaped(this.db, 'sessions.holdsLease', [id, owner, token], () => this.locked(this.leased(id, owner, token).select('id')));
+    return rows.length > 0;
   }
 
   async countByStatus(): Promise<Record<string, number>> {

@@ -1,0 +1,117 @@
+// The runner folds its own writes from the records it wrote and reads the log only when the session's
+// row says something else was appended (src/engine/session-fold.ts). Whatever the interleaving with
+// other writers, the state it reaches is the fold of the whole log, each event folded once. Real
+// stores on both dialects; the store's reads are counted, not replaced.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { noChanges, type LogChanges } from '../../src/domain/changes/log-changes.js';
+import { foldLog } from '../../src/domain/fold.js';
+import { PRIMARY_THREAD } from '../../src/domain/session-state.js';
+import { LogWriter } from '../../src/engine/log-writer.js';
+import { SessionFold } from '../../src/engine/session-fold.js';
+import { InProcessEventBus } from '../../src/events/event-bus.js';
+import { EventLog } from '../../src/events/event-log.js';
+import { openPostgresStore } from '../../src/store/postgres/open-postgres-store.js';
+import { openSqliteStore } from '../../src/store/sqlite/open-sqlite-store.js';
+import type { Store } from '../../src/store/types.js';
+import { createPostgresDatabase } from '../helpers/databases.js';
+import { newEvents, sessionRecord } from '../store/fixtures.js';
+
+const AT = '2026-12-06T00:00:00.000Z';
+const later = (ms: number) => new Date(Date.parse(AT) + ms).toISOString();
+let ids = 0;
+const newId = (prefix: string) => `${prefix}_${++ids}`;
+
+/** What a decision depends on, per thread: the conversation, the queues (by id), the status; and the cursor. */
+function view(state: ReturnType<typeof foldLog>) {
+  return {
+    cursor: state.cursor,
+    threads: [...state.threads.values()].map((t) => ({
+      messages: t.messages,
+      status: t.status,
+      pendingInputs: t.pendingInputs.map((e) => e.id),
+      pendingAnswers: t.pendingAnswers.map((e) => e.id),
+    })),
+    inputs: [...state.inputs.keys()],
+  };
+}
+
+function suite(open: () => Promise<{ store: Store; cleanup: () => Promise<void> }>) {
+  let opened: { store: Store; cleanup: () => Promise<void> } | undefined;
+  afterAll(async () => {
+    await opened?.store.close();
+    await opened?.cleanup();
+  });
+
+  async function setUp() {
+    opened ??= await open();
+    const { store } = opened;
+    const session = sessionRecord(ids++);
+    await store.sessions.insert(session);
+    const token = (await store.sessions.acquireLease(session.id, 'engine-a', later(0), later(60_000)))!;
+    const log = new EventLog(store, new InProcessEventBus());
+    const writer = new LogWriter(log, session.id, newId as never, () => ({ owner: 'engine-a', token }));
+    const fold = new SessionFold(session.id);
+    let reads = 0;
+    const counted: Store = { ...store, events: { ...store.events, after: (...args) => (reads++, store.events.after(...args)) } };
+    /** A write as the runner makes it: applied, then mirrored on the fold with what it wrote. */
+    const write = async (changes: LogChanges) => fold.patch(changes, PRIMARY_THREAD, await writer.apply(changes));
+    const lastSeq = async () => (await store.sessions.find(session.id))!.lastSeq;
+    const wholeLog = async () => foldLog(await store.events.after(session.id, 0, 1000));
+    return { store: counted, log, session, fold, write, lastSeq, wholeLog, reads: () => reads };
+  }
+
+  it('folds its own writes without reading them back', async () => {
+    const t = await setUp();
+    // The client's message, appended by the API before the runner starts: read once.
+    await t.log.append(t.session.id, newEvents(1, 'user.message'));
+    await t.fold.refresh(t.store, await t.lastSeq());
+    expect(t.reads()).toBe(1);
+    await t.write({ ...noChanges(AT), events: newEvents(2, 'agent.message') });
+    await t.write({ ...noChanges(AT), status: 'idle', events: newEvents(1, 'agent.message') });
+    const state = await t.fold.refresh(t.store, await t.lastSeq());
+    expect(t.reads()).toBe(1);
+    expect(view(state)).toEqual(view(await t.wholeLog()));
+    expect(state.cursor).toBe(await t.lastSeq());
+  });
+
+  it('reads what another writer appended between its own writes, folding every event once', async () => {
+    const t = await setUp();
+    await t.fold.refresh(t.store, await t.lastSeq());
+    await t.write({ ...noChanges(AT), events: newEvents(2, 'agent.message') });
+    // A client's message lands between two of the runner's writes (another request, another replica).
+    await t.log.append(t.session.id, newEvents(1, 'user.message'));
+    await t.write({ ...noChanges(AT), events: newEvents(1, 'agent.message') });
+    const before = t.reads();
+    const state = await t.fold.refresh(t.store, await t.lastSeq());
+    expect(t.reads()).toBe(before + 1);
+    expect(view(state)).toEqual(view(await t.wholeLog()));
+    expect(state.threads.get(PRIMARY_THREAD)!.pendingInputs).toHaveLength(1);
+  });
+
+  it('reads what was appended after its own writes, when the session row says the log holds more', async () => {
+    const t = await setUp();
+    await t.fold.refresh(t.store, await t.lastSeq());
+    await t.write({ ...noChanges(AT), events: newEvents(1, 'agent.message') });
+    await t.log.append(t.session.id, newEvents(2, 'user.message'));
+    const state = await t.fold.refresh(t.store, await t.lastSeq());
+    expect(view(state)).toEqual(view(await t.wholeLog()));
+    expect(state.threads.get(PRIMARY_THREAD)!.pendingInputs).toHaveLength(2);
+  });
+}
+
+describe('session fold of own writes (sqlite)', () => {
+  suite(async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-session-fold-'));
+    return { store: await openSqliteStore(path.join(dir, 'agentd.db')), cleanup: async () => fs.rmSync(dir, { recursive: true, force: true }) };
+  });
+});
+
+describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('session fold of own writes (postgres)', () => {
+  suite(async () => {
+    const db = await createPostgresDatabase();
+    return { store: await openPostgresStore(db.url), cleanup: () => db.drop() };
+  });
+});
