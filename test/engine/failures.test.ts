@@ -56,6 +56,17 @@ describe.each(dialects())('model failures, interrupts and compaction (%s)', (dia
     expect(new Set(bodies).size).toBe(1);
   });
 
+  it('a stream whose connection breaks off mid-answer is retried like a failed connect, then answers', async () => {
+    const session = await newSession();
+    fake.enqueue({ dropMidStream: true, content: [{ type: 'text', text: 'This answer never ends' }] }, { content: [{ type: 'text', text: 'Second try.' }] });
+    const events = await streamWhile(t.client, session.id, () => sendText(t.client, session.id, 'hello'));
+    const error = events.find((e) => e.type === 'session.error');
+    expect(error).toMatchObject({ error: { type: 'model_request_failed_error', retry_status: { type: 'retrying' } } });
+    expect(typesOf(events).filter((type) => type === 'session.status_rescheduled')).toHaveLength(1);
+    expect(events.filter((e) => e.type === 'agent.message').map((e) => e.content)).toEqual([[{ type: 'text', text: 'Second try.' }]]);
+    expect(events.at(-1)).toMatchObject({ type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
+  });
+
   it('retryable errors past the budget: session.error (exhausted) then idle retries_exhausted', async () => {
     const session = await newSession();
     fake.enqueue(...Array.from({ length: 4 }, () => ({ error: { status: 529 as const } })));

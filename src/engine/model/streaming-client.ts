@@ -1,5 +1,5 @@
 // The part every provider shares: how its SDK client is called, and the options the engine needs.
-import { Stream } from '@anthropic-ai/sdk/core/streaming.js';
+import { Stream } from '@anthropic-ai/sdk/core/streaming';
 import type { BetaMessage, BetaMessageTokensCount, BetaRawMessageStreamEvent } from '@anthropic-ai/sdk/resources/beta/messages/messages.js';
 import {
   MissingCredentialsError,

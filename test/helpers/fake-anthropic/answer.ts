@@ -41,6 +41,16 @@ export async function answerWith(res: ServerResponse, outcome: ScriptedOutcome, 
     const events: WireEvent[] = [...truncatedEvents(partial), errorEnvelope(type, message, requestId)];
     return { outcome: await streamEvents(res, events, outcome.chunkDelayMs ?? 0, requestId, watch), streamed: true };
   }
+  if ('dropMidStream' in outcome) {
+    const partial = buildMessage({ content: [...(outcome.content ?? DEFAULT_MID_STREAM_CONTENT)] }, body, signatures);
+    if (!stream) {
+      res.destroy();
+      return { outcome: 'completed', streamed: false };
+    }
+    const outcomeOf = await streamEvents(res, truncatedEvents(partial), 0, requestId, watch, { end: false });
+    res.destroy();
+    return { outcome: outcomeOf, streamed: true };
+  }
   const message = buildMessage(outcome, body, signatures);
   const delay = outcome.chunkDelayMs ?? 0;
   if (stream) {

@@ -37,6 +37,8 @@ export async function streamEvents(
   delayMs: number,
   requestId: string,
   watch: CloseWatch,
+  /** `end: false` leaves the response open after the events (the caller breaks it off). */
+  opts: { end?: boolean } = {},
 ): Promise<'completed' | 'client_disconnected'> {
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
@@ -50,7 +52,7 @@ export async function streamEvents(
     if (!res.write(frame(event))) await Promise.race([watch.closed, new Promise((r) => res.once('drain', r))]);
   }
   if (watch.gone || res.destroyed) return 'client_disconnected';
-  res.end();
+  if (opts.end !== false) res.end();
   return 'completed';
 }
 

@@ -81,7 +81,16 @@ export interface ScriptedMidStreamError {
   chunkDelayMs?: number;
 }
 
-export type ScriptedOutcome = ScriptedMessage | ScriptedError | ScriptedMidStreamError;
+/**
+ * A stream that starts like `content` and then loses its connection: the socket is destroyed with no
+ * `event: error` frame and no end (a network failure or a proxy cutting the response).
+ */
+export interface ScriptedDroppedStream {
+  dropMidStream: true;
+  content?: ScriptedBlock[];
+}
+
+export type ScriptedOutcome = ScriptedMessage | ScriptedError | ScriptedMidStreamError | ScriptedDroppedStream;
 
 /** A dynamic script step: decides the answer from the request (e.g. echo the tool_use ids it answers). */
 export type ScriptFunction = (req: RecordedRequest) => ScriptedOutcome | Promise<ScriptedOutcome>;
