@@ -6,6 +6,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { BetaMessageStream } from '@anthropic-ai/sdk/lib/BetaMessageStream';
 import type { BetaMessage } from '@anthropic-ai/sdk/resources/beta/messages/messages.js';
 import type { FirstPartyHttp } from './first-party-http.js';
+import { historyJson } from './history-json.js';
 import type { ModelRequest, ProviderEvent, ProviderStream, StreamObserver } from './model-client.js';
 
 /** The events BetaMessageStream assembles (the SDK's Stream passes exactly these; `ping` and unknown ones are skipped). */
@@ -52,7 +53,8 @@ export function firstPartyComplete(http: FirstPartyHttp) {
   return async (request: ModelRequest, signal: AbortSignal, observe?: StreamObserver): Promise<BetaMessage> => {
     // `betas` travels as the anthropic-beta header, as the SDK sends it.
     const { betas, ...body } = request as ModelRequest & { betas?: string[] };
-    const stream = await http.stream(body, { signal, betas });
+    const streamed = { ...body, stream: true };
+    const stream = await http.stream(streamed, { signal, betas }, historyJson(streamed));
     const message = BetaMessageStream.fromReadableStream(eventLines(stream, signal));
     if (observe) message.on('streamEvent', observe);
     return message.finalMessage();
