@@ -116,6 +116,20 @@ describe('model providers', () => {
       expect((await complete(client, { ...REQUEST, model: 'claude-opus-4-8' })).content).toMatchObject([{ text: 'unmapped' }]);
       expect(lastFakeRequest().body.model).toBe('claude-opus-4-8');
     });
+
+    it('sends ANTHROPIC_CUSTOM_HEADERS with every call, as the SDK does, on the engine and gateway paths', async () => {
+      const client = clientFor({
+        ANTHROPIC_API_KEY: 'sk-test',
+        ANTHROPIC_BASE_URL: fake.url,
+        ANTHROPIC_CUSTOM_HEADERS: 'X-Gateway-Team: agents\nx-trace-tag:  t-1 \nnot a header',
+      });
+      replyText('with headers');
+      expect((await complete(client)).content).toMatchObject([{ text: 'with headers' }]);
+      expect(lastFakeRequest().headers).toMatchObject({ 'x-gateway-team': 'agents', 'x-trace-tag': 't-1', 'x-api-key': 'sk-test', 'content-type': 'application/json' });
+      replyText('gateway call');
+      await client.create({ ...REQUEST }, { signal: new AbortController().signal });
+      expect(lastFakeRequest().headers).toMatchObject({ 'x-gateway-team': 'agents', 'x-trace-tag': 't-1' });
+    });
   });
 
   describe('vertex', () => {

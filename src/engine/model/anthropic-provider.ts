@@ -7,7 +7,7 @@ import { setting, type ProviderEnv } from './provider-env.js';
 import { anthropicCheck } from './provider-check.js';
 import { ENGINE_CLIENT_OPTIONS } from './streaming-client.js';
 
-/** Honours ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN and ANTHROPIC_BASE_URL, as the SDK does. */
+/** Honours ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN, ANTHROPIC_BASE_URL and ANTHROPIC_CUSTOM_HEADERS, as the SDK does. */
 export function anthropicModelClient(env: ProviderEnv): ModelClient {
   const apiKey = setting(env, 'ANTHROPIC_API_KEY');
   const authToken = setting(env, 'ANTHROPIC_AUTH_TOKEN');
@@ -17,6 +17,7 @@ export function anthropicModelClient(env: ProviderEnv): ModelClient {
     apiKey,
     authToken,
     timeoutMs: ENGINE_CLIENT_OPTIONS.timeout,
+    customHeaders: setting(env, 'ANTHROPIC_CUSTOM_HEADERS'),
   });
   const ready = () => {
     if (problem) throw new MissingCredentialsError(problem);

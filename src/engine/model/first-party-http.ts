@@ -18,6 +18,18 @@ export interface FirstPartyTarget {
   authToken: string | undefined;
   /** Until the provider's response headers arrive (the SDK's `timeout`). */
   timeoutMs: number;
+  /** ANTHROPIC_CUSTOM_HEADERS as the SDK reads it: `Name: value` lines, sent with every call. */
+  customHeaders?: string | undefined;
+}
+
+/** `Name: value` lines (the SDK's ANTHROPIC_CUSTOM_HEADERS format); lines without a colon are skipped. */
+export function parseCustomHeaders(text: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const line of (text ?? '').split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  return headers;
 }
 
 const IDLE_CONNECTION_MS = 4_000;
@@ -75,11 +87,12 @@ export function firstPartyHttp(target: FirstPartyTarget): FirstPartyHttp {
   const prefix = url.pathname.replace(/\/+$/, '');
   const fixedHeaders: Record<string, string> = {
     accept: 'application/json',
-    'content-type': 'application/json',
     'user-agent': 'agentd',
   };
   if (target.apiKey) fixedHeaders['x-api-key'] = target.apiKey;
   if (target.authToken) fixedHeaders['authorization'] = `Bearer ${target.authToken}`;
+  // As with the SDK, custom headers may replace the defaults and credentials above, not the body's type.
+  Object.assign(fixedHeaders, parseCustomHeaders(target.customHeaders), { 'content-type': 'application/json' });
 
   /** Sends one POST; resolves with the response once its headers are in (rejects with the SDK's error classes). */
   function post(path: string, body: Buffer, opts: ModelCallOptions, signal: AbortSignal): Promise<http.IncomingMessage> {
