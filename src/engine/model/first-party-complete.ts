@@ -40,7 +40,9 @@ function eventLines(stream: ProviderStream, signal: AbortSignal): ReadableStream
           const error = Anthropic.APIError.generate(undefined, body as object | undefined, body ? undefined : data, new Headers());
           return controller.error(error);
         }
-        if (MESSAGE_EVENTS.has(event)) return controller.enqueue(`${data}\n`);
+        // One line per event: an event whose JSON came in several `data:` lines has them joined by newlines, which
+        // between JSON tokens are whitespace (inside a string one would be escaped).
+        if (MESSAGE_EVENTS.has(event)) return controller.enqueue(`${data.includes('\n') ? data.replace(/\n/g, ' ') : data}\n`);
       }
     },
     async cancel() {
