@@ -5,7 +5,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { BetaMessageStream } from '@anthropic-ai/sdk/lib/BetaMessageStream';
 import type { BetaMessage } from '@anthropic-ai/sdk/resources/beta/messages/messages.js';
-import type { FirstPartyHttp } from './first-party-http.js';
+import { providerError, type FirstPartyHttp } from './first-party-http.js';
 import { historyJson } from './history-json.js';
 import type { ModelRequest, ProviderEvent, ProviderStream, StreamObserver } from './model-client.js';
 
@@ -30,16 +30,7 @@ function eventLines(stream: ProviderStream, signal: AbortSignal): ReadableStream
         }
         if (next.done) return controller.close();
         const { event, data } = next.value;
-        if (event === 'error') {
-          let body: unknown;
-          try {
-            body = JSON.parse(data);
-          } catch {
-            body = undefined;
-          }
-          const error = Anthropic.APIError.generate(undefined, body as object | undefined, body ? undefined : data, new Headers());
-          return controller.error(error);
-        }
+        if (event === 'error') return controller.error(providerError(undefined, data, new Headers()));
         // One line per event: an event whose JSON came in several `data:` lines has them joined by newlines, which
         // between JSON tokens are whitespace (inside a string one would be escaped).
         if (MESSAGE_EVENTS.has(event)) return controller.enqueue(`${data.includes('\n') ? data.replace(/\n/g, ' ') : data}\n`);

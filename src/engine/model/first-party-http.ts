@@ -63,16 +63,23 @@ async function readAll(res: http.IncomingMessage): Promise<Buffer> {
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }
 
-/** A non-2xx answer as the SDK would have thrown it (status, the provider's error object, its headers). */
-async function apiError(res: http.IncomingMessage): Promise<InstanceType<typeof Anthropic.APIError>> {
-  const text = (await readAll(res)).toString('utf8');
+/**
+ * The provider's error as the SDK would have thrown it: from an answer's status and body, or (no status) from a
+ * stream's `event: error` data. A body that is not JSON becomes the message.
+ */
+export function providerError(status: number | undefined, text: string, headers: Headers): InstanceType<typeof Anthropic.APIError> {
   let parsed: object | undefined;
   try {
     parsed = JSON.parse(text) as object;
   } catch {
     parsed = undefined;
   }
-  return Anthropic.APIError.generate(res.statusCode, parsed, parsed ? undefined : text, webHeaders(res.headers));
+  return Anthropic.APIError.generate(status, parsed, parsed ? undefined : text, headers);
+}
+
+/** A non-2xx answer as the SDK would have thrown it (status, the provider's error object, its headers). */
+async function apiError(res: http.IncomingMessage): Promise<InstanceType<typeof Anthropic.APIError>> {
+  return providerError(res.statusCode, (await readAll(res)).toString('utf8'), webHeaders(res.headers));
 }
 
 export function firstPartyHttp(target: FirstPartyTarget): FirstPartyHttp {
