@@ -41,4 +41,30 @@ describe.each(dialects())('agent loop: file sources (%s)', (dialect) => {
       { type: 'document', source: { type: 'text', media_type: 'text/plain', data: '# Notes\nShip on Friday.' } },
     ]);
   });
+
+  it('inlines a file source that arrives in a later turn, and again in every request that repeats it', async () => {
+    const agent = await createAgent(t.client, { model: 'claude-opus-4-8' });
+    const env = await createEnvironment(t.client);
+    const session = await t.client.beta.sessions.create({ agent: agent.id, environment_id: env.id });
+    const notes = await t.client.beta.files.upload({ file: await toFile(Buffer.from('Ship on Friday.'), 'notes.txt', { type: 'text/plain' }) });
+    const send = (content: Array<Record<string, unknown>>) =>
+      streamWhile(t.client, session.id, () => t.client.beta.sessions.events.send(session.id, { events: [{ type: 'user.message', content: content as never }] }));
+    const inlined = { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'Ship on Friday.' } };
+    fake.enqueue(
+      { content: [{ type: 'text', text: 'Hello.' }] },
+      { content: [{ type: 'text', text: 'Friday.' }] },
+      { content: [{ type: 'text', text: 'Yes.' }] },
+      { content: [{ type: 'text', text: 'Bye.' }] },
+    );
+    await send([{ type: 'text', text: 'Hi' }]);
+    await send([{ type: 'document', source: { type: 'file', file_id: notes.id } }, { type: 'text', text: 'When?' }]);
+    await send([{ type: 'text', text: 'Sure?' }]);
+    await send([{ type: 'text', text: 'Bye' }]);
+    const [, second, third, fourth] = fake.requests.slice(-4).map((r) => r.body.messages);
+    // (The last message of a request carries the cache breakpoint.)
+    expect(second![2]!.content).toMatchObject([inlined, { type: 'text', text: 'When?' }]);
+    expect(third![0]!.content).toEqual([{ type: 'text', text: 'Hi' }]);
+    expect(third![2]!.content).toEqual([inlined, { type: 'text', text: 'When?' }]);
+    expect(fourth![2]!.content).toEqual([inlined, { type: 'text', text: 'When?' }]);
+  });
 });

@@ -31,6 +31,10 @@ describe.each(dialects())('log correlation (%s)', (dialect) => {
     const turn = lines.filter((l) => l['msg'] === 'engine step' || l['msg'] === 'model call failed');
     expect(turn.length).toBeGreaterThan(4);
     for (const l of turn) expect(l, JSON.stringify(l)).toMatchObject({ session_id: session.id });
+    // No trace target is configured here, so the spans are not recorded; they still give the lines one trace id.
+    const traceIds = new Set(turn.map((l) => l['trace_id']));
+    expect(traceIds.size).toBe(1);
+    expect([...traceIds][0]).toMatch(/^[0-9a-f]{32}$/);
     // The turn was woken by the events request: its lines carry that request's id too.
     expect(requestId).toMatch(/^req_/);
     expect(turn.filter((l) => l['request_id'] === requestId).length).toBeGreaterThan(0);

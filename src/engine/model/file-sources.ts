@@ -83,10 +83,20 @@ async function resolveContent(content: unknown, field: string, lookup: FileLooku
   return out ?? content;
 }
 
+/**
+ * Whether a content array was found to hold a file source. An agent's history repeats its messages' content arrays
+ * request after request (the fold replaces an array rather than edit it), so each is looked through once.
+ */
+const looked = new WeakMap<unknown[], boolean>();
+
 /** Whether `content` holds a file source (directly or in a tool result): a synchronous look. */
 function holdsFileSource(content: unknown): boolean {
   if (!Array.isArray(content)) return false;
-  return content.some((b) => isRecord(b) && (fileIdOf(b) !== undefined || (b['type'] === 'tool_result' && holdsFileSource(b['content']))));
+  const seen = looked.get(content);
+  if (seen !== undefined) return seen;
+  const holds = content.some((b) => isRecord(b) && (fileIdOf(b) !== undefined || (b['type'] === 'tool_result' && holdsFileSource(b['content']))));
+  looked.set(content, holds);
+  return holds;
 }
 
 /** `body` with every file source in `messages` inlined; the same object when there are none. */

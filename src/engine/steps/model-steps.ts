@@ -17,6 +17,7 @@ import { ResponsePreview } from '../previews.js';
 import { resolveToolset } from '../tools/toolset.js';
 import { sessionWebPlan } from '../tools/web-plan.js';
 import { mcpServerErrors } from '../../domain/changes/mcp.js';
+import type { McpListing } from '../mcp/mcp-hub.js';
 import type { EffectResult, StepContext, StepHandlers, StepOutcome } from './step-context.js';
 
 /**
@@ -79,7 +80,10 @@ export const modelSteps: Pick<StepHandlers, 'call_model' | 'compact' | 'compacti
     // Only the coordinator delegates (one level: a thread's own roster is ignored).
     const roster = isChild(t) ? undefined : await ctx.roster();
     // The MCP servers' tools (listed once per session; a server that fails is reported and retried next time).
-    const listing = await ctx.abortable((signal) => ctx.effects.mcp.list(ctx.session, signal));
+    const listing: EffectResult<McpListing> =
+      ctx.session.agent.mcp_servers.length === 0
+        ? { ok: true, value: { listed: new Map(), failures: [] }, cut: undefined } // nothing to list, nothing to abort
+        : await ctx.abortable((signal) => ctx.effects.mcp.list(ctx.session, signal));
     if (listing.cut) return listing.cut === 'shutdown' ? 'stop' : 'continue';
     if (!listing.ok) throw listing.error;
     // The session's MCP servers are its primary agent's: child threads get none (refused at agent create).
