@@ -23,8 +23,11 @@ import { TurnSpans } from './turn-spans.js';
 import { withLogFields } from '../telemetry/log-context.js';
 import type { SpanContext } from '@opentelemetry/api';
 
-/** Sees every step the engine takes, with what it was decided from (debugging, replay fixtures). */
-export type StepObserver = (seen: { sessionId: string; step: Step; state: SessionState; context: DecideContext }) => void;
+/**
+ * Sees every step the engine takes, with what it was decided from (debugging, replay fixtures): the state, the
+ * context, and the threads that were not decided for (a step of theirs under way, or the coordinator stopped).
+ */
+export type StepObserver = (seen: { sessionId: string; step: Step; state: SessionState; context: DecideContext; busy: ReadonlySet<string> }) => void;
 
 export interface RunnerDeps extends StepEffects {
   store: Store;
@@ -157,7 +160,7 @@ export class SessionRunner {
           continue;
         }
         for (const step of interrupt ? [interrupt] : steps) {
-          this.deps.observe?.({ sessionId: this.sessionId, step, state, context });
+          this.deps.observe?.({ sessionId: this.sessionId, step, state, context, busy });
           // One handler per step type (steps/step-handlers.ts); the union is closed, so this lookup is total.
           const handler = stepHandlers[step.type] as StepHandler<Step>;
           const ctx = this.context(session, environment, spans);

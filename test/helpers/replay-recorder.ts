@@ -17,10 +17,10 @@ export interface ReplayRecorder {
 export function replayRecorder(dir: string): ReplayRecorder {
   const sessions = new Map<string, { source: string; decisions: Decision[] }>();
   return {
-    observe: ({ sessionId, step, state, context }) => {
+    observe: ({ sessionId, step, state, context, busy }) => {
       let entry = sessions.get(sessionId);
       if (!entry) sessions.set(sessionId, (entry = { source: expect.getState().currentTestName ?? 'unknown', decisions: [] }));
-      entry.decisions.push(decisionOf(state, context, step));
+      entry.decisions.push(decisionOf(state, context, step, busy));
     },
     flush: async (store) => {
       fs.mkdirSync(dir, { recursive: true });

@@ -14,6 +14,8 @@ export interface Decision {
   queued: string[];
   started: string[];
   context: DecideContext;
+  /** Threads not decided for (a step of theirs under way); absent in fixtures of one-thread sessions recorded before. */
+  busy?: string[];
   step: StepSummary;
 }
 
@@ -31,14 +33,14 @@ export function summarize(step: Step): StepSummary {
   return out as StepSummary;
 }
 
-export function decisionOf(state: SessionState, context: DecideContext, step: Step): Decision {
+export function decisionOf(state: SessionState, context: DecideContext, step: Step, busy: ReadonlySet<string> = new Set()): Decision {
   const queued: string[] = [];
   const started: string[] = [];
   for (const t of state.threads.values()) {
     for (const e of [...t.pendingInputs, ...t.pendingInterrupts, ...t.pendingAnswers]) queued.push(e.id);
   }
   for (const call of state.calls.values()) if (call.started) started.push(call.eventId);
-  return { cursor: state.cursor, queued, started, context: { ...context }, step: summarize(step) };
+  return { cursor: state.cursor, queued, started, context: { ...context }, ...(busy.size > 0 ? { busy: [...busy].sort() } : {}), step: summarize(step) };
 }
 
 /** The log as the engine saw it when it made `d`. */
