@@ -2,10 +2,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import type { Store } from '../types.js';
 import type { Database } from '../kysely/schema.js';
 import { kyselyStore, migrateToLatest, type TableExists } from '../kysely/kysely-store.js';
+import { QueuedSqliteDialect } from './queued-sqlite-dialect.js';
 import { withStatementCache } from './statement-cache.js';
 import { checkpointInBackground } from './wal-checkpointer.js';
 
@@ -23,7 +24,7 @@ export async function openSqliteStore(file: string): Promise<Store> {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<Database>({ dialect: new QueuedSqliteDialect({ database: withStatementCache(sqlite) }) });
   await migrateToLatest(db, sqliteTableExists);
   const release = checkpointInBackground(path.resolve(file), sqlite);
   return kyselyStore(db, 'sqlite', async () => {
