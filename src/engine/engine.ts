@@ -13,6 +13,7 @@ import type { PriceTable } from '../telemetry/prices.js';
 import { withLogFields } from '../telemetry/log-context.js';
 import { inboundTrace } from '../telemetry/trace-context.js';
 import type { TraceEffects } from './turn-spans.js';
+import { LeaseRenewals } from './lease-renewals.js';
 import { SessionRunner, type StepObserver } from './session-runner.js';
 import { LeaseLost } from '../store/errors.js';
 import type { RemoteWork, SandboxProvider, SessionSandbox } from '../sandbox/types.js';
@@ -81,8 +82,12 @@ export class Engine {
   private unsubscribe: (() => void) | undefined;
   private sweeper: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** The leases of the sessions running here, renewed together. */
+  private readonly renewals: LeaseRenewals;
 
-  constructor(private readonly deps: EngineDeps) {}
+  constructor(private readonly deps: EngineDeps) {
+    this.renewals = new LeaseRenewals({ store: deps.store, owner: deps.owner, leaseMs: deps.config.leaseMs, clock: deps.clock, logger: deps.logger });
+  }
 
   private get owner(): string {
     return this.deps.owner;
@@ -202,15 +207,7 @@ export class Engine {
     const token = await store.sessions.acquireLease(id, this.owner, isoNow(clock), until());
     if (token === undefined) return;
     const fence = { owner: this.owner, token };
-    const renew = setInterval(() => {
-      store.sessions.renewLease(id, this.owner, token, until()).then(
-        (held) => {
-          if (!held) entry.runner.stop();
-        },
-        (err) => logger.error({ err, session_id: id }, 'lease renewal failed'),
-      );
-    }, Math.max(50, Math.floor(config.leaseMs / 3)));
-    renew.unref();
+    this.renewals.hold(id, token, () => entry.runner.stop());
     let finished = false;
     try {
       do {
@@ -224,7 +221,7 @@ export class Engine {
       if (err instanceof LeaseLost) logger.warn({ session_id: id }, err.message);
       else logger.error({ err, session_id: id }, 'session runner failed');
     } finally {
-      clearInterval(renew);
+      this.renewals.drop(id, token);
       await store.sessions.releaseLease(id, this.owner, token).catch(() => {});
     }
     // Input another replica committed while this one held the lease: its engine failed to take the

@@ -128,8 +128,11 @@ export interface SessionRepository {
    * fencing token (every acquisition gets a higher one); undefined if another owner holds it.
    */
   acquireLease(id: string, owner: string, now: string, until: string): Promise<number | undefined>;
-  /** Extends the lease acquired with `token`; false if it was lost. */
-  renewLease(id: string, owner: string, token: number, until: string): Promise<boolean>;
+  /**
+   * Extends the leases `owner` acquired with these tokens, in one pass; returns the ids renewed (a lease lost to
+   * another owner, or re-acquired under a newer token, is not).
+   */
+  renewLeases(owner: string, leases: ReadonlyArray<{ id: string; token: number }>, until: string): Promise<Set<string>>;
   releaseLease(id: string, owner: string, token: number): Promise<void>;
   /**
    * Whether the lease acquired with `token` is still the session's; in a transaction it also locks

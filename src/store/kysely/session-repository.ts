@@ -1,5 +1,5 @@
 // Sessions: the resolved agent snapshot they run with, their status and counters.
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Page, PageRequest, RuntimePatch, SessionFilter, SessionRecord, SessionRepository, SessionStatus, StoredResource } from '../types.js';
 import type { Database, SessionsTable } from './schema.js';
 import { fromJson, toJson } from './json.js';
@@ -59,6 +59,20 @@ const toRow = (s: SessionRecord) => ({
   active_ms: s.runtime.activeMs,
   running_since: s.runtime.runningSince,
 });
+
+/** Leases renewed by one statement of `renewLeases`. */
+const RENEWALS_PER_STATEMENT = 256;
+
+/**
+ * `items` lengthened to the next power of two by repeating its last one (harmless in an IN list), so the renewal's
+ * SQL takes one of nine texts: any number of sessions would otherwise make a new text, and a new prepared
+ * statement, for each count.
+ */
+function padded<T>(items: T[]): T[] {
+  let size = 1;
+  while (size < items.length) size *= 2;
+  return items.length === size ? items : [...items, ...Array<T>(size - items.length).fill(items[items.length - 1]!)];
+}
 
 export class KyselySessionRepository implements SessionRepository {
   constructor(
@@ -201,15 +215,22 @@ export class KyselySessionRepository implements SessionRepository {
     return row === undefined ? undefined : Number(row.lease_token);
   }
 
-  async renewLease(id: string, owner: string, token: number, until: string): Promise<boolean> {
-    const result = await this.db
-      .updateTable('sessions')
-      .set({ lease_expires_at: until })
-      .where('id', '=', id)
-      .where('lease_owner', '=', owner)
-      .where('lease_token', '=', token)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+  async renewLeases(owner: string, leases: ReadonlyArray<{ id: string; token: number }>, until: string): Promise<Set<string>> {
+    const renewed = new Set<string>();
+    // A few hundred sessions per statement (two parameters each); the key checks the token, the id list finds the rows by key.
+    for (let i = 0; i < leases.length; i += RENEWALS_PER_STATEMENT) {
+      const chunk = padded(leases.slice(i, i + RENEWALS_PER_STATEMENT));
+      const rows = await this.db
+        .updateTable('sessions')
+        .set({ lease_expires_at: until })
+        .where('lease_owner', '=', owner)
+        .where('id', 'in', chunk.map((l) => l.id))
+        .where(sql<string>`id || ':' || lease_token`, 'in', chunk.map((l) => `${l.id}:${l.token}`))
+        .returning('id')
+        .execute();
+      for (const row of rows) renewed.add(row.id);
+    }
+    return renewed;
   }
 
   async releaseLease(id: string, owner: string, token: number): Promise<void> {

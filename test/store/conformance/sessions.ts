@@ -20,10 +20,10 @@ export function sessionConformance(h: StoreHarness): void {
     const second = await h.store.sessions.acquireLease(s.id, 'engine_b', at(2000), at(3000));
     expect(second).toBeGreaterThan(first!);
     expect(await h.store.sessions.holdsLease(s.id, 'engine_a', first!)).toBe(false);
-    expect(await h.store.sessions.renewLease(s.id, 'engine_a', first!, at(4000))).toBe(false);
+    expect(await h.store.sessions.renewLeases('engine_a', [{ id: s.id, token: first! }], at(4000))).toEqual(new Set());
     await h.store.sessions.releaseLease(s.id, 'engine_a', first!);
     expect(await h.store.sessions.holdsLease(s.id, 'engine_b', second!)).toBe(true);
-    expect(await h.store.sessions.renewLease(s.id, 'engine_b', second!, at(4000))).toBe(true);
+    expect(await h.store.sessions.renewLeases('engine_b', [{ id: s.id, token: second! }], at(4000))).toEqual(new Set([s.id]));
     // The sweep skips a session under another owner's live lease, not under its own or a lapsed one.
     expect(await h.store.sessions.idsWithStatus(['running'], { owner: 'engine_a', now: at(3500) })).not.toContain(s.id);
     expect(await h.store.sessions.idsWithStatus(['running'], { owner: 'engine_b', now: at(3500) })).toContain(s.id);
@@ -35,6 +35,35 @@ export function sessionConformance(h: StoreHarness): void {
     await h.store.sessions.releaseLease(s.id, 'engine_b', third!);
     expect(await h.store.sessions.holdsLease(s.id, 'engine_b', third!)).toBe(false);
     expect(await h.store.sessions.acquireLease(s.id, 'engine_a', at(3700), at(5000))).toBeGreaterThan(third!);
+  });
+
+  it('renews many leases in one pass: those still held under their token, across statements', async () => {
+    const [a, b, c] = [1, 2, 3].map((i) => sessionRecord(i, { status: 'running' }));
+    for (const s of [a!, b!, c!]) await h.store.sessions.insert(s);
+    const ta = await h.store.sessions.acquireLease(a!.id, 'engine_a', at(0), at(1000));
+    const tbOld = await h.store.sessions.acquireLease(b!.id, 'engine_a', at(0), at(1000));
+    // b re-acquired by the same owner (a newer token); c lapsed and taken over by another owner.
+    await h.store.sessions.acquireLease(b!.id, 'engine_a', at(100), at(1000));
+    const tc = await h.store.sessions.acquireLease(c!.id, 'engine_a', at(0), at(1000));
+    await h.store.sessions.acquireLease(c!.id, 'engine_b', at(2000), at(3000));
+    const leases = [
+      { id: a!.id, token: ta! },
+      { id: b!.id, token: tbOld! },
+      { id: c!.id, token: tc! },
+    ];
+    expect(await h.store.sessions.renewLeases('engine_a', leases, at(9000))).toEqual(new Set([a!.id]));
+    // a lives until 9000; b kept its old expiry (1000) and c is engine_b's (until 3000).
+    expect(await h.store.sessions.acquireLease(a!.id, 'engine_b', at(5000), at(6000))).toBeUndefined();
+    expect(await h.store.sessions.acquireLease(b!.id, 'engine_b', at(5000), at(6000))).toBeTypeOf('number');
+    expect(await h.store.sessions.renewLeases('engine_a', [], at(9000))).toEqual(new Set());
+
+    // More leases than one statement takes.
+    const many = Array.from({ length: 450 }, (_, i) => sessionRecord(100 + i, { status: 'running' }));
+    for (const s of many) await h.store.sessions.insert(s);
+    const held = [];
+    for (const s of many) held.push({ id: s.id, token: (await h.store.sessions.acquireLease(s.id, 'engine_a', at(0), at(1000)))! });
+    expect((await h.store.sessions.renewLeases('engine_a', held, at(9000))).size).toBe(450);
+    expect(await h.store.sessions.idsWithStatus(['running'], { owner: 'engine_b', now: at(5000) })).not.toContain(many[449]!.id);
   });
 
   it('keeps the first generated key digest', async () => {
