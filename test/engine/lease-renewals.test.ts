@@ -1,22 +1,16 @@
 // The engine renews the leases of its running sessions together (src/engine/lease-renewals.ts): one pass renews
 // every lease still held under its token and reports the ones another owner took over. Real stores on both dialects.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import pino from 'pino';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { LeaseRenewals } from '../../src/engine/lease-renewals.js';
-import { openPostgresStore } from '../../src/store/postgres/open-postgres-store.js';
-import { openSqliteStore } from '../../src/store/sqlite/open-sqlite-store.js';
-import type { Store } from '../../src/store/types.js';
-import { createPostgresDatabase } from '../helpers/databases.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { sessionRecord } from '../store/fixtures.js';
+import { describeOnStores, type TestStore } from '../helpers/test-stores.js';
 
 const LEASE_MS = 10_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function renewalScenario(open: () => Promise<{ store: Store; cleanup: () => Promise<void> }>) {
+function renewalScenario(open: () => Promise<TestStore>) {
   it('one pass renews every lease still held and reports each one lost to another owner once', async () => {
     const { store, cleanup } = await open();
     const clock = new ManualClock(Date.parse('2026-12-06T00:00:00.000Z'));
@@ -54,16 +48,4 @@ function renewalScenario(open: () => Promise<{ store: Store; cleanup: () => Prom
   });
 }
 
-describe('lease renewals (sqlite)', () => {
-  renewalScenario(async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-renewals-'));
-    return { store: await openSqliteStore(path.join(dir, 'agentd.db')), cleanup: async () => fs.rmSync(dir, { recursive: true, force: true }) };
-  });
-});
-
-describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('lease renewals (postgres)', () => {
-  renewalScenario(async () => {
-    const db = await createPostgresDatabase();
-    return { store: await openPostgresStore(db.url), cleanup: () => db.drop() };
-  });
-});
+describeOnStores('lease renewals', renewalScenario);

@@ -1,27 +1,22 @@
 // Every engine write checks the session lease's fencing token (src/engine/log-writer.ts), whichever path it takes:
 // the one-statement appends and marker updates, and the transaction for everything else, including a write that
-// appends nothing. Real stores on both dialects.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+// appends nothing. Real stores on each dialect of the run.
+import { afterAll, expect, it } from 'vitest';
 import { noChanges } from '../../src/domain/changes/log-changes.js';
 import { LogWriter } from '../../src/engine/log-writer.js';
 import { InProcessEventBus } from '../../src/events/event-bus.js';
 import { EventLog } from '../../src/events/event-log.js';
 import { LeaseLost } from '../../src/store/errors.js';
-import { openPostgresStore } from '../../src/store/postgres/open-postgres-store.js';
-import { openSqliteStore } from '../../src/store/sqlite/open-sqlite-store.js';
 import type { Store } from '../../src/store/types.js';
-import { createPostgresDatabase } from '../helpers/databases.js';
 import { newEvents, sessionRecord } from '../store/fixtures.js';
+import { describeOnStores, type TestStore } from '../helpers/test-stores.js';
 
 const AT = '2026-12-06T00:00:00.000Z';
 const later = (ms: number) => new Date(Date.parse(AT) + ms).toISOString();
 let ids = 0;
 const newId = (prefix: string) => `${prefix}_${++ids}`;
 
-function suite(open: () => Promise<{ store: Store; cleanup: () => Promise<void> }>) {
+function suite(open: () => Promise<TestStore>) {
   let opened: { store: Store; cleanup: () => Promise<void> } | undefined;
   afterAll(async () => {
     await opened?.store.close();
@@ -52,16 +47,4 @@ function suite(open: () => Promise<{ store: Store; cleanup: () => Promise<void> 
   });
 }
 
-describe('log writer fencing (sqlite)', () => {
-  suite(async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-log-writer-'));
-    return { store: await openSqliteStore(path.join(dir, 'agentd.db')), cleanup: async () => fs.rmSync(dir, { recursive: true, force: true }) };
-  });
-});
-
-describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('log writer fencing (postgres)', () => {
-  suite(async () => {
-    const db = await createPostgresDatabase();
-    return { store: await openPostgresStore(db.url), cleanup: () => db.drop() };
-  });
-});
+describeOnStores('log writer fencing', suite);

@@ -2,10 +2,7 @@
 // row says something else was appended (src/engine/session-fold.ts). Whatever the interleaving with
 // other writers, the state it reaches is the fold of the whole log, each event folded once. Real
 // stores on both dialects; the store's reads are counted, not replaced.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { noChanges, type LogChanges } from '../../src/domain/changes/log-changes.js';
 import { foldLog } from '../../src/domain/fold.js';
 import { PRIMARY_THREAD } from '../../src/domain/session-state.js';
@@ -13,11 +10,9 @@ import { LogWriter } from '../../src/engine/log-writer.js';
 import { SessionFold } from '../../src/engine/session-fold.js';
 import { InProcessEventBus } from '../../src/events/event-bus.js';
 import { EventLog } from '../../src/events/event-log.js';
-import { openPostgresStore } from '../../src/store/postgres/open-postgres-store.js';
-import { openSqliteStore } from '../../src/store/sqlite/open-sqlite-store.js';
 import type { Store } from '../../src/store/types.js';
-import { createPostgresDatabase } from '../helpers/databases.js';
 import { newEvents, sessionRecord } from '../store/fixtures.js';
+import { describeOnStores, type TestStore } from '../helpers/test-stores.js';
 
 const AT = '2026-12-06T00:00:00.000Z';
 const later = (ms: number) => new Date(Date.parse(AT) + ms).toISOString();
@@ -38,7 +33,7 @@ function view(state: ReturnType<typeof foldLog>) {
   };
 }
 
-function suite(open: () => Promise<{ store: Store; cleanup: () => Promise<void> }>) {
+function suite(open: () => Promise<TestStore>) {
   let opened: { store: Store; cleanup: () => Promise<void> } | undefined;
   afterAll(async () => {
     await opened?.store.close();
@@ -102,16 +97,4 @@ function suite(open: () => Promise<{ store: Store; cleanup: () => Promise<void> 
   });
 }
 
-describe('session fold of own writes (sqlite)', () => {
-  suite(async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-session-fold-'));
-    return { store: await openSqliteStore(path.join(dir, 'agentd.db')), cleanup: async () => fs.rmSync(dir, { recursive: true, force: true }) };
-  });
-});
-
-describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('session fold of own writes (postgres)', () => {
-  suite(async () => {
-    const db = await createPostgresDatabase();
-    return { store: await openPostgresStore(db.url), cleanup: () => db.drop() };
-  });
-});
+describeOnStores('session fold of own writes', suite);
