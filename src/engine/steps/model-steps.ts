@@ -73,17 +73,22 @@ async function callModel(ctx: StepContext, thread: string, kind: EngineCallKind,
   return { kind, model: request.model, result, latencyMs };
 }
 
+/**
+ * The session's MCP tools, listed as an abortable effect (once per session; a server that fails is reported and
+ * retried next time). An agent without MCP servers has nothing to list: no effect is set up for it.
+ */
+function listMcpTools(ctx: StepContext): Promise<EffectResult<McpListing>> {
+  if (ctx.session.agent.mcp_servers.length === 0) return Promise.resolve({ ok: true, value: { listed: new Map(), failures: [] }, cut: undefined });
+  return ctx.abortable((signal) => ctx.effects.mcp.list(ctx.session, signal));
+}
+
 export const modelSteps: Pick<StepHandlers, 'call_model' | 'compact' | 'compaction_limit' | 'tool_use_limit'> = {
   call_model: async (step, ctx) => {
     const t = ctx.thread(step.thread);
     const agent = ctx.agentOf(t);
     // Only the coordinator delegates (one level: a thread's own roster is ignored).
     const roster = isChild(t) ? undefined : await ctx.roster();
-    // The MCP servers' tools (listed once per session; a server that fails is reported and retried next time).
-    const listing: EffectResult<McpListing> =
-      ctx.session.agent.mcp_servers.length === 0
-        ? { ok: true, value: { listed: new Map(), failures: [] }, cut: undefined } // nothing to list, nothing to abort
-        : await ctx.abortable((signal) => ctx.effects.mcp.list(ctx.session, signal));
+    const listing = await listMcpTools(ctx);
     if (listing.cut) return listing.cut === 'shutdown' ? 'stop' : 'continue';
     if (!listing.ok) throw listing.error;
     // The session's MCP servers are its primary agent's: child threads get none (refused at agent create).
@@ -123,7 +128,7 @@ export const modelSteps: Pick<StepHandlers, 'call_model' | 'compact' | 'compacti
     await ctx.write(ensureRunning(t, ctx.env()), t.id);
     const agent = ctx.agentOf(t);
     const mountNotes = await ctx.effects.mounts.notes(ctx.session, ctx.environment);
-    const listing = isChild(t) ? undefined : await ctx.abortable((signal) => ctx.effects.mcp.list(ctx.session, signal));
+    const listing = isChild(t) ? undefined : await listMcpTools(ctx);
     const toolset = resolveToolset(agent, {
       roster: isChild(t) ? undefined : await ctx.roster(),
       mcpListed: listing?.ok ? listing.value.listed : undefined,
