@@ -6,19 +6,49 @@
 // model call completed also appends the session.usage snapshot of the totals it leaves.
 // Every write checks the session lease's fencing token in the same transaction, with the first
 // statement that locks the session's row: a runner that lost its lease (stalled past it while
-// another replica took over) writes nothing.
+// another replica took over) writes nothing. On PostgreSQL, a write that touches the session's row
+// is first tried as one statement computed from the row as this writer last wrote it, applied only
+// if the row is unchanged (store/kysely/session-write.ts); the transaction is the way back.
 import { isEmpty, type LogChanges } from '../domain/changes/log-changes.js';
 import type { EventRecord } from '../domain/records/event.js';
 import { addUsage } from '../domain/usage.js';
 import { advanceRuntime } from '../domain/session-runtime.js';
 import type { EventLog } from '../events/event-log.js';
-import type { LeaseFence, RuntimePatch, SessionRecord } from '../store/types.js';
+import type { LeaseFence, NewEvent, RuntimePatch, SessionRecord, SessionWrite } from '../store/types.js';
 import { LeaseLost } from '../store/errors.js';
 import { withOutcome } from '../domain/outcome.js';
 import type { NewId } from '../domain/ids.js';
 import { usageSnapshot, withSnapshot } from '../domain/changes/usage-snapshot.js';
 
+/** The session row's fields a write's new values are computed from. */
+type RuntimeBasis = SessionWrite['expected'];
+
+/** The row's new values after `changes`, computed from `current`, and the events with the usage snapshot they cause. */
+function nextRuntime(current: RuntimeBasis, changes: LogChanges, newId: NewId): { patch: RuntimePatch; events: NewEvent[]; after: RuntimeBasis } {
+  const calls = changes.calls ?? [];
+  const patch: RuntimePatch = {
+    status: changes.status,
+    usage: changes.usage !== undefined ? addUsage(current.usage, changes.usage) : undefined,
+    runtime: advanceRuntime(current.runtime, { status: changes.status, calls, at: changes.at }),
+    outcomeEvaluations: changes.outcome !== undefined ? withOutcome(current.outcomeEvaluations, changes.outcome) : undefined,
+  };
+  const after: RuntimeBasis = {
+    usage: patch.usage ?? current.usage,
+    runtime: patch.runtime!,
+    outcomeEvaluations: patch.outcomeEvaluations ?? current.outcomeEvaluations,
+    budget: current.budget,
+  };
+  const snapshot = usageSnapshot(changes, { usage: after.usage, runtime: after.runtime, budget: current.budget }, newId);
+  return { patch, events: withSnapshot(changes.events, snapshot), after };
+}
+
 export class LogWriter {
+  /**
+   * The session row's runtime fields as this writer last wrote them: on PostgreSQL the next write that touches the
+   * row is computed from them and made in one statement, which applies only if the row still has them.
+   */
+  private basis: RuntimeBasis | undefined;
+
   constructor(
     private readonly log: EventLog,
     private readonly sessionId: string,
@@ -45,7 +75,12 @@ export class LogWriter {
       }
       if (changes.internals.length === 0) return this.log.appendFenced(id, changes.events, fence);
     }
-    return this.log.transaction(async (tx, emit) => {
+    if (touchesSession) {
+      const written = await this.writeInOneStatement(changes, fence);
+      if (written) return written;
+    }
+    let after: RuntimeBasis | undefined;
+    const records = await this.log.transaction(async (tx, emit) => {
       // The fence is checked by the write's first statement on the session's row: the read of the
       // session it updates, or the append's reservation of sequence numbers, or a check of its own.
       let current: SessionRecord | undefined;
@@ -60,18 +95,31 @@ export class LogWriter {
       if (calls.length > 0) await tx.usage.insertMany(calls);
       // Rolled back with the rest if the append finds the lease gone.
       if (!current) return emit(id, changes.events, fence);
-      const patch: RuntimePatch = {
-        status: changes.status,
-        usage: changes.usage !== undefined ? addUsage(current.usage, changes.usage) : undefined,
-        runtime: advanceRuntime(current.runtime, { status: changes.status, calls, at: changes.at }),
-        outcomeEvaluations: changes.outcome !== undefined ? withOutcome(current.outcomeEvaluations, changes.outcome) : undefined,
-      };
-      const snapshot = usageSnapshot(changes, { usage: patch.usage ?? current.usage, runtime: patch.runtime!, budget: current.budget }, this.newId);
-      const events = withSnapshot(changes.events, snapshot);
+      const next = nextRuntime(current, changes, this.newId);
       // The runtime update also reserves the events' numbers: one statement on the row locked above.
-      const lastSeq = await tx.sessions.setRuntime(id, patch, changes.at, events.length);
+      const lastSeq = await tx.sessions.setRuntime(id, next.patch, changes.at, next.events.length);
       if (lastSeq === undefined) throw new LeaseLost(id);
-      return emit(id, events, undefined, lastSeq);
+      after = next.after;
+      return emit(id, next.events, undefined, lastSeq);
     });
+    if (after) this.basis = after;
+    return records;
+  }
+
+  /**
+   * PostgreSQL: the write as one statement, computed from the row's fields as this writer last wrote them. Undefined:
+   * not written (no basis yet, a write the statement does not cover, or the row changed meanwhile: budget raised,
+   * lease lost); the transaction reads the row afresh.
+   */
+  private async writeInOneStatement(changes: LogChanges, fence: LeaseFence): Promise<EventRecord[] | undefined> {
+    const basis = this.basis;
+    if (!basis || !this.log.writesSessionInOneStatement) return undefined;
+    // One statement cannot update a row twice: an event both stamped processed and given a marker goes the long way.
+    if (changes.internals.some((i) => changes.processed.includes(i.id))) return undefined;
+    const next = nextRuntime(basis, changes, this.newId);
+    const write = { at: changes.at, events: next.events, processed: changes.processed, internals: changes.internals, calls: changes.calls ?? [], patch: next.patch, expected: basis };
+    const records = await this.log.writeSession(this.sessionId, write, fence);
+    this.basis = records ? next.after : undefined;
+    return records;
   }
 }

@@ -2,7 +2,7 @@
 // that a status change causes are written to the outbox in the same transaction.
 import { newId } from '../api/ids.js';
 import { webhookEvent, webhookTypesFor } from '../domain/webhook-events.js';
-import type { EventRecord, LeaseFence, NewEvent, Store } from '../store/types.js';
+import type { EventRecord, LeaseFence, NewEvent, SessionWrite, Store } from '../store/types.js';
 import type { EventBus } from './event-bus.js';
 
 /**
@@ -49,6 +49,25 @@ export class EventLog {
     if (events.some((e) => webhookTypesFor(e).length > 0)) return this.transaction((_tx, emit) => emit(sessionId, events, fence));
     const records = await this.store.events.appendFenced(sessionId, events, fence, this.bus.announcement(sessionId, events));
     this.bus.publish(sessionId, records);
+    return records;
+  }
+
+  /** Whether writeSession can make a write in one statement (PostgreSQL); elsewhere it always answers undefined. */
+  get writesSessionInOneStatement(): boolean {
+    return this.store.writeSession !== undefined;
+  }
+
+  /**
+   * A write that touches the session's row, in one statement with its announcement, published after it commits
+   * (see SessionWrite). Undefined: nothing was written, and the caller writes in a transaction instead: the lease or
+   * the row's runtime fields changed, this store has no such statement, or the events may cause webhook deliveries
+   * (the outbox is written in the transaction).
+   */
+  async writeSession(sessionId: string, write: SessionWrite, fence: LeaseFence): Promise<EventRecord[] | undefined> {
+    const { writeSession } = this.store;
+    if (!writeSession || write.events.some((e) => webhookTypesFor(e).length > 0)) return undefined;
+    const records = await writeSession(sessionId, write, fence, this.bus.announcement(sessionId, write.events));
+    if (records) this.bus.publish(sessionId, records);
     return records;
   }
 

@@ -8,7 +8,7 @@ import type { FileRecord } from '../domain/records/file.js';
 import type { SessionRecord, SessionStatus, StoredResource } from '../domain/records/session.js';
 import type { CreatedAtFilter, Page, PageRequest } from './page.js';
 import type { EnvironmentKeyRepository, WorkRepository } from './work-types.js';
-import type { ConversationRepository, UsageLedgerRepository } from './usage-types.js';
+import type { ConversationRepository, UsageLedgerRepository, UsageRecord } from './usage-types.js';
 import type { BatchRepository } from './batch-types.js';
 import type { MemoryStoreRepository } from './memory-types.js';
 import type { SkillRepository } from './skill-types.js';
@@ -252,7 +252,30 @@ export interface Store {
    * Absent where one process owns the database (SQLite): its bytes stay in the data directory.
    */
   readonly blobs?: BlobStore | undefined;
+  /**
+   * An engine write that touches the session's row, in one statement (PostgreSQL; absent elsewhere): see
+   * SessionWrite. Undefined: nothing was written (the lease is lost, or the row's runtime fields are not
+   * `expected`), and the caller makes the write in a transaction instead.
+   */
+  readonly writeSession?:
+    | ((sessionId: string, write: SessionWrite, fence: LeaseFence, announce?: RangeAnnouncement) => Promise<EventRecord[] | undefined>)
+    | undefined;
   close(): Promise<void>;
+}
+
+/**
+ * An engine write computed from the session's runtime fields as the writer last saw them (`expected`): the row's new
+ * values (`patch`), the events appended after its last_seq, queued events stamped processed at `at`, engine markers,
+ * and the model calls' ledger rows.
+ */
+export interface SessionWrite {
+  at: string;
+  events: NewEvent[];
+  processed: string[];
+  internals: ReadonlyArray<{ id: string; internal: unknown }>;
+  calls: UsageRecord[];
+  patch: RuntimePatch;
+  expected: Pick<SessionRecord, 'usage' | 'runtime' | 'outcomeEvaluations' | 'budget'>;
 }
 
 /** What a signal listener is told. */

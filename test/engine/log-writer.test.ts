@@ -1,14 +1,17 @@
 // Every engine write checks the session lease's fencing token (src/engine/log-writer.ts), whichever path it takes:
-// the one-statement appends and marker updates, and the transaction for everything else, including a write that
-// appends nothing. Real stores on each dialect of the run.
+// the one-statement appends and marker updates, the one-statement write of the session's row (PostgreSQL), and the
+// transaction for everything else, including a write that appends nothing. A write of the session's row computed
+// from what the writer last wrote applies only while the row still holds that; otherwise it is made from the row as
+// it is. Real stores on each dialect of the run.
 import { afterAll, expect, it } from 'vitest';
-import { noChanges } from '../../src/domain/changes/log-changes.js';
+import { noChanges, type LogChanges } from '../../src/domain/changes/log-changes.js';
+import { UsageProduct, type UsageRecord } from '../../src/domain/records/usage.js';
 import { LogWriter } from '../../src/engine/log-writer.js';
 import { InProcessEventBus } from '../../src/events/event-bus.js';
 import { EventLog } from '../../src/events/event-log.js';
 import { LeaseLost } from '../../src/store/errors.js';
 import type { Store } from '../../src/store/types.js';
-import { newEvents, sessionRecord } from '../store/fixtures.js';
+import { newEvents, sessionRecord, WS } from '../store/fixtures.js';
 import { describeOnStores, type TestStore } from '../helpers/test-stores.js';
 
 const AT = '2026-12-06T00:00:00.000Z';
@@ -45,6 +48,116 @@ function suite(open: () => Promise<TestStore>) {
     for (const changes of stale) await expect(writer.apply(changes)).rejects.toBeInstanceOf(LeaseLost);
     expect((await store.events.after(session.id, 0, 10)).map((e) => [e.seq, e.internal])).toEqual([[1, undefined]]);
   });
+
+  it('refuses a write of the session row computed from an earlier one once the lease has passed', async () => {
+    opened ??= await open();
+    const { store, outcomes } = observed(opened.store);
+    const session = sessionRecord(1);
+    await store.sessions.insert(session);
+    const token = (await store.sessions.acquireLease(session.id, 'engine-a', later(0), later(10_000)))!;
+    const writer = new LogWriter(new EventLog(store, new InProcessEventBus()), session.id, newId as never, () => ({ owner: 'engine-a', token }));
+    await writer.apply({ ...noChanges(AT), status: 'running', events: newEvents(1, 'session.status_running') });
+    await store.sessions.releaseLease(session.id, 'engine-a', token);
+    expect(await store.sessions.acquireLease(session.id, 'engine-b', later(20_000), later(30_000))).toBeDefined();
+    await expect(writer.apply(modelCall(session.id, later(1_000), 300_000_000))).rejects.toBeInstanceOf(LeaseLost);
+    const row = (await store.sessions.find(session.id))!;
+    expect([row.lastSeq, row.runtime.listCostNanoUsd, row.usage]).toEqual([1, 0, {}]);
+    expect((await store.usage.listBySession(row.workspaceId, session.id, { limit: 10, order: 'asc' })).items).toEqual([]);
+    // PostgreSQL tried the one statement, which wrote nothing; elsewhere there is no such statement.
+    expect(outcomes).toEqual(store.dialect === 'postgres' ? ['refused'] : []);
+  });
+
+  it("computes each write of the session's row from the row as it is, also after a change the writer did not make", async () => {
+    opened ??= await open();
+    const { store, outcomes } = observed(opened.store);
+    const session = sessionRecord(2);
+    await store.sessions.insert(session);
+    const token = (await store.sessions.acquireLease(session.id, 'engine-a', later(0), later(60_000)))!;
+    const writer = new LogWriter(new EventLog(store, new InProcessEventBus()), session.id, newId as never, () => ({ owner: 'engine-a', token }));
+    await writer.apply({ ...noChanges(AT), status: 'running', events: newEvents(1, 'session.status_running') });
+    await writer.apply(modelCall(session.id, later(1_000), 300_000_000));
+    await writer.apply(modelCall(session.id, later(2_000), 200_000_000));
+    // The budget is set through the API meanwhile, and a call of an unpriced model: the next write starts from both.
+    const budget = { type: 'limit' as const, max_list_cost: { amount: '5', currency: 'USD' as const } };
+    const current = (await store.sessions.find(session.id))!;
+    await store.sessions.update({ ...current, budget });
+    await writer.apply(modelCall(session.id, later(3_000), null));
+    await writer.apply({ ...noChanges(later(4_000)), status: 'idle', events: newEvents(1, 'session.status_idle') });
+
+    const row = (await store.sessions.find(session.id))!;
+    expect(row.status).toBe('idle');
+    expect(row.usage).toMatchObject({ input_tokens: 300, output_tokens: 30 });
+    expect(row.runtime).toEqual({ listCostNanoUsd: 500_000_000, unpricedCalls: 1, activeMs: 4_000, runningSince: null });
+    const events = await store.events.after(session.id, 0, 20);
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    const snapshots = events.filter((e) => e.type === 'session.usage').map((e) => e.body as { usage: { list_cost: unknown }; budget: unknown });
+    expect(snapshots.map((s) => s.budget)).toEqual([null, null, budget]);
+    expect(row.lastSeq).toBe(events.length);
+    expect((await store.usage.listBySession(row.workspaceId, session.id, { limit: 10, order: 'asc' })).items.map((c: UsageRecord) => c.listCostNanoUsd)).toEqual([300_000_000, 200_000_000, null]);
+    // The rollups reports read moved with the ledger, whichever way each call was written.
+    const [total] = await store.usage.report({
+      workspaceId: WS, start: '2026-12-05T00:00:00.000Z', end: '2026-12-07T00:00:00.000Z', bucket: undefined, groupBy: ['session_id'],
+      filters: { session_id: [session.id] }, orderBy: 'requests', order: 'desc', limit: 10, offset: 0,
+    });
+    expect(total).toMatchObject({ requests: 3, inputTokens: 300, outputTokens: 30 });
+    // PostgreSQL: the first two calls went as one statement each; after the budget change the statement was refused
+    // and the transaction wrote the call. (Status changes go through the transaction: they may cause webhooks.)
+    expect(outcomes).toEqual(store.dialect === 'postgres' ? ['written', 'written', 'refused'] : []);
+  });
+}
+
+/** The store, with what its one-statement session writes answered recorded (written, or refused: nothing written). */
+function observed(inner: Store): { store: Store; outcomes: string[] } {
+  const outcomes: string[] = [];
+  const write = inner.writeSession;
+  const store: Store = {
+    ...inner,
+    writeSession: write && (async (...args) => {
+      const records = await write(...args);
+      outcomes.push(records ? 'written' : 'refused');
+      return records;
+    }),
+  };
+  return { store, outcomes };
+}
+
+/** A step whose model call completed: its span's end, the usage it adds and its ledger row (null cost: unpriced). */
+function modelCall(sessionId: string, at: string, listCostNanoUsd: number | null): LogChanges {
+  const call: UsageRecord = {
+    id: newId('mcall'),
+    workspaceId: WS,
+    apiKeyId: null,
+    product: UsageProduct.agents,
+    callKind: 'agent_turn',
+    model: 'claude-sonnet-4-6',
+    providerModel: 'claude-sonnet-4-6',
+    provider: 'anthropic',
+    sessionId,
+    threadId: null,
+    agentId: 'agent_x',
+    agentVersion: 1,
+    deploymentId: null,
+    environmentId: 'env_x',
+    conversationId: null,
+    batchId: null,
+    requestId: null,
+    providerRequestId: null,
+    messageId: null,
+    inputTokens: 100,
+    outputTokens: 10,
+    cacheReadInputTokens: 0,
+    cacheCreation5mInputTokens: 0,
+    cacheCreation1hInputTokens: 0,
+    listCostNanoUsd,
+    latencyMs: 5,
+    ttftMs: null,
+    stopReason: 'end_turn',
+    outcome: 'ok',
+    streamed: true,
+    toolNames: [],
+    createdAt: at,
+  };
+  return { ...noChanges(at), events: newEvents(1, 'span.model_request_end'), usage: { input_tokens: 100, output_tokens: 10 } as LogChanges['usage'], calls: [call] };
 }
 
 describeOnStores('log writer fencing', suite);

@@ -7,6 +7,7 @@ import { fromJson, toJson } from './json.js';
 import { rowsShape, rowValues, runShaped } from './shaped-statements.js';
 import { pageQuery, toPage, whereCreatedAt } from './paging.js';
 import { KyselySessionRepository } from './session-repository.js';
+import { eventColumns, insertNumberedEvents } from './event-rows.js';
 
 // Rows were written from typed records: their body and internal match their type.
 const toRecord = (r: Selectable<SessionEventsTable>): EventRecord =>
@@ -22,18 +23,6 @@ const toRecord = (r: Selectable<SessionEventsTable>): EventRecord =>
     createdAt: r.created_at,
     ...(r.internal === null ? {} : { internal: fromJson<unknown>(r.internal) }),
   }) as EventRecord;
-
-/** An event's own columns, before it has a session and number (body and internal as JSON text). */
-const eventColumns = (e: NewEvent) => ({
-  id: e.id,
-  thread_id: e.threadId,
-  cross_posted: e.crossPosted ? 1 : 0,
-  type: e.type,
-  body: toJson(e.body),
-  processed_at: e.processedAt,
-  created_at: e.createdAt,
-  internal: e.internal === undefined ? null : toJson(e.internal),
-});
 
 const toRow = (r: EventRecord) => ({ session_id: r.sessionId, seq: r.seq, ...eventColumns(r) });
 
@@ -99,8 +88,6 @@ export class KyselyEventRepository implements EventRepository {
     // The reservation, the rows and the NOTIFY in one statement (its own transaction): one round trip
     // instead of five. The rows travel as one array per column, so the text is the same for any count.
     const n = events.length;
-    const rows = events.map(eventColumns);
-    const column = <K extends keyof (typeof rows)[number]>(k: K) => rows.map((r) => r[k]);
     const notify = announce
       ? sql`, pg_notify(${announce.channel}, ${announce.before}::text || (last_seq - ${n} + 1)::text || ' ' || last_seq::text || ${announce.after}::text)`
       : sql``;
@@ -109,13 +96,7 @@ export class KyselyEventRepository implements EventRepository {
         update sessions set last_seq = last_seq + ${n}
         where id = ${sessionId} and lease_owner = ${fence.owner} and lease_token = ${fence.token}
         returning last_seq
-      ), appended as (
-        insert into session_events (session_id, seq, id, thread_id, cross_posted, type, body, processed_at, created_at, internal)
-        select ${sessionId}, reserve.last_seq - ${n} + v.k, v.id, v.thread_id, v.cross_posted, v.type, v.body, v.processed_at, v.created_at, v.internal
-        from reserve, unnest(${column('id')}::text[], ${column('thread_id')}::text[], ${column('cross_posted')}::int[], ${column('type')}::text[],
-          ${column('body')}::text[], ${column('processed_at')}::text[], ${column('created_at')}::text[], ${column('internal')}::text[])
-          with ordinality as v(id, thread_id, cross_posted, type, body, processed_at, created_at, internal, k)
-      )
+      ), appended as (${insertNumberedEvents(sessionId, events, 'reserve').query})
       select last_seq${notify} from reserve`.execute(this.db);
     const last = reserved[0]?.last_seq;
     if (last === undefined) throw new LeaseLost(sessionId);

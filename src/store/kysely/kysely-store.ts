@@ -22,6 +22,7 @@ import { KyselyVaultRepository } from './vault-repository.js';
 import { KyselyGeneratedKeyRepository } from './generated-key-repository.js';
 import { KyselyWorkspaceSnapshotRepository } from './workspace-snapshot-repository.js';
 import type { BlobStore } from '../blob-store.js';
+import { writeSession } from './session-write.js';
 
 /** How a dialect that has cross-process signals listens for them (sending is plain SQL). */
 export type SignalListen = StoreSignals['listen'];
@@ -68,6 +69,8 @@ export function kyselyStore(
       listen,
     },
     blobs,
+    // Inside a transaction its statements are the transaction's: the one-statement form is for writes on their own.
+    writeSession: dialect === 'postgres' && !db.isTransaction ? (id, write, fence, announce) => writeSession(db, id, write, fence, announce) : undefined,
     close,
   };
 }

@@ -48,7 +48,8 @@ export const toUsageRecord = (r: Selectable<UsageLedgerTable>): UsageRecord => (
   createdAt: r.created_at,
 });
 
-const toRow = (u: UsageRecord) => ({
+/** A call's ledger row (as written by insertMany, and by the engine's one-statement write on PostgreSQL). */
+export const ledgerRow = (u: UsageRecord) => ({
   id: u.id,
   workspace_id: u.workspaceId,
   api_key_id: u.apiKeyId,
@@ -101,9 +102,9 @@ export class KyselyUsageLedgerRepository implements UsageLedgerRepository {
       if (i > 0) await nextTurn();
       const slice = records.slice(i, i + CALLS_PER_SLICE);
       // The ledger rows and the rollups in one statement: one round trip per slice instead of five.
-      if (this.insertsInWith) await insertWithRollups(this.db, slice.map(toRow), slice);
+      if (this.insertsInWith) await insertWithRollups(this.db, slice.map(ledgerRow), slice);
       else {
-        const rows = slice.map(toRow);
+        const rows = slice.map(ledgerRow);
         const { columns, key } = rowsShape(rows);
         await runShaped(this.db, `insert usage_ledger ${key}`, rowValues(rows, columns), () => this.db.insertInto('usage_ledger').values(rows));
       }

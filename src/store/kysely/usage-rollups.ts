@@ -1,7 +1,7 @@
 // Keeping the rollups and per-session totals in step with the ledger: a batch of calls summed per
 // key in memory, then one upsert per table that adds the sums (both dialects: INSERT … ON CONFLICT
 // DO UPDATE; the totals also keep the earliest first and the latest last call time).
-import { sql, type Kysely, type QueryCreator } from 'kysely';
+import { sql, type Compilable, type Kysely, type QueryCreator } from 'kysely';
 import type { UsageRecord } from '../usage-types.js';
 import type { Database } from './schema.js';
 import type { RollupTable } from './migrations/111-usage-rollups.js';
@@ -113,14 +113,28 @@ export async function addToRollups(db: Kysely<Database>, records: readonly Usage
  * statement to a few dozen calls (PostgreSQL allows 65,535 parameters).
  */
 export async function insertWithRollups(db: Kysely<Database>, ledgerRows: readonly object[], records: readonly UsageRecord[]): Promise<void> {
-  const rollups = rollupRows(records);
-  // The statement's parameters in its order: each WITH's rows, then the ledger's.
-  const parts = [...rollups.map(([table, rows]) => ({ table, rows })), { table: 'usage_ledger', rows: ledgerRows }].map((p) => ({ ...p, ...rowsShape(p.rows) }));
-  const shape = `ledger+rollups ${parts.map((p) => `${p.table} ${p.key}`).join('; ')}`;
-  const values = parts.flatMap((p) => rowValues(p.rows, p.columns));
+  const { shape, values, entries } = ledgerWithEntries(db, ledgerRows, records);
   await runShaped(db, shape, values, () => {
     let query: QueryCreator<Database> = db;
-    for (const [i, [table, rows]] of rollups.entries()) query = query.with(`rollup_${i}`, (qc) => upsertQuery(qc, table, rows));
+    // The rollups as WITH entries of the ledger's INSERT.
+    for (const e of entries.slice(0, -1)) query = query.with(e.name, () => e.query as never);
     return query.insertInto('usage_ledger').values(ledgerRows as never);
   });
+}
+
+/**
+ * The rollup upserts and then the ledger's INSERT, as entries of a PostgreSQL WITH (not executed), with the shape and
+ * the parameters, in order, of a statement made of them in that order (see runShaped).
+ */
+export function ledgerWithEntries(db: QueryCreator<Database>, ledgerRows: readonly object[], records: readonly UsageRecord[]) {
+  const rollups = rollupRows(records);
+  const parts = [...rollups.map(([table, rows]) => ({ table, rows })), { table: 'usage_ledger', rows: ledgerRows }].map((p) => ({ ...p, ...rowsShape(p.rows) }));
+  return {
+    shape: `ledger+rollups ${parts.map((p) => `${p.table} ${p.key}`).join('; ')}`,
+    values: parts.flatMap((p) => rowValues(p.rows, p.columns)),
+    entries: [
+      ...rollups.map(([table, rows], i) => ({ name: `rollup_${i}`, query: upsertQuery(db, table, rows) as Compilable<unknown> })),
+      { name: 'ledger', query: db.insertInto('usage_ledger').values(ledgerRows as never) as Compilable<unknown> },
+    ],
+  };
 }
