@@ -12,6 +12,12 @@ import type { EventBus } from './event-bus.js';
 export type Emit = (sessionId: string, events: NewEvent[], fence?: LeaseFence, reservedThrough?: number) => Promise<EventRecord[]>;
 
 export class EventLog {
+  /**
+   * The webhook event types enabled endpoints subscribed to when this process last read them (in a transaction that
+   * wrote the outbox). Only a hint for which way a write goes: the one-statement write checks the endpoints itself.
+   */
+  private subscribedHint: ReadonlySet<string> = new Set();
+
   constructor(
     private readonly store: Store,
     readonly bus: EventBus,
@@ -26,7 +32,8 @@ export class EventLog {
     const result = await this.store.transaction((tx) =>
       fn(tx, async (sessionId, events, fence, reservedThrough) => {
         const records = await tx.events.append(sessionId, events, fence, reservedThrough);
-        await enqueueWebhooks(tx, sessionId, records);
+        const subscribed = await enqueueWebhooks(tx, sessionId, records);
+        if (subscribed) this.subscribedHint = subscribed;
         await this.bus.announce(tx, sessionId, records);
         pending.push([sessionId, records]);
         return records;
@@ -60,13 +67,16 @@ export class EventLog {
   /**
    * A write that touches the session's row, in one statement with its announcement, published after it commits
    * (see SessionWrite). Undefined: nothing was written, and the caller writes in a transaction instead: the lease or
-   * the row's runtime fields changed, this store has no such statement, or the events may cause webhook deliveries
-   * (the outbox is written in the transaction).
+   * the row's runtime fields changed, this store has no such statement, or the events cause webhook deliveries (an
+   * enabled endpoint subscribes to their types: the transaction writes the outbox).
    */
   async writeSession(sessionId: string, write: SessionWrite, fence: LeaseFence): Promise<EventRecord[] | undefined> {
     const { writeSession } = this.store;
-    if (!writeSession || write.events.some((e) => webhookTypesFor(e).length > 0)) return undefined;
-    const records = await writeSession(sessionId, write, fence, this.bus.announcement(sessionId, write.events));
+    if (!writeSession) return undefined;
+    const webhookTypes = [...new Set(write.events.flatMap((e) => webhookTypesFor(e)))];
+    // Known subscribers: straight to the transaction. Otherwise the statement itself refuses if one subscribes now.
+    if (webhookTypes.some((t) => this.subscribedHint.has(t))) return undefined;
+    const records = await writeSession(sessionId, { ...write, webhookTypes }, fence, this.bus.announcement(sessionId, write.events));
     if (records) this.bus.publish(sessionId, records);
     return records;
   }
@@ -77,19 +87,20 @@ export class EventLog {
   }
 }
 
-/** The outbox rows a batch of log entries causes (none unless an endpoint subscribes). */
-async function enqueueWebhooks(tx: Store, sessionId: string, records: readonly EventRecord[]): Promise<void> {
+/** The outbox rows a batch of log entries causes (none unless an endpoint subscribes); the types subscribed, if read. */
+async function enqueueWebhooks(tx: Store, sessionId: string, records: readonly EventRecord[]): Promise<ReadonlySet<string> | undefined> {
   const causes = records.flatMap((r) => webhookTypesFor(r).map((type) => ({ type, at: r.createdAt })));
-  if (causes.length === 0) return;
+  if (causes.length === 0) return undefined;
   // Most installations subscribe to few types or none: the session is read only for a delivery.
   const subscribed = await tx.webhooks.subscribedTypes();
   const caused = causes.filter((c) => subscribed.has(c.type));
-  if (caused.length === 0) return;
+  if (caused.length === 0) return subscribed;
   const session = await tx.sessions.find(sessionId);
-  if (!session) return;
+  if (!session) return subscribed;
   await tx.webhooks.enqueue(
     caused.map((c) => webhookEvent(newId('event'), c.type, sessionId, session.workspaceId, c.at)),
     caused[0]!.at,
     () => newId('whdel'),
   );
+  return subscribed;
 }

@@ -276,6 +276,8 @@ export interface SessionWrite {
   calls: UsageRecord[];
   patch: RuntimePatch;
   expected: Pick<SessionRecord, 'usage' | 'runtime' | 'outcomeEvaluations' | 'budget'>;
+  /** The webhook event types the events cause: the write is refused if an enabled endpoint subscribes to one. */
+  webhookTypes?: readonly string[] | undefined;
 }
 
 /** What a signal listener is told. */

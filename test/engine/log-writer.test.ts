@@ -101,8 +101,34 @@ function suite(open: () => Promise<TestStore>) {
     });
     expect(total).toMatchObject({ requests: 3, inputTokens: 300, outputTokens: 30 });
     // PostgreSQL: the first two calls went as one statement each; after the budget change the statement was refused
-    // and the transaction wrote the call. (Status changes go through the transaction: they may cause webhooks.)
-    expect(outcomes).toEqual(store.dialect === 'postgres' ? ['written', 'written', 'refused'] : []);
+    // and the transaction wrote the call; the status change after it was one statement again.
+    expect(outcomes).toEqual(store.dialect === 'postgres' ? ['written', 'written', 'refused', 'written'] : []);
+  });
+
+  it('writes the webhook outbox for a status change once an endpoint subscribes, whichever replica added it', async () => {
+    opened ??= await open();
+    const { store, outcomes } = observed(opened.store);
+    const session = sessionRecord(3);
+    await store.sessions.insert(session);
+    const token = (await store.sessions.acquireLease(session.id, 'engine-a', later(0), later(60_000)))!;
+    const writer = new LogWriter(new EventLog(store, new InProcessEventBus()), session.id, newId as never, () => ({ owner: 'engine-a', token }));
+    await writer.apply({ ...noChanges(AT), status: 'running', events: newEvents(1, 'session.status_running') });
+    await writer.apply(modelCall(session.id, later(1_000), 100_000_000));
+    // Added through another process's API: this one's log has not seen it.
+    await store.webhooks.insertEndpoint({
+      id: newId('whep'), url: 'https://hooks.example.com/agentd', name: 'hook', description: '', enabledEvents: ['session.status_idled'],
+      state: 'enabled', disabledReason: '', signingSecret: 'whsec_test', consecutiveFailures: 0, createdAt: AT, updatedAt: AT,
+    });
+    await writer.apply({ ...noChanges(later(2_000)), status: 'idle', events: newEvents(1, 'session.status_idle') });
+    await writer.apply({ ...noChanges(later(3_000)), status: 'running', events: newEvents(1, 'session.status_running') });
+    await writer.apply({ ...noChanges(later(4_000)), status: 'idle', events: newEvents(1, 'session.status_idle') });
+    const owed = await store.webhooks.due(later(10_000), 10);
+    expect(owed.map((d) => JSON.parse(d.body).data.type)).toEqual(['session.status_idled', 'session.status_idled']);
+    expect((await store.sessions.find(session.id))!.status).toBe('idle');
+    // PostgreSQL: the call in one statement; the idle write refused by the statement (an endpoint subscribes), then
+    // written with its delivery in the transaction, as is the next idle one (known subscribers); the running write in
+    // between causes nothing subscribed to and is one statement.
+    expect(outcomes).toEqual(store.dialect === 'postgres' ? ['written', 'refused', 'written'] : []);
   });
 }
 

@@ -2,7 +2,8 @@
 // a transaction of six or seven round trips (BEGIN, the locking read, the ledger, the row, the events, the NOTIFY,
 // COMMIT). The row's new values are computed by the caller from the values it last saw (`expected`); the statement
 // applies only while the lease holds and the row still has exactly those values, so it writes what the transaction
-// would have written from a fresh read. Otherwise it writes nothing and the caller takes the transaction.
+// would have written from a fresh read, and while no enabled webhook endpoint subscribes to what its events cause
+// (the transaction writes the outbox). Otherwise it writes nothing and the caller takes the transaction.
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { EventRecord, LeaseFence, RangeAnnouncement, SessionWrite } from '../types.js';
 import type { Database } from './schema.js';
@@ -49,6 +50,8 @@ export async function writeSession(
     set.push(['active_ms', patch.runtime.activeMs], ['running_since', patch.runtime.runningSince]);
   }
   shape.push(set.map(([column]) => column).join(','));
+  const webhookTypes = write.webhookTypes ?? [];
+  if (webhookTypes.length > 0) shape.push('webhooks');
   const reserve = p(n);
   const assignments = sql.join([...set.map(([column, value]) => sql`${sql.ref(column)} = ${p(value)}`), sql`updated_at = ${p(write.at)}`]);
   const entries: RawBuilder<unknown>[] = [
@@ -59,6 +62,7 @@ export async function writeSession(
         and budget is not distinct from ${p(expected.budget === null ? null : toJson(expected.budget))}
         and list_cost_nanousd = ${p(expected.runtime.listCostNanoUsd)} and unpriced_calls = ${p(expected.runtime.unpricedCalls)}
         and active_ms = ${p(expected.runtime.activeMs)} and running_since is not distinct from ${p(expected.runtime.runningSince)}
+        ${webhookTypes.length > 0 ? sql`and not exists (select 1 from webhook_endpoints where state = 'enabled' and enabled_events::jsonb ?| ${p([...webhookTypes])}::text[])` : sql``}
       returning last_seq
     )`,
   ];
