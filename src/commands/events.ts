@@ -89,6 +89,11 @@ export async function sendEvents(
 ): Promise<EventRecord[]> {
   const parsed = rawEvents.map((raw, i) => parseClientEvent(raw, `events[${i}]`));
   const now = ctx.now();
+  // Messages need no check but the session's own (it exists here and takes input): on PostgreSQL, one statement.
+  if (parsed.every((e) => e.type === 'user.message')) {
+    const appended = await ctx.log.appendToOpenSession(workspaceId, sessionId, parsed.map((e) => clientEventRecord(e, now)));
+    if (appended) return appended;
+  }
   return ctx.log.transaction(async (tx, emit) => {
     // Locked first (with the events' sequence numbers reserved in the same statement), so the
     // answers checked here still hold when they are appended: two clients answering one call,

@@ -59,6 +59,19 @@ export class EventLog {
     return records;
   }
 
+  /**
+   * Client input to a session that takes it (in `workspaceId`, not archived, not terminated), in one statement with
+   * its announcement where the store has one (PostgreSQL), published after it commits. Undefined: nothing appended;
+   * the caller appends in a transaction, which checks everything and says what is wrong. Events that may cause
+   * webhook deliveries always go that way.
+   */
+  async appendToOpenSession(workspaceId: string, sessionId: string, events: NewEvent[]): Promise<EventRecord[] | undefined> {
+    if (events.some((e) => webhookTypesFor(e).length > 0)) return undefined;
+    const records = await this.store.events.appendToOpenSession(workspaceId, sessionId, events, this.bus.announcement(sessionId, events));
+    if (records) this.bus.publish(sessionId, records);
+    return records;
+  }
+
   /** Whether writeSession can make a write in one statement (PostgreSQL); elsewhere it always answers undefined. */
   get writesSessionInOneStatement(): boolean {
     return this.store.writeSession !== undefined;

@@ -170,6 +170,12 @@ export interface EventRepository {
    * `announce` with the rows (only on a store with signals). PostgreSQL does it in one statement.
    */
   appendFenced(sessionId: string, events: NewEvent[], fence: LeaseFence, announce?: RangeAnnouncement): Promise<EventRecord[]>;
+  /**
+   * PostgreSQL: appends in one statement (with `announce`) to a session of `workspaceId` that is neither archived
+   * nor terminated. Undefined: nothing appended — no such session, or one that takes no input, or a store without
+   * the one statement (SQLite); the caller then appends in a transaction that says which.
+   */
+  appendToOpenSession(workspaceId: string, sessionId: string, events: NewEvent[], announce?: RangeAnnouncement): Promise<EventRecord[] | undefined>;
   /** setInternal for several events while `fence` holds the session, in one transaction; false (nothing changed): the lease is lost. */
   setInternalsFenced(sessionId: string, internals: ReadonlyArray<{ id: string; internal: unknown }>, fence: LeaseFence): Promise<boolean>;
   list(sessionId: string, filter: EventFilter, page: PageRequest<number>): Promise<Page<EventRecord>>;

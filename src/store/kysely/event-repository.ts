@@ -103,6 +103,24 @@ export class KyselyEventRepository implements EventRepository {
     return numbered(sessionId, events, Number(last));
   }
 
+  async appendToOpenSession(workspaceId: string, sessionId: string, events: NewEvent[], announce?: RangeAnnouncement): Promise<EventRecord[] | undefined> {
+    if (events.length === 0 || !this.oneStatement) return undefined;
+    // As appendFenced, with the session's own checks (in the workspace, not archived, not terminated) for the fence.
+    const n = events.length;
+    const notify = announce
+      ? sql`, pg_notify(${announce.channel}, ${announce.before}::text || (last_seq - ${n} + 1)::text || ' ' || last_seq::text || ${announce.after}::text)`
+      : sql``;
+    const { rows: reserved } = await sql<{ last_seq: number }>`
+      with reserve as (
+        update sessions set last_seq = last_seq + ${n}
+        where id = ${sessionId} and workspace_id = ${workspaceId} and archived_at is null and status <> 'terminated'
+        returning last_seq
+      ), appended as (${insertNumberedEvents(sessionId, events, 'reserve').query})
+      select last_seq${notify} from reserve`.execute(this.db);
+    const last = reserved[0]?.last_seq;
+    return last === undefined ? undefined : numbered(sessionId, events, Number(last));
+  }
+
   async setInternalsFenced(sessionId: string, internals: ReadonlyArray<{ id: string; internal: unknown }>, fence: LeaseFence): Promise<boolean> {
     if (!this.oneStatement) {
       const write = async (tx: Kysely<Database>) => {

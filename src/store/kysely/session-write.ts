@@ -89,10 +89,12 @@ export async function writeSession(
     )`);
     shape.push('internals');
   }
+  // The ledger's entries come last, built only with the statement (their parameters are known without them).
+  let ledgerEntries = (): RawBuilder<unknown>[] => [];
   if (write.calls.length > 0) {
     const ledger = ledgerWithEntries(db, write.calls.map(ledgerRow), write.calls);
     values.push(...ledger.values);
-    for (const e of ledger.entries) entries.push(sql`${sql.raw(e.name)} as (${e.query})`);
+    ledgerEntries = () => ledger.entries().map((e) => sql`${sql.raw(e.name)} as (${e.query})`);
     shape.push(ledger.shape);
   }
   // Every WITH entry runs whether or not `upd` changed the row; an error is what undoes them all. The cast fails only
@@ -102,12 +104,12 @@ export async function writeSession(
     ? sql`, pg_notify(${p(announce.channel)}, ${p(announce.before)}::text || ((select last_seq from upd) - ${p(n)} + 1)::text || ' ' || (select last_seq from upd)::text || ${p(announce.after)}::text)`
     : sql``;
   if (announce) shape.push('notify');
-  const statement = sql<{ last_seq: number | string }>`
-    with ${sql.join(entries)}
+  const statement = () => sql<{ last_seq: number | string }>`
+    with ${sql.join([...entries, ...ledgerEntries()])}
     select (select last_seq from upd) as last_seq,
       (select (${refused}::text || ' ' || count(*))::int from upd having count(*) = 0) as refused${notify}`;
   try {
-    const { rows } = await runShaped(db, shape.join(' | '), values, () => ({ compile: () => statement.compile(db) }));
+    const { rows } = await runShaped(db, shape.join(' | '), values, () => ({ compile: () => statement().compile(db) }));
     const first = Number(rows[0]!.last_seq) - n + 1;
     return events.map((e, i): EventRecord => ({ ...e, sessionId, seq: first + i }));
   } catch (err) {

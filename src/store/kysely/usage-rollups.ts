@@ -117,14 +117,15 @@ export async function insertWithRollups(db: Kysely<Database>, ledgerRows: readon
   await runShaped(db, shape, values, () => {
     let query: QueryCreator<Database> = db;
     // The rollups as WITH entries of the ledger's INSERT.
-    for (const e of entries.slice(0, -1)) query = query.with(e.name, () => e.query as never);
+    for (const e of entries().slice(0, -1)) query = query.with(e.name, () => e.query as never);
     return query.insertInto('usage_ledger').values(ledgerRows as never);
   });
 }
 
 /**
- * The rollup upserts and then the ledger's INSERT, as entries of a PostgreSQL WITH (not executed), with the shape and
- * the parameters, in order, of a statement made of them in that order (see runShaped).
+ * The rollup upserts and then the ledger's INSERT, as entries of a PostgreSQL WITH, with the shape and the parameters,
+ * in order, of a statement made of them in that order (see runShaped). `entries` builds the queries: only needed when
+ * the shape's text is not known yet (building them costs more than the rest of a model call's write).
  */
 export function ledgerWithEntries(db: QueryCreator<Database>, ledgerRows: readonly object[], records: readonly UsageRecord[]) {
   const rollups = rollupRows(records);
@@ -132,7 +133,7 @@ export function ledgerWithEntries(db: QueryCreator<Database>, ledgerRows: readon
   return {
     shape: `ledger+rollups ${parts.map((p) => `${p.table} ${p.key}`).join('; ')}`,
     values: parts.flatMap((p) => rowValues(p.rows, p.columns)),
-    entries: [
+    entries: () => [
       ...rollups.map(([table, rows], i) => ({ name: `rollup_${i}`, query: upsertQuery(db, table, rows) as Compilable<unknown> })),
       { name: 'ledger', query: db.insertInto('usage_ledger').values(ledgerRows as never) as Compilable<unknown> },
     ],

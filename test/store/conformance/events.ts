@@ -101,6 +101,28 @@ export function eventConformance(h: StoreHarness): void {
     expect((await h.store.events.appendFenced(id, newEvents(1), fence))[0]!.seq).toBe(23);
   });
 
+  it('appendToOpenSession appends in one statement on PostgreSQL, only to a session of the workspace that takes input', async () => {
+    const id = await session();
+    await h.store.events.append(id, newEvents(1));
+    const batch = newEvents(2);
+    const written = await h.store.events.appendToOpenSession(WS, id, batch);
+    if (h.store.dialect !== 'postgres') {
+      // No such statement: the caller's transaction appends.
+      expect(written).toBeUndefined();
+      return;
+    }
+    expect(written).toEqual(batch.map((e, i) => ({ ...e, sessionId: id, seq: i + 2 })));
+    expect((await h.store.events.after(id, 0, 10)).map((e) => e.seq)).toEqual([1, 2, 3]);
+    const archived = sessionRecord(1, { archivedAt: at(1) });
+    const terminated = sessionRecord(2, { status: 'terminated' });
+    for (const s of [archived, terminated]) await h.store.sessions.insert(s);
+    for (const [workspace, target] of [['wrkspc_other', id], [WS, archived.id], [WS, terminated.id], [WS, 'sesn_missing']] as const) {
+      expect(await h.store.events.appendToOpenSession(workspace, target, newEvents(1))).toBeUndefined();
+    }
+    expect((await h.store.sessions.find(id))?.lastSeq).toBe(3);
+    for (const s of [archived, terminated]) expect(await h.store.events.after(s.id, 0, 10)).toEqual([]);
+  });
+
   it('setInternalsFenced replaces engine data of several events while the fence holds, and nothing after', async () => {
     const id = await session();
     const token = (await h.store.sessions.acquireLease(id, 'engine-a', at(0), at(10_000)))!;
