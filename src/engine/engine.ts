@@ -80,6 +80,7 @@ export class Engine {
   private readonly active = new Map<string, Active>();
   private readonly sandboxes = new Map<string, { sandbox: SessionSandbox; mounts: string }>();
   private unsubscribe: (() => void) | undefined;
+  private unsubscribeAll: (() => void) | undefined;
   private sweeper: NodeJS.Timeout | undefined;
   private stopped = false;
   /** The leases of the sessions running here, renewed together. */
@@ -95,6 +96,8 @@ export class Engine {
 
   /** Subscribes to new input and resumes every session left mid-work by a previous process. */
   async start(): Promise<void> {
+    // What this process commits to a session its runner holds is folded from the records, not read back.
+    this.unsubscribeAll = this.deps.bus.subscribeAll((sessionId, records) => this.active.get(sessionId)?.runner.heard(records));
     this.unsubscribe = this.deps.bus.onInput((sessionId, types, remote) => this.onInput(sessionId, types, remote), {
       // Input committed while the bus was reconnecting is found in the store.
       onMissed: () => void this.sweep().catch((err) => this.deps.logger.error({ err }, 'engine sweep failed')),
@@ -256,6 +259,7 @@ export class Engine {
   async stop(): Promise<void> {
     this.stopped = true;
     this.unsubscribe?.();
+    this.unsubscribeAll?.();
     clearInterval(this.sweeper);
     for (const entry of this.active.values()) {
       entry.runner.stop();

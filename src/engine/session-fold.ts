@@ -2,11 +2,12 @@
 // folds in only what was appended since the last one (the cursor), so a long session costs
 // O(new events) per step. A runner that fails is discarded with its state.
 //
-// The runner's own writes are folded from the records it wrote instead of being read back: at the
-// next refresh, if they follow the cursor without a gap (nobody else appended in between), and then
-// the log is read only if the session's row says it holds more (its last_seq, read at the step's
-// start). Folding them at the refresh, not at the write, keeps the state a step sees the same as
-// before: a step's own events change the state from the next step on.
+// What this process committed to the session — the runner's own writes, and input its API took
+// (heard on the bus) — is folded from those records instead of being read back: at the next
+// refresh, as far as they follow the cursor without a gap (another process appended in between),
+// and then the log is read only if the session's row says it holds more (its last_seq, read at the
+// step's start). Folding them at the refresh, not at the write, keeps the state a step sees the
+// same as before: a step's own events change the state from the next step on.
 import { foldEvent, patchOwnWrite } from '../domain/fold.js';
 import type { LogChanges } from '../domain/changes/log-changes.js';
 import type { EventRecord } from '../domain/records/event.js';
@@ -17,8 +18,8 @@ const BATCH = 1000;
 
 export class SessionFold {
   readonly state: SessionState = newSessionState();
-  /** Records this runner wrote since the last refresh, in commit order. */
-  private written: EventRecord[] = [];
+  /** Records this process committed to the session since the last refresh (the runner's and others'; some twice). */
+  private committed: EventRecord[] = [];
 
   constructor(private readonly sessionId: string) {}
 
@@ -27,10 +28,12 @@ export class SessionFold {
    * before this call: when the folded own writes reach it, nothing else is there to read.
    */
   async refresh(store: Store, lastSeq?: number): Promise<SessionState> {
-    const own = this.written;
-    this.written = [];
-    for (const record of own) {
-      // A gap: another writer appended in between; the read below brings theirs and the rest of ours.
+    const known = this.committed.sort((a, b) => a.seq - b.seq);
+    this.committed = [];
+    for (const record of known) {
+      // Already folded: a record heard on the bus and written by this runner both, or one read before.
+      if (record.seq <= this.state.cursor) continue;
+      // A gap: another process appended in between; the read below brings theirs and the rest of ours.
       if (record.seq !== this.state.cursor + 1) break;
       foldEvent(this.state, record);
     }
@@ -45,6 +48,11 @@ export class SessionFold {
   /** Mirrors a write of this runner (see patchOwnWrite) and keeps its records for the next refresh. */
   patch(changes: LogChanges, thread: string, written: readonly EventRecord[]): void {
     patchOwnWrite(this.state, changes, thread);
-    this.written.push(...written);
+    this.committed.push(...written);
+  }
+
+  /** Keeps records this process committed to the session (published after their commit) for the next refresh. */
+  heard(records: readonly EventRecord[]): void {
+    this.committed.push(...records);
   }
 }

@@ -114,6 +114,11 @@ export class SessionRunner {
     if (types.includes('user.interrupt')) for (const c of this.current) c.abort(INTERRUPT);
   }
 
+  /** Records this process committed to the session (its API's input, this runner's writes): folded without a read. */
+  heard(records: readonly EventRecord[]): void {
+    this.fold.heard(records);
+  }
+
   stop(): void {
     this.stopped = true;
     for (const c of this.current) c.abort(SHUTDOWN);

@@ -1,5 +1,6 @@
-// The runner folds its own writes from the records it wrote and reads the log only when the session's
-// row says something else was appended (src/engine/session-fold.ts). Whatever the interleaving with
+// The runner folds its own writes from the records it wrote, and input this process's API appended
+// from the records the bus published, and reads the log only when the session's row says something
+// else was appended (src/engine/session-fold.ts). Whatever the interleaving with
 // other writers, the state it reaches is the fold of the whole log, each event folded once. Real
 // stores on both dialects; the store's reads are counted, not replaced.
 import { afterAll, expect, it } from 'vitest';
@@ -49,19 +50,31 @@ function suite(open: () => Promise<TestStore>) {
     const log = new EventLog(store, new InProcessEventBus());
     const writer = new LogWriter(log, session.id, newId as never, () => ({ owner: 'engine-a', token }));
     const fold = new SessionFold(session.id);
+    // As the engine does for the sessions it runs: what this process commits is heard (own writes included).
+    log.bus.subscribeAll((id, records) => id === session.id && heard && fold.heard(records));
+    let heard = true;
     let reads = 0;
     const counted: Store = { ...store, events: { ...store.events, after: (...args) => (reads++, store.events.after(...args)) } };
     /** A write as the runner makes it: applied, then mirrored on the fold with what it wrote. */
     const write = async (changes: LogChanges) => fold.patch(changes, PRIMARY_THREAD, await writer.apply(changes));
     const lastSeq = async () => (await store.sessions.find(session.id))!.lastSeq;
     const wholeLog = async () => foldLog(await store.events.after(session.id, 0, 1000));
-    return { store: counted, log, session, fold, write, lastSeq, wholeLog, reads: () => reads };
+    /** Another process's append: committed, and not heard by this one. */
+    const appendElsewhere = async (events: ReturnType<typeof newEvents>) => {
+      heard = false;
+      try {
+        return await log.append(session.id, events);
+      } finally {
+        heard = true;
+      }
+    };
+    return { store: counted, log, session, fold, write, lastSeq, wholeLog, appendElsewhere, reads: () => reads };
   }
 
   it('folds its own writes without reading them back', async () => {
     const t = await setUp();
-    // The client's message, appended by the API before the runner starts: read once.
-    await t.log.append(t.session.id, newEvents(1, 'user.message'));
+    // The client's message, appended before the runner starts (it heard nothing): read once.
+    await t.appendElsewhere(newEvents(1, 'user.message'));
     await t.fold.refresh(t.store, await t.lastSeq());
     expect(t.reads()).toBe(1);
     await t.write({ ...noChanges(AT), events: newEvents(2, 'agent.message') });
@@ -76,8 +89,8 @@ function suite(open: () => Promise<TestStore>) {
     const t = await setUp();
     await t.fold.refresh(t.store, await t.lastSeq());
     await t.write({ ...noChanges(AT), events: newEvents(2, 'agent.message') });
-    // A client's message lands between two of the runner's writes (another request, another replica).
-    await t.log.append(t.session.id, newEvents(1, 'user.message'));
+    // A client's message lands between two of the runner's writes (another replica's API).
+    await t.appendElsewhere(newEvents(1, 'user.message'));
     await t.write({ ...noChanges(AT), events: newEvents(1, 'agent.message') });
     const before = t.reads();
     const state = await t.fold.refresh(t.store, await t.lastSeq());
@@ -90,10 +103,30 @@ function suite(open: () => Promise<TestStore>) {
     const t = await setUp();
     await t.fold.refresh(t.store, await t.lastSeq());
     await t.write({ ...noChanges(AT), events: newEvents(1, 'agent.message') });
-    await t.log.append(t.session.id, newEvents(2, 'user.message'));
+    await t.appendElsewhere(newEvents(2, 'user.message'));
     const state = await t.fold.refresh(t.store, await t.lastSeq());
     expect(view(state)).toEqual(view(await t.wholeLog()));
     expect(state.threads.get(PRIMARY_THREAD)!.pendingInputs).toHaveLength(2);
+  });
+
+  it("folds input this process's API appended, between and after its own writes, without reading it", async () => {
+    const t = await setUp();
+    await t.fold.refresh(t.store, await t.lastSeq());
+    await t.write({ ...noChanges(AT), events: newEvents(2, 'agent.message') });
+    await t.log.append(t.session.id, newEvents(1, 'user.message'));
+    await t.write({ ...noChanges(AT), events: newEvents(1, 'agent.message') });
+    await t.log.append(t.session.id, newEvents(2, 'user.message'));
+    const before = t.reads();
+    const state = await t.fold.refresh(t.store, await t.lastSeq());
+    expect(t.reads()).toBe(before);
+    expect(view(state)).toEqual(view(await t.wholeLog()));
+    expect(state.threads.get(PRIMARY_THREAD)!.pendingInputs).toHaveLength(3);
+    // Heard, then another process's append after it: the rest is read, each event folded once.
+    await t.log.append(t.session.id, newEvents(1, 'user.message'));
+    await t.appendElsewhere(newEvents(1, 'user.message'));
+    const after = await t.fold.refresh(t.store, await t.lastSeq());
+    expect(t.reads()).toBe(before + 1);
+    expect(view(after)).toEqual(view(await t.wholeLog()));
   });
 }
 
