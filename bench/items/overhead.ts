@@ -24,6 +24,8 @@ type Variant = 'agentd' | 'threaded' | 'full';
 interface Sample {
   wallMs: number;
   cpuMs: number;
+  /** The agentd server's own CPU (agentd only). */
+  serverCpuMs?: number;
 }
 
 const selfCpuMs = () => {
@@ -44,13 +46,15 @@ export const overhead: Item = async (ctx) => {
 
     const viaAgentd = async (p: string, expectedResults: number): Promise<Sample> => {
       const id = await createSession(server, s);
-      const cpu0 = selfCpuMs() + server.cpuMs();
+      const server0 = server.cpuMs();
+      const cpu0 = selfCpuMs() + server0;
       const r = await runTurn(server, id, p, 180_000);
-      const cpuMs = selfCpuMs() + server.cpuMs() - cpu0;
+      const serverCpuMs = server.cpuMs() - server0;
+      const cpuMs = selfCpuMs() + server0 + serverCpuMs - cpu0;
       const results = r.frames.filter((f) => f.type === 'agent.tool_result').length;
       if (r.errors.length) throw new Error(`agentd session ${id}: ${r.errors.slice(0, 3).join('; ')}`);
       if (results !== expectedResults) throw new Error(`agentd session ${id}: ${results} tool results, expected ${expectedResults}`);
-      return { wallMs: r.doneAt - r.sentAt, cpuMs };
+      return { wallMs: r.doneAt - r.sentAt, cpuMs, serverCpuMs };
     };
 
     /** The SDK's own loop, streaming each turn like agentd does; `thread: false` resends the history like agentd. */
@@ -113,6 +117,7 @@ export const overhead: Item = async (ctx) => {
     const ratioThreaded: number[] = [];
     const ratioFull: number[] = [];
     const cpuRatio: number[] = [];
+    const serverCpuPerTrip: number[] = [];
     for (let run = 0; run < runs; run++) {
       // Rotate the order so that drift (GC, page cache, DB growth) does not favour one side.
       const order = variants.map((_, i) => variants[(i + run) % variants.length]!);
@@ -122,6 +127,7 @@ export const overhead: Item = async (ctx) => {
         const sample = await measure[v](plan, roundTrips);
         got[v] = sample.wallMs / roundTrips;
         cpu[v] = sample.cpuMs / roundTrips;
+        if (sample.serverCpuMs !== undefined) serverCpuPerTrip.push(sample.serverCpuMs / roundTrips);
       }
       for (const v of variants) {
         perTrip[v].push(got[v]);
@@ -147,6 +153,7 @@ export const overhead: Item = async (ctx) => {
         metric(1, 'overhead.ratio_threaded', 'ratio agentd / toolRunner threaded', 'x', ratioThreaded),
         metric(1, 'overhead.ratio_full', 'ratio agentd / toolRunner thread: false', 'x', ratioFull),
         metric(1, 'overhead.cpu_agentd', '  (agentd: CPU ms per round trip, server + fake + client)', 'ms', cpuPerTrip.agentd),
+        metric(1, 'overhead.cpu_server', '  (agentd: the server process alone, CPU ms per round trip)', 'ms', serverCpuPerTrip),
         metric(1, 'overhead.cpu_sdk', '  (toolRunner: CPU ms per round trip, faster variant incl. fake)', 'ms', cpuPerTrip.threaded.map((t, i) => Math.min(t, cpuPerTrip.full[i]!))),
         metric(1, 'overhead.cpu_ratio', '  (CPU ratio agentd / toolRunner, same run)', 'x', cpuRatio),
       ],

@@ -189,7 +189,9 @@ export async function startAgentd(opts: AgentdOptions): Promise<Agentd> {
     databaseUrl = db.url;
   }
   const port = await freePort();
-  const nodeArgs: string[] = [...(opts.nodeArgs ?? [])];
+  // BENCH_PRELOAD: a script every agentd of the run loads first (`--require`), e.g. one counting statements by text.
+  const preload = process.env.BENCH_PRELOAD;
+  const nodeArgs: string[] = [...(opts.nodeArgs ?? []), ...(preload ? ['--require', preload] : [])];
   if (opts.cpuProfDir) {
     fs.mkdirSync(opts.cpuProfDir, { recursive: true });
     nodeArgs.push('--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir, '--cpu-prof-name', `${opts.label}.${Date.now()}.cpuprofile`);

@@ -49,14 +49,20 @@ function suite(open: () => Promise<TestStore>) {
     expect((await store.events.after(session.id, 0, 10)).map((e) => [e.seq, e.internal])).toEqual([[1, undefined]]);
   });
 
-  it('refuses a write of the session row computed from an earlier one once the lease has passed', async () => {
+  /** A session under engine-a's lease for `leaseMs`, its writer (stores' one-statement answers observed), and a first write: running. */
+  async function running(ms: number, leaseMs: number) {
     opened ??= await open();
     const { store, outcomes } = observed(opened.store);
-    const session = sessionRecord(1);
+    const session = sessionRecord(ms);
     await store.sessions.insert(session);
-    const token = (await store.sessions.acquireLease(session.id, 'engine-a', later(0), later(10_000)))!;
+    const token = (await store.sessions.acquireLease(session.id, 'engine-a', later(0), later(leaseMs)))!;
     const writer = new LogWriter(new EventLog(store, new InProcessEventBus()), session.id, newId as never, () => ({ owner: 'engine-a', token }));
     await writer.apply({ ...noChanges(AT), status: 'running', events: newEvents(1, 'session.status_running') });
+    return { store, outcomes, session, writer, token };
+  }
+
+  it('refuses a write of the session row computed from an earlier one once the lease has passed', async () => {
+    const { store, outcomes, session, writer, token } = await running(1, 10_000);
     await store.sessions.releaseLease(session.id, 'engine-a', token);
     expect(await store.sessions.acquireLease(session.id, 'engine-b', later(20_000), later(30_000))).toBeDefined();
     await expect(writer.apply(modelCall(session.id, later(1_000), 300_000_000))).rejects.toBeInstanceOf(LeaseLost);
@@ -68,13 +74,7 @@ function suite(open: () => Promise<TestStore>) {
   });
 
   it("computes each write of the session's row from the row as it is, also after a change the writer did not make", async () => {
-    opened ??= await open();
-    const { store, outcomes } = observed(opened.store);
-    const session = sessionRecord(2);
-    await store.sessions.insert(session);
-    const token = (await store.sessions.acquireLease(session.id, 'engine-a', later(0), later(60_000)))!;
-    const writer = new LogWriter(new EventLog(store, new InProcessEventBus()), session.id, newId as never, () => ({ owner: 'engine-a', token }));
-    await writer.apply({ ...noChanges(AT), status: 'running', events: newEvents(1, 'session.status_running') });
+    const { store, outcomes, session, writer, token } = await running(2, 60_000);
     await writer.apply(modelCall(session.id, later(1_000), 300_000_000));
     await writer.apply(modelCall(session.id, later(2_000), 200_000_000));
     // The budget is set through the API meanwhile, and a call of an unpriced model: the next write starts from both.
@@ -106,13 +106,7 @@ function suite(open: () => Promise<TestStore>) {
   });
 
   it('writes the webhook outbox for a status change once an endpoint subscribes, whichever replica added it', async () => {
-    opened ??= await open();
-    const { store, outcomes } = observed(opened.store);
-    const session = sessionRecord(3);
-    await store.sessions.insert(session);
-    const token = (await store.sessions.acquireLease(session.id, 'engine-a', later(0), later(60_000)))!;
-    const writer = new LogWriter(new EventLog(store, new InProcessEventBus()), session.id, newId as never, () => ({ owner: 'engine-a', token }));
-    await writer.apply({ ...noChanges(AT), status: 'running', events: newEvents(1, 'session.status_running') });
+    const { store, outcomes, session, writer, token } = await running(3, 60_000);
     await writer.apply(modelCall(session.id, later(1_000), 100_000_000));
     // Added through another process's API: this one's log has not seen it.
     await store.webhooks.insertEndpoint({

@@ -1,5 +1,5 @@
 // The per-session append-only event log.
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
 import type { EventFilter, EventRange, EventRecord, EventRepository, LeaseFence, NewEvent, Page, PageRequest, RangeAnnouncement } from '../types.js';
 import { LeaseLost } from '../errors.js';
 import type { Database, SessionEventsTable } from './schema.js';
@@ -86,39 +86,38 @@ export class KyselyEventRepository implements EventRepository {
       return this.append(sessionId, events, fence);
     }
     // The reservation, the rows and the NOTIFY in one statement (its own transaction): one round trip
-    // instead of five. The rows travel as one array per column, so the text is the same for any count.
-    const n = events.length;
-    const notify = announce
-      ? sql`, pg_notify(${announce.channel}, ${announce.before}::text || (last_seq - ${n} + 1)::text || ' ' || last_seq::text || ${announce.after}::text)`
-      : sql``;
-    const { rows: reserved } = await sql<{ last_seq: number }>`
-      with reserve as (
-        update sessions set last_seq = last_seq + ${n}
-        where id = ${sessionId} and lease_owner = ${fence.owner} and lease_token = ${fence.token}
-        returning last_seq
-      ), appended as (${insertNumberedEvents(sessionId, events, 'reserve').query})
-      select last_seq${notify} from reserve`.execute(this.db);
-    const last = reserved[0]?.last_seq;
+    // instead of five.
+    const last = await this.appendWhere(sessionId, events, sql`lease_owner = ${fence.owner} and lease_token = ${fence.token}`, announce);
     if (last === undefined) throw new LeaseLost(sessionId);
-    return numbered(sessionId, events, Number(last));
+    return numbered(sessionId, events, last);
   }
 
   async appendToOpenSession(workspaceId: string, sessionId: string, events: NewEvent[], announce?: RangeAnnouncement): Promise<EventRecord[] | undefined> {
     if (events.length === 0 || !this.oneStatement) return undefined;
     // As appendFenced, with the session's own checks (in the workspace, not archived, not terminated) for the fence.
+    const condition = sql`workspace_id = ${workspaceId} and archived_at is null and status <> 'terminated'`;
+    const last = await this.appendWhere(sessionId, events, condition, announce);
+    return last === undefined ? undefined : numbered(sessionId, events, last);
+  }
+
+  /**
+   * PostgreSQL: reserves the events' numbers on the session's row where `condition` holds, inserts them and sends
+   * `announce`, in one statement. The session's last_seq after it, or undefined (no row: nothing written).
+   */
+  private async appendWhere(sessionId: string, events: NewEvent[], condition: RawBuilder<unknown>, announce?: RangeAnnouncement): Promise<number | undefined> {
     const n = events.length;
     const notify = announce
       ? sql`, pg_notify(${announce.channel}, ${announce.before}::text || (last_seq - ${n} + 1)::text || ' ' || last_seq::text || ${announce.after}::text)`
       : sql``;
-    const { rows: reserved } = await sql<{ last_seq: number }>`
+    const { rows } = await sql<{ last_seq: number }>`
       with reserve as (
         update sessions set last_seq = last_seq + ${n}
-        where id = ${sessionId} and workspace_id = ${workspaceId} and archived_at is null and status <> 'terminated'
+        where id = ${sessionId} and ${condition}
         returning last_seq
       ), appended as (${insertNumberedEvents(sessionId, events, 'reserve').query})
       select last_seq${notify} from reserve`.execute(this.db);
-    const last = reserved[0]?.last_seq;
-    return last === undefined ? undefined : numbered(sessionId, events, Number(last));
+    const last = rows[0]?.last_seq;
+    return last === undefined ? undefined : Number(last);
   }
 
   async setInternalsFenced(sessionId: string, internals: ReadonlyArray<{ id: string; internal: unknown }>, fence: LeaseFence): Promise<boolean> {
