@@ -255,6 +255,14 @@ export class Engine {
     });
   }
 
+  /**
+   * The session runs here, in an environment whose tools run on this server (cloud): no worker was ever offered its
+   * calls, so a turn's end has no work to withdraw. False when unknown.
+   */
+  runsToolsHere(sessionId: string): boolean {
+    return this.active.get(sessionId)?.runner.environmentType === 'cloud';
+  }
+
   /** Stops every runner at its next safe point; their work resumes from the log on next start. */
   async stop(): Promise<void> {
     this.stopped = true;

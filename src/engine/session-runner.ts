@@ -91,6 +91,7 @@ export class SessionRunner {
   private workspace: Promise<string[]> | undefined;
   /** A built-in tool ran since the last snapshot: the workspace may have changed. */
   private workspaceTouched = false;
+  private environmentKind: EnvironmentRecord['config']['type'] | undefined;
 
   constructor(
     private readonly deps: RunnerDeps,
@@ -112,6 +113,11 @@ export class SessionRunner {
       else this.inbound = caller;
     }
     if (types.includes('user.interrupt')) for (const c of this.current) c.abort(INTERRUPT);
+  }
+
+  /** The type of the session's environment, once this runner has read it (it cannot change after creation). */
+  get environmentType(): EnvironmentRecord['config']['type'] | undefined {
+    return this.environmentKind;
   }
 
   /** Records this process committed to the session (its API's input, this runner's writes): folded without a read. */
@@ -147,6 +153,7 @@ export class SessionRunner {
         // Read once per run (a turn, or a stretch of one): an environment edited meanwhile applies from the next.
         environment ??= await store.environments.get(session.workspaceId, session.environmentId);
         if (!environment) break;
+        this.environmentKind = environment.config.type;
         const spans = this.turnSpans(session);
         // A self-hosted environment's workers mount resources themselves; elsewhere this machine does.
         // Read before the fold: nothing may be awaited between the fold and the decision.

@@ -166,7 +166,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   };
   vaultDeps = { store, now: ctx.now, secrets };
   const work = new WorkQueue({ store, now: ctx.now, leaseTtlSeconds: config.workLeaseTtlSeconds, wakes: bus });
-  const remoteWork = new QueueRemoteWork(work, bus, logger);
+  // A session the engine runs in a cloud environment has no work items: its turn ends withdraw nothing.
+  const remoteWork = new QueueRemoteWork(work, bus, logger, (sessionId) => engine.runsToolsHere(sessionId));
   // One model layer for the engine and the gateway: the model map, then file sources inlined for every provider.
   const model = withFileSources(createModelClient(config.engine), fileLookup(store, ctx.blobs, clock));
   const gatewayDeps = createGatewayDeps({ config, store, model, clock, logger, prices, metrics, tracer: tracing.tracer });

@@ -152,6 +152,17 @@ describe.each(dialects())('environment work queue (%s)', (dialect) => {
     expect(items[0]!.id).not.toBe(item.id);
   });
 
+  it('withdraws the item no worker took when the turn ends (an interrupt)', async () => {
+    const { env, session, item } = await offered();
+    await t.client.beta.sessions.events.send(session.id, { events: [{ type: 'user.interrupt' }] });
+    const withdrawn = await until('the unclaimed item to be stopped', async () => {
+      const [current] = (await work().list(env.id)).data.filter((w) => w.id === item.id);
+      return current?.state === 'stopped' ? current : undefined;
+    });
+    expect(withdrawn).toMatchObject({ state: 'stopped', stopped_at: expect.any(String) });
+    expect((await t.client.beta.sessions.retrieve(session.id)).status).toBe('idle');
+  });
+
   it('refuses a heartbeat whose expected_last_heartbeat is stale with 412 and the server-side lease', async () => {
     const { env, item, worker } = await offered();
     await worker.beta.environments.work.poll(env.id, {});

@@ -22,10 +22,12 @@ export class QueueRemoteWork implements RemoteWork {
     private readonly queue: WorkQueue,
     bus: EventBus,
     logger: Logger,
+    /** The session is known to have no work items (its environment runs tools on the server): nothing to withdraw. */
+    hasNoWork: (sessionId: string) => boolean = () => false,
   ) {
     this.unsubscribe = bus.subscribeAll((sessionId, records) => {
       const end = turnEnd(records);
-      if (!end) return;
+      if (!end || hasNoWork(sessionId)) return;
       // Items a worker already holds are left to it: its SessionToolRunner idles out and stops them.
       this.queue.withdraw(sessionId, end.createdAt).catch((err: unknown) => {
         logger.error({ err, session_id: sessionId }, 'withdrawing unclaimed work failed');
