@@ -98,7 +98,10 @@ export interface RuntimePatch {
 export interface SessionRepository {
   insert(session: SessionRecord): Promise<void>;
   get(workspaceId: string, id: string): Promise<SessionRecord | undefined>;
-  /** Writes the session's fields, except `lastSeq` (the log's) and `resources` (see replaceResources). */
+  /**
+   * Writes the session's fields, except `lastSeq` (the log's), `resources` (see replaceResources) and what the
+   * engine's writes own (status, usage, runtime, outcome evaluations: setRuntime).
+   */
   update(session: SessionRecord): Promise<void>;
   delete(id: string): Promise<void>;
   countActiveInEnvironment(environmentId: string): Promise<number>;

@@ -98,9 +98,12 @@ export class KyselySessionRepository implements SessionRepository {
   async update(s: SessionRecord): Promise<void> {
     // last_seq is owned by the event log's append and resources by replaceResources; never
     // overwrite them from a stale copy.
-    // The runtime counters belong to setRuntime (the engine's writes) for the same reason.
-    const { id, workspace_id, created_at, last_seq, resources, outcome_evaluations, list_cost_nanousd, unpriced_calls, active_ms, running_since, ...changes } =
-      toRow(s);
+    // The status, usage and runtime counters belong to setRuntime (the engine's writes) for the same reason: on
+    // PostgreSQL a client's update read before an engine write and written after it would undo that write.
+    const {
+      id, workspace_id, created_at, last_seq, resources, status, usage, outcome_evaluations, list_cost_nanousd, unpriced_calls, active_ms, running_since,
+      ...changes
+    } = toRow(s);
     await this.db.updateTable('sessions').set(changes).where('id', '=', id).execute();
   }
 

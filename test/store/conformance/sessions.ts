@@ -104,14 +104,17 @@ export function sessionConformance(h: StoreHarness): void {
     expect(await h.store.sessions.get(WS, 'sesn_missing')).toBeUndefined();
   });
 
-  it('update changes fields but never overwrites last_seq', async () => {
+  it("update changes the client's fields but never overwrites last_seq or what the engine wrote", async () => {
     const s = sessionRecord();
     await h.store.sessions.insert(s);
     await h.store.events.append(s.id, newEvents(3));
-    // `s` is a stale copy (lastSeq 0): writing it back must not rewind the log counter.
+    const runtime = { listCostNanoUsd: 5, unpricedCalls: 1, activeMs: 0, runningSince: at(5) };
+    await h.store.sessions.setRuntime(s.id, { status: 'running', usage: { input_tokens: 7 }, runtime }, at(5));
+    // `s` is a stale copy (lastSeq 0, idle, no usage): writing it back must not rewind the log counter or the engine's
+    // status and usage.
     const changed = { ...s, title: 'renamed', status: 'terminated' as const, usage: { input_tokens: 1 }, updatedAt: at(9000) };
     await h.store.sessions.update(changed);
-    expect(await h.store.sessions.get(WS, s.id)).toEqual({ ...changed, lastSeq: 3 });
+    expect(await h.store.sessions.get(WS, s.id)).toEqual({ ...changed, lastSeq: 3, status: 'running', usage: { input_tokens: 7 }, runtime });
     await h.store.sessions.update({ ...changed, lastSeq: 100 });
     expect((await h.store.sessions.get(WS, s.id))?.lastSeq).toBe(3);
     const [next] = await h.store.events.append(s.id, newEvents(1));
