@@ -2,8 +2,8 @@
 // folds in only what was appended since the last one (the cursor), so a long session costs
 // O(new events) per step. A runner that fails is discarded with its state.
 //
-// What this process committed to the session — the runner's own writes, and input its API took
-// (heard on the bus) — is folded from those records instead of being read back: at the next
+// What this process committed to the session — the runner's own writes, and input its API took,
+// both heard on the bus — is folded from those records instead of being read back: at the next
 // refresh, as far as they follow the cursor without a gap (another process appended in between),
 // and then the log is read only if the session's row says it holds more (its last_seq, read at the
 // step's start). Folding them at the refresh, not at the write, keeps the state a step sees the
@@ -18,7 +18,7 @@ const BATCH = 1000;
 
 export class SessionFold {
   readonly state: SessionState = newSessionState();
-  /** Records this process committed to the session since the last refresh (the runner's and others'; some twice). */
+  /** Records this process committed to the session since the last refresh (the runner's and its API's). */
   private committed: EventRecord[] = [];
 
   constructor(private readonly sessionId: string) {}
@@ -31,7 +31,7 @@ export class SessionFold {
     const known = this.committed.sort((a, b) => a.seq - b.seq);
     this.committed = [];
     for (const record of known) {
-      // Already folded: a record heard on the bus and written by this runner both, or one read before.
+      // Already folded: read before it was heard.
       if (record.seq <= this.state.cursor) continue;
       // A gap: another process appended in between; the read below brings theirs and the rest of ours.
       if (record.seq !== this.state.cursor + 1) break;
@@ -45,10 +45,9 @@ export class SessionFold {
     }
   }
 
-  /** Mirrors a write of this runner (see patchOwnWrite) and keeps its records for the next refresh. */
-  patch(changes: LogChanges, thread: string, written: readonly EventRecord[]): void {
+  /** Mirrors a write of this runner on the state (see patchOwnWrite); its records come as every commit's do (heard). */
+  patch(changes: LogChanges, thread: string): void {
     patchOwnWrite(this.state, changes, thread);
-    this.committed.push(...written);
   }
 
   /** Keeps records this process committed to the session (published after their commit) for the next refresh. */

@@ -299,7 +299,7 @@ export class SessionRunner {
           // Before the session goes idle: a client that sees the turn end may lose this replica.
           if (changes.status === 'idle') await this.snapshotWorkspace();
           const written = await this.writer.apply(changes);
-          fold.patch(changes, thread, written);
+          fold.patch(changes, thread);
           if (changes.calls?.length) deps.telemetry.modelCalls(session, changes.calls);
           logStatusChanges(deps.logger, written);
           return written;

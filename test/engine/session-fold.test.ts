@@ -55,8 +55,11 @@ function suite(open: () => Promise<TestStore>) {
     let heard = true;
     let reads = 0;
     const counted: Store = { ...store, events: { ...store.events, after: (...args) => (reads++, store.events.after(...args)) } };
-    /** A write as the runner makes it: applied, then mirrored on the fold with what it wrote. */
-    const write = async (changes: LogChanges) => fold.patch(changes, PRIMARY_THREAD, await writer.apply(changes));
+    /** A write as the runner makes it: applied (its records heard), then mirrored on the fold. */
+    const write = async (changes: LogChanges) => {
+      await writer.apply(changes);
+      fold.patch(changes, PRIMARY_THREAD);
+    };
     const lastSeq = async () => (await store.sessions.find(session.id))!.lastSeq;
     const wholeLog = async () => foldLog(await store.events.after(session.id, 0, 1000));
     /** Another process's append: committed, and not heard by this one. */

@@ -7,7 +7,7 @@ import { fromJson, toJson } from './json.js';
 import { rowsShape, rowValues, runShaped } from './shaped-statements.js';
 import { pageQuery, toPage, whereCreatedAt } from './paging.js';
 import { KyselySessionRepository } from './session-repository.js';
-import { eventColumns, insertNumberedEvents } from './event-rows.js';
+import { eventColumns, insertNumberedEvents, updateInternals } from './event-rows.js';
 
 // Rows were written from typed records: their body and internal match their type.
 const toRecord = (r: Selectable<SessionEventsTable>): EventRecord =>
@@ -130,20 +130,12 @@ export class KyselyEventRepository implements EventRepository {
       };
       return this.db.isTransaction ? write(this.db) : this.db.transaction().execute(write);
     }
-    // One row per event: an UPDATE … FROM applies an arbitrary one of several matches, where the loop above applies
-    // the last; the last given for an id is the one kept here too.
-    const latest = [...new Map(internals.map((i) => [i.id, i.internal])).entries()];
     const { rows } = await sql<{ held: number }>`
       with held as (
         select id from sessions
         where id = ${sessionId} and lease_owner = ${fence.owner} and lease_token = ${fence.token}
         for update
-      ), changed as (
-        update session_events set internal = v.internal
-        from held, unnest(${latest.map(([id]) => id)}::text[], ${latest.map(([, internal]) => toJson(internal))}::text[]) as v(id, internal)
-        where session_events.session_id = held.id and session_events.id = v.id
-        returning 1
-      )
+      ), changed as (${updateInternals(internals, 'held').query})
       select count(*)::int as held from held`.execute(this.db);
     return Number(rows[0]?.held) === 1;
   }

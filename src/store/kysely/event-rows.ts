@@ -34,3 +34,20 @@ export function insertNumberedEvents(sessionId: string, events: readonly NewEven
           with ordinality as v(id, thread_id, cross_posted, type, body, processed_at, created_at, internal, k)`;
   return { query, values: [sessionId, n, ...arrays] };
 }
+
+/**
+ * PostgreSQL: the UPDATE (for a WITH entry) replacing the engine data of events of the session whose row the WITH
+ * entry `held` returned (its `id`). One row per event: an UPDATE … FROM applies an arbitrary one of several matches,
+ * so the last given for an id is the one kept, as one update per marker after another would. `values`: its
+ * parameters, in order (see runShaped).
+ */
+export function updateInternals(internals: ReadonlyArray<{ id: string; internal: unknown }>, held: string): { query: RawBuilder<unknown>; values: unknown[] } {
+  const latest = [...new Map(internals.map((i) => [i.id, toJson(i.internal)])).entries()];
+  const ids = latest.map(([id]) => id);
+  const jsons = latest.map(([, json]) => json);
+  const from = sql.ref(held);
+  const query = sql`update session_events set internal = v.internal
+        from ${from}, unnest(${ids}::text[], ${jsons}::text[]) as v(id, internal)
+        where session_events.session_id = ${from}.id and session_events.id = v.id`;
+  return { query, values: [ids, jsons] };
+}

@@ -8,7 +8,7 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { EventRecord, LeaseFence, RangeAnnouncement, SessionWrite } from '../types.js';
 import type { Database } from './schema.js';
 import { toJson } from './json.js';
-import { insertNumberedEvents } from './event-rows.js';
+import { insertNumberedEvents, updateInternals } from './event-rows.js';
 import { ledgerRow } from './usage-ledger-repository.js';
 import { ledgerWithEntries } from './usage-rollups.js';
 import { runShaped } from './shaped-statements.js';
@@ -63,7 +63,7 @@ export async function writeSession(
         and list_cost_nanousd = ${p(expected.runtime.listCostNanoUsd)} and unpriced_calls = ${p(expected.runtime.unpricedCalls)}
         and active_ms = ${p(expected.runtime.activeMs)} and running_since is not distinct from ${p(expected.runtime.runningSince)}
         ${webhookTypes.length > 0 ? sql`and not exists (select 1 from webhook_endpoints where state = 'enabled' and enabled_events::jsonb ?| ${p([...webhookTypes])}::text[])` : sql``}
-      returning last_seq
+      returning id, last_seq
     )`,
   ];
   if (n > 0) {
@@ -80,13 +80,9 @@ export async function writeSession(
     shape.push('processed');
   }
   if (write.internals.length > 0) {
-    // The last given for an id is the one kept (as one update per marker in the transaction would).
-    const latest = [...new Map(write.internals.map((i) => [i.id, toJson(i.internal)])).entries()];
-    entries.push(sql`internals as (
-      update session_events set internal = v.internal
-      from unnest(${p(latest.map(([id]) => id))}::text[], ${p(latest.map(([, json]) => json))}::text[]) as v(id, internal)
-      where session_events.session_id = ${p(sessionId)} and session_events.id = v.id
-    )`);
+    const internals = updateInternals(write.internals, 'upd');
+    values.push(...internals.values);
+    entries.push(sql`internals as (${internals.query})`);
     shape.push('internals');
   }
   // The ledger's entries come last, built only with the statement (their parameters are known without them).
