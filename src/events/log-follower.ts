@@ -50,7 +50,12 @@ export function followLog(opts: FollowOptions): () => void {
    * can come out of order, repeated (an announced range read again), or with a gap: the records after a gap are left
    * (`gap`), to be read from the store, where every number below a committed one is committed too.
    */
-  const takeContiguous = (records: readonly EventRecord[]): { taken: EventRecord[]; gap: boolean } => {
+  const takeContiguous = (records: readonly EventRecord[]): { taken: readonly EventRecord[]; gap: boolean } => {
+    // The usual case, once per stream of the session for every commit: the records continue the cursor one by one.
+    if (records.every((r, i) => r.seq === cursor + 1 + i)) {
+      if (records.length > 0) cursor = records[records.length - 1]!.seq;
+      return { taken: records, gap: false };
+    }
     const taken: EventRecord[] = [];
     const ordered = records.every((r, i) => i === 0 || records[i - 1]!.seq < r.seq) ? records : [...records].sort((a, b) => a.seq - b.seq);
     for (const r of ordered) {

@@ -3,14 +3,37 @@
 // `maxBufferBytes` are queued for the socket; a connection whose queued bytes see no progress for
 // `stallMs` is disconnected. The client resumes from the last event it received (Last-Event-ID):
 // everything is in the log, so nothing is lost by the disconnect.
+//
+// Frames go to the socket as ready-made HTTP chunks (encodeFrame), not through ServerResponse.write:
+// one event reaches every stream of its session, and the response's own write path (cork, a tick to
+// uncork, three buffers per chunk, a callback) cost more per stream than the socket write itself.
+import type { Socket } from 'node:net';
 import type { ServerResponse } from 'node:http';
-import { PING_FRAME } from './sse.js';
+import { encodeFrame, PING_FRAME, type EncodedFrame } from './sse.js';
 
 export interface SseLimits {
   /** AGENTD_SSE_MAX_BUFFER_BYTES: bytes a connection may have queued before its writer waits. */
   maxBufferBytes: number;
   /** AGENTD_SSE_STALL_MS: how long queued bytes may wait without the client taking any. */
   stallMs: number;
+}
+
+const PING = encodeFrame(PING_FRAME);
+const DRAIN_POLL_MS = 10;
+
+/**
+ * Writers holding frames, in the order they were written. A commit's events reach every stream of the
+ * session at once (the event bus calls each follower as the commit returns), but go to the sockets only
+ * once the code that committed has run on: the request that sent them answers first, then 1,000 streams
+ * get theirs, not the other way round.
+ */
+let due: BoundedSseWriter[] = [];
+let flushScheduled = false;
+function flushDue(): void {
+  flushScheduled = false;
+  const writers = due;
+  due = [];
+  for (const w of writers) w.flush();
 }
 
 export class BoundedSseWriter {
@@ -20,6 +43,18 @@ export class BoundedSseWriter {
   private readonly checkEveryMs: number;
   /** When the watchdog last ran: a late run means this process, not the client, was stalled. */
   private checkedAt: number;
+  /**
+   * The socket the frames go to directly, when the response's headers are on it and nothing of the
+   * response waits in front of them (otherwise, e.g. behind a pipelined response, ServerResponse.write).
+   */
+  private readonly socket: Socket | undefined;
+  private readonly chunked: boolean;
+  /** Bytes handed to the socket, and of those, how many it had sent when the watchdog last looked. */
+  private written = 0;
+  private sentAtCheck = 0;
+  /** Frames written since this tick began, sent with every other stream's when it ends. */
+  private readonly held: EncodedFrame[] = [];
+  private heldBytes = 0;
 
   constructor(
     private readonly res: ServerResponse,
@@ -31,9 +66,19 @@ export class BoundedSseWriter {
     this.progressAt = now();
     this.checkedAt = this.progressAt;
     this.checkEveryMs = Math.max(20, Math.min(1000, Math.floor(limits.stallMs / 4)));
+    const socket = res.socket ?? undefined;
+    // writableLength is the response's own queue plus the socket's: equal when the headers went out.
+    this.socket = res.headersSent && socket && res.writableLength === socket.writableLength ? socket : undefined;
+    this.chunked = res.chunkedEncoding;
     this.watchdog = setInterval(() => this.check(), this.checkEveryMs);
     this.watchdog.unref();
     res.once('close', () => clearInterval(this.watchdog));
+  }
+
+  /** Ends the response after what this stream still holds. */
+  end(): void {
+    this.flush();
+    if (!this.res.writableEnded) this.res.end();
   }
 
   get open(): boolean {
@@ -41,28 +86,97 @@ export class BoundedSseWriter {
   }
 
   /**
-   * Queues `chunk`, then waits while the queue is over the byte bound. False once the connection is gone. Answers
+   * Queues `frames`, then waits while the queue is over the byte bound. False once the connection is gone. Answers
    * at once (no promise) when there is nothing to wait for: the usual case, for each of many streams per event.
    */
-  write(chunk: string): boolean | Promise<boolean> {
+  write(frames: EncodedFrame | readonly EncodedFrame[]): boolean | Promise<boolean> {
     if (!this.open) return false;
-    if (this.res.writableLength === 0) this.progressAt = this.now();
-    this.res.write(chunk, () => {
-      this.progressAt = this.now();
-    });
-    if (this.res.writableLength <= this.limits.maxBufferBytes) return this.open;
+    if (this.queued === 0) this.startWaiting();
+    if (!Array.isArray(frames)) this.hold(frames as EncodedFrame);
+    else for (const f of frames) this.hold(f);
+    if (this.queued <= this.limits.maxBufferBytes) return this.open;
     return this.drained();
   }
 
+  /** A frame made for this stream alone. */
+  writeText(frame: string): boolean | Promise<boolean> {
+    return this.write(encodeFrame(frame));
+  }
+
+  /** Whether a best-effort frame (a preview) should be skipped: the client is behind. */
+  get behind(): boolean {
+    return this.socket ? this.socket.writableNeedDrain : this.res.writableNeedDrain;
+  }
+
+  /** Bytes queued for the client, with those held for this tick's flush. */
+  private get queued(): number {
+    return this.heldBytes + (this.socket ? this.socket.writableLength : this.res.writableLength);
+  }
+
+  private hold(frame: EncodedFrame): void {
+    if (this.held.length === 0) due.push(this);
+    this.held.push(frame);
+    this.heldBytes += frame.body.length;
+    if (!flushScheduled) {
+      flushScheduled = true;
+      process.nextTick(flushDue);
+    }
+  }
+
+  /** Hands the held frames to the socket (cork: one write for several). */
+  flush(): void {
+    const frames = this.held;
+    if (frames.length === 0) return;
+    if (this.open) {
+      if (frames.length === 1) this.send(frames[0]!);
+      else {
+        this.socket?.cork();
+        for (const f of frames) this.send(f);
+        this.socket?.uncork();
+      }
+    }
+    frames.length = 0;
+    this.heldBytes = 0;
+  }
+
+  private send(frame: EncodedFrame): void {
+    if (!this.socket) {
+      this.res.write(frame.body, () => {
+        this.progressAt = this.now();
+      });
+      return;
+    }
+    const bytes = this.chunked ? frame.chunk : frame.body;
+    this.written += bytes.length;
+    this.socket.write(bytes);
+  }
+
+  /** Bytes the socket has sent of those handed to it (grows only when the client takes bytes). */
+  private get sent(): number {
+    return this.socket ? this.written - this.socket.writableLength : 0;
+  }
+
+  /** Queued bytes start their wait now: an old progress time must not make them look stalled. */
+  private startWaiting(): void {
+    this.progressAt = this.now();
+    this.sentAtCheck = this.sent;
+  }
+
   private async drained(): Promise<boolean> {
-    while (this.open && this.res.writableLength > this.limits.maxBufferBytes) {
+    // This stream's frames go to the socket now: its queue is what the wait watches.
+    this.flush();
+    const target = this.socket ?? this.res;
+    while (this.open && this.queued > this.limits.maxBufferBytes) {
       await new Promise<void>((resolve) => {
         const done = () => {
-          this.res.off('drain', done);
+          clearTimeout(timer);
+          target.off('drain', done);
           this.res.off('close', done);
           resolve();
         };
-        this.res.on('drain', done);
+        // 'drain' follows only a write refused past the socket's own high-water mark; a smaller bound is polled.
+        const timer = target.writableNeedDrain ? undefined : setTimeout(done, DRAIN_POLL_MS);
+        target.on('drain', done);
         this.res.on('close', done);
       });
     }
@@ -71,23 +185,23 @@ export class BoundedSseWriter {
 
   /** Keeps an idle connection alive; one with bytes still queued is not idle and gets none. */
   ping(): void {
-    if (!this.open || this.res.writableLength > 0) return;
-    // Its wait starts now, like any write's: an old progress time must not make it look stalled.
-    this.progressAt = this.now();
-    this.res.write(PING_FRAME, () => {
-      this.progressAt = this.now();
-    });
+    if (!this.open || this.queued > 0) return;
+    this.startWaiting();
+    this.send(PING);
   }
 
   private check(): void {
     const now = this.now();
     const late = now - this.checkedAt > this.checkEveryMs + this.limits.stallMs / 2;
     this.checkedAt = now;
-    if (!this.open || this.res.writableLength === 0) return;
+    if (!this.open || this.queued === 0) return;
+    const sent = this.sent;
     // After a stall of our own event loop the socket's write completions have not been processed
     // yet (timers run first): the client had no chance to take the bytes, so its wait starts again.
-    if (late) {
+    // (Through ServerResponse, with no socket of ours, each write's callback marks progress.)
+    if (late || sent > this.sentAtCheck) {
       this.progressAt = now;
+      this.sentAtCheck = sent;
       return;
     }
     if (now - this.progressAt <= this.limits.stallMs) return;

@@ -9,6 +9,26 @@ export function sseFrame(id: number | undefined, event: string, data: unknown): 
 /** The SDK skips `ping` frames; they keep idle connections (and proxies) alive. */
 export const PING_FRAME = 'event: ping\ndata: {"type":"ping"}\n\n';
 
+/**
+ * A frame's bytes, encoded once for every stream that sends it: `chunk` is the frame as one HTTP/1.1
+ * chunk (size line, bytes, CRLF), what a chunked response puts on the wire; `body` the frame alone
+ * (a view into `chunk`), for a response without chunked encoding.
+ */
+export interface EncodedFrame {
+  readonly chunk: Buffer;
+  readonly body: Buffer;
+}
+
+export function encodeFrame(frame: string): EncodedFrame {
+  const length = Buffer.byteLength(frame);
+  const head = `${length.toString(16)}\r\n`;
+  const chunk = Buffer.allocUnsafe(head.length + length + 2);
+  chunk.write(head, 0, 'latin1');
+  chunk.write(frame, head.length, 'utf8');
+  chunk.write('\r\n', head.length + length, 'latin1');
+  return { chunk, body: chunk.subarray(head.length, head.length + length) };
+}
+
 export function openSseResponse(res: ServerResponse, requestId: string, extraHeaders: Record<string, string> = {}): void {
   res.writeHead(200, {
     ...extraHeaders,

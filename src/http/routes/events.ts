@@ -13,7 +13,7 @@ import { followLog } from '../../events/log-follower.js';
 import { pageRequest, wirePage } from '../pagination.js';
 import { presentEvent } from '../presenters/event.js';
 import { createdAtFilter, queryArray, type Query } from '../query.js';
-import { openSseResponse, sseFrame } from '../sse.js';
+import { encodeFrame, openSseResponse, sseFrame, type EncodedFrame } from '../sse.js';
 import { BoundedSseWriter, type SseLimits } from '../sse-writer.js';
 import type { CredentialWatch } from '../credential-watch.js';
 import { parseInput } from '../validate.js';
@@ -25,10 +25,10 @@ type IdParams = { Params: { session_id: string }; Querystring: Query };
  * Published records are shared by every stream of the session: serialise each once, not once per
  * stream (100 streams on a session would otherwise do 100 JSON encodings per event).
  */
-const frames = new WeakMap<EventRecord, string>();
-function frameOf(r: EventRecord): string {
+const frames = new WeakMap<EventRecord, EncodedFrame>();
+function frameOf(r: EventRecord): EncodedFrame {
   let frame = frames.get(r);
-  if (frame === undefined) frames.set(r, (frame = sseFrame(r.seq, r.type, presentEvent(r))));
+  if (frame === undefined) frames.set(r, (frame = encodeFrame(sseFrame(r.seq, r.type, presentEvent(r)))));
   return frame;
 }
 
@@ -127,7 +127,7 @@ export function streamLog(
     unwatch();
     clearInterval(heartbeat);
     opts.shuttingDown.removeEventListener('abort', close);
-    if (!res.writableEnded) res.end();
+    writer.end();
   };
   // A client that stops reading is disconnected once its buffer stalls; it resumes with
   // Last-Event-ID from the last event it received (all of them are in the log).
@@ -144,11 +144,11 @@ export function streamLog(
     deliver: (records) => {
       // A durable event concludes its preview; a request's end closes any it left open.
       for (const r of records) if (r.type === 'span.model_request_end') open.clear(); else open.delete(r.id);
-      const shown = records.filter(visible);
+      const shown = records.every(visible) ? records : records.filter(visible);
       if (shown.length === 0) return;
       lastSent = shown[shown.length - 1]!.seq;
       // No promise unless this client's buffer is full: one event reaches many streams.
-      const written = writer.write(shown.map(frameOf).join(''));
+      const written = writer.write(shown.length === 1 ? frameOf(shown[0]!) : shown.map(frameOf));
       if (written === false) return close();
       if (written === true) return;
       return written.then((stillOpen) => {
@@ -156,7 +156,7 @@ export function streamLog(
       });
     },
     onEnd: () => {
-      void writer.write(sseFrame(undefined, 'session.deleted', {
+      void writer.writeText(sseFrame(undefined, 'session.deleted', {
         id: `${session.id}_deleted`,
         type: 'session.deleted',
         processed_at: new Date().toISOString(),
@@ -171,11 +171,11 @@ export function streamLog(
   if (previews.size > 0) {
     stopDeltas = opts.deltas.subscribe(session.id, (frame) => {
       // Best-effort: never queue behind durable events on a slow client, never move the resume cursor.
-      if (!previews.has(frame.previews) || !writer.open || res.writableNeedDrain) return;
+      if (!previews.has(frame.previews) || !writer.open || writer.behind) return;
       const body = frame.body;
       if (body.type === 'event_start') open.add(body.event.id);
       else if (!open.has(body.event_id)) return;
-      res.write(sseFrame(undefined, body.type, body));
+      void writer.writeText(sseFrame(undefined, body.type, body));
     });
   }
   // Stopping the work item or deleting the key this stream was opened with ends it.
