@@ -16,7 +16,8 @@ import { detectCgroups, type CgroupDetection } from '../limits/cgroups.js';
 import { sandboxUser, type SandboxUser } from '../limits/sandbox-user.js';
 import { buildSeccompFilter, type SeccompBuild } from '../limits/seccomp.js';
 import type { SandboxProvider } from '../types.js';
-import type { RuntimeFiles } from './bwrap-args.js';
+import { ETC_ENTRIES, type RuntimeFiles } from './bwrap-args.js';
+import { EtcView } from './etc-view.js';
 import { BubblewrapSandbox, type BubblewrapRuntime, type EnvCredentialSource } from './bubblewrap-sandbox.js';
 import { probeBubblewrap } from './probe.js';
 import { allowTraversal, launcher } from '../limits/sandbox-user.js';
@@ -132,12 +133,14 @@ function writeRuntimeFiles(dir: string, user: SandboxUser): RuntimeFiles {
     hosts: path.join(dir, 'hosts'),
     resolvConf: path.join(dir, 'resolv.conf'),
     appPackageJson: path.join(dir, 'package.json'),
+    emptyFile: path.join(dir, 'empty'),
   };
   fs.writeFileSync(files.passwd, passwd.join('\n') + '\n', { mode: 0o644 });
   fs.writeFileSync(files.group, group.join('\n') + '\n', { mode: 0o644 });
   fs.writeFileSync(files.hosts, '127.0.0.1\tlocalhost sandbox\n::1\tlocalhost ip6-localhost ip6-loopback\n', { mode: 0o644 });
   fs.writeFileSync(files.resolvConf, `nameserver ${SLIRP.dns}\n`, { mode: 0o644 });
   fs.writeFileSync(files.appPackageJson, '{"type":"module"}\n', { mode: 0o644 });
+  fs.writeFileSync(files.emptyFile, '', { mode: 0o644 });
   return files;
 }
 
@@ -253,6 +256,23 @@ export async function createBubblewrapSandboxes(opts: BubblewrapOptions): Promis
   }
   const stale = staleBuildWarning();
   if (stale) logger.warn(stale);
+  const etcView = new EtcView(runtimeDir, ETC_ENTRIES, {
+    passwd: runtimeFiles.passwd,
+    group: runtimeFiles.group,
+    hosts: runtimeFiles.hosts,
+    // What an unrestricted sandbox's own resolv.conf is bound over (a read-only /etc has no room for a new file).
+    'resolv.conf': runtimeFiles.emptyFile,
+  });
+  let etcFailed = false;
+  const etc = () => {
+    try {
+      return etcView.layout();
+    } catch (err) {
+      if (!etcFailed) logger.warn({ err }, 'copying the /etc files for sandboxes failed: each entry is bound on its own');
+      etcFailed = true;
+      return undefined;
+    }
+  };
 
   const rules = destinationRules(opts.allowedNetworks);
   let ca: EgressCa | undefined;
@@ -283,6 +303,7 @@ export async function createBubblewrapSandboxes(opts: BubblewrapOptions): Promis
     disableUserns: probe.disableUserns,
     workspacesDir: opts.workspacesDir,
     runtimeFiles,
+    etc,
     helper,
     spawner,
     proxy,

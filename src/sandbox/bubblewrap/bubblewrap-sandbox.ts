@@ -15,6 +15,7 @@ import type { SlirpTools } from '../network/slirp-network.js';
 import { AGENT_OUTPUTS_DIR, resourceMounts, sessionLayout, type Mount, type SessionLayout } from '../session-layout.js';
 import { AGENT_WORKDIR, type SandboxPreparation, type SessionSandbox, type ToolOutcome } from '../types.js';
 import { bwrapArgs, FIRST_EXTRA_FD, type RuntimeFiles, type SandboxSpec } from './bwrap-args.js';
+import type { EtcLayout } from './etc-view.js';
 import type { InstallResult, LayerBuild, PackageLayers } from '../packages/package-layers.js';
 import { describePackageSet, packageSetOf, type PackageSet } from '../packages/package-set.js';
 import { PACKAGES_MOUNT } from '../packages/install-script.js';
@@ -45,6 +46,8 @@ export interface BubblewrapRuntime {
   disableUserns: boolean;
   workspacesDir: string;
   runtimeFiles: RuntimeFiles;
+  /** The /etc view to bind (etc-view.ts), or undefined when it could not be made (one bind per entry). */
+  etc: () => EtcLayout | undefined;
   helper: SandboxHelperFiles;
   proxy: EgressProxy;
   /** `unrestricted`: slirp4netns's programs (or why they are missing), the routes to install, the host-port door. */
@@ -304,11 +307,13 @@ export class BubblewrapSandbox implements SessionSandbox {
       slirpPlan = { tools: slirp, routes };
     }
     const seccompFile = await this.rt.seccompFile;
+    const etc = this.rt.etc();
     const built = bwrapArgs({
       layout: this.layout,
       mounts,
       helper: this.rt.helper,
       runtime: this.rt.runtimeFiles,
+      ...(etc !== undefined ? { etc } : {}),
       network,
       limits: this.rt.limits,
       disableUserns: this.rt.disableUserns,

@@ -8,6 +8,7 @@ import { AGENT_WORKDIR } from '../types.js';
 import { SANDBOX_HOST_PORTS_DIR } from '../network/host-ports.js';
 import { SANDBOX_BIN_DIR, SANDBOX_NODE, type SandboxHelperFiles } from './sandbox-helper-files.js';
 import type { RelayTargets } from './sandbox-relays.js';
+import type { EtcLayout } from './etc-view.js';
 
 export const SANDBOX_HOSTNAME = 'sandbox';
 /** Inside the sandbox's own network namespace the proxy relay listens here. */
@@ -33,7 +34,7 @@ const TMP_BYTES = 1024 * 1024 * 1024;
  * linker config, time zone, shell defaults. Not /etc as a whole (it holds host secrets such as
  * /etc/shadow and TLS private keys), and passwd/group/hosts are generated (see RuntimeFiles).
  */
-const ETC_ENTRIES = [
+export const ETC_ENTRIES = [
   'alternatives',
   'ssl/certs',
   'ssl/openssl.cnf',
@@ -76,6 +77,8 @@ export interface RuntimeFiles {
   resolvConf: string;
   /** `{"type":"module"}`, so node loads the tool host's .js files as ES modules. */
   appPackageJson: string;
+  /** An empty file (the /etc view's resolv.conf, bound over in unrestricted sandboxes). */
+  emptyFile: string;
 }
 
 export interface SandboxSpec {
@@ -84,6 +87,11 @@ export interface SandboxSpec {
   /** The node binary and the relay helper (relay-listen.ts), bound read-only. */
   helper: SandboxHelperFiles;
   runtime: RuntimeFiles;
+  /**
+   * The /etc view (etc-view.ts): the host files and the generated passwd/group/hosts in one directory,
+   * the host directories bound over it. Absent (or with a resource mounted inside /etc): one bind each.
+   */
+  etc?: EtcLayout;
   /**
    * `slirp`: own namespace, connected by slirp4netns after bwrap reports its pid (info fd) and
    * before it runs the command (block fd), plus the operator's host ports (unrestricted);
@@ -104,7 +112,7 @@ export interface SandboxSpec {
   packagesEnv?: { path: readonly string[]; variables: Readonly<Record<string, string>> };
 }
 
-function systemArgs(): string[] {
+function systemArgs(spec: SandboxSpec): string[] {
   const args: string[] = [];
   for (const dir of SYSTEM_DIRS) {
     const st = fs.lstatSync(dir, { throwIfNoEntry: false });
@@ -112,7 +120,16 @@ function systemArgs(): string[] {
     if (st.isSymbolicLink()) args.push('--symlink', fs.readlinkSync(dir), dir);
     else if (st.isDirectory()) args.push('--ro-bind', dir, dir);
   }
-  for (const entry of ETC_ENTRIES) args.push('--ro-bind-try', `/etc/${entry}`, `/etc/${entry}`);
+  // A resource mounted inside /etc needs its mount point made there, which a read-only view does not allow.
+  const etc = spec.mounts.some((m) => isWithin('/etc', m.mountPath)) ? undefined : spec.etc;
+  if (etc !== undefined) {
+    args.push('--ro-bind', etc.dir, '/etc');
+    for (const entry of etc.directories) args.push('--ro-bind-try', `/etc/${entry}`, `/etc/${entry}`);
+  } else {
+    for (const entry of ETC_ENTRIES) args.push('--ro-bind-try', `/etc/${entry}`, `/etc/${entry}`);
+    args.push('--ro-bind', spec.runtime.passwd, '/etc/passwd', '--ro-bind', spec.runtime.group, '/etc/group');
+    args.push('--ro-bind', spec.runtime.hosts, '/etc/hosts');
+  }
   return args;
 }
 
@@ -163,10 +180,8 @@ export function bwrapArgs(spec: SandboxSpec): { options: string[]; command: stri
   if (spec.seccompFd !== undefined) args.push('--seccomp', String(spec.seccompFd));
   // Inherited by bwrap (see SandboxShell): it reports the sandbox's pid, then waits for the network.
   if (network.kind === 'slirp') args.push('--info-fd', String(INFO_FD), '--block-fd', String(BLOCK_FD));
-  args.push(...systemArgs());
+  args.push(...systemArgs(spec));
   args.push('--proc', '/proc', '--dev', '/dev', '--size', String(TMP_BYTES), '--tmpfs', '/tmp');
-  args.push('--ro-bind', spec.runtime.passwd, '/etc/passwd', '--ro-bind', spec.runtime.group, '/etc/group');
-  args.push('--ro-bind', spec.runtime.hosts, '/etc/hosts');
   if (network.kind === 'slirp') args.push('--ro-bind', spec.runtime.resolvConf, '/etc/resolv.conf');
   for (const b of spec.helper.binds) args.push('--ro-bind', b.hostPath, b.sandboxPath);
   args.push('--bind', layout.workspace, AGENT_WORKDIR, '--bind', layout.outputs, AGENT_OUTPUTS_DIR);
