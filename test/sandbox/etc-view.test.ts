@@ -92,7 +92,7 @@ describe('EtcView', () => {
     const passwd = path.join(root, 'passwd-source');
     fs.writeFileSync(passwd, 'agent:x:1:1::/workspace:/bin/bash\n', { mode: 0o600 });
     let now = 0;
-    const view = new EtcView(root, ['timezone', 'ssl/certs', 'hostname', 'missing'], { passwd }, () => now, host);
+    const view = new EtcView(root, ['timezone', 'ssl/certs', 'hostname', 'missing'], { passwd }, ['resolv.conf'], () => now, host);
 
     const first = view.layout();
     expect(first.directories).toEqual(['ssl/certs']);
@@ -134,7 +134,7 @@ describe('EtcView', () => {
     const root = tmp();
     fs.writeFileSync(path.join(host, 'timezone'), 'Etc/UTC\n');
     let now = 0;
-    const view = new EtcView(path.join(root, 'not-there'), ['timezone'], {}, () => now, host);
+    const view = new EtcView(path.join(root, 'not-there'), ['timezone'], {}, [], () => now, host);
     expect(() => view.layout()).toThrow(/ENOENT/);
     fs.mkdirSync(path.join(root, 'not-there'));
     now += 1_000;

@@ -133,14 +133,12 @@ function writeRuntimeFiles(dir: string, user: SandboxUser): RuntimeFiles {
     hosts: path.join(dir, 'hosts'),
     resolvConf: path.join(dir, 'resolv.conf'),
     appPackageJson: path.join(dir, 'package.json'),
-    emptyFile: path.join(dir, 'empty'),
   };
   fs.writeFileSync(files.passwd, passwd.join('\n') + '\n', { mode: 0o644 });
   fs.writeFileSync(files.group, group.join('\n') + '\n', { mode: 0o644 });
   fs.writeFileSync(files.hosts, '127.0.0.1\tlocalhost sandbox\n::1\tlocalhost ip6-localhost ip6-loopback\n', { mode: 0o644 });
   fs.writeFileSync(files.resolvConf, `nameserver ${SLIRP.dns}\n`, { mode: 0o644 });
   fs.writeFileSync(files.appPackageJson, '{"type":"module"}\n', { mode: 0o644 });
-  fs.writeFileSync(files.emptyFile, '', { mode: 0o644 });
   return files;
 }
 
@@ -256,13 +254,8 @@ export async function createBubblewrapSandboxes(opts: BubblewrapOptions): Promis
   }
   const stale = staleBuildWarning();
   if (stale) logger.warn(stale);
-  const etcView = new EtcView(runtimeDir, ETC_ENTRIES, {
-    passwd: runtimeFiles.passwd,
-    group: runtimeFiles.group,
-    hosts: runtimeFiles.hosts,
-    // What an unrestricted sandbox's own resolv.conf is bound over (a read-only /etc has no room for a new file).
-    'resolv.conf': runtimeFiles.emptyFile,
-  });
+  // resolv.conf: what an unrestricted sandbox's own is bound over.
+  const etcView = new EtcView(runtimeDir, ETC_ENTRIES, { passwd: runtimeFiles.passwd, group: runtimeFiles.group, hosts: runtimeFiles.hosts }, ['resolv.conf']);
   let etcFailed = false;
   const etc = () => {
     try {

@@ -77,8 +77,6 @@ export interface RuntimeFiles {
   resolvConf: string;
   /** `{"type":"module"}`, so node loads the tool host's .js files as ES modules. */
   appPackageJson: string;
-  /** An empty file (the /etc view's resolv.conf, bound over in unrestricted sandboxes). */
-  emptyFile: string;
 }
 
 export interface SandboxSpec {

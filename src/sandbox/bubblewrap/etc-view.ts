@@ -31,6 +31,8 @@ export class EtcView {
     private readonly entries: readonly string[],
     /** Files agentd generates, by their name in /etc. */
     private readonly generated: Readonly<Record<string, string>>,
+    /** Empty files to bind others over (a read-only /etc has no room for a new mount point). */
+    private readonly placeholders: readonly string[],
     private readonly now: () => number = Date.now,
     private readonly hostEtc = '/etc',
   ) {}
@@ -73,6 +75,7 @@ export class EtcView {
       fs.copyFileSync(file, path.join(dir, name));
       fs.chmodSync(path.join(dir, name), 0o644);
     }
+    for (const name of this.placeholders) fs.writeFileSync(path.join(dir, name), '', { mode: 0o644 });
     return { dir, directories };
   }
 }
