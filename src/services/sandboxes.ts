@@ -26,7 +26,8 @@ export async function createLocalSandboxes(
         "server's user, with access to its files, environment and network. Use only on a machine dedicated to trusted agents.",
     );
     const { directSandboxProvider } = await import('../sandbox/direct/direct-sandbox.js');
-    return { provider: directSandboxProvider(config.engine.workspacesDir), unavailable: undefined, close: async () => {} };
+    const direct = directSandboxProvider(config.engine.workspacesDir, logger);
+    return { provider: direct.provider, unavailable: undefined, close: async () => direct.close() };
   }
   const { createBubblewrapSandboxes } = await import('../sandbox/bubblewrap/bubblewrap-provider.js');
   return createBubblewrapSandboxes({

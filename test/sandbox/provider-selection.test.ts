@@ -53,6 +53,36 @@ describe('sandbox provider selection', { timeout: 180_000 }, () => {
     }
   });
 
+  it('AGENTD_SANDBOX=none: bash is one persistent shell per session, started by the spawner (the server never forks it)', async () => {
+    const t = await startTestServer('sqlite', { model: fake, env: { AGENTD_SANDBOX: 'none' } });
+    const pidFile = path.join(os.tmpdir(), `agentd-direct-bg-${process.pid}-${Date.now()}`);
+    try {
+      const session = await toolSession(t.client);
+      const [first, kept, failed, restarted, timedOut, after] = await runTools(t, fake, session.id, [
+        bash('MARK=kept; mkdir -p sub && cd sub; echo "$PPID"; ps -o args= -p "$PPID"'),
+        bash('echo "$MARK $(pwd)"'),
+        bash('echo oops >&2; false'),
+        bash('echo "${MARK:-unset} $(pwd)"', { restart: true }),
+        // Its background job is in the shell's process group: the timeout kills both.
+        bash(`sleep 60 & echo $! > ${pidFile}; sleep 30`, { timeout_ms: 300 }),
+        bash(`kill -0 "$(cat ${pidFile})" 2>/dev/null && echo alive || echo gone`),
+      ]);
+      const [parent, parentArgs] = first!.text.split('\n');
+      // The server runs in this process: the shell's parent is the spawner, a process of its own.
+      expect(Number(parent)).not.toBe(process.pid);
+      expect(parentArgs).toContain('spawner-main.js');
+      // Host paths in the output read as the agent's (/workspace).
+      expect(kept).toEqual({ isError: false, text: 'kept /workspace/sub' });
+      expect(failed).toEqual({ isError: true, text: 'oops' });
+      expect(restarted).toEqual({ isError: false, text: 'unset /workspace' });
+      expect(timedOut).toEqual({ isError: true, text: 'bash: bash command timed out after 300ms' });
+      expect(after).toEqual({ isError: false, text: 'gone' });
+    } finally {
+      fs.rmSync(pidFile, { force: true });
+      await t.close();
+    }
+  });
+
   it('AGENTD_SANDBOX=none: the file tools reach memory stores and skills by their sandbox paths', async () => {
     const t = await startTestServer('sqlite', { model: fake, env: { AGENTD_SANDBOX: 'none' } });
     try {

@@ -61,9 +61,14 @@ export function sandboxHelperFiles(appPackageJson: string): SandboxHelperFiles {
     if (!fs.existsSync(hostPath)) throw new Error(`${hostPath} is missing: build agentd first (npm run build)`);
     binds.push({ hostPath, sandboxPath: `${SANDBOX_APP_DIR}/sandbox/${rel}` });
   }
-  const spawnerEntry = path.join(compiled, SPAWNER);
-  if (!fs.existsSync(spawnerEntry)) throw new Error(`${spawnerEntry} is missing: build agentd first (npm run build)`);
-  return { binds, relayEntry: `${SANDBOX_APP_DIR}/sandbox/${MODULES[0]}`, spawnerEntry };
+  return { binds, relayEntry: `${SANDBOX_APP_DIR}/sandbox/${MODULES[0]}`, spawnerEntry: spawnerEntry() };
+}
+
+/** The compiled sandbox spawner (bubblewrap's, and the unsandboxed provider's shells); throws when it is missing. */
+export function spawnerEntry(): string {
+  const entry = path.join(compiledSandboxDir(), SPAWNER);
+  if (!fs.existsSync(entry)) throw new Error(`${entry} is missing: build agentd first (npm run build)`);
+  return entry;
 }
 
 /**

@@ -1,5 +1,6 @@
 // One running sandbox: the bwrap child whose main process is the agent's persistent bash, and the
-// `bash` tool's conversation with it. Commands are framed as the SDK's own BashSession frames them
+// `bash` tool's conversation with it (also the unsandboxed provider's shell, a plain bash the spawner
+// starts: ../direct). Commands are framed as the SDK's own BashSession frames them
 // (a per-call nonce sentinel carrying the exit status), so output and errors read the same as the
 // SDK's `bash` tool. Nothing else runs in the sandbox: the file tools are served by the server
 // (../confined), and the loopback relays are accepted by the server (sandbox-relays.ts).

@@ -1,5 +1,5 @@
 // The sandbox spawner: a small process the server starts once, which forks every sandbox (bwrap,
-// slirp4netns, nsenter) so that the server itself never forks. A fork copies the parent's page
+// slirp4netns, nsenter; and the unsandboxed provider's shells) so that the server itself never forks. A fork copies the parent's page
 // tables: from a server holding a thousand sessions (hundreds of MiB) each spawn blocked its event
 // loop for 5–25 ms, three times per sandbox. This process stays small, hands each sandbox's stdio
 // and loopback listening sockets to the server over the IPC channel, and reports its exit. When the
@@ -14,6 +14,43 @@ import { FIRST_EXTRA_FD, RELAY_CHANNEL_FD } from './bwrap-args.js';
 
 
 const children = new Map<number, ChildProcess>();
+/** Children that lead a process group of their own (plain processes): killed with their group. */
+const groups = new Set<ChildProcess>();
+
+function kill(child: ChildProcess): void {
+  if (groups.has(child) && child.pid !== undefined) {
+    try {
+      // The group: what the shell left running (a hung command, background jobs) goes with it.
+      process.kill(-child.pid, 'SIGKILL');
+      return;
+    } catch {
+      // already gone; fall through
+    }
+  }
+  child.kill('SIGKILL');
+}
+
+/** A plain process (no bwrap): its stdio goes to the server, and its exit. */
+function startPlain(req: SpawnRequest & { plain: NonNullable<SpawnRequest['plain']> }): void {
+  const { id } = req;
+  const child = spawn(req.argv[0]!, req.argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], cwd: req.plain.cwd, env: req.plain.env, detached: true });
+  children.set(id, child);
+  groups.add(child);
+  child.on('error', (err) => {
+    send({ id, failed: err.message });
+    if (child.pid === undefined && children.delete(id)) send({ id, exited: { code: null, signal: null } });
+  });
+  child.on('exit', (code, signal) => {
+    children.delete(id);
+    groups.delete(child);
+    send({ id, exited: { code, signal } });
+  });
+  if (child.pid === undefined) return;
+  send({ id, stdio: 'stdin' }, child.stdin!);
+  send({ id, stdio: 'stdout' }, child.stdout!);
+  send({ id, stdio: 'stderr' }, child.stderr!);
+  send({ id, started: true, pid: child.pid });
+}
 
 function send(message: SpawnerMessage, handle?: Readable | Writable | Server): void {
   if (process.connected) process.send!(message, handle as never);
@@ -49,6 +86,7 @@ function forwardRelays(id: number, child: ChildProcess): Promise<void> {
 }
 
 async function start(req: SpawnRequest): Promise<void> {
+  if (req.plain) return startPlain({ ...req, plain: req.plain });
   const { id } = req;
   const net = req.slirp ? ('pipe' as const) : ('ignore' as const);
   const seccompFd = req.seccompFile ? fs.openSync(req.seccompFile, 'r') : undefined;
@@ -104,12 +142,15 @@ async function start(req: SpawnRequest): Promise<void> {
 }
 
 process.on('message', (req: SpawnerRequest) => {
-  if (req.op === 'kill') children.get(req.id)?.kill('SIGKILL');
+  if (req.op === 'kill') {
+    const child = children.get(req.id);
+    if (child) kill(child);
+  }
   else void start(req).catch((err: unknown) => send({ id: req.id, failed: err instanceof Error ? err.message : String(err) }));
 });
 
 // The server is gone (or stopping): so are its sandboxes.
 process.on('disconnect', () => {
-  for (const child of children.values()) child.kill('SIGKILL');
+  for (const child of children.values()) kill(child);
   process.exit(0);
 });

@@ -14,6 +14,11 @@ export interface SpawnRequest {
   slirp?: { tools: SlirpTools; routes: readonly string[] } | undefined;
   /** Loopback ports whose listening sockets the sandbox's relay helper hands over (fd RELAY_CHANNEL_FD). */
   relayPorts: readonly number[];
+  /**
+   * A plain process instead of bwrap (the unsandboxed provider's shell, AGENTD_SANDBOX=none): started in
+   * `cwd` with `env`, in a process group of its own (killed as a group); `bwrapOptions` are not written.
+   */
+  plain?: { cwd: string; env: Record<string, string> } | undefined;
 }
 
 export type SpawnerRequest = SpawnRequest | { op: 'kill'; id: number };

@@ -1,6 +1,7 @@
 // Runs built-in tools for one session directly in its workspace directory (no isolation
 // boundary: only for hosts without one, behind an explicit operator opt-out). File tools see the
-// session's directories as /workspace and /mnt/session/outputs; bash sees host paths.
+// session's directories as /workspace and /mnt/session/outputs; bash sees host paths. The file tools
+// are the SDK's, run in the server; bash is a persistent shell the sandbox spawner starts (direct-bash.ts).
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BetaToolResultBlockParam } from '@anthropic-ai/sdk/resources/beta/messages/messages.js';
@@ -8,6 +9,10 @@ import { betaAgentToolset20260401 } from '@anthropic-ai/sdk/tools/agent-toolset/
 import { runRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
 import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
 import { globTool } from './glob-tool.js';
+import { DirectBash } from './direct-bash.js';
+import type { Logger } from '../../logger.js';
+import { SandboxSpawner } from '../bubblewrap/sandbox-spawner.js';
+import { spawnerEntry } from '../bubblewrap/sandbox-helper-files.js';
 import { AGENT_WORKDIR, type SandboxPreparation, type SandboxProvider, type SessionSandbox, type ToolOutcome } from '../types.js';
 import { describePackageSet, packageSetOf } from '../packages/package-set.js';
 import { AGENT_OUTPUTS_DIR, resourceMounts, sessionLayout, workspaceRelative, type Mount } from '../session-layout.js';
@@ -40,6 +45,7 @@ function agentView(content: string | BetaToolResultBlockParam['content'], map: P
 
 export class DirectSandbox implements SessionSandbox {
   private tools: Map<string, BetaRunnableTool> | undefined;
+  private bash: DirectBash | undefined;
   /** Agent path → host path (symlinks resolved, as tools report them). */
   private paths: PathMap = [];
 
@@ -49,7 +55,10 @@ export class DirectSandbox implements SessionSandbox {
     /** Mounts the file tools reach by their sandbox paths (memory stores, skills, resources elsewhere). */
     readonly mounts: readonly Mount[] = [],
     /** The environment's packages, which this provider does not install (see prepare). */
-    readonly packages: string | undefined = undefined,
+    readonly packages: string | undefined,
+    /** Starts the session's shell (the server never forks). */
+    private readonly spawner: SandboxSpawner,
+    private readonly logger: Logger,
   ) {}
 
   /** Packages are installed only into bubblewrap layers: a session that needs them cannot run here. */
@@ -78,7 +87,9 @@ export class DirectSandbox implements SessionSandbox {
         allowedRoots: [outputs, ...mounts.map((m) => m.hostPath)],
         readOnlyRoots: mounts.filter((m) => m.readOnly).map((m) => m.hostPath),
       };
-      const tools = betaAgentToolset20260401(ctx).filter((t) => t.name !== 'glob');
+      // The SDK's file tools; its bash would fork the shell from the server: ours has the spawner start it.
+      const tools = betaAgentToolset20260401(ctx).filter((t) => t.name !== 'glob' && t.name !== 'bash');
+      this.bash = new DirectBash(this.spawner, workdir, (text) => this.logger.debug({ stderr: text.slice(0, 2000) }, 'shell stderr'));
       this.tools = new Map([...tools, globTool(workdir, ctx.allowedRoots) as BetaRunnableTool].map((t) => [t.name, t]));
       // Longest sandbox path first, so /workspace/skills maps before /workspace.
       this.paths = [[AGENT_OUTPUTS_DIR, outputs] as [string, string], ...mounts.map((m): [string, string] => [m.mountPath, m.hostPath]), [AGENT_WORKDIR, workdir] as [string, string]].sort(
@@ -93,6 +104,10 @@ export class DirectSandbox implements SessionSandbox {
       return { isError: true, content: [{ type: 'text', text: `${name} is not available: this agentd server has no outbound web access for tools yet.` }] };
     }
     const tool = this.toolset().get(name);
+    if (name === 'bash') {
+      const outcome = await this.bash!.run(input, signal);
+      return { isError: outcome.isError, content: agentView(outcome.content as BetaToolResultBlockParam['content'], this.paths) };
+    }
     if (!tool) return { isError: true, content: [{ type: 'text', text: `Unknown tool "${name}".` }] };
     const args = mapPaths(input, this.paths);
     const toolUse = { type: 'tool_use' as const, id: toolUseId, name, input: args };
@@ -102,17 +117,25 @@ export class DirectSandbox implements SessionSandbox {
 
   async close(): Promise<void> {
     for (const tool of this.tools?.values() ?? []) await tool.close?.();
+    await this.bash?.stop();
     this.tools = undefined;
+    this.bash = undefined;
   }
 }
 
-export function directSandboxProvider(workspacesDir: string): SandboxProvider {
+/** The unsandboxed provider, and how to stop its spawner (with the shells it started). */
+export function directSandboxProvider(workspacesDir: string, logger: Logger): { provider: SandboxProvider; close: () => void } {
+  // Started at the first shell (a session that only reads and writes files never needs it).
+  const spawner = new SandboxSpawner(spawnerEntry(), logger);
   return {
-    kind: 'direct',
-    open: (session, environment) => {
-      const layout = sessionLayout(workspacesDir, session.id);
-      const packages = packageSetOf(environment);
-      return new DirectSandbox(layout.workspace, layout.outputs, resourceMounts(layout, session), packages && describePackageSet(packages));
+    provider: {
+      kind: 'direct',
+      open: (session, environment) => {
+        const layout = sessionLayout(workspacesDir, session.id);
+        const packages = packageSetOf(environment);
+        return new DirectSandbox(layout.workspace, layout.outputs, resourceMounts(layout, session), packages && describePackageSet(packages), spawner, logger);
+      },
     },
+    close: () => spawner.close(),
   };
 }

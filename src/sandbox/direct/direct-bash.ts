@@ -1,0 +1,80 @@
+// The unsandboxed provider's `bash` tool: one persistent /bin/bash per session in its workspace, as
+// the SDK's tool keeps it, but started by the sandbox spawner, not by the server. A fork copies the
+// forking process's page tables, and the server's grow with its sessions: at a thousand sessions the
+// SDK's own spawn from the server was a fifth of its CPU, each one stalling every stream meanwhile.
+// The conversation with the shell is the bubblewrap sandbox's (SandboxShell: the SDK's framing).
+import { SandboxShell } from '../bubblewrap/sandbox-shell.js';
+import type { SandboxSpawner } from '../bubblewrap/sandbox-spawner.js';
+import type { ToolOutcome } from '../types.js';
+
+/** The SDK's default for a call that names no `timeout_ms`. */
+const DEFAULT_TIMEOUT_MS = 120_000;
+
+const text = (isError: boolean, t: string): ToolOutcome => ({ isError, content: [{ type: 'text', text: t }] });
+
+/** What the SDK's `bash` tool gives its shell: the server's environment without ANTHROPIC_* (scrubbedShellEnv). */
+export function shellEnvironment(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && !key.toUpperCase().startsWith('ANTHROPIC_')) out[key] = value;
+  }
+  // Shell-control settings the sentinel framing relies on (as the SDK's BashSession sets them).
+  return { ...out, PS1: '', PS2: '', TERM: 'dumb' };
+}
+
+export class DirectBash {
+  private shell: SandboxShell | undefined;
+  /** Calls run one at a time (they share the shell's stdin), in arrival order. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly spawner: SandboxSpawner,
+    /** The shell's working directory (the session's workspace on the host). */
+    private readonly cwd: string,
+    private readonly onStderr: (text: string) => void,
+  ) {}
+
+  run(input: Record<string, unknown>, signal: AbortSignal): Promise<ToolOutcome> {
+    const call = this.queue.then(() => this.call(input, signal));
+    this.queue = call.catch(() => {});
+    return call;
+  }
+
+  /** One call, as the SDK's tool answers it: `restart` first, then the command in the (possibly new) shell. */
+  private async call(input: Record<string, unknown>, signal: AbortSignal): Promise<ToolOutcome> {
+    if (input.restart === true) await this.stop();
+    const command = typeof input.command === 'string' ? input.command : '';
+    if (!command) return input.restart === true ? text(false, 'bash session restarted') : text(true, 'bash: command is required');
+    if (!this.shell?.alive) this.shell = this.start();
+    const shell = this.shell;
+    try {
+      await shell.ready;
+    } catch (err) {
+      this.shell = undefined;
+      return text(true, `bash: the shell could not start: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const timeoutMs = typeof input.timeout_ms === 'number' && input.timeout_ms > 0 ? input.timeout_ms : DEFAULT_TIMEOUT_MS;
+    // A call that did not finish kills the shell (its state is unknown); the next call starts another.
+    return shell.exec(command, timeoutMs, signal);
+  }
+
+  private start(): SandboxShell {
+    return new SandboxShell({
+      spawner: this.spawner,
+      request: { argv: ['/bin/bash', '--noprofile', '--norc'], bwrapOptions: [], relayPorts: [], plain: { cwd: this.cwd, env: shellEnvironment() } },
+      // No cap beyond the output's tail (as the SDK's tool): the per-call limits are the bubblewrap sandbox's.
+      maxOutputBytes: Number.POSITIVE_INFINITY,
+      onStderr: this.onStderr,
+      relays: [],
+    });
+  }
+
+  /** Ends the shell (and what it left running). */
+  async stop(): Promise<void> {
+    const shell = this.shell;
+    this.shell = undefined;
+    if (!shell) return;
+    shell.kill();
+    await shell.exited;
+  }
+}
