@@ -1,4 +1,4 @@
-// `glob`, as agentd's tinyglobby-based glob (src/sandbox/direct/glob-tool.ts) behaves: tinyglobby's
+// `glob`, as agentd's earlier tinyglobby-based glob (test/sandbox/confined/reference-glob.ts) behaves: tinyglobby's
 // pattern handling (a pattern not ending in `*` also matches everything under it; the crawl starts
 // at the pattern's static prefix, through links, but must stay inside the search root), picomatch
 // with dot files, .git and node_modules ignored, symlinks below that never followed or listed,

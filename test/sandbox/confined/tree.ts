@@ -6,7 +6,7 @@ import path from 'node:path';
 import { runRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
 import type { BetaRunnableTool } from '@anthropic-ai/sdk/lib/tools/BetaRunnableTool';
 import { betaEditTool, betaGrepTool, betaReadTool, betaWriteTool } from '@anthropic-ai/sdk/tools/agent-toolset/node';
-import { globTool } from '../../../src/sandbox/direct/glob-tool.js';
+import { globTool } from './reference-glob.js';
 import type { ToolOutcome } from '../../../src/sandbox/types.js';
 import type { ConfinedFileTools } from '../../../src/sandbox/confined/confined-file-tools.js';
 

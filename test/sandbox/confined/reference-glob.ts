@@ -1,4 +1,5 @@
-// The built-in `glob` tool. The SDK's version needs Node 22's fs.glob; agentd supports Node 20,
+// The reference `glob` the confined tool is compared with: agentd's glob before the file tools moved into
+// ../../../src/sandbox/confined (the SDK's version needs Node 22's fs.glob; agentd supports Node 20),
 // so this one walks with tinyglobby and keeps the SDK's contract: relative patterns only, no
 // escape from the workdir (symlinks resolved), regular files only, newest first, 200 results.
 import fs from 'node:fs/promises';
