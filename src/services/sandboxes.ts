@@ -26,7 +26,7 @@ export async function createLocalSandboxes(
         "server's user, with access to its files, environment and network. Use only on a machine dedicated to trusted agents.",
     );
     const { directSandboxProvider } = await import('../sandbox/direct/direct-sandbox.js');
-    const direct = directSandboxProvider(config.engine.workspacesDir, logger);
+    const direct = directSandboxProvider(config.engine.workspacesDir, logger, { clock, ms: s.idleMs });
     return { provider: direct.provider, unavailable: undefined, close: async () => direct.close() };
   }
   const { createBubblewrapSandboxes } = await import('../sandbox/bubblewrap/bubblewrap-provider.js');

@@ -83,6 +83,30 @@ describe('sandbox provider selection', { timeout: 180_000 }, () => {
     }
   });
 
+  it('AGENTD_SANDBOX=none: an idle shell stops after AGENTD_SANDBOX_IDLE_MS, and the next call starts a fresh one', async () => {
+    const t = await startTestServer('sqlite', { model: fake, env: { AGENTD_SANDBOX: 'none', AGENTD_SANDBOX_IDLE_MS: '300' } });
+    try {
+      const session = await toolSession(t.client);
+      const [first] = await runTools(t, fake, session.id, [bash('MARK=kept; echo $$')]);
+      const pid = Number(first!.text);
+      const alive = () => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      const deadline = Date.now() + 10_000;
+      while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(alive()).toBe(false);
+      const [second] = await runTools(t, fake, session.id, [bash('echo "${MARK:-unset}"')]);
+      expect(second).toEqual({ isError: false, text: 'unset' });
+    } finally {
+      await t.close();
+    }
+  });
+
   it('AGENTD_SANDBOX=none: the file tools reach memory stores and skills by their sandbox paths', async () => {
     const t = await startTestServer('sqlite', { model: fake, env: { AGENTD_SANDBOX: 'none' } });
     try {

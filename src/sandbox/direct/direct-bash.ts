@@ -2,7 +2,10 @@
 // the SDK's tool keeps it, but started by the sandbox spawner, not by the server. A fork copies the
 // forking process's page tables, and the server's grow with its sessions: at a thousand sessions the
 // SDK's own spawn from the server was a fifth of its CPU, each one stalling every stream meanwhile.
-// The conversation with the shell is the bubblewrap sandbox's (SandboxShell: the SDK's framing).
+// The conversation with the shell is the bubblewrap sandbox's (SandboxShell: the SDK's framing). Like a
+// bubblewrap sandbox, the shell stops after AGENTD_SANDBOX_IDLE_MS without calls (and the next call starts
+// a fresh one): a thousand idle sessions do not keep a thousand shells.
+import type { Clock } from '../../domain/clock.js';
 import { SandboxShell } from '../bubblewrap/sandbox-shell.js';
 import type { SandboxSpawner } from '../bubblewrap/sandbox-spawner.js';
 import type { ToolOutcome } from '../types.js';
@@ -26,18 +29,35 @@ export class DirectBash {
   private shell: SandboxShell | undefined;
   /** Calls run one at a time (they share the shell's stdin), in arrival order. */
   private queue: Promise<unknown> = Promise.resolve();
+  private pending = 0;
+  /** Aborts the pending idle stop. */
+  private idle: AbortController | undefined;
 
   constructor(
     private readonly spawner: SandboxSpawner,
     /** The shell's working directory (the session's workspace on the host). */
     private readonly cwd: string,
     private readonly onStderr: (text: string) => void,
+    private readonly idleStop: { clock: Clock; ms: number },
   ) {}
 
   run(input: Record<string, unknown>, signal: AbortSignal): Promise<ToolOutcome> {
+    this.idle?.abort();
+    this.pending++;
     const call = this.queue.then(() => this.call(input, signal));
     this.queue = call.catch(() => {});
+    void call.finally(() => {
+      if (--this.pending === 0) this.armIdle();
+    }).catch(() => {});
     return call;
+  }
+
+  private armIdle(): void {
+    if (!this.shell) return;
+    const idle = (this.idle = new AbortController());
+    void this.idleStop.clock.sleep(this.idleStop.ms, idle.signal).then(() => {
+      if (!idle.signal.aborted && this.pending === 0) void this.stop();
+    });
   }
 
   /** One call, as the SDK's tool answers it: `restart` first, then the command in the (possibly new) shell. */
@@ -71,6 +91,7 @@ export class DirectBash {
 
   /** Ends the shell (and what it left running). */
   async stop(): Promise<void> {
+    this.idle?.abort();
     const shell = this.shell;
     this.shell = undefined;
     if (!shell) return;

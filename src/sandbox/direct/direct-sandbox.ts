@@ -4,6 +4,7 @@
 // /mnt/session/outputs and the mounts' paths); bash is a persistent shell the sandbox spawner starts
 // in the workspace (direct-bash.ts), unconfined: it sees host paths, which its output shows as the agent's.
 import fs from 'node:fs';
+import type { Clock } from '../../domain/clock.js';
 import type { Logger } from '../../logger.js';
 import { ConfinedFileTools, type ConfinedRoot } from '../confined/confined-file-tools.js';
 import { SandboxSpawner } from '../bubblewrap/sandbox-spawner.js';
@@ -34,6 +35,8 @@ export class DirectSandbox implements SessionSandbox {
     /** Starts the session's shell (the server never forks). */
     private readonly spawner: SandboxSpawner,
     private readonly logger: Logger,
+    /** When an unused shell stops (AGENTD_SANDBOX_IDLE_MS). */
+    private readonly idleStop: { clock: Clock; ms: number },
   ) {}
 
   /** Packages are installed only into bubblewrap layers: a session that needs them cannot run here. */
@@ -66,7 +69,7 @@ export class DirectSandbox implements SessionSandbox {
     if (ConfinedFileTools.names.has(name)) return new ConfinedFileTools({ workdir: AGENT_WORKDIR, roots: this.roots() }).run(name, input, signal);
     if (name !== 'bash') return { isError: true, content: [{ type: 'text', text: `Unknown tool "${name}".` }] };
     const roots = this.roots();
-    this.bash ??= new DirectBash(this.spawner, this.layout.workspace, (text) => this.logger.debug({ stderr: text.slice(0, 2000) }, 'shell stderr'));
+    this.bash ??= new DirectBash(this.spawner, this.layout.workspace, (text) => this.logger.debug({ stderr: text.slice(0, 2000) }, 'shell stderr'), this.idleStop);
     const outcome = await this.bash.run(input, signal);
     // Symlinks resolved, as the shell reports its paths (pwd); longest host path first, so a mount inside the workspace reads as its own path.
     const map: PathMap = roots.map((r): [string, string] => [r.sandboxPath, fs.realpathSync(r.hostPath)]).sort((a, b) => b[1].length - a[1].length);
@@ -80,7 +83,11 @@ export class DirectSandbox implements SessionSandbox {
 }
 
 /** The unsandboxed provider, and how to stop its spawner (with the shells it started). */
-export function directSandboxProvider(workspacesDir: string, logger: Logger): { provider: SandboxProvider; close: () => void } {
+export function directSandboxProvider(
+  workspacesDir: string,
+  logger: Logger,
+  idleStop: { clock: Clock; ms: number },
+): { provider: SandboxProvider; close: () => void } {
   // Started at the first shell (a session that only reads and writes files never needs it).
   const spawner = new SandboxSpawner(spawnerEntry(), logger);
   return {
@@ -89,7 +96,7 @@ export function directSandboxProvider(workspacesDir: string, logger: Logger): { 
       open: (session, environment) => {
         const layout = sessionLayout(workspacesDir, session.id);
         const packages = packageSetOf(environment);
-        return new DirectSandbox(layout, resourceMounts(layout, session), packages && describePackageSet(packages), spawner, logger);
+        return new DirectSandbox(layout, resourceMounts(layout, session), packages && describePackageSet(packages), spawner, logger, idleStop);
       },
     },
     close: () => spawner.close(),
