@@ -1,7 +1,7 @@
 // The sandbox spawner: a small process the server starts once, which forks every sandbox (bwrap,
-// slirp4netns, nsenter; and the unsandboxed provider's shells) so that the server itself never forks. A fork copies the parent's page
-// tables: from a server holding a thousand sessions (hundreds of MiB) each spawn blocked its event
-// loop for 5–25 ms, three times per sandbox. This process stays small, hands each sandbox's stdio
+// slirp4netns, nsenter; and the unsandboxed provider's shells) so that the server itself never
+// forks. A fork copies the parent's page tables: from a server holding a thousand sessions
+// (hundreds of MiB) each spawn blocked its event loop for 5–25 ms, three times per sandbox. This process stays small, hands each sandbox's stdio
 // and loopback listening sockets to the server over the IPC channel, and reports its exit. When the
 // server goes (the channel closes), it kills every sandbox and exits.
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
