@@ -15,6 +15,23 @@ import { bash, runTools, toolSession } from '../helpers/sandbox.js';
 import { createAgent, createEnvironment } from '../helpers/fixtures.js';
 import { uploadSkill } from '../helpers/skills.js';
 
+/** Whether process `pid` runs (a zombie, killed but not yet reaped by whoever adopted it, does not). */
+function running(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Waits (bounded) until process `pid` no longer runs; says whether it stopped. */
+async function stops(pid: number, withinMs = 10_000): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
+  while (running(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  return !running(pid);
+}
+
 /** Starts the sandboxes as the server does, returning what they logged. */
 async function startupLog(env: Record<string, string>): Promise<{ log: string; unavailable: string | undefined }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-sbx-log-'));
@@ -65,7 +82,7 @@ describe('sandbox provider selection', { timeout: 180_000 }, () => {
         bash('echo "${MARK:-unset} $(pwd)"', { restart: true }),
         // Its background job is in the shell's process group: the timeout kills both.
         bash(`sleep 60 & echo $! > ${pidFile}; sleep 30`, { timeout_ms: 300 }),
-        bash(`kill -0 "$(cat ${pidFile})" 2>/dev/null && echo alive || echo gone`),
+        bash('echo fresh'),
       ]);
       const [parent, parentArgs] = first!.text.split('\n');
       // The server runs in this process: the shell's parent is the spawner, a process of its own.
@@ -76,7 +93,9 @@ describe('sandbox provider selection', { timeout: 180_000 }, () => {
       expect(failed).toEqual({ isError: true, text: 'oops' });
       expect(restarted).toEqual({ isError: false, text: 'unset /workspace' });
       expect(timedOut).toEqual({ isError: true, text: 'bash: bash command timed out after 300ms' });
-      expect(after).toEqual({ isError: false, text: 'gone' });
+      // The call after a timeout gets a fresh shell (never the one being killed).
+      expect(after).toEqual({ isError: false, text: 'fresh' });
+      expect(await stops(Number(fs.readFileSync(pidFile, 'utf8')))).toBe(true);
     } finally {
       fs.rmSync(pidFile, { force: true });
       await t.close();
@@ -88,18 +107,7 @@ describe('sandbox provider selection', { timeout: 180_000 }, () => {
     try {
       const session = await toolSession(t.client);
       const [first] = await runTools(t, fake, session.id, [bash('MARK=kept; echo $$')]);
-      const pid = Number(first!.text);
-      const alive = () => {
-        try {
-          process.kill(pid, 0);
-          return true;
-        } catch {
-          return false;
-        }
-      };
-      const deadline = Date.now() + 10_000;
-      while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      expect(alive()).toBe(false);
+      expect(await stops(Number(first!.text))).toBe(true);
       const [second] = await runTools(t, fake, session.id, [bash('echo "${MARK:-unset}"')]);
       expect(second).toEqual({ isError: false, text: 'unset' });
     } finally {

@@ -107,6 +107,11 @@ export class SandboxShell {
     return !this.exitedFlag;
   }
 
+  /** Alive and not being killed: a shell a new command may be given. */
+  get usable(): boolean {
+    return this.alive && !this.killed;
+  }
+
   private append(d: string): void {
     this.output += d;
     if (this.output.length > OUTPUT_TAIL_CHARS) {

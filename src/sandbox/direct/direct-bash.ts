@@ -65,7 +65,8 @@ export class DirectBash {
     if (input.restart === true) await this.stop();
     const command = typeof input.command === 'string' ? input.command : '';
     if (!command) return input.restart === true ? text(false, 'bash session restarted') : text(true, 'bash: command is required');
-    if (!this.shell?.alive) this.shell = this.start();
+    // A shell killed by the previous call (timeout, interrupt) may not have exited yet: not reused.
+    if (!this.shell?.usable) this.shell = this.start();
     const shell = this.shell;
     try {
       await shell.ready;
