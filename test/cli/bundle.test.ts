@@ -4,16 +4,16 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useFakeAnthropic } from '../helpers/use.js';
 import { TEST_API_KEY, TEST_MODEL_KEY } from '../helpers/server.js';
 import { startServeProcess } from '../helpers/serve-process.js';
 import { sendText, streamWhile } from '../helpers/turns.js';
 import { freePort } from '../helpers/agentd-process.js';
 import { BUNDLE_BIN } from './run-cli.js';
+import { useTempDirs } from '../helpers/temp-dirs.js';
 
 describe('the bundled agentd', () => {
   const fake = useFakeAnthropic();
@@ -44,10 +44,7 @@ describe('the bundled agentd', () => {
 // npm runs `npm start` as `sh -c 'exec node dist/bundle/agentd.js serve'` and `npx agentd serve` as
 // `sh -c 'agentd serve'` (the shell stays, npm signals only it): either way no server may be left.
 describe('npm launchers stop the bundled server when signalled', () => {
-  const dirs: string[] = [];
-  afterEach(() => {
-    for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-  });
+  const tempDir = useTempDirs('agentd-npm-launch-');
 
   const alive = (pid: number) => {
     try {
@@ -79,8 +76,7 @@ describe('npm launchers stop the bundled server when signalled', () => {
   ];
   for (const { name, npmArgs, signal, group } of cases) {
     it(`${name}: ${signal} to npm${group ? "'s process group (Ctrl-C)" : ''} stops the server and frees the port`, async () => {
-      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-npm-launch-'));
-      dirs.push(dataDir);
+      const dataDir = tempDir();
       const port = await freePort();
       const npm = spawn('npm', [...npmArgs, '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir], {
         cwd: process.cwd(),

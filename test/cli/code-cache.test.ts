@@ -4,29 +4,25 @@
 // modules (dist/cli), bundles built with esbuild as scripts/bundle.mjs builds the real one.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BUNDLE_BIN } from './run-cli.js';
 // @ts-expect-error: a build script in plain JavaScript, without types
 import { slimSourceMap } from '../../scripts/slim-source-map.mjs';
+import { useTempDirs } from '../helpers/temp-dirs.js';
 
 const CODE_CACHE = path.resolve('dist/cli/code-cache.js');
 const STACKS = path.resolve('dist/cli/source-mapped-stacks.js');
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+const tempDir = useTempDirs('agentd-code-cache-');
 
 /**
  * A small TypeScript program bundled to `<dir>/main.cjs` with a linked map, as the real bundle is;
  * `files` are more files beside it (e.g. `node_modules/lib/index.js`).
  */
 async function bundleOf(source: string, files: Record<string, string> = {}): Promise<{ dir: string; bundle: string }> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-code-cache-'));
-  dirs.push(dir);
+  const dir = tempDir();
   fs.writeFileSync(path.join(dir, 'thrower.ts'), source);
   for (const [file, text] of Object.entries(files)) {
     fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });

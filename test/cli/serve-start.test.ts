@@ -1,11 +1,11 @@
 // `agentd serve` as a new user meets it: --help, --version, the start banner, and a missing
 // prerequisite (unknown database scheme, unreachable database, no bubblewrap) as a clear start error.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { BIN, runCli, spawnCli, type CliProcess } from './run-cli.js';
+import { useTempDirs } from '../helpers/temp-dirs.js';
 
 const version = (JSON.parse(fs.readFileSync('package.json', 'utf8')) as { version: string }).version;
 
@@ -18,15 +18,7 @@ async function until(p: CliProcess, text: string, timeoutMs = 20_000): Promise<v
 }
 
 describe('agentd serve: first run', () => {
-  const dirs: string[] = [];
-  const tmp = () => {
-    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-serve-'));
-    dirs.push(d);
-    return d;
-  };
-  afterEach(() => {
-    for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-  });
+  const tmp = useTempDirs('agentd-serve-');
 
   it('--help and --version answer and exit 0; a bad flag is a usage error (2)', async () => {
     const help = await runCli(['serve', '--help']);

@@ -2,15 +2,15 @@
 // read-only copy (etc-view.ts) that follows the host when an entry changes; a session with a
 // resource mounted inside /etc gets one bind per entry instead. (Needs bwrap.)
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { toFile } from '@anthropic-ai/sdk';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EtcView, type EtcLayout } from '../../src/sandbox/bubblewrap/etc-view.js';
 import { ETC_ENTRIES } from '../../src/sandbox/bubblewrap/bwrap-args.js';
 import { useFakeAnthropic, useServer } from '../helpers/use.js';
 import { createAgent, createEnvironment } from '../helpers/fixtures.js';
 import { bash, runTools, toolSession } from '../helpers/sandbox.js';
+import { useTempDirs } from '../helpers/temp-dirs.js';
 
 /** What `ls -A /etc` shows in a sandbox: the top-level names of the allowed entries this host has, and the generated files. */
 function expectedEtc(generated: string[]): string[] {
@@ -70,15 +70,7 @@ describe('the /etc view in a sandbox', { timeout: 180_000 }, () => {
 });
 
 describe('EtcView', () => {
-  const dirs: string[] = [];
-  afterEach(() => {
-    for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-  });
-  const tmp = () => {
-    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-etc-view-'));
-    dirs.push(d);
-    return d;
-  };
+  const tmp = useTempDirs('agentd-etc-view-');
 
   it('copies the files it finds (following symlinks, as a bind would), leaves directories to their own binds, and is rebuilt only when a file changes', () => {
     const host = tmp();

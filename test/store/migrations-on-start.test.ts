@@ -1,22 +1,14 @@
 // Opening a store on a schema that is already current reads the applied migrations once and skips
 // the migrator; a database that is new, behind, or ahead of this build still goes through it (which
 // applies what is missing, or refuses migrations this build does not know). Real SQLite files.
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/store/sqlite/open-sqlite-store.js';
+import { useTempDirs } from '../helpers/temp-dirs.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-const dbFile = () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-migrations-'));
-  dirs.push(dir);
-  return path.join(dir, 'agentd.db');
-};
+const tempDir = useTempDirs('agentd-migrations-');
+const dbFile = () => path.join(tempDir(), 'agentd.db');
 const applied = (file: string) => {
   const db = new BetterSqlite3(file, { readonly: true });
   try {

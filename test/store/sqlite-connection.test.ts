@@ -1,26 +1,21 @@
 // The SQLite connection's helpers, on real database files: statements reused by SQL text, the log checkpointed by
 // the background worker instead of inside the server's commits, and the connection handed to waiters one at a time.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { createHook } from 'node:async_hooks';
 import BetterSqlite3 from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Kysely, sql } from 'kysely';
 import { HandoffLock, QueuedSqliteDialect } from '../../src/store/sqlite/queued-sqlite-dialect.js';
 import { withStatementCache } from '../../src/store/sqlite/statement-cache.js';
 import { checkpointInBackground } from '../../src/store/sqlite/wal-checkpointer.js';
 import { until } from '../helpers/self-hosted.js';
+import { useTempDirs } from '../helpers/temp-dirs.js';
 
-const dirs: string[] = [];
+const tempDir = useTempDirs('agentd-sqlite-');
 function dbFile(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-sqlite-'));
-  dirs.push(dir);
-  return path.join(dir, 'agentd.db');
+  return path.join(tempDir(), 'agentd.db');
 }
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
 
 function walDatabase(file: string): BetterSqlite3.Database {
   const db = new BetterSqlite3(file);

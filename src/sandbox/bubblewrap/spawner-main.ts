@@ -1,9 +1,10 @@
 // The sandbox spawner: a small process the server starts once, which forks every sandbox (bwrap,
 // slirp4netns, nsenter; and the unsandboxed provider's shells) so that the server itself never
 // forks. A fork copies the parent's page tables: from a server holding a thousand sessions
-// (hundreds of MiB) each spawn blocked its event loop for 5–25 ms, three times per sandbox. This process stays small, hands each sandbox's stdio
-// and loopback listening sockets to the server over the IPC channel, and reports its exit. When the
-// server goes (the channel closes), it kills every sandbox and exits.
+// (hundreds of MiB) each spawn blocked its event loop for 5–25 ms, three times per sandbox. This
+// process stays small, hands each sandbox's stdio and loopback listening sockets to the server over
+// the IPC channel, and reports its exit. When the server goes (the channel closes), it kills every
+// sandbox and exits.
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import fs from 'node:fs';
 import type { Server } from 'node:net';
@@ -13,12 +14,11 @@ import type { SpawnRequest, SpawnerMessage, SpawnerRequest } from './spawner-pro
 import { FIRST_EXTRA_FD, RELAY_CHANNEL_FD } from './bwrap-args.js';
 
 
-const children = new Map<number, ChildProcess>();
-/** Children that lead a process group of their own (plain processes): killed with their group. */
-const groups = new Set<ChildProcess>();
+/** Running children by request id; `group`: a plain process leading a process group of its own, killed with it. */
+const children = new Map<number, { child: ChildProcess; group: boolean }>();
 
-function kill(child: ChildProcess): void {
-  if (groups.has(child) && child.pid !== undefined) {
+function kill({ child, group }: { child: ChildProcess; group: boolean }): void {
+  if (group && child.pid !== undefined) {
     try {
       // The group: what the shell left running (a hung command, background jobs) goes with it.
       process.kill(-child.pid, 'SIGKILL');
@@ -30,25 +30,34 @@ function kill(child: ChildProcess): void {
   child.kill('SIGKILL');
 }
 
-/** A plain process (no bwrap): its stdio goes to the server, and its exit. */
-function startPlain(req: SpawnRequest & { plain: NonNullable<SpawnRequest['plain']> }): void {
-  const { id } = req;
-  const child = spawn(req.argv[0]!, req.argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], cwd: req.plain.cwd, env: req.plain.env, detached: true });
-  children.set(id, child);
-  groups.add(child);
+/** Tracks a spawned child: a spawn failure and its exit are reported (after `onExit`). */
+function adopt(id: number, child: ChildProcess, group: boolean, onExit: () => void = () => {}): void {
+  children.set(id, { child, group });
   child.on('error', (err) => {
     send({ id, failed: err.message });
+    // Never started (no such program): no exit will follow.
     if (child.pid === undefined && children.delete(id)) send({ id, exited: { code: null, signal: null } });
   });
   child.on('exit', (code, signal) => {
     children.delete(id);
-    groups.delete(child);
+    onExit();
     send({ id, exited: { code, signal } });
   });
-  if (child.pid === undefined) return;
+}
+
+/** Hands the child's stdin, stdout and stderr to the server. */
+function sendStdio(id: number, child: ChildProcess): void {
   send({ id, stdio: 'stdin' }, child.stdin!);
   send({ id, stdio: 'stdout' }, child.stdout!);
   send({ id, stdio: 'stderr' }, child.stderr!);
+}
+
+/** A plain process (no bwrap): its stdio goes to the server, and its exit. */
+function startPlain(id: number, argv: readonly string[], plain: NonNullable<SpawnRequest['plain']>): void {
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], cwd: plain.cwd, env: plain.env, detached: true });
+  adopt(id, child, true);
+  if (child.pid === undefined) return;
+  sendStdio(id, child);
   send({ id, started: true, pid: child.pid });
 }
 
@@ -86,7 +95,7 @@ function forwardRelays(id: number, child: ChildProcess): Promise<void> {
 }
 
 async function start(req: SpawnRequest): Promise<void> {
-  if (req.plain) return startPlain({ ...req, plain: req.plain });
+  if (req.plain) return startPlain(req.id, req.argv, req.plain);
   const { id } = req;
   const net = req.slirp ? ('pipe' as const) : ('ignore' as const);
   const seccompFd = req.seccompFile ? fs.openSync(req.seccompFile, 'r') : undefined;
@@ -104,25 +113,13 @@ async function start(req: SpawnRequest): Promise<void> {
   } finally {
     if (seccompFd !== undefined) fs.closeSync(seccompFd);
   }
-  children.set(id, child);
   let teardown: (() => void) | undefined;
-  child.on('error', (err) => {
-    send({ id, failed: err.message });
-    // Never started (no such program): no exit will follow.
-    if (child.pid === undefined && children.delete(id)) send({ id, exited: { code: null, signal: null } });
-  });
-  child.on('exit', (code, signal) => {
-    children.delete(id);
-    teardown?.();
-    send({ id, exited: { code, signal } });
-  });
+  adopt(id, child, false, () => teardown?.());
   const args = child.stdio[3] as Writable;
   args.on('error', () => {}); // bwrap failing early is reported by its exit
   args.end(req.bwrapOptions.map((a) => a + '\0').join(''));
   const relays = req.relayPorts.length > 0 ? forwardRelays(id, child) : Promise.resolve();
-  send({ id, stdio: 'stdin' }, child.stdin!);
-  send({ id, stdio: 'stdout' }, child.stdout!);
-  send({ id, stdio: 'stderr' }, child.stderr!);
+  sendStdio(id, child);
   try {
     if (req.slirp) {
       const go = (child.stdio as unknown as Writable[])[5]!;
@@ -143,14 +140,13 @@ async function start(req: SpawnRequest): Promise<void> {
 
 process.on('message', (req: SpawnerRequest) => {
   if (req.op === 'kill') {
-    const child = children.get(req.id);
-    if (child) kill(child);
-  }
-  else void start(req).catch((err: unknown) => send({ id: req.id, failed: err instanceof Error ? err.message : String(err) }));
+    const entry = children.get(req.id);
+    if (entry) kill(entry);
+  } else void start(req).catch((err: unknown) => send({ id: req.id, failed: err instanceof Error ? err.message : String(err) }));
 });
 
 // The server is gone (or stopping): so are its sandboxes.
 process.on('disconnect', () => {
-  for (const child of children.values()) kill(child);
+  for (const entry of children.values()) kill(entry);
   process.exit(0);
 });

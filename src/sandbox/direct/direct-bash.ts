@@ -16,9 +16,9 @@ const DEFAULT_TIMEOUT_MS = 120_000;
 const text = (isError: boolean, t: string): ToolOutcome => ({ isError, content: [{ type: 'text', text: t }] });
 
 /** What the SDK's `bash` tool gives its shell: the server's environment without ANTHROPIC_* (scrubbedShellEnv). */
-export function shellEnvironment(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+function shellEnvironment(): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) {
+  for (const [key, value] of Object.entries(process.env)) {
     if (value !== undefined && !key.toUpperCase().startsWith('ANTHROPIC_')) out[key] = value;
   }
   // Shell-control settings the sentinel framing relies on (as the SDK's BashSession sets them).
