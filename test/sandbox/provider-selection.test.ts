@@ -102,6 +102,23 @@ describe('sandbox provider selection', { timeout: 180_000 }, () => {
     }
   });
 
+  it("AGENTD_SANDBOX=none: what reaches the shell's own stderr is in the tool's answer, never in the server's log", async () => {
+    let log = '';
+    const t = await startTestServer('sqlite', { model: fake, env: { AGENTD_SANDBOX: 'none' }, logSink: (line) => (log += line) });
+    try {
+      const session = await toolSession(t.client);
+      // The shell holds the server's environment: the agent could send any of it there. With xtrace on,
+      // bash traces the framing after each command to its own stderr, prefixed with PS4 as expanded.
+      // (The trace also spells out the framing's sentinel, so the answers read oddly; the SDK's shell does the same.)
+      const answers = await runTools(t, fake, session.id, [bash('PS4="+stderr-marker-5f1c "; set -x'), bash('set +x')]);
+      expect(answers.map((a) => a.text).join('\n')).toContain('+stderr-marker-5f1c');
+      expect(log).toContain('tool bash ok'); // the log was captured, at trace level
+      expect(log).not.toContain('stderr-marker-5f1c');
+    } finally {
+      await t.close();
+    }
+  });
+
   it('AGENTD_SANDBOX=none: an idle shell stops after AGENTD_SANDBOX_IDLE_MS, and the next call starts a fresh one', async () => {
     const t = await startTestServer('sqlite', { model: fake, env: { AGENTD_SANDBOX: 'none', AGENTD_SANDBOX_IDLE_MS: '300' } });
     try {

@@ -37,7 +37,6 @@ export class DirectBash {
     private readonly spawner: SandboxSpawner,
     /** The shell's working directory (the session's workspace on the host). */
     private readonly cwd: string,
-    private readonly onStderr: (text: string) => void,
     private readonly idleStop: { clock: Clock; ms: number },
   ) {}
 
@@ -85,7 +84,9 @@ export class DirectBash {
       request: { argv: ['/bin/bash', '--noprofile', '--norc'], bwrapOptions: [], relayPorts: [], plain: { cwd: this.cwd, env: shellEnvironment() } },
       // No cap beyond the output's tail (as the SDK's tool): the per-call limits are the bubblewrap sandbox's.
       maxOutputBytes: Number.POSITIVE_INFINITY,
-      onStderr: this.onStderr,
+      // Its stderr is part of the tool's answer already, and never logged: the shell holds the server's
+      // environment, and whatever the agent writes there would land in the server's log.
+      onStderr: () => {},
       relays: [],
     });
   }

@@ -34,7 +34,6 @@ export class DirectSandbox implements SessionSandbox {
     readonly packages: string | undefined,
     /** Starts the session's shell (the server never forks). */
     private readonly spawner: SandboxSpawner,
-    private readonly logger: Logger,
     /** When an unused shell stops (AGENTD_SANDBOX_IDLE_MS). */
     private readonly idleStop: { clock: Clock; ms: number },
   ) {}
@@ -69,7 +68,7 @@ export class DirectSandbox implements SessionSandbox {
     if (ConfinedFileTools.names.has(name)) return new ConfinedFileTools({ workdir: AGENT_WORKDIR, roots: this.roots() }).run(name, input, signal);
     if (name !== 'bash') return { isError: true, content: [{ type: 'text', text: `Unknown tool "${name}".` }] };
     const roots = this.roots();
-    this.bash ??= new DirectBash(this.spawner, this.layout.workspace, (text) => this.logger.debug({ stderr: text.slice(0, 2000) }, 'shell stderr'), this.idleStop);
+    this.bash ??= new DirectBash(this.spawner, this.layout.workspace, this.idleStop);
     const outcome = await this.bash.run(input, signal);
     // Symlinks resolved, as the shell reports its paths (pwd); longest host path first, so a mount inside the workspace reads as its own path.
     const map: PathMap = roots.map((r): [string, string] => [r.sandboxPath, fs.realpathSync(r.hostPath)]).sort((a, b) => b[1].length - a[1].length);
@@ -96,7 +95,7 @@ export function directSandboxProvider(
       open: (session, environment) => {
         const layout = sessionLayout(workspacesDir, session.id);
         const packages = packageSetOf(environment);
-        return new DirectSandbox(layout, resourceMounts(layout, session), packages && describePackageSet(packages), spawner, logger, idleStop);
+        return new DirectSandbox(layout, resourceMounts(layout, session), packages && describePackageSet(packages), spawner, idleStop);
       },
     },
     close: () => spawner.close(),
