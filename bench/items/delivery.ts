@@ -4,8 +4,13 @@
 // nonce arrives on each stream. The commit happens between the two, so send→receipt is an upper
 // bound on commit→receipt; send→ack (the POST's own round trip, which also ends after the
 // commit) is reported beside it to show how loose the bound is.
-import type { Agentd } from '../lib/agentd.js';
+//
+// Every shape is also run, alternately in the same runs, against a bare Node.js server (bench/lib/bare-events.mjs:
+// the same POST and stream with no authentication, validation, storage or engine): the floor of these figures on
+// this machine, against which agentd's can be read.
 import { BENCH_API_KEY } from '../lib/agentd.js';
+import { startBareServer } from '../lib/bare-server.js';
+import { HttpClient } from '../lib/http-client.js';
 import type { Item, ItemContext } from '../lib/context.js';
 import { metric, type Metric } from '../lib/metrics.js';
 import { createSession, pool, setup, userMessage } from '../lib/sessions.js';
@@ -26,7 +31,13 @@ interface Shape {
 
 const TIMEOUT_MS = 10_000;
 
-async function measureShape(server: Agentd, shape: Shape, sessionIds: string[]) {
+/** Where the events go: agentd, or the bare server. */
+interface Target {
+  url: string;
+  http: HttpClient;
+}
+
+async function measureShape(server: Target, shape: Shape, sessionIds: string[]) {
   const expected = shape.streamsPer;
   /** nonce → pending receipts */
   const waiting = new Map<string, { sentAt: number; left: number; done: () => void; receipts: number[] }>();
@@ -102,6 +113,8 @@ export const delivery: Item = async (ctx: ItemContext) => {
     { key: 'burst100', label: '100 streams on 100 sessions, 100 events at once', sessions: 100, streamsPer: 1, mode: 'burst', events: quick ? 500 : 2000 },
   ];
   const server = await ctx.start('delivery', { engine: false });
+  const bareServer = await startBareServer('bare-events.mjs');
+  const bare: Target = { url: bareServer.url, http: new HttpClient(bareServer.url, BENCH_API_KEY) };
   const metrics: Metric[] = [];
   try {
     const s = await setup(server);
@@ -109,23 +122,38 @@ export const delivery: Item = async (ctx: ItemContext) => {
       const p50: number[] = [];
       const p99: number[] = [];
       const ack: number[] = [];
+      const bareP50: number[] = [];
+      const bareP99: number[] = [];
       for (let run = 0; run < runs; run++) {
         const ids = await pool(Array.from({ length: shape.sessions }), 20, () => createSession(server, s));
+        const bareIds = Array.from({ length: shape.sessions }, (_, i) => `sesn_bare_${run}_${i}`);
+        // Alternate which goes first, so that neither always runs on a machine warmed (or tired) by the other.
+        const measureBare = async () => {
+          const b = await measureShape(bare, shape, bareIds);
+          bareP50.push(b.p50);
+          bareP99.push(b.p99);
+          ctx.log(`${shape.label}, bare server: p50 ${b.p50.toFixed(2)} ms, p99 ${b.p99.toFixed(2)} ms`);
+        };
+        if (run % 2 === 1) await measureBare();
         const r = await measureShape(server, shape, ids);
         p50.push(r.p50);
         p99.push(r.p99);
         ack.push(r.ackP50);
         ctx.log(`${shape.label}: p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, POST ack p50 ${r.ackP50.toFixed(2)} ms (${r.samples} receipts)`);
+        if (run % 2 === 0) await measureBare();
       }
       const target = shape.target ? { target: { op: '<=' as const, value: 5 } } : {};
       metrics.push(
         metric(2, `delivery.${shape.key}.p50`, `delivery p50, ${shape.label}`, 'ms', p50),
         metric(2, `delivery.${shape.key}.p99`, `delivery p99, ${shape.label}`, 'ms', p99, target),
         metric(2, `delivery.${shape.key}.ack`, `  (POST send→ack p50, ${shape.label})`, 'ms', ack),
+        metric(2, `delivery.${shape.key}.bare_p50`, `  (bare Node.js server: delivery p50, ${shape.label})`, 'ms', bareP50),
+        metric(2, `delivery.${shape.key}.bare_p99`, `  (bare Node.js server: delivery p99, ${shape.label})`, 'ms', bareP99),
       );
     }
     return { metrics };
   } finally {
+    bareServer.stop();
     await server.stop();
   }
 };

@@ -4,12 +4,11 @@
 // (alternating phases). The fake, the clients and the measurement share this process; agentd runs in its own.
 // A bare Node.js pass-through proxy (bench/lib/bare-proxy.mjs, its own process) is measured the same way in the same
 // runs: the floor any Node.js relay adds on this machine, against which agentd's figures can be read.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { BENCH_API_KEY, BENCH_MODEL_KEY, freePort, readCpuMs } from '../lib/agentd.js';
+import { BENCH_API_KEY, BENCH_MODEL_KEY, readCpuMs } from '../lib/agentd.js';
+import { startBareServer } from '../lib/bare-server.js';
 import type { Item } from '../lib/context.js';
 import { metric } from '../lib/metrics.js';
 import { percentile } from '../lib/stats.js';
@@ -76,18 +75,8 @@ function call(target: Target, stream: boolean): Promise<{ firstTokenMs: number; 
 
 /** Starts the bare proxy in front of `upstreamUrl`; resolves once it listens. */
 async function startBareProxy(upstreamUrl: string): Promise<{ target: Target; child: ChildProcess }> {
-  const port = await freePort();
-  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'lib', 'bare-proxy.mjs');
-  const child = spawn(process.execPath, [script], {
-    env: { PATH: process.env.PATH ?? '', UPSTREAM: upstreamUrl, PORT: String(port), MODEL_KEY: BENCH_MODEL_KEY },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`bare proxy exited (${code})`)));
-    child.stdout!.once('data', () => resolve());
-  });
-  return { target: { url: `http://127.0.0.1:${port}`, headers: { 'anthropic-version': '2023-06-01' } }, child };
+  const { url, child } = await startBareServer('bare-proxy.mjs', { UPSTREAM: upstreamUrl, MODEL_KEY: BENCH_MODEL_KEY });
+  return { target: { url, headers: { 'anthropic-version': '2023-06-01' } }, child };
 }
 
 export const gateway: Item = async (ctx) => {
