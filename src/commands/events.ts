@@ -89,7 +89,7 @@ export async function sendEvents(
 ): Promise<EventRecord[]> {
   const parsed = rawEvents.map((raw, i) => parseClientEvent(raw, `events[${i}]`));
   const now = ctx.now();
-  // Messages need no check but the session's own (it exists here and takes input): on PostgreSQL, one statement.
+  // Messages need no check but the session's own (it exists here and takes input), made in the append itself.
   if (parsed.every((e) => e.type === 'user.message')) {
     const appended = await ctx.log.appendToOpenSession(workspaceId, sessionId, parsed.map((e) => clientEventRecord(e, now)));
     if (appended) return appended;

@@ -174,9 +174,10 @@ export interface EventRepository {
    */
   appendFenced(sessionId: string, events: NewEvent[], fence: LeaseFence, announce?: RangeAnnouncement): Promise<EventRecord[]>;
   /**
-   * PostgreSQL: appends in one statement (with `announce`) to a session of `workspaceId` that is neither archived
-   * nor terminated. Undefined: nothing appended — no such session, or one that takes no input, or a store without
-   * the one statement (SQLite); the caller then appends in a transaction that says which.
+   * Appends to a session of `workspaceId` that is neither archived nor terminated, with the checks in the
+   * reservation itself: on PostgreSQL one statement (with `announce`), on SQLite a transaction of two. Undefined:
+   * nothing appended — no such session, or one that takes no input; the caller then appends in a transaction that
+   * says which.
    */
   appendToOpenSession(workspaceId: string, sessionId: string, events: NewEvent[], announce?: RangeAnnouncement): Promise<EventRecord[] | undefined>;
   /** setInternal for several events while `fence` holds the session, in one transaction; false (nothing changed): the lease is lost. */

@@ -93,11 +93,35 @@ export class KyselyEventRepository implements EventRepository {
   }
 
   async appendToOpenSession(workspaceId: string, sessionId: string, events: NewEvent[], announce?: RangeAnnouncement): Promise<EventRecord[] | undefined> {
-    if (events.length === 0 || !this.oneStatement) return undefined;
+    if (events.length === 0) return undefined;
+    if (!this.oneStatement) {
+      if (announce) throw new Error('appendToOpenSession: this store has no signals to announce with');
+      return this.db.isTransaction ? this.appendIfOpen(this.db, workspaceId, sessionId, events) : this.db.transaction().execute((tx) => this.appendIfOpen(tx, workspaceId, sessionId, events));
+    }
     // As appendFenced, with the session's own checks (in the workspace, not archived, not terminated) for the fence.
     const condition = sql`workspace_id = ${workspaceId} and archived_at is null and status <> 'terminated'`;
     const last = await this.appendWhere(sessionId, events, condition, announce);
     return last === undefined ? undefined : numbered(sessionId, events, last);
+  }
+
+  /**
+   * SQLite: the same checks in the reservation's WHERE, then the rows: two prepared statements in the caller's
+   * transaction, where the general path reads and parses the whole session row first.
+   */
+  private async appendIfOpen(tx: Kysely<Database>, workspaceId: string, sessionId: string, events: NewEvent[]): Promise<EventRecord[] | undefined> {
+    const n = events.length;
+    const { rows } = await runShaped(tx, 'events.reserve open', [n, sessionId, workspaceId, 'terminated'], () =>
+      tx
+        .updateTable('sessions')
+        .set((eb) => ({ last_seq: eb('last_seq', '+', n) }))
+        .where('id', '=', sessionId)
+        .where('workspace_id', '=', workspaceId)
+        .where('archived_at', 'is', null)
+        .where('status', '<>', 'terminated')
+        .returning('last_seq'),
+    );
+    const row = rows[0];
+    return row ? this.insert(tx, sessionId, events, Number(row.last_seq)) : undefined;
   }
 
   /**
