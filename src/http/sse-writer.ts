@@ -22,18 +22,25 @@ const PING = encodeFrame(PING_FRAME);
 const DRAIN_POLL_MS = 10;
 
 /**
- * Writers holding frames, in the order they were written. A commit's events reach every stream of the
+ * Writers holding frames, in the order they were written (the first `dueCount` slots). This list and each writer's
+ * held frames are emptied slot by slot, never by `length = 0`: that gives an array's storage back, and every event's
+ * fan-out would grow it anew, an allocation per stream per event. A commit's events reach every stream of the
  * session at once (the event bus calls each follower as the commit returns), but go to the sockets only
  * once the code that committed has run on: the request that sent them answers first, then 1,000 streams
  * get theirs, not the other way round.
  */
-let due: BoundedSseWriter[] = [];
+const due: Array<BoundedSseWriter | undefined> = [];
+let dueCount = 0;
 let flushScheduled = false;
 function flushDue(): void {
   flushScheduled = false;
-  const writers = due;
-  due = [];
-  for (const w of writers) w.flush();
+  // A writer that holds frames during the flush joins the end of the list and is flushed in this pass too.
+  for (let i = 0; i < dueCount; i++) {
+    const w = due[i]!;
+    due[i] = undefined;
+    w.flush();
+  }
+  dueCount = 0;
 }
 
 export class BoundedSseWriter {
@@ -52,8 +59,9 @@ export class BoundedSseWriter {
   /** Bytes handed to the socket, and of those, how many it had sent when the watchdog last looked. */
   private written = 0;
   private sentAtCheck = 0;
-  /** Frames written since this tick began, sent with every other stream's when it ends. */
-  private readonly held: EncodedFrame[] = [];
+  /** Frames written since this tick began (the first `heldCount`), sent with every other stream's when it ends. */
+  private readonly held: Array<EncodedFrame | undefined> = [];
+  private heldCount = 0;
   private heldBytes = 0;
 
   constructor(
@@ -114,8 +122,8 @@ export class BoundedSseWriter {
   }
 
   private hold(frame: EncodedFrame): void {
-    if (this.held.length === 0) due.push(this);
-    this.held.push(frame);
+    if (this.heldCount === 0) due[dueCount++] = this;
+    this.held[this.heldCount++] = frame;
     this.heldBytes += frame.body.length;
     if (!flushScheduled) {
       flushScheduled = true;
@@ -125,17 +133,17 @@ export class BoundedSseWriter {
 
   /** Hands the held frames to the socket (cork: one write for several). */
   flush(): void {
+    const count = this.heldCount;
+    if (count === 0) return;
     const frames = this.held;
-    if (frames.length === 0) return;
-    if (this.open) {
-      if (frames.length === 1) this.send(frames[0]!);
-      else {
-        this.socket?.cork();
-        for (const f of frames) this.send(f);
-        this.socket?.uncork();
-      }
+    const open = this.open;
+    if (open && count > 1) this.socket?.cork();
+    for (let i = 0; i < count; i++) {
+      if (open) this.send(frames[i]!);
+      frames[i] = undefined;
     }
-    frames.length = 0;
+    if (open && count > 1) this.socket?.uncork();
+    this.heldCount = 0;
     this.heldBytes = 0;
   }
 
