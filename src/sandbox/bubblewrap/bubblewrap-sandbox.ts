@@ -236,8 +236,9 @@ export class BubblewrapSandbox implements SessionSandbox {
   }
 
   private host(): Promise<SandboxShell> {
-    // Reuse a live (or still starting) host; start again after an exit or a failed start.
-    if (this.starting && this.proc?.alive !== false) return this.starting;
+    // Reuse a live (or still starting) host; start again after an exit, a failed start, or a kill (a timeout, an
+    // interrupt) whose exit has not been seen yet: that shell is going, and must not be handed the next command.
+    if (this.starting && this.proc?.usable !== false) return this.starting;
     const started = this.start().catch((err: unknown) => {
       if (this.starting === started) this.starting = undefined;
       throw err;
