@@ -5,42 +5,16 @@
 // then a second (warm) call, and the memory of the live sandbox: RSS and PSS summed over all its
 // processes (bwrap, the shell, slirp4netns). Prints one table; see docs/benchmarks.md ("Sandbox
 // first call"). Sends no traffic anywhere.
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import pino from 'pino';
-import { systemClock } from '../src/domain/clock.js';
-import { createBubblewrapSandboxes } from '../src/sandbox/bubblewrap/bubblewrap-provider.js';
+import { benchSandboxes } from './lib/bench-sandboxes.js';
 import { descendants, descendantsRssKb } from './lib/agentd.js';
-import type { EnvironmentRecord, SessionRecord } from '../src/store/types.js';
 
 const RUNS = Number(process.env.RUNS ?? 10);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const max = (xs: number[]) => Math.max(...xs);
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-bench-sandbox-'));
-const sandboxes = await createBubblewrapSandboxes({
-  bwrapPath: 'bwrap',
-  workspacesDir: path.join(dir, 'workspaces'),
-  caDir: path.join(dir, 'egress-ca'),
-  extraCaFiles: [],
-  packages: { dir: path.join(dir, 'packages'), aptSources: undefined },
-  idleMs: 600_000,
-  clock: systemClock,
-  maxCallMs: 60_000,
-  maxOutputBytes: 65_536,
-  memoryMb: 4096,
-  maxProcesses: 512,
-  cpus: 1,
-  uid: 2_000_000_000,
-  gid: 2_000_000_000,
-  protectedPaths: [dir], // the data dir, as serve passes it
-  hostPorts: [],
-  allowedNetworks: [],
-  logger: pino({ level: 'silent' }),
-});
-if (sandboxes.unavailable) throw new Error(`bubblewrap unavailable: ${sandboxes.unavailable}`);
+const sandboxes = await benchSandboxes();
 
 const networkings = [{ type: 'unrestricted' }, { type: 'limited', allowed_hosts: ['example.com'] }] as const;
 const rows: string[] = [];
@@ -51,9 +25,7 @@ try {
     const rss: number[] = [];
     const pss: number[] = [];
     for (let run = 0; run < RUNS + 1; run++) {
-      const session = { id: `sesn_bench_${networking.type}_${run}`, agent: { skills: [], mcp_servers: [] }, resources: [] } as unknown as SessionRecord;
-      const environment = { config: { type: 'cloud', networking } } as unknown as EnvironmentRecord;
-      const sandbox = sandboxes.provider.open(session, environment);
+      const sandbox = sandboxes.open(`${networking.type}_${run}`, networking);
       const before = new Set(descendants(process.pid)); // tsx's own helper
       const call = async () => {
         const t0 = performance.now();
@@ -81,5 +53,4 @@ try {
   console.log(`(${RUNS} runs each after one warm-up; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')} on ${os.cpus().length} cores; agentd ${process.getuid?.() === 0 ? 'as root (sandbox as uid 2000000000, cgroups)' : 'unprivileged'})`);
 } finally {
   await sandboxes.close();
-  fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -7,12 +7,8 @@
 // (events per turn × sessions) / this wall time, with the machine doing nothing else. Sends no traffic anywhere.
 import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import pino from 'pino';
-import { systemClock } from '../src/domain/clock.js';
-import { createBubblewrapSandboxes } from '../src/sandbox/bubblewrap/bubblewrap-provider.js';
-import type { EnvironmentRecord, SessionRecord } from '../src/store/types.js';
+import { benchSandboxes } from './lib/bench-sandboxes.js';
 
 const SESSIONS = Number(process.env.SESSIONS ?? 1000);
 /** Durable events of one item-3 turn (5 tool round trips), as item 3 counts them. */
@@ -28,33 +24,10 @@ function machineJiffies(): { busy: number; total: number } {
 }
 const HZ = 100;
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-bench-starts-'));
-const sandboxes = await createBubblewrapSandboxes({
-  bwrapPath: 'bwrap',
-  workspacesDir: path.join(dir, 'workspaces'),
-  caDir: path.join(dir, 'egress-ca'),
-  extraCaFiles: [],
-  packages: { dir: path.join(dir, 'packages'), aptSources: undefined },
-  idleMs: 600_000,
-  clock: systemClock,
-  maxCallMs: 120_000,
-  maxOutputBytes: 65_536,
-  memoryMb: 4096,
-  maxProcesses: 512,
-  cpus: 1,
-  uid: 2_000_000_000,
-  gid: 2_000_000_000,
-  protectedPaths: [dir],
-  hostPorts: [],
-  allowedNetworks: [],
-  logger: pino({ level: 'silent' }),
-});
-if (sandboxes.unavailable) throw new Error(`bubblewrap unavailable: ${sandboxes.unavailable}`);
+const sandboxes = await benchSandboxes(120_000);
 
-const networking = NETWORKING === 'limited' ? { type: 'limited', allowed_hosts: ['example.com'] } : { type: 'unrestricted' };
-const environment = { config: { type: 'cloud', networking } } as unknown as EnvironmentRecord;
-const open = (name: string) =>
-  sandboxes.provider.open({ id: `sesn_bench_${name}`, agent: { skills: [], mcp_servers: [] }, resources: [] } as unknown as SessionRecord, environment);
+const networking = NETWORKING === 'limited' ? ({ type: 'limited', allowed_hosts: ['example.com'] } as const) : ({ type: 'unrestricted' } as const);
+const open = (name: string) => sandboxes.open(name, networking);
 const firstCall = async (sandbox: ReturnType<typeof open>) => {
   const r = await sandbox.run('bash', { command: 'echo ready' }, 'toolu_bench', new AbortController().signal);
   if (r.isError) throw new Error(JSON.stringify(r.content));
@@ -87,5 +60,4 @@ try {
   console.log(`(load average before ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')} on ${os.cpus().length} cores; ${process.getuid?.() === 0 ? 'as root (sandbox as uid 2000000000, cgroups)' : 'unprivileged'})`);
 } finally {
   await sandboxes.close();
-  fs.rmSync(dir, { recursive: true, force: true });
 }
