@@ -38,8 +38,8 @@ const IDLE_CONNECTION_MS = 4_000;
 const DEFAULT_VERSION = '2026-10-21';
 
 export interface FirstPartyHttp {
-  /** `json`: the body already serialised (with `stream: true`), as the agent loop builds it (history-json.ts). */
-  stream(body: RawMessagesBody, opts: ModelCallOptions, json?: string): Promise<ProviderStream>;
+  /** `json`: the body already serialised (with `stream: true`, UTF-8), as the agent loop builds it (history-json.ts). */
+  stream(body: RawMessagesBody, opts: ModelCallOptions, json?: Buffer): Promise<ProviderStream>;
   create(body: RawMessagesBody, opts: ModelCallOptions): Promise<ProviderReply<BetaMessage>>;
   countTokens(body: RawMessagesBody, opts: ModelCallOptions): Promise<ProviderReply<BetaMessageTokensCount>>;
 }
@@ -173,7 +173,7 @@ export function firstPartyHttp(target: FirstPartyTarget): FirstPartyHttp {
       const streamed = body['stream'] === true ? body : { ...body, stream: true };
       let res: http.IncomingMessage;
       try {
-        res = await post('/v1/messages', json !== undefined ? Buffer.from(json, 'utf8') : requestBytes(streamed), opts, abort.signal);
+        res = await post('/v1/messages', json ?? requestBytes(streamed), opts, abort.signal);
         if ((res.statusCode ?? 500) >= 300) throw await apiError(res);
       } catch (err) {
         opts.signal.removeEventListener('abort', onAbort);
