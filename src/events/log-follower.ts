@@ -51,7 +51,10 @@ export function followLog(opts: FollowOptions): () => void {
    * (`gap`), to be read from the store, where every number below a committed one is committed too.
    */
   const takeContiguous = (records: readonly EventRecord[]): { taken: readonly EventRecord[]; gap: boolean } => {
-    if (continuesCursor(records)) return takeAll(records);
+    if (continuesCursor(records)) {
+      moveCursorPast(records);
+      return { taken: records, gap: false };
+    }
     const taken: EventRecord[] = [];
     const ordered = records.every((r, i) => i === 0 || records[i - 1]!.seq < r.seq) ? records : [...records].sort((a, b) => a.seq - b.seq);
     for (const r of ordered) {
@@ -71,9 +74,8 @@ export function followLog(opts: FollowOptions): () => void {
     for (let i = 0; i < records.length; i++) if (records[i]!.seq !== cursor + 1 + i) return false;
     return true;
   };
-  const takeAll = (records: readonly EventRecord[]) => {
+  const moveCursorPast = (records: readonly EventRecord[]) => {
     if (records.length > 0) cursor = records[records.length - 1]!.seq;
-    return { taken: records, gap: false };
   };
 
   const deliver = async (records: readonly EventRecord[]) => {
@@ -124,7 +126,7 @@ export function followLog(opts: FollowOptions): () => void {
   const deliverNow = (records: readonly EventRecord[]) => {
     let taken = records;
     let gap = false;
-    if (continuesCursor(records)) cursor = records[records.length - 1]!.seq;
+    if (continuesCursor(records)) moveCursorPast(records);
     else ({ taken, gap } = takeContiguous(records));
     // What lies past a gap is read from the store once this delivery is through.
     if (gap) catchUpNeeded = true;

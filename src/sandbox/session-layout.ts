@@ -1,6 +1,8 @@
 // Where a session's files live on the host, and what the agent sees where. Shared by every local
 // sandbox provider, resource mounting and output capture.
+import fs from 'node:fs';
 import path from 'node:path';
+import type { ConfinedRoot } from './confined/roots.js';
 import type { SessionRecord } from '../store/types.js';
 import { AGENT_WORKDIR } from './types.js';
 
@@ -85,6 +87,20 @@ function fileAndRepositoryMounts(layout: SessionLayout, session: SessionRecord):
       mountPath: r.mount_path,
       readOnly: r.type === 'file',
     }));
+}
+
+/**
+ * What the file tools may reach, at the paths the agent sees: the session's workspace and outputs (made here if
+ * missing) and `mounts`. Both local providers build it per call: mounts come and go between turns.
+ */
+export function sessionRoots(layout: Pick<SessionLayout, 'workspace' | 'outputs'>, mounts: readonly Mount[]): ConfinedRoot[] {
+  fs.mkdirSync(layout.workspace, { recursive: true });
+  fs.mkdirSync(layout.outputs, { recursive: true });
+  return [
+    { sandboxPath: AGENT_WORKDIR, hostPath: layout.workspace, readOnly: false },
+    { sandboxPath: AGENT_OUTPUTS_DIR, hostPath: layout.outputs, readOnly: false },
+    ...mounts.map((m) => ({ sandboxPath: m.mountPath, hostPath: m.hostPath, readOnly: m.readOnly })),
+  ];
 }
 
 export { AGENT_WORKDIR };

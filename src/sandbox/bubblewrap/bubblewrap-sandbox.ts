@@ -12,7 +12,7 @@ import type { EgressEndpoint, EgressProxy } from '../egress/egress-proxy.js';
 import { ANY_HOST, egressPolicy } from '../egress/egress-policy.js';
 import type { HostPortRelays } from '../network/host-ports.js';
 import type { SlirpTools } from '../network/slirp-network.js';
-import { AGENT_OUTPUTS_DIR, resourceMounts, sessionLayout, type Mount, type SessionLayout } from '../session-layout.js';
+import { resourceMounts, sessionLayout, sessionRoots, type Mount, type SessionLayout } from '../session-layout.js';
 import { AGENT_WORKDIR, type SandboxPreparation, type SessionSandbox, type ToolOutcome } from '../types.js';
 import { bwrapArgs, FIRST_EXTRA_FD, type RuntimeFiles, type SandboxSpec } from './bwrap-args.js';
 import type { EtcLayout } from './etc-view.js';
@@ -22,10 +22,10 @@ import { PACKAGES_MOUNT } from '../packages/install-script.js';
 import { LAYER_PATH, layerVariables } from '../packages/layer-env.js';
 import { prepareMountPoints } from './mount-points.js';
 import type { SandboxHelperFiles } from './sandbox-helper-files.js';
-import { SandboxShell } from './sandbox-shell.js';
+import { bashCall, SandboxShell } from './sandbox-shell.js';
 import type { SandboxSpawner } from './sandbox-spawner.js';
 import { capOutcome } from './output-cap.js';
-import { ConfinedFileTools, type ConfinedRoot } from '../confined/confined-file-tools.js';
+import { ConfinedFileTools } from '../confined/confined-file-tools.js';
 import type { Cgroups, SandboxCgroup } from '../limits/cgroups.js';
 import { handOver, type SandboxUser } from '../limits/sandbox-user.js';
 
@@ -174,13 +174,7 @@ export class BubblewrapSandbox implements SessionSandbox {
    * packages layer). Built per call: mounts come and go between turns.
    */
   private fileTools(): ConfinedFileTools {
-    fs.mkdirSync(this.layout.workspace, { recursive: true });
-    fs.mkdirSync(this.layout.outputs, { recursive: true });
-    const roots: ConfinedRoot[] = [
-      { sandboxPath: AGENT_WORKDIR, hostPath: this.layout.workspace, readOnly: false },
-      { sandboxPath: AGENT_OUTPUTS_DIR, hostPath: this.layout.outputs, readOnly: false },
-      ...this.mounts().map((m) => ({ sandboxPath: m.mountPath, hostPath: m.hostPath, readOnly: m.readOnly })),
-    ];
+    const roots = sessionRoots(this.layout, this.mounts());
     const owner = this.rt.user.switches ? { uid: this.rt.user.uid, gid: this.rt.user.gid } : undefined;
     return new ConfinedFileTools({ workdir: AGENT_WORKDIR, roots, owner });
   }
@@ -190,9 +184,9 @@ export class BubblewrapSandbox implements SessionSandbox {
     this.idle?.abort();
     this.busy++;
     try {
-      if (input.restart === true) await this.stopHost();
-      const command = typeof input.command === 'string' ? input.command : '';
-      if (!command) return input.restart === true ? { isError: false, content: [{ type: 'text', text: 'bash session restarted' }] } : errorOutcome('bash: command is required');
+      const call = bashCall(input);
+      if (call.restart) await this.stopHost();
+      if ('answer' in call) return call.answer;
       let shell: SandboxShell;
       try {
         await this.restartIfCredentialsChanged();
@@ -203,8 +197,7 @@ export class BubblewrapSandbox implements SessionSandbox {
         this.logger.warn({ err }, 'sandbox failed to start');
         return errorOutcome(`The sandbox could not start, so the tool did not run: ${err instanceof Error ? err.message : String(err)}`);
       }
-      const asked = typeof input.timeout_ms === 'number' && input.timeout_ms > 0 ? input.timeout_ms : 120_000;
-      return await shell.exec(command, Math.min(asked, this.rt.maxCallMs), signal);
+      return await shell.exec(call.command, Math.min(call.timeoutMs, this.rt.maxCallMs), signal);
     } finally {
       this.busy--;
       this.armIdle();

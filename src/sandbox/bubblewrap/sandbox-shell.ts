@@ -30,6 +30,24 @@ export interface SandboxShellOptions {
 /** A shell-quoted single line the shell's printf turns back into `text` (keeps it out of what we write). */
 const split = (text: string) => `${text.slice(0, 8)}''${text.slice(8)}`;
 
+/** The SDK `bash` tool's default for a call that names no `timeout_ms`. */
+const DEFAULT_BASH_TIMEOUT_MS = 120_000;
+
+/**
+ * A `bash` call's input as the SDK's tool reads it (both local providers): whether to restart first, and the
+ * command with its timeout, or, without a command, the answer to give (a restart alone, or the missing command).
+ */
+export function bashCall(input: Record<string, unknown>): { restart: boolean } & ({ command: string; timeoutMs: number } | { answer: ToolOutcome }) {
+  const restart = input.restart === true;
+  const command = typeof input.command === 'string' ? input.command : '';
+  if (!command) {
+    const answer = restart ? 'bash session restarted' : 'bash: command is required';
+    return { restart, answer: { isError: !restart, content: [{ type: 'text', text: answer }] } };
+  }
+  const timeoutMs = typeof input.timeout_ms === 'number' && input.timeout_ms > 0 ? input.timeout_ms : DEFAULT_BASH_TIMEOUT_MS;
+  return { restart, command, timeoutMs };
+}
+
 export class BashTimeout extends Error {
   constructor(readonly timeoutMs: number) {
     super(`bash command timed out after ${timeoutMs}ms`);

@@ -6,14 +6,10 @@
 // bubblewrap sandbox, the shell stops after AGENTD_SANDBOX_IDLE_MS without calls (and the next call starts
 // a fresh one): a thousand idle sessions do not keep a thousand shells.
 import type { Clock } from '../../domain/clock.js';
-import { SandboxShell } from '../bubblewrap/sandbox-shell.js';
+import { bashCall, SandboxShell } from '../bubblewrap/sandbox-shell.js';
 import type { SandboxSpawner } from '../bubblewrap/sandbox-spawner.js';
 import type { ToolOutcome } from '../types.js';
 
-/** The SDK's default for a call that names no `timeout_ms`. */
-const DEFAULT_TIMEOUT_MS = 120_000;
-
-const text = (isError: boolean, t: string): ToolOutcome => ({ isError, content: [{ type: 'text', text: t }] });
 
 /** What the SDK's `bash` tool gives its shell: the server's environment without ANTHROPIC_* (scrubbedShellEnv). */
 function shellEnvironment(): Record<string, string> {
@@ -61,9 +57,9 @@ export class DirectBash {
 
   /** One call, as the SDK's tool answers it: `restart` first, then the command in the (possibly new) shell. */
   private async call(input: Record<string, unknown>, signal: AbortSignal): Promise<ToolOutcome> {
-    if (input.restart === true) await this.stop();
-    const command = typeof input.command === 'string' ? input.command : '';
-    if (!command) return input.restart === true ? text(false, 'bash session restarted') : text(true, 'bash: command is required');
+    const call = bashCall(input);
+    if (call.restart) await this.stop();
+    if ('answer' in call) return call.answer;
     // A shell killed by the previous call (timeout, interrupt) may not have exited yet: not reused.
     if (!this.shell?.usable) this.shell = this.start();
     const shell = this.shell;
@@ -71,11 +67,10 @@ export class DirectBash {
       await shell.ready;
     } catch (err) {
       this.shell = undefined;
-      return text(true, `bash: the shell could not start: ${err instanceof Error ? err.message : String(err)}`);
+      return { isError: true, content: [{ type: 'text', text: `bash: the shell could not start: ${err instanceof Error ? err.message : String(err)}` }] };
     }
-    const timeoutMs = typeof input.timeout_ms === 'number' && input.timeout_ms > 0 ? input.timeout_ms : DEFAULT_TIMEOUT_MS;
     // A call that did not finish kills the shell (its state is unknown); the next call starts another.
-    return shell.exec(command, timeoutMs, signal);
+    return shell.exec(call.command, call.timeoutMs, signal);
   }
 
   private start(): SandboxShell {

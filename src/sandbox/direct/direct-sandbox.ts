@@ -11,7 +11,7 @@ import { SandboxSpawner } from '../bubblewrap/sandbox-spawner.js';
 import { spawnerEntry } from '../bubblewrap/sandbox-helper-files.js';
 import { AGENT_WORKDIR, type SandboxPreparation, type SandboxProvider, type SessionSandbox, type ToolOutcome } from '../types.js';
 import { describePackageSet, packageSetOf } from '../packages/package-set.js';
-import { AGENT_OUTPUTS_DIR, resourceMounts, sessionLayout, type Mount, type SessionLayout } from '../session-layout.js';
+import { resourceMounts, sessionLayout, sessionRoots, type Mount, type SessionLayout } from '../session-layout.js';
 import { DirectBash } from './direct-bash.js';
 
 /** Agent-visible directories and the host directories behind them, longest agent path first. */
@@ -52,13 +52,7 @@ export class DirectSandbox implements SessionSandbox {
 
   /** The session's directories and the mounts present now, as the file tools' roots (mounts come and go between turns). */
   private roots(): ConfinedRoot[] {
-    fs.mkdirSync(this.layout.workspace, { recursive: true });
-    fs.mkdirSync(this.layout.outputs, { recursive: true });
-    return [
-      { sandboxPath: AGENT_WORKDIR, hostPath: this.layout.workspace, readOnly: false },
-      { sandboxPath: AGENT_OUTPUTS_DIR, hostPath: this.layout.outputs, readOnly: false },
-      ...this.mounts.filter((m) => fs.existsSync(m.hostPath)).map((m) => ({ sandboxPath: m.mountPath, hostPath: m.hostPath, readOnly: m.readOnly })),
-    ];
+    return sessionRoots(this.layout, this.mounts.filter((m) => fs.existsSync(m.hostPath)));
   }
 
   async run(name: string, input: Record<string, unknown>, _toolUseId: string, signal: AbortSignal): Promise<ToolOutcome> {

@@ -34,6 +34,13 @@ async function setInternalOn(db: Kysely<Database>, sessionId: string, id: string
   );
 }
 
+/** Reserves `n` sequence numbers on the session's row (taking its lock); callers add their conditions and `returning`. */
+const reserveNumbers = (tx: Kysely<Database>, sessionId: string, n: number) =>
+  tx
+    .updateTable('sessions')
+    .set((eb) => ({ last_seq: eb('last_seq', '+', n) }))
+    .where('id', '=', sessionId);
+
 const numbered = (sessionId: string, events: NewEvent[], last: number): EventRecord[] => {
   const first = last - events.length + 1;
   return events.map((e, i): EventRecord => ({ ...e, sessionId, seq: first + i }));
@@ -57,10 +64,7 @@ export class KyselyEventRepository implements EventRepository {
       // (also across PostgreSQL replicas).
       const values = [events.length, sessionId, ...(fence ? [fence.owner, fence.token] : [])];
       const { rows } = await runShaped(tx, fence ? 'events.reserve fenced' : 'events.reserve', values, () => {
-        const reserve = tx
-          .updateTable('sessions')
-          .set((eb) => ({ last_seq: eb('last_seq', '+', events.length) }))
-          .where('id', '=', sessionId);
+        const reserve = reserveNumbers(tx, sessionId, events.length);
         return (fence ? reserve.where('lease_owner', '=', fence.owner).where('lease_token', '=', fence.token) : reserve).returning('last_seq');
       });
       const row = rows[0];
@@ -111,10 +115,7 @@ export class KyselyEventRepository implements EventRepository {
   private async appendIfOpen(tx: Kysely<Database>, workspaceId: string, sessionId: string, events: NewEvent[]): Promise<EventRecord[] | undefined> {
     const n = events.length;
     const { rows } = await runShaped(tx, 'events.reserve open', [n, sessionId, workspaceId, 'terminated'], () =>
-      tx
-        .updateTable('sessions')
-        .set((eb) => ({ last_seq: eb('last_seq', '+', n) }))
-        .where('id', '=', sessionId)
+      reserveNumbers(tx, sessionId, n)
         .where('workspace_id', '=', workspaceId)
         .where('archived_at', 'is', null)
         .where('status', '<>', 'terminated')
