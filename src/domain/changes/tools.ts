@@ -42,13 +42,22 @@ export function answerWithErrors(t: ThreadState, calls: readonly ToolCall[], tex
   });
 }
 
-/** Before a built-in or MCP call runs: durably marked started, so after a crash it is reported, never re-run. */
+/** Built-in tools that only look: running one again changes nothing, and it leaves nothing to capture. */
+const READ_ONLY_TOOLS: ReadonlySet<string> = new Set(['read', 'glob', 'grep']);
+
+export const changesNothing = (call: ToolCall) => call.kind === 'builtin' && READ_ONLY_TOOLS.has(call.name);
+
+/**
+ * Before a built-in or MCP call runs: durably marked started, so after a crash it is reported, never re-run.
+ * A read-only call is not marked (one write fewer per call): cut off by a crash, it simply runs again.
+ * What remains may be nothing at all (the thread already running, no confirmation to stamp).
+ */
 export function startTool(t: ThreadState, call: ToolCall, env: ChangeEnv): LogChanges {
   const internal: ToolUseInternal = { tool_use_id: call.toolUseId, kind: call.kind, started: true };
   return mergeChanges(ensureRunning(t, env), {
     ...noChanges(env.at),
     processed: confirmationsOf(t, [call]),
-    internals: [{ id: call.eventId, internal }],
+    internals: changesNothing(call) ? [] : [{ id: call.eventId, internal }],
   });
 }
 

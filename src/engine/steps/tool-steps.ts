@@ -1,6 +1,7 @@
 // Handlers of tool steps: running a built-in call in the session's sandbox, offering calls to a
 // self-hosted worker, and answering calls that will not run.
-import { ABANDONED_TEXT, answerWithErrors, refusalText, startTool, toolResult, withNotes } from '../../domain/changes/tools.js';
+import { ABANDONED_TEXT, answerWithErrors, changesNothing, refusalText, startTool, toolResult, withNotes } from '../../domain/changes/tools.js';
+import { isEmpty } from '../../domain/changes/log-changes.js';
 import { ensureRunning } from '../../domain/changes/turn.js';
 import type { EffectResult, StepContext, StepHandlers } from './step-context.js';
 import type { ToolCall } from '../../domain/session-state.js';
@@ -78,8 +79,9 @@ export const toolSteps: Pick<StepHandlers, 'abandon_tools' | 'refuse_tools' | 'r
   run_tool: async (step, ctx) => {
     const { call } = step;
     const thread = ctx.thread(step.thread);
-    // Durably marked started first: after a crash it is reported, never re-run.
-    await ctx.write(startTool(thread, call, ctx.env()), step.thread);
+    // Durably marked started first: after a crash it is reported, never re-run (a read-only call runs again).
+    const start = startTool(thread, call, ctx.env());
+    if (!isEmpty(start)) await ctx.write(start, step.thread);
     if (call.name === 'web_fetch') return runWebFetch(ctx, step.thread, call);
     await reportUnreachableCredentials(ctx, step.thread);
     // The workspace (restored here if another replica wrote it last), memory stores and skills are
@@ -107,9 +109,10 @@ export const toolSteps: Pick<StepHandlers, 'abandon_tools' | 'refuse_tools' | 'r
       seconds: (performance.now() - startedAt) / 1000,
     });
     // Before the result is recorded, so a client that sees it can already list the outputs and
-    // read the memories the call wrote.
-    await ctx.effects.outputs.capture(ctx.session);
-    const synced = await ctx.effects.mounts.sync(ctx.session);
+    // read the memories the call wrote (a read-only call wrote none).
+    const writes = !changesNothing(call);
+    if (writes) await ctx.effects.outputs.capture(ctx.session);
+    const synced = writes ? await ctx.effects.mounts.sync(ctx.session) : [];
     if (outcome.cut) return outcome.cut === 'shutdown' ? 'stop' : 'continue';
     if (!outcome.ok) throw outcome.error;
     await ctx.write(toolResult(thread, call, withNotes(outcome.value, [...restored, ...placed, ...synced]), ctx.env()), step.thread);

@@ -5,6 +5,8 @@ import type { BetaMessage } from '@anthropic-ai/sdk/resources/beta/messages/mess
 import { compactionLimitReached, modelFailed, recordResponse, startRequest, toolUseLimitReached } from '../../../src/domain/changes/model.js';
 import { toolPolicies } from '../../../src/domain/permissions.js';
 import { packagesFailed } from '../../../src/domain/changes/packages.js';
+import { isEmpty } from '../../../src/domain/changes/log-changes.js';
+import { startTool } from '../../../src/domain/changes/tools.js';
 import { decide, MAX_COMPACTIONS_IN_A_ROW } from '../../../src/domain/decide.js';
 import { foldLog } from '../../../src/domain/fold.js';
 import { retryDueAt } from '../../../src/domain/retry.js';
@@ -35,6 +37,21 @@ describe('replay: edge cases', () => {
     expect(next(b)).toEqual({ type: 'abandon_tools', thread: 'primary', calls: [call.id] });
     // A self-hosted worker owns its calls: nothing is abandoned on its behalf.
     expect(next(b, { remoteTools: true })).toEqual({ type: 'await_client', thread: 'primary', eventIds: [call.id] });
+  });
+
+  it('a read-only call is not marked started (nothing to repeat): cut off by a crash, it runs again', () => {
+    const { b, call } = toolTurn({ name: 'read' });
+    const t = primaryThread(foldLog(b.log));
+    const start = startTool(t, t.calls[0]!, env(T0));
+    // The thread is running and nothing awaits a stamp: the step writes nothing before the call.
+    expect(isEmpty(start)).toBe(true);
+    expect(next(b)).toMatchObject({ type: 'run_tool', call: call.id });
+    // A call that can change something is marked, so it is never run twice.
+    const bash = toolTurn();
+    const bashThread = primaryThread(foldLog(bash.b.log));
+    expect(startTool(bashThread, bashThread.calls[0]!, env(T0)).internals).toEqual([
+      { id: bash.call.id, internal: { tool_use_id: 'toolu_1', kind: 'builtin', started: true } },
+    ]);
   });
 
   it('a cleared call that never started runs (once), and the next model call follows its result', () => {

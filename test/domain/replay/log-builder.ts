@@ -97,10 +97,11 @@ export class LogBuilder {
     const usage = { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
     return this.add('span.model_request_end', { is_error: true, model_request_start_id: start.id, model_usage: usage });
   }
-  toolUse(toolUseId: string, opts: { permission?: 'allow' | 'ask' | 'deny'; started?: boolean } = {}) {
+  toolUse(toolUseId: string, opts: { permission?: 'allow' | 'ask' | 'deny'; started?: boolean; name?: 'bash' | 'read' } = {}) {
+    const input = opts.name === 'read' ? { file_path: '/workspace/a.txt' } : { command: 'true' };
     return this.add(
       'agent.tool_use',
-      { name: 'bash', input: { command: 'true' }, evaluated_permission: opts.permission ?? 'allow' },
+      { name: opts.name ?? 'bash', input, evaluated_permission: opts.permission ?? 'allow' },
       { internal: { tool_use_id: toolUseId, kind: 'builtin', ...(opts.started ? { started: true } : {}) } },
     );
   }
