@@ -59,6 +59,24 @@ describe('confined file tools: costly patterns', () => {
     } finally {
       fs.closeSync(small);
     }
+    // Sized for what stat saw (here: nothing, then a file that grew to 5,000 bytes): it grows up to the cap, never past.
+    const grown = path.join(base, 'grown.bin');
+    fs.writeFileSync(grown, 'y'.repeat(5000));
+    for (const [size, limit] of [[0, 8192], [1, 5000], [4999, 5000], [5000, 5000]] as const) {
+      const fd = fs.openSync(grown, 'r');
+      try {
+        expect(await readFd(fd, limit, size)).toBe('y'.repeat(5000));
+      } finally {
+        fs.closeSync(fd);
+      }
+    }
+    const over = fs.openSync(grown, 'r');
+    try {
+      await expect(readFd(over, 4999, 0)).rejects.toBeInstanceOf(GrewPastCap);
+    } finally {
+      fs.closeSync(over);
+      fs.rmSync(grown);
+    }
   });
 
   it('a path longer than PATH_MAX is refused before it is walked; a scan for a line of a sparse giant stops when aborted', async () => {

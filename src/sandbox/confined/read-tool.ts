@@ -18,13 +18,21 @@ export class GrewPastCap extends Error {}
 /**
  * The whole of the file at `fd`, as UTF-8, reading at most `limit` + 1 bytes whatever the file's size now: a file
  * checked at its size and then grown (or swapped for a sparse giant) must not make the server allocate its new size,
- * as fs.readFile, which takes the size from a second fstat, would.
+ * as fs.readFile, which takes the size from a second fstat, would. The buffer is sized for `size` (what the caller's
+ * stat saw, plus the byte that shows growth) and grows, doubling, only up to `limit` + 1: a small file costs a small
+ * buffer, not the cap.
  */
-export async function readFd(fd: number, limit: number): Promise<string> {
-  const buffer = Buffer.allocUnsafe(limit + 1);
+export async function readFd(fd: number, limit: number, size = limit): Promise<string> {
+  let buffer = Buffer.allocUnsafe(Math.min(Math.max(size, 0), limit) + 1);
   let filled = 0;
-  while (filled <= limit) {
-    const { bytesRead } = await read(fd, buffer, filled, limit + 1 - filled, null);
+  for (;;) {
+    if (filled === buffer.length) {
+      if (filled > limit) break;
+      const bigger = Buffer.allocUnsafe(Math.min(buffer.length * 2, limit + 1));
+      buffer.copy(bigger, 0, 0, filled);
+      buffer = bigger;
+    }
+    const { bytesRead } = await read(fd, buffer, filled, buffer.length - filled, null);
     if (bytesRead === 0) break;
     filled += bytesRead;
   }
@@ -60,7 +68,7 @@ export async function readTool(ctx: ToolContext, input: Record<string, unknown>,
         const [startLine, endLine] = viewRange as [number, number];
         return await readRangeStreaming(fd, filePath, startLine, endLine, limit, signal);
       }
-      data = await readFd(fd, limit);
+      data = await readFd(fd, limit, stat.size);
     } catch (e) {
       if (e instanceof ToolError) throw e;
       if (e instanceof GrewPastCap) throw new ToolError(`read: ${filePath} exceeds ${ctx.maxFileBytes}-byte limit (it grew while being read)`);

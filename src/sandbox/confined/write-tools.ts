@@ -66,7 +66,7 @@ export async function editTool(ctx: ToolContext, input: Record<string, unknown>)
             'The edit tool loads the whole file and cannot modify a file this large.',
         );
       }
-      data = await readFd(fd, limit);
+      data = await readFd(fd, limit, opened.stat.size);
     } catch (e) {
       if (e instanceof ToolError) throw e;
       if (e instanceof GrewPastCap) throw new ToolError(`edit: ${filePath} exceeds ${ctx.maxFileBytes}-byte limit (it grew while being read)`);
