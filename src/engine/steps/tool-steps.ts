@@ -1,7 +1,6 @@
 // Handlers of tool steps: running a built-in call in the session's sandbox, offering calls to a
 // self-hosted worker, and answering calls that will not run.
 import { ABANDONED_TEXT, answerWithErrors, changesNothing, refusalText, startTool, toolResult, withNotes } from '../../domain/changes/tools.js';
-import { isEmpty } from '../../domain/changes/log-changes.js';
 import { ensureRunning } from '../../domain/changes/turn.js';
 import type { EffectResult, StepContext, StepHandlers } from './step-context.js';
 import type { ToolCall } from '../../domain/session-state.js';
@@ -79,9 +78,9 @@ export const toolSteps: Pick<StepHandlers, 'abandon_tools' | 'refuse_tools' | 'r
   run_tool: async (step, ctx) => {
     const { call } = step;
     const thread = ctx.thread(step.thread);
-    // Durably marked started first: after a crash it is reported, never re-run (a read-only call runs again).
-    const start = startTool(thread, call, ctx.env());
-    if (!isEmpty(start)) await ctx.write(start, step.thread);
+    // Durably marked started first: after a crash it is reported, never re-run (a read-only call runs again; with
+    // nothing else to stamp its start writes nothing, as the log writer skips empty changes).
+    await ctx.write(startTool(thread, call, ctx.env()), step.thread);
     if (call.name === 'web_fetch') return runWebFetch(ctx, step.thread, call);
     await reportUnreachableCredentials(ctx, step.thread);
     // The workspace (restored here if another replica wrote it last), memory stores and skills are

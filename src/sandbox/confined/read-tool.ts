@@ -23,7 +23,7 @@ export class GrewPastCap extends Error {}
  * buffer, not the cap.
  */
 export async function readFd(fd: number, limit: number, size = limit): Promise<string> {
-  let buffer = Buffer.allocUnsafe(Math.min(Math.max(size, 0), limit) + 1);
+  let buffer = Buffer.allocUnsafe(Math.min(size, limit) + 1);
   let filled = 0;
   for (;;) {
     if (filled === buffer.length) {

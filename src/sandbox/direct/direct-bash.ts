@@ -10,7 +10,6 @@ import { bashCall, SandboxShell } from '../bubblewrap/sandbox-shell.js';
 import type { SandboxSpawner } from '../bubblewrap/sandbox-spawner.js';
 import type { ToolOutcome } from '../types.js';
 
-
 /** What the SDK's `bash` tool gives its shell: the server's environment without ANTHROPIC_* (scrubbedShellEnv). */
 function shellEnvironment(): Record<string, string> {
   const out: Record<string, string> = {};
