@@ -7,6 +7,7 @@ import path from 'node:path';
 import pino from 'pino';
 import type { Config } from '../config/config.js';
 import { systemClock } from '../domain/clock.js';
+import { SHELL_BINARY } from '../sandbox/shell-binary.js';
 import { createLocalSandboxes } from './sandboxes.js';
 
 export interface ProtectionCheck {
@@ -64,9 +65,17 @@ export async function sandboxChecks(config: Config): Promise<ProtectionCheck[]> 
         ? { name: 'seccomp', ok: true, detail: 'syscall filter loaded into every sandbox (libseccomp)' }
         : { name: 'seccomp', ok: false, detail: seccomp.reason, fix: 'apt-get install python3-seccomp' },
     );
+    checks.push(shellCheck());
     return checks;
   } finally {
     await local.close();
     fs.rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** Optional: the statically linked bash, a little less memory per live sandbox (src/sandbox/shell-binary.ts). */
+function shellCheck(): ProtectionCheck {
+  return SHELL_BINARY.endsWith('bash-static')
+    ? { name: 'sandbox shell', ok: true, detail: `${SHELL_BINARY} (statically linked)` }
+    : { name: 'sandbox shell', ok: true, detail: `${SHELL_BINARY}; optional: apt-get install bash-static (the same bash, statically linked: about 0.9 MiB less RSS per live sandbox)` };
 }

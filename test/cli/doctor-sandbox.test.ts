@@ -1,5 +1,5 @@
 // `agentd doctor`'s sandbox protections on this machine (where CI runs as root, with bubblewrap, slirp4netns, cgroup v1
-// and python3-seccomp installed by .ci/run): every protection reports in force, through the real
+// python3-seccomp and bash-static installed by .ci/run): every protection reports in force, through the real
 // command; and a missing bubblewrap or AGENTD_SANDBOX=none is reported with what to do.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -24,6 +24,8 @@ describe('agentd doctor', { timeout: 120_000 }, () => {
     for (const name of ['sandbox', 'unrestricted networking', 'sandbox user', 'cgroup limits', 'seccomp']) expect(names).toContain(`✓ ${name}`);
     if (process.getuid?.() === 0) expect(stdout).toContain('sandboxes run as uid 2000000000');
     expect(stdout).toMatch(/cgroup v[12] per sandbox/);
+    // .ci/run installs bash-static: the sandbox's shell is the statically linked bash.
+    expect(stdout).toMatch(/✓ sandbox shell +\/(usr\/)?bin\/bash-static \(statically linked\)/);
   });
 
   it('says what to install when bubblewrap is missing', async () => {

@@ -2,10 +2,15 @@
 // intact (but a fresh shell and /tmp); per-call time and output caps; resource limits in force;
 // what lives in it (bwrap and the shell, nothing else), and what the file tools need of it (nothing).
 import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useFakeAnthropic, useServer } from '../helpers/use.js';
 import { ManualClock } from '../helpers/manual-clock.js';
 import { bash, runTools, toolSession } from '../helpers/sandbox.js';
+import { SHELL_BINARY } from '../../src/sandbox/shell-binary.js';
+
+/** What the kernel names the shell's process: its binary's file name (bash, or bash-static), cut at 15 characters. */
+const shellComm = path.basename(SHELL_BINARY).slice(0, 15);
 
 /** bwrap processes started by this test process (the server runs in it): the live sandboxes' count, twice each. */
 function ownBwraps(): number {
@@ -58,8 +63,10 @@ describe('sandbox lifecycle and limits', { timeout: 180_000 }, () => {
     expect(read).toEqual({ isError: false, text: 'from the file tool' });
     expect(ownBwraps()).toBe(before);
 
-    const [seen, processes, init] = await runTools(t, fake, session.id, [
+    const [seen, shell, processes, init] = await runTools(t, fake, session.id, [
       bash('cat /workspace/notes.txt; echo; stat -c %u /workspace/notes.txt; id -u'),
+      // The statically linked bash when the host has it (Debian's bash-static), named bash all the same.
+      bash('echo "$0"; readlink /proc/$$/exe'),
       // Every process in the sandbox's pid namespace by name; pid 1 is the agent's shell (no reaper).
       bash('cat /proc/1/comm; for p in /proc/[0-9]*; do cat $p/comm 2>/dev/null; done | sort -u | tr "\\n" " "'),
       // An orphan (its subshell exits at once) is adopted and reaped by the shell, and nothing inside
@@ -69,12 +76,14 @@ describe('sandbox lifecycle and limits', { timeout: 180_000 }, () => {
     const [content, owner, uid] = seen!.text.split('\n');
     expect(content).toBe('from the file tool');
     expect(owner).toBe(uid); // created by the server, owned by the sandbox's user
+    expect(shell).toEqual({ isError: false, text: `bash\n${fs.realpathSync(SHELL_BINARY)}` });
+    if (fs.existsSync('/usr/bin/bash-static')) expect(SHELL_BINARY).toMatch(/bash-static$/);
     const [pid1, names] = processes!.text.split('\n');
-    expect(pid1).toBe('bash');
+    expect(pid1).toBe(shellComm);
     // The shell (and its subshell running the loop) and the listing's own programs: no tool host, no reaper.
     const seenNames = names!.trim().split(' ');
-    expect(seenNames).toContain('bash');
-    for (const name of seenNames) expect(['bash', 'cat', 'sort', 'tr']).toContain(name);
+    expect(seenNames).toContain(shellComm);
+    for (const name of seenNames) expect([shellComm, 'cat', 'sort', 'tr']).toContain(name);
     expect(init).toEqual({ isError: false, text: '0\nalive 1' });
     expect(ownBwraps()).toBe(before + 1); // one sandbox: bwrap outside only
     // The spawner that forked it carries none of the server's environment (keys, database URL): PATH only.

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Mount, SessionLayout } from '../session-layout.js';
 import { AGENT_OUTPUTS_DIR } from '../session-layout.js';
 import { AGENT_WORKDIR } from '../types.js';
+import { SHELL_ARGV0, SHELL_BINARY } from '../shell-binary.js';
 import { SANDBOX_HOST_PORTS_DIR } from '../network/host-ports.js';
 import { SANDBOX_BIN_DIR, SANDBOX_NODE, type SandboxHelperFiles } from './sandbox-helper-files.js';
 import type { RelayTargets } from './sandbox-relays.js';
@@ -164,7 +165,7 @@ const SHELL_SCRIPT = [
   'unset AGENTD_AS_KB AGENTD_NPROC',
   `if [ "$#" -gt 0 ]; then NODE_CHANNEL_FD=${RELAY_CHANNEL_FD} "$@" || exit 96; fi`,
   `exec ${RELAY_CHANNEL_FD}>&-`,
-  'exec /bin/bash --noprofile --norc',
+  `exec -a ${SHELL_ARGV0} ${SHELL_BINARY} --noprofile --norc`,
 ].join('\n');
 
 /** bwrap's options, the command it runs inside the sandbox, and its loopback doors (the relay helper opens them). */
@@ -196,7 +197,7 @@ export function bwrapArgs(spec: SandboxSpec): { options: string[]; command: stri
   args.push('--setenv', 'PS1', '', '--setenv', 'PS2', '');
   const relays = relayTargets(spec.network);
   const helper = relays.length > 0 ? [SANDBOX_NODE, spec.helper.relayEntry, ...relays.map((r) => String(r.port))] : [];
-  return { options: args, command: ['/bin/bash', '-c', SHELL_SCRIPT, 'agentd-sandbox', ...helper], relays };
+  return { options: args, command: [SHELL_BINARY, '-c', SHELL_SCRIPT, 'agentd-sandbox', ...helper], relays };
 }
 
 /** The sandbox's loopback doors: the egress proxy (when it has the socket) and the operator's host ports. */

@@ -54,7 +54,7 @@ function sendStdio(id: number, child: ChildProcess): void {
 
 /** A plain process (no bwrap): its stdio goes to the server, and its exit. */
 function startPlain(id: number, argv: readonly string[], plain: NonNullable<SpawnRequest['plain']>): void {
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], cwd: plain.cwd, env: plain.env, detached: true });
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], cwd: plain.cwd, env: plain.env, detached: true, argv0: plain.argv0 });
   adopt(id, child, true);
   if (child.pid === undefined) return;
   sendStdio(id, child);

@@ -17,8 +17,9 @@ export interface SpawnRequest {
   /**
    * A plain process instead of bwrap (the unsandboxed provider's shell, AGENTD_SANDBOX=none): started in
    * `cwd` with `env`, in a process group of its own (killed as a group); `bwrapOptions` are not written.
+   * `argv0`: what the process sees as its name, if not `argv[0]`.
    */
-  plain?: { cwd: string; env: Record<string, string> } | undefined;
+  plain?: { cwd: string; env: Record<string, string>; argv0?: string } | undefined;
 }
 
 export type SpawnerRequest = SpawnRequest | { op: 'kill'; id: number };

@@ -1,4 +1,4 @@
-// The unsandboxed provider's `bash` tool: one persistent /bin/bash per session in its workspace, as
+// The unsandboxed provider's `bash` tool: one persistent bash per session in its workspace, as
 // the SDK's tool keeps it, but started by the sandbox spawner, not by the server. A fork copies the
 // forking process's page tables, and the server's grow with its sessions: at a thousand sessions the
 // SDK's own spawn from the server was a fifth of its CPU, each one stalling every stream meanwhile.
@@ -9,6 +9,7 @@ import type { Clock } from '../../domain/clock.js';
 import { bashCall, SandboxShell } from '../bubblewrap/sandbox-shell.js';
 import type { SandboxSpawner } from '../bubblewrap/sandbox-spawner.js';
 import type { ToolOutcome } from '../types.js';
+import { SHELL_ARGV0, SHELL_BINARY } from '../shell-binary.js';
 
 /** What the SDK's `bash` tool gives its shell: the server's environment without ANTHROPIC_* (scrubbedShellEnv). */
 function shellEnvironment(): Record<string, string> {
@@ -75,7 +76,7 @@ export class DirectBash {
   private start(): SandboxShell {
     return new SandboxShell({
       spawner: this.spawner,
-      request: { argv: ['/bin/bash', '--noprofile', '--norc'], bwrapOptions: [], relayPorts: [], plain: { cwd: this.cwd, env: shellEnvironment() } },
+      request: { argv: [SHELL_BINARY, '--noprofile', '--norc'], bwrapOptions: [], relayPorts: [], plain: { cwd: this.cwd, env: shellEnvironment(), argv0: SHELL_ARGV0 } },
       // No cap beyond the output's tail (as the SDK's tool): the per-call limits are the bubblewrap sandbox's.
       maxOutputBytes: Number.POSITIVE_INFINITY,
       // Its stderr is part of the tool's answer already, and never logged: the shell holds the server's
