@@ -27,6 +27,8 @@ async function replace(ctx: CommandContext, session: SessionRecord, next: Stored
   if (!(await ctx.store.sessions.replaceResources(session.id, session.resources, next, ctx.now()))) {
     throw conflict(`the resources of session ${session.id} changed while this request ran; retry it`);
   }
+  // A runner holding the session mounts the new list before its next step.
+  ctx.log.bus.wake('session', session.id);
 }
 
 export async function addSessionResource(

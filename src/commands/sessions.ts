@@ -184,7 +184,7 @@ export async function updateSession(
   id: string,
   input: SessionUpdateInput,
 ): Promise<SessionRecord> {
-  return ctx.store.transaction(async (tx) => {
+  const updated = await ctx.store.transaction(async (tx) => {
     const session = await getSession(tx, workspaceId, id);
     if (session.archivedAt) throw conflict(`session ${id} is archived and read-only`);
     let vaultIds = session.vaultIds;
@@ -221,6 +221,9 @@ export async function updateSession(
     await emitWebhook(tx, 'session.updated', id, workspaceId, next.updatedAt);
     return next;
   });
+  // A runner holding the session reads it again before its next step (a budget changed mid-turn applies there).
+  ctx.log.bus.wake('session', id);
+  return updated;
 }
 
 function assertNotRunning(session: SessionRecord, action: string): void {
@@ -230,7 +233,7 @@ function assertNotRunning(session: SessionRecord, action: string): void {
 }
 
 export async function archiveSession(ctx: CommandContext, workspaceId: string, id: string): Promise<SessionRecord> {
-  return ctx.store.transaction(async (tx) => {
+  const archived = await ctx.store.transaction(async (tx) => {
     const session = await getSession(tx, workspaceId, id);
     if (session.archivedAt) return session;
     assertNotRunning(session, 'archive');
@@ -240,6 +243,8 @@ export async function archiveSession(ctx: CommandContext, workspaceId: string, i
     await emitWebhook(tx, 'session.archived', id, workspaceId, now);
     return next;
   });
+  ctx.log.bus.wake('session', id);
+  return archived;
 }
 
 export async function deleteSession(ctx: CommandContext, workspaceId: string, id: string): Promise<void> {

@@ -81,6 +81,7 @@ export class Engine {
   private readonly sandboxes = new Map<string, { sandbox: SessionSandbox; mounts: string }>();
   private unsubscribe: (() => void) | undefined;
   private unsubscribeAll: (() => void) | undefined;
+  private unsubscribeWake: (() => void) | undefined;
   private sweeper: NodeJS.Timeout | undefined;
   private stopped = false;
   /** The leases of the sessions running here, renewed together. */
@@ -99,8 +100,15 @@ export class Engine {
     // What this process commits to a session its runner holds is folded from the records, not read back.
     this.unsubscribeAll = this.deps.bus.subscribeAll((sessionId, records) => this.active.get(sessionId)?.runner.heard(records));
     this.unsubscribe = this.deps.bus.onInput((sessionId, types, remote) => this.onInput(sessionId, types, remote), {
-      // Input committed while the bus was reconnecting is found in the store.
-      onMissed: () => void this.sweep().catch((err) => this.deps.logger.error({ err }, 'engine sweep failed')),
+      // Input committed while the bus was reconnecting is found in the store (and runners read their sessions again).
+      onMissed: () => {
+        for (const { runner } of this.active.values()) runner.sessionChanged();
+        void this.sweep().catch((err) => this.deps.logger.error({ err }, 'engine sweep failed'));
+      },
+    });
+    // A session's row changed outside its log (its settings, budget or resources): its runner reads it again.
+    this.unsubscribeWake = this.deps.bus.onWake('session', (sessionId) => {
+      for (const [id, { runner }] of this.active) if (sessionId === undefined || id === sessionId) runner.sessionChanged();
     });
     await this.sweep();
     // Sessions whose owner died (another replica) become claimable when their lease lapses: a
@@ -122,6 +130,8 @@ export class Engine {
   }
 
   private onInput(sessionId: string, types: readonly string[], remote?: { originRuns: boolean }): void {
+    // Another process appended to the session: its runner here (if any) reads the session again.
+    if (remote) this.active.get(sessionId)?.runner.sessionChanged();
     const waking = types.filter((t) => WAKING.has(t));
     if (waking.length === 0) return;
     // Input another replica took runs there (its engine takes the lease, or tells this one if it
@@ -268,6 +278,7 @@ export class Engine {
     this.stopped = true;
     this.unsubscribe?.();
     this.unsubscribeAll?.();
+    this.unsubscribeWake?.();
     clearInterval(this.sweeper);
     for (const entry of this.active.values()) {
       entry.runner.stop();

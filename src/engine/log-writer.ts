@@ -23,6 +23,10 @@ import { usageSnapshot, withSnapshot } from '../domain/changes/usage-snapshot.js
 /** The session row's fields a write's new values are computed from. */
 type RuntimeBasis = SessionWrite['expected'];
 
+/** Whether a write updates the session's row (its status, usage, runtime or outcomes), not only its log. */
+const touchesSession = (changes: LogChanges): boolean =>
+  changes.status !== undefined || changes.usage !== undefined || changes.outcome !== undefined || (changes.calls?.length ?? 0) > 0;
+
 /** The row's new values after `changes`, computed from `current`, and the events with the usage snapshot they cause. */
 function nextRuntime(current: RuntimeBasis, changes: LogChanges, newId: NewId): { patch: RuntimePatch; events: NewEvent[]; after: RuntimeBasis } {
   const calls = changes.calls ?? [];
@@ -63,10 +67,10 @@ export class LogWriter {
     const fence = this.fence();
     if (!fence) throw new LeaseLost(id);
     const calls = changes.calls ?? [];
-    const touchesSession = changes.status !== undefined || changes.usage !== undefined || changes.outcome !== undefined || calls.length > 0;
+    const touches = touchesSession(changes);
     // The most frequent writes touch only the log (a tool result, a span start, a tool's started
     // marker): without the session's row to update, each is one statement on PostgreSQL.
-    if (!touchesSession && changes.processed.length === 0) {
+    if (!touches && changes.processed.length === 0) {
       // Markers only (or nothing the store keeps, a thread's status being derived from the log): the marker
       // write still checks the lease, which an empty append would not.
       if (changes.events.length === 0) {
@@ -75,7 +79,7 @@ export class LogWriter {
       }
       if (changes.internals.length === 0) return this.log.appendFenced(id, changes.events, fence);
     }
-    if (touchesSession) {
+    if (touches) {
       const written = await this.writeInOneStatement(changes, fence);
       if (written) return written;
     }
@@ -84,7 +88,7 @@ export class LogWriter {
       // The fence is checked by the write's first statement on the session's row: the read of the
       // session it updates, or the append's reservation of sequence numbers, or a check of its own.
       let current: SessionRecord | undefined;
-      if (touchesSession) {
+      if (touches) {
         current = await tx.sessions.findFenced(id, fence.owner, fence.token);
         if (!current) throw new LeaseLost(id);
       } else if (changes.events.length === 0 && !(await tx.sessions.holdsLease(id, fence.owner, fence.token))) {
@@ -104,6 +108,21 @@ export class LogWriter {
     });
     if (after) this.basis = after;
     return records;
+  }
+
+  /**
+   * `session` as the write just applied left its row: its status and last event number, and the runtime fields it
+   * wrote (after a write that touched the row, the writer's basis is the row's: read in its transaction, or checked
+   * by its statement). Changes other processes made meanwhile are not in it.
+   */
+  sessionAfter(session: SessionRecord, changes: LogChanges, records: readonly EventRecord[]): SessionRecord {
+    const basis = touchesSession(changes) ? this.basis : undefined;
+    return {
+      ...session,
+      ...(changes.status !== undefined ? { status: changes.status } : {}),
+      ...(records.length > 0 ? { lastSeq: records[records.length - 1]!.seq } : {}),
+      ...(basis ? { usage: basis.usage, runtime: basis.runtime, outcomeEvaluations: basis.outcomeEvaluations, budget: basis.budget } : {}),
+    };
   }
 
   /**

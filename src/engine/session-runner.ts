@@ -79,6 +79,11 @@ export class SessionRunner {
   /** The coordinator's roster, resolved once per runner (roster entries pin versions, so it never changes). */
   private rosterOf: Promise<RosterAgent[]> | undefined;
   private stopped = false;
+  /** See currentSession. */
+  private session: SessionRecord | undefined;
+  private sessionStale = true;
+  /** Writes this runner applied (a read overlapping one may be older than it). */
+  private writes = 0;
   private readonly fold: SessionFold;
   private readonly writer: LogWriter;
   /** The lease this run holds; every write checks it. */
@@ -108,6 +113,7 @@ export class SessionRunner {
 
   /** Called with the types of newly committed events of this session (and the waking request's trace, if any). */
   notify(types: readonly string[], caller?: SpanContext): void {
+    this.sessionStale = true;
     if (caller) {
       if (this.spans) this.spans.continueFrom(caller);
       else this.inbound = caller;
@@ -118,6 +124,30 @@ export class SessionRunner {
   /** The type of the session's environment, once this runner has read it (it cannot change after creation). */
   get environmentType(): EnvironmentRecord['config']['type'] | undefined {
     return this.environmentKind;
+  }
+
+  /**
+   * The session's row changed outside this runner's writes (another process appended to its log, or its settings,
+   * budget or resources changed): read it again before the next step.
+   */
+  sessionChanged(): void {
+    this.sessionStale = true;
+  }
+
+  /**
+   * The session's row as of the step under way: read at a run's first step and whenever something else changed it,
+   * else as this runner's own writes left it (LogWriter.sessionAfter), which saves a read per step.
+   */
+  private async currentSession(): Promise<SessionRecord | undefined> {
+    if (this.sessionStale || !this.session) {
+      // Cleared before the read: a change heard while it is under way makes the next step read again, and so
+      // does a write of this runner's own that committed meanwhile (the row read may be older than it).
+      this.sessionStale = false;
+      const writes = this.writes;
+      this.session = await this.deps.store.sessions.find(this.sessionId);
+      if (this.writes !== writes) this.sessionStale = true;
+    }
+    return this.session;
   }
 
   /** Records this process committed to the session (its API's input, this runner's writes): folded without a read. */
@@ -137,6 +167,8 @@ export class SessionRunner {
    */
   async run(fence: LeaseFence): Promise<void> {
     this.fence = fence;
+    // Between runs the session was not this runner's to follow: the first step reads it.
+    this.sessionStale = true;
     const { store, clock } = this.deps;
     const inFlight = new Map<string, Promise<void>>();
     let failure: unknown;
@@ -148,7 +180,7 @@ export class SessionRunner {
         // A session of one thread whose thread stopped has nothing left to decide in this run (input
         // arriving now wakes the engine, which runs again): no reads to find that out.
         if (primaryStopped && inFlight.size === 0 && this.fold.state.threads.size === 1) break;
-        const session = await store.sessions.find(this.sessionId);
+        const session = await this.currentSession();
         if (!session || session.archivedAt || session.status === 'terminated') break;
         // Read once per run (a turn, or a stretch of one): an environment edited meanwhile applies from the next.
         environment ??= await store.environments.get(session.workspaceId, session.environmentId);
@@ -299,6 +331,8 @@ export class SessionRunner {
           // Before the session goes idle: a client that sees the turn end may lose this replica.
           if (changes.status === 'idle') await this.snapshotWorkspace();
           const written = await this.writer.apply(changes);
+          this.writes++;
+          if (this.session) this.session = this.writer.sessionAfter(this.session, changes, written);
           fold.patch(changes, thread);
           if (changes.calls?.length) deps.telemetry.modelCalls(session, changes.calls);
           logStatusChanges(deps.logger, written);

@@ -19,6 +19,7 @@ export type AllListener = (sessionId: string, records: readonly EventRecord[]) =
  * Queued input (events committed unprocessed: what clients send) reached a session. `remote` is
  * set when another process committed it; `originRuns` says that process schedules sessions
  * itself, so it runs the turn or, failing to take the lease, the holder is told (here too).
+ * Another process's commits without queued input come too, with no types.
  */
 export type InputListener = (sessionId: string, types: readonly string[], remote?: { originRuns: boolean }) => void;
 
@@ -32,8 +33,11 @@ export function queuedTypes(records: ReadonlyArray<Pick<EventRecord, 'type' | 'p
   return [...new Set(records.filter((r) => r.processedAt === null).map((r) => r.type))];
 }
 
-/** Keyed wake-ups outside session logs, e.g. 'work' + environment id when work is offered. */
-export type WakeTopic = 'work';
+/**
+ * Keyed wake-ups outside session logs: 'work' + environment id when work is offered; 'session' + session id when a
+ * session's row changed outside its log (settings, budget, resources, archive), so its runner reads it again.
+ */
+export type WakeTopic = 'work' | 'session';
 /** `undefined`: wake-ups may have been missed, so every waiter of the topic should look again. */
 export type WakeListener = (key: string | undefined) => void;
 

@@ -97,7 +97,7 @@ describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('NotifyEventBus (postgres
     stop();
   });
 
-  it("tells the other process's engine of queued input from the notification alone, and reads nothing for a session it does not follow", async () => {
+  it("tells the other process's engine of queued input (and of its other commits, with no types) from the notification alone, and reads nothing for a session it does not follow", async () => {
     const session = sessionRecord(2);
     await writerStore.sessions.insert(session);
     const inputs: { types: readonly string[]; remote: { originRuns: boolean } | undefined }[] = [];
@@ -109,14 +109,15 @@ describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('NotifyEventBus (postgres
     const reads = spyOnReads(readerStore);
     const log = new EventLog(writerStore, writerBus);
     await log.append(session.id, [...newEvents(1), ...newEvents(1, 'user.interrupt'), ...newEvents(1)]);
-    // Engine output (processed as written) is not input.
+    // Engine output (processed as written) is not input: it comes with no types (a runner of the session reads it again).
     await log.append(session.id, [{ ...newEvents(1, 'agent.message')[0]!, processedAt: '2026-01-01T00:00:00.000Z' }]);
     stopWriter();
     await log.append(session.id, newEvents(1));
-    await until('both announcements of input', () => inputs.length === 2);
-    await new Promise((r) => setTimeout(r, 200)); // the engine output's announcement has come too
+    await until('the three announcements', () => inputs.length === 3);
+    await new Promise((r) => setTimeout(r, 200)); // nothing more comes
     expect(inputs).toEqual([
       { types: ['user.message', 'user.interrupt'], remote: { originRuns: true } },
+      { types: [], remote: { originRuns: true } },
       { types: ['user.message'], remote: { originRuns: false } },
     ]);
     expect(reads()).toBe(0);

@@ -7,6 +7,7 @@ import { dialects } from '../helpers/databases.js';
 import { createAgent, createEnvironment } from '../helpers/fixtures.js';
 import { useFakeAnthropic, useServer } from '../helpers/use.js';
 import { sendText, streamWhile, typesOf } from '../helpers/turns.js';
+import { until } from '../helpers/self-hosted.js';
 import { DEFAULT_WORKSPACE_ID } from '../../src/store/workspace.js';
 
 // claude-opus-4-8 lists at $5 / $25 per million input / output tokens; cache writes 1.25× (5 m) and
@@ -183,6 +184,29 @@ describe.each(dialects())('session cost and budgets (%s)', (dialect) => {
     );
     expect(second.at(-1)).toMatchObject({ type: 'session.status_idle', stop_reason: { type: 'budget_reached' } });
     expect(fake.requests.length).toBe(calls);
+  });
+
+  it('a budget raised while a tool runs applies to the same turn (the runner reads the changed session)', async () => {
+    const agent = await createAgent(t.client, { model: 'claude-opus-4-8', tools: [{ type: 'agent_toolset_20260401' }] });
+    const env = await createEnvironment(t.client);
+    const session = await t.client.beta.sessions.create({
+      agent: agent.id,
+      environment_id: env.id,
+      budget: { type: 'limit', max_list_cost: { amount: '100', currency: 'USD' } },
+    });
+    // The first call spends $1.3125 of $1.00 and asks for a tool: the tool runs, and then the budget would end the turn.
+    fake.enqueue(
+      { content: [{ type: 'tool_use', id: 'toolu_slow', name: 'bash', input: { command: 'sleep 1.5; echo slept' } }], usage: USAGE },
+      { content: [{ type: 'text', text: 'went on' }], usage: USAGE },
+    );
+    const turn = streamWhile(t.client, session.id, () => sendText(t.client, session.id, 'go'));
+    // Raised while the tool runs: after its call is logged, before its result.
+    await until('the tool call', async () => ((await t.client.beta.sessions.events.list(session.id)).data.some((e) => e.type === 'agent.tool_use') ? true : undefined));
+    await t.client.beta.sessions.update(session.id, { budget: { type: 'limit', max_list_cost: { amount: '1000', currency: 'USD' } } });
+    const events = await turn;
+    expect(events.find((e) => e.type === 'agent.tool_result')).toBeDefined();
+    expect(events.at(-1)).toMatchObject({ type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
+    expect(JSON.stringify(events.filter((e) => e.type === 'agent.message'))).toContain('went on');
   });
 
   it('budget rules: create-only, removal, model_not_budgetable, USD cents', async () => {
