@@ -113,7 +113,6 @@ export class SessionRunner {
 
   /** Called with the types of newly committed events of this session (and the waking request's trace, if any). */
   notify(types: readonly string[], caller?: SpanContext): void {
-    this.sessionStale = true;
     if (caller) {
       if (this.spans) this.spans.continueFrom(caller);
       else this.inbound = caller;
@@ -135,8 +134,10 @@ export class SessionRunner {
   }
 
   /**
-   * The session's row as of the step under way: read at a run's first step and whenever something else changed it,
-   * else as this runner's own writes left it (LogWriter.sessionAfter), which saves a read per step.
+   * The session's row as of the step under way: read at the runner's first step (a runner lives for one hold of the
+   * lease: Engine.drive, its runs and the lingers between them) and whenever something else changed it, else as this
+   * runner's own writes left it (LogWriter.sessionAfter), which saves a read per step. Input this process's API takes
+   * changes only the log, whose records the runner hears; another process's appends come as sessionChanged.
    */
   private async currentSession(): Promise<SessionRecord | undefined> {
     if (this.sessionStale || !this.session) {
@@ -167,8 +168,6 @@ export class SessionRunner {
    */
   async run(fence: LeaseFence): Promise<void> {
     this.fence = fence;
-    // Between runs the session was not this runner's to follow: the first step reads it.
-    this.sessionStale = true;
     const { store, clock } = this.deps;
     const inFlight = new Map<string, Promise<void>>();
     let failure: unknown;
