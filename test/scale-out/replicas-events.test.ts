@@ -1,6 +1,7 @@
 // Three real `agentd serve` replicas on one PostgreSQL database: a stream on one replica carries
 // every event committed by the others, in order and once, and Last-Event-ID resume works when the
-// client moves from one replica to another.
+// client moves from one replica to another; a session changed through one replica (its budget
+// raised) is read again by the runner another replica holds.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Anthropic from '@anthropic-ai/sdk';
@@ -9,6 +10,7 @@ import { createPostgresDatabase } from '../helpers/databases.js';
 import { startReplica, stopReplicas, type Replica } from '../helpers/replicas.js';
 import { StreamReader } from '../helpers/stream.js';
 import { isTerminal, sendText, waitSettled, type StreamEvent } from '../helpers/turns.js';
+import { until } from '../helpers/self-hosted.js';
 
 const KEY = 'sk-replicas-test';
 /** Durable events all have ids (deltas, which have none, are not asked for here). */
@@ -116,5 +118,28 @@ describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('replicas: events across 
     } finally {
       stream.controller.abort();
     }
+  });
+
+  it('a budget raised through B while A runs the turn applies to its next model call (A reads the session again)', async () => {
+    const agent = await a().client.beta.agents.create({ name: `replicas-budget-${Date.now()}`, model: 'claude-opus-4-8', tools: [{ type: 'agent_toolset_20260401' }] });
+    const env = await a().client.beta.environments.create({ name: `replicas-budget-env-${Date.now()}-${Math.random()}` });
+    const session = await a().client.beta.sessions.create({
+      agent: agent.id,
+      environment_id: env.id,
+      budget: { type: 'limit', max_list_cost: { amount: '100', currency: 'USD' } },
+    });
+    // $5 / $25 per million tokens: the first call spends $1.50 of the $1.00 and asks for a tool, which still runs.
+    const usage = { input_tokens: 100_000, output_tokens: 40_000 };
+    fake.enqueue(
+      { content: [{ type: 'tool_use', id: 'toolu_budget', name: 'bash', input: { command: 'sleep 1.5; echo slept' } }], usage },
+      { content: [{ type: 'text', text: 'went on' }], usage },
+    );
+    // Sent on A: A's engine runs the turn.
+    await sendText(a().client, session.id, 'go');
+    await until('the tool call', async () => ((await a().client.beta.sessions.events.list(session.id)).data.some((e) => e.type === 'agent.tool_use') ? true : undefined));
+    await b().client.beta.sessions.update(session.id, { budget: { type: 'limit', max_list_cost: { amount: '1000', currency: 'USD' } } });
+    const events = await waitSettled(c().client, session.id, 30_000);
+    expect(events.at(-1)).toMatchObject({ type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
+    expect(JSON.stringify(events.filter((e) => e.type === 'agent.message'))).toContain('went on');
   });
 });
