@@ -261,4 +261,5 @@ export async function deleteSession(ctx: CommandContext, workspaceId: string, id
   await Promise.all(removed.map((key) => ctx.blobs.remove(key)));
   await removeSessionFiles(ctx, id);
   ctx.log.bus.end(id);
+  ctx.log.bus.wake('session', id);
 }
