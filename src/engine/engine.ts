@@ -100,15 +100,14 @@ export class Engine {
     // What this process commits to a session its runner holds is folded from the records, not read back.
     this.unsubscribeAll = this.deps.bus.subscribeAll((sessionId, records) => this.active.get(sessionId)?.runner.heard(records));
     this.unsubscribe = this.deps.bus.onInput((sessionId, types, remote) => this.onInput(sessionId, types, remote), {
-      // Input committed while the bus was reconnecting is found in the store (and runners read their sessions again).
-      onMissed: () => {
-        for (const { runner } of this.active.values()) runner.sessionChanged();
-        void this.sweep().catch((err) => this.deps.logger.error({ err }, 'engine sweep failed'));
-      },
+      // Input committed while the bus was reconnecting is found in the store.
+      onMissed: () => void this.sweep().catch((err) => this.deps.logger.error({ err }, 'engine sweep failed')),
     });
     // A session's row changed outside its log (its settings, budget or resources): its runner reads it again.
+    // Undefined when wake-ups may have been missed (the bus reconnected): every runner does.
     this.unsubscribeWake = this.deps.bus.onWake('session', (sessionId) => {
-      for (const [id, { runner }] of this.active) if (sessionId === undefined || id === sessionId) runner.sessionChanged();
+      if (sessionId !== undefined) this.active.get(sessionId)?.runner.sessionChanged();
+      else for (const { runner } of this.active.values()) runner.sessionChanged();
     });
     await this.sweep();
     // Sessions whose owner died (another replica) become claimable when their lease lapses: a

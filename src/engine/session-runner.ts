@@ -140,7 +140,7 @@ export class SessionRunner {
    * changes only the log, whose records the runner hears; another process's appends come as sessionChanged.
    */
   private async currentSession(): Promise<SessionRecord | undefined> {
-    if (this.sessionStale || !this.session) {
+    if (this.sessionStale) {
       // Cleared before the read: a change heard while it is under way makes the next step read again, and so
       // does a write of this runner's own that committed meanwhile (the row read may be older than it).
       this.sessionStale = false;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import pino from 'pino';
 import type { Config } from '../config/config.js';
 import { systemClock } from '../domain/clock.js';
-import { SHELL_BINARY } from '../sandbox/shell-binary.js';
+import { SHELL_BINARY, SHELL_IS_STATIC } from '../sandbox/shell-binary.js';
 import { createLocalSandboxes } from './sandboxes.js';
 
 export interface ProtectionCheck {
@@ -75,7 +75,7 @@ export async function sandboxChecks(config: Config): Promise<ProtectionCheck[]> 
 
 /** Optional: the statically linked bash, a little less memory per live sandbox (src/sandbox/shell-binary.ts). */
 function shellCheck(): ProtectionCheck {
-  return SHELL_BINARY.endsWith('bash-static')
+  return SHELL_IS_STATIC
     ? { name: 'sandbox shell', ok: true, detail: `${SHELL_BINARY} (statically linked)` }
     : { name: 'sandbox shell', ok: true, detail: `${SHELL_BINARY}; optional: apt-get install bash-static (the same bash, statically linked: about 0.9 MiB less RSS per live sandbox)` };
 }

@@ -8,6 +8,7 @@ import tls from 'node:tls';
 import type { Clock } from '../../domain/clock.js';
 import type { Logger } from '../../logger.js';
 import { EgressCa, systemRoots } from '../egress/egress-ca.js';
+import { onPath } from '../executables.js';
 import { EgressProxy } from '../egress/egress-proxy.js';
 import { parseCidr, sandboxRoutePlan, SLIRP, type DestinationRules } from '../network/destination-policy.js';
 import { openHostPortRelays } from '../network/host-ports.js';
@@ -78,20 +79,6 @@ export interface LocalSandboxes {
   /** The operator's registry hosts that `allow_package_managers` allows besides the well-known ones. */
   packageHosts?: readonly string[];
   close(): Promise<void>;
-}
-
-function onPath(name: string): string | undefined {
-  if (name.includes('/')) return path.resolve(name);
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    const candidate = path.join(dir, name);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      return candidate;
-    } catch {
-      // keep looking
-    }
-  }
-  return undefined;
 }
 
 function realOrResolved(p: string): string {
