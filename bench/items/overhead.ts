@@ -149,7 +149,10 @@ export const overhead: Item = async (ctx) => {
         }),
         metric(1, 'overhead.sdk_threaded', 'SDK toolRunner (default: message thread), ms per round trip', 'ms', perTrip.threaded),
         metric(1, 'overhead.sdk_full', 'SDK toolRunner (thread: false), ms per round trip', 'ms', perTrip.full),
-        metric(1, 'overhead.ratio', 'ratio agentd / faster toolRunner (same run)', 'x', ratioBest, { target: { op: '<=', value: 1.5 } }),
+        // Issue 15's targets: ≤ 1.5× on SQLite, ≤ 2.5× on PostgreSQL.
+        metric(1, 'overhead.ratio', 'ratio agentd / faster toolRunner (same run)', 'x', ratioBest, {
+          target: { op: '<=', value: ctx.dialect === 'postgres' ? 2.5 : 1.5 },
+        }),
         metric(1, 'overhead.ratio_threaded', 'ratio agentd / toolRunner threaded', 'x', ratioThreaded),
         metric(1, 'overhead.ratio_full', 'ratio agentd / toolRunner thread: false', 'x', ratioFull),
         metric(1, 'overhead.cpu_agentd', '  (agentd: CPU ms per round trip, server + fake + client)', 'ms', cpuPerTrip.agentd),

@@ -9,6 +9,7 @@ export interface Row {
   key: string;
   label: string;
   unit: Metric['unit'];
+  /** The figure's target (a row's dialects may each have their own: see targetOf). */
   target: Target | undefined;
   byDialect: Partial<Record<Dialect, Metric>>;
   note: string | undefined;
@@ -59,10 +60,20 @@ export function targetText(t: Target | undefined, unit: Metric['unit']): string 
   return `${t.op === '==' ? '=' : t.op === '<=' ? '≤' : '≥'} ${formatNumber(t.value, unit)}${unitSuffix(unit)}`;
 }
 
+/** The target a dialect's figure is held to: its own metric's, else the row's. */
+const targetOf = (row: Row, dialect: Dialect): Target | undefined => row.byDialect[dialect]?.target ?? row.target;
+
+/** The row's targets: one, or each dialect's when they differ ("≤ 1.50× / ≤ 2.50×", in the table's dialect order). */
+function targetsText(row: Row, dialects: Dialect[]): string {
+  const texts = [...new Set(dialects.filter((d) => row.byDialect[d]).map((d) => targetText(targetOf(row, d), row.unit)))];
+  return texts.length > 0 ? texts.join(' / ') : targetText(row.target, row.unit);
+}
+
 export function verdict(row: Row, dialect: Dialect): string {
   const m = row.byDialect[dialect];
-  if (!row.target || !m) return '';
-  return meets(summarize(m.runs).median, row.target) ? 'met' : 'MISSED';
+  const target = targetOf(row, dialect);
+  if (!target || !m) return '';
+  return meets(summarize(m.runs).median, target) ? 'met' : 'MISSED';
 }
 
 export function renderTable(rows: Row[], dialects: Dialect[]): string {
@@ -71,7 +82,7 @@ export function renderTable(rows: Row[], dialects: Dialect[]): string {
     String(r.item),
     r.label + (r.note ? ` [${r.note}]` : ''),
     ...dialects.map((d) => cell(r.byDialect[d])),
-    targetText(r.target, r.unit),
+    targetsText(r, dialects),
     ...dialects.map((d) => verdict(r, d)),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
