@@ -2,7 +2,7 @@
 // step with its handler, repeat. Decisions live in src/domain (decide.ts, changes/); every effect
 // is recorded in the log before the loop decides again, so a restart resumes from the log alone.
 import { isoNow } from '../domain/clock.js';
-import type { ChangeEnv, LogChanges } from '../domain/changes/log-changes.js';
+import { isEmpty, type ChangeEnv, type LogChanges } from '../domain/changes/log-changes.js';
 import { decideThreads, type DecideContext, type Step } from '../domain/decide.js';
 import type { NewId } from '../domain/ids.js';
 import { compactionThreshold } from '../domain/models.js';
@@ -84,6 +84,10 @@ export class SessionRunner {
   private sessionStale = true;
   /** Writes this runner applied (a read overlapping one may be older than it). */
   private writes = 0;
+  /** A step's last write, held to go with the next (see StepContext.writeWithNext). */
+  private held: { changes: LogChanges; thread: string } | undefined;
+  /** Steps under way (a write is held only while its step is the one). */
+  private underWay = 0;
   private readonly fold: SessionFold;
   private readonly writer: LogWriter;
   /** The lease this run holds; every write checks it. */
@@ -179,6 +183,9 @@ export class SessionRunner {
         // A session of one thread whose thread stopped has nothing left to decide in this run (input
         // arriving now wakes the engine, which runs again): no reads to find that out.
         if (primaryStopped && inFlight.size === 0 && this.fold.state.threads.size === 1) break;
+        // Something else changed the session: a held write goes out first, so the log is never read past events
+        // folded ahead of their write.
+        if (this.held && this.sessionStale) await this.flushHeld();
         const session = await this.currentSession();
         if (!session || session.archivedAt || session.status === 'terminated') break;
         // Read once per run (a turn, or a stretch of one): an environment edited meanwhile applies from the next.
@@ -220,6 +227,7 @@ export class SessionRunner {
           // leave it changed: a step that ends after a snapshot was taken (another thread's turn ended meanwhile)
           // makes the next turn end snapshot again.
           const run = step.type === 'run_tool' || step.type === 'prepare_workspace' ? () => this.tools(traced).finally(() => this.markTouched()) : traced;
+          this.underWay++;
           const done = run()
             .then((outcome) => {
               // A thread stopping leaves the others' work, and the coordinator's, to do.
@@ -230,7 +238,10 @@ export class SessionRunner {
               spans.end(step.thread, err);
               failure ??= err;
             })
-            .finally(() => inFlight.delete(step.thread));
+            .finally(() => {
+              this.underWay--;
+              inFlight.delete(step.thread);
+            });
           inFlight.set(step.thread, done);
         }
         if (inFlight.size === 0) break;
@@ -238,6 +249,9 @@ export class SessionRunner {
       }
     } finally {
       await Promise.all(inFlight.values());
+      // A held write goes out before the run ends; a failed run writes nothing more.
+      if (failure === undefined) await this.flushHeld().catch((err: unknown) => (failure = err));
+      else this.held = undefined;
       // A run ends when no thread has work left: a turn still open (shutdown, a lost lease) ends here.
       this.spans?.endAll(failure);
     }
@@ -327,22 +341,56 @@ export class SessionRunner {
       env: (): ChangeEnv => ({ at: isoNow(deps.clock), newId: deps.newId }),
       write: (changes: LogChanges, thread: string) =>
         this.serial(async () => {
-          // Before the session goes idle: a client that sees the turn end may lose this replica.
-          if (changes.status === 'idle') await this.snapshotWorkspace();
-          const written = await this.writer.apply(changes);
-          this.writes++;
-          if (this.session) this.session = this.writer.sessionAfter(this.session, changes, written);
-          fold.patch(changes, thread);
+          const written = await this.apply(changes, thread);
           if (changes.calls?.length) deps.telemetry.modelCalls(session, changes.calls);
-          logStatusChanges(deps.logger, written);
           return written;
         }),
+      writeWithNext: (changes: LogChanges, thread: string) => this.serial(() => this.hold(changes, thread)),
       abortable: (effect) => this.abortable(effect),
       workspaceReady: () => this.workspaceReady(),
     };
   }
 
+  /** Applies `changes` (after a held write's events, if any) in one write, and mirrors them on the state. */
+  private async apply(changes: LogChanges, thread: string): Promise<EventRecord[]> {
+    const { deps, fold } = this;
+    const held = this.held;
+    this.held = undefined;
+    const all = held ? { ...changes, events: [...held.changes.events, ...changes.events] } : changes;
+    // Before the session goes idle: a client that sees the turn end may lose this replica.
+    if (all.status === 'idle') await this.snapshotWorkspace();
+    const written = await this.writer.apply(all);
+    this.writes++;
+    if (this.session) this.session = this.writer.sessionAfter(this.session, all, written);
+    if (held) await fold.settleAhead(deps.store, written);
+    fold.patch(changes, thread);
+    logStatusChanges(deps.logger, written);
+    return written;
+  }
+
+  /**
+   * Holds a step's last write for the next (StepContext.writeWithNext). Only a write of events alone, and only while
+   * no other thread's step is under way (the state it works with would change under it); else written now.
+   */
+  private async hold(changes: LogChanges, thread: string): Promise<void> {
+    const eventsOnly = isEmpty({ ...changes, events: [] });
+    if (this.held || this.underWay > 1 || !eventsOnly || !this.fold.foldAhead(changes.events)) {
+      await this.apply(changes, thread);
+      return;
+    }
+    this.held = { changes, thread };
+  }
+
+  /** Writes a held write now (before an effect starts, or the run ends). */
+  private async flushHeld(): Promise<void> {
+    if (!this.held) return;
+    await this.serial(async () => {
+      if (this.held) await this.apply({ ...this.held.changes, events: [] }, this.held.thread);
+    });
+  }
+
   private async abortable<T>(effect: (signal: AbortSignal) => Promise<T>): Promise<EffectResult<T>> {
+    await this.flushHeld();
     const ctrl = new AbortController();
     this.current.add(ctrl);
     if (this.stopped) ctrl.abort(SHUTDOWN);

@@ -57,8 +57,9 @@ function suite(open: () => Promise<TestStore>) {
     const counted: Store = { ...store, events: { ...store.events, after: (...args) => (reads++, store.events.after(...args)) } };
     /** A write as the runner makes it: applied (its records heard), then mirrored on the fold. */
     const write = async (changes: LogChanges) => {
-      await writer.apply(changes);
+      const written = await writer.apply(changes);
       fold.patch(changes, PRIMARY_THREAD);
+      return written;
     };
     const lastSeq = async () => (await store.sessions.find(session.id))!.lastSeq;
     const wholeLog = async () => foldLog(await store.events.after(session.id, 0, 1000));
@@ -130,6 +131,55 @@ function suite(open: () => Promise<TestStore>) {
     const after = await t.fold.refresh(t.store, await t.lastSeq());
     expect(t.reads()).toBe(before + 1);
     expect(view(after)).toEqual(view(await t.wholeLog()));
+  });
+
+  // A held write (SessionRunner: a tool's result goes with the next request's start) is folded before it is written.
+  it('folds a held write ahead of it, and writing it with the next write reads nothing', async () => {
+    const t = await setUp();
+    await t.appendElsewhere(newEvents(1, 'user.message'));
+    await t.fold.refresh(t.store, await t.lastSeq());
+    const held = newEvents(2, 'agent.message');
+    expect(t.fold.foldAhead(held)).toBe(true);
+    expect(t.fold.state.cursor).toBe((await t.lastSeq()) + 2);
+    const before = t.reads();
+    const written = await t.write({ ...noChanges(AT), events: [...held, ...newEvents(1, 'agent.message')] });
+    await t.fold.settleAhead(t.store, written);
+    const state = await t.fold.refresh(t.store, await t.lastSeq());
+    expect(t.reads()).toBe(before);
+    expect(view(state)).toEqual(view(await t.wholeLog()));
+    expect(state.cursor).toBe(await t.lastSeq());
+  });
+
+  for (const where of ['this process', 'another process'] as const) {
+    it(`input appended by ${where} between the fold ahead and the write: the state is folded again from the log`, async () => {
+      const t = await setUp();
+      await t.fold.refresh(t.store, await t.lastSeq());
+      const held = newEvents(1, 'agent.message');
+      expect(t.fold.foldAhead(held)).toBe(true);
+      const input = newEvents(1, 'user.message');
+      if (where === 'this process') await t.log.append(t.session.id, input);
+      else await t.appendElsewhere(input);
+      const before = t.reads();
+      const written = await t.write({ ...noChanges(AT), events: [...held, ...newEvents(1, 'agent.message')] });
+      // The held event got the number after the input's, not the one it was folded under.
+      expect(written[0]!.seq).toBe(t.fold.state.cursor + 1);
+      await t.fold.settleAhead(t.store, written);
+      expect(t.reads()).toBe(before + 1);
+      const state = await t.fold.refresh(t.store, await t.lastSeq());
+      expect(view(state)).toEqual(view(await t.wholeLog()));
+      expect(state.threads.get(PRIMARY_THREAD)!.pendingInputs.map((e) => e.id)).toEqual([input[0]!.id]);
+      expect(state.cursor).toBe(await t.lastSeq());
+    });
+  }
+
+  it('does not fold ahead past a gap in what it heard (the write is made at once instead)', async () => {
+    const t = await setUp();
+    await t.fold.refresh(t.store, await t.lastSeq());
+    await t.appendElsewhere(newEvents(1, 'user.message'));
+    await t.log.append(t.session.id, newEvents(1, 'user.message'));
+    const cursor = t.fold.state.cursor;
+    expect(t.fold.foldAhead(newEvents(1, 'agent.message'))).toBe(false);
+    expect(t.fold.state.cursor).toBe(cursor);
   });
 }
 

@@ -122,6 +122,12 @@ export interface StepContext {
   /** Applies a step's changes (the engine's one write path) and mirrors them on the state. */
   write(changes: LogChanges, thread: string): Promise<EventRecord[]>;
   /**
+   * A step's last write, when it appends events only: folded at once (the next decision sees them) and written with
+   * the next write, or before the next effect starts or the run ends, whichever comes first. A tool's result and the
+   * next request's start become one commit.
+   */
+  writeWithNext(changes: LogChanges, thread: string): Promise<void>;
+  /**
    * Before a built-in tool runs: this replica's copy of the workspace is brought up to its latest
    * snapshot (once per run), and marked as changed so the turn's end snapshots it. Notes for the
    * agent (a restore that failed); never throws.

@@ -40,7 +40,7 @@ async function runWebFetch(ctx: StepContext, thread: string, call: ToolCall) {
   span.end(toolSpanResult(outcome));
   if (outcome.cut) return outcome.cut === 'shutdown' ? 'stop' : 'continue';
   if (!outcome.ok) throw outcome.error;
-  await ctx.write(toolResult(ctx.thread(thread), call, outcome.value, ctx.env()), thread);
+  await ctx.writeWithNext(toolResult(ctx.thread(thread), call, outcome.value, ctx.env()), thread);
   return 'continue';
 }
 
@@ -114,7 +114,7 @@ export const toolSteps: Pick<StepHandlers, 'abandon_tools' | 'refuse_tools' | 'r
     const synced = writes ? await ctx.effects.mounts.sync(ctx.session) : [];
     if (outcome.cut) return outcome.cut === 'shutdown' ? 'stop' : 'continue';
     if (!outcome.ok) throw outcome.error;
-    await ctx.write(toolResult(thread, call, withNotes(outcome.value, [...restored, ...placed, ...synced]), ctx.env()), step.thread);
+    await ctx.writeWithNext(toolResult(thread, call, withNotes(outcome.value, [...restored, ...placed, ...synced]), ctx.env()), step.thread);
     return 'continue';
   },
 
