@@ -112,6 +112,9 @@ export const delivery: Item = async (ctx: ItemContext) => {
     { key: 'across100', label: '100 streams on 100 sessions, one event at a time', sessions: 100, streamsPer: 1, mode: 'sequential', events: quick ? 100 : 300, target: true },
     { key: 'burst100', label: '100 streams on 100 sessions, 100 events at once', sessions: 100, streamsPer: 1, mode: 'burst', events: quick ? 500 : 2000 },
   ];
+  // DELIVERY_SHAPES=fanout100,… runs only those shapes (by key), for a closer look at one.
+  const only = process.env.DELIVERY_SHAPES?.split(',');
+  if (only) shapes.splice(0, shapes.length, ...shapes.filter((s) => only.includes(s.key)));
   const server = await ctx.start('delivery', { engine: false });
   const bareServer = await startBareServer('bare-events.mjs');
   const bare: Target = { url: bareServer.url, http: new HttpClient(bareServer.url, BENCH_API_KEY) };
