@@ -9,7 +9,7 @@
 // uncork, three buffers per chunk, a callback) cost more per stream than the socket write itself.
 import type { Socket } from 'node:net';
 import type { ServerResponse } from 'node:http';
-import { encodeFrame, PING_FRAME, type EncodedFrame } from './sse.js';
+import { directSocket, encodeFrame, PING_FRAME, type EncodedFrame } from './sse.js';
 
 export interface SseLimits {
   /** AGENTD_SSE_MAX_BUFFER_BYTES: bytes a connection may have queued before its writer waits. */
@@ -74,9 +74,7 @@ export class BoundedSseWriter {
     this.progressAt = now();
     this.checkedAt = this.progressAt;
     this.checkEveryMs = Math.max(20, Math.min(1000, Math.floor(limits.stallMs / 4)));
-    const socket = res.socket ?? undefined;
-    // writableLength is the response's own queue plus the socket's: equal when the headers went out.
-    this.socket = res.headersSent && socket && res.writableLength === socket.writableLength ? socket : undefined;
+    this.socket = directSocket(res);
     this.chunked = res.chunkedEncoding;
     this.watchdog = setInterval(() => this.check(), this.checkEveryMs);
     this.watchdog.unref();

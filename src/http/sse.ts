@@ -1,5 +1,6 @@
 // Server-Sent Events: frames carry `id:` (log sequence), `event:` (event type) and `data:` JSON.
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 
 /** `id` is omitted for frames that are not log entries (they must not move a resume cursor). */
 export function sseFrame(id: number | undefined, event: string, data: unknown): string {
@@ -20,13 +21,33 @@ export interface EncodedFrame {
 }
 
 export function encodeFrame(frame: string): EncodedFrame {
-  const length = Buffer.byteLength(frame);
+  const chunk = httpChunk(frame);
+  const head = chunk.length - Buffer.byteLength(frame) - 2;
+  return { chunk, body: chunk.subarray(head, chunk.length - 2) };
+}
+
+/** `bytes` as one HTTP/1.1 chunk (its size line, the bytes, CRLF) in one buffer. */
+export function httpChunk(bytes: string | Buffer): Buffer {
+  const length = typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.length;
   const head = `${length.toString(16)}\r\n`;
   const chunk = Buffer.allocUnsafe(head.length + length + 2);
   chunk.write(head, 0, 'latin1');
-  chunk.write(frame, head.length, 'utf8');
+  if (typeof bytes === 'string') chunk.write(bytes, head.length, 'utf8');
+  else bytes.copy(chunk, head.length);
   chunk.write('\r\n', head.length + length, 'latin1');
-  return { chunk, body: chunk.subarray(head.length, head.length + length) };
+  return chunk;
+}
+
+/**
+ * The socket a response's body can be written to directly (as ready-made chunks when `res.chunkedEncoding`): when
+ * its headers are on it and nothing of the response waits in front; else undefined, write through the response.
+ * ServerResponse.write corks the socket, uncorks a tick later and queues three buffers per chunk: several
+ * allocations per write, where a stream makes one write per event (or per read from a provider).
+ */
+export function directSocket(res: ServerResponse): Socket | undefined {
+  const socket = res.socket;
+  // writableLength is the response's own queue plus the socket's: equal when nothing of the response waits.
+  return socket && res.headersSent && !res.writableEnded && res.writableLength === socket.writableLength ? socket : undefined;
 }
 
 export function openSseResponse(res: ServerResponse, requestId: string, extraHeaders: Record<string, string> = {}): void {
@@ -46,12 +67,15 @@ export function openSseResponse(res: ServerResponse, requestId: string, extraHea
  * that takes nothing for `stallMs` (AGENTD_SSE_STALL_MS) is disconnected rather than waited for.
  */
 export function writeWithBackpressure(res: ServerResponse, chunk: string | Buffer, stallMs: number): Promise<void> | undefined {
+  const socket = directSocket(res);
   // Nothing to wait for (the usual case): no promise either.
-  if (res.write(chunk)) return undefined;
+  if (socket ? socket.write(res.chunkedEncoding ? httpChunk(chunk) : chunk) : res.write(chunk)) return undefined;
+  // The one that queued the bytes says when they are gone.
+  const drains = socket ?? res;
   return new Promise<void>((resolve) => {
     const done = () => {
       clearTimeout(timer);
-      res.off('drain', done);
+      drains.off('drain', done);
       res.off('close', done);
       resolve();
     };
@@ -60,7 +84,7 @@ export function writeWithBackpressure(res: ServerResponse, chunk: string | Buffe
       done();
     }, stallMs);
     timer.unref();
-    res.on('drain', done);
+    drains.on('drain', done);
     res.on('close', done);
   });
 }
