@@ -116,6 +116,9 @@ export async function createApp(opts: AppOptions): Promise<FastifyInstance> {
     loggerInstance: opts.logger,
     bodyLimit: opts.maxBodyBytes,
     genReqId: () => newId('req'),
+    // A request's lines carry its request_id from the log context (request-span.ts), so its logger needs no
+    // bindings of its own: pino redacts every binding it is given, which cost ~4 KB and a microsecond per request.
+    childLoggerFactory: (logger) => logger.child({}),
     // Fastify's own two lines per request are off: access-log.ts writes one line with the route.
     logController: new LogController({ disableRequestLogging: true }),
     // One canonical origin-form target before routing (absolute-form, encoded unreserved bytes).

@@ -132,7 +132,7 @@ export function streamLog(
   // A client that stops reading is disconnected once its buffer stalls; it resumes with
   // Last-Event-ID from the last event it received (all of them are in the log).
   const writer = new BoundedSseWriter(res, opts.sse, () => {
-    req.log.info({ session_id: session.id, last_sent_seq: lastSent }, 'event stream stalled: client disconnected');
+    req.log.info({ session_id: session.id, request_id: req.id, last_sent_seq: lastSent }, 'event stream stalled: client disconnected');
   });
   const heartbeat = setInterval(() => writer.ping(), opts.heartbeatMs);
   heartbeat.unref();
@@ -180,7 +180,8 @@ export function streamLog(
   }
   // Stopping the work item or deleting the key this stream was opened with ends it.
   unwatch = opts.credentials.watch(req, () => {
-    req.log.info({ session_id: session.id, principal: req.principal.kind }, 'event stream ended: its credential was revoked');
+    // Called from the credential check's own timer, outside the request's log context: its id is given here.
+    req.log.info({ session_id: session.id, request_id: req.id, principal: req.principal.kind }, 'event stream ended: its credential was revoked');
     close();
   });
   req.raw.on('close', close);
