@@ -184,6 +184,8 @@ export async function updateEnvironment(
       await emitWebhook(tx, 'environment.updated', id, workspaceId, next.updatedAt);
     }),
   );
+  // Runners of its sessions (on any replica) read it again at their next run.
+  ctx.log.bus.wake('environment', id);
   return next;
 }
 
@@ -197,6 +199,7 @@ export async function archiveEnvironment(ctx: CommandContext, workspaceId: strin
     await tx.environments.update(archived);
     await emitWebhook(tx, 'environment.archived', id, workspaceId, now);
   });
+  ctx.log.bus.wake('environment', id);
   return archived;
 }
 
@@ -213,4 +216,5 @@ export async function deleteEnvironment(ctx: CommandContext, workspaceId: string
     await tx.environments.delete(env.id);
     await emitWebhook(tx, 'environment.deleted', env.id, workspaceId, ctx.now());
   });
+  ctx.log.bus.wake('environment', id);
 }

@@ -82,6 +82,7 @@ export class Engine {
   private unsubscribe: (() => void) | undefined;
   private unsubscribeAll: (() => void) | undefined;
   private unsubscribeWake: (() => void) | undefined;
+  private unsubscribeEnvironmentWake: (() => void) | undefined;
   private sweeper: NodeJS.Timeout | undefined;
   private stopped = false;
   /** The leases of the sessions running here, renewed together. */
@@ -108,6 +109,10 @@ export class Engine {
     this.unsubscribeWake = this.deps.bus.onWake('session', (sessionId) => {
       if (sessionId !== undefined) this.active.get(sessionId)?.runner.sessionChanged();
       else for (const { runner } of this.active.values()) runner.sessionChanged();
+    });
+    // An environment was edited, archived or deleted: its sessions' runners read it again at their next run.
+    this.unsubscribeEnvironmentWake = this.deps.bus.onWake('environment', (environmentId) => {
+      for (const { runner } of this.active.values()) if (environmentId === undefined || runner.environmentId === environmentId) runner.environmentChanged();
     });
     await this.sweep();
     // Sessions whose owner died (another replica) become claimable when their lease lapses: a
@@ -278,6 +283,7 @@ export class Engine {
     this.unsubscribe?.();
     this.unsubscribeAll?.();
     this.unsubscribeWake?.();
+    this.unsubscribeEnvironmentWake?.();
     clearInterval(this.sweeper);
     for (const entry of this.active.values()) {
       entry.runner.stop();

@@ -100,7 +100,9 @@ export class SessionRunner {
   private workspace: Promise<string[]> | undefined;
   /** A built-in tool ran since the last snapshot: the workspace may have changed. */
   private workspaceTouched = false;
-  private environmentKind: EnvironmentRecord['config']['type'] | undefined;
+  /** The session's environment as last read (see currentEnvironment), and whether it changed since. */
+  private environment: EnvironmentRecord | undefined;
+  private environmentStale = true;
 
   constructor(
     private readonly deps: RunnerDeps,
@@ -126,7 +128,30 @@ export class SessionRunner {
 
   /** The type of the session's environment, once this runner has read it (it cannot change after creation). */
   get environmentType(): EnvironmentRecord['config']['type'] | undefined {
-    return this.environmentKind;
+    return this.environment?.config.type;
+  }
+
+  /** The id of the session's environment, once this runner has read it. */
+  get environmentId(): string | undefined {
+    return this.environment?.id;
+  }
+
+  /** The environment was edited, archived or deleted: the next run reads it again. */
+  environmentChanged(): void {
+    this.environmentStale = true;
+  }
+
+  /**
+   * The session's environment for a run: read at the runner's first run and again only after it changed (an
+   * 'environment' wake, from this process or another), which saves a read per turn.
+   */
+  private async currentEnvironment(session: SessionRecord): Promise<EnvironmentRecord | undefined> {
+    if (this.environmentStale || this.environment?.id !== session.environmentId) {
+      // Cleared before the read: a change heard while it is under way makes the next run read again.
+      this.environmentStale = false;
+      this.environment = await this.deps.store.environments.get(session.workspaceId, session.environmentId);
+    }
+    return this.environment;
   }
 
   /**
@@ -188,10 +213,9 @@ export class SessionRunner {
         if (this.held && this.sessionStale) await this.flushHeld();
         const session = await this.currentSession();
         if (!session || session.archivedAt || session.status === 'terminated') break;
-        // Read once per run (a turn, or a stretch of one): an environment edited meanwhile applies from the next.
-        environment ??= await store.environments.get(session.workspaceId, session.environmentId);
+        // Fixed for a run (a turn, or a stretch of one): an environment edited meanwhile applies from the next.
+        environment ??= await this.currentEnvironment(session);
         if (!environment) break;
-        this.environmentKind = environment.config.type;
         const spans = this.turnSpans(session);
         // A self-hosted environment's workers mount resources themselves; elsewhere this machine does.
         // Read before the fold: nothing may be awaited between the fold and the decision.

@@ -35,9 +35,11 @@ export function queuedTypes(records: ReadonlyArray<Pick<EventRecord, 'type' | 'p
 
 /**
  * Keyed wake-ups outside session logs: 'work' + environment id when work is offered; 'session' + session id when a
- * session's row changed outside its log (settings, budget, resources, archive), so its runner reads it again.
+ * session's row changed outside its log (settings, budget, resources, archive), so its runner reads it again;
+ * 'environment' + environment id when an environment was edited, archived or deleted (its sessions' runners read it
+ * again at their next run).
  */
-export type WakeTopic = 'work' | 'session';
+export type WakeTopic = 'work' | 'session' | 'environment';
 /** `undefined`: wake-ups may have been missed, so every waiter of the topic should look again. */
 export type WakeListener = (key: string | undefined) => void;
 

@@ -122,3 +122,27 @@ describe.each(dialects())('web_fetch by default (%s)', (dialect) => {
     expect(page.hits).toEqual([]);
   });
 });
+
+// A session's runner keeps its environment between turns (one read per hold of the lease, not per turn): an edit
+// reaches it through the 'environment' wake, so the next turn acts on the new settings.
+describe.each(dialects())('web_fetch after the environment is edited between turns (%s)', (dialect) => {
+  const page = usePageServer();
+  const fake = useFakeAnthropic();
+  // The runner lingers (and keeps what it read) for far longer than the test takes.
+  const t = useServer(dialect, () => ({
+    model: fake,
+    env: { AGENTD_WEB_FETCH_ALLOW_PRIVATE: 'on', AGENTD_WEB_FETCH: 'agentd', AGENTD_SESSION_LINGER_MS: '60000' },
+  }));
+
+  it("the next turn uses the edited networking, though the session's runner stayed warm", async () => {
+    const session = await webSession(t.client, { type: 'limited', allowed_hosts: ['example.com'] });
+    const url = `${page.url()}/page`;
+    const [refused] = await runToolTurn(t, fake, session.id, [{ name: 'web_fetch', input: { url } }]);
+    expect(refused).toMatchObject({ isError: true, text: expect.stringContaining("not allowed by the environment's networking") });
+    await t.client.beta.environments.update(session.environment_id, { config: { type: 'cloud', networking: { type: 'limited', allowed_hosts: ['127.0.0.1'] } } as never });
+    const before = page.hits.length;
+    const [fetched] = await runToolTurn(t, fake, session.id, [{ name: 'web_fetch', input: { url } }]);
+    expect(fetched!.isError).toBe(false);
+    expect(page.hits.length).toBe(before + 1);
+  });
+});
