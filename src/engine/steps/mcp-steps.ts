@@ -18,7 +18,8 @@ export const mcpSteps: Pick<StepHandlers, 'run_mcp_tool'> = {
     if (!outcome.ok) throw outcome.error;
     const { content, isError, failure } = outcome.value;
     const result = toolResult(thread, call, { content, isError }, ctx.env());
-    await ctx.write(failure ? mergeChanges(result, mcpServerErrors(thread, [failure], ctx.env())) : result, step.thread);
+    // Written with the next write (the next request's start), as a built-in tool's result is.
+    await ctx.writeWithNext(failure ? mergeChanges(result, mcpServerErrors(thread, [failure], ctx.env())) : result, step.thread);
     return 'continue';
   },
 };
