@@ -79,10 +79,8 @@ const WAKING: ReadonlySet<string> = new Set(CLIENT_EVENT_TYPES);
 export class Engine {
   private readonly active = new Map<string, Active>();
   private readonly sandboxes = new Map<string, { sandbox: SessionSandbox; mounts: string }>();
-  private unsubscribe: (() => void) | undefined;
-  private unsubscribeAll: (() => void) | undefined;
-  private unsubscribeWake: (() => void) | undefined;
-  private unsubscribeEnvironmentWake: (() => void) | undefined;
+  /** What start() subscribed to on the bus, undone by stop(). */
+  private readonly subscriptions: Array<() => void> = [];
   private sweeper: NodeJS.Timeout | undefined;
   private stopped = false;
   /** The leases of the sessions running here, renewed together. */
@@ -99,21 +97,23 @@ export class Engine {
   /** Subscribes to new input and resumes every session left mid-work by a previous process. */
   async start(): Promise<void> {
     // What this process commits to a session its runner holds is folded from the records, not read back.
-    this.unsubscribeAll = this.deps.bus.subscribeAll((sessionId, records) => this.active.get(sessionId)?.runner.heard(records));
-    this.unsubscribe = this.deps.bus.onInput((sessionId, types, remote) => this.onInput(sessionId, types, remote), {
-      // Input committed while the bus was reconnecting is found in the store.
-      onMissed: () => void this.sweep().catch((err) => this.deps.logger.error({ err }, 'engine sweep failed')),
-    });
-    // A session's row changed outside its log (its settings, budget or resources): its runner reads it again.
-    // Undefined when wake-ups may have been missed (the bus reconnected): every runner does.
-    this.unsubscribeWake = this.deps.bus.onWake('session', (sessionId) => {
-      if (sessionId !== undefined) this.active.get(sessionId)?.runner.sessionChanged();
-      else for (const { runner } of this.active.values()) runner.sessionChanged();
-    });
-    // An environment was edited, archived or deleted: its sessions' runners read it again at their next run.
-    this.unsubscribeEnvironmentWake = this.deps.bus.onWake('environment', (environmentId) => {
-      for (const { runner } of this.active.values()) if (environmentId === undefined || runner.environmentId === environmentId) runner.environmentChanged();
-    });
+    this.subscriptions.push(this.deps.bus.subscribeAll((sessionId, records) => this.active.get(sessionId)?.runner.heard(records)));
+    this.subscriptions.push(
+      this.deps.bus.onInput((sessionId, types, remote) => this.onInput(sessionId, types, remote), {
+        // Input committed while the bus was reconnecting is found in the store.
+        onMissed: () => void this.sweep().catch((err) => this.deps.logger.error({ err }, 'engine sweep failed')),
+      }),
+      // A session's row changed outside its log (its settings, budget or resources): its runner reads it again.
+      // Undefined when wake-ups may have been missed (the bus reconnected): every runner does.
+      this.deps.bus.onWake('session', (sessionId) => {
+        if (sessionId !== undefined) this.active.get(sessionId)?.runner.sessionChanged();
+        else for (const { runner } of this.active.values()) runner.sessionChanged();
+      }),
+      // An environment was edited, archived or deleted: its sessions' runners read it again at their next run.
+      this.deps.bus.onWake('environment', (environmentId) => {
+        for (const { runner } of this.active.values()) if (environmentId === undefined || runner.environmentId === environmentId) runner.environmentChanged();
+      }),
+    );
     await this.sweep();
     // Sessions whose owner died (another replica) become claimable when their lease lapses: a
     // takeover comes at most one sweep after the lease (AGENTD_LEASE_MS) ran out.
@@ -280,10 +280,7 @@ export class Engine {
   /** Stops every runner at its next safe point; their work resumes from the log on next start. */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.unsubscribe?.();
-    this.unsubscribeAll?.();
-    this.unsubscribeWake?.();
-    this.unsubscribeEnvironmentWake?.();
+    for (const unsubscribe of this.subscriptions.splice(0)) unsubscribe();
     clearInterval(this.sweeper);
     for (const entry of this.active.values()) {
       entry.runner.stop();

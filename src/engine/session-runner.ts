@@ -2,7 +2,7 @@
 // step with its handler, repeat. Decisions live in src/domain (decide.ts, changes/); every effect
 // is recorded in the log before the loop decides again, so a restart resumes from the log alone.
 import { isoNow } from '../domain/clock.js';
-import { isEmpty, type ChangeEnv, type LogChanges } from '../domain/changes/log-changes.js';
+import { isEmpty, noChanges, type ChangeEnv, type LogChanges } from '../domain/changes/log-changes.js';
 import { decideThreads, type DecideContext, type Step } from '../domain/decide.js';
 import type { NewId } from '../domain/ids.js';
 import { compactionThreshold } from '../domain/models.js';
@@ -409,7 +409,8 @@ export class SessionRunner {
   private async flushHeld(): Promise<void> {
     if (!this.held) return;
     await this.serial(async () => {
-      if (this.held) await this.apply({ ...this.held.changes, events: [] }, this.held.thread);
+      // Nothing of its own: apply writes what is held.
+      if (this.held) await this.apply(noChanges(this.held.changes.at), this.held.thread);
     });
   }
 

@@ -21,13 +21,15 @@ export interface EncodedFrame {
 }
 
 export function encodeFrame(frame: string): EncodedFrame {
-  const chunk = httpChunk(frame);
-  const head = chunk.length - Buffer.byteLength(frame) - 2;
+  const { chunk, head } = chunkOf(frame);
   return { chunk, body: chunk.subarray(head, chunk.length - 2) };
 }
 
 /** `bytes` as one HTTP/1.1 chunk (its size line, the bytes, CRLF) in one buffer. */
-export function httpChunk(bytes: string | Buffer): Buffer {
+export const httpChunk = (bytes: string | Buffer): Buffer => chunkOf(bytes).chunk;
+
+/** The chunk, and the length of its size line (where the bytes start). */
+function chunkOf(bytes: string | Buffer): { chunk: Buffer; head: number } {
   const length = typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.length;
   const head = `${length.toString(16)}\r\n`;
   const chunk = Buffer.allocUnsafe(head.length + length + 2);
@@ -35,7 +37,7 @@ export function httpChunk(bytes: string | Buffer): Buffer {
   if (typeof bytes === 'string') chunk.write(bytes, head.length, 'utf8');
   else bytes.copy(chunk, head.length);
   chunk.write('\r\n', head.length + length, 'latin1');
-  return chunk;
+  return { chunk, head: head.length };
 }
 
 /**

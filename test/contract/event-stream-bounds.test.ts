@@ -1,13 +1,13 @@
 // Bounded event streams (issue 18, item 3): a client that stops reading is disconnected once its
 // send buffer stalls (AGENTD_SSE_MAX_BUFFER_BYTES, AGENTD_SSE_STALL_MS) and resumes losslessly
 // from the last event it received with Last-Event-ID; an idle client that reads is unaffected.
-import http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { useServer } from '../helpers/use.js';
 import { dialects } from '../helpers/databases.js';
 import { createSession, userMessage } from '../helpers/fixtures.js';
 import { TEST_API_KEY } from '../helpers/server.js';
 import { StreamReader } from '../helpers/stream.js';
+import { pausedResponse } from '../helpers/paused-response.js';
 
 const STALL_MS = 600;
 const EVENTS = 1_500; // more than a follower keeps in memory (MAX_PENDING_RECORDS), so it must re-read the log
@@ -15,37 +15,17 @@ const TEXT = 'x'.repeat(4_000); // ~6 MB in all: far past the socket buffers and
 
 /** Opens a stream and reads nothing until `resume()`; then collects everything up to the connection's end. */
 function stalledStream(url: string, sessionId: string) {
-  let text = '';
-  let ended: () => void = () => {};
-  const closed = new Promise<void>((resolve) => (ended = resolve));
-  let response: http.IncomingMessage | undefined;
-  const opened = new Promise<void>((resolve, reject) => {
-    const req = http.get(`${url}/v1/sessions/${sessionId}/events/stream`, { agent: false, headers: { 'x-api-key': TEST_API_KEY } }, (res) => {
-      response = res;
-      res.pause();
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', ended);
-      res.on('aborted', ended);
-      res.on('error', ended);
-      res.on('close', ended);
-      resolve();
-    });
-    req.on('error', reject);
-  });
+  const paused = pausedResponse(`${url}/v1/sessions/${sessionId}/events/stream`, { headers: { 'x-api-key': TEST_API_KEY } });
   return {
-    opened,
+    opened: paused.opened,
     resume: async () => {
-      response!.resume();
       // A server that never disconnects it would keep streaming the backlog and then wait for more.
-      const timedOut = await Promise.race([closed.then(() => false), new Promise((r) => setTimeout(() => r(true), 15_000))]);
-      if (timedOut) response!.destroy();
-      expect(timedOut, 'the server never disconnected the stalled client').toBe(false);
+      const { ended, text } = await paused.resume();
+      expect(!ended, 'the server never disconnected the stalled client').toBe(false);
       // Only complete frames count (the SDK drops a partial one too).
       const frames = text.split('\n\n').slice(0, -1);
       return frames.flatMap((f) => /^id: (\d+)$/m.exec(f)?.[1] ?? []).map(Number);
     },
-    destroy: () => response?.destroy(),
   };
 }
 

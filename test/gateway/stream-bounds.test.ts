@@ -7,50 +7,23 @@ import { describe, expect, it } from 'vitest';
 import { dialects } from '../helpers/databases.js';
 import { conversationWithCalls } from '../helpers/gateway.js';
 import { TEST_API_KEY } from '../helpers/server.js';
+import { pausedResponse } from '../helpers/paused-response.js';
 import { useFakeAnthropic, useServer } from '../helpers/use.js';
 
 const STALL_MS = 600;
 // ~55,000 text deltas, ~7 MB of frames: far past the sockets' buffers on loopback.
 const TEXT = 'abcdefghijklmnop'.repeat(55_000);
 
-/** POSTs a streamed call and reads nothing until `resume()`; then collects the body until the connection ends. */
-function pausedCall(url: string, conversation: string) {
-  let body = '';
-  let ended: () => void = () => {};
-  const closed = new Promise<void>((resolve) => (ended = resolve));
-  let response: http.IncomingMessage | undefined;
-  const opened = new Promise<void>((resolve, reject) => {
-    const req = http.request(
-      `${url}/v1/messages`,
-      {
-        method: 'POST',
-        agent: false,
-        headers: { 'x-api-key': TEST_API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'agentd-conversation-id': conversation },
-      },
-      (res) => {
-        response = res;
-        res.pause();
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (body += c));
-        for (const e of ['end', 'aborted', 'error', 'close']) res.on(e, ended);
-        resolve();
-      },
-    );
-    req.on('error', reject);
-    req.end(JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'A long answer, please' }] }));
-  });
-  return {
-    opened,
-    status: () => response?.statusCode,
-    /** Reads what the connection still delivers; true if the server ended it. */
-    resume: async () => {
-      response!.resume();
-      const timedOut = await Promise.race([closed.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), 15_000))]);
-      if (timedOut) response!.destroy();
-      return { ended: !timedOut, body };
+/** POSTs a streamed call and reads nothing until `resume()`. */
+const pausedCall = (url: string, conversation: string) =>
+  pausedResponse(
+    `${url}/v1/messages`,
+    {
+      method: 'POST',
+      headers: { 'x-api-key': TEST_API_KEY, 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'agentd-conversation-id': conversation },
     },
-  };
-}
+    JSON.stringify({ model: 'claude-sonnet-4-6', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'A long answer, please' }] }),
+  );
 
 describe.each(dialects())('gateway: a stalled stream (%s)', (dialect) => {
   const fake = useFakeAnthropic();
@@ -64,7 +37,7 @@ describe.each(dialects())('gateway: a stalled stream (%s)', (dialect) => {
     expect(call.status()).toBe(200);
     // Long enough for the socket to fill and the stall to be noticed; the client has read nothing.
     await new Promise((r) => setTimeout(r, STALL_MS * 4));
-    const { ended, body } = await call.resume();
+    const { ended, text: body } = await call.resume();
     expect(ended, 'the server never disconnected the stalled client').toBe(true);
     // Cut off mid-stream: the frames it got are the reply's first ones, in order, and far from all of them.
     expect(body.startsWith('event: message_start\n')).toBe(true);
