@@ -68,8 +68,11 @@ export interface UsageLedgerRepository {
 export type ConversationDelta = ConversationRecord;
 
 export interface ConversationRepository {
-  /** Adds calls to their conversation: totals summed, first call kept, last call and model replaced. */
-  add(delta: ConversationDelta): Promise<void>;
+  /**
+   * Adds calls to their conversations, one delta per conversation: totals summed, first call kept, last call and
+   * model replaced.
+   */
+  addMany(deltas: readonly ConversationDelta[]): Promise<void>;
   get(workspaceId: string, id: string): Promise<ConversationRecord | undefined>;
   /** Newest first by first call (keyset by row id). */
   list(workspaceId: string, filter: { userId?: string | undefined }, page: PageRequest): Promise<Page<ConversationRecord>>;

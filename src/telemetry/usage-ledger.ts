@@ -149,7 +149,7 @@ export class UsageLedger {
       try {
         await this.deps.store.transaction(async (tx) => {
           await tx.usage.insertMany(batch.map((p) => p.record));
-          for (const delta of conversationDeltas(batch)) await tx.conversations.add(delta);
+          await tx.conversations.addMany(conversationDeltas(batch));
           const contents = batch.flatMap((p) => (p.content ? [p.content] : []));
           if (contents.length > 0) await tx.conversations.saveContents(contents);
         });

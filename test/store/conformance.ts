@@ -12,6 +12,7 @@ import { workConformance } from './conformance/work.js';
 import { memoryStoreConformance } from './conformance/memory-stores.js';
 import { skillConformance } from './conformance/skills.js';
 import { deploymentWebhookConformance } from './conformance/deployments-webhooks.js';
+import { conversationConformance } from './conformance/conversations.js';
 
 export interface OpenedStore {
   store: Store;
@@ -65,5 +66,6 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
     describe('memory stores', () => memoryStoreConformance(h));
     describe('skills', () => skillConformance(h));
     describe('deployments and webhooks', () => deploymentWebhookConformance(h));
+    describe('gateway conversations', () => conversationConformance(h));
   });
 }
