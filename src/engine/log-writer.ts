@@ -27,8 +27,8 @@ type RuntimeBasis = SessionWrite['expected'];
 const touchesSession = (changes: LogChanges): boolean =>
   changes.status !== undefined || changes.usage !== undefined || changes.outcome !== undefined || (changes.calls?.length ?? 0) > 0;
 
-/** The row's new values after `changes`, computed from `current`, and the events with the usage snapshot they cause. */
-function nextRuntime(current: RuntimeBasis, changes: LogChanges, newId: NewId): { patch: RuntimePatch; events: NewEvent[]; after: RuntimeBasis } {
+/** The row's new values after `changes`, computed from `current`. */
+function runtimeAfter(current: RuntimeBasis, changes: LogChanges): { patch: RuntimePatch; after: RuntimeBasis } {
   const calls = changes.calls ?? [];
   const patch: RuntimePatch = {
     status: changes.status,
@@ -42,8 +42,30 @@ function nextRuntime(current: RuntimeBasis, changes: LogChanges, newId: NewId): 
     outcomeEvaluations: patch.outcomeEvaluations ?? current.outcomeEvaluations,
     budget: current.budget,
   };
+  return { patch, after };
+}
+
+/** The row's new values after `changes`, computed from `current`, and the events with the usage snapshot they cause. */
+function nextRuntime(current: RuntimeBasis, changes: LogChanges, newId: NewId): { patch: RuntimePatch; events: NewEvent[]; after: RuntimeBasis } {
+  const { patch, after } = runtimeAfter(current, changes);
   const snapshot = usageSnapshot(changes, { usage: after.usage, runtime: after.runtime, budget: current.budget }, newId);
-  return { patch, events: withSnapshot(changes.events, snapshot), after };
+  return { patch, events: withSnapshot(changes.events, snapshot, changes.snapshotAt), after };
+}
+
+/**
+ * `session` as `changes` will leave its status and runtime fields if written next (a write held to go with the next:
+ * SessionRunner); its last event number as it is.
+ */
+export function sessionAhead(session: SessionRecord, changes: LogChanges): SessionRecord {
+  if (!touchesSession(changes)) return session;
+  const { after } = runtimeAfter(session, changes);
+  return {
+    ...session,
+    ...(changes.status !== undefined ? { status: changes.status } : {}),
+    usage: after.usage,
+    runtime: after.runtime,
+    outcomeEvaluations: after.outcomeEvaluations,
+  };
 }
 
 export class LogWriter {

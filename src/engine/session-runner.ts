@@ -2,7 +2,7 @@
 // step with its handler, repeat. Decisions live in src/domain (decide.ts, changes/); every effect
 // is recorded in the log before the loop decides again, so a restart resumes from the log alone.
 import { isoNow } from '../domain/clock.js';
-import { isEmpty, noChanges, type ChangeEnv, type LogChanges } from '../domain/changes/log-changes.js';
+import { holdable, joinHeld, noChanges, type ChangeEnv, type LogChanges } from '../domain/changes/log-changes.js';
 import { decideThreads, type DecideContext, type Step } from '../domain/decide.js';
 import type { NewId } from '../domain/ids.js';
 import { compactionThreshold } from '../domain/models.js';
@@ -13,7 +13,7 @@ import { PRIMARY_THREAD, type SessionState } from '../domain/session-state.js';
 import type { EventLog } from '../events/event-log.js';
 import type { EnvironmentRecord, EventRecord, LeaseFence, SessionRecord, Store } from '../store/types.js';
 import type { Logger } from '../logger.js';
-import { LogWriter } from './log-writer.js';
+import { LogWriter, sessionAhead } from './log-writer.js';
 import { resolveRoster } from './roster.js';
 import type { RosterAgent } from '../domain/delegation.js';
 import { SessionFold } from './session-fold.js';
@@ -369,40 +369,55 @@ export class SessionRunner {
           if (changes.calls?.length) deps.telemetry.modelCalls(session, changes.calls);
           return written;
         }),
-      writeWithNext: (changes: LogChanges, thread: string) => this.serial(() => this.hold(changes, thread)),
+      writeWithNext: (changes: LogChanges, thread: string) =>
+        this.serial(async () => {
+          await this.hold(changes, thread);
+          // Counted when made, held or not (the call was made either way).
+          if (changes.calls?.length) deps.telemetry.modelCalls(session, changes.calls);
+        }),
       abortable: (effect) => this.abortable(effect),
       workspaceReady: () => this.workspaceReady(),
     };
   }
 
-  /** Applies `changes` (after a held write's events, if any) in one write, and mirrors them on the state. */
+  /** Applies `changes` (with a held write's, if any: joinHeld) in one write, and mirrors them on the state. */
   private async apply(changes: LogChanges, thread: string): Promise<EventRecord[]> {
-    const { deps, fold } = this;
     const held = this.held;
     this.held = undefined;
-    const all = held ? { ...changes, events: [...held.changes.events, ...changes.events] } : changes;
+    const joined = held && joinHeld(held.changes, changes);
+    // Both record model calls: the held one is written first, on its own.
+    if (held && !joined) await this.commit(held.changes, true);
+    const written = await this.commit(joined ?? changes, joined !== undefined);
+    this.fold.patch(changes, thread);
+    return written;
+  }
+
+  /** One write, the session's row mirrored after it; `ahead`: it carries events folded ahead (hold), checked now. */
+  private async commit(changes: LogChanges, ahead: boolean): Promise<EventRecord[]> {
+    const { deps, fold } = this;
     // Before the session goes idle: a client that sees the turn end may lose this replica.
-    if (all.status === 'idle') await this.snapshotWorkspace();
-    const written = await this.writer.apply(all);
+    if (changes.status === 'idle') await this.snapshotWorkspace();
+    const written = await this.writer.apply(changes);
     this.writes++;
-    if (this.session) this.session = this.writer.sessionAfter(this.session, all, written);
-    if (held) await fold.settleAhead(deps.store, written);
-    fold.patch(changes, thread);
+    if (this.session) this.session = this.writer.sessionAfter(this.session, changes, written);
+    if (ahead) await fold.settleAhead(deps.store, written);
     logStatusChanges(deps.logger, written);
     return written;
   }
 
   /**
-   * Holds a step's last write for the next (StepContext.writeWithNext). Only a write of events alone, and only while
-   * no other thread's step is under way (the state it works with would change under it); else written now.
+   * Holds a step's last write for the next (StepContext.writeWithNext): one that only appends events, with the model
+   * calls that came with them (holdable), and only while no other thread's step is under way (the state it works
+   * with would change under it); else written now. The next step is decided on the state and the session's row as
+   * the held write leaves them: its events folded ahead, the row's status and totals computed (sessionAhead).
    */
   private async hold(changes: LogChanges, thread: string): Promise<void> {
-    const eventsOnly = isEmpty({ ...changes, events: [] });
-    if (this.held || this.underWay > 1 || !eventsOnly || !this.fold.foldAhead(changes.events)) {
+    if (this.held || this.underWay > 1 || !holdable(changes) || !this.session || !this.fold.foldAhead(changes.events)) {
       await this.apply(changes, thread);
       return;
     }
     this.held = { changes, thread };
+    this.session = sessionAhead(this.session, changes);
   }
 
   /** Writes a held write now (before an effect starts, or the run ends). */

@@ -8,6 +8,7 @@ import type { NewId } from '../ids.js';
 import type { NewEvent } from '../records/event.js';
 import type { SessionStatus } from '../records/session.js';
 import type { UsageRecord } from '../records/usage.js';
+import { snapshotIndex } from './usage-snapshot.js';
 
 export interface LogChanges {
   /** The time of the write: processed stamps and event timestamps. */
@@ -28,6 +29,11 @@ export interface LogChanges {
   outcome?: OutcomeEvaluation | undefined;
   /** Model calls made by the step (priced by the engine): usage-ledger rows, their cost added to the session's. */
   calls?: UsageRecord[] | undefined;
+  /**
+   * How many of the events go before the session.usage snapshot of the calls (the rest after it); by default where
+   * the calls' own write puts it (snapshotIndex). Set when a held write and the next are joined (joinHeld).
+   */
+  snapshotAt?: number | undefined;
 }
 
 /** Where a change is made: its time and the ids of what it creates. */
@@ -63,3 +69,41 @@ export const isEmpty = (c: LogChanges) =>
   c.usage === undefined &&
   c.outcome === undefined &&
   (c.calls ?? []).length === 0;
+
+/** Whether `c` records model calls or usage (a model call's write) or changes an outcome. */
+const recordsCalls = (c: LogChanges) => c.usage !== undefined || c.outcome !== undefined || (c.calls ?? []).length > 0;
+
+/**
+ * Whether a step's write can be held for the next (SessionRunner): events, and the model calls and usage that came
+ * with them, but nothing set on what is already in the log or on the session's status, which the next step's
+ * decision reads from the state.
+ */
+export const holdable = (c: LogChanges) =>
+  c.processed.length === 0 && c.internals.length === 0 && c.status === undefined && c.threadStatus === undefined && c.outcome === undefined;
+
+/**
+ * A held write (see holdable) and the next as one write: the held events first, each carrying the marker the next
+ * write sets on it (an event not written yet cannot be updated afterwards; in one statement, not even in the same
+ * write), then the next write's. Undefined when both record model calls or usage: the held one is written first.
+ */
+export function joinHeld(held: LogChanges, next: LogChanges): LogChanges | undefined {
+  if (recordsCalls(held) && recordsCalls(next)) return undefined;
+  const heldIds = new Set(held.events.map((e) => e.id));
+  const markers = new Map<string, ToolUseInternal>();
+  const internals: LogChanges['internals'] = [];
+  for (const i of next.internals) {
+    if (heldIds.has(i.id)) markers.set(i.id, i.internal);
+    else internals.push(i);
+  }
+  const events = held.events.map((e) => {
+    const internal = markers.get(e.id);
+    return internal === undefined ? e : ({ ...e, internal } as NewEvent);
+  });
+  return {
+    ...next,
+    events: [...events, ...next.events],
+    internals,
+    // The snapshot of the held write's calls goes where its own write would have put it.
+    ...(recordsCalls(held) ? { usage: held.usage, calls: held.calls, snapshotAt: held.snapshotAt ?? snapshotIndex(held.events) } : {}),
+  };
+}

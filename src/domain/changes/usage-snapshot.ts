@@ -40,9 +40,14 @@ export function usageSnapshot(changes: LogChanges, after: SessionTotals, newId: 
 
 const isStatus = (e: NewEvent) => e.type.startsWith('session.status_') || e.type.startsWith('session.thread_status_');
 
-/** The write's events with the snapshot after its spans and before any status change (a client stops reading at idle). */
-export function withSnapshot(events: readonly NewEvent[], snapshot: NewEvent<'session.usage'> | undefined): NewEvent[] {
-  if (!snapshot) return [...events];
+/** Where a write's snapshot goes among its events: after its spans, before any status change (a client stops reading at idle). */
+export function snapshotIndex(events: readonly NewEvent[]): number {
   const at = events.findIndex(isStatus);
-  return at === -1 ? [...events, snapshot] : [...events.slice(0, at), snapshot, ...events.slice(at)];
+  return at === -1 ? events.length : at;
+}
+
+/** The write's events with the snapshot at `at` (LogChanges.snapshotAt), by default at snapshotIndex. */
+export function withSnapshot(events: readonly NewEvent[], snapshot: NewEvent<'session.usage'> | undefined, at = snapshotIndex(events)): NewEvent[] {
+  if (!snapshot) return [...events];
+  return [...events.slice(0, at), snapshot, ...events.slice(at)];
 }

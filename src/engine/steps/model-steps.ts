@@ -40,7 +40,8 @@ async function settle(
     ),
   ];
   if (result.ok) {
-    await ctx.write({ ...onSuccess(result.value), calls: ledger(result.value, 'ok') }, t.id);
+    // With the next write: the turn's end, the tool call's start marker (one commit instead of two).
+    await ctx.writeWithNext({ ...onSuccess(result.value), calls: ledger(result.value, 'ok') }, t.id);
     return 'continue';
   }
   if (result.cut === 'shutdown') return 'stop';

@@ -122,9 +122,10 @@ export interface StepContext {
   /** Applies a step's changes (the engine's one write path) and mirrors them on the state. */
   write(changes: LogChanges, thread: string): Promise<EventRecord[]>;
   /**
-   * A step's last write, when it appends events only: folded at once (the next decision sees them) and written with
-   * the next write, or before the next effect starts or the run ends, whichever comes first. A tool's result and the
-   * next request's start become one commit.
+   * A step's last write, when it appends events (with the model calls that came with them) and sets nothing else:
+   * folded at once, the session's row computed as it will be (the next decision sees both), and written with the
+   * next write, or before the next effect starts or the run ends, whichever comes first. A tool's result and the next
+   * request's start become one commit; so do a model's reply and the turn's end, or the tool call's start marker.
    */
   writeWithNext(changes: LogChanges, thread: string): Promise<void>;
   /**
