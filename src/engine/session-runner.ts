@@ -307,6 +307,11 @@ export class SessionRunner {
   }
 
   /** Writes what built-in tools changed in the workspace since the last snapshot; never throws. */
+  /** Whether the turn's end snapshots the workspace (a tool ran since the last snapshot, and snapshots are on). */
+  private get snapshotDue(): boolean {
+    return this.deps.snapshots !== undefined && this.workspaceTouched && this.fence !== undefined;
+  }
+
   private async snapshotWorkspace(): Promise<void> {
     const { snapshots, logger, store } = this.deps;
     if (!snapshots || !this.workspaceTouched || !this.fence) return;
@@ -384,8 +389,11 @@ export class SessionRunner {
   private async apply(changes: LogChanges, thread: string): Promise<EventRecord[]> {
     const held = this.held;
     this.held = undefined;
-    const joined = held && joinHeld(held.changes, changes);
-    // Both record model calls: the held one is written first, on its own.
+    let joined = held && joinHeld(held.changes, changes);
+    // The workspace's snapshot comes before the session goes idle and may take a while: a held reply is not kept
+    // from the stream meanwhile.
+    if (joined?.status === 'idle' && this.snapshotDue) joined = undefined;
+    // Else (both record model calls) the held write goes first, on its own.
     if (held && !joined) await this.commit(held.changes, true);
     const written = await this.commit(joined ?? changes, joined !== undefined);
     this.fold.patch(changes, thread);
