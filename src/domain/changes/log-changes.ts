@@ -8,7 +8,6 @@ import type { NewId } from '../ids.js';
 import type { NewEvent } from '../records/event.js';
 import type { SessionStatus } from '../records/session.js';
 import type { UsageRecord } from '../records/usage.js';
-import { snapshotIndex } from './usage-snapshot.js';
 
 export interface LogChanges {
   /** The time of the write: processed stamps and event timestamps. */
@@ -69,6 +68,17 @@ export const isEmpty = (c: LogChanges) =>
   c.usage === undefined &&
   c.outcome === undefined &&
   (c.calls ?? []).length === 0;
+
+const isStatus = (e: NewEvent) => e.type.startsWith('session.status_') || e.type.startsWith('session.thread_status_');
+
+/**
+ * Where a write's session.usage snapshot goes among its events (usage-snapshot.ts): after its spans, before any
+ * status change (a client stops reading at idle).
+ */
+export function snapshotIndex(events: readonly NewEvent[]): number {
+  const at = events.findIndex(isStatus);
+  return at === -1 ? events.length : at;
+}
 
 /** Whether `c` records model calls or usage (a model call's write) or changes an outcome. */
 const recordsCalls = (c: LogChanges) => c.usage !== undefined || c.outcome !== undefined || (c.calls ?? []).length > 0;

@@ -8,7 +8,7 @@ import type { NewEvent } from '../records/event.js';
 import type { BudgetLimit, SessionRuntime } from '../records/session.js';
 import type { SessionUsage } from '../../api/wire.js';
 import { usageAt } from '../session-runtime.js';
-import type { LogChanges } from './log-changes.js';
+import { snapshotIndex, type LogChanges } from './log-changes.js';
 import { engineEvent } from './engine-event.js';
 
 /** The session after a write: what the snapshot reports. */
@@ -36,14 +36,6 @@ export function usageSnapshot(changes: LogChanges, after: SessionTotals, newId: 
   };
   // A session-level event: on the session's stream whichever thread made the call.
   return engineEvent('session.usage', { usage, budget: after.budget }, { at: changes.at, newId });
-}
-
-const isStatus = (e: NewEvent) => e.type.startsWith('session.status_') || e.type.startsWith('session.thread_status_');
-
-/** Where a write's snapshot goes among its events: after its spans, before any status change (a client stops reading at idle). */
-export function snapshotIndex(events: readonly NewEvent[]): number {
-  const at = events.findIndex(isStatus);
-  return at === -1 ? events.length : at;
 }
 
 /** The write's events with the snapshot at `at` (LogChanges.snapshotAt), by default at snapshotIndex. */
