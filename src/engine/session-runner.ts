@@ -306,12 +306,12 @@ export class SessionRunner {
     }
   }
 
-  /** Writes what built-in tools changed in the workspace since the last snapshot; never throws. */
   /** Whether the turn's end snapshots the workspace (a tool ran since the last snapshot, and snapshots are on). */
   private get snapshotDue(): boolean {
     return this.deps.snapshots !== undefined && this.workspaceTouched && this.fence !== undefined;
   }
 
+  /** Writes what built-in tools changed in the workspace since the last snapshot; never throws. */
   private async snapshotWorkspace(): Promise<void> {
     const { snapshots, logger, store } = this.deps;
     if (!snapshots || !this.workspaceTouched || !this.fence) return;
@@ -393,7 +393,7 @@ export class SessionRunner {
     // The workspace's snapshot comes before the session goes idle and may take a while: a held reply is not kept
     // from the stream meanwhile.
     if (joined?.status === 'idle' && this.snapshotDue) joined = undefined;
-    // Else (both record model calls) the held write goes first, on its own.
+    // Not joined (that, or both record model calls): the held write goes first, on its own.
     if (held && !joined) await this.commit(held.changes, true);
     const written = await this.commit(joined ?? changes, joined !== undefined);
     this.fold.patch(changes, thread);
