@@ -51,10 +51,13 @@ describe('statement cache', () => {
 });
 
 describe('background checkpoints', () => {
+  // A connection used only synchronously is idle whenever the event loop turns: nothing to wait for.
+  const idle = async () => () => {};
+
   it('moves the log into the database file while the connection itself never checkpoints', async () => {
     const file = dbFile();
     const db = walDatabase(file);
-    const release = checkpointInBackground(file, db);
+    const release = checkpointInBackground(file, db, idle);
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
     const dbSizeBefore = fs.statSync(file).size;
     const insert = db.prepare('INSERT INTO t (body) VALUES (?)');
@@ -69,8 +72,8 @@ describe('background checkpoints', () => {
   it('serves several files and starts again after the last one was released', async () => {
     const [a, b] = [dbFile(), dbFile()];
     const [dbA, dbB] = [walDatabase(a), walDatabase(b)];
-    const releaseA = checkpointInBackground(a, dbA);
-    const releaseB = checkpointInBackground(b, dbB);
+    const releaseA = checkpointInBackground(a, dbA, idle);
+    const releaseB = checkpointInBackground(b, dbB, idle);
     await releaseA();
     await releaseB();
     dbA.close();
@@ -78,13 +81,75 @@ describe('background checkpoints', () => {
 
     const c = dbFile();
     const dbC = walDatabase(c);
-    const releaseC = checkpointInBackground(c, dbC);
+    const releaseC = checkpointInBackground(c, dbC, idle);
     const before = fs.statSync(c).size;
     const insert = dbC.prepare('INSERT INTO t (body) VALUES (?)');
     for (let i = 0; i < 300; i++) insert.run([Buffer.alloc(4096, i)]);
     await until('the checkpoint', () => (fs.statSync(c).size > before + 1_000_000 ? true : undefined), 10_000);
     await releaseC();
     dbC.close();
+  });
+});
+
+describe('the log under steady writes', () => {
+  /** The log's second salt (bytes 20–23 of its header): SQLite draws a new one each time the log starts over. */
+  const logGeneration = (wal: string) => {
+    try {
+      const fd = fs.openSync(wal, 'r');
+      try {
+        const header = Buffer.alloc(24);
+        return fs.readSync(fd, header, 0, 24, 0) === 24 ? header.readUInt32BE(20) : undefined;
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch {
+      return undefined; // not there yet, or truncated to nothing
+    }
+  };
+
+  it.each([
+    { how: 'in place', shrinkFrames: 1_000_000 },
+    { how: 'shrinking its file', shrinkFrames: 128 },
+  ])('starts the log over ($how) while transactions keep coming, holding them in the queue meanwhile, losing none', async ({ shrinkFrames }) => {
+    const file = dbFile();
+    const raw = walDatabase(file);
+    const lock = new HandoffLock();
+    const db = new Kysely<{ t: { id: number | null; body: Buffer } }>({ dialect: new QueuedSqliteDialect({ database: raw }, lock) });
+    const pause = async () => {
+      await lock.acquireFirst();
+      return () => lock.release();
+    };
+    // 64 frames (256 KiB) instead of 16 MiB, so that a few seconds of writes pass it several times.
+    const release = checkpointInBackground(file, raw, pause, { limitFrames: 64, shrinkFrames });
+    const wal = `${file}-wal`;
+    try {
+      let written = 0;
+      const generations = new Set<number>();
+      let largest = 0;
+      let shrank = false;
+      const until = Date.now() + 3_500;
+      // Never a pause long enough for a PASSIVE checkpoint to finish between two writes: on its own SQLite would
+      // never start this log over, and its file would hold everything written (one generation only).
+      while (Date.now() < until) {
+        await db.transaction().execute(async (tx) => {
+          await tx.insertInto('t').values([{ id: null, body: Buffer.alloc(4096, written) }, { id: null, body: Buffer.alloc(4096, written + 1) }]).execute();
+        });
+        written += 2;
+        const generation = logGeneration(wal);
+        if (generation !== undefined) generations.add(generation);
+        const size = fs.existsSync(wal) ? fs.statSync(wal).size : 0;
+        if (size < largest) shrank = true;
+        largest = Math.max(largest, size);
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      expect(generations.size).toBeGreaterThanOrEqual(3);
+      expect(shrank).toBe(shrinkFrames < 1_000_000);
+      const { rows } = await sql<{ n: number }>`select count(*) as n from t`.execute(db);
+      expect(rows[0]!.n).toBe(written);
+    } finally {
+      await release();
+      await db.destroy();
+    }
   });
 });
 
@@ -110,6 +175,22 @@ describe('queued connection', () => {
     expect(resumed).toEqual([1, 2, 3]);
     lock.release();
     await lock.acquire(); // free again: taken at once
+    expect(lock.queued).toBe(0);
+  });
+
+  it('hands the lock to one that asked first ahead of every waiter', async () => {
+    const lock = new HandoffLock();
+    const resumed: string[] = [];
+    await lock.acquire();
+    const waiters = [lock.acquire().then(() => void resumed.push('queued')), lock.acquireFirst().then(() => void resumed.push('first'))];
+    lock.release();
+    await turn();
+    expect(resumed).toEqual(['first']);
+    lock.release();
+    await Promise.all(waiters);
+    expect(resumed).toEqual(['first', 'queued']);
+    lock.release();
+    await lock.acquireFirst(); // free: taken at once
     expect(lock.queued).toBe(0);
   });
 

@@ -6,7 +6,7 @@ import { Kysely, sql } from 'kysely';
 import type { Store } from '../types.js';
 import type { Database } from '../kysely/schema.js';
 import { kyselyStore, migrateToLatest, type TableExists } from '../kysely/kysely-store.js';
-import { QueuedSqliteDialect } from './queued-sqlite-dialect.js';
+import { HandoffLock, QueuedSqliteDialect } from './queued-sqlite-dialect.js';
 import { withStatementCache } from './statement-cache.js';
 import { checkpointInBackground } from './wal-checkpointer.js';
 
@@ -24,9 +24,15 @@ export async function openSqliteStore(file: string): Promise<Store> {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new QueuedSqliteDialect({ database: withStatementCache(sqlite) }) });
+  const lock = new HandoffLock();
+  const db = new Kysely<Database>({ dialect: new QueuedSqliteDialect({ database: withStatementCache(sqlite) }, lock) });
   await migrateToLatest(db, sqliteTableExists);
-  const release = checkpointInBackground(path.resolve(file), sqlite);
+  // Ahead of the queue: the truncation waits only for the transaction under way (it holds the connection briefly).
+  const pause = async () => {
+    await lock.acquireFirst();
+    return () => lock.release();
+  };
+  const release = checkpointInBackground(path.resolve(file), sqlite, pause);
   return kyselyStore(db, 'sqlite', async () => {
     await release();
     await db.destroy();

@@ -19,6 +19,15 @@ export class HandoffLock {
     return new Promise<void>((resolve) => this.waiters.push(resolve));
   }
 
+  /** Like `acquire`, but ahead of every waiter: for brief work that must not wait for a long queue. */
+  acquireFirst(): Promise<void> {
+    if (!this.held) {
+      this.held = true;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => this.waiters.unshift(resolve));
+  }
+
   /** Gives the lock to the longest waiter, or frees it. */
   release(): void {
     const next = this.waiters.shift();
@@ -37,7 +46,12 @@ export class HandoffLock {
  * wakes anyone; transactions, savepoints and statement execution stay Kysely's.
  */
 class QueuedSqliteDriver extends SqliteDriver {
-  private readonly lock = new HandoffLock();
+  constructor(
+    settings: SqliteDialectConfig,
+    private readonly lock: HandoffLock,
+  ) {
+    super(settings);
+  }
 
   override async acquireConnection(): Promise<DatabaseConnection> {
     await this.lock.acquire();
@@ -51,11 +65,18 @@ class QueuedSqliteDriver extends SqliteDriver {
 }
 
 export class QueuedSqliteDialect extends SqliteDialect {
-  constructor(private readonly settings: SqliteDialectConfig) {
+  /**
+   * `lock`: the connection's lock, for a caller that must also hold it while nothing runs on the connection (the
+   * background checkpointer's truncation, wal-checkpointer.ts).
+   */
+  constructor(
+    private readonly settings: SqliteDialectConfig,
+    private readonly lock = new HandoffLock(),
+  ) {
     super(settings);
   }
 
   override createDriver(): Driver {
-    return new QueuedSqliteDriver(this.settings);
+    return new QueuedSqliteDriver(this.settings, this.lock);
   }
 }
