@@ -27,7 +27,7 @@ export async function openSqliteStore(file: string): Promise<Store> {
   const lock = new HandoffLock();
   const db = new Kysely<Database>({ dialect: new QueuedSqliteDialect({ database: withStatementCache(sqlite) }, lock) });
   await migrateToLatest(db, sqliteTableExists);
-  // Ahead of the queue: the truncation waits only for the transaction under way (it holds the connection briefly).
+  // Ahead of the queue: a log rewind waits only for the transaction under way (it holds the connection briefly).
   const pause = async () => {
     await lock.acquireFirst();
     return () => lock.release();

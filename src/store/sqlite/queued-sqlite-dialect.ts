@@ -67,7 +67,7 @@ class QueuedSqliteDriver extends SqliteDriver {
 export class QueuedSqliteDialect extends SqliteDialect {
   /**
    * `lock`: the connection's lock, for a caller that must also hold it while nothing runs on the connection (the
-   * background checkpointer's truncation, wal-checkpointer.ts).
+   * background checkpointer's log rewind, wal-checkpointer.ts).
    */
   constructor(
     private readonly settings: SqliteDialectConfig,
