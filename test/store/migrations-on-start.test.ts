@@ -42,6 +42,26 @@ describe('migrations when a store opens', () => {
     }
   });
 
+  it('the pending migrations apply as one transaction: one that fails leaves none of them behind', async () => {
+    const file = dbFile();
+    await (await openSqliteStore(file)).close();
+    const all = applied(file);
+    const blobs = all.find((n) => n.startsWith('122'))!;
+    const snapshots = all.find((n) => n.startsWith('124'))!;
+    // 122 made to apply again (its table and record gone); 124's record gone but its table kept, so it fails.
+    const db = new BetterSqlite3(file);
+    db.exec('drop table blobs');
+    db.prepare('delete from kysely_migration where name in (?, ?)').run(blobs, snapshots);
+    db.close();
+    await expect(openSqliteStore(file)).rejects.toThrow(`database migration ${snapshots} failed`);
+    // 122 ran before 124 failed, and is undone with it: no table, no record.
+    const after = new BetterSqlite3(file, { readonly: true });
+    const table = after.prepare("select name from sqlite_master where type = 'table' and name = 'blobs'").get();
+    after.close();
+    expect(table).toBeUndefined();
+    expect(applied(file)).toEqual(all.filter((n) => n !== blobs && n !== snapshots));
+  });
+
   it('a database migrated by a newer build (a migration this one does not know) is refused, as before', async () => {
     const file = dbFile();
     await (await openSqliteStore(file)).close();
