@@ -191,7 +191,9 @@ export async function startAgentd(opts: AgentdOptions): Promise<Agentd> {
   const port = await freePort();
   // BENCH_PRELOAD: a script every agentd of the run loads first (`--require`), e.g. one counting statements by text.
   const preload = process.env.BENCH_PRELOAD;
-  const nodeArgs: string[] = [...(opts.nodeArgs ?? []), ...(preload ? ['--require', preload] : [])];
+  // BENCH_NODE_ARGS: node flags for every agentd of the run, e.g. `--trace-gc` or `--cpu-prof-interval 100` (with --cpu-prof).
+  const extraNodeArgs = process.env.BENCH_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
+  const nodeArgs: string[] = [...(opts.nodeArgs ?? []), ...(preload ? ['--require', preload] : []), ...extraNodeArgs];
   if (opts.cpuProfDir) {
     fs.mkdirSync(opts.cpuProfDir, { recursive: true });
     nodeArgs.push('--cpu-prof', '--cpu-prof-dir', opts.cpuProfDir, '--cpu-prof-name', `${opts.label}.${Date.now()}.cpuprofile`);
@@ -206,11 +208,14 @@ export async function startAgentd(opts: AgentdOptions): Promise<Agentd> {
   const t0 = performance.now();
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
+  // BENCH_SERVER_LOG: every agentd's output appended to this file as it comes (the run keeps only a tail in memory).
+  const serverLog = process.env.BENCH_SERVER_LOG;
   const watchers: Array<(text: string) => void> = [];
   const keep = (d: Buffer) => {
     const text = d.toString();
     for (const w of watchers) w(text);
     out += text;
+    if (serverLog) fs.appendFileSync(serverLog, text);
     if (out.length > 200_000) out = out.slice(-100_000);
   };
   child.stdout!.on('data', keep);
