@@ -139,26 +139,32 @@ describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('NotifyEventBus (postgres
       onDisconnected: () => {},
       onReconnected: () => {},
     });
-    const log = new EventLog(writerStore, writerBus);
-    await log.append(session.id, newEvents(2));
-    const fenced = await log.appendFenced(session.id, [...newEvents(1, 'user.interrupt'), ...newEvents(2)], { owner: 'engine-w', token });
-    expect(fenced.map((r) => r.seq)).toEqual([3, 4, 5]);
-    await expect(log.appendFenced(session.id, newEvents(1), { owner: 'engine-w', token: token + 1 })).rejects.toThrow(/lease/i);
-    await log.append(session.id, newEvents(1));
-    await until('every committed event on the other process', () => follower.seen.length === 6);
-    expect(follower.seen.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(follower.seen.slice(2, 5)).toEqual(fenced);
-    await until('the announced input', () => inputs.length === 3);
-    expect(inputs[1]).toEqual(['user.interrupt', 'user.message']);
-    // The same text the transaction's announcement sends, with the numbers the statement gave.
-    expect(payloads).toEqual([
-      `writer ${session.id} 1 2 0 user.message`,
-      `writer ${session.id} 3 5 0 user.interrupt,user.message`,
-      `writer ${session.id} 6 6 0 user.message`,
-    ]);
-    await listening.close();
-    follower.stop();
-    stopInput();
+    // Closed whatever happens: a listening connection left open would be counted by the next test.
+    try {
+      const log = new EventLog(writerStore, writerBus);
+      await log.append(session.id, newEvents(2));
+      const fenced = await log.appendFenced(session.id, [...newEvents(1, 'user.interrupt'), ...newEvents(2)], { owner: 'engine-w', token });
+      expect(fenced.map((r) => r.seq)).toEqual([3, 4, 5]);
+      await expect(log.appendFenced(session.id, newEvents(1), { owner: 'engine-w', token: token + 1 })).rejects.toThrow(/lease/i);
+      await log.append(session.id, newEvents(1));
+      await until('every committed event on the other process', () => follower.seen.length === 6);
+      expect(follower.seen.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(follower.seen.slice(2, 5)).toEqual(fenced);
+      await until('the announced input', () => inputs.length === 3);
+      expect(inputs[1]).toEqual(['user.interrupt', 'user.message']);
+      // This listening connection is not the bus's: its notifications may come a little later under load.
+      await until('the three announcements on this connection', () => payloads.length >= 3);
+      // The same text the transaction's announcement sends, with the numbers the statement gave.
+      expect(payloads).toEqual([
+        `writer ${session.id} 1 2 0 user.message`,
+        `writer ${session.id} 3 5 0 user.interrupt,user.message`,
+        `writer ${session.id} 6 6 0 user.message`,
+      ]);
+    } finally {
+      await listening.close();
+      follower.stop();
+      stopInput();
+    }
   });
 
   it('a follower catches up on what was committed while its listening connection was down', async () => {
