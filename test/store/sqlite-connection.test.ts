@@ -115,12 +115,8 @@ describe('the log under steady writes', () => {
     const raw = walDatabase(file);
     const lock = new HandoffLock();
     const db = new Kysely<{ t: { id: number | null; body: Buffer } }>({ dialect: new QueuedSqliteDialect({ database: raw }, lock) });
-    const pause = async () => {
-      await lock.acquireFirst();
-      return () => lock.release();
-    };
     // 64 frames (256 KiB) instead of 16 MiB, so that a few seconds of writes pass it several times.
-    const release = checkpointInBackground(file, raw, pause, { limitFrames: 64, shrinkFrames });
+    const release = checkpointInBackground(file, raw, () => lock.holdFirst(), { limitFrames: 64, shrinkFrames });
     const wal = `${file}-wal`;
     try {
       let written = 0;

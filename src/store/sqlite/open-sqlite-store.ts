@@ -28,11 +28,7 @@ export async function openSqliteStore(file: string): Promise<Store> {
   const db = new Kysely<Database>({ dialect: new QueuedSqliteDialect({ database: withStatementCache(sqlite) }, lock) });
   await migrateToLatest(db, sqliteTableExists);
   // Ahead of the queue: a log rewind waits only for the transaction under way (it holds the connection briefly).
-  const pause = async () => {
-    await lock.acquireFirst();
-    return () => lock.release();
-  };
-  const release = checkpointInBackground(path.resolve(file), sqlite, pause);
+  const release = checkpointInBackground(path.resolve(file), sqlite, () => lock.holdFirst());
   return kyselyStore(db, 'sqlite', async () => {
     await release();
     await db.destroy();

@@ -28,6 +28,12 @@ export class HandoffLock {
     return new Promise<void>((resolve) => this.waiters.unshift(resolve));
   }
 
+  /** `acquireFirst`, resolving with the release: holds the connection idle for a log rewind (wal-checkpointer.ts). */
+  async holdFirst(): Promise<() => void> {
+    await this.acquireFirst();
+    return () => this.release();
+  }
+
   /** Gives the lock to the longest waiter, or frees it. */
   release(): void {
     const next = this.waiters.shift();

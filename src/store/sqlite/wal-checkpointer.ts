@@ -78,7 +78,7 @@ interface Connection {
 
 /**
  * Resolves once nothing runs on the connection and keeps it so (queueing whatever comes) until the function it
- * resolves with is called: the connection's lock (queued-sqlite-dialect.ts).
+ * resolves with is called: the connection's lock taken ahead of its queue (`HandoffLock.holdFirst`, queued-sqlite-dialect.ts).
  */
 export type PauseConnection = () => Promise<() => void>;
 
