@@ -14,7 +14,9 @@
 // AGENTD_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test) is the admin URL
 // scratch databases are made next to. FAILOVER_RUNS, SHORT_FAILOVER_RUNS, SESSIONS, WINDOW_MS
 // override the defaults; REPLICAS picks the throughput runs' cluster sizes (default 1,2,3), PROF_DIR
-// has the replicas write CPU profiles there. Total under ~3 minutes. See docs/benchmarks.md and docs/scaling.md.
+// has the replicas write CPU profiles there (and prints each measuring window for bench/lib/profile.ts
+// --window), SPLIT_ROLES=1 puts every stream on the first replica and every send on the last. Total
+// under ~3 minutes. See docs/benchmarks.md and docs/scaling.md.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,6 +36,11 @@ const SHORT_FAILOVER_RUNS = num('SHORT_FAILOVER_RUNS', 3);
 const REPLICAS = (process.env.REPLICAS ?? '1,2,3').split(',').map(Number);
 /** Where the replicas write CPU profiles (--cpu-prof), if set (PROF_DIR). */
 const PROF_DIR = process.env.PROF_DIR;
+/**
+ * SPLIT_ROLES=1: every stream on the first replica and every send on the last, so each replica's CPU is one role's
+ * (the streams' reads of what the other commits; the turns) instead of both roles' mixed.
+ */
+const SPLIT_ROLES = process.env.SPLIT_ROLES === '1';
 const SESSIONS = num('SESSIONS', 24);
 const WARMUP_MS = 3_000;
 const WINDOW_MS = num('WINDOW_MS', 15_000);
@@ -210,8 +217,8 @@ async function throughput(count: number): Promise<void> {
     const streams: SessionStream[] = [];
     const loops = sessions.map(async (s, i) => {
       // A balancer without stickiness: this session's stream on one replica, its sends on another.
-      const streamOn = c.replicas[i % count]!;
-      const sendOn = c.replicas[(i + 1) % count]!;
+      const streamOn = SPLIT_ROLES ? c.replicas[0]! : c.replicas[i % count]!;
+      const sendOn = SPLIT_ROLES ? c.replicas[count - 1]! : c.replicas[(i + 1) % count]!;
       let ended: (() => void) | undefined;
       const stream = openStream(streamOn.url, BENCH_API_KEY, s.id, (fr) => {
         if (fr.type === 'session.status_idle' && fr.data.includes('"end_turn"')) ended?.();
@@ -237,8 +244,10 @@ async function throughput(count: number): Promise<void> {
     const bench0 = process.cpuUsage();
     counting = true;
     const t0 = performance.now();
+    const mono0 = process.hrtime.bigint() / 1000n;
     await new Promise((r) => setTimeout(r, WINDOW_MS));
     counting = false;
+    if (PROF_DIR) log(`measuring window, for \`bench/lib/profile.ts --window ${mono0} ${process.hrtime.bigint() / 1000n}\``);
     const elapsed = (performance.now() - t0) / 1000;
     const db1 = await dbStats(c);
     const pgCpu = backendCpuDelta(pg0, backendCpuMs(c));

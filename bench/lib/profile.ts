@@ -44,11 +44,23 @@ export function areaOf(url: string): string {
   return url;
 }
 
-export function summarizeProfile(file: string): ProfileSummary {
+/**
+ * A stretch of a profile by the profiler's clock (CLOCK_MONOTONIC, µs: `process.hrtime.bigint() / 1000n` in any
+ * process of the machine), e.g. a benchmark's measuring window without the start and warm-up around it.
+ */
+export interface ProfileWindow {
+  startUs: number;
+  endUs: number;
+}
+
+export function summarizeProfile(file: string, window?: ProfileWindow): ProfileSummary {
   const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
+  let at = profile.startTime;
   for (let i = 0; i < profile.samples.length; i++) {
+    at += profile.timeDeltas[i] ?? 0;
+    if (window && (at < window.startUs || at > window.endUs)) continue;
     const id = profile.samples[i]!;
     self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
   }
@@ -133,10 +145,13 @@ export function summarizeProfiles(dir: string): ProfileSummary[] {
     .map((f) => summarizeProfile(path.join(dir, f)));
 }
 
-// `npx tsx bench/lib/profile.ts <file.cpuprofile>...` prints the summary of each.
+// `npx tsx bench/lib/profile.ts [--window <start µs> <end µs>] <file.cpuprofile>...` prints the summary of each
+// (with --window, of that stretch only: bench/replica-failover.ts prints its measuring window when it profiles).
 if (process.argv[1] && import.meta.url === `file://${path.resolve(process.argv[1])}`) {
-  for (const file of process.argv.slice(2)) {
-    const s = summarizeProfile(file);
+  const args = process.argv.slice(2);
+  const window = args[0] === '--window' ? { startUs: Number(args[1]), endUs: Number(args[2]) } : undefined;
+  for (const file of window ? args.slice(3) : args) {
+    const s = summarizeProfile(file, window);
     console.log(`\n${s.file}: ${s.totalMs.toFixed(0)} ms of samples (idle excluded)`);
     console.log('by area:');
     for (const a of s.areas) console.log(`  ${a.selfPct.toFixed(1).padStart(5)}%  ${a.area}`);

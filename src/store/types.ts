@@ -185,7 +185,7 @@ export interface EventRepository {
   list(sessionId: string, filter: EventFilter, page: PageRequest<number>): Promise<Page<EventRecord>>;
   /** Events with seq > afterSeq, oldest first: the tail a stream follows. */
   after(sessionId: string, afterSeq: number, limit: number): Promise<EventRecord[]>;
-  /** The events of several sessions' seq ranges (inclusive), in one read: by session id, then seq. */
+  /** The events of several sessions' seq ranges (inclusive), in one read: by session id, then seq; without `internal` (streams' reads). */
   ranges(ranges: readonly EventRange[]): Promise<EventRecord[]>;
   get(sessionId: string, id: string): Promise<EventRecord | undefined>;
   /** Stamps `processed_at` on queued events. */

@@ -9,8 +9,9 @@ import { pageQuery, toPage, whereCreatedAt } from './paging.js';
 import { KyselySessionRepository } from './session-repository.js';
 import { eventColumns, insertNumberedEvents, updateInternals } from './event-rows.js';
 
-// Rows were written from typed records: their body and internal match their type.
-const toRecord = (r: Selectable<SessionEventsTable>): EventRecord =>
+// Rows were written from typed records: their body and internal match their type. A row read without
+// `internal` (SHOWN_COLUMNS) gives a record without it.
+const toRecord = (r: Omit<Selectable<SessionEventsTable>, 'internal'> & { internal?: string | null }): EventRecord =>
   ({
     sessionId: r.session_id,
     seq: Number(r.seq),
@@ -21,8 +22,11 @@ const toRecord = (r: Selectable<SessionEventsTable>): EventRecord =>
     body: fromJson(r.body),
     processedAt: r.processed_at,
     createdAt: r.created_at,
-    ...(r.internal === null ? {} : { internal: fromJson<unknown>(r.internal) }),
+    ...(r.internal == null ? {} : { internal: fromJson<unknown>(r.internal) }),
   }) as EventRecord;
+
+/** Every column but the engine's own data (`internal`): what clients are shown of an event. */
+const SHOWN_COLUMNS = ['session_id', 'seq', 'id', 'thread_id', 'cross_posted', 'type', 'body', 'processed_at', 'created_at'] as const;
 
 const toRow = (r: EventRecord) => ({ session_id: r.sessionId, seq: r.seq, ...eventColumns(r) });
 
@@ -189,15 +193,19 @@ export class KyselyEventRepository implements EventRepository {
 
   async ranges(ranges: readonly EventRange[]): Promise<EventRecord[]> {
     if (ranges.length === 0) return [];
-    const rows = await this.db
-      .selectFrom('session_events')
-      .selectAll()
-      .where((eb) =>
-        eb.or(ranges.map((r) => eb.and([eb('session_id', '=', r.sessionId), eb('seq', '>=', r.first), eb('seq', '<=', r.last)]))),
-      )
-      .orderBy('session_id')
-      .orderBy('seq')
-      .execute();
+    // Read for streams on another replica at every commit it is told of: the statement's text is built once per
+    // number of ranges, and the engine's data (a model response's whole content) is neither sent nor parsed.
+    const values = ranges.flatMap((r) => [r.sessionId, r.first, r.last]);
+    const { rows } = await runShaped(this.db, `events.ranges:${ranges.length}`, values, () =>
+      this.db
+        .selectFrom('session_events')
+        .select(SHOWN_COLUMNS)
+        .where((eb) =>
+          eb.or(ranges.map((r) => eb.and([eb('session_id', '=', r.sessionId), eb('seq', '>=', r.first), eb('seq', '<=', r.last)]))),
+        )
+        .orderBy('session_id')
+        .orderBy('seq'),
+    );
     return rows.map(toRecord);
   }
 

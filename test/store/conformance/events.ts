@@ -64,6 +64,12 @@ export function eventConformance(h: StoreHarness): void {
     expect(read.map((e) => [e.sessionId, e.seq])).toEqual(expected);
     expect(read[0]).toEqual((await h.store.events.after(read[0]!.sessionId, read[0]!.seq - 1, 1))[0]);
     expect(await h.store.events.ranges([])).toEqual([]);
+    // What streams are shown: the engine's own data stays out of the read.
+    const [withInternal] = await h.store.events.append(c, [{ ...newEvent('agent.tool_use'), internal: { tool_use_id: 'toolu_1', kind: 'builtin' } }] as NewEvent[]);
+    const [shown] = await h.store.events.ranges([{ sessionId: c, first: withInternal!.seq, last: withInternal!.seq }]);
+    const { internal, ...rest } = withInternal!;
+    expect(internal).toBeDefined();
+    expect(shown).toEqual(rest);
   });
 
   it('a fenced append writes only while the fence holds the lease, and then throws LeaseLost', async () => {
