@@ -15,8 +15,8 @@
 // scratch databases are made next to. FAILOVER_RUNS, SHORT_FAILOVER_RUNS, SESSIONS, WINDOW_MS
 // override the defaults; REPLICAS picks the throughput runs' cluster sizes (default 1,2,3), PROF_DIR
 // has the replicas write CPU profiles there (and prints each measuring window for bench/lib/profile.ts
-// --window), SPLIT_ROLES=1 puts every stream on the first replica and every send on the last. Total
-// under ~3 minutes. See docs/benchmarks.md and docs/scaling.md.
+// --window), PLACEMENT=split|first places streams and sends otherwise than a round-robin balancer
+// would (see PLACEMENT below). Total under ~3 minutes. See docs/benchmarks.md and docs/scaling.md.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -37,10 +37,13 @@ const REPLICAS = (process.env.REPLICAS ?? '1,2,3').split(',').map(Number);
 /** Where the replicas write CPU profiles (--cpu-prof), if set (PROF_DIR). */
 const PROF_DIR = process.env.PROF_DIR;
 /**
- * SPLIT_ROLES=1: every stream on the first replica and every send on the last, so each replica's CPU is one role's
- * (the streams' reads of what the other commits; the turns) instead of both roles' mixed.
+ * Where the throughput runs put each session's stream and sends (PLACEMENT): `spread` (default) a round-robin balancer
+ * without stickiness, stream on one replica and sends on the next; `split` every stream on the first replica and
+ * every send on the last, so each replica's CPU is one role's; `first` everything on the first replica, the others
+ * only listening (what a replica's mere presence costs).
  */
-const SPLIT_ROLES = process.env.SPLIT_ROLES === '1';
+const PLACEMENT = (process.env.PLACEMENT ?? 'spread') as 'spread' | 'split' | 'first';
+if (!['spread', 'split', 'first'].includes(PLACEMENT)) throw new Error(`PLACEMENT: spread, split or first, not ${PLACEMENT}`);
 const SESSIONS = num('SESSIONS', 24);
 const WARMUP_MS = 3_000;
 const WINDOW_MS = num('WINDOW_MS', 15_000);
@@ -216,9 +219,9 @@ async function throughput(count: number): Promise<void> {
     let stopping = false;
     const streams: SessionStream[] = [];
     const loops = sessions.map(async (s, i) => {
-      // A balancer without stickiness: this session's stream on one replica, its sends on another.
-      const streamOn = SPLIT_ROLES ? c.replicas[0]! : c.replicas[i % count]!;
-      const sendOn = SPLIT_ROLES ? c.replicas[count - 1]! : c.replicas[(i + 1) % count]!;
+      // By default a balancer without stickiness: this session's stream on one replica, its sends on another.
+      const streamOn = PLACEMENT === 'spread' ? c.replicas[i % count]! : c.replicas[0]!;
+      const sendOn = PLACEMENT === 'spread' ? c.replicas[(i + 1) % count]! : PLACEMENT === 'split' ? c.replicas[count - 1]! : c.replicas[0]!;
       let ended: (() => void) | undefined;
       const stream = openStream(streamOn.url, BENCH_API_KEY, s.id, (fr) => {
         if (fr.type === 'session.status_idle' && fr.data.includes('"end_turn"')) ended?.();
@@ -259,7 +262,7 @@ async function throughput(count: number): Promise<void> {
     await Promise.race([Promise.all(loops), new Promise((r) => setTimeout(r, 10_000))]);
     for (const s of streams) s.close();
     log(
-      `throughput, ${count} replica(s), ${SESSIONS} sessions, ${f1(elapsed)} s: ${f1(turns / elapsed)} turns/s` +
+      `throughput, ${count} replica(s)${PLACEMENT === 'spread' ? '' : ` (placement ${PLACEMENT})`}, ${SESSIONS} sessions, ${f1(elapsed)} s: ${f1(turns / elapsed)} turns/s` +
         `  | per turn: ${(calls / turns).toFixed(2)} model calls, ${f1((db1.commits - db0.commits) / turns)} commits, ${f1((db1.written - db0.written) / turns)} rows written, ${f1(cpu / turns)} ms replica CPU, ${f1(pgCpu / turns)} ms PostgreSQL backend CPU, ${f1((benchCpu.user + benchCpu.system) / 1000 / turns)} ms this client's CPU (fake model included)` +
         (count > 1 ? ` (${cpuEach.map((ms) => f1(ms / turns)).join(' + ')})` : '') +
         `\n  turn (send -> end_turn on the stream) ms: p50 ${f1(percentile(latencies, 50))}  p90 ${f1(percentile(latencies, 90))}  p99 ${f1(percentile(latencies, 99))}`,
