@@ -225,6 +225,9 @@ export class Engine {
     if (token === undefined) return;
     const fence = { owner: this.owner, token };
     this.renewals.hold(id, token, () => entry.runner.stop());
+    // Other replicas' appends to the session reach its runner (it reads the session again): on a shared bus, only
+    // while it watches the session. Appends made before the watch took hold are read the same way.
+    const unwatch = this.deps.bus.watch(id, () => entry.runner.sessionChanged());
     let finished = false;
     try {
       do {
@@ -238,6 +241,7 @@ export class Engine {
       if (err instanceof LeaseLost) logger.warn({ session_id: id }, err.message);
       else logger.error({ err, session_id: id }, 'session runner failed');
     } finally {
+      unwatch();
       this.renewals.drop(id, token);
       await store.sessions.releaseLease(id, this.owner, token).catch(() => {});
     }

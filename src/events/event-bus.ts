@@ -53,6 +53,13 @@ export interface EventBus {
   /** The session was deleted (called after the delete committed). */
   end(sessionId: string): void;
   subscribe(sessionId: string, subscriber: LogSubscriber): () => void;
+  /**
+   * Hear other processes' commits to the session that carry no queued input (what its stream shows, what its runner
+   * re-reads the session for): only processes that watch a session are told of them. Input reaches every process
+   * anyway. `onListening` is called if commits made before the watch took hold may have gone unannounced (the
+   * caller reads the store again); subscribe() watches by itself. Returns the release.
+   */
+  watch(sessionId: string, onListening?: () => void): () => void;
   /** Every append this process commits. */
   subscribeAll(listener: AllListener): () => void;
   /** Queued input committed to any session by any process, for whoever schedules work (the engine). */
@@ -132,6 +139,11 @@ export class InProcessEventBus implements EventBus {
 
   subscribe(sessionId: string, subscriber: LogSubscriber): () => void {
     return this.subscribers.add(sessionId, subscriber);
+  }
+
+  /** One process hears all its commits. */
+  watch(): () => void {
+    return () => {};
   }
 
   wake(topic: WakeTopic, key: string): void {

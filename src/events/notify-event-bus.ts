@@ -3,8 +3,13 @@
 // signals (PostgreSQL NOTIFY, sent inside the committing transaction). A notification carries
 // only ids, sequence numbers and the types of queued input; a receiving process reads the records
 // from the store only for its own followers of the session, and wakes its engine from the types.
+// A commit with queued input is announced on the shared channel (every engine may have to run it);
+// any other commit (most of them: what a turn writes) on its session's own channel, which only the
+// processes that stream or run that session listen on: a replica is not woken for every commit of
+// the cluster, so its cost does not grow with the number of replicas.
+import { createHash } from 'node:crypto';
 import type { Logger } from '../logger.js';
-import type { EventRange, EventRecord, RangeAnnouncement, Store, StoreSignals } from '../store/types.js';
+import type { EventRange, EventRecord, RangeAnnouncement, SignalListener, Store, StoreSignals } from '../store/types.js';
 import {
   InProcessEventBus,
   queuedTypes,
@@ -17,8 +22,19 @@ import {
   type WakeTopic,
 } from './event-bus.js';
 
-/** Few fixed channels: every replica wants every commit (its engine schedules any session). */
+/** The fixed channels, every process listens on: queued input (any engine may run it), deletions, wake-ups. */
 export const CHANNELS = { events: 'agentd_events', ends: 'agentd_ends', wakes: 'agentd_wakes' } as const;
+
+const SESSION_CHANNEL_PREFIX = 'agentd_s_';
+/** PostgreSQL's identifiers (and so channel names) are at most 63 bytes. */
+const MAX_CHANNEL_BYTES = 63;
+
+/** The channel of a session's commits without queued input (its ids fit; another id is hashed to fit). */
+export function sessionChannel(sessionId: string): string {
+  const plain = SESSION_CHANNEL_PREFIX + sessionId;
+  if (Buffer.byteLength(plain) <= MAX_CHANNEL_BYTES && /^[A-Za-z0-9_]+$/.test(sessionId)) return plain;
+  return SESSION_CHANNEL_PREFIX + createHash('sha256').update(sessionId).digest('hex').slice(0, 40);
+}
 
 /**
  * A notification of committed records: `<origin> <session id> <first seq> <last seq> <origin runs
@@ -32,12 +48,17 @@ export function eventsAnnouncement(
   originRuns: boolean,
 ): RangeAnnouncement {
   const types = queuedTypes(events);
-  return { channel: CHANNELS.events, before: `${origin} ${sessionId} `, after: ` ${originRuns ? 1 : 0} ${types.length > 0 ? types.join(',') : '-'}` };
+  return {
+    channel: types.length > 0 ? CHANNELS.events : sessionChannel(sessionId),
+    before: `${origin} ${sessionId} `,
+    after: ` ${originRuns ? 1 : 0} ${types.length > 0 ? types.join(',') : '-'}`,
+  };
 }
 
-export function eventsPayload(origin: string, sessionId: string, records: readonly EventRecord[], originRuns: boolean): string {
-  const { before, after } = eventsAnnouncement(origin, sessionId, records, originRuns);
-  return `${before}${records[0]!.seq} ${records[records.length - 1]!.seq}${after}`;
+/** The announcement of records already numbered: its channel and payload. */
+export function eventsSignal(origin: string, sessionId: string, records: readonly EventRecord[], originRuns: boolean): { channel: string; payload: string } {
+  const { channel, before, after } = eventsAnnouncement(origin, sessionId, records, originRuns);
+  return { channel, payload: `${before}${records[0]!.seq} ${records[records.length - 1]!.seq}${after}` };
 }
 
 /** Sessions read in one statement at most (a larger backlog is read in several). */
@@ -50,8 +71,10 @@ export class NotifyEventBus implements EventBus {
   /** Reads of announced records, one at a time, so every session's followers get them in order. */
   private reading: Promise<void> = Promise.resolve();
   private readScheduled = false;
-  private listener: { close(): Promise<void> } | undefined;
+  private listener: SignalListener | undefined;
   private listening = false;
+  /** Sessions this process streams or runs: their channels are listened on while anyone here watches. */
+  private readonly watched = new Map<string, { count: number; ready: Promise<void>; settled: boolean }>();
 
   constructor(
     private readonly store: Store,
@@ -88,7 +111,8 @@ export class NotifyEventBus implements EventBus {
 
   async announce(tx: Store, sessionId: string, records: readonly EventRecord[]): Promise<void> {
     if (records.length === 0) return;
-    await tx.signals!.send(CHANNELS.events, eventsPayload(this.origin, sessionId, records, this.local.runsSessions));
+    const { channel, payload } = eventsSignal(this.origin, sessionId, records, this.local.runsSessions);
+    await tx.signals!.send(channel, payload);
   }
 
   announcement(sessionId: string, events: ReadonlyArray<Pick<EventRecord, 'type' | 'processedAt'>>): RangeAnnouncement | undefined {
@@ -105,7 +129,37 @@ export class NotifyEventBus implements EventBus {
   }
 
   subscribe(sessionId: string, subscriber: LogSubscriber): () => void {
-    return this.local.subscribe(sessionId, subscriber);
+    const unsubscribe = this.local.subscribe(sessionId, subscriber);
+    // Commits between the follower's first read and the LISTEN taking hold were announced to no one here.
+    const unwatch = this.watch(sessionId, () => subscriber.onMissed());
+    return () => {
+      unwatch();
+      unsubscribe();
+    };
+  }
+
+  watch(sessionId: string, onListening?: () => void): () => void {
+    let w = this.watched.get(sessionId);
+    if (!w) {
+      const entry = { count: 0, ready: Promise.resolve(), settled: false };
+      entry.ready = (this.listener?.add(sessionChannel(sessionId)) ?? Promise.resolve()).then(() => {
+        entry.settled = true;
+      });
+      this.watched.set(sessionId, (w = entry));
+    }
+    const watch = w;
+    watch.count += 1;
+    let released = false;
+    // Already listening: whatever the caller reads from now on, later commits are announced here.
+    if (onListening && !watch.settled) void watch.ready.then(() => !released && onListening());
+    return () => {
+      if (released) return;
+      released = true;
+      watch.count -= 1;
+      if (watch.count > 0 || this.watched.get(sessionId) !== watch) return;
+      this.watched.delete(sessionId);
+      void this.listener?.remove(sessionChannel(sessionId));
+    };
   }
 
   readonly shared = true;
@@ -137,7 +191,7 @@ export class NotifyEventBus implements EventBus {
   private onSignal(channel: string, payload: string): void {
     const [origin, a, b, c, runs, types] = payload.split(' ');
     if (origin === this.origin || a === undefined) return;
-    if (channel === CHANNELS.events) {
+    if (channel === CHANNELS.events || channel.startsWith(SESSION_CHANNEL_PREFIX)) {
       this.onRemoteEvents(a, Number(b), Number(c));
       // Every remote append reaches the engine, queued input or not: a runner holding the session reads it again.
       this.local.input(a, types && types !== '-' ? types.split(',') : [], { originRuns: runs === '1' });

@@ -299,9 +299,21 @@ export interface SignalHandlers {
   onReconnected(): void;
 }
 
+/** A dedicated listening connection: its fixed channels, and channels added and removed while it runs. */
+export interface SignalListener {
+  /**
+   * Listens on `channel` too (again after every reconnect, until removed). Resolves once listening, or at once
+   * while the connection is down: signals sent meanwhile are missed, and onReconnected says so when it is back.
+   */
+  add(channel: string): Promise<void>;
+  /** Stops listening on a channel `add` gave. */
+  remove(channel: string): Promise<void>;
+  close(): Promise<void>;
+}
+
 export interface StoreSignals {
   /** Sends on the store's transaction (or on its own): delivered to listeners only when that commits. */
   send(channel: string, payload: string): Promise<void>;
   /** Listens on `channels` on a dedicated connection that reconnects by itself; resolves once listening. */
-  listen(channels: readonly string[], handlers: SignalHandlers): Promise<{ close(): Promise<void> }>;
+  listen(channels: readonly string[], handlers: SignalHandlers): Promise<SignalListener>;
 }

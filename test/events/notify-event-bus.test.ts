@@ -5,6 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresStore } from '../../src/store/postgres/open-postgres-store.js';
 import { CHANNELS, NotifyEventBus } from '../../src/events/notify-event-bus.js';
+import { LISTENER_NAME } from '../../src/store/postgres/pg-listener.js';
 import { EventLog } from '../../src/events/event-log.js';
 import { followLog } from '../../src/events/log-follower.js';
 import type { EventRecord, Store } from '../../src/store/types.js';
@@ -97,7 +98,7 @@ describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('NotifyEventBus (postgres
     stop();
   });
 
-  it("tells the other process's engine of queued input (and of its other commits, with no types) from the notification alone, and reads nothing for a session it does not follow", async () => {
+  it("tells the other process's engine of queued input from the notification alone, of its other commits only while it watches the session, and reads nothing for a session it does not follow", async () => {
     const session = sessionRecord(2);
     await writerStore.sessions.insert(session);
     const inputs: { types: readonly string[]; remote: { originRuns: boolean } | undefined }[] = [];
@@ -108,9 +109,17 @@ describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('NotifyEventBus (postgres
     const stopWriter = writerBus.onInput(() => {});
     const reads = spyOnReads(readerStore);
     const log = new EventLog(writerStore, writerBus);
+    const engineOutput = () => [{ ...newEvents(1, 'agent.message')[0]!, processedAt: '2026-01-01T00:00:00.000Z' }];
     await log.append(session.id, [...newEvents(1), ...newEvents(1, 'user.interrupt'), ...newEvents(1)]);
-    // Engine output (processed as written) is not input: it comes with no types (a runner of the session reads it again).
-    await log.append(session.id, [{ ...newEvents(1, 'agent.message')[0]!, processedAt: '2026-01-01T00:00:00.000Z' }]);
+    // Engine output (processed as written) is not input: announced on the session's own channel, which this
+    // process does not listen on yet (it neither streams nor runs the session).
+    await log.append(session.id, engineOutput());
+    let listening = false;
+    const unwatch = readerBus.watch(session.id, () => (listening = true));
+    await until('the watch to take hold', () => listening);
+    // Now it comes, with no types (a runner of the session reads it again).
+    await log.append(session.id, engineOutput());
+    unwatch();
     stopWriter();
     await log.append(session.id, newEvents(1));
     await until('the three announcements', () => inputs.length === 3);
@@ -122,6 +131,25 @@ describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('NotifyEventBus (postgres
     ]);
     expect(reads()).toBe(0);
     stopReader();
+  });
+
+  it('a follower hears the engine\'s commits on the session\'s channel, and a follower whose watch is new reads the store again once it holds', async () => {
+    const session = sessionRecord(4);
+    await writerStore.sessions.insert(session);
+    const missed: string[] = [];
+    const subscriber = (name: string) => ({ onEvents: () => {}, onEnd: () => {}, onMissed: () => void missed.push(name) });
+    const first = readerBus.subscribe(session.id, subscriber('first'));
+    await until('the first watch to take hold', () => missed.length === 1);
+    // The session's channel is listened on already: nothing can have gone unannounced to the second.
+    const second = readerBus.subscribe(session.id, subscriber('second'));
+    const follower = follow(session.id);
+    const log = new EventLog(writerStore, writerBus);
+    await log.append(session.id, [{ ...newEvents(1, 'agent.message')[0]!, processedAt: '2026-01-01T00:00:00.000Z' }]);
+    await until('the engine output on the other process', () => follower.seen.length === 1);
+    expect(missed).toEqual(['first']);
+    first();
+    second();
+    follower.stop();
   });
 
   it('a fenced append (one statement on PostgreSQL) announces its numbers and its queued input; a stale fence announces nothing', async () => {
@@ -184,7 +212,8 @@ describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('NotifyEventBus (postgres
       try {
         // The timeout form of pg_terminate_backend returns once the backend is gone.
         const cut = await admin.query(
-          "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %'",
+          'SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1',
+          [LISTENER_NAME],
         );
         expect(cut.rowCount).toBe(2);
       } finally {
@@ -193,6 +222,9 @@ describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('NotifyEventBus (postgres
     });
     await until('the events committed during the outage', () => follower.seen.length === 3);
     expect(follower.seen.map((r) => r.seq)).toEqual([1, 2, 3]);
+    // The reconnected connection listens on the session's channel again: engine output (no queued input) still comes.
+    await log.append(session.id, [{ ...newEvents(1, 'agent.message')[0]!, processedAt: '2026-01-01T00:00:00.000Z' }]);
+    await until('engine output after the reconnect', () => follower.seen.length === 4);
     follower.stop();
   });
 });

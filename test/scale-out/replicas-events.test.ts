@@ -11,6 +11,7 @@ import { startReplica, stopReplicas, type Replica } from '../helpers/replicas.js
 import { StreamReader } from '../helpers/stream.js';
 import { isTerminal, sendText, waitSettled, type StreamEvent } from '../helpers/turns.js';
 import { until } from '../helpers/self-hosted.js';
+import { LISTENER_NAME } from '../../src/store/postgres/pg-listener.js';
 
 const KEY = 'sk-replicas-test';
 /** Durable events all have ids (deltas, which have none, are not asked for here). */
@@ -103,8 +104,8 @@ describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('replicas: events across 
       const admin = new pg.Client({ connectionString: databaseUrl });
       await admin.connect();
       try {
-        // Every replica's LISTEN connection (its last statement was a LISTEN) is cut.
-        const cut = await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %'");
+        // Every replica's LISTEN connection (named by its application_name) is cut.
+        const cut = await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1', [LISTENER_NAME]);
         expect(cut.rowCount).toBe(3);
       } finally {
         await admin.end();

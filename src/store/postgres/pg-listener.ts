@@ -1,8 +1,12 @@
 // One dedicated LISTEN connection per process: it hands notifications over as they arrive and,
 // when the connection drops, reconnects with backoff and says so (the caller then catches up
-// from the database, since NOTIFY is not queued for a listener that is not connected).
+// from the database, since NOTIFY is not queued for a listener that is not connected). Besides its
+// fixed channels it listens on channels added while it runs (the event bus's per-session ones).
 import pg from 'pg';
-import type { SignalHandlers } from '../types.js';
+import type { SignalHandlers, SignalListener } from '../types.js';
+
+/** The listening connection's application_name. */
+export const LISTENER_NAME = 'agentd listener';
 
 const MIN_RETRY_MS = 100;
 const MAX_RETRY_MS = 2_000;
@@ -11,14 +15,17 @@ export async function listenPostgres(
   url: string,
   channels: readonly string[],
   handlers: SignalHandlers,
-): Promise<{ close(): Promise<void> }> {
+): Promise<SignalListener> {
   let closed = false;
+  /** Channels added while running: listened on again by every reconnect. */
+  const added = new Set<string>();
   let client: pg.Client | undefined;
   let retryMs = MIN_RETRY_MS;
   let retryTimer: NodeJS.Timeout | undefined;
 
   const connect = async (): Promise<void> => {
-    const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, keepAlive: true });
+    // Named, so an operator (and a test) can tell it in pg_stat_activity.
+    const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, keepAlive: true, application_name: LISTENER_NAME });
     c.on('notification', (n) => {
       if (n.payload !== undefined) handlers.onSignal(n.channel, n.payload);
     });
@@ -34,7 +41,26 @@ export async function listenPostgres(
     c.on('end', onLost);
     await c.connect();
     for (const ch of channels) await c.query(`LISTEN ${c.escapeIdentifier(ch)}`);
+    // Added while this runs: listened on too (a Set's iteration includes entries added during it); removed after its
+    // LISTEN: dropped again here (remove found no connection to UNLISTEN on).
+    const listened: string[] = [];
+    for (const ch of added) {
+      await c.query(`LISTEN ${c.escapeIdentifier(ch)}`);
+      listened.push(ch);
+    }
+    for (const ch of listened) if (!added.has(ch)) await c.query(`UNLISTEN ${c.escapeIdentifier(ch)}`);
     client = c;
+  };
+
+  /**
+   * LISTEN or UNLISTEN on the connection as it is now. Issued at once (no await before the query), so a channel
+   * added and removed in quick succession ends in the state of the last call. A connection lost meanwhile is the
+   * reconnect's to settle: it listens on `added` and reports onReconnected.
+   */
+  const command = async (verb: 'LISTEN' | 'UNLISTEN', channel: string): Promise<void> => {
+    const c = client;
+    if (!c) return;
+    await c.query(`${verb} ${c.escapeIdentifier(channel)}`).catch(() => {});
   };
 
   const scheduleReconnect = () => {
@@ -58,6 +84,14 @@ export async function listenPostgres(
 
   await connect();
   return {
+    add: (channel) => {
+      added.add(channel);
+      return command('LISTEN', channel);
+    },
+    remove: (channel) => {
+      added.delete(channel);
+      return command('UNLISTEN', channel);
+    },
     close: async () => {
       closed = true;
       clearTimeout(retryTimer);
