@@ -125,10 +125,12 @@ export class Engine {
 
   /** Wakes every session that has queued input or was left running. */
   private async sweep(): Promise<void> {
+    // Sessions another runner holds a live lease on are not tried: it renews (they are not stranded) and runs their
+    // input itself, or finds it queued when it releases the lease (drive). A failed attempt is a wasted statement.
+    const claimable = { owner: this.owner, now: isoNow(this.deps.clock) };
     const [queued, busy] = await Promise.all([
-      this.deps.store.events.sessionsWithQueuedEvents(),
-      // Sessions another runner holds a live lease on are not tried (it renews; they are not stranded).
-      this.deps.store.sessions.idsWithStatus(['running', 'rescheduling'], { owner: this.owner, now: isoNow(this.deps.clock) }),
+      this.deps.store.events.sessionsWithQueuedEvents(claimable),
+      this.deps.store.sessions.idsWithStatus(['running', 'rescheduling'], claimable),
     ]);
     for (const id of new Set([...queued, ...busy])) if (!this.active.has(id)) this.wake(id);
   }

@@ -190,8 +190,11 @@ export interface EventRepository {
   get(sessionId: string, id: string): Promise<EventRecord | undefined>;
   /** Stamps `processed_at` on queued events. */
   markProcessed(sessionId: string, ids: string[], at: string): Promise<void>;
-  /** Sessions that have queued (unprocessed) events. */
-  sessionsWithQueuedEvents(): Promise<string[]>;
+  /**
+   * Sessions that have queued (unprocessed) events; with `claimable`, only those `owner` could take the lease of at
+   * `now` (none, its own, or lapsed): a live lease's holder runs the input itself.
+   */
+  sessionsWithQueuedEvents(claimable?: { owner: string; now: string }): Promise<string[]>;
   /** Whether the session has queued input (events not yet processed) after `afterSeq`. */
   hasQueued(sessionId: string, afterSeq: number): Promise<boolean>;
   /** Replaces an event's engine-only data (never its wire body). */

@@ -230,13 +230,17 @@ export class KyselyEventRepository implements EventRepository {
       .execute();
   }
 
-  async sessionsWithQueuedEvents(): Promise<string[]> {
-    const rows = await this.db
-      .selectFrom('session_events')
-      .select('session_id')
-      .distinct()
-      .where('processed_at', 'is', null)
-      .execute();
+  async sessionsWithQueuedEvents(claimable?: { owner: string; now: string }): Promise<string[]> {
+    let query = this.db.selectFrom('session_events').select('session_id').distinct().where('processed_at', 'is', null);
+    if (claimable) {
+      query = query.where('session_id', 'in', (eb) =>
+        eb
+          .selectFrom('sessions')
+          .select('id')
+          .where((s) => s.or([s('lease_owner', 'is', null), s('lease_owner', '=', claimable.owner), s('lease_expires_at', '<', claimable.now)])),
+      );
+    }
+    const rows = await query.execute();
     return rows.map((r) => r.session_id);
   }
 

@@ -72,6 +72,22 @@ export function eventConformance(h: StoreHarness): void {
     expect(shown).toEqual(rest);
   });
 
+  it('sessionsWithQueuedEvents lists sessions with unprocessed events; claimable leaves out those another owner holds a live lease on', async () => {
+    const free = await session(0);
+    const heldByOther = await session(1);
+    const lapsed = await session(2);
+    const own = await session(3);
+    const processedOnly = await session(4);
+    for (const id of [free, heldByOther, lapsed, own]) await h.store.events.append(id, newEvents(1));
+    await h.store.events.append(processedOnly, [{ ...newEvent('agent.message'), processedAt: at(1) }]);
+    expect(await h.store.sessions.acquireLease(heldByOther, 'engine-b', at(0), at(60_000))).toBeDefined();
+    expect(await h.store.sessions.acquireLease(lapsed, 'engine-b', at(0), at(1_000))).toBeDefined();
+    expect(await h.store.sessions.acquireLease(own, 'engine-a', at(0), at(60_000))).toBeDefined();
+    const mine = (ids: string[]) => ids.filter((id) => [free, heldByOther, lapsed, own, processedOnly].includes(id)).sort();
+    expect(mine(await h.store.events.sessionsWithQueuedEvents())).toEqual([free, heldByOther, lapsed, own].sort());
+    expect(mine(await h.store.events.sessionsWithQueuedEvents({ owner: 'engine-a', now: at(5_000) }))).toEqual([free, lapsed, own].sort());
+  });
+
   it('a fenced append writes only while the fence holds the lease, and then throws LeaseLost', async () => {
     const id = await session();
     const token = await h.store.sessions.acquireLease(id, 'engine-a', at(0), at(10_000));
