@@ -6,7 +6,7 @@ import type { Database, SessionEventsTable } from './schema.js';
 import { fromJson, toJson } from './json.js';
 import { rowsShape, rowValues, runShaped } from './shaped-statements.js';
 import { pageQuery, toPage, whereCreatedAt } from './paging.js';
-import { KyselySessionRepository } from './session-repository.js';
+import { KyselySessionRepository, leaseClaimable } from './session-repository.js';
 import { eventColumns, insertNumberedEvents, updateInternals } from './event-rows.js';
 
 // Rows were written from typed records: their body and internal match their type. A row read without
@@ -234,10 +234,7 @@ export class KyselyEventRepository implements EventRepository {
     let query = this.db.selectFrom('session_events').select('session_id').distinct().where('processed_at', 'is', null);
     if (claimable) {
       query = query.where('session_id', 'in', (eb) =>
-        eb
-          .selectFrom('sessions')
-          .select('id')
-          .where((s) => s.or([s('lease_owner', 'is', null), s('lease_owner', '=', claimable.owner), s('lease_expires_at', '<', claimable.now)])),
+        eb.selectFrom('sessions').select('id').where((s) => leaseClaimable(s, claimable.owner, claimable.now)),
       );
     }
     const rows = await query.execute();

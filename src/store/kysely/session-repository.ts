@@ -1,10 +1,14 @@
 // Sessions: the resolved agent snapshot they run with, their status and counters.
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
 import type { Page, PageRequest, RuntimePatch, SessionFilter, SessionRecord, SessionRepository, SessionStatus, StoredResource } from '../types.js';
 import type { Database, SessionsTable } from './schema.js';
 import { fromJson, toJson } from './json.js';
 import { runShaped } from './shaped-statements.js';
 import { pageQuery, toPage, whereCreatedAt } from './paging.js';
+
+/** Who may take a session's lease at `now`: anyone if none is held, its holder, anyone once it lapsed. */
+export const leaseClaimable = (eb: ExpressionBuilder<Database, 'sessions'>, owner: string, now: string) =>
+  eb.or([eb('lease_owner', 'is', null), eb('lease_owner', '=', owner), eb('lease_expires_at', '<', now)]);
 
 const toRecord = (r: Selectable<SessionsTable>): SessionRecord => ({
   id: r.id,
@@ -210,9 +214,7 @@ export class KyselySessionRepository implements SessionRepository {
       .updateTable('sessions')
       .set((eb) => ({ lease_owner: owner, lease_expires_at: until, lease_token: eb('lease_token', '+', 1) }))
       .where('id', '=', id)
-      .where((eb) =>
-        eb.or([eb('lease_owner', 'is', null), eb('lease_owner', '=', owner), eb('lease_expires_at', '<', now)]),
-      )
+      .where((eb) => leaseClaimable(eb, owner, now))
       .returning('lease_token')
       .executeTakeFirst();
     return row === undefined ? undefined : Number(row.lease_token);
@@ -284,9 +286,7 @@ export class KyselySessionRepository implements SessionRepository {
     if (statuses.length === 0) return [];
     let query = this.db.selectFrom('sessions').select('id').where('status', 'in', statuses);
     if (claimable) {
-      query = query.where((eb) =>
-        eb.or([eb('lease_owner', 'is', null), eb('lease_owner', '=', claimable.owner), eb('lease_expires_at', '<', claimable.now)]),
-      );
+      query = query.where((eb) => leaseClaimable(eb, claimable.owner, claimable.now));
     }
     const rows = await query.execute();
     return rows.map((r) => r.id);
