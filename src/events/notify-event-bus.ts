@@ -193,7 +193,8 @@ export class NotifyEventBus implements EventBus {
     if (origin === this.origin || a === undefined) return;
     if (channel === CHANNELS.events || channel.startsWith(SESSION_CHANNEL_PREFIX)) {
       this.onRemoteEvents(a, Number(b), Number(c));
-      // Every remote append reaches the engine, queued input or not: a runner holding the session reads it again.
+      // Every remote append heard here reaches the engine, queued input or not (the rest only for sessions watched
+      // here): a runner holding the session reads it again.
       this.local.input(a, types && types !== '-' ? types.split(',') : [], { originRuns: runs === '1' });
     } else if (channel === CHANNELS.ends) this.local.end(a);
     else if (channel === CHANNELS.wakes && b !== undefined) this.local.wake(a as WakeTopic, b);
