@@ -139,15 +139,12 @@ export class NotifyEventBus implements EventBus {
   }
 
   watch(sessionId: string, onListening?: () => void): () => void {
-    let w = this.watched.get(sessionId);
-    if (!w) {
-      const entry = { count: 0, ready: Promise.resolve(), settled: false };
-      entry.ready = (this.listener?.add(sessionChannel(sessionId)) ?? Promise.resolve()).then(() => {
-        entry.settled = true;
-      });
-      this.watched.set(sessionId, (w = entry));
+    let watch = this.watched.get(sessionId);
+    if (!watch) {
+      const entry = { count: 0, settled: false, ready: this.listener?.add(sessionChannel(sessionId)) ?? Promise.resolve() };
+      entry.ready = entry.ready.then(() => void (entry.settled = true));
+      this.watched.set(sessionId, (watch = entry));
     }
-    const watch = w;
     watch.count += 1;
     let released = false;
     // Already listening: whatever the caller reads from now on, later commits are announced here.

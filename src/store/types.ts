@@ -44,6 +44,12 @@ export interface LeaseFence {
  * The signal an append sends with its rows, to the other processes (the event bus's announcement):
  * payload = `before` + first seq + ' ' + last seq + `after`, since the numbers are known only then.
  */
+/** Who asks to take sessions' leases, and when: a lease is theirs to take if none is held, they hold it, or it lapsed. */
+export interface LeaseClaim {
+  owner: string;
+  now: string;
+}
+
 export interface RangeAnnouncement {
   channel: string;
   before: string;
@@ -148,7 +154,7 @@ export interface SessionRepository {
    * Ids of sessions in any of `statuses` (the engine's recovery scan); with `claimable`, only those
    * whose lease is free, lapsed at `now`, or `owner`'s (a live lease of another runner is skipped).
    */
-  idsWithStatus(statuses: SessionStatus[], claimable?: { owner: string; now: string }): Promise<string[]>;
+  idsWithStatus(statuses: SessionStatus[], claimable?: LeaseClaim): Promise<string[]>;
 }
 
 /** Which stream's events: the session's (its own plus cross-posted ones) or one thread's. */
@@ -194,7 +200,7 @@ export interface EventRepository {
    * Sessions that have queued (unprocessed) events; with `claimable`, only those `owner` could take the lease of at
    * `now` (none, its own, or lapsed): a live lease's holder runs the input itself.
    */
-  sessionsWithQueuedEvents(claimable?: { owner: string; now: string }): Promise<string[]>;
+  sessionsWithQueuedEvents(claimable?: LeaseClaim): Promise<string[]>;
   /** Whether the session has queued input (events not yet processed) after `afterSeq`. */
   hasQueued(sessionId: string, afterSeq: number): Promise<boolean>;
   /** Replaces an event's engine-only data (never its wire body). */

@@ -1,6 +1,6 @@
 // The per-session append-only event log.
 import { sql, type Kysely, type RawBuilder, type Selectable } from 'kysely';
-import type { EventFilter, EventRange, EventRecord, EventRepository, LeaseFence, NewEvent, Page, PageRequest, RangeAnnouncement } from '../types.js';
+import type { EventFilter, EventRange, EventRecord, EventRepository, LeaseClaim, LeaseFence, NewEvent, Page, PageRequest, RangeAnnouncement } from '../types.js';
 import { LeaseLost } from '../errors.js';
 import type { Database, SessionEventsTable } from './schema.js';
 import { fromJson, toJson } from './json.js';
@@ -230,11 +230,11 @@ export class KyselyEventRepository implements EventRepository {
       .execute();
   }
 
-  async sessionsWithQueuedEvents(claimable?: { owner: string; now: string }): Promise<string[]> {
+  async sessionsWithQueuedEvents(claimable?: LeaseClaim): Promise<string[]> {
     let query = this.db.selectFrom('session_events').select('session_id').distinct().where('processed_at', 'is', null);
     if (claimable) {
       query = query.where('session_id', 'in', (eb) =>
-        eb.selectFrom('sessions').select('id').where((s) => leaseClaimable(s, claimable.owner, claimable.now)),
+        eb.selectFrom('sessions').select('id').where((s) => leaseClaimable(s, claimable)),
       );
     }
     const rows = await query.execute();

@@ -1,13 +1,13 @@
 // Sessions: the resolved agent snapshot they run with, their status and counters.
 import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
-import type { Page, PageRequest, RuntimePatch, SessionFilter, SessionRecord, SessionRepository, SessionStatus, StoredResource } from '../types.js';
+import type { LeaseClaim, Page, PageRequest, RuntimePatch, SessionFilter, SessionRecord, SessionRepository, SessionStatus, StoredResource } from '../types.js';
 import type { Database, SessionsTable } from './schema.js';
 import { fromJson, toJson } from './json.js';
 import { runShaped } from './shaped-statements.js';
 import { pageQuery, toPage, whereCreatedAt } from './paging.js';
 
 /** Who may take a session's lease at `now`: anyone if none is held, its holder, anyone once it lapsed. */
-export const leaseClaimable = (eb: ExpressionBuilder<Database, 'sessions'>, owner: string, now: string) =>
+export const leaseClaimable = (eb: ExpressionBuilder<Database, 'sessions'>, { owner, now }: LeaseClaim) =>
   eb.or([eb('lease_owner', 'is', null), eb('lease_owner', '=', owner), eb('lease_expires_at', '<', now)]);
 
 const toRecord = (r: Selectable<SessionsTable>): SessionRecord => ({
@@ -214,7 +214,7 @@ export class KyselySessionRepository implements SessionRepository {
       .updateTable('sessions')
       .set((eb) => ({ lease_owner: owner, lease_expires_at: until, lease_token: eb('lease_token', '+', 1) }))
       .where('id', '=', id)
-      .where((eb) => leaseClaimable(eb, owner, now))
+      .where((eb) => leaseClaimable(eb, { owner, now }))
       .returning('lease_token')
       .executeTakeFirst();
     return row === undefined ? undefined : Number(row.lease_token);
@@ -282,11 +282,11 @@ export class KyselySessionRepository implements SessionRepository {
     return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
   }
 
-  async idsWithStatus(statuses: SessionStatus[], claimable?: { owner: string; now: string }): Promise<string[]> {
+  async idsWithStatus(statuses: SessionStatus[], claimable?: LeaseClaim): Promise<string[]> {
     if (statuses.length === 0) return [];
     let query = this.db.selectFrom('sessions').select('id').where('status', 'in', statuses);
     if (claimable) {
-      query = query.where((eb) => leaseClaimable(eb, claimable.owner, claimable.now));
+      query = query.where((eb) => leaseClaimable(eb, claimable));
     }
     const rows = await query.execute();
     return rows.map((r) => r.id);
