@@ -5,6 +5,9 @@
 //               its compiled code (Node 20 has no code cache for ES modules)
 //   agentd.js   the launcher (cli/bin.ts, package.json's bin): runs main.cjs from its code cache
 //   main.cjs.<node version>-<arch>.cache   written by one start of the server, below
+//   ../sqlite-template-<digest>.sqlite   what a new SQLite database starts as (src/store/sqlite/schema-template.ts),
+//               made from the compiled migrations after that start (which migrates its scratch database, so the code
+//               cache holds the migrations for a start on a new PostgreSQL database)
 // dist/ from tsc stays as it is: tests, the sandbox's tool host (bound from dist/src/sandbox) and the
 // CLI's other users run the compiled files.
 import { build } from 'esbuild';
@@ -45,7 +48,11 @@ asciiOnly(`${outdir}/main.cjs`);
 slimSourceMap(`${outdir}/main.cjs.map`);
 await build({ ...common, entryPoints: { agentd: 'cli/bin.ts' }, outdir, format: 'esm' });
 fs.chmodSync(`${outdir}/agentd.js`, 0o755);
+const { removeTemplates } = await import('../dist/src/store/sqlite/schema-template.js');
+removeTemplates('dist');
 await warmCodeCache();
+const { writeSqliteTemplate } = await import('../dist/src/store/sqlite/open-sqlite-store.js');
+await writeSqliteTemplate('dist');
 
 /**
  * The launcher reads the bundle as Latin-1, a third of the time of UTF-8 for 11 MB, and V8 keeps

@@ -30,18 +30,54 @@ export interface ProfileSummary {
   agentdInclusive: Array<{ fn: string; where: string; totalMs: number; totalPct: number }>;
 }
 
-/** Which part of the system a script URL belongs to. */
-export function areaOf(url: string): string {
+/** Which part of the system a script URL belongs to (`line`: the frame's, 0-based, for the bundle's frames). */
+export function areaOf(url: string, line = 0): string {
   if (!url) return '(native / idle / gc)';
   if (url.startsWith('node:')) return 'node internals';
+  const bundled = bundleModuleOf(url, line);
+  if (bundled !== undefined) return bundled.startsWith('node_modules/') ? `npm ${packageOf(bundled.slice('node_modules/'.length))}` : `agentd ${bundled.split('/').slice(0, 3).join('/').replace(/\.ts$/, '')}`;
   const nm = url.lastIndexOf('/node_modules/');
-  if (nm >= 0) {
-    const rest = url.slice(nm + '/node_modules/'.length).split('/');
-    return `npm ${rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]}`;
-  }
+  if (nm >= 0) return `npm ${packageOf(url.slice(nm + '/node_modules/'.length))}`;
   const dist = url.indexOf('/dist/');
   if (dist >= 0) return `agentd ${url.slice(dist + '/dist/'.length).split('/').slice(0, 3).join('/')}`;
   return url;
+}
+
+/** `@scope/name` or `name` from a path below node_modules. */
+function packageOf(rest: string): string {
+  const parts = rest.split('/');
+  return parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
+}
+
+/**
+ * The server runs from one esbuild bundle (dist/bundle/main.cjs), where every frame has the same URL: esbuild heads each
+ * module's code with a comment naming its source (`// src/http/app.ts`, `// node_modules/zod/...`), so a frame's line
+ * says which module it is in. Undefined for any other URL; `(esbuild helpers)` before the first module.
+ */
+const bundleModules = new Map<string, string[]>();
+function bundleModuleOf(url: string, line: number): string | undefined {
+  if (!url.endsWith('/dist/bundle/main.cjs')) return undefined;
+  let modules = bundleModules.get(url);
+  if (!modules) {
+    modules = [];
+    let current = '(esbuild helpers)';
+    const file = url.replace(/^file:\/\//, '');
+    const lines = fs.existsSync(file) ? fs.readFileSync(file, 'latin1').split('\n') : [];
+    for (const text of lines) {
+      const m = /^\/\/ ((?:node_modules|src|cli)\/\S+)$/.exec(text);
+      if (m) current = m[1]!;
+      modules.push(current);
+    }
+    bundleModules.set(url, modules);
+  }
+  return modules[line] ?? '(esbuild helpers)';
+}
+
+/** A frame of agentd's own code: its module and line, for the inclusive listing (undefined: not agentd's). */
+function agentdFrame(url: string, line: number): string | undefined {
+  const bundled = bundleModuleOf(url, line);
+  if (bundled !== undefined) return bundled.startsWith('src/') || bundled.startsWith('cli/') ? `${bundled} (bundle line ${line + 1})` : undefined;
+  return url.includes('/dist/src/') ? `${url.slice(url.indexOf('/dist/') + 1)}:${line + 1}` : undefined;
 }
 
 /**
@@ -77,7 +113,7 @@ export function summarizeProfile(file: string, window?: ProfileWindow): ProfileS
     const entry = fns.get(key) ?? { fn: functionName || '(anonymous)', where, selfUs: 0 };
     entry.selfUs += us;
     fns.set(key, entry);
-    const area = functionName === '(garbage collector)' ? 'garbage collector' : areaOf(url);
+    const area = functionName === '(garbage collector)' ? 'garbage collector' : areaOf(url, lineNumber);
     areas.set(area, (areas.get(area) ?? 0) + us);
   }
   const pct = (us: number) => (total ? (100 * us) / total : 0);
@@ -90,9 +126,10 @@ export function summarizeProfile(file: string, window?: ProfileWindow): ProfileS
     if (leaf.functionName === '(idle)' || leaf.functionName === '(program)') continue;
     let owner = leaf.functionName === '(garbage collector)' ? 'garbage collector' : '(async / event loop: node internals)';
     for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
-      const { url } = byId.get(cur)!.callFrame;
+      const { url, lineNumber } = byId.get(cur)!.callFrame;
       if (url.includes('/node_modules/') || url.includes('/dist/')) {
-        owner = areaOf(url);
+        owner = areaOf(url, lineNumber);
+        if (owner === 'agentd (esbuild helpers)') continue;
         break;
       }
     }
@@ -105,8 +142,8 @@ export function summarizeProfile(file: string, window?: ProfileWindow): ProfileS
     const seen = new Set<string>();
     for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
       const { functionName, url, lineNumber } = byId.get(cur)!.callFrame;
-      if (!url.includes('/dist/src/')) continue;
-      const where = `${url.slice(url.indexOf('/dist/') + 1)}:${lineNumber + 1}`;
+      const where = agentdFrame(url, lineNumber);
+      if (where === undefined) continue;
       const key = `${functionName}@${where}`;
       if (seen.has(key)) continue;
       seen.add(key);

@@ -56,6 +56,9 @@ const migrations: Record<string, Migration> = {
   '124-workspace-snapshots': m124,
 };
 
+/** Every migration this build has, by name (what a database's kysely_migration lists once it is current). */
+export const migrationNames: readonly string[] = Object.keys(migrations);
+
 export const migrationProvider: MigrationProvider = {
   getMigrations: async () => migrations,
 };
