@@ -2,7 +2,8 @@
 // log past `wal_autocheckpoint` pages: that commit then writes and fsyncs the file, blocking the event loop for
 // 5–15 ms (measured on the gateway, where it was most of the p99). Here the server's own connection never
 // checkpoints; a worker thread with a connection of its own runs PASSIVE checkpoints (which neither wait for nor
-// block readers and writers) every second. One worker per process serves every database file it opened.
+// block readers and writers) every second. One worker per process serves every database file it opened; it starts a
+// second after the first one opens, so that its own boot is not part of the server's start.
 //
 // A PASSIVE checkpoint never lets the log start over while writes keep coming: SQLite rewinds the log only when a
 // write begins after a checkpoint that copied every frame, and under steady load a write always lands while the
@@ -17,6 +18,11 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
 const CHECKPOINT_EVERY_MS = 1000;
+/**
+ * The worker starts this long after the first file is added: its boot (a Node.js environment of its own, ~40 ms of
+ * CPU) stays out of the server's start, and the file's first checkpoint comes when it would have anyway.
+ */
+const WORKER_START_DELAY_MS = CHECKPOINT_EVERY_MS;
 /** SQLite's default: what the server's connection goes back to if the worker is gone. */
 const AUTOCHECKPOINT_PAGES = 1000;
 /** The log's size (frames of one page each: 16 MiB at SQLite's 4 KiB pages) past which it is rewound. */
@@ -38,22 +44,26 @@ const Database = require(workerData.driver);
 const open = new Map();
 const failed = (file, err) => parentPort.postMessage({ failed: file, message: String((err && err.message) || err) });
 const logBytes = (file) => { try { return fs.statSync(file + '-wal').size; } catch { return 0; } };
+const checkpoint = (file, entry) => {
+  try {
+    const [result] = entry.db.pragma('wal_checkpoint(PASSIVE)');
+    if (!entry.asked && result && result.log >= entry.limitFrames) {
+      entry.asked = true;
+      parentPort.postMessage({ quiet: file });
+    }
+  } catch (err) { failed(file, err); }
+};
 setInterval(() => {
-  for (const [file, entry] of open) {
-    try {
-      const [result] = entry.db.pragma('wal_checkpoint(PASSIVE)');
-      if (!entry.asked && result && result.log >= entry.limitFrames) {
-        entry.asked = true;
-        parentPort.postMessage({ quiet: file });
-      }
-    } catch (err) { failed(file, err); }
-  }
+  for (const [file, entry] of open) checkpoint(file, entry);
 }, workerData.everyMs);
 parentPort.on('message', (m) => {
   if (m.add !== undefined) {
     try {
       const db = new Database(m.add, { fileMustExist: true, timeout: 100 });
-      open.set(m.add, { db, limitFrames: m.limitFrames, shrinkBytes: m.shrinkFrames * db.pragma('page_size', { simple: true }), asked: false });
+      const entry = { db, limitFrames: m.limitFrames, shrinkBytes: m.shrinkFrames * db.pragma('page_size', { simple: true }), asked: false };
+      open.set(m.add, entry);
+      // The worker starts a round late (startWorkerSoon): a file's first checkpoint comes when it is added.
+      checkpoint(m.add, entry);
     } catch (err) { failed(m.add, err); }
   } else if (m.rewind !== undefined) {
     const entry = open.get(m.rewind);
@@ -85,9 +95,12 @@ export type PauseConnection = () => Promise<() => void>;
 interface Entry {
   /** The server's connections to the file (tests and restarts may open one file more than once), and their pauses. */
   connections: Map<Connection, PauseConnection>;
+  /** Where its log is rewound, and shrunk (the worker's `add` message). */
+  limits: { limitFrames: number; shrinkFrames: number };
 }
 
 let worker: Worker | undefined;
+let starting: NodeJS.Timeout | undefined;
 const files = new Map<string, Entry>();
 const waiting = new Map<string, () => void>();
 
@@ -120,6 +133,18 @@ function startWorker(): Worker {
     for (const done of waiting.values()) done();
   });
   return w;
+}
+
+/** Starts the worker after WORKER_START_DELAY_MS (if files are still open then) and gives it every open file. */
+function startWorkerSoon(): void {
+  if (worker || starting) return;
+  starting = setTimeout(() => {
+    starting = undefined;
+    if (worker || files.size === 0) return;
+    const w = (worker = startWorker());
+    for (const [file, entry] of files) w.postMessage({ add: file, ...entry.limits });
+  }, WORKER_START_DELAY_MS);
+  starting.unref();
 }
 
 /**
@@ -167,12 +192,12 @@ export function checkpointInBackground(
   if (file === ':memory:' || file === '') return async () => {};
   let entry = files.get(file);
   if (!entry) {
-    entry = { connections: new Map() };
+    entry = { connections: new Map(), limits: { limitFrames, shrinkFrames } };
     files.set(file, entry);
-    worker ??= startWorker();
-    // Not awaited: start-up does not wait for the thread to boot; until it has, nothing is checkpointed
-    // (the log just grows a little), and a failure to open falls back as any other.
-    worker.postMessage({ add: file, limitFrames, shrinkFrames });
+    // Until the worker has the file, nothing is checkpointed (the log just grows a little); a failure to open it
+    // falls back as any other.
+    if (worker) worker.postMessage({ add: file, ...entry.limits });
+    else startWorkerSoon();
   }
   entry.connections.set(connection, pause);
   connection.pragma('wal_autocheckpoint = 0');
@@ -183,7 +208,14 @@ export function checkpointInBackground(
     entry.connections.delete(connection);
     if (entry.connections.size > 0) return;
     files.delete(file);
-    if (!worker) return;
+    if (!worker) {
+      // Closed before the worker started: it need not start for no file.
+      if (files.size === 0 && starting) {
+        clearTimeout(starting);
+        starting = undefined;
+      }
+      return;
+    }
     await ask({ remove: file });
     if (files.size === 0 && worker) {
       const w = worker;
