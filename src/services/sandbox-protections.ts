@@ -59,7 +59,7 @@ export async function sandboxChecks(config: Config): Promise<ProtectionCheck[]> 
             fix: 'run agentd as root on a host whose cgroups (v2 with memory, pids and cpu, or v1) are writable',
           },
     );
-    const seccomp = await p.seccomp;
+    const seccomp = await p.seccomp();
     checks.push(
       seccomp.ok
         ? { name: 'seccomp', ok: true, detail: 'syscall filter loaded into every sandbox (libseccomp)' }

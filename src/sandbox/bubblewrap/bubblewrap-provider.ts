@@ -61,12 +61,15 @@ export interface BubblewrapOptions {
   packages: InstallerSettings & { dir: string };
 }
 
+/** How long after the provider's start its seccomp program is built, unless a sandbox needs it sooner. */
+const SECCOMP_BUILD_DELAY_MS = 1000;
+
 /** The protections in force on this host, as detected at start (what `agentd doctor` reports). */
 export interface SandboxProtections {
   user: SandboxUser;
   cgroups: CgroupDetection;
-  /** Built in a child process at start; sandboxes wait for it, the start does not. */
-  seccomp: Promise<SeccompBuild>;
+  /** Built in a child process soon after the start (or by the first sandbox): sandboxes wait for it, the start does not. */
+  seccomp: () => Promise<SeccompBuild>;
   network: SlirpTools | string;
 }
 
@@ -214,14 +217,18 @@ export async function createBubblewrapSandboxes(opts: BubblewrapOptions): Promis
   const runtimeDir = fs.mkdtempSync(path.join(os.tmpdir(), `agentd-sbx-${process.pid}-`));
   // Searchable (not listable) by others: a sandbox running as its own user reaches the sockets inside.
   fs.chmodSync(runtimeDir, 0o711);
-  // Built by Python in a child process (it never rejects): the first sandbox waits for it, the
-  // server's start does not.
-  const seccomp = buildSeccompFilter(path.join(runtimeDir, 'seccomp.bpf'));
+  // Built by Python in a child process (it never rejects): a second after this, so that the interpreter's start is
+  // not part of the server's, or by the first sandbox if it comes sooner (which waits for it).
   let closed = false;
-  void seccomp.then((built) => {
-    // (Closed before it finished: its directory is gone, which says nothing about this host.)
-    if (!built.ok && !closed) logger.warn({ reason: built.reason }, 'sandboxes run without a seccomp filter');
-  });
+  let building: Promise<SeccompBuild> | undefined;
+  const seccomp = () =>
+    (building ??= buildSeccompFilter(path.join(runtimeDir, 'seccomp.bpf')).then((built) => {
+      // (Closed before it finished: its directory is gone, which says nothing about this host.)
+      if (!built.ok && !closed) logger.warn({ reason: built.reason }, 'sandboxes run without a seccomp filter');
+      return built;
+    }));
+  const buildSoon = setTimeout(() => void seccomp(), SECCOMP_BUILD_DELAY_MS);
+  buildSoon.unref();
   const runtimeFiles = writeRuntimeFiles(runtimeDir, user);
   let helper;
   try {
@@ -296,7 +303,10 @@ export async function createBubblewrapSandboxes(opts: BubblewrapOptions): Promis
     user,
     launch,
     cgroups: cgroups.ok ? cgroups.cgroups : undefined,
-    seccompFile: seccomp.then((built) => (built.ok ? built.file : undefined)),
+    seccompFile: async () => {
+      const built = await seccomp();
+      return built.ok ? built.file : undefined;
+    },
     protectedPaths: opts.protectedPaths.map(realOrResolved),
     logger,
     packages: undefined,
@@ -315,6 +325,7 @@ export async function createBubblewrapSandboxes(opts: BubblewrapOptions): Promis
     packageHosts,
     close: async () => {
       closed = true;
+      clearTimeout(buildSoon);
       // An installation under way stops (its staging is removed; the set is installed again when next needed).
       await Promise.all([...installers].map((i) => i.close()));
       spawner.close();

@@ -64,8 +64,8 @@ export interface BubblewrapRuntime {
   launch: (argv: string[], procsFiles?: readonly string[]) => string[];
   /** Per-sandbox cgroups, where the host allows them. */
   cgroups: Cgroups | undefined;
-  /** The compiled seccomp filter, when one could be built (being built while the server starts). */
-  seccompFile: Promise<string | undefined>;
+  /** The compiled seccomp filter, when one could be built (built at the first call, if not before). */
+  seccompFile: () => Promise<string | undefined>;
   /** Host paths no bind may contain (the data dir, the files dir). */
   protectedPaths: readonly string[];
   logger: Logger;
@@ -300,7 +300,7 @@ export class BubblewrapSandbox implements SessionSandbox {
       };
       slirpPlan = { tools: slirp, routes };
     }
-    const seccompFile = await this.rt.seccompFile;
+    const seccompFile = await this.rt.seccompFile();
     const etc = this.rt.etc();
     const built = bwrapArgs({
       layout: this.layout,
