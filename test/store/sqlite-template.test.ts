@@ -49,7 +49,7 @@ describe('a new SQLite database from the build\'s template', () => {
     expect(fs.readdirSync(path.dirname(fromTemplate)).filter((f) => f.includes('template'))).toEqual([]);
   });
 
-  it('starts only a new file, and is found only for this build\'s list of migrations', async () => {
+  it('starts only a new file (one it cannot start is migrated), and is found only for this build\'s list of migrations', async () => {
     // A template of our own, marked, to see whether a database was made from it.
     const marked = path.join(tempDir(), 'marked.sqlite');
     fs.copyFileSync(findTemplate(migrationNames)!, marked);
@@ -66,6 +66,11 @@ describe('a new SQLite database from the build\'s template', () => {
     await (await openSqliteStore(existing, { template: false })).close();
     await (await openSqliteStore(existing, { template: marked })).close();
     expect(markerOf(existing)).toBe(0);
+
+    // A template that cannot be copied (here: gone) leaves the new file to the migrations.
+    const unmade = path.join(tempDir(), 'agentd.db');
+    await (await openSqliteStore(unmade, { template: path.join(tempDir(), 'missing.sqlite') })).close();
+    expect(applied(unmade).map((m) => m.name)).toEqual([...migrationNames].sort());
 
     expect(templateName([...migrationNames, '999-from-a-newer-build'])).not.toBe(templateName(migrationNames));
     expect(findTemplate([...migrationNames, '999-from-a-newer-build'])).toBeUndefined();

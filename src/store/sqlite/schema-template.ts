@@ -36,6 +36,7 @@ export function findTemplate(migrationNames: readonly string[]): string | undefi
  * Creates `file` as a copy of `template`, with the time the migrations' rows carry set to now (the applied migrations'
  * timestamps, the default workspace's creation), as migrating now would have. The copy is made beside `file` and linked
  * into place, so a reader never sees half a file and an existing `file` (another process was first) stays as it is.
+ * Where that cannot be done (a file system without hard links, say), `file` is left absent: it is then migrated.
  */
 export function createFromTemplate(template: string, file: string, now: string): void {
   const copy = `${file}.template-${process.pid}`;
@@ -52,7 +53,10 @@ export function createFromTemplate(template: string, file: string, now: string):
     }
     fs.linkSync(copy, file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    // EEXIST: another process created it first, which is as good.
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+      process.emitWarning(`${file}: not made from the schema template (${(err as Error).message}); migrating it instead`, 'SqliteTemplateWarning');
+    }
   } finally {
     fs.rmSync(copy, { force: true });
   }
