@@ -2,7 +2,7 @@
 import { DEFAULT_MIGRATION_TABLE, Migrator, sql, type Kysely } from 'kysely';
 import type { Store, StoreSignals } from '../types.js';
 import type { Database } from './schema.js';
-import { migrationProvider } from './migrations/index.js';
+import { migrationNames, migrationProvider } from './migrations/index.js';
 import { KyselyAgentRepository } from './agent-repository.js';
 import { KyselyEnvironmentRepository } from './environment-repository.js';
 import { KyselySessionRepository } from './session-repository.js';
@@ -103,7 +103,6 @@ async function migratedAlready(db: Kysely<Database>, tableExists: TableExists): 
   if (!(await tableExists(db, DEFAULT_MIGRATION_TABLE))) return false; // a fresh database
   const result = await sql<{ name: string }>`select name from ${sql.table(DEFAULT_MIGRATION_TABLE)}`.execute(db);
   const applied = result.rows.map((r) => r.name);
-  const wanted = Object.keys(await migrationProvider.getMigrations());
-  const known = new Set(wanted);
-  return applied.length === wanted.length && applied.every((name) => known.has(name));
+  const known = new Set(migrationNames);
+  return applied.length === migrationNames.length && applied.every((name) => known.has(name));
 }

@@ -24,9 +24,8 @@ export function templateName(migrationNames: readonly string[]): string {
 export function findTemplate(migrationNames: readonly string[]): string | undefined {
   const name = templateName(migrationNames);
   for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
-    const candidates = path.basename(dir) === 'dist' ? [path.join(dir, name)] : [path.join(dir, 'dist', name)];
-    const found = candidates.find((file) => fs.existsSync(file));
-    if (found) return found;
+    const file = path.basename(dir) === 'dist' ? path.join(dir, name) : path.join(dir, 'dist', name);
+    if (fs.existsSync(file)) return file;
     // The package's root is as far as the build's output can be.
     if (fs.existsSync(path.join(dir, 'package.json')) || path.dirname(dir) === dir) return undefined;
   }

@@ -208,14 +208,8 @@ export function checkpointInBackground(
     entry.connections.delete(connection);
     if (entry.connections.size > 0) return;
     files.delete(file);
-    if (!worker) {
-      // Closed before the worker started: it need not start for no file.
-      if (files.size === 0 && starting) {
-        clearTimeout(starting);
-        starting = undefined;
-      }
-      return;
-    }
+    // Closed before the worker started: a worker due to start finds no file then and does not.
+    if (!worker) return;
     await ask({ remove: file });
     if (files.size === 0 && worker) {
       const w = worker;
