@@ -3,19 +3,43 @@
 // are included: that is a first start) and then a second start on the same dir (a restart, the
 // schema already current). The server is stopped with SIGTERM. Prints min/median/max per kind.
 //   RUNS=10 (default)   AGENTD_SANDBOX=none|bubblewrap (passed through; default bubblewrap)
+//   DIALECT=postgres   each run on a new PostgreSQL database (created beside BENCH_DATABASE_URL's, default
+//     postgres://postgres@127.0.0.1:5432/postgres, and dropped after the run) instead of SQLite in the data dir
 //   AGENTD_BENCH_BIN='npx --no-install agentd'  runs another command line instead of the bundled CLI
 //     (`node dist/bundle/agentd.js`, what package.json's bin runs); `node dist/cli/main.js` is the
 //     unbundled one. Several command lines separated by `;` run interleaved (a pair of each per
 //     run, in turn), so a changing load on the machine affects them alike.
 // Sends traffic only to 127.0.0.1. See docs/benchmarks.md ("Start-up").
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import pg from 'pg';
 import { freePort, healthOnce } from './lib/agentd.js';
 
 const RUNS = Number(process.env.RUNS ?? 10);
+const DIALECT = process.env.DIALECT === 'postgres' ? 'postgres' : 'sqlite';
+const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** A new, empty PostgreSQL database for one run (a first start and a restart), and its dropper. */
+async function createDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `agentd_start_${randomBytes(6).toString('hex')}`;
+  const admin = async (text: string) => {
+    const client = new pg.Client({ connectionString: ADMIN_URL });
+    await client.connect();
+    try {
+      await client.query(text);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
 const BINS = (process.env.AGENTD_BENCH_BIN ?? `node ${path.resolve('dist/bundle/agentd.js')}`)
   .split(';')
   .map((b) => b.trim().split(/\s+/))
@@ -31,12 +55,12 @@ function cpuMs(pid: number): number {
  * One start: spawn → first /health 200 (wall ms) and the CPU the server used until then (less
  * sensitive to other load on the machine); then SIGTERM and wait for the exit.
  */
-async function startOnce(BIN: string[], dataDir: string): Promise<{ wall: number; cpu: number }> {
+async function startOnce(BIN: string[], dataDir: string, databaseUrl: string | undefined): Promise<{ wall: number; cpu: number }> {
   const port = await freePort();
   const started = performance.now();
   const child = spawn(BIN[0]!, [...BIN.slice(1), 'serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir], {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, AGENTD_LOG_LEVEL: 'warn' },
+    env: { ...process.env, AGENTD_LOG_LEVEL: 'warn', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) },
   });
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => void (stderr += c.toString()));
@@ -70,17 +94,19 @@ const load = os.loadavg()[0]!;
 for (let i = 0; i < RUNS; i++) {
   for (const [b, bin] of BINS.entries()) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-bench-start-'));
+    const database = DIALECT === 'postgres' ? await createDatabase() : undefined;
     try {
-      results[b]!.first.push(await startOnce(bin, dir));
-      results[b]!.restart.push(await startOnce(bin, dir));
+      results[b]!.first.push(await startOnce(bin, dir, database?.url));
+      results[b]!.restart.push(await startOnce(bin, dir, database?.url));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+      await database?.drop();
     }
   }
 }
 const sandbox = process.env.AGENTD_SANDBOX ?? 'bubblewrap';
 for (const [b, bin] of BINS.entries()) {
-  console.log(`serve start → /health 200 (${bin.join(' ')}, sandbox ${sandbox}, ${RUNS} runs, load ${load.toFixed(2)} → ${os.loadavg()[0]!.toFixed(2)})`);
+  console.log(`serve start → /health 200 (${bin.join(' ')}, ${DIALECT}, sandbox ${sandbox}, ${RUNS} runs, load ${load.toFixed(2)} → ${os.loadavg()[0]!.toFixed(2)})`);
   for (const [name, runs] of [['first start (fresh data dir)', results[b]!.first], ['restart (schema current)    ', results[b]!.restart]] as const) {
     console.log(`  ${name}: wall ${stats(runs.map((r) => r.wall))}; server CPU ${stats(runs.map((r) => r.cpu))}`);
   }

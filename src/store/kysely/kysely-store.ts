@@ -75,11 +75,21 @@ export function kyselyStore(
   };
 }
 
-/** Whether the database has a table of this name; asked without an error (see migratedAlready). */
+/** Whether the database has a table of this name; asked without an error (see migrationState). */
 export type TableExists = (db: Kysely<Database>, name: string) => Promise<boolean>;
 
-export async function migrateToLatest(db: Kysely<Database>, tableExists: TableExists): Promise<void> {
-  if (await migratedAlready(db, tableExists)) return;
+/**
+ * `createFresh`: a dialect's quicker way to create the whole schema of an empty database (false: not
+ * possible, the migrator does it).
+ */
+export async function migrateToLatest(
+  db: Kysely<Database>,
+  tableExists: TableExists,
+  createFresh?: (db: Kysely<Database>) => Promise<boolean>,
+): Promise<void> {
+  const state = await migrationState(db, tableExists);
+  if (state === 'current') return;
+  if (state === 'empty' && createFresh && (await createFresh(db)) && (await migrationState(db, tableExists)) === 'current') return;
   // Unordered: features land in any order with migration numbers reserved per feature, so a
   // database may have applied a higher number before a lower one arrives.
   const migrator = new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true });
@@ -97,12 +107,12 @@ export async function migrateToLatest(db: Kysely<Database>, tableExists: TableEx
  * statements, each a round trip on PostgreSQL. Anything else — a fresh database, a migration to
  * apply, or one this build does not know (the migrator refuses that) — goes the migrator's way.
  */
-async function migratedAlready(db: Kysely<Database>, tableExists: TableExists): Promise<boolean> {
+async function migrationState(db: Kysely<Database>, tableExists: TableExists): Promise<'current' | 'empty' | 'other'> {
   // Asked, not tried: a failed query's error has its stack formatted (Kysely extends it), and the
   // first stack formatted in the bundled server reads its 6 MB source map (~300 ms of a fresh start).
-  if (!(await tableExists(db, DEFAULT_MIGRATION_TABLE))) return false; // a fresh database
+  if (!(await tableExists(db, DEFAULT_MIGRATION_TABLE))) return 'empty';
   const result = await sql<{ name: string }>`select name from ${sql.table(DEFAULT_MIGRATION_TABLE)}`.execute(db);
   const applied = result.rows.map((r) => r.name);
   const known = new Set(migrationNames);
-  return applied.length === migrationNames.length && applied.every((name) => known.has(name));
+  return applied.length === migrationNames.length && applied.every((name) => known.has(name)) ? 'current' : 'other';
 }

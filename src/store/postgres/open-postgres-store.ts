@@ -6,6 +6,7 @@ import type { Database } from '../kysely/schema.js';
 import { kyselyStore, migrateToLatest, type TableExists } from '../kysely/kysely-store.js';
 import { listenPostgres } from './pg-listener.js';
 import { nameRepeatedStatements } from './named-statements.js';
+import { createFreshSchema } from './fresh-schema.js';
 import { DatabaseBlobStore } from '../kysely/database-blob-store.js';
 
 const ABANDONED_STAGING_MS = 24 * 3600 * 1000;
@@ -21,7 +22,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
   pool.on('connect', (client) => client.on('error', () => {}));
   nameRepeatedStatements(pool);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  await migrateToLatest(db, tableExists);
+  await migrateToLatest(db, tableExists, createFreshSchema);
   // File bytes live in the database too: any replica serves any file (docs/scaling.md). Chunks
   // staged more than a day ago belong to a write whose process died (no upload takes that long).
   const blobs = new DatabaseBlobStore(db);
