@@ -48,15 +48,16 @@ export async function databaseProblem(opts: { databaseUrl: string | undefined; d
 export async function openStore(opts: { databaseUrl: string | undefined; dataDir: string }): Promise<Store> {
   const target = databaseTarget(opts.databaseUrl, opts.dataDir);
   if (target.dialect === 'postgres') {
-    const { openPostgresStore, checkPostgresReachable } = await import('./postgres/open-postgres-store.js');
-    const unreachable = await checkPostgresReachable(target.url);
-    if (unreachable) {
+    const { openPostgresStore, connectPostgres } = await import('./postgres/open-postgres-store.js');
+    const connected = await connectPostgres(target.url);
+    if ('problem' in connected) {
       throw new Error(
-        `cannot connect to the PostgreSQL database ${redactDatabaseUrl(target.url)}: ${unreachable}. ` +
+        `cannot connect to the PostgreSQL database ${redactDatabaseUrl(target.url)}: ${connected.problem}. ` +
           'Check that the server is running and the URL (host, port, user, database) is right.',
       );
     }
-    return openPostgresStore(target.url);
+    // The check's connection goes on as the event bus's listening one.
+    return openPostgresStore(target.url, connected.client);
   }
   try {
     const { openSqliteStore } = await import('./sqlite/open-sqlite-store.js');

@@ -2,7 +2,8 @@
 // plus what only a server database can do to its clients.
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { openPostgresStore } from '../../src/store/postgres/open-postgres-store.js';
+import { connectPostgres, openPostgresStore } from '../../src/store/postgres/open-postgres-store.js';
+import { LISTENER_NAME } from '../../src/store/postgres/pg-listener.js';
 import { createPostgresDatabase } from '../helpers/databases.js';
 import { describeStoreConformance } from './conformance.js';
 import { agentRecord, WS } from './fixtures.js';
@@ -25,6 +26,39 @@ describe.skipIf(!process.env.AGENTD_TEST_DATABASE_URL)('postgres', () => {
       expect(page.items.map((a) => a.id)).toEqual(agents.map((a) => a.id));
     } finally {
       await store.close();
+      await db.drop();
+    }
+  });
+
+  it("keeps the start's connection check open as the listening connection, and closes it with the store if nothing listens", async () => {
+    const db = await createPostgresDatabase();
+    const name = new URL(db.url).pathname.slice(1);
+    const admin = new pg.Client({ connectionString: process.env.AGENTD_TEST_DATABASE_URL });
+    await admin.connect();
+    const listeners = async () =>
+      (await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = $2', [name, LISTENER_NAME])).rows.map((r) => r.pid);
+    try {
+      const checked = await connectPostgres(db.url);
+      if (!('client' in checked)) throw new Error(checked.problem);
+      const [checkPid] = await listeners();
+      expect(checkPid).toBeDefined();
+      const store = await openPostgresStore(db.url, checked.client);
+      const heard: string[] = [];
+      const listener = await store.signals!.listen(['agentd_test'], { onSignal: (_c, p) => heard.push(p), onDisconnected: () => {}, onReconnected: () => {} });
+      // The same backend listens: no second connection was made for it.
+      expect(await listeners()).toEqual([checkPid]);
+      await store.signals!.send('agentd_test', 'hello');
+      await expect.poll(() => heard).toEqual(['hello']);
+      await listener.close();
+      await store.close();
+
+      const unused = await connectPostgres(db.url);
+      if (!('client' in unused)) throw new Error(unused.problem);
+      await (await openPostgresStore(db.url, unused.client)).close();
+      await expect.poll(listeners).toEqual([]);
+      expect(await connectPostgres('postgres://postgres@127.0.0.1:1/none')).toEqual({ problem: expect.stringContaining('ECONNREFUSED') });
+    } finally {
+      await admin.end();
       await db.drop();
     }
   });

@@ -3,15 +3,25 @@ import pg from 'pg';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import type { Store } from '../types.js';
 import type { Database } from '../kysely/schema.js';
-import { kyselyStore, migrateToLatest, type TableExists } from '../kysely/kysely-store.js';
-import { listenPostgres } from './pg-listener.js';
+import { kyselyStore, migrateToLatest, type SignalListen, type TableExists } from '../kysely/kysely-store.js';
+import { listenerClient, listenPostgres } from './pg-listener.js';
 import { nameRepeatedStatements } from './named-statements.js';
 import { createFreshSchema } from './fresh-schema.js';
 import { DatabaseBlobStore } from '../kysely/database-blob-store.js';
 
 const ABANDONED_STAGING_MS = 24 * 3600 * 1000;
 
-export async function openPostgresStore(url: string): Promise<Store> {
+/**
+ * `listenerConnection`: an open connection from `connectPostgres`, kept to be the event bus's listening one (one
+ * connection less to make on the start); closed with the store if nothing listens.
+ */
+export async function openPostgresStore(url: string, listenerConnection?: pg.Client): Promise<Store> {
+  let spare = listenerConnection;
+  const endSpare = async () => {
+    const c = spare;
+    spare = undefined;
+    await c?.end().catch(() => {});
+  };
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   // An idle connection the server drops (restart, failover, pg_terminate_backend) surfaces as a
   // pool 'error' event, which would crash the process unhandled. The pool has already discarded
@@ -22,12 +32,27 @@ export async function openPostgresStore(url: string): Promise<Store> {
   pool.on('connect', (client) => client.on('error', () => {}));
   nameRepeatedStatements(pool);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  await migrateToLatest(db, tableExists, createFreshSchema);
   // File bytes live in the database too: any replica serves any file (docs/scaling.md). Chunks
   // staged more than a day ago belong to a write whose process died (no upload takes that long).
   const blobs = new DatabaseBlobStore(db);
-  await blobs.sweepAbandoned(new Date(Date.now() - ABANDONED_STAGING_MS).toISOString());
-  return kyselyStore(db, 'postgres', () => db.destroy(), (channels, handlers) => listenPostgres(url, channels, handlers), blobs);
+  try {
+    await migrateToLatest(db, tableExists, createFreshSchema);
+    await blobs.sweepAbandoned(new Date(Date.now() - ABANDONED_STAGING_MS).toISOString());
+  } catch (err) {
+    await endSpare();
+    await db.destroy();
+    throw err;
+  }
+  const listen: SignalListen = (channels, handlers) => {
+    const connected = spare;
+    spare = undefined;
+    return listenPostgres(url, channels, handlers, connected);
+  };
+  const close = async () => {
+    await endSpare();
+    await db.destroy();
+  };
+  return kyselyStore(db, 'postgres', close, listen, blobs);
 }
 
 const tableExists: TableExists = async (db, name) => {
@@ -35,18 +60,28 @@ const tableExists: TableExists = async (db, name) => {
   return rows[0]?.found === true;
 };
 
-/** Connects once, apart from the pool (whose timeouts would also bound waits under load): why not, or undefined. */
-export async function checkPostgresReachable(url: string): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+/**
+ * Connects once, apart from the pool (whose timeouts would also bound waits under load): the open connection, made
+ * to be the listening one (see openPostgresStore), or why it could not be made.
+ */
+export async function connectPostgres(url: string): Promise<{ client: pg.Client } | { problem: string }> {
+  const client = listenerClient(url);
   client.on('error', () => {});
   try {
     await client.connect();
     await client.query('select 1');
-    return undefined;
+    return { client };
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    return [e.code, e.message].filter(Boolean).join(' ') || String(err);
-  } finally {
     await client.end().catch(() => {});
+    const e = err as NodeJS.ErrnoException;
+    return { problem: [e.code, e.message].filter(Boolean).join(' ') || String(err) };
   }
+}
+
+/** Whether PostgreSQL answers at `url` (`agentd doctor`): why not, or undefined. */
+export async function checkPostgresReachable(url: string): Promise<string | undefined> {
+  const connected = await connectPostgres(url);
+  if ('problem' in connected) return connected.problem;
+  await connected.client.end().catch(() => {});
+  return undefined;
 }

@@ -11,10 +11,17 @@ export const LISTENER_NAME = 'agentd listener';
 const MIN_RETRY_MS = 100;
 const MAX_RETRY_MS = 2_000;
 
+/** A connection made to be the listening one (not connected yet): named, so an operator (and a test) can tell it in pg_stat_activity. */
+export function listenerClient(url: string): pg.Client {
+  return new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, keepAlive: true, application_name: LISTENER_NAME });
+}
+
+/** `connected`: a connection from listenerClient already open (the start's reachability check), used first. */
 export async function listenPostgres(
   url: string,
   channels: readonly string[],
   handlers: SignalHandlers,
+  connected?: pg.Client,
 ): Promise<SignalListener> {
   let closed = false;
   /** Channels added while running: listened on again by every reconnect. */
@@ -24,8 +31,9 @@ export async function listenPostgres(
   let retryTimer: NodeJS.Timeout | undefined;
 
   const connect = async (): Promise<void> => {
-    // Named, so an operator (and a test) can tell it in pg_stat_activity.
-    const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, keepAlive: true, application_name: LISTENER_NAME });
+    const c = connected ?? listenerClient(url);
+    const open = connected !== undefined;
+    connected = undefined;
     c.on('notification', (n) => {
       if (n.payload !== undefined) handlers.onSignal(n.channel, n.payload);
     });
@@ -39,8 +47,9 @@ export async function listenPostgres(
     };
     c.on('error', onLost);
     c.on('end', onLost);
-    await c.connect();
-    for (const ch of channels) await c.query(`LISTEN ${c.escapeIdentifier(ch)}`);
+    if (!open) await c.connect();
+    // One round trip: a simple query may hold several statements.
+    if (channels.length > 0) await c.query(channels.map((ch) => `LISTEN ${c.escapeIdentifier(ch)}`).join('; '));
     // Added while this runs: listened on too (a Set's iteration includes entries added during it); removed after its
     // LISTEN: dropped again here (remove found no connection to UNLISTEN on).
     const listened: string[] = [];
