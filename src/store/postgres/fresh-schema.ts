@@ -44,7 +44,6 @@ class RecordingConnection implements DatabaseConnection {
     return { rows: [] };
   }
 
-  // eslint-disable-next-line require-yield
   async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
     throw new NotReplayable('a migration streams a query');
   }
