@@ -4,7 +4,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import type { Store } from '../types.js';
 import type { Database } from '../kysely/schema.js';
 import { kyselyStore, migrateToLatest, type SignalListen, type TableExists } from '../kysely/kysely-store.js';
-import { listenerClient, listenPostgres } from './pg-listener.js';
+import { CONNECT_TIMEOUT_MS, listenerClient, listenPostgres } from './pg-listener.js';
 import { nameRepeatedStatements } from './named-statements.js';
 import { createFreshSchema } from './fresh-schema.js';
 import { DatabaseBlobStore } from '../kysely/database-blob-store.js';
@@ -61,11 +61,10 @@ const tableExists: TableExists = async (db, name) => {
 };
 
 /**
- * Connects once, apart from the pool (whose timeouts would also bound waits under load): the open connection, made
- * to be the listening one (see openPostgresStore), or why it could not be made.
+ * Connects once, apart from the pool (whose timeouts would also bound waits under load): the open connection, by
+ * default made to be the listening one (see openPostgresStore), or why it could not be made.
  */
-export async function connectPostgres(url: string): Promise<{ client: pg.Client } | { problem: string }> {
-  const client = listenerClient(url);
+export async function connectPostgres(url: string, client = listenerClient(url)): Promise<{ client: pg.Client } | { problem: string }> {
   client.on('error', () => {});
   try {
     await client.connect();
@@ -80,7 +79,7 @@ export async function connectPostgres(url: string): Promise<{ client: pg.Client 
 
 /** Whether PostgreSQL answers at `url` (`agentd doctor`): why not, or undefined. */
 export async function checkPostgresReachable(url: string): Promise<string | undefined> {
-  const connected = await connectPostgres(url);
+  const connected = await connectPostgres(url, new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS }));
   if ('problem' in connected) return connected.problem;
   await connected.client.end().catch(() => {});
   return undefined;

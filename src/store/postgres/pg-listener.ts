@@ -11,9 +11,12 @@ export const LISTENER_NAME = 'agentd listener';
 const MIN_RETRY_MS = 100;
 const MAX_RETRY_MS = 2_000;
 
+/** How long a dedicated connection (the listening one, a start's check) waits for PostgreSQL to accept it. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
 /** A connection made to be the listening one (not connected yet): named, so an operator (and a test) can tell it in pg_stat_activity. */
 export function listenerClient(url: string): pg.Client {
-  return new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, keepAlive: true, application_name: LISTENER_NAME });
+  return new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true, application_name: LISTENER_NAME });
 }
 
 /** `connected`: a connection from listenerClient already open (the start's reachability check), used first. */
