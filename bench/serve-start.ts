@@ -3,7 +3,7 @@
 // are included: that is a first start) and then a second start on the same dir (a restart, the
 // schema already current). The server is stopped with SIGTERM. Prints min/median/max per kind.
 //   RUNS=10 (default)   AGENTD_SANDBOX=none|bubblewrap (passed through; default bubblewrap)
-//   DIALECT=postgres   each run on a new PostgreSQL database (created beside BENCH_DATABASE_URL's, default
+//   DIALECT=postgres   each run on a new PostgreSQL database (created beside AGENTD_BENCH_DATABASE_URL's, default
 //     postgres://postgres@127.0.0.1:5432/postgres, and dropped after the run) instead of SQLite in the data dir
 //   AGENTD_BENCH_BIN='npx --no-install agentd'  runs another command line instead of the bundled CLI
 //     (`node dist/bundle/agentd.js`, what package.json's bin runs); `node dist/cli/main.js` is the
@@ -11,35 +11,19 @@
 //     run, in turn), so a changing load on the machine affects them alike.
 // Sends traffic only to 127.0.0.1. See docs/benchmarks.md ("Start-up").
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
 import { freePort, healthOnce } from './lib/agentd.js';
+import { assertLoopback, createDatabase } from './lib/databases.js';
 
 const RUNS = Number(process.env.RUNS ?? 10);
 const DIALECT = process.env.DIALECT === 'postgres' ? 'postgres' : 'sqlite';
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const ADMIN_URL = process.env.AGENTD_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+if (DIALECT === 'postgres') assertLoopback(ADMIN_URL);
 
-/** A new, empty PostgreSQL database for one run (a first start and a restart), and its dropper. */
-async function createDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `agentd_start_${randomBytes(6).toString('hex')}`;
-  const admin = async (text: string) => {
-    const client = new pg.Client({ connectionString: ADMIN_URL });
-    await client.connect();
-    try {
-      await client.query(text);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
-}
+
 const BINS = (process.env.AGENTD_BENCH_BIN ?? `node ${path.resolve('dist/bundle/agentd.js')}`)
   .split(';')
   .map((b) => b.trim().split(/\s+/))
@@ -94,7 +78,7 @@ const load = os.loadavg()[0]!;
 for (let i = 0; i < RUNS; i++) {
   for (const [b, bin] of BINS.entries()) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'agentd-bench-start-'));
-    const database = DIALECT === 'postgres' ? await createDatabase() : undefined;
+    const database = DIALECT === 'postgres' ? await createDatabase(ADMIN_URL) : undefined;
     try {
       results[b]!.first.push(await startOnce(bin, dir, database?.url));
       results[b]!.restart.push(await startOnce(bin, dir, database?.url));

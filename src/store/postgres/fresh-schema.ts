@@ -7,6 +7,7 @@
 // (a migration that reads data to decide what to write, a value that is not a plain literal) or a
 // script that fails (another replica created the schema first) leaves the migrator to do it as before.
 import {
+  DummyDriver,
   Kysely,
   Migrator,
   PostgresAdapter,
@@ -16,7 +17,6 @@ import {
   sql,
   type CompiledQuery,
   type DatabaseConnection,
-  type Driver,
   type Migration,
   type MigrationProvider,
   type QueryResult,
@@ -49,17 +49,14 @@ class RecordingConnection implements DatabaseConnection {
   }
 }
 
-class RecordingDriver implements Driver {
-  constructor(private readonly connection: RecordingConnection) {}
-  async init(): Promise<void> {}
-  async acquireConnection(): Promise<DatabaseConnection> {
+/** Kysely's driver that runs nothing, handing out the recording connection. */
+class RecordingDriver extends DummyDriver {
+  constructor(private readonly connection: RecordingConnection) {
+    super();
+  }
+  override async acquireConnection(): Promise<DatabaseConnection> {
     return this.connection;
   }
-  async beginTransaction(): Promise<void> {}
-  async commitTransaction(): Promise<void> {}
-  async rollbackTransaction(): Promise<void> {}
-  async releaseConnection(): Promise<void> {}
-  async destroy(): Promise<void> {}
 }
 
 /** A parameter as a PostgreSQL literal, for the few statements that have any (inserted rows). */

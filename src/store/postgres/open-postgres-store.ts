@@ -17,10 +17,14 @@ const ABANDONED_STAGING_MS = 24 * 3600 * 1000;
  */
 export async function openPostgresStore(url: string, listenerConnection?: pg.Client): Promise<Store> {
   let spare = listenerConnection;
-  const endSpare = async () => {
+  /** The kept connection, once: to the event bus's first listen, or closed. */
+  const takeSpare = () => {
     const c = spare;
     spare = undefined;
-    await c?.end().catch(() => {});
+    return c;
+  };
+  const endSpare = async () => {
+    await takeSpare()?.end().catch(() => {});
   };
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   // An idle connection the server drops (restart, failover, pg_terminate_backend) surfaces as a
@@ -43,11 +47,7 @@ export async function openPostgresStore(url: string, listenerConnection?: pg.Cli
     await db.destroy();
     throw err;
   }
-  const listen: SignalListen = (channels, handlers) => {
-    const connected = spare;
-    spare = undefined;
-    return listenPostgres(url, channels, handlers, connected);
-  };
+  const listen: SignalListen = (channels, handlers) => listenPostgres(url, channels, handlers, takeSpare());
   const close = async () => {
     await endSpare();
     await db.destroy();
